@@ -1,0 +1,78 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { TwirpError } from './twirp/twirp-error';
+
+/** The claims the local coordinator reads from a user token. */
+export interface TokenClaims {
+  user_id: string;
+  /** Expiry, in seconds since the epoch. */
+  exp?: number;
+}
+
+/**
+ * Signs and verifies HS256 user tokens with the app secret, as the coordinator does.
+ *
+ * ```ts
+ * const auth = new TokenAuthority('secret');
+ * const token = await auth.createToken('alice', { expiresInSeconds: 3600 });
+ * ```
+ */
+export class TokenAuthority {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string) {
+    if (typeof secret !== 'string' || secret.length === 0) {
+      throw new TypeError('TokenAuthority: the app secret must be a non-empty string');
+    }
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  /**
+   * Mints a token for `userId`.
+   * @param options.expiresInSeconds lifetime from now; negative values make an expired token
+   *   (useful in tests); omitted means no `exp` claim.
+   */
+  async createToken(userId: string, options: { expiresInSeconds?: number } = {}): Promise<string> {
+    if (typeof userId !== 'string' || userId.length === 0) {
+      throw new TypeError('createToken: userId must be a non-empty string');
+    }
+    const jwt = new SignJWT({ user_id: userId }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt();
+    if (options.expiresInSeconds !== undefined) {
+      jwt.setExpirationTime(Math.floor(Date.now() / 1000) + options.expiresInSeconds);
+    }
+    return jwt.sign(this.key);
+  }
+
+  /** Mints the token for an edge server (SFU): scoped to one call and edge, valid one hour. */
+  async createEdgeToken(userId: string, callCid: string, edge: string): Promise<string> {
+    return new SignJWT({ user_id: userId, call_cid: callCid, edge })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(this.key);
+  }
+
+  /**
+   * Verifies `token` and returns its claims.
+   * @throws TwirpError `unauthenticated`; `meta.reason` is `token_expired` for an expired
+   *   token, `invalid_token` for anything else. The token itself is never part of the error.
+   */
+  async verify(token: string): Promise<TokenClaims> {
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new TwirpError('unauthenticated', 'a user token is required', { reason: 'missing_token' });
+    }
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      const userId = payload['user_id'];
+      if (typeof userId !== 'string' || userId.length === 0) {
+        throw new TwirpError('unauthenticated', 'the token has no user_id claim', { reason: 'invalid_token' });
+      }
+      return { user_id: userId, exp: payload.exp };
+    } catch (err) {
+      if (err instanceof TwirpError) throw err;
+      if (err instanceof joseErrors.JWTExpired) {
+        throw new TwirpError('unauthenticated', 'the token has expired', { reason: 'token_expired' });
+      }
+      throw new TwirpError('unauthenticated', 'the token is not valid', { reason: 'invalid_token' });
+    }
+  }
+}

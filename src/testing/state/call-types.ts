@@ -1,0 +1,68 @@
+import type { CallSettings } from '../../../gen/stream/video/coordinator/v1/models';
+
+/** Capabilities a call role may hold; the names the SDK and the server share. */
+export const CAPABILITIES = [
+  'read-call',
+  'join-call',
+  'send-audio',
+  'send-video',
+  'screenshare',
+  'start-record-call',
+  'stop-record-call',
+  'update-call-permissions',
+  'update-call-member',
+  'end-call',
+] as const;
+
+/** Permissions that UpdateUserPermissions may grant or revoke. */
+export const GRANTABLE_PERMISSIONS: ReadonlySet<string> = new Set(['send-audio', 'send-video', 'screenshare']);
+
+/** The call role of a user who is not a member of the call. */
+export const NON_MEMBER_ROLE = 'user';
+
+/** A call type: its default settings and the capabilities of each call role. */
+export interface CallTypeDefinition {
+  readonly name: string;
+  readonly settings: CallSettings;
+  readonly roles: Readonly<Record<string, readonly string[]>>;
+}
+
+const ALL = CAPABILITIES;
+const MODERATOR = ALL;
+const MEDIA = ['read-call', 'join-call', 'send-audio', 'send-video', 'screenshare'];
+
+function settings(recording: boolean, requestable: string[]): CallSettings {
+  return {
+    recording: { enabled: recording },
+    ring: { incomingCallTimeoutMs: 0, outgoingCallTimeoutMs: 0 },
+    requestablePermissions: requestable,
+  };
+}
+
+/** The call types the local coordinator knows; any other type is `invalid_argument`. */
+export const CALL_TYPES: ReadonlyMap<string, CallTypeDefinition> = new Map(
+  (
+    [
+      {
+        name: 'default',
+        settings: settings(true, ['send-audio', 'send-video', 'screenshare']),
+        roles: { admin: ALL, moderator: MODERATOR, member: ['read-call', 'join-call', 'send-audio', 'send-video'], user: ['read-call', 'join-call'] },
+      },
+      {
+        name: 'audio_room',
+        settings: settings(true, ['send-audio']),
+        roles: { admin: ALL, moderator: MODERATOR, member: ['read-call', 'join-call'], user: ['read-call', 'join-call'] },
+      },
+      {
+        name: 'livestream',
+        settings: settings(true, []),
+        roles: { admin: ALL, moderator: MODERATOR, member: ['read-call', 'join-call'], user: ['read-call', 'join-call'] },
+      },
+      {
+        name: 'development',
+        settings: settings(true, ['send-audio', 'send-video', 'screenshare']),
+        roles: { admin: ALL, moderator: ALL, member: ALL, user: MEDIA },
+      },
+    ] satisfies CallTypeDefinition[]
+  ).map((t) => [t.name, t]),
+);

@@ -1,0 +1,66 @@
+import { TwirpError, type TwirpCode } from './twirp-error';
+
+interface PlannedFailure {
+  remaining: number;
+  code: TwirpCode;
+  msg: string;
+}
+
+/**
+ * Faults on demand for the local coordinator's RPCs: fail the next N calls of a method
+ * with a Twirp code, or add latency. Methods are named as in the schema (`JoinCall`);
+ * `'*'` means every method.
+ *
+ * ```ts
+ * coordinator.rpcFaults.failNext('JoinCall', 2, 'unavailable');
+ * coordinator.rpcFaults.setLatency('*', 50);
+ * ```
+ */
+export class RpcFaults {
+  private readonly failures = new Map<string, PlannedFailure[]>();
+  private readonly latency = new Map<string, number>();
+  /** How many failures were injected so far, by method. */
+  readonly injected = new Map<string, number>();
+
+  /** The next `count` calls of `method` fail with `code`. Plans for one method queue up in order. */
+  failNext(method: string, count: number, code: TwirpCode, msg = `injected fault: ${code}`): void {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError('failNext: count must be a positive integer');
+    const list = this.failures.get(method) ?? [];
+    list.push({ remaining: count, code, msg });
+    this.failures.set(method, list);
+  }
+
+  /** Every call of `method` (or `'*'`) waits `ms` before it is handled; 0 removes the latency. */
+  setLatency(method: string, ms: number): void {
+    if (!(ms >= 0)) throw new RangeError('setLatency: ms must be >= 0');
+    if (ms === 0) this.latency.delete(method);
+    else this.latency.set(method, ms);
+  }
+
+  /** Removes every planned failure and latency. */
+  clear(): void {
+    this.failures.clear();
+    this.latency.clear();
+  }
+
+  /** @internal Applies the planned faults to one call of `method`: waits, then throws or returns. */
+  async apply(method: string): Promise<void> {
+    const delay = (this.latency.get(method) ?? 0) + (this.latency.get('*') ?? 0);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    const failure = this.take(method) ?? this.take('*');
+    if (failure) {
+      this.injected.set(method, (this.injected.get(method) ?? 0) + 1);
+      throw new TwirpError(failure.code, failure.msg, { injected: 'true' });
+    }
+  }
+
+  private take(key: string): PlannedFailure | undefined {
+    const list = this.failures.get(key);
+    const head = list?.[0];
+    if (!list || !head) return undefined;
+    head.remaining -= 1;
+    if (head.remaining === 0) list.shift();
+    if (list.length === 0) this.failures.delete(key);
+    return head;
+  }
+}
