@@ -5,6 +5,7 @@ import type { ICoordinatorService } from '../../gen/stream/video/coordinator/v1/
 import type { Edge } from '../../gen/stream/video/coordinator/v1/models';
 import { TokenAuthority } from './auth';
 import { EventLogs, type ReplayBufferOptions } from './hub/event-log';
+import { Hub, type HubOptions } from './hub/hub';
 import { actionHandlers } from './service/action-handlers';
 import { callHandlers } from './service/call-handlers';
 import { memberHandlers } from './service/member-handlers';
@@ -28,6 +29,8 @@ export interface LocalCoordinatorOptions {
   edges?: string[];
   /** Extra delay of each edge's latency endpoint, in ms, to steer edge selection in tests. */
   edgeLatencyMs?: Record<string, number>;
+  /** The WebSocket hub's path, auth time limit and health-check timing. */
+  hub?: HubOptions;
   /** Bounds of each user's event replay buffer. */
   replayBuffer?: ReplayBufferOptions;
   /** Clock, in epoch ms (default `Date.now`). */
@@ -52,8 +55,12 @@ export class LocalCoordinator {
   readonly baseUrl: string;
   /** The Twirp prefix URL, `baseUrl + '/twirp'`. */
   readonly twirpUrl: string;
+  /** `ws://host:port/video/connect`, the real-time channel. */
+  readonly wsUrl: string;
   /** The API key clients must send. */
   readonly apiKey: string;
+  /** The WebSocket hub: connections, health checks and socket faults. */
+  readonly hub: Hub;
   /** Faults on demand for RPCs. */
   readonly rpcFaults: RpcFaults;
   /** The calls and users in memory. */
@@ -64,11 +71,13 @@ export class LocalCoordinator {
 
   private readonly server: Server;
 
-  private constructor(parts: { server: Server; host: string; apiKey: string; tokens: TokenAuthority; events: EventLogs; state: CoordinatorState; rpcFaults: RpcFaults }) {
+  private constructor(parts: { server: Server; hub: Hub; host: string; apiKey: string; tokens: TokenAuthority; events: EventLogs; state: CoordinatorState; rpcFaults: RpcFaults }) {
     const { port } = parts.server.address() as AddressInfo;
     this.server = parts.server;
     this.baseUrl = `http://${parts.host.includes(':') ? `[${parts.host}]` : parts.host}:${port}`;
     this.twirpUrl = `${this.baseUrl}/twirp`;
+    this.hub = parts.hub;
+    this.wsUrl = `${this.baseUrl.replace(/^http/, 'ws')}${parts.hub.path}`;
     this.apiKey = parts.apiKey;
     this.tokens = parts.tokens;
     this.events = parts.events;
@@ -124,7 +133,8 @@ export class LocalCoordinator {
         resolve();
       });
     });
-    coordinator = new LocalCoordinator({ server, host: opts.host ?? '127.0.0.1', apiKey: opts.apiKey, tokens, events, state, rpcFaults });
+    const hub = new Hub(server, tokens, opts.apiKey, events, state.users, opts.hub, now);
+    coordinator = new LocalCoordinator({ server, hub, host: opts.host ?? '127.0.0.1', apiKey: opts.apiKey, tokens, events, state, rpcFaults });
     return coordinator;
   }
 
@@ -138,6 +148,7 @@ export class LocalCoordinator {
 
   /** Stops listening and closes every open connection. */
   async close(): Promise<void> {
+    this.hub.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

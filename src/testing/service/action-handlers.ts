@@ -38,7 +38,8 @@ export function actionHandlers(state: CoordinatorState): Pick<
           if (call.createdBy !== ctx.userId) throw new TwirpError('permission_denied', `only the creator of call ${call.cid} may cancel it`);
           requireNotEnded(call);
           if (call.cancelled) break;
-          if (call.answers.has(ctx.userId)) throw new TwirpError('failed_precondition', `call ${call.cid} was already answered`);
+          // The creator never answers; what blocks a cancel is a callee who accepted.
+          if ([...call.answers.values()].includes('accepted')) throw new TwirpError('failed_precondition', `call ${call.cid} was already accepted`);
           call.cancelled = true;
           call.ringing = false;
           call.touch(state.now());

@@ -30,8 +30,15 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<
       } else {
         call = state.createCall(req.type, req.id, ctx.userId, req.data?.settingsOverride);
         created = true;
-        call.custom = req.data?.custom;
-        applyMemberUpdates(state, call, req.data?.members ?? [], 'data.members');
+        try {
+          call.custom = req.data?.custom;
+          applyMemberUpdates(state, call, req.data?.members ?? [], 'data.members');
+          if (req.ring) calleesToRing(call, ctx.userId);
+        } catch (err) {
+          // A create that fails leaves no call behind (and has published nothing yet).
+          state.calls.delete(call.cid);
+          throw err;
+        }
         for (const userId of call.audience()) {
           state.publish([userId], call, { oneofKind: 'callCreated', callCreated: { call: call.toState(userId, state.users) } });
         }
@@ -123,16 +130,23 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<
  * while it rings: a repeated request (a retry, a reconnect) rings nobody twice.
  */
 function ring(state: CoordinatorState, call: CallRecord, caller: string): void {
-  if (call.createdBy !== caller) throw new TwirpError('permission_denied', `only the creator of call ${call.cid} may ring its members`);
-  requireNotEnded(call);
-  if (call.ringing || call.cancelled || call.answers.size > 0 || call.participants.size > 0) return;
-  const callees = [...call.members.keys()].filter((u) => u !== caller);
-  if (callees.length === 0) throw new TwirpError('failed_precondition', `call ${call.cid} has no members to ring`);
+  const callees = calleesToRing(call, caller);
+  if (!callees) return;
   call.ringing = true;
   call.touch(state.now());
   for (const callee of callees) {
     state.publish([callee], call, { oneofKind: 'callRing', callRing: { call: call.toState(callee, state.users), user: state.users.get(caller) } });
   }
+}
+
+/** The members `caller` would ring now; undefined when ringing is a no-op; throws when it is not allowed. */
+function calleesToRing(call: CallRecord, caller: string): string[] | undefined {
+  if (call.createdBy !== caller) throw new TwirpError('permission_denied', `only the creator of call ${call.cid} may ring its members`);
+  requireNotEnded(call);
+  if (call.ringing || call.cancelled || call.answers.size > 0 || call.participants.size > 0) return undefined;
+  const callees = [...call.members.keys()].filter((u) => u !== caller);
+  if (callees.length === 0) throw new TwirpError('failed_precondition', `call ${call.cid} has no members to ring`);
+  return callees;
 }
 
 function median(values: readonly number[]): number {

@@ -1,0 +1,145 @@
+/**
+ * What went wrong, as a closed set. The server's Twirp codes pass through unchanged; the
+ * SDK adds its own for what happens on the client side.
+ *
+ * | code | meaning |
+ * | :--- | :--- |
+ * | `invalid_argument` | bad input: caught before any request, or refused by the server |
+ * | `malformed` | the server could not decode the request |
+ * | `unauthenticated` | bad or missing API key or token; reconnecting will not help |
+ * | `token_expired` | the token expired and no token provider could give a new one |
+ * | `permission_denied` | the user lacks the capability for this action |
+ * | `not_found` | no such call (or session, or member) |
+ * | `already_exists` | the thing to create exists |
+ * | `failed_precondition` | the call is not in a state that allows the action (ended, already recording...) |
+ * | `already_connected` | `connectUser` while a user is connected or connecting |
+ * | `not_connected` | an action that needs a connected user, without one |
+ * | `disconnected` | `disconnectUser` ran while the action was pending |
+ * | `timeout` | no answer within the configured time |
+ * | `network` | the request or socket failed below the protocol (refused, reset, offline) |
+ * | `cancelled` | aborted through an `AbortSignal` |
+ * | `unavailable` | the server is temporarily unable to serve (retryable) |
+ * | `resource_exhausted` | rate-limited or over a quota |
+ * | `bad_route` | the server has no such method (a version mismatch) |
+ * | `internal` | the server failed; `unknown` when nothing better is known |
+ */
+export type StreamVideoErrorCode =
+  | 'invalid_argument'
+  | 'malformed'
+  | 'unauthenticated'
+  | 'token_expired'
+  | 'permission_denied'
+  | 'not_found'
+  | 'already_exists'
+  | 'failed_precondition'
+  | 'already_connected'
+  | 'not_connected'
+  | 'disconnected'
+  | 'timeout'
+  | 'network'
+  | 'cancelled'
+  | 'unavailable'
+  | 'resource_exhausted'
+  | 'bad_route'
+  | 'aborted'
+  | 'out_of_range'
+  | 'unimplemented'
+  | 'dataloss'
+  | 'internal'
+  | 'unknown';
+
+const KNOWN = new Set<string>([
+  'invalid_argument', 'malformed', 'unauthenticated', 'token_expired', 'permission_denied', 'not_found', 'already_exists',
+  'failed_precondition', 'already_connected', 'not_connected', 'disconnected', 'timeout', 'network', 'cancelled',
+  'unavailable', 'resource_exhausted', 'bad_route', 'aborted', 'out_of_range', 'unimplemented', 'dataloss', 'internal', 'unknown',
+]);
+
+/** Twirp codes whose name differs from the SDK's. */
+const TWIRP_ALIASES: Record<string, StreamVideoErrorCode> = { canceled: 'cancelled', deadline_exceeded: 'timeout' };
+
+/** Details of a {@link StreamVideoError}. */
+export interface StreamVideoErrorInit {
+  /** The RPC method (`JoinCall`) or the SDK member (`connectUser`) that failed. */
+  method?: string;
+  /** The server's own message, when the server answered. */
+  serverMessage?: string;
+  /** The server's metadata, e.g. `{ reason: 'token_expired' }` or `{ argument: 'id' }`. */
+  meta?: Readonly<Record<string, string>>;
+  /** The error this one wraps. */
+  cause?: unknown;
+}
+
+/**
+ * The one error class the SDK throws. Decide on `code`, never on `message`.
+ *
+ * ```ts
+ * try { await client.acceptCall(id, 'default'); }
+ * catch (err) { if (err instanceof StreamVideoError && err.code === 'permission_denied') showNotAllowed(); }
+ * ```
+ */
+export class StreamVideoError extends Error {
+  override name = 'StreamVideoError';
+  readonly code: StreamVideoErrorCode;
+  readonly method: string | undefined;
+  readonly serverMessage: string | undefined;
+  readonly meta: Readonly<Record<string, string>>;
+
+  constructor(code: StreamVideoErrorCode, message: string, init: StreamVideoErrorInit = {}) {
+    super(init.method ? `${init.method}: ${message}` : message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.code = code;
+    this.method = init.method;
+    this.serverMessage = init.serverMessage;
+    this.meta = init.meta ?? {};
+  }
+
+  /** Whether retrying the same request may succeed. */
+  get retryable(): boolean {
+    return this.code === 'unavailable' || this.code === 'network' || this.code === 'timeout';
+  }
+
+  /**
+   * Turns anything caught into a `StreamVideoError`: itself when it is one, an abort into
+   * `cancelled`, a protobuf-ts `RpcError` by its Twirp code, anything else into `unknown`.
+   */
+  static from(err: unknown, method?: string): StreamVideoError {
+    if (err instanceof StreamVideoError) return err;
+    if (isAbort(err)) return new StreamVideoError('cancelled', 'the request was aborted', { method, cause: err });
+    if (err instanceof Error && err.name === 'RpcError') {
+      const rpc = err as Error & { code?: string; meta?: Record<string, unknown> };
+      const meta = stringMeta(rpc.meta);
+      const code = toCode(rpc.code, meta);
+      return new StreamVideoError(code, err.message || code, { method, serverMessage: err.message, meta, cause: err });
+    }
+    if (err instanceof TypeError) return new StreamVideoError('network', err.message, { method, cause: err });
+    const message = err instanceof Error ? err.message : String(err);
+    return new StreamVideoError('unknown', message, { method, cause: err });
+  }
+
+  /** An `invalid_argument` error raised before any request is sent. */
+  static invalidArgument(method: string, argument: string, why: string): StreamVideoError {
+    return new StreamVideoError('invalid_argument', `${argument} ${why}`, { method, meta: { argument } });
+  }
+}
+
+function toCode(raw: string | undefined, meta: Record<string, string>): StreamVideoErrorCode {
+  const code = (raw ?? '').toLowerCase();
+  if (code === 'unauthenticated' && meta['reason'] === 'token_expired') return 'token_expired';
+  if (code in TWIRP_ALIASES) return TWIRP_ALIASES[code]!;
+  // protobuf-ts reports fetch failures with its own codes, not Twirp ones.
+  if (code === 'unavailable' || code === 'internal') return code;
+  if (KNOWN.has(code)) return code as StreamVideoErrorCode;
+  return 'unknown';
+}
+
+function stringMeta(meta: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta ?? {})) {
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v) && typeof v[0] === 'string') out[k] = v[0];
+  }
+  return out;
+}
+
+function isAbort(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'name' in err && ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError');
+}

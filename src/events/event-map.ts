@@ -1,0 +1,101 @@
+import { Struct } from '../../gen/google/protobuf/struct';
+import type { Event } from '../../gen/stream/video/coordinator/v1/events';
+import type { ConnectionState } from '../ws/connection-state';
+
+type Payload = Event['payload'];
+/** The oneof cases of an event's payload, e.g. `callRing`. */
+export type EventCase = Exclude<Payload['oneofKind'], undefined>;
+type PayloadOf<K extends EventCase> = Extract<Payload, { oneofKind: K }> extends infer P ? (K extends keyof P ? P[K] : never) : never;
+
+/**
+ * The name of each coordinator event, by the oneof case that carries it. A new case in the
+ * schema fails to compile here until it is named.
+ */
+export const EVENT_NAMES = {
+  callCreated: 'call.created',
+  callRing: 'call.ring',
+  callAccepted: 'call.accepted',
+  callRejected: 'call.rejected',
+  callCancelled: 'call.cancelled',
+  callEnded: 'call.ended',
+  callUpdated: 'call.updated',
+  callMembersUpdated: 'call.members_updated',
+  participantJoined: 'call.participant_joined',
+  participantLeft: 'call.participant_left',
+  dominantSpeakerChanged: 'call.dominant_speaker_changed',
+  permissionRequest: 'call.permission_request',
+  permissionsUpdated: 'call.permissions_updated',
+  recordingStarted: 'call.recording_started',
+  recordingStopped: 'call.recording_stopped',
+  custom: 'custom',
+} as const satisfies Record<EventCase, string>;
+
+type NameOf<K extends EventCase> = (typeof EVENT_NAMES)[K];
+
+/** What every coordinator event carries besides its payload. */
+export interface CoordinatorEventBase<T extends string> {
+  /** The event name, e.g. `call.ring`. */
+  type: T;
+  /** The call the event is about, `type:id`. */
+  callCid: string;
+  /** The user's sequence number of this event: each is delivered once, in order. */
+  seq: number;
+  createdAt: Date;
+}
+
+/** A JSON value, as in custom data. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** The coordinator events by name, each with its payload's fields. */
+export type CoordinatorEventMap = {
+  [K in Exclude<EventCase, 'custom'> as NameOf<K>]: CoordinatorEventBase<NameOf<K>> & PayloadOf<K>;
+} & {
+  /** A custom event sent with `SendCallEvent`; `custom` is its JSON payload. */
+  custom: CoordinatorEventBase<'custom'> & { user?: PayloadOf<'custom'>['user']; custom: { [key: string]: JsonValue } };
+};
+
+/** The SDK's own events about the connection. */
+export interface ConnectionEventMap {
+  /** The connection went up or down; `state` is the new connection state. */
+  'connection.changed': { type: 'connection.changed'; online: boolean; state: ConnectionState };
+  /** Events were lost beyond the server's replay buffer; the store was reloaded through RPCs. */
+  'connection.recovered': { type: 'connection.recovered'; reason: 'resync'; calls: number };
+}
+
+/**
+ * Every event `on` can subscribe to, by name:
+ * `call.created`, `call.ring`, `call.accepted`, `call.rejected`, `call.cancelled`,
+ * `call.ended`, `call.updated`, `call.members_updated`, `call.participant_joined`,
+ * `call.participant_left`, `call.dominant_speaker_changed`, `call.permission_request`,
+ * `call.permissions_updated`, `call.recording_started`, `call.recording_stopped`, `custom`,
+ * `connection.changed`, `connection.recovered`.
+ */
+export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap;
+/** An event name, e.g. `call.ring`. */
+export type StreamEventName = keyof StreamEventMap;
+/** Any event. */
+export type StreamEvent = StreamEventMap[StreamEventName];
+/** A coordinator event (one that came through the socket). */
+export type CoordinatorEvent = CoordinatorEventMap[keyof CoordinatorEventMap];
+
+/**
+ * Turns a decoded event into its named form, or `undefined` for a kind this SDK does not know.
+ */
+export function toCoordinatorEvent(event: Event): CoordinatorEvent | undefined {
+  const payload = event.payload;
+  if (payload.oneofKind === undefined) return undefined;
+  const name = EVENT_NAMES[payload.oneofKind];
+  if (name === undefined) return undefined;
+  const base = { type: name, callCid: event.callCid, seq: event.seq, createdAt: toDate(event.createdAt) };
+  if (payload.oneofKind === 'custom') {
+    const custom = payload.custom.custom ? (Struct.toJson(payload.custom.custom) as { [key: string]: JsonValue }) : {};
+    return { ...base, type: 'custom', user: payload.custom.user, custom };
+  }
+  const body = (payload as Record<string, unknown>)[payload.oneofKind] as object;
+  return { ...body, ...base } as CoordinatorEvent;
+}
+
+function toDate(ts: Event['createdAt']): Date {
+  if (!ts) return new Date(0);
+  return new Date(Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6));
+}

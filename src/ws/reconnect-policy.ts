@@ -1,0 +1,62 @@
+/** What a {@link ReconnectPolicy} knows when it picks the next delay. */
+export interface ReconnectContext {
+  /** Failed attempts since the connection was last up (0 before the first retry). */
+  readonly attempt: number;
+  /** Milliseconds since the connection was lost. */
+  readonly elapsedMs: number;
+  /** Why the last attempt or connection ended. */
+  readonly lastError: Error | undefined;
+}
+
+/**
+ * Decides when to reconnect. Implementations must be pure: the connection calls
+ * `nextDelayMs` once per attempt and waits that long; `null` stops reconnecting.
+ *
+ * ```ts
+ * const fixed: ReconnectPolicy = { nextDelayMs: ({ attempt }) => (attempt < 5 ? 100 : null) };
+ * ```
+ */
+export interface ReconnectPolicy {
+  nextDelayMs(context: ReconnectContext): number | null;
+}
+
+/** Options of {@link ExponentialBackoff}. */
+export interface ExponentialBackoffOptions {
+  /** First step of the backoff, in ms (default 250). */
+  baseMs?: number;
+  /** Largest delay, in ms (default 10,000). */
+  maxMs?: number;
+  /** Attempts before giving up (default: never give up). */
+  maxAttempts?: number;
+  /** Source of randomness in [0, 1) (default `Math.random`); tests pass a fixed one. */
+  random?: () => number;
+}
+
+/**
+ * Exponential backoff with full jitter: attempt `n` waits a random time in
+ * `[0, min(maxMs, baseMs * 2^n))`, so that many clients dropped at once do not return at once.
+ *
+ * ```ts
+ * new StreamVideoClient(key, { reconnectPolicy: new ExponentialBackoff({ baseMs: 100, maxAttempts: 20 }) });
+ * ```
+ */
+export class ExponentialBackoff implements ReconnectPolicy {
+  readonly baseMs: number;
+  readonly maxMs: number;
+  readonly maxAttempts: number;
+  private readonly random: () => number;
+
+  constructor(options: ExponentialBackoffOptions = {}) {
+    this.baseMs = options.baseMs ?? 250;
+    this.maxMs = options.maxMs ?? 10_000;
+    this.maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
+    this.random = options.random ?? Math.random;
+    if (!(this.baseMs > 0) || !(this.maxMs >= this.baseMs)) throw new RangeError('ExponentialBackoff: need 0 < baseMs <= maxMs');
+  }
+
+  nextDelayMs({ attempt }: ReconnectContext): number | null {
+    if (attempt >= this.maxAttempts) return null;
+    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(attempt, 30));
+    return Math.floor(this.random() * ceiling);
+  }
+}
