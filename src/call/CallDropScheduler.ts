@@ -1,0 +1,55 @@
+/** What the scheduler does when a ring times out. */
+export type DropAction = 'cancel' | 'reject';
+
+/**
+ * The ring timers: an unanswered outgoing ring is cancelled, an unanswered incoming one is
+ * rejected, after their timeouts. One timer per call at most; every exit path (accept,
+ * reject, cancel, leave, end, disconnect) must call `clear` or `clearAll`.
+ *
+ * ```ts
+ * scheduler.schedule('default:abc', 'cancel', 30_000);
+ * scheduler.clear('default:abc'); // answered
+ * ```
+ */
+export class CallDropScheduler {
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly drop: (cid: string, action: DropAction) => void) {}
+
+  /** (Re)starts the timer of `cid`; a timeout of 0 or less schedules nothing. */
+  schedule(cid: string, action: DropAction, timeoutMs: number): void {
+    this.clear(cid);
+    if (!(timeoutMs > 0)) return;
+    this.timers.set(
+      cid,
+      setTimeout(() => {
+        this.timers.delete(cid);
+        this.drop(cid, action);
+      }, timeoutMs),
+    );
+  }
+
+  /** Stops the timer of `cid`, if any. */
+  clear(cid: string): void {
+    const timer = this.timers.get(cid);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.timers.delete(cid);
+  }
+
+  /** Stops every timer. */
+  clearAll(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Number of running timers. */
+  get size(): number {
+    return this.timers.size;
+  }
+
+  /** Whether `cid` has a running timer. */
+  has(cid: string): boolean {
+    return this.timers.has(cid);
+  }
+}

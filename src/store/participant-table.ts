@@ -1,0 +1,166 @@
+import type { User } from '../../gen/stream/video/coordinator/v1/models';
+
+/** A participant of the active call, as the store shows it. */
+export interface StreamParticipant {
+  /** The id of the participant's session (one device or tab). */
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly user: User;
+  /** The call role of the participant. */
+  readonly role: string;
+  readonly joinedAt: Date;
+  /** True for the connected user's own session. */
+  readonly isLocalParticipant: boolean;
+  /** Set with `setParticipantIsPinned`. */
+  readonly isPinned: boolean;
+}
+
+/**
+ * A read-only list of participants. Reading `size`, `get` and `has` costs O(1); `toArray()`
+ * builds an array once per change of the list and caches it. A list reads the live table:
+ * keep `toArray()`'s result when you need a copy that does not change.
+ *
+ * ```ts
+ * client.readOnlyStateStore.remoteParticipants$.subscribe((list) => render(list.toArray()));
+ * ```
+ */
+export interface ParticipantList extends Iterable<StreamParticipant> {
+  readonly size: number;
+  /** Changes each time the list changes. */
+  readonly version: number;
+  get(sessionId: string): StreamParticipant | undefined;
+  has(sessionId: string): boolean;
+  toArray(): readonly StreamParticipant[];
+}
+
+type Selector = 'all' | 'remote' | 'pinned';
+
+/**
+ * The participants of the active call. Each update costs O(1) whatever the number of
+ * participants: a snapshot object is cheap, lists are lazy views over the table.
+ */
+export class ParticipantTable {
+  private readonly bySession = new Map<string, StreamParticipant>();
+  private readonly pinned = new Set<string>();
+  private localSessionId = '';
+  version = 0;
+
+  /** A snapshot of the table at this version: views and look-ups, all O(1) to create. */
+  snapshot(): ParticipantSnapshot {
+    return new ParticipantSnapshot(this, ++this.version);
+  }
+
+  setLocalSession(sessionId: string): void {
+    this.localSessionId = sessionId;
+  }
+
+  get local(): string {
+    return this.localSessionId;
+  }
+
+  /** Adds or replaces a participant; keeps its pin. */
+  upsert(p: Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned'>): void {
+    this.bySession.set(p.sessionId, { ...p, isLocalParticipant: p.sessionId === this.localSessionId, isPinned: this.pinned.has(p.sessionId) });
+  }
+
+  remove(sessionId: string): boolean {
+    this.pinned.delete(sessionId);
+    return this.bySession.delete(sessionId);
+  }
+
+  /** Pins or unpins; returns false when there is no such participant or nothing changed. */
+  setPinned(sessionId: string, isPinned: boolean): boolean {
+    const p = this.bySession.get(sessionId);
+    if (!p || p.isPinned === isPinned) return false;
+    if (isPinned) this.pinned.add(sessionId);
+    else this.pinned.delete(sessionId);
+    this.bySession.set(sessionId, { ...p, isPinned });
+    return true;
+  }
+
+  clear(): void {
+    this.bySession.clear();
+    this.pinned.clear();
+    this.localSessionId = '';
+  }
+
+  /** @internal */ read(sessionId: string): StreamParticipant | undefined {
+    return this.bySession.get(sessionId);
+  }
+
+  /** @internal */ count(selector: Selector): number {
+    if (selector === 'all') return this.bySession.size;
+    if (selector === 'pinned') return this.pinned.size;
+    return this.bySession.size - (this.bySession.has(this.localSessionId) ? 1 : 0);
+  }
+
+  /** @internal */ *iterate(selector: Selector): IterableIterator<StreamParticipant> {
+    if (selector === 'pinned') {
+      for (const id of this.pinned) {
+        const p = this.bySession.get(id);
+        if (p) yield p;
+      }
+      return;
+    }
+    for (const p of this.bySession.values()) if (selector === 'all' || !p.isLocalParticipant) yield p;
+  }
+}
+
+/** The table at one version, with its lists. */
+export class ParticipantSnapshot {
+  readonly all: ParticipantList;
+  readonly remote: ParticipantList;
+  readonly pinned: ParticipantList;
+
+  constructor(
+    private readonly table: ParticipantTable,
+    readonly version: number,
+  ) {
+    this.all = new ParticipantView(table, 'all', version);
+    this.remote = new ParticipantView(table, 'remote', version);
+    this.pinned = new ParticipantView(table, 'pinned', version);
+  }
+
+  get(sessionId: string | undefined): StreamParticipant | undefined {
+    return sessionId ? this.table.read(sessionId) : undefined;
+  }
+
+  get local(): StreamParticipant | undefined {
+    return this.table.read(this.table.local);
+  }
+}
+
+class ParticipantView implements ParticipantList {
+  private cache: readonly StreamParticipant[] | undefined;
+
+  constructor(
+    private readonly table: ParticipantTable,
+    private readonly selector: Selector,
+    readonly version: number,
+  ) {}
+
+  get size(): number {
+    return this.table.count(this.selector);
+  }
+
+  get(sessionId: string): StreamParticipant | undefined {
+    const p = this.table.read(sessionId);
+    if (!p) return undefined;
+    if (this.selector === 'remote' && p.isLocalParticipant) return undefined;
+    if (this.selector === 'pinned' && !p.isPinned) return undefined;
+    return p;
+  }
+
+  has(sessionId: string): boolean {
+    return this.get(sessionId) !== undefined;
+  }
+
+  toArray(): readonly StreamParticipant[] {
+    if (!this.cache || this.table.version !== this.version) this.cache = Object.freeze([...this.table.iterate(this.selector)]);
+    return this.cache;
+  }
+
+  [Symbol.iterator](): Iterator<StreamParticipant> {
+    return this.table.iterate(this.selector);
+  }
+}

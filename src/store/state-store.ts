@@ -1,0 +1,151 @@
+import { atom, batch, computed, type ReadableAtom } from 'nanostores';
+import type { CallState, User } from '../../gen/stream/video/coordinator/v1/models';
+import type { CoordinatorEventMap } from '../events/event-map';
+import type { ConnectionState } from '../ws/connection-state';
+import type { Call } from '../call/Call';
+import { ParticipantSnapshot, ParticipantTable, type ParticipantList, type StreamParticipant } from './participant-table';
+import { readOnly } from './read-only';
+
+/** A call that rings: incoming (someone rings the connected user) or outgoing (the user rings). */
+export interface PendingCall {
+  readonly direction: 'incoming' | 'outgoing';
+  /** The call, its members and the user's capabilities in it. */
+  readonly call: CallState;
+  /** Who rings: the caller for an incoming call, the connected user for an outgoing one. */
+  readonly ringer: User | undefined;
+  /** When the ring was seen, epoch ms. */
+  readonly since: number;
+}
+
+/** The `call.accepted` event of an outgoing call. */
+export type CallAcceptedEvent = CoordinatorEventMap['call.accepted'];
+/** The `call.permission_request` event. */
+export type PermissionRequestEvent = CoordinatorEventMap['call.permission_request'];
+
+/**
+ * The SDK's reactive state, read-only: subscribe to a store to follow a value
+ * (`store.subscribe(cb)`), read it once with `getCurrentValue(store)`.
+ *
+ * ```ts
+ * const { incomingCalls$, getCurrentValue } = client.readOnlyStateStore;
+ * incomingCalls$.subscribe((calls) => renderIncoming(calls));
+ * ```
+ */
+export interface StreamVideoReadOnlyStateStore {
+  /** The connected user, `undefined` when none. */
+  connectedUser$: ReadableAtom<User | undefined>;
+  /** The state of the real-time connection. */
+  connectionState$: ReadableAtom<ConnectionState>;
+  /** Every ringing call, incoming and outgoing. */
+  pendingCalls$: ReadableAtom<readonly PendingCall[]>;
+  /** Ringing calls that ring the connected user. */
+  incomingCalls$: ReadableAtom<readonly PendingCall[]>;
+  /** Ringing calls the connected user started. */
+  outgoingCalls$: ReadableAtom<readonly PendingCall[]>;
+  /** The last `call.accepted` event of an outgoing call. */
+  acceptedCall$: ReadableAtom<CallAcceptedEvent | undefined>;
+  /** The call the user has joined. */
+  activeCall$: ReadableAtom<Call | undefined>;
+  /** Participants of the active call, in join order. */
+  participants$: ReadableAtom<ParticipantList>;
+  /** The connected user's own participant in the active call. */
+  localParticipant$: ReadableAtom<StreamParticipant | undefined>;
+  /** Everyone in the active call but the local participant. */
+  remoteParticipants$: ReadableAtom<ParticipantList>;
+  /** Pinned participants, in the order they were pinned. */
+  pinnedParticipants$: ReadableAtom<ParticipantList>;
+  /** The participant speaking the most, when the server says so. */
+  dominantSpeaker$: ReadableAtom<StreamParticipant | undefined>;
+  /** Whether the active call is being recorded. */
+  callRecordingInProgress$: ReadableAtom<boolean>;
+  /** The last permission request in the active call. */
+  callPermissionRequest$: ReadableAtom<PermissionRequestEvent | undefined>;
+  /** The current value of `store`. */
+  getCurrentValue<T>(store: ReadableAtom<T>): T;
+}
+
+/**
+ * The writable store, inside the SDK only. Derived values (incoming, outgoing, participant
+ * lists, dominant speaker) are computed stores.
+ */
+export class StreamVideoWriteableStateStore {
+  readonly connectedUser$ = atom<User | undefined>(undefined);
+  readonly connectionState$ = atom<ConnectionState>('idle');
+  readonly pendingCalls$ = atom<readonly PendingCall[]>([]);
+  readonly acceptedCall$ = atom<CallAcceptedEvent | undefined>(undefined);
+  readonly activeCall$ = atom<Call | undefined>(undefined);
+  readonly callRecordingInProgress$ = atom(false);
+  readonly callPermissionRequest$ = atom<PermissionRequestEvent | undefined>(undefined);
+  readonly dominantSpeakerSessionId$ = atom<string | undefined>(undefined);
+  readonly table = new ParticipantTable();
+  readonly participantSnapshot$ = atom<ParticipantSnapshot>(this.table.snapshot());
+
+  readonly incomingCalls$ = computed(this.pendingCalls$, (calls) => calls.filter((c) => c.direction === 'incoming'));
+  readonly outgoingCalls$ = computed(this.pendingCalls$, (calls) => calls.filter((c) => c.direction === 'outgoing'));
+  readonly participants$ = computed(this.participantSnapshot$, (s) => s.all);
+  readonly remoteParticipants$ = computed(this.participantSnapshot$, (s) => s.remote);
+  readonly pinnedParticipants$ = computed(this.participantSnapshot$, (s) => s.pinned);
+  readonly localParticipant$ = computed(this.participantSnapshot$, (s) => s.local);
+  readonly dominantSpeaker$ = computed([this.participantSnapshot$, this.dominantSpeakerSessionId$], (s, id) => s.get(id));
+
+  /** The read-only view handed to users. */
+  readonly readOnly: StreamVideoReadOnlyStateStore = Object.freeze({
+    connectedUser$: readOnly(this.connectedUser$),
+    connectionState$: readOnly(this.connectionState$),
+    pendingCalls$: readOnly(this.pendingCalls$),
+    incomingCalls$: readOnly(this.incomingCalls$),
+    outgoingCalls$: readOnly(this.outgoingCalls$),
+    acceptedCall$: readOnly(this.acceptedCall$),
+    activeCall$: readOnly(this.activeCall$),
+    participants$: readOnly(this.participants$),
+    localParticipant$: readOnly(this.localParticipant$),
+    remoteParticipants$: readOnly(this.remoteParticipants$),
+    pinnedParticipants$: readOnly(this.pinnedParticipants$),
+    dominantSpeaker$: readOnly(this.dominantSpeaker$),
+    callRecordingInProgress$: readOnly(this.callRecordingInProgress$),
+    callPermissionRequest$: readOnly(this.callPermissionRequest$),
+    getCurrentValue: <T>(store: ReadableAtom<T>): T => store.get(),
+  });
+
+  /** Applies `change` to the participant table and publishes one new snapshot. O(1). */
+  updateParticipants(change: (table: ParticipantTable) => boolean | void): void {
+    if (change(this.table) === false) return;
+    this.participantSnapshot$.set(this.table.snapshot());
+  }
+
+  /** Adds or replaces a pending call (by cid). */
+  upsertPending(call: PendingCall): void {
+    const cid = call.call.call?.cid;
+    this.pendingCalls$.set([...this.pendingCalls$.get().filter((c) => c.call.call?.cid !== cid), call]);
+  }
+
+  /** Removes the pending call `cid`; returns whether it was there. */
+  removePending(cid: string): boolean {
+    const calls = this.pendingCalls$.get();
+    const next = calls.filter((c) => c.call.call?.cid !== cid);
+    if (next.length === calls.length) return false;
+    this.pendingCalls$.set(next);
+    return true;
+  }
+
+  /** Forgets the active call: participants, pins, dominant speaker, recording, requests. */
+  clearActiveCall(): void {
+    batch(() => {
+      this.activeCall$.set(undefined);
+      this.dominantSpeakerSessionId$.set(undefined);
+      this.callRecordingInProgress$.set(false);
+      this.callPermissionRequest$.set(undefined);
+      this.updateParticipants((t) => t.clear());
+    });
+  }
+
+  /** Back to the state of a new client (keeps the connection state). */
+  reset(): void {
+    batch(() => {
+      this.clearActiveCall();
+      this.connectedUser$.set(undefined);
+      this.pendingCalls$.set([]);
+      this.acceptedCall$.set(undefined);
+    });
+  }
+}

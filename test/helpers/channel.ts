@@ -1,0 +1,516 @@
+/**
+ * Helpers for tests of the real-time channel: a {@link TestClient} wraps a `Connection` for one
+ * user against a local coordinator, records everything it sees (events, states, log lines,
+ * sockets) and lets a test await any of it as a promise, bounded by a safety timeout.
+ *
+ * ```ts
+ * const c = await startCoordinator();
+ * const bob = await connectClient(c, 'bob');
+ * c.events.publish(['bob'], 'default:x', customPayload(1));
+ * const [e] = await bob.collectEvents(1);
+ * await bob.close();
+ * await c.close();
+ * ```
+ *
+ * Nothing here sleeps for a guessed time: every wait re-checks its condition when something
+ * happens (an event, a state change, a log line, a socket opening or closing) and fails with a
+ * message saying what it waited for and what it saw when the safety timeout runs out.
+ */
+import { WebSocket } from 'ws';
+import { Struct } from '../../gen/google/protobuf/struct';
+import { ClientFrame, ServerFrame, type Event } from '../../gen/stream/video/coordinator/v1/events';
+import { TokenManager, type TokenOrProvider } from '../../src/coordinator/token-manager';
+import type { LogLevel } from '../../src/logger';
+import type { LocalCoordinator, LocalCoordinatorOptions } from '../../src/testing/local-coordinator';
+import { LocalCoordinator as Coordinator } from '../../src/testing/local-coordinator';
+import { Connection } from '../../src/ws/connection';
+import type { ConnectionState } from '../../src/ws/connection-state';
+import { ExponentialBackoff, type ReconnectPolicy } from '../../src/ws/reconnect-policy';
+import type { NetworkEventSource, WebSocketLike } from '../../src/ws/websocket-like';
+
+/** Default bound of every wait, in ms: a wait that takes longer fails the test. */
+export const SAFETY_MS = 5000;
+
+/** Starts a local coordinator on 127.0.0.1, port 0 (close it when done). */
+export function startCoordinator(options: LocalCoordinatorOptions = {}): Promise<LocalCoordinator> {
+  return Coordinator.start({ host: '127.0.0.1', port: 0, ...options });
+}
+
+/**
+ * Resolves or rejects as `promise` does, or rejects after `ms` with `timed out after <ms> ms
+ * waiting for <what>` (plus `detail()` when given). The timer is always cleared.
+ */
+export function within<T>(promise: Promise<T>, what: string, ms = SAFETY_MS, detail?: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}${detail ? ` (${detail()})` : ''}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Something that changes: waiters give a predicate, re-checked on each `notify()`.
+ */
+export class Signal {
+  private readonly waiters = new Set<() => void>();
+
+  notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Resolves once `check()` is true (at once if it already is); rejects after `ms`. */
+  until(check: () => boolean, what: string, ms = SAFETY_MS, detail?: () => string): Promise<void> {
+    if (check()) return Promise.resolve();
+    let waiter: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      waiter = () => {
+        if (check()) resolve();
+      };
+      this.waiters.add(waiter);
+    });
+    return within(done, what, ms, detail).finally(() => this.waiters.delete(waiter));
+  }
+}
+
+/** Resolves the next time `conn` enters `state` (not at once when it is in it already). */
+export function nextState(conn: Connection, state: ConnectionState, ms = SAFETY_MS): Promise<void> {
+  let unlisten: () => void = () => {};
+  const entered = new Promise<void>((resolve) => {
+    unlisten = conn.state$.listen((s) => {
+      if (s === state) resolve();
+    });
+  });
+  return within(entered, `state "${state}"`, ms, () => `state is "${conn.state$.get()}"`).finally(() => unlisten());
+}
+
+/** Resolves when `conn` is in `state`: at once when it already is, else on entering it. */
+export function inState(conn: Connection, state: ConnectionState, ms = SAFETY_MS): Promise<void> {
+  if (conn.state$.get() === state) return Promise.resolve();
+  return nextState(conn, state, ms);
+}
+
+/** Lets pending I/O and callbacks run: resolves after `turns` turns of the event loop. */
+export async function turns(n = 1): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Re-checks `check()` after each turn of the event loop, up to `maxTurns`, for conditions
+ * nothing notifies about (e.g. the hub's own bookkeeping). No timers: the bound is in turns.
+ */
+export async function untilTurns(check: () => boolean, what: string, maxTurns = 10_000, detail?: () => string): Promise<void> {
+  for (let i = 0; i < maxTurns; i++) {
+    if (check()) return;
+    await turns(1);
+  }
+  if (!check()) throw new Error(`still waiting for ${what} after ${maxTurns} turns of the event loop${detail ? ` (${detail()})` : ''}`);
+}
+
+/** A log line the connection wrote. */
+export interface LogLine {
+  level: LogLevel;
+  message: string;
+  extra: Record<string, unknown> | undefined;
+}
+
+/**
+ * Every log line, error message and WebSocket URL seen by any client of this process, as
+ * text: tests assert that no token ever appears in it.
+ */
+export const transcript: string[] = [];
+
+/** Adds an error (its message, code, server message, meta and causes) to the transcript. */
+export function recordError(err: unknown): void {
+  transcript.push(describe(err));
+}
+
+/** All of an error's text, causes included. */
+export function describe(value: unknown, depth = 0): string {
+  if (depth > 5) return '';
+  if (value instanceof Error) {
+    const e = value as Error & { code?: unknown; serverMessage?: unknown; meta?: unknown };
+    const parts = [e.name, e.message, String(e.code ?? ''), String(e.serverMessage ?? ''), safeJson(e.meta), e.stack ?? ''];
+    if (e.cause !== undefined) parts.push(describe(e.cause, depth + 1));
+    return parts.join(' | ');
+  }
+  return typeof value === 'string' ? value : safeJson(value);
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v) => (v instanceof Error ? describe(v) : typeof v === 'bigint' ? String(v) : v)) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * A `WebSocketLike` over a real `ws` socket that remembers its URL and every handler the
+ * connection ever set on it, even after the connection cleared them: a test can call an old
+ * socket's `onmessage` or `onclose` to deliver a late frame.
+ */
+export class TrackedSocket implements WebSocketLike {
+  readonly inner: WebSocket;
+  /** Resolves with the close code once the underlying socket is closed. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+  isClosed = false;
+  /** The handlers the connection set, in order (nulls left out). */
+  readonly seen = { onmessage: [] as NonNullable<WebSocketLike['onmessage']>[], onclose: [] as NonNullable<WebSocketLike['onclose']>[] };
+  private _onopen: WebSocketLike['onopen'] = null;
+  private _onmessage: WebSocketLike['onmessage'] = null;
+  private _onclose: WebSocketLike['onclose'] = null;
+  private _onerror: WebSocketLike['onerror'] = null;
+
+  constructor(readonly url: string, onChange: () => void) {
+    this.inner = new WebSocket(url);
+    this.closed = new Promise((resolve) => {
+      this.inner.once('close', (code: number, reason: Buffer) => {
+        this.isClosed = true;
+        resolve({ code, reason: reason.toString() });
+        onChange();
+      });
+    });
+    this.inner.onopen = (e) => {
+      this._onopen?.(e);
+      onChange();
+    };
+    this.inner.onmessage = (e) => this._onmessage?.(e);
+    this.inner.onclose = (e) => this._onclose?.(e);
+    this.inner.onerror = (e) => this._onerror?.(e);
+  }
+
+  get binaryType(): string {
+    return this.inner.binaryType;
+  }
+  set binaryType(value: string) {
+    this.inner.binaryType = value as WebSocket['binaryType'];
+  }
+  get readyState(): number {
+    return this.inner.readyState;
+  }
+  send(data: Uint8Array): void {
+    this.inner.send(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.inner.close(code, reason);
+  }
+
+  get onopen(): WebSocketLike['onopen'] {
+    return this._onopen;
+  }
+  set onopen(fn: WebSocketLike['onopen']) {
+    this._onopen = fn;
+  }
+  get onmessage(): WebSocketLike['onmessage'] {
+    return this._onmessage;
+  }
+  set onmessage(fn: WebSocketLike['onmessage']) {
+    this._onmessage = fn;
+    if (fn) this.seen.onmessage.push(fn);
+  }
+  get onclose(): WebSocketLike['onclose'] {
+    return this._onclose;
+  }
+  set onclose(fn: WebSocketLike['onclose']) {
+    this._onclose = fn;
+    if (fn) this.seen.onclose.push(fn);
+  }
+  get onerror(): WebSocketLike['onerror'] {
+    return this._onerror;
+  }
+  set onerror(fn: WebSocketLike['onerror']) {
+    this._onerror = fn;
+  }
+}
+
+/** A `NetworkEventSource` the test drives: `goOffline()` / `goOnline()`. */
+export class FakeNetwork implements NetworkEventSource {
+  private readonly target = new EventTarget();
+  listeners = 0;
+
+  addEventListener(type: 'online' | 'offline', listener: () => void): void {
+    this.listeners++;
+    this.target.addEventListener(type, listener);
+  }
+  removeEventListener(type: 'online' | 'offline', listener: () => void): void {
+    this.listeners--;
+    this.target.removeEventListener(type, listener);
+  }
+  goOffline(): void {
+    this.target.dispatchEvent(new Event('offline'));
+  }
+  goOnline(): void {
+    this.target.dispatchEvent(new Event('online'));
+  }
+}
+
+/** Options of {@link createClient}; every one has a default fit for fast tests. */
+export interface ClientOptions {
+  /** The token or provider (default: a valid token for the user, without expiry). */
+  token?: TokenOrProvider;
+  /** The API key sent in the auth frame (default: the coordinator's). */
+  apiKey?: string;
+  /** Default: exponential backoff from 10 ms, at most 50 ms. */
+  reconnectPolicy?: ReconnectPolicy;
+  network?: NetworkEventSource;
+  handshakeTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  healthCheckIntervalMs?: number;
+  deadAfterMs?: number;
+}
+
+/** A Connection for one user, with everything it did recorded. */
+export class TestClient {
+  readonly conn: Connection;
+  readonly tokens: TokenManager;
+  /** Events delivered through `onEvent`, in delivery order. */
+  readonly events: Event[] = [];
+  readonly logs: LogLine[] = [];
+  readonly sockets: TrackedSocket[] = [];
+  /** Every state the connection entered, in order. */
+  readonly states: ConnectionState[] = [];
+  /** Calls of `onRecovered`. */
+  recovered = 0;
+  /** Set to observe each event as it is delivered (after it was recorded). */
+  onEvent: ((e: Event) => void) | undefined;
+  private readonly signal = new Signal();
+  private readonly unlisten: () => void;
+
+  constructor(
+    readonly coordinator: LocalCoordinator,
+    readonly userId: string,
+    token: TokenOrProvider,
+    options: ClientOptions = {},
+  ) {
+    this.tokens = new TokenManager(token);
+    const client = this;
+    const changed = () => this.signal.notify();
+    this.conn = new Connection({
+      url: coordinator.wsUrl,
+      apiKey: options.apiKey ?? coordinator.apiKey,
+      user: { id: userId, name: userId[0]!.toUpperCase() + userId.slice(1), imageUrl: '', role: '' },
+      tokens: this.tokens,
+      WebSocket: class {
+        constructor(url: string) {
+          transcript.push(`ws url: ${url}`);
+          const socket = new TrackedSocket(url, changed);
+          client.sockets.push(socket);
+          changed();
+          return socket;
+        }
+      } as unknown as new (url: string) => WebSocketLike,
+      reconnectPolicy: options.reconnectPolicy ?? new ExponentialBackoff({ baseMs: 10, maxMs: 50 }),
+      logger: (level, message, extra) => {
+        this.logs.push({ level, message, extra });
+        transcript.push(`${level} ${message} ${safeJson(extra)}`);
+        changed();
+      },
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 2000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 4000,
+      healthCheckIntervalMs: options.healthCheckIntervalMs,
+      deadAfterMs: options.deadAfterMs,
+      network: options.network,
+      onEvent: (e) => {
+        this.events.push(e);
+        this.onEvent?.(e);
+        changed();
+      },
+      onRecovered: () => {
+        this.recovered++;
+        changed();
+      },
+    });
+    this.unlisten = this.conn.state$.listen((s) => {
+      this.states.push(s);
+      changed();
+    });
+  }
+
+  /** The seq numbers delivered, in order. */
+  get seqs(): number[] {
+    return this.events.map((e) => e.seq);
+  }
+
+  get state(): ConnectionState {
+    return this.conn.state$.get();
+  }
+
+  /** The newest socket the connection opened. */
+  get socket(): TrackedSocket {
+    const s = this.sockets[this.sockets.length - 1];
+    if (!s) throw new Error(`${this.userId} opened no socket`);
+    return s;
+  }
+
+  /** Connects; a rejection is recorded in the transcript and rethrown. */
+  async connect(): Promise<void> {
+    try {
+      await this.conn.connect();
+    } catch (err) {
+      recordError(err);
+      throw err;
+    }
+  }
+
+  /** Connects and returns the error it must fail with (fails the test when it connects). */
+  async connectError(): Promise<Error> {
+    try {
+      await this.connect();
+    } catch (err) {
+      if (err instanceof Error) return err;
+      throw new Error(`connect() rejected with a non-Error: ${String(err)}`);
+    }
+    throw new Error(`expected connect() of ${this.userId} to fail, but it connected`);
+  }
+
+  /** Resolves once `check()` is true; re-checked on everything the client sees. */
+  until(check: () => boolean, what: string, ms = SAFETY_MS): Promise<void> {
+    return this.signal.until(check, `${this.userId}: ${what}`, ms, () => this.summary());
+  }
+
+  /** Resolves with the first `n` events once at least `n` were delivered. */
+  async collectEvents(n: number, ms = SAFETY_MS): Promise<Event[]> {
+    await this.until(() => this.events.length >= n, `${n} events`, ms);
+    return this.events.slice(0, n);
+  }
+
+  /** Resolves once an event with `seq` (or a later one) was delivered. */
+  untilSeq(seq: number, ms = SAFETY_MS): Promise<void> {
+    return this.until(() => (this.conn.lastSeq ?? 0) >= seq && this.events.some((e) => e.seq >= seq), `the event of seq ${seq}`, ms);
+  }
+
+  /** Resolves the next time the connection enters `state`. */
+  nextState(state: ConnectionState, ms = SAFETY_MS): Promise<void> {
+    const from = this.states.length;
+    return this.until(() => this.states.slice(from).includes(state), `state "${state}"`, ms);
+  }
+
+  /** Resolves once every socket this client opened is closed. */
+  allSocketsClosed(ms = SAFETY_MS): Promise<void> {
+    return this.until(() => this.sockets.every((s) => s.isClosed), 'all sockets closed', ms);
+  }
+
+  /** Disconnects and waits for every socket to close. Idempotent. */
+  async close(): Promise<void> {
+    this.conn.disconnect();
+    this.unlisten();
+    await this.allSocketsClosed();
+  }
+
+  /** What the client saw, for timeout messages. */
+  summary(): string {
+    const seqs = this.seqs;
+    return (
+      `state=${this.state} events=${seqs.length} lastSeq=${this.conn.lastSeq} ` +
+      `states=[${this.states.join(',')}] stats=${JSON.stringify(this.conn.stats)} sockets closed=${this.sockets.filter((s) => s.isClosed).length}/${this.sockets.length}`
+    );
+  }
+}
+
+/** A client for `userId` against `c`, not connected yet. */
+export async function createClient(c: LocalCoordinator, userId: string, options: ClientOptions = {}): Promise<TestClient> {
+  return new TestClient(c, userId, options.token ?? (await c.createToken(userId)), options);
+}
+
+/** A client for `userId` against `c`, connected. */
+export async function connectClient(c: LocalCoordinator, userId: string, options: ClientOptions = {}): Promise<TestClient> {
+  const client = await createClient(c, userId, options);
+  await client.connect();
+  return client;
+}
+
+/** Closes clients and a coordinator, whatever state they are in. */
+export async function closeAll(clients: readonly (TestClient | undefined)[], coordinator?: LocalCoordinator): Promise<void> {
+  await Promise.all(clients.map((cl) => cl?.close()));
+  await coordinator?.close();
+}
+
+/** A custom event payload carrying `{ n }`, to publish with `c.events.publish`. */
+export function customPayload(n: number): Event['payload'] {
+  return { oneofKind: 'custom', custom: { user: undefined, custom: Struct.fromJson({ n }) } };
+}
+
+/** The `n` of a {@link customPayload} event. */
+export function customN(e: Event): number | undefined {
+  if (e.payload.oneofKind !== 'custom') return undefined;
+  const v = e.payload.custom.custom?.fields['n']?.kind;
+  return v?.oneofKind === 'numberValue' ? v.numberValue : undefined;
+}
+
+/** `[from, from+1, ..., to]`. */
+export function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i <= to; i++) out.push(i);
+  return out;
+}
+
+/** A tiny seeded PRNG (mulberry32): the same seed gives the same numbers in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A raw `ws` client for protocol tests: records decoded server frames and the close.
+ */
+export class RawClient {
+  readonly ws: WebSocket;
+  readonly frames: ServerFrame[] = [];
+  readonly texts: string[] = [];
+  close: { code: number; reason: string } | undefined;
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private readonly signal = new Signal();
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url);
+    this.ws.on('error', () => {});
+    this.opened = within(
+      new Promise<void>((resolve, reject) => {
+        this.ws.once('open', () => resolve());
+        this.ws.once('close', () => reject(new Error('closed before it opened')));
+      }),
+      'the raw socket to open',
+    );
+    this.opened.catch(() => {});
+    this.closed = new Promise((resolve) => {
+      this.ws.once('close', (code: number, reason: Buffer) => {
+        this.close = { code, reason: reason.toString() };
+        resolve(this.close);
+        this.signal.notify();
+      });
+    });
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) this.frames.push(ServerFrame.fromBinary(new Uint8Array(data)));
+      else this.texts.push(data.toString());
+      this.signal.notify();
+    });
+  }
+
+  /** Sends a client frame (binary protobuf). */
+  send(frame: ClientFrame['frame']): void {
+    this.ws.send(ClientFrame.toBinary({ frame }));
+  }
+
+  /** Resolves once `check()` holds on what was received. */
+  until(check: () => boolean, what: string, ms = SAFETY_MS): Promise<void> {
+    return this.signal.until(check, `raw client: ${what}`, ms, () => `frames=${this.frames.map((f) => f.frame.oneofKind).join(',')} close=${this.close?.code}`);
+  }
+
+  /** The frames of one kind. */
+  framesOf<K extends NonNullable<ServerFrame['frame']['oneofKind']>>(kind: K): Extract<ServerFrame['frame'], { oneofKind: K }>[] {
+    return this.frames.map((f) => f.frame).filter((f): f is Extract<ServerFrame['frame'], { oneofKind: K }> => f.oneofKind === kind);
+  }
+
+  /** Closes (if open) and waits for the close. */
+  async end(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
+    await within(this.closed, 'the raw socket to close');
+  }
+}
