@@ -237,10 +237,10 @@ export class FakeNetwork implements NetworkEventSource {
     this.target.removeEventListener(type, listener);
   }
   goOffline(): void {
-    this.target.dispatchEvent(new Event('offline'));
+    this.target.dispatchEvent(new globalThis.Event('offline'));
   }
   goOnline(): void {
-    this.target.dispatchEvent(new Event('online'));
+    this.target.dispatchEvent(new globalThis.Event('online'));
   }
 }
 
@@ -512,5 +512,55 @@ export class RawClient {
   async end(): Promise<void> {
     if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
     await within(this.closed, 'the raw socket to close');
+  }
+}
+
+/**
+ * What a test opened, closed in an after-hook whatever happened:
+ * `test.after.each(() => scope.close())`.
+ */
+export class Scope {
+  private coordinators: LocalCoordinator[] = [];
+  private clients: TestClient[] = [];
+  private raws: RawClient[] = [];
+
+  async coordinator(options: LocalCoordinatorOptions = {}): Promise<LocalCoordinator> {
+    const c = await startCoordinator(options);
+    this.coordinators.push(c);
+    return c;
+  }
+
+  /** A client, not connected. */
+  async client(c: LocalCoordinator, userId: string, options: ClientOptions = {}): Promise<TestClient> {
+    const client = await createClient(c, userId, options);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** A client, connected. */
+  async connected(c: LocalCoordinator, userId: string, options: ClientOptions = {}): Promise<TestClient> {
+    const client = await this.client(c, userId, options);
+    await client.connect();
+    return client;
+  }
+
+  raw(url: string): RawClient {
+    const raw = new RawClient(url);
+    this.raws.push(raw);
+    return raw;
+  }
+
+  /** Closes clients, raw sockets, then coordinators. */
+  async close(): Promise<void> {
+    const clients = this.clients;
+    const raws = this.raws;
+    const coordinators = this.coordinators;
+    this.clients = [];
+    this.raws = [];
+    this.coordinators = [];
+    const results = await Promise.allSettled([...clients.map((cl) => cl.close()), ...raws.map((r) => r.end())]);
+    await Promise.all(coordinators.map((c) => c.close()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

@@ -55,7 +55,15 @@ export class Hub {
 
   /** Faults on demand; see {@link HubFaults}. */
   readonly faults: HubFaults = {
-    dropUser: (userId) => this.forUser(userId, (c) => c.terminate(), 'dropped'),
+    dropUser: (userId) =>
+      this.forUser(
+        userId,
+        (c) => {
+          c.terminate();
+          this.forget(c); // gone now: not counted or dropped again before its 'close' event
+        },
+        'dropped',
+      ),
     silenceUser: (userId) => this.forUser(userId, (c) => (c.silenced = true), 'silenced'),
     setFrameDelay: (ms) => {
       if (!(ms >= 0)) throw new RangeError('setFrameDelay: ms must be >= 0');
@@ -216,7 +224,7 @@ export class Hub {
   }
 
   private forUser(userId: string, act: (c: HubConnection) => void, counter: keyof HubFaultCounts): number {
-    const conns = [...(this.byUser.get(userId) ?? [])];
+    const conns = [...(this.byUser.get(userId) ?? [])].filter((c) => c.phase !== 'closed');
     for (const c of conns) {
       act(c);
       this.faultCounts[counter]++;

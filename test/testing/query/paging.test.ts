@@ -48,6 +48,16 @@ function rejects(run: () => unknown, argument: string, fragment: string): void {
 
 const ASC_A: SortSpec[] = [{ field: 'a', direction: 'asc' }];
 
+/** Every page from the first, following `next`; fails instead of looping when paging does not end. */
+function walkNext(items: readonly Item[], sort: readonly SortSpec[], limit: number): Page<Item>[] {
+  const pages = [paginate(items, { sort, limit }, KEYS)];
+  for (let last = pages[0]!; last.next; last = pages[pages.length - 1]!) {
+    assert.ok(pages.length <= items.length + 1, 'paging does not end');
+    pages.push(paginate(items, { sort, limit, next: last.next }, KEYS));
+  }
+  return pages;
+}
+
 // ---------------------------------------------------------------- limits
 
 test('limit: undefined and 0 mean DEFAULT_LIMIT', () => {
@@ -120,27 +130,16 @@ test('multi-key sort with ties broken by stable key ascending', () => {
   assert.is(ids(paginate(items, { sort: sort('desc', 'asc') }, KEYS)), 'a,c,d,e,b,f');
   assert.is(ids(paginate(items, { sort: sort('desc', 'desc') }, KEYS)), 'a,c,b,d,e,f');
   // Ties stay ascending by id even when every field is descending, across page boundaries.
-  let page = paginate(items, { sort: sort('desc', 'desc'), limit: 1 }, KEYS);
-  const seen = [ids(page)];
-  while (page.next) {
-    page = paginate(items, { sort: sort('desc', 'desc'), limit: 1, next: page.next }, KEYS);
-    seen.push(ids(page));
-  }
-  assert.is(seen.join(','), 'a,c,b,d,e,f');
+  assert.is(walkNext(items, sort('desc', 'desc'), 1).map(ids).join(','), 'a,c,b,d,e,f');
+  assert.is(walkNext(items, sort('asc', 'desc'), 2).map(ids).join(' | '), 'f,b | d,e | a,c');
 });
 
 test('NaN sorts before every number (after, when descending), also across cursors', () => {
   const items = [item('p', 1), item('q', NaN), item('r', -Infinity), item('s', NaN), item('u', Infinity), item('v', -0)];
   assert.is(ids(paginate(items, { sort: ASC_A }, KEYS)), 'q,s,r,v,p,u');
   assert.is(ids(paginate(items, { sort: [{ field: 'a', direction: 'desc' }] }, KEYS)), 'u,p,v,r,q,s');
-  const pages: string[] = [];
-  let page = paginate(items, { sort: ASC_A, limit: 1 }, KEYS);
-  pages.push(ids(page));
-  while (page.next) {
-    page = paginate(items, { sort: ASC_A, limit: 1, next: page.next }, KEYS);
-    pages.push(ids(page));
-  }
-  assert.is(pages.join(','), 'q,s,r,v,p,u');
+  assert.is(walkNext(items, ASC_A, 1).map(ids).join(','), 'q,s,r,v,p,u');
+  assert.is(walkNext(items, [{ field: 'a', direction: 'desc' }], 1).map(ids).join(','), 'u,p,v,r,q,s');
 });
 
 test('the input array is not modified', () => {
@@ -422,7 +421,8 @@ test('property: next then prev returns the same page', () => {
   fc.assert(
     fc.property(itemsArb, sortArb, fc.integer({ min: 1, max: 10 }), (items, sort, limit) => {
       let page = paginate(items, request(sort, limit), KEYS);
-      while (page.next) {
+      for (let n = 0; page.next; n++) {
+        assert.ok(n <= items.length, 'paging does not end');
         const after = paginate(items, request(sort, limit, { next: page.next }), KEYS);
         const back = paginate(items, request(sort, limit, { prev: after.prev }), KEYS);
         assert.equal(back.items, page.items);
@@ -473,8 +473,7 @@ test('property: inserting and removing items between pages never skips or repeat
         let page: Page<Item>;
         if (backwards) {
           // Reach the last page without mutations, then walk back while mutating.
-          page = paginate(items, request(sort, limit), KEYS);
-          while (page.next) page = paginate(items, request(sort, limit, { next: page.next }), KEYS);
+          page = walkNext(items, sort, limit).pop()!;
         } else {
           page = paginate(items, request(sort, limit), KEYS);
         }

@@ -1,0 +1,81 @@
+import { batch } from 'nanostores';
+import { Struct } from '../../gen/google/protobuf/struct';
+import type { CallState } from '../../gen/stream/video/coordinator/v1/models';
+import type { StreamCoordinatorClient } from '../coordinator/StreamCoordinatorClient';
+import { toStreamParticipant, type FoldContext } from '../events/event-folder';
+import type { PendingCall } from '../store/state-store';
+
+/** Most pages read when loading the user's calls (100 calls a page). */
+const MAX_PAGES = 20;
+
+/**
+ * Loads the user's calls through `QueryCalls` and folds them into the store.
+ * - `ringingOnly`: adds the calls that ring now (after connecting: a ring sent while the user
+ *   was offline is not missed).
+ * - otherwise (a re-sync after events were lost): rebuilds the pending calls and the active
+ *   call's participants, recording state and capabilities from the server's state.
+ * @returns the number of calls loaded.
+ */
+export async function loadCalls(coordinator: StreamCoordinatorClient, ctx: FoldContext, { ringingOnly }: { ringingOnly: boolean }): Promise<number> {
+  const me = ctx.userId();
+  if (!me) return 0;
+  const filter: Record<string, unknown> = { members: { $in: [me] } };
+  if (ringingOnly) filter['ringing'] = true;
+  const calls = await queryAll(coordinator, filter);
+  const active = ctx.activeCall();
+  const activeState = !ringingOnly && active ? (await queryAll(coordinator, { cid: active.cid }))[0] : undefined;
+
+  const pending: PendingCall[] = calls
+    .filter((c) => c.call?.ringing && !c.call.endedAt && c.call.cid !== active?.cid)
+    .map((c) => ({ direction: c.call!.createdByUserId === me ? 'outgoing' : 'incoming', call: c, ringer: undefined, since: Date.now() }));
+
+  batch(() => {
+    const before = new Map(ctx.store.pendingCalls$.get().map((p) => [p.call.call?.cid, p]));
+    const after = ringingOnly ? [...before.values(), ...pending.filter((p) => !before.has(p.call.call?.cid))] : pending.map((p) => before.get(p.call.call?.cid) ?? p);
+    const keep = new Set(after.map((p) => p.call.call?.cid));
+    for (const cid of before.keys()) if (cid && !keep.has(cid)) ctx.scheduler.clear(cid);
+    for (const p of after) {
+      const cid = p.call.call!.cid;
+      if (!ctx.scheduler.has(cid)) ctx.scheduler.schedule(cid, p.direction === 'incoming' ? 'reject' : 'cancel', ctx.ringTimeout(p.call, p.direction));
+    }
+    ctx.store.pendingCalls$.set(after);
+
+    if (active && !ringingOnly) {
+      if (!activeState?.call || activeState.call.endedAt) {
+        active.markLeft();
+        ctx.store.clearActiveCall();
+      } else {
+        active.update(activeState);
+        ctx.store.callRecordingInProgress$.set(activeState.call.recording);
+        ctx.store.updateParticipants((t) => {
+          const pins = new Set([...t.iterate('pinned')].map((p) => p.sessionId));
+          const local = t.local;
+          t.clear();
+          t.setLocalSession(local);
+          for (const p of activeState.participants) t.upsert(toStreamParticipant(p));
+          for (const id of pins) t.setPinned(id, true);
+        });
+        const speaker = ctx.store.dominantSpeakerSessionId$.get();
+        if (speaker && !ctx.store.table.read(speaker)) ctx.store.dominantSpeakerSessionId$.set(undefined);
+      }
+    }
+  });
+  return calls.length;
+}
+
+async function queryAll(coordinator: StreamCoordinatorClient, filter: Record<string, unknown>): Promise<CallState[]> {
+  const out: CallState[] = [];
+  let next = '';
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const res = await coordinator.call('queryCalls', {
+      filterConditions: Struct.fromJson(filter as never),
+      sort: [{ field: 'created_at', direction: 2 }],
+      limit: 100,
+      next,
+    });
+    out.push(...res.calls);
+    next = res.next;
+    if (!next) break;
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+import type { RetryPolicy } from './coordinator/StreamCoordinatorClient';
+import type { Logger } from './logger';
+import type { ReconnectPolicy } from './ws/reconnect-policy';
+import type { NetworkEventSource, WebSocketConstructor } from './ws/websocket-like';
+
+/** Time limits of the client, in milliseconds. */
+export interface StreamClientTimeouts {
+  /** One RPC attempt (default 10,000). */
+  rpcMs?: number;
+  /** `connectUser`, retries included (default 15,000). */
+  connectMs?: number;
+  /** One socket handshake: open, auth, resume (default 10,000). */
+  handshakeMs?: number;
+  /** Measuring the latency to the edges in `joinCall` (default 1,500). */
+  edgeMeasurementMs?: number;
+  /** How long an action waits for a reconnecting socket (default 10,000). */
+  reconnectWaitMs?: number;
+}
+
+/**
+ * Options of `new StreamVideoClient(apiKey, opts)`; every one has a default.
+ *
+ * ```ts
+ * const client = new StreamVideoClient('key', { baseUrl: 'http://127.0.0.1:3030', logger: (l, m) => console.log(l, m) });
+ * ```
+ */
+export interface StreamClientOptions {
+  /** The coordinator's base URL (default `http://127.0.0.1:3030`, the local coordinator). */
+  baseUrl?: string;
+  /** The Twirp prefix URL (default `baseUrl + '/twirp'`). */
+  twirpUrl?: string;
+  /** The WebSocket URL (default `baseUrl` with `ws:`/`wss:` and the path `/video/connect`). */
+  wsUrl?: string;
+  /** Where the SDK logs (default: warnings and errors to the console). Tokens are never logged. */
+  logger?: Logger;
+  timeouts?: StreamClientTimeouts;
+  /** Retries of idempotent RPCs. */
+  retry?: Partial<RetryPolicy>;
+  /** When to reconnect the socket (default: exponential backoff with full jitter, 250 ms first step). */
+  reconnectPolicy?: ReconnectPolicy;
+  /** The WebSocket constructor (default: the platform's; the Node entry uses `ws`). */
+  WebSocket?: WebSocketConstructor;
+  /** Health-check interval of the socket, in ms (default: the server's). */
+  healthCheckIntervalMs?: number;
+  /** The call types `callType` arguments are checked against. */
+  callTypes?: readonly string[];
+  /** Source of `online`/`offline` events (default: `window` in browsers). */
+  network?: NetworkEventSource;
+  /** Send RPC bodies as JSON instead of binary protobuf (default false). */
+  sendJson?: boolean;
+}
+
+/** The options with every default filled in. */
+export interface ResolvedOptions {
+  twirpUrl: string;
+  wsUrl: string;
+  logger: Logger;
+  timeouts: Required<StreamClientTimeouts>;
+  retry: RetryPolicy;
+  reconnectPolicy: ReconnectPolicy | undefined;
+  WebSocket: WebSocketConstructor | undefined;
+  healthCheckIntervalMs: number | undefined;
+  callTypes: readonly string[];
+  network: NetworkEventSource | undefined;
+  sendJson: boolean;
+}
+
+/** The local coordinator's default address. */
+export const DEFAULT_BASE_URL = 'http://127.0.0.1:3030';
+
+/** Fills in the defaults of `opts`. */
+export function resolveOptions(
+  opts: StreamClientOptions,
+  defaults: { logger: Logger; retry: RetryPolicy; callTypes: readonly string[]; WebSocket: WebSocketConstructor | undefined },
+): ResolvedOptions {
+  const base = (opts.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new TypeError(`StreamVideoClient: baseUrl "${base}" is not a URL`);
+  }
+  const ws = `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}${url.pathname.replace(/\/$/, '')}/video/connect`;
+  const win = (globalThis as { window?: NetworkEventSource }).window;
+  return {
+    twirpUrl: opts.twirpUrl ?? `${base}/twirp`,
+    wsUrl: opts.wsUrl ?? ws,
+    logger: opts.logger ?? defaults.logger,
+    timeouts: {
+      rpcMs: opts.timeouts?.rpcMs ?? 10_000,
+      connectMs: opts.timeouts?.connectMs ?? 15_000,
+      handshakeMs: opts.timeouts?.handshakeMs ?? 10_000,
+      edgeMeasurementMs: opts.timeouts?.edgeMeasurementMs ?? 1_500,
+      reconnectWaitMs: opts.timeouts?.reconnectWaitMs ?? 10_000,
+    },
+    retry: { ...defaults.retry, ...opts.retry },
+    reconnectPolicy: opts.reconnectPolicy,
+    WebSocket: opts.WebSocket ?? defaults.WebSocket,
+    healthCheckIntervalMs: opts.healthCheckIntervalMs,
+    callTypes: opts.callTypes ?? defaults.callTypes,
+    network: opts.network ?? (typeof win?.addEventListener === 'function' ? win : undefined),
+    sendJson: opts.sendJson ?? false,
+  };
+}

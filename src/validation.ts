@@ -1,0 +1,104 @@
+import { Struct } from '../gen/google/protobuf/struct';
+import { StreamVideoError } from './errors';
+
+const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const FILTER_OPERATORS = new Set(['$eq', '$ne', '$in', '$nin', '$gt', '$gte', '$lt', '$lte']);
+
+/** The call types the SDK knows by default; `StreamClientOptions.callTypes` replaces the list. */
+export const KNOWN_CALL_TYPES: readonly string[] = Object.freeze(['default', 'audio_room', 'livestream', 'development']);
+
+/** A sort key of `queryCalls`: `direction` 1 is ascending, -1 descending. */
+export interface SortParamRequest {
+  field: 'created_at' | 'updated_at' | 'member_count' | (string & {});
+  direction?: 1 | -1;
+}
+
+/** Checks a call id: 1 to 64 of `A-Z a-z 0-9 _ -`. */
+export function checkCallId(method: string, argument: string, value: unknown): string {
+  if (typeof value !== 'string') throw StreamVideoError.invalidArgument(method, argument, `must be a string, got ${typeof value}`);
+  if (!CALL_ID.test(value)) throw StreamVideoError.invalidArgument(method, argument, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
+  return value;
+}
+
+/** Checks a call type against the known ones. */
+export function checkCallType(method: string, value: unknown, known: readonly string[]): string {
+  if (typeof value !== 'string' || value.length === 0) throw StreamVideoError.invalidArgument(method, 'callType', 'must be a non-empty string');
+  if (!known.includes(value)) throw StreamVideoError.invalidArgument(method, 'callType', `"${value}" is not a known call type (${known.join(', ')})`);
+  return value;
+}
+
+/** Checks a user or session id: a non-empty string of at most 128 characters without spaces. */
+export function checkUserId(method: string, argument: string, value: unknown): string {
+  if (typeof value !== 'string' || !/^[^\s\u0000-\u001f]{1,128}$/.test(value)) {
+    throw StreamVideoError.invalidArgument(method, argument, 'must be a non-empty string of at most 128 characters without spaces');
+  }
+  return value;
+}
+
+/** Checks a list of permission names. */
+export function checkPermissions(method: string, argument: string, value: unknown, allowEmpty: boolean): string[] {
+  if (value === undefined && allowEmpty) return [];
+  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || p.length === 0)) {
+    throw StreamVideoError.invalidArgument(method, argument, 'must be an array of permission names');
+  }
+  if (!allowEmpty && value.length === 0) throw StreamVideoError.invalidArgument(method, argument, 'must name at least one permission');
+  return value as string[];
+}
+
+/** Checks a filter's shape and turns it into a `Struct`. */
+export function toFilterStruct(method: string, filter: unknown): Struct {
+  checkFilter(method, filter, 'filterConditions', 0);
+  try {
+    return Struct.fromJson(filter as never);
+  } catch (err) {
+    throw new StreamVideoError('invalid_argument', 'filterConditions must contain JSON values only', { method, meta: { argument: 'filterConditions' }, cause: err });
+  }
+}
+
+function checkFilter(method: string, filter: unknown, path: string, depth: number): void {
+  if (depth > 8) throw StreamVideoError.invalidArgument(method, 'filterConditions', 'is nested too deeply');
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
+    throw StreamVideoError.invalidArgument(method, 'filterConditions', `${path} must be an object`);
+  }
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$and' || key === '$or') {
+      if (!Array.isArray(value) || value.length === 0) throw StreamVideoError.invalidArgument(method, 'filterConditions', `${key} must be a non-empty array`);
+      value.forEach((f, i) => checkFilter(method, f, `${path}.${key}[${i}]`, depth + 1));
+    } else if (key.startsWith('$')) {
+      throw StreamVideoError.invalidArgument(method, 'filterConditions', `unknown operator "${key}" at ${path}`);
+    } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [op, operand] of Object.entries(value)) {
+        if (!FILTER_OPERATORS.has(op)) throw StreamVideoError.invalidArgument(method, 'filterConditions', `unknown operator "${op}" on field "${key}"`);
+        if ((op === '$in' || op === '$nin') && !Array.isArray(operand)) {
+          throw StreamVideoError.invalidArgument(method, 'filterConditions', `${op} on field "${key}" needs an array`);
+        }
+      }
+    } else if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
+      throw StreamVideoError.invalidArgument(method, 'filterConditions', `field "${key}" has a value that is not JSON`);
+    }
+  }
+}
+
+/** Checks sort keys and turns them into the schema's form. */
+export function toSortParams(method: string, sort: unknown): { field: string; direction: 1 | 2 }[] {
+  if (sort === undefined) return [];
+  if (!Array.isArray(sort)) throw StreamVideoError.invalidArgument(method, 'sort', 'must be an array of { field, direction }');
+  return sort.map((s, i) => {
+    if (typeof s !== 'object' || s === null || typeof s.field !== 'string' || s.field.length === 0) {
+      throw StreamVideoError.invalidArgument(method, 'sort', `[${i}] needs a field name`);
+    }
+    if (s.direction !== undefined && s.direction !== 1 && s.direction !== -1) {
+      throw StreamVideoError.invalidArgument(method, 'sort', `[${i}].direction must be 1 (ascending) or -1 (descending)`);
+    }
+    return { field: s.field, direction: s.direction === 1 ? 1 : 2 };
+  });
+}
+
+/** Checks a page size: an integer from 1 to 100, or undefined for the server's default. */
+export function checkLimit(method: string, limit: unknown): number {
+  if (limit === undefined) return 0;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw StreamVideoError.invalidArgument(method, 'limit', 'must be an integer from 1 to 100');
+  }
+  return limit;
+}
