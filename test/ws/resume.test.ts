@@ -63,14 +63,19 @@ async function chaos(seed: number, total: number, frameDelayMs: number): Promise
     if (drops.has(n)) {
       const sockets = bob.conn.stats.sockets;
       const live = bob.state === 'connected';
+      let how: string;
       if (rnd() < 0.25) {
         bob.conn.simulateDrop();
+        how = 'client drop';
         if (live) effective++;
       } else {
         // 0 when the socket is already gone (the client has not noticed a previous drop yet)
-        if (c.hub.faults.dropUser('bob') > 0 && live) effective++;
+        const hit = c.hub.faults.dropUser('bob');
+        how = `server drop of ${hit} sockets`;
+        if (hit > 0 && live) effective++;
       }
-      if (rnd() < 0.6) await bob.until(() => bob.conn.stats.sockets > sockets && bob.state === 'connected', `reconnected after the drop at ${n}`, 10_000);
+      const what = `reconnected after the ${how} at ${n} (state was ${live ? '' : 'not '}connected, ${sockets} sockets)`;
+      if (rnd() < 0.6) await bob.until(() => bob.conn.stats.sockets > sockets && bob.state === 'connected', what, 10_000);
     }
     if (rnd() < 0.05) await turns(1 + Math.floor(rnd() * 3));
   }

@@ -254,7 +254,7 @@ export function paginate<T>(items: readonly T[], request: PageRequest, keys: Pag
     end = Math.min(limit, sorted.length);
   } else if (cursor.direction === 'next') {
     // Entries after the key (or at it, when inclusive).
-    start = lowerBound(sorted, cursor.key, signs, cursor.inclusive);
+    start = lowerBound(sorted, cursor.key, signs, !cursor.inclusive);
     end = Math.min(start + limit, sorted.length);
   } else {
     // Entries before the key (or at it, when inclusive).
