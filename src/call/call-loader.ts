@@ -38,7 +38,8 @@ export async function loadCalls(coordinator: StreamCoordinatorClient, ctx: FoldC
       const cid = p.call.call!.cid;
       if (!ctx.scheduler.has(cid)) ctx.scheduler.schedule(cid, p.direction === 'incoming' ? 'reject' : 'cancel', ctx.ringTimeout(p.call, p.direction));
     }
-    ctx.store.pendingCalls$.set(after);
+    const current = ctx.store.pendingCalls$.get();
+    if (after.length !== current.length || after.some((p, i) => p !== current[i])) ctx.store.pendingCalls$.set(after);
 
     if (active && !ringingOnly) {
       if (!activeState?.call || activeState.call.endedAt) {

@@ -78,10 +78,13 @@ export class ParticipantTable {
     return true;
   }
 
-  clear(): void {
+  /** Empties the table; returns false when it was empty already. */
+  clear(): boolean {
+    const changed = this.bySession.size > 0 || this.localSessionId !== '';
     this.bySession.clear();
     this.pinned.clear();
     this.localSessionId = '';
+    return changed;
   }
 
   /** @internal */ read(sessionId: string): StreamParticipant | undefined {
