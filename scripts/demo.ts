@@ -3,7 +3,7 @@
  * to share his screen, Alice grants it, Alice records for a moment, Carol's call is queried,
  * then everyone leaves. Prints a timeline: time, user, what happened, what the store shows.
  */
-import { CALL_CONFIG, StreamVideoClient, type StreamEvent } from '../src/index-node';
+import { CALL_CONFIG, StreamVideoClient, type StreamEvent, type StreamEventName } from '../src/index-node';
 import { LocalCoordinator } from '../src/testing';
 
 const started = performance.now();
@@ -50,9 +50,9 @@ function watch(name: string, client: StreamVideoClient): void {
   s.callPermissionRequest$.listen((v) => v && line(name, 'store callPermissionRequest$', `${v.user?.id}: ${v.permissions.join(', ')}`));
 }
 
-function next<K extends Parameters<StreamVideoClient['on']>[0]>(client: StreamVideoClient, name: K): Promise<void> {
+function next(client: StreamVideoClient, name: StreamEventName): Promise<void> {
   return new Promise((resolve) => {
-    const off = client.on(name as 'call.ring', () => {
+    const off = client.on(name, () => {
       off();
       resolve();
     });
