@@ -1,4 +1,5 @@
 import { batch } from 'nanostores';
+import { Struct } from '../gen/google/protobuf/struct';
 import { CallEventType, type GetOrCreateCallResponse, type QueryCallsResponse, type RequestPermissionResponse, type UpdateUserPermissionsResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
 import type { CallState, User } from '../gen/stream/video/coordinator/v1/models';
 import { Call } from './call/Call';
@@ -183,6 +184,8 @@ export class StreamVideoClient {
   on<K extends keyof StreamEventMap>(eventName: K, callback: EventHandler<StreamEventMap[K]>): () => void;
   on(eventName: '*', callback: EventHandler<StreamEventMap[keyof StreamEventMap]>): () => void;
   on(eventName: keyof StreamEventMap | '*', callback: EventHandler<never>): () => void {
+    if (typeof eventName !== 'string' || eventName.length === 0) throw StreamVideoError.invalidArgument('on', 'eventName', 'must be an event name or "*"');
+    if (typeof callback !== 'function') throw StreamVideoError.invalidArgument('on', 'callback', 'must be a function');
     return this.router.on(eventName as keyof StreamEventMap, callback as EventHandler<StreamEventMap[keyof StreamEventMap]>);
   }
 
@@ -211,12 +214,13 @@ export class StreamVideoClient {
     checkCallType(method, type, this.options.callTypes);
     const members = (data?.members ?? []).map((m, i) => ({ userId: checkUserId(method, `data.members[${i}].userId`, m?.userId), role: m.role ?? '', user: m.user ? { ...m.user, id: m.userId } : undefined }));
     const ring = data?.ring ?? (this.callConfig.ringByDefault && members.length > 0);
+    const custom = data?.custom === undefined ? undefined : toCustomStruct(method, data.custom);
     await this.ready(method);
     const response = await this.coordinatorClient.call(method, {
       type,
       id,
       ring,
-      data: { members, settingsOverride: data?.settingsOverride, custom: data?.custom ? (data.custom as never) : undefined },
+      data: { members, settingsOverride: data?.settingsOverride, custom: custom },
     });
     const state = response.call;
     if (ring && state?.call && state.call.createdByUserId === this.user?.id && state.call.ringing && !this.isActive(state.call.cid)) {
@@ -454,8 +458,10 @@ export class StreamVideoClient {
   /** Waits for the socket when it is reconnecting, bounded by `timeouts.reconnectWaitMs`. */
   private async ready(method: string): Promise<void> {
     this.requireUser(method);
+    // Kept before the await: a connect that fails or a disconnect meanwhile clears `this.connection`.
+    const connection = this.connection!;
     if (this.connecting) await this.connecting.catch(() => {});
-    await this.connection!.waitUntilConnected(this.options.timeouts.reconnectWaitMs, method);
+    await connection.waitUntilConnected(this.options.timeouts.reconnectWaitMs, method);
   }
 
   /** Loads the calls that ring the user now, so a ring sent while offline is not missed. */
@@ -493,6 +499,16 @@ export class StreamVideoClient {
       this.store.reset();
       this.store.connectionState$.set('disconnected');
     });
+  }
+}
+
+/** Custom call data as the schema's `Struct` (a plain object would be dropped by the message's `create`). */
+function toCustomStruct(method: string, custom: unknown): Struct {
+  if (typeof custom !== 'object' || custom === null || Array.isArray(custom)) throw StreamVideoError.invalidArgument(method, 'data.custom', 'must be a JSON object');
+  try {
+    return Struct.fromJson(custom as never);
+  } catch (err) {
+    throw new StreamVideoError('invalid_argument', 'data.custom must contain JSON values only', { method, meta: { argument: 'data.custom' }, cause: err });
   }
 }
 

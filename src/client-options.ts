@@ -1,4 +1,5 @@
 import type { RetryPolicy } from './coordinator/StreamCoordinatorClient';
+import { StreamVideoError } from './errors';
 import type { Logger } from './logger';
 import type { ReconnectPolicy } from './ws/reconnect-policy';
 import type { NetworkEventSource, WebSocketConstructor } from './ws/websocket-like';
@@ -78,7 +79,7 @@ export function resolveOptions(
   try {
     url = new URL(base);
   } catch {
-    throw new TypeError(`StreamVideoClient: baseUrl "${base}" is not a URL`);
+    throw StreamVideoError.invalidArgument('constructor', 'opts.baseUrl', `"${base}" is not a URL`);
   }
   const ws = `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}${url.pathname.replace(/\/$/, '')}/video/connect`;
   const win = (globalThis as { window?: NetworkEventSource }).window;

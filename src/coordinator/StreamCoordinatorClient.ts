@@ -97,9 +97,12 @@ export class StreamCoordinatorClient {
     const retry = this.options.retry;
     let refreshed = false;
     const used: { token?: string } = {};
+    // The session this request belongs to, taken before any await: a disconnect while the
+    // token loads or a retry waits must still reject it with `disconnected`.
+    const session = this.session.signal;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(method, info.name, message, options.signal, used);
+        return await this.attempt(method, info.name, message, options.signal, used, session);
       } catch (caught) {
         const err = caught as StreamVideoError;
         if (err.code === 'token_expired' && !refreshed && this.tokens?.canRefresh) {
@@ -111,7 +114,7 @@ export class StreamCoordinatorClient {
         if (!idempotent || !err.retryable || attempt >= retry.maxAttempts || options.signal?.aborted) throw err;
         const delay = Math.floor(Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
         this.options.logger('debug', `retrying ${info.name} after ${err.code}`, { attempt, delay });
-        await this.sleep(delay, info.name, options.signal);
+        await this.sleep(delay, info.name, options.signal, session);
       }
     }
   }
@@ -122,11 +125,12 @@ export class StreamCoordinatorClient {
     message: RpcInput<K>,
     signal: AbortSignal | undefined,
     used: { token?: string },
+    session: AbortSignal,
   ): Promise<RpcOutput<K>> {
+    if (session.aborted) throw new StreamVideoError('disconnected', 'disconnectUser was called', { method: name });
     if (!this.tokens) throw new StreamVideoError('not_connected', 'connectUser must be called first', { method: name });
     const token = await this.tokens.get();
     used.token = token;
-    const session = this.session.signal;
     const controller = new AbortController();
     let why: 'timeout' | 'disconnected' | 'cancelled' | undefined;
     const onSession = () => ((why ??= 'disconnected'), controller.abort());
@@ -158,8 +162,7 @@ export class StreamCoordinatorClient {
     }
   }
 
-  private sleep(ms: number, method: string, signal: AbortSignal | undefined): Promise<void> {
-    const session = this.session.signal;
+  private sleep(ms: number, method: string, signal: AbortSignal | undefined, session: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       const done = (err?: StreamVideoError) => {
         clearTimeout(timer);

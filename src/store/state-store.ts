@@ -88,6 +88,22 @@ export class StreamVideoWriteableStateStore {
   readonly localParticipant$ = computed(this.participantSnapshot$, (s) => s.local);
   readonly dominantSpeaker$ = computed([this.participantSnapshot$, this.dominantSpeakerSessionId$], (s, id) => s.get(id));
 
+  /**
+   * The derived stores stay mounted for the life of the store. Unmounted, each `get()` of a
+   * computed store mounts it, recomputes and unmounts it, and nanostores delays an unmount
+   * by a 1 s timer: reading the store (or a listener leaving) would start a timer that keeps
+   * the process alive after `disconnectUser`.
+   */
+  private readonly keepMounted = [
+    this.incomingCalls$,
+    this.outgoingCalls$,
+    this.participants$,
+    this.remoteParticipants$,
+    this.pinnedParticipants$,
+    this.localParticipant$,
+    this.dominantSpeaker$,
+  ].map((store) => store.listen(() => {}));
+
   /** The read-only view handed to users. */
   readonly readOnly: StreamVideoReadOnlyStateStore = Object.freeze({
     connectedUser$: readOnly(this.connectedUser$),

@@ -52,6 +52,9 @@ export class ExponentialBackoff implements ReconnectPolicy {
     this.maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
     this.random = options.random ?? Math.random;
     if (!(this.baseMs > 0) || !(this.maxMs >= this.baseMs)) throw new RangeError('ExponentialBackoff: need 0 < baseMs <= maxMs');
+    if (!(this.maxAttempts >= 0) || (this.maxAttempts !== Number.POSITIVE_INFINITY && !Number.isInteger(this.maxAttempts))) {
+      throw new RangeError('ExponentialBackoff: maxAttempts must be a whole number >= 0');
+    }
   }
 
   nextDelayMs({ attempt }: ReconnectContext): number | null {

@@ -107,6 +107,7 @@ for (const { json, label } of FORMATS) {
     const cases: [MemberInput[], string[], string][] = [
       [[], [], 'update_members'],
       [[m('carol'), m('dave', 'owner')], [], 'update_members[1].role'],
+      [[m('carol', 'constructor')], [], 'update_members[0].role'],
       [[m('')], [], 'update_members[0].user_id'],
       [[m('carol')], ['bob', ''], 'remove_user_ids[1]'],
     ];

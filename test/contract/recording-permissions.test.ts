@@ -179,7 +179,7 @@ for (const { json, label } of FORMATS) {
       const err = await expectRpcError(s.update(client, 'carol', ['send-audio']), 'permission_denied');
       assert.is(err.meta.capability, 'update-call-permissions');
     }
-    const cases: [Promise<unknown>, string][] = [
+    const cases: [PromiseLike<unknown>, string][] = [
       [s.update(s.alice, 'bob', ['end-call']), 'grant_permissions'],
       [s.update(s.alice, 'bob', [], ['start-record-call']), 'revoke_permissions'],
       [s.update(s.alice, 'bob', []), 'grant_permissions'],

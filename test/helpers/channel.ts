@@ -21,8 +21,7 @@ import { Struct } from '../../gen/google/protobuf/struct';
 import { ClientFrame, ServerFrame, type Event } from '../../gen/stream/video/coordinator/v1/events';
 import { TokenManager, type TokenOrProvider } from '../../src/coordinator/token-manager';
 import type { LogLevel } from '../../src/logger';
-import type { LocalCoordinator, LocalCoordinatorOptions } from '../../src/testing/local-coordinator';
-import { LocalCoordinator as Coordinator } from '../../src/testing/local-coordinator';
+import { LocalCoordinator, type LocalCoordinatorOptions } from '../../src/testing/local-coordinator';
 import { Connection } from '../../src/ws/connection';
 import type { ConnectionState } from '../../src/ws/connection-state';
 import { ExponentialBackoff, type ReconnectPolicy } from '../../src/ws/reconnect-policy';
@@ -33,7 +32,7 @@ export const SAFETY_MS = 5000;
 
 /** Starts a local coordinator on 127.0.0.1, port 0 (close it when done). */
 export function startCoordinator(options: LocalCoordinatorOptions = {}): Promise<LocalCoordinator> {
-  return Coordinator.start({ host: '127.0.0.1', port: 0, ...options });
+  return LocalCoordinator.start({ host: '127.0.0.1', port: 0, ...options });
 }
 
 /**
@@ -119,6 +118,24 @@ export interface LogLine {
  */
 export const transcript: string[] = [];
 
+/** Every token handed to a client's connection (static or from its provider). */
+export const issuedTokens = new Set<string>();
+
+/**
+ * Asserts that no token handed to a client (nor its payload or signature part) appears in
+ * the transcript: log lines, error messages, WebSocket URLs. Returns what it checked.
+ */
+export function assertNoTokenLeak(): { tokens: number; lines: number } {
+  const text = transcript.join('\n');
+  for (const token of issuedTokens) {
+    const [, payload = token, signature = token] = token.split('.');
+    for (const piece of [token, payload, signature]) {
+      if (text.includes(piece)) throw new Error(`a token (or a part of one) appears in a log line, an error or a URL: ${transcript.find((l) => l.includes(piece))?.slice(0, 200)}`);
+    }
+  }
+  return { tokens: issuedTokens.size, lines: transcript.length };
+}
+
 /** Adds an error (its message, code, server message, meta and causes) to the transcript. */
 export function recordError(err: unknown): void {
   transcript.push(describe(err));
@@ -154,6 +171,8 @@ export class TrackedSocket implements WebSocketLike {
   /** Resolves with the close code once the underlying socket is closed. */
   readonly closed: Promise<{ code: number; reason: string }>;
   isClosed = false;
+  /** Frames received on this socket, whatever the connection did with them. */
+  framesReceived = 0;
   /** The handlers the connection set, in order (nulls left out). */
   readonly seen = { onmessage: [] as NonNullable<WebSocketLike['onmessage']>[], onclose: [] as NonNullable<WebSocketLike['onclose']>[] };
   private _onopen: WebSocketLike['onopen'] = null;
@@ -174,7 +193,11 @@ export class TrackedSocket implements WebSocketLike {
       this._onopen?.(e);
       onChange();
     };
-    this.inner.onmessage = (e) => this._onmessage?.(e);
+    this.inner.onmessage = (e) => {
+      this.framesReceived++;
+      this._onmessage?.(e);
+      onChange();
+    };
     this.inner.onclose = (e) => this._onclose?.(e);
     this.inner.onerror = (e) => this._onerror?.(e);
   }
@@ -282,7 +305,17 @@ export class TestClient {
     token: TokenOrProvider,
     options: ClientOptions = {},
   ) {
-    this.tokens = new TokenManager(token);
+    if (typeof token === 'string') issuedTokens.add(token);
+    const provider = token;
+    this.tokens = new TokenManager(
+      typeof provider === 'function'
+        ? async () => {
+            const t = await provider();
+            if (typeof t === 'string') issuedTokens.add(t);
+            return t;
+          }
+        : provider,
+    );
     const client = this;
     const changed = () => this.signal.notify();
     this.conn = new Connection({

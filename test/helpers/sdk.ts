@@ -59,9 +59,14 @@ export class Harness {
 
   /** Disconnects every client, closes the coordinator. */
   async close(): Promise<void> {
-    await Promise.all(this.clients.map((client) => client.disconnectUser().catch(() => {})));
-    await this.c.close();
+    this.closing ??= (async () => {
+      await Promise.all(this.clients.map((client) => client.disconnectUser().catch(() => {})));
+      await this.c.close();
+    })();
+    return this.closing;
   }
+
+  private closing: Promise<void> | undefined;
 }
 
 /** Rejects after `ms` with `message` unless `promise` settles first; clears its timer either way. */
@@ -77,17 +82,29 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, message: string 
 export function waitFor<T>(store: ReadableAtom<T>, predicate: (value: T) => boolean, what = 'a store value', ms = WAIT_MS): Promise<T> {
   let stop: (() => void) | undefined;
   let last: T | undefined;
+  let done = false;
   const found = new Promise<T>((resolve) => {
-    let done = false;
     stop = store.subscribe((value) => {
       last = value;
       if (done || !predicate(value)) return;
       done = true;
       resolve(value);
-      queueMicrotask(() => stop?.());
     });
   });
+  if (done) stop?.(); // held at once: subscribe called back before `stop` was set
   return withTimeout(found, ms, () => `waiting for ${what} (last value: ${describe(last)})`).finally(() => stop?.());
+}
+
+/**
+ * Resolves once `condition()` holds, checking it on every turn of the event loop, for state
+ * that has no store to subscribe to (e.g. the hub's socket count); rejects after `ms`.
+ */
+export async function until(condition: () => boolean, what: string | (() => string), ms = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: waiting for ${typeof what === 'function' ? what() : what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 /** Resolves with the next `name` event of `client` for which `predicate` holds. */
@@ -154,7 +171,7 @@ export async function noTimersLeft(turns = 200): Promise<void> {
     if (!process.getActiveResourcesInfo().includes('Timeout')) return;
     await new Promise((resolve) => setImmediate(resolve));
   }
-  throw new Error(`timers left behind: ${process.getActiveResourcesInfo().join(', ')}`);
+  throw new Error(`timers left behind after ${turns} turns: ${process.getActiveResourcesInfo().join(', ')}`);
 }
 
 /** A seeded PRNG (mulberry32): floats in [0, 1). */

@@ -9,7 +9,7 @@ import { CallEventType, GetOrCreateCallRequest, SendCallEventRequest, StartRecor
 import { ServerFrame, type Event } from '../../gen/stream/video/coordinator/v1/events';
 import { StreamVideoError } from '../../src/errors';
 import { ExponentialBackoff, type ReconnectPolicy } from '../../src/ws/reconnect-policy';
-import { customN, customPayload, FakeNetwork, range, Scope, turns, within } from '../helpers/channel';
+import { assertNoTokenLeak, customN, customPayload, FakeNetwork, range, Scope, turns, within } from '../helpers/channel';
 import { rpcClient, uniqueId } from '../helpers/rpc';
 
 const scope = new Scope();
@@ -97,6 +97,7 @@ test('a fresh connection starts after the events the user already had', async ()
 });
 
 test('a silent server is detected by health checks and the client reconnects on a new socket', async () => {
+  // the client probes at the hub's 50 ms and gives up after 3 intervals of silence
   const c = await scope.coordinator({ hub: { healthCheckIntervalMs: 50 } });
   const bob = await scope.connected(c, 'bob');
   c.events.publish(['bob'], 'default:x', customPayload(1));
@@ -276,12 +277,10 @@ test('disconnect during the first connect rejects it with "disconnected"', async
   await bob.allSocketsClosed();
 });
 
-test('with nobody listening, connect() gives up after maxAttempts (network) or after connectTimeoutMs (timeout)', async () => {
+test('with every upgrade refused, connect() gives up after maxAttempts (network) or after connectTimeoutMs (timeout)', async () => {
   const c = await scope.coordinator();
-  const closedPort = await scope.coordinator();
-  await closedPort.close();
-  // redirect the client to a port nobody listens on
-  const dead = Object.create(c, { wsUrl: { value: closedPort.wsUrl } }) as typeof c;
+  // point the client at a path the server answers with 404 instead of an upgrade
+  const dead = Object.create(c, { wsUrl: { value: c.wsUrl.replace('/video/connect', '/nowhere') } }) as typeof c;
 
   const gaveUp = await scope.client(dead, 'bob', { reconnectPolicy: new ExponentialBackoff({ baseMs: 5, maxMs: 5, maxAttempts: 2 }) });
   const err = await gaveUp.connectError();
@@ -300,6 +299,11 @@ test('with nobody listening, connect() gives up after maxAttempts (network) or a
   assert.ok(sockets >= 1);
   await turns(50);
   assert.is(timedOut.conn.stats.sockets, sockets, 'no attempt after giving up');
+});
+
+test('no token appears in a log line, an error or a URL of the connections above', () => {
+  const { tokens, lines } = assertNoTokenLeak();
+  assert.ok(tokens >= 1 && lines >= 1);
 });
 
 test.run();

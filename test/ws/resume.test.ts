@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import type { ReconnectPolicy } from '../../src/ws/reconnect-policy';
-import { customN, customPayload, FakeNetwork, mulberry32, range, Scope, turns, type TestClient } from '../helpers/channel';
+import { assertNoTokenLeak, customN, customPayload, FakeNetwork, mulberry32, range, Scope, turns, type TestClient } from '../helpers/channel';
 
 const scope = new Scope();
 const test = suite('resume');
@@ -177,6 +177,11 @@ test('a gap older than the buffer\'s age limit: re-sync', async () => {
   publish(c, 'bob', 6, 6);
   await bob.untilSeq(6);
   assert.equal(bob.seqs, [1, 2, 6]);
+});
+
+test('no token appears in a log line, an error or a URL of the connections above', () => {
+  const { tokens, lines } = assertNoTokenLeak();
+  assert.ok(tokens >= 1 && lines >= 1);
 });
 
 test.run();

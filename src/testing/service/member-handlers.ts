@@ -25,22 +25,27 @@ const MEMBER_PAGING: PagingKeys<MemberRecord> = {
 
 /** Adds or updates members of `call` (no events: the caller publishes). Returns the user ids touched. */
 export function applyMemberUpdates(state: CoordinatorState, call: CallRecord, inputs: readonly MemberInput[], field: string): string[] {
-  const touched: string[] = [];
-  const now = state.now();
-  inputs.forEach((input, i) => {
+  // Check every input before changing anything: a refused request changes nothing.
+  const roles = inputs.map((input, i) => {
     checkUserId(`${field}[${i}].user_id`, input.userId);
     const role = input.role || 'member';
-    if (!(role in call.callType.roles)) {
+    if (!Object.prototype.hasOwnProperty.call(call.callType.roles, role)) {
       throw TwirpError.invalid(`${field}[${i}].role`, `"${role}" is not a role of call type ${call.type} (${Object.keys(call.callType.roles).join(', ')})`);
     }
-    if (input.user) state.users.upsert({ ...input.user, id: input.userId });
     const known = call.members.get(input.userId);
     if (input.userId === call.createdBy && known && role !== known.role && input.role) {
       throw new TwirpError('failed_precondition', `the role of the creator of call ${call.cid} cannot change`);
     }
+    return role;
+  });
+  const touched: string[] = [];
+  const now = state.now();
+  inputs.forEach((input, i) => {
+    if (input.user) state.users.upsert({ ...input.user, id: input.userId });
+    const known = call.members.get(input.userId);
     call.members.set(input.userId, {
       userId: input.userId,
-      role: input.userId === call.createdBy && known ? known.role : role,
+      role: input.userId === call.createdBy && known ? known.role : roles[i]!,
       createdAt: known?.createdAt ?? now,
       updatedAt: now,
     });

@@ -89,13 +89,15 @@ function contentFormat(header: string | undefined): Format | undefined {
 
 function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) {
+        // Keep draining (and dropping) the body: destroying the request would reset the
+        // connection before the client could read the Twirp error.
+        chunks = [];
         reject(new TwirpError('malformed', `the request body is larger than ${max} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(chunk);

@@ -1,0 +1,225 @@
+/**
+ * The local coordinator's WebSocket hub, driven by a raw `ws` client: the handshake, its time
+ * limit, frame rules, replay, health checks and faults.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ResumeStatus } from '../../gen/stream/video/coordinator/v1/events';
+import { CLOSE_CODES } from '../../src/ws/close-codes';
+import type { LocalCoordinator } from '../../src/testing/local-coordinator';
+import { customPayload, range, RawClient, Scope, untilTurns } from '../helpers/channel';
+
+const scope = new Scope();
+const test = suite('hub');
+test.after.each(() => scope.close());
+
+const USER = { id: 'bob', name: 'Bob', imageUrl: '', role: '' };
+
+/** A raw client that authenticated as bob (and resumed, when `resume` is given). */
+async function handshake(c: LocalCoordinator, resume?: { lastSeq: number; fresh: boolean }): Promise<RawClient> {
+  const raw = scope.raw(c.wsUrl);
+  await raw.opened;
+  raw.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: USER } });
+  await raw.until(() => raw.framesOf('connectionOk').length === 1, 'connection ok');
+  if (resume) {
+    raw.send({ oneofKind: 'resume', resume });
+    await raw.until(() => raw.framesOf('resumeResult').length === 1, 'resume result');
+  }
+  return raw;
+}
+
+test('no auth frame within the time limit: an auth_timeout error frame, then close 4001', async () => {
+  const c = await scope.coordinator({ hub: { authTimeoutMs: 100 } });
+  const raw = scope.raw(c.wsUrl);
+  await raw.opened;
+  const { code } = await raw.closed;
+  assert.is(code, CLOSE_CODES.AUTH_TIMEOUT);
+  assert.is(raw.frames.length, 1);
+  const error = raw.framesOf('error')[0]!.error;
+  assert.is(error.code, 'auth_timeout');
+  assert.match(error.message, /100 ms/);
+});
+
+test('a first frame that is not auth: invalid_frame, close 4000', async () => {
+  const c = await scope.coordinator();
+  const raw = scope.raw(c.wsUrl);
+  await raw.opened;
+  raw.send({ oneofKind: 'healthCheck', healthCheck: { connectionId: '', reply: false } });
+  const { code } = await raw.closed;
+  assert.is(code, CLOSE_CODES.INVALID_FRAME);
+  assert.is(raw.framesOf('error')[0]!.error.code, 'invalid_frame');
+  assert.match(raw.framesOf('error')[0]!.error.message, /first frame must be auth/);
+});
+
+test('a text frame or bytes that are not a ClientFrame: invalid_frame, close 4000', async () => {
+  const c = await scope.coordinator();
+  for (const data of ['hello', new Uint8Array([0xff, 0xff, 0xff])]) {
+    const raw = scope.raw(c.wsUrl);
+    await raw.opened;
+    raw.ws.send(data);
+    const { code } = await raw.closed;
+    assert.is(code, CLOSE_CODES.INVALID_FRAME, `after ${typeof data}`);
+    assert.is(raw.framesOf('error')[0]!.error.code, 'invalid_frame');
+  }
+});
+
+test('a wrong path is refused before the upgrade', async () => {
+  const c = await scope.coordinator();
+  const raw = scope.raw(c.wsUrl.replace('/video/connect', '/nope'));
+  await raw.opened.then(
+    () => assert.unreachable('opened on a wrong path'),
+    () => undefined,
+  );
+  await raw.closed;
+});
+
+test('bad credentials: an unauthenticated error frame then close 4002, the token not echoed', async () => {
+  const c = await scope.coordinator();
+  const cases = [
+    { apiKey: 'wrong', token: await c.createToken('bob'), user: USER, message: /API key/ },
+    { apiKey: c.apiKey, token: 'not-a-jwt', user: USER, message: /not valid/ },
+    { apiKey: c.apiKey, token: await c.createToken('alice'), user: USER, message: /another user/ },
+    { apiKey: c.apiKey, token: await c.createToken('bob'), user: undefined, message: /another user/ },
+  ];
+  for (const { message, ...auth } of cases) {
+    const raw = scope.raw(c.wsUrl);
+    await raw.opened;
+    raw.send({ oneofKind: 'auth', auth });
+    const { code } = await raw.closed;
+    assert.is(code, CLOSE_CODES.UNAUTHENTICATED);
+    const error = raw.framesOf('error')[0]!.error;
+    assert.is(error.code, 'unauthenticated');
+    assert.match(error.message, message);
+    assert.not.ok(error.message.includes(auth.token));
+  }
+  const raw = scope.raw(c.wsUrl);
+  await raw.opened;
+  raw.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob', { expiresInSeconds: -5 }), user: USER } });
+  assert.is((await raw.closed).code, CLOSE_CODES.TOKEN_EXPIRED);
+  assert.is(raw.framesOf('error')[0]!.error.code, 'token_expired');
+  await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget the refused sockets');
+});
+
+test('handshake: connection ok, then a fresh resume starts after the current seq; events follow live', async () => {
+  const c = await scope.coordinator({ hub: { healthCheckIntervalMs: 1234 } });
+  c.events.publish(['bob'], 'default:x', customPayload(1));
+  const raw = await handshake(c);
+  const ok = raw.framesOf('connectionOk')[0]!.connectionOk;
+  assert.ok(ok.connectionId.length > 0);
+  assert.is(ok.user!.id, 'bob');
+  assert.is(ok.healthCheckIntervalMs, 1234);
+  // authenticated but not resumed: nothing is delivered yet
+  c.events.publish(['bob'], 'default:x', customPayload(2));
+  raw.send({ oneofKind: 'resume', resume: { lastSeq: 0, fresh: true } });
+  await raw.until(() => raw.framesOf('resumeResult').length === 1, 'resume result');
+  assert.equal(raw.framesOf('resumeResult')[0]!.resumeResult, { status: ResumeStatus.FRESH, lastSeq: 2, replayed: 0 });
+  c.events.publish(['bob'], 'default:x', customPayload(3));
+  await raw.until(() => raw.framesOf('event').length === 1, 'one event');
+  assert.is(raw.framesOf('event')[0]!.event.seq, 3);
+  assert.equal(
+    raw.frames.map((f) => f.frame.oneofKind),
+    ['connectionOk', 'resumeResult', 'event'],
+  );
+  assert.is(c.hub.connectionsOf('bob'), 1);
+  assert.is(c.hub.connectionCount, 1);
+
+  // a second resume, or a second auth, is refused
+  raw.send({ oneofKind: 'resume', resume: { lastSeq: 0, fresh: true } });
+  assert.is((await raw.closed).code, CLOSE_CODES.INVALID_FRAME);
+});
+
+test('resume: replays what is in the buffer, in order, then live; a gap asks for a re-sync', async () => {
+  const c = await scope.coordinator({ replayBuffer: { size: 5 } });
+  for (let n = 1; n <= 8; n++) c.events.publish(['bob'], 'default:x', customPayload(n));
+
+  const replay = await handshake(c, { lastSeq: 4, fresh: false });
+  assert.equal(replay.framesOf('resumeResult')[0]!.resumeResult, { status: ResumeStatus.REPLAYED, lastSeq: 4, replayed: 4 });
+  await replay.until(() => replay.framesOf('event').length === 4, '4 replayed events');
+  c.events.publish(['bob'], 'default:x', customPayload(9));
+  await replay.until(() => replay.framesOf('event').length === 5, 'a live event');
+  assert.equal(
+    replay.framesOf('event').map((f) => f.event.seq),
+    range(5, 9),
+  );
+
+  const upToDate = await handshake(c, { lastSeq: 9, fresh: false });
+  assert.equal(upToDate.framesOf('resumeResult')[0]!.resumeResult, { status: ResumeStatus.REPLAYED, lastSeq: 9, replayed: 0 });
+
+  for (const lastSeq of [2, 3, 10]) {
+    // 2 and 3 are older than the 5 kept (5..9); 10 is in the future
+    const gap = await handshake(c, { lastSeq, fresh: false });
+    assert.equal(gap.framesOf('resumeResult')[0]!.resumeResult, { status: ResumeStatus.RESYNC_REQUIRED, lastSeq: 9, replayed: 0 }, `lastSeq ${lastSeq}`);
+  }
+});
+
+test('health checks: the hub answers probes, probes at its interval, and closes a silent client with 4004', async () => {
+  const c = await scope.coordinator({ hub: { healthCheckIntervalMs: 30, deadAfterMs: 120 } });
+  const raw = await handshake(c, { lastSeq: 0, fresh: true });
+  raw.send({ oneofKind: 'healthCheck', healthCheck: { connectionId: 'x', reply: false } });
+  await raw.until(() => raw.framesOf('healthCheck').some((f) => f.healthCheck.reply), 'a reply');
+  await raw.until(() => raw.framesOf('healthCheck').some((f) => !f.healthCheck.reply), 'a probe');
+  const id = raw.framesOf('connectionOk')[0]!.connectionOk.connectionId;
+  for (const f of raw.framesOf('healthCheck')) assert.is(f.healthCheck.connectionId, id);
+  // the raw client never answers: dead after 120 ms
+  const { code } = await raw.closed;
+  assert.is(code, CLOSE_CODES.HEALTH_CHECK_TIMEOUT);
+  assert.is(c.hub.connectionsOf('bob'), 0);
+});
+
+test('faults: dropUser kills the sockets at once and counts each once; silenceUser; sendRaw; setFrameDelay', async () => {
+  const c = await scope.coordinator();
+  const a = await handshake(c, { lastSeq: 0, fresh: true });
+  const b = await handshake(c, { lastSeq: 0, fresh: true });
+  assert.is(c.hub.connectionsOf('bob'), 2);
+  assert.is(c.hub.faults.sendRaw('bob', 'raw text'), 2);
+  await a.until(() => a.texts.length === 1, 'the raw frame');
+  assert.equal(a.texts, ['raw text']);
+
+  assert.is(c.hub.faults.dropUser('bob'), 2);
+  assert.is(c.hub.connectionsOf('bob'), 0, 'dropped sockets are gone at once');
+  assert.is(c.hub.faults.dropUser('bob'), 0, 'nothing left to drop');
+  assert.is(c.hub.faultCounts.dropped, 2);
+  assert.is((await a.closed).code, 1006, 'no close frame');
+  assert.is((await b.closed).code, 1006);
+  assert.is(c.hub.faults.dropUser('nobody'), 0);
+
+  const s = await handshake(c, { lastSeq: 0, fresh: true });
+  assert.is(c.hub.faults.silenceUser('bob'), 1);
+  c.events.publish(['bob'], 'default:x', customPayload(1));
+  // a second, healthy socket gets the next event: the silent one got nothing before it
+  const healthy = await handshake(c, { lastSeq: 1, fresh: false });
+  c.events.publish(['bob'], 'default:x', customPayload(2));
+  await healthy.until(() => healthy.framesOf('event').length === 1, 'an event on the healthy socket');
+  assert.is(s.framesOf('event').length, 0);
+
+  assert.throws(() => c.hub.faults.setFrameDelay(-1), RangeError);
+  assert.throws(() => c.hub.faults.setFrameDelay(Number.NaN), RangeError);
+});
+
+test('a frame delay keeps every socket\'s order', async () => {
+  const c = await scope.coordinator();
+  const raw = await handshake(c, { lastSeq: 0, fresh: true });
+  c.hub.faults.setFrameDelay(1);
+  for (let n = 1; n <= 30; n++) c.events.publish(['bob'], 'default:x', customPayload(n));
+  c.hub.faults.setFrameDelay(0);
+  c.events.publish(['bob'], 'default:x', customPayload(31)); // queued behind the delayed ones
+  await raw.until(() => raw.framesOf('event').length === 31, '31 events');
+  assert.equal(
+    raw.framesOf('event').map((f) => f.event.seq),
+    range(1, 31),
+  );
+  assert.ok(c.hub.faultCounts.delayedFrames >= 30);
+});
+
+test('closing the coordinator closes every socket with 1001', async () => {
+  const c = await scope.coordinator();
+  const raw = await handshake(c, { lastSeq: 0, fresh: true });
+  const pending = scope.raw(c.wsUrl);
+  await pending.opened;
+  await c.close();
+  assert.is((await raw.closed).code, CLOSE_CODES.GOING_AWAY);
+  assert.is((await pending.closed).code, CLOSE_CODES.GOING_AWAY);
+  await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget the closed sockets');
+});
+
+test.run();

@@ -1,0 +1,57 @@
+/**
+ * Disconnecting leaves nothing behind: no timer, no socket.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { customPayload, FakeNetwork, nextState, Scope, untilTurns } from '../helpers/channel';
+
+const scope = new Scope();
+const test = suite('cleanup');
+test.after.each(() => scope.close());
+
+const LEFTOVERS = new Set(['Timeout', 'TCPSocketWrap', 'TCPServerWrap']);
+
+function leftovers(): string[] {
+  return process.getActiveResourcesInfo().filter((r) => LEFTOVERS.has(r));
+}
+
+test('after disconnect() and the coordinator closing, no timer and no socket is left', async () => {
+  const c = await scope.coordinator({ hub: { healthCheckIntervalMs: 20 } });
+  const net = new FakeNetwork();
+  const bob = await scope.connected(c, 'bob', { network: net });
+  const alice = await scope.connected(c, 'alice');
+  // exercise the timers: health checks, a reconnect backoff, an offline/online round
+  c.events.publish(['bob', 'alice'], 'default:x', customPayload(1));
+  await bob.untilSeq(1);
+  await alice.untilSeq(1);
+  c.hub.faults.dropUser('bob');
+  await bob.until(() => bob.conn.stats.sockets === 2 && bob.state === 'connected', 'reconnected');
+  net.goOffline();
+  net.goOnline();
+  await bob.until(() => bob.conn.stats.sockets === 3 && bob.state === 'connected', 'back online');
+  assert.ok(leftovers().length > 0, 'resources are in use while connected');
+
+  bob.conn.disconnect();
+  alice.conn.disconnect();
+  assert.is(bob.state, 'disconnected');
+  await bob.allSocketsClosed();
+  await alice.allSocketsClosed();
+  await c.close();
+
+  await untilTurns(() => leftovers().length === 0, 'no Timeout and no TCP handle', 1000, () => leftovers().join(', '));
+  assert.equal(leftovers(), []);
+});
+
+test('disconnect() while waiting out a backoff clears the retry timer', async () => {
+  const c = await scope.coordinator();
+  const bob = await scope.connected(c, 'bob', { reconnectPolicy: { nextDelayMs: () => 60_000 } });
+  c.hub.faults.dropUser('bob');
+  await nextState(bob.conn, 'reconnecting');
+  await bob.allSocketsClosed();
+  assert.ok(process.getActiveResourcesInfo().includes('Timeout'), 'the one-minute retry timer is pending');
+  bob.conn.disconnect();
+  await c.close();
+  await untilTurns(() => leftovers().length === 0, 'no Timeout and no TCP handle', 1000, () => leftovers().join(', '));
+});
+
+test.run();

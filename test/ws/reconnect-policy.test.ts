@@ -1,0 +1,80 @@
+/**
+ * ExponentialBackoff: full jitter within its bounds, the cap, giving up, bad options.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ExponentialBackoff, type ReconnectContext } from '../../src/ws/reconnect-policy';
+import { mulberry32 } from '../helpers/channel';
+
+const test = suite('ExponentialBackoff');
+
+const at = (attempt: number): ReconnectContext => ({ attempt, elapsedMs: 0, lastError: undefined });
+
+test('defaults: 250 ms base, 10 s cap, never gives up', () => {
+  const b = new ExponentialBackoff();
+  assert.is(b.baseMs, 250);
+  assert.is(b.maxMs, 10_000);
+  assert.is(b.maxAttempts, Number.POSITIVE_INFINITY);
+  assert.is(new ExponentialBackoff({ random: () => 0.999 }).nextDelayMs(at(1_000_000)), 9990);
+});
+
+test('full jitter: just below base * 2^attempt with random = 0.999, capped at maxMs', () => {
+  const b = new ExponentialBackoff({ baseMs: 100, maxMs: 1000, random: () => 0.999 });
+  assert.equal(
+    [0, 1, 2, 3, 4, 5, 10, 31, 100, 5000].map((n) => b.nextDelayMs(at(n))),
+    [99, 199, 399, 799, 999, 999, 999, 999, 999, 999],
+  );
+});
+
+test('full jitter: 0 with random = 0', () => {
+  const b = new ExponentialBackoff({ baseMs: 100, maxMs: 1000, random: () => 0 });
+  for (const n of [0, 1, 5, 50]) assert.is(b.nextDelayMs(at(n)), 0);
+});
+
+test('full jitter: every delay is an integer in [0, min(maxMs, base * 2^attempt))', () => {
+  const rnd = mulberry32(7);
+  const b = new ExponentialBackoff({ baseMs: 50, maxMs: 3000, random: rnd });
+  const seen = new Set<number>();
+  for (let i = 0; i < 2000; i++) {
+    const attempt = i % 12;
+    const d = b.nextDelayMs(at(attempt))!;
+    const ceiling = Math.min(3000, 50 * 2 ** attempt);
+    assert.ok(Number.isInteger(d) && d >= 0 && d < ceiling, `attempt ${attempt}: ${d} not in [0, ${ceiling})`);
+    seen.add(d);
+  }
+  assert.ok(seen.size > 500, 'the delays are spread out');
+});
+
+test('a cap equal to the base: every delay below it', () => {
+  const b = new ExponentialBackoff({ baseMs: 10, maxMs: 10, random: () => 0.999 });
+  for (const n of [0, 1, 20]) assert.is(b.nextDelayMs(at(n)), 9);
+});
+
+test('maxAttempts: null from that attempt on', () => {
+  const b = new ExponentialBackoff({ baseMs: 10, maxAttempts: 3, random: () => 0.5 });
+  assert.equal(
+    [0, 1, 2, 3, 4, 100].map((n) => b.nextDelayMs(at(n))),
+    [5, 10, 20, null, null, null],
+  );
+  assert.is(new ExponentialBackoff({ maxAttempts: 0 }).nextDelayMs(at(0)), null, 'maxAttempts 0: never retry');
+});
+
+test('RangeError on bad options', () => {
+  const bad = [
+    { baseMs: 0 },
+    { baseMs: -5 },
+    { baseMs: Number.NaN },
+    { maxMs: 100, baseMs: 200 },
+    { maxMs: Number.NaN },
+    { maxMs: -1 },
+    { maxAttempts: -1 },
+    { maxAttempts: 1.5 },
+    { maxAttempts: Number.NaN },
+  ];
+  for (const options of bad) assert.throws(() => new ExponentialBackoff(options), RangeError, JSON.stringify(options));
+  // still fine
+  new ExponentialBackoff({ maxAttempts: Number.POSITIVE_INFINITY });
+  new ExponentialBackoff({ baseMs: 1, maxMs: 1, maxAttempts: 0 });
+});
+
+test.run();
