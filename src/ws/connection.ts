@@ -107,6 +107,7 @@ export class Connection {
   /** Connects; resolves once live, rejects with a `StreamVideoError` on a failure retrying cannot fix or after `connectTimeoutMs`. */
   connect(): Promise<void> {
     if (this.stopped) return Promise.reject(new StreamVideoError('disconnected', 'the connection was closed', { method: 'connect' }));
+    if (this.state.get() !== 'idle') return Promise.reject(new StreamVideoError('already_connected', 'connect() was already called on this connection', { method: 'connect' }));
     return new Promise<void>((resolve, reject) => {
       this.firstConnect = { resolve, reject };
       this.state.set('connecting');
@@ -307,7 +308,8 @@ export class Connection {
   private scheduleReconnect(): void {
     if (this.stopped) return;
     if (this.attempt === 0) this.lostAt = Date.now();
-    if (!this.firstConnect) this.state.set(this.offline ? 'offline' : 'reconnecting');
+    if (this.offline) this.state.set('offline');
+    else if (!this.firstConnect) this.state.set('reconnecting');
     if (this.offline) return; // `online` resumes at once
     const delay = this.options.reconnectPolicy.nextDelayMs({ attempt: this.attempt, elapsedMs: Date.now() - this.lostAt, lastError: this.lastError });
     if (delay === null) {

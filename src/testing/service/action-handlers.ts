@@ -91,9 +91,7 @@ export function actionHandlers(state: CoordinatorState): Pick<
           });
         }
       }
-      // The request goes to the call's admins: the users who may grant it.
-      const granters = [...call.audience()].filter((u) => call.can(u, 'update-call-permissions'));
-      state.publish(granters, call, {
+      state.publish(call.audience(), call, {
         oneofKind: 'permissionRequest',
         permissionRequest: { user: state.users.get(ctx.userId), permissions: [...new Set(req.permissions)] },
       });
