@@ -19,8 +19,8 @@ import type { ParticipantList } from './store/participant-table';
 import { StreamVideoWriteableStateStore, type StreamVideoReadOnlyStateStore } from './store/state-store';
 import { checkCallId, checkCallType, checkLimit, checkPermissions, checkUserId, KNOWN_CALL_TYPES, toFilterStruct, toSortParams, type SortParamRequest } from './validation';
 import { Connection } from './ws/connection';
-import { defaultWebSocket } from './ws/default-websocket';
 import { ExponentialBackoff } from './ws/reconnect-policy';
+import type { WebSocketConstructor } from './ws/websocket-like';
 import { loadCalls } from './call/call-loader';
 
 /** What a call is created with: its members, settings and custom data, and whether to ring. */
@@ -75,7 +75,7 @@ export class StreamVideoClient {
    */
   constructor(apiKey: string, opts: StreamClientOptions = {}, callConfig: CallConfig = CALL_CONFIG.meeting) {
     if (typeof apiKey !== 'string' || apiKey.length === 0) throw StreamVideoError.invalidArgument('constructor', 'apiKey', 'must be a non-empty string');
-    this.options = resolveOptions(opts, { logger: consoleLogger, retry: DEFAULT_RETRY_POLICY, callTypes: KNOWN_CALL_TYPES, WebSocket: defaultWebSocket() });
+    this.options = resolveOptions(opts, { logger: consoleLogger, retry: DEFAULT_RETRY_POLICY, callTypes: KNOWN_CALL_TYPES, WebSocket: (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket });
     this.apiKey = apiKey;
     this.callConfig = callConfig;
     this.coordinatorClient = new StreamCoordinatorClient({
@@ -211,7 +211,7 @@ export class StreamVideoClient {
   async getOrCreateCall(id: string, type: string, data?: CallRequestData): Promise<GetOrCreateCallResponse> {
     const method = 'getOrCreateCall';
     checkCallId(method, 'id', id);
-    checkCallType(method, type, this.options.callTypes);
+    checkCallType(method, type, this.options.callTypes, 'type');
     const members = (data?.members ?? []).map((m, i) => ({ userId: checkUserId(method, `data.members[${i}].userId`, m?.userId), role: m.role ?? '', user: m.user ? { ...m.user, id: m.userId } : undefined }));
     const ring = data?.ring ?? (this.callConfig.ringByDefault && members.length > 0);
     const custom = data?.custom === undefined ? undefined : toCustomStruct(method, data.custom);
@@ -243,7 +243,7 @@ export class StreamVideoClient {
   async joinCall(id: string, type: string, data?: CallRequestData): Promise<Call> {
     const method = 'joinCall';
     checkCallId(method, 'id', id);
-    checkCallType(method, type, this.options.callTypes);
+    checkCallType(method, type, this.options.callTypes, 'type');
     const cid = `${type}:${id}`;
     if (this.activeCall && !this.activeCall.hasLeft) {
       if (this.activeCall.cid === cid) return this.activeCall;

@@ -1,8 +1,22 @@
 import { WebSocket } from 'ws';
-import { registerDefaultWebSocket } from './ws/default-websocket';
+import { StreamVideoClient as UniversalClient } from './StreamVideoClient';
+import type { StreamClientOptions } from './client-options';
+import { CALL_CONFIG, type CallConfig } from './config/call-config';
 import type { WebSocketConstructor } from './ws/websocket-like';
 
-// Node has no WebSocket of its own before v22: the Node entry uses `ws`.
-registerDefaultWebSocket(WebSocket as unknown as WebSocketConstructor);
-
 export * from './index';
+
+/**
+ * The Node entry's `StreamVideoClient`: the same client, with the `ws` package as its
+ * WebSocket unless `opts.WebSocket` names another (Node has no WebSocket of its own before v22).
+ *
+ * ```ts
+ * import { StreamVideoClient } from 'stream-video-client'; // resolves here under Node
+ * const client = new StreamVideoClient('api-key', { baseUrl: 'http://127.0.0.1:3030' });
+ * ```
+ */
+export class StreamVideoClient extends UniversalClient {
+  constructor(apiKey: string, opts: StreamClientOptions = {}, callConfig: CallConfig = CALL_CONFIG.meeting) {
+    super(apiKey, { ...opts, WebSocket: opts.WebSocket ?? (WebSocket as unknown as WebSocketConstructor) }, callConfig);
+  }
+}

@@ -20,10 +20,10 @@ export function checkCallId(method: string, argument: string, value: unknown): s
   return value;
 }
 
-/** Checks a call type against the known ones. */
-export function checkCallType(method: string, value: unknown, known: readonly string[]): string {
-  if (typeof value !== 'string' || value.length === 0) throw StreamVideoError.invalidArgument(method, 'callType', 'must be a non-empty string');
-  if (!known.includes(value)) throw StreamVideoError.invalidArgument(method, 'callType', `"${value}" is not a known call type (${known.join(', ')})`);
+/** Checks a call type against the known ones; `argument` is the parameter's name (default `callType`). */
+export function checkCallType(method: string, value: unknown, known: readonly string[], argument = 'callType'): string {
+  if (typeof value !== 'string' || value.length === 0) throw StreamVideoError.invalidArgument(method, argument, 'must be a non-empty string');
+  if (!known.includes(value)) throw StreamVideoError.invalidArgument(method, argument, `"${value}" is not a known call type (${known.join(', ')})`);
   return value;
 }
 
@@ -55,8 +55,11 @@ export function toFilterStruct(method: string, filter: unknown): Struct {
   }
 }
 
+/** Levels of `$and` / `$or` a filter may have, the filter itself being level 1 (as the server counts). */
+const MAX_FILTER_LEVELS = 8;
+
 function checkFilter(method: string, filter: unknown, path: string, depth: number): void {
-  if (depth > 8) throw StreamVideoError.invalidArgument(method, 'filterConditions', 'is nested too deeply');
+  if (depth + 1 > MAX_FILTER_LEVELS) throw StreamVideoError.invalidArgument(method, 'filterConditions', 'is nested too deeply');
   if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
     throw StreamVideoError.invalidArgument(method, 'filterConditions', `${path} must be an object`);
   }
@@ -67,6 +70,7 @@ function checkFilter(method: string, filter: unknown, path: string, depth: numbe
     } else if (key.startsWith('$')) {
       throw StreamVideoError.invalidArgument(method, 'filterConditions', `unknown operator "${key}" at ${path}`);
     } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      if (Object.keys(value).length === 0) throw StreamVideoError.invalidArgument(method, 'filterConditions', `field "${key}" has an empty operator object`);
       for (const [op, operand] of Object.entries(value)) {
         if (!FILTER_OPERATORS.has(op)) throw StreamVideoError.invalidArgument(method, 'filterConditions', `unknown operator "${op}" on field "${key}"`);
         if ((op === '$in' || op === '$nin') && !Array.isArray(operand)) {
