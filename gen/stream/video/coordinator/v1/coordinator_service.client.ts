@@ -105,7 +105,8 @@ export interface ICoordinatorServiceClient {
      */
     stopRecording(input: StopRecordingRequest, options?: RpcOptions): UnaryCall<StopRecordingRequest, StopRecordingResponse>;
     /**
-     * Asks the call's admins for permissions listed in the call's requestable permissions.
+     * Asks for permissions listed in the call's requestable permissions: everyone in the call
+     * (members and participants) receives a `call.permission_request` event.
      *
      * @generated from protobuf rpc: RequestPermission
      */
@@ -234,7 +235,8 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
         return stackIntercept<StopRecordingRequest, StopRecordingResponse>("unary", this._transport, method, opt, input);
     }
     /**
-     * Asks the call's admins for permissions listed in the call's requestable permissions.
+     * Asks for permissions listed in the call's requestable permissions: everyone in the call
+     * (members and participants) receives a `call.permission_request` event.
      *
      * @generated from protobuf rpc: RequestPermission
      */

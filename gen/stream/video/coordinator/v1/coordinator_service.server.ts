@@ -100,7 +100,8 @@ export interface ICoordinatorService<T = ServerCallContext> {
      */
     stopRecording(request: StopRecordingRequest, context: T): Promise<StopRecordingResponse>;
     /**
-     * Asks the call's admins for permissions listed in the call's requestable permissions.
+     * Asks for permissions listed in the call's requestable permissions: everyone in the call
+     * (members and participants) receives a `call.permission_request` event.
      *
      * @generated from protobuf rpc: RequestPermission
      */
