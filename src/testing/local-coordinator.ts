@@ -35,6 +35,11 @@ export interface LocalCoordinatorOptions {
   replayBuffer?: ReplayBufferOptions;
   /** Clock, in epoch ms (default `Date.now`). */
   now?: () => number;
+  /**
+   * Extra HTTP routes (a demo page, a token endpoint): called for every request that is not
+   * Twirp, a latency probe or a CORS preflight; resolve `true` when it answered.
+   */
+  httpHandler?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   /** Reports unexpected errors (default: none). */
   onError?: (err: unknown, where: string) => void;
 }
@@ -121,7 +126,7 @@ export class LocalCoordinator {
     });
 
     const server = createServer((req, res) => {
-      handleHttp(req, res, twirp, edgeNames, opts.edgeLatencyMs ?? {}).catch((err) => {
+      handleHttp(req, res, twirp, edgeNames, opts.edgeLatencyMs ?? {}, opts.httpHandler).catch((err) => {
         opts.onError?.(err, req.url ?? '');
         if (!res.headersSent) res.writeHead(500).end();
       });
@@ -169,6 +174,7 @@ async function handleHttp(
   twirp: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>,
   edges: string[],
   edgeLatencyMs: Record<string, number>,
+  extra: LocalCoordinatorOptions['httpHandler'],
 ): Promise<void> {
   for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
   if (req.method === 'OPTIONS') {
@@ -189,5 +195,6 @@ async function handleHttp(
     res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('ok');
     return;
   }
+  if (extra && (await extra(req, res))) return;
   res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
 }
