@@ -67,7 +67,7 @@ mkdirSync(types, { recursive: true });
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 for (const file of walk(types)) {
   if (!file.endsWith('.d.ts')) continue;
-  const text = readFileSync(file, 'utf8').replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+)\2/g, (_m, lead: string, q: string, spec: string) => {
+  const text = readFileSync(file, 'utf8').replace(/(from\s+|import\()(['"])(\.{1,2}(?:\/[^'"]*)?)\2/g, (_m, lead: string, q: string, spec: string) => {
     return `${lead}${q}${withExtension(dirname(file), spec)}${q}`;
   });
   writeFileSync(file, text);
@@ -78,7 +78,7 @@ function withExtension(dir: string, spec: string): string {
   if (/\.(js|cjs|mjs)$/.test(spec)) return spec;
   const target = resolve(dir, spec);
   if (existsSync(`${target}.d.ts`)) return `${spec}.js`;
-  if (existsSync(join(target, 'index.d.ts'))) return `${spec}/index.js`;
+  if (existsSync(join(target, 'index.d.ts'))) return `${spec.replace(/\/$/, '')}/index.js`;
   throw new Error(`build: cannot resolve ${spec} from ${dir}`);
 }
 

@@ -145,6 +145,22 @@ test('disconnectUser: resets the store, closes the socket, releases listeners', 
   await until(() => h.c.hub.connectionCount === 0, 'no socket left on the hub');
 });
 
+test('disconnectUser during connectUser: the connect rejects with disconnected; connecting again works', async ({ h }) => {
+  const alice = h.client();
+  let release: (token: string) => void = () => {};
+  const connecting = alice.connectUser({ id: 'alice' }, () => new Promise<string>((resolve) => (release = resolve)));
+  const settled = expectError(connecting, 'disconnected');
+  assert.is(alice.readOnlyStateStore.connectionState$.get(), 'connecting');
+  await alice.disconnectUser();
+  await settled;
+  release(await h.c.createToken('alice')); // the token arrives too late: nothing opens
+  assert.is(alice.readOnlyStateStore.connectionState$.get(), 'disconnected');
+  assert.is(alice.readOnlyStateStore.connectedUser$.get(), undefined);
+  await alice.connectUser({ id: 'alice' }, await h.c.createToken('alice'));
+  assert.is(alice.readOnlyStateStore.connectionState$.get(), 'connected');
+  await until(() => h.c.hub.connectionCount === 1, 'one socket on the hub');
+});
+
 test('disconnectUser: a pending RPC is rejected with disconnected', async ({ h }) => {
   const alice = await h.connect('alice');
   h.c.rpcFaults.setLatency('QueryCalls', 1000);

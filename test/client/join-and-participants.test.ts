@@ -4,6 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Struct } from '../../gen/google/protobuf/struct';
 import { Call, CALL_CONFIG } from '../../src/index-node';
 import { expectError, expectThrows, Harness, nextEvent, uniqueId, waitFor } from '../helpers/sdk';
 
@@ -36,7 +37,7 @@ test('getOrCreateCall: created flag, members with roles, custom data, settings; 
   assert.is(call.call!.ringing, false);
   assert.is(call.call!.recording, false);
   assert.is(call.call!.settings?.recording?.enabled, false);
-  assert.equal(call.call!.custom?.fields['topic'], { kind: { oneofKind: 'stringValue', stringValue: 'standup' } });
+  assert.equal(Struct.toJson(call.call!.custom!), { topic: 'standup', n: 3 }, 'custom data reaches the server');
   const members = Object.fromEntries(call.members.map((m) => [m.userId, m.role]));
   assert.equal(members, { alice: 'admin', bob: 'moderator', carol: 'member' });
   assert.is(call.members.find((m) => m.userId === 'bob')!.user?.name, 'Bob');

@@ -221,6 +221,40 @@ test('auto-reject before auto-cancel: the rejection stops the caller timer, noth
   assert.is(h.c.state.calls.get(cid)!.cancelled, false);
 });
 
+test('a ring sent while the callee was offline shows up when he connects', async ({ h }) => {
+  const alice = await h.connect('alice');
+  const id = uniqueId();
+  await alice.getOrCreateCall(id, 'default', { members: [{ userId: 'bob' }], ring: true });
+  const bob = await h.connect('bob');
+  const incoming = bob.readOnlyStateStore.incomingCalls$.get();
+  assert.equal(cids(incoming), [`default:${id}`]);
+  assert.is(incoming[0]!.direction, 'incoming');
+  assert.is(incoming[0]!.call.call?.createdByUserId, 'alice');
+  // It can be answered like any other ring.
+  const rejected = nextEvent(alice, 'call.rejected');
+  await bob.rejectCall(id, 'default');
+  await rejected;
+  assertNoPending(bob, 'bob');
+});
+
+test('two devices of the callee: accepting on one ends the ring on the other', async ({ h }) => {
+  const alice = await h.connect('alice');
+  const phone = await h.connect('bob');
+  const laptop = await h.connect('bob');
+  const id = uniqueId();
+  const rang = Promise.all([nextEvent(phone, 'call.ring'), nextEvent(laptop, 'call.ring')]);
+  await alice.getOrCreateCall(id, 'default', { members: [{ userId: 'bob' }], ring: true });
+  await rang;
+  assert.equal(cids(laptop.readOnlyStateStore.incomingCalls$.get()), [`default:${id}`]);
+  const laptopSees = nextEvent(laptop, 'call.accepted');
+  await phone.acceptCall(id, 'default');
+  await laptopSees;
+  assertNoPending(laptop, 'laptop');
+  assertNoPending(phone, 'phone');
+  assert.is(laptop.readOnlyStateStore.activeCall$.get(), undefined, 'the other device does not join');
+  assert.is(timersOf(laptop), 0);
+});
+
 test('disconnect in the middle of a ring leaves no timer behind', async ({ h }) => {
   const alice = await h.connect('alice'); // CALL_CONFIG.ring: 30 s timers on both sides
   const bob = await h.connect('bob');

@@ -1,0 +1,252 @@
+/**
+ * The demo page: a plain-DOM app on the SDK's universal entry that shows the read-only store
+ * at work. Every section renders one store (or a few) and re-renders when it changes; the
+ * buttons call the client. Served, bundled for the browser, by `demo-server.ts`.
+ *
+ * Elements that tests read or click carry a `data-testid`; participants also carry
+ * `data-user-id`, `data-session-id`, `data-local`, `data-pinned` and `data-dominant`.
+ */
+import { CALL_CONFIG, StreamVideoClient, type PendingCall, type PermissionRequestEvent, type StreamParticipant, type User } from '../../index';
+
+const CALL_TYPE = 'default';
+
+function $<T extends HTMLElement = HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`demo page: #${id} is missing`);
+  return found as T;
+}
+
+type Attrs = Record<string, string | boolean | ((event: Event) => void)>;
+type Child = Node | string | false | undefined;
+
+/** Builds an element: attributes (`on…` ones become listeners) and children. Text is never parsed as HTML. */
+function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLElement {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (typeof value === 'function') node.addEventListener(key.slice(2), value);
+    else if (value === true) node.setAttribute(key, '');
+    else if (value !== false) node.setAttribute(key, value);
+  }
+  for (const child of children) if (child !== false && child !== undefined) node.append(child);
+  return node;
+}
+
+const apiKey = document.querySelector<HTMLMetaElement>('meta[name="stream-api-key"]')?.content || 'local-key';
+const client = new StreamVideoClient(apiKey, { baseUrl: location.origin }, CALL_CONFIG.ring);
+const store = client.readOnlyStateStore;
+
+/** Runs a user action; a failure shows in the error box (and the console). */
+async function act(what: string, action: () => unknown): Promise<void> {
+  const box = $('error');
+  box.hidden = true;
+  try {
+    await action();
+  } catch (err) {
+    box.textContent = `${what} failed: ${err instanceof Error ? err.message : String(err)}`;
+    box.hidden = false;
+    console.warn(`[demo] ${what} failed`, err);
+  }
+}
+
+/** `type:id` → `[type, id]` (the id may contain no colon, the type never does). */
+function splitCid(cid: string): [string, string] {
+  const at = cid.indexOf(':');
+  return [cid.slice(0, at), cid.slice(at + 1)];
+}
+
+function displayName(user: Pick<User, 'id' | 'name'> | undefined): string {
+  if (!user) return 'someone';
+  return user.name && user.name !== user.id ? `${user.name} (${user.id})` : user.id;
+}
+
+async function postJson(path: string, body: unknown): Promise<Response> {
+  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  return res;
+}
+
+/** The user's token, from the page's own endpoint (in the body, never in a URL). */
+async function fetchToken(userId: string): Promise<string> {
+  const { token } = (await (await postJson('/demo/token', { userId })).json()) as { token?: unknown };
+  if (typeof token !== 'string') throw new Error('the token endpoint answered without a token');
+  return token;
+}
+
+function newCallId(): string {
+  return `demo-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+// ---- user and connection ---------------------------------------------------------------
+
+$('connect').addEventListener('click', () =>
+  act('connect', async () => {
+    const id = $<HTMLSelectElement>('user-select').value;
+    await client.connectUser({ id, name: id.charAt(0).toUpperCase() + id.slice(1) }, () => fetchToken(id));
+    // `disconnectUser` removes every listener: add this one for each connection.
+    client.on('call.permissions_updated', renderCapabilities);
+  }),
+);
+$('disconnect').addEventListener('click', () => act('disconnect', () => client.disconnectUser()));
+
+store.connectionState$.subscribe((state) => {
+  const pill = $('connection-state');
+  pill.textContent = state;
+  pill.className = `pill ${state}`;
+});
+
+store.connectedUser$.subscribe((user) => {
+  $('current-user').textContent = user ? `Signed in as ${displayName(user)}` : 'Not connected';
+  $<HTMLButtonElement>('connect').disabled = Boolean(user);
+  $<HTMLSelectElement>('user-select').disabled = Boolean(user);
+  $<HTMLButtonElement>('disconnect').disabled = !user;
+});
+
+// ---- ringing ---------------------------------------------------------------------------
+
+$('ring-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const callee = $<HTMLInputElement>('callee').value.trim();
+  void act('ring', () => client.getOrCreateCall(newCallId(), CALL_TYPE, { members: [{ userId: callee }], ring: true }));
+});
+
+function pendingItem(pending: PendingCall): HTMLElement {
+  const cid = pending.call.call?.cid ?? '';
+  const [type, id] = splitCid(cid);
+  const me = store.connectedUser$.get()?.id;
+  const incoming = pending.direction === 'incoming';
+  const label = incoming
+    ? `${displayName(pending.ringer)} is calling`
+    : `Ringing ${pending.call.members.filter((m) => m.userId !== me).map((m) => m.userId).join(', ') || '…'}`;
+  return h(
+    'li',
+    { 'data-testid': `${pending.direction}-call`, 'data-call-cid': cid },
+    h('span', { class: 'grow' }, label, h('br'), h('small', {}, cid)),
+    incoming && h('button', { 'data-testid': 'accept', onclick: () => act('accept', () => client.acceptCall(id, type)) }, 'Accept'),
+    incoming && h('button', { class: 'danger', 'data-testid': 'reject', onclick: () => act('reject', () => client.rejectCall(id, type)) }, 'Reject'),
+    !incoming && h('button', { class: 'danger', 'data-testid': 'cancel', onclick: () => act('cancel', () => client.cancelCall(id, type)) }, 'Cancel'),
+  );
+}
+
+function renderPending(direction: 'incoming' | 'outgoing', calls: readonly PendingCall[]): void {
+  const items = calls.map(pendingItem);
+  if (items.length === 0) items.push(h('li', { class: 'empty', 'data-testid': `${direction}-empty` }, `No ${direction} calls`));
+  $(direction).replaceChildren(...items);
+}
+store.incomingCalls$.subscribe((calls) => renderPending('incoming', calls));
+store.outgoingCalls$.subscribe((calls) => renderPending('outgoing', calls));
+
+// The callee accepted an outgoing call: say so, and join it (unless already in a call).
+let lastAccepted: unknown;
+store.acceptedCall$.subscribe((accepted) => {
+  const line = $('accepted');
+  line.hidden = !accepted;
+  line.textContent = accepted ? `${accepted.callCid} accepted by ${accepted.user?.id ?? 'someone'}` : '';
+  if (accepted && accepted !== lastAccepted && !store.activeCall$.get()) {
+    const [type, id] = splitCid(accepted.callCid);
+    queueMicrotask(() => void act('join', () => client.joinCall(id, type)));
+  }
+  lastAccepted = accepted;
+});
+
+// ---- the active call -------------------------------------------------------------------
+
+function activeIds(): [string, string] {
+  const call = store.activeCall$.get();
+  if (!call) throw new Error('not in a call');
+  return splitCid(call.cid);
+}
+
+function renderCapabilities(): void {
+  const call = store.activeCall$.get();
+  $('capabilities').textContent = call ? `My capabilities: ${call.ownCapabilities.join(', ')}` : '';
+}
+
+store.activeCall$.subscribe((call) => {
+  $('active-call').textContent = call ? `In call ${call.cid}` : 'Not in a call';
+  $('call-controls').hidden = !call;
+  $('participants-section').hidden = !call;
+  renderCapabilities();
+});
+
+function participantItem(p: StreamParticipant, dominant: boolean): HTMLElement {
+  return h(
+    'li',
+    {
+      'data-testid': 'participant',
+      'data-user-id': p.userId,
+      'data-session-id': p.sessionId,
+      'data-local': String(p.isLocalParticipant),
+      'data-pinned': String(p.isPinned),
+      'data-dominant': String(dominant),
+      class: dominant ? 'speaking' : '',
+    },
+    h('span', { class: 'grow', 'data-testid': 'participant-name' }, displayName(p.user.id ? p.user : { id: p.userId, name: '' })),
+    p.isLocalParticipant && h('span', { class: 'tag', 'data-testid': 'local-marker' }, 'you'),
+    p.isPinned && h('span', { class: 'tag pin', 'data-testid': 'pinned-marker' }, '📌 pinned'),
+    dominant && h('span', { class: 'tag speak', 'data-testid': 'dominant-marker' }, '🔊 speaking'),
+    h(
+      'button',
+      { class: 'secondary', 'data-testid': 'pin-button', onclick: () => act('pin', () => client.setParticipantIsPinned(p.sessionId, !p.isPinned)) },
+      p.isPinned ? 'Unpin' : 'Pin',
+    ),
+  );
+}
+
+function renderParticipants(): void {
+  const dominant = store.dominantSpeaker$.get()?.sessionId;
+  const list = store.participants$.get().toArray();
+  $('participants').replaceChildren(...list.map((p) => participantItem(p, p.sessionId === dominant)));
+  const pinned = store.pinnedParticipants$.get().toArray();
+  $('pinned').textContent = pinned.length > 0 ? `Pinned: ${pinned.map((p) => p.userId).join(', ')}` : 'Nothing pinned';
+}
+store.participants$.subscribe(renderParticipants);
+store.pinnedParticipants$.subscribe(renderParticipants);
+store.dominantSpeaker$.subscribe(renderParticipants);
+
+store.callRecordingInProgress$.subscribe((recording) => {
+  $('recording-badge').hidden = !recording;
+  $<HTMLButtonElement>('start-recording').disabled = recording;
+  $<HTMLButtonElement>('stop-recording').disabled = !recording;
+});
+$('start-recording').addEventListener('click', () => act('start recording', () => client.startRecording(...activeIds())));
+$('stop-recording').addEventListener('click', () => act('stop recording', () => client.stopRecording(...activeIds())));
+
+$('request-screenshare').addEventListener('click', () =>
+  act('request screenshare', () => client.requestCallPermissions(...activeIds(), { permissions: ['screenshare'] })),
+);
+
+// Requests this page granted: they stay on screen, marked, instead of a Grant button.
+const granted = new WeakSet<PermissionRequestEvent>();
+function renderPermissionRequest(): void {
+  const request = store.callPermissionRequest$.get();
+  const box = $('permission-request');
+  box.hidden = !request;
+  if (!request) {
+    box.replaceChildren();
+    return;
+  }
+  const userId = request.user?.id ?? '';
+  const grant = () =>
+    act('grant', async () => {
+      await client.updateUserPermissions(...activeIds(), { userId, grantPermissions: [...request.permissions] });
+      granted.add(request);
+      renderPermissionRequest();
+    });
+  box.replaceChildren(
+    h('span', { 'data-testid': 'permission-request-text' }, `${userId || 'someone'} asks for ${request.permissions.join(', ')}`),
+    granted.has(request) ? h('span', { class: 'tag ok', 'data-testid': 'permission-granted' }, 'granted') : h('button', { 'data-testid': 'grant', onclick: grant }, 'Grant'),
+  );
+}
+store.callPermissionRequest$.subscribe(renderPermissionRequest);
+
+// Simulated speech: the demo server tells the call that this participant is the dominant speaker.
+$('speak').addEventListener('click', () =>
+  act('speak', async () => {
+    const me = store.localParticipant$.get();
+    const call = store.activeCall$.get();
+    if (!me || !call) throw new Error('not in a call');
+    await postJson('/demo/dominant-speaker', { callCid: call.cid, userId: me.userId, sessionId: me.sessionId });
+  }),
+);
+
+$('leave').addEventListener('click', () => act('leave', () => store.activeCall$.get()?.leave()));

@@ -1,0 +1,211 @@
+/**
+ * The demo page's server: a local coordinator that also serves a small browser app built on
+ * the SDK's universal entry.
+ *
+ *   GET  /demo/                  the page (the API key in a meta tag)
+ *   GET  /demo/app.js            app.ts, bundled for the browser once at start
+ *   POST /demo/token             {"userId"} → {"token"} (1 h), minted with the coordinator's secret
+ *   POST /demo/dominant-speaker  {"callCid","userId","sessionId"} → 204, publishes
+ *                                `dominantSpeakerChanged` to the call's audience (simulated speech)
+ *
+ * The bundle step fails when the browser bundle pulls in `ws` or any Node built-in module:
+ * it doubles as the check that the universal entry needs nothing from Node.
+ *
+ * ```ts
+ * const demo = await startDemoServer({ port: 0 });
+ * console.log(demo.url); // http://127.0.0.1:<port>/demo/
+ * await demo.close();
+ * ```
+ */
+import { build, type Metafile } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LocalCoordinator } from '../local-coordinator';
+
+/** Options of {@link startDemoServer}; every one has a default. */
+export interface DemoServerOptions {
+  /** Port to listen on (default 0: a free one). */
+  port?: number;
+  /** Address to listen on (default `127.0.0.1`). */
+  host?: string;
+  /** The app secret that signs tokens (default `local-secret`). */
+  secret?: string;
+  /** The API key (default `local-key`). */
+  apiKey?: string;
+  /** The folder with `index.html` and `app.ts` (default: this module's folder). */
+  assetsDir?: string;
+}
+
+/** A running demo server. */
+export interface DemoServer {
+  /** The page, `baseUrl + '/demo/'`. */
+  readonly url: string;
+  readonly coordinator: LocalCoordinator;
+  /** Stops the coordinator and closes every connection. */
+  close(): Promise<void>;
+}
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const TOKEN_TTL_SECONDS = 3600;
+const MAX_BODY_BYTES = 16 * 1024;
+const USER_ID = /^[^\s\u0000-\u001f]{1,128}$/;
+const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+/** Why a bundle is not fit for a browser: the Node-only modules it pulls in (empty when fit). */
+export function nodeOnlyInputs(metafile: Metafile): string[] {
+  const found = new Set<string>();
+  const isNodeOnly = (path: string) =>
+    path.startsWith('node:') || NODE_BUILTINS.has(path) || path === 'ws' || /(^|[/\\])node_modules[/\\]ws[/\\]/.test(path);
+  for (const [input, info] of Object.entries(metafile.inputs)) {
+    if (isNodeOnly(input)) found.add(input);
+    for (const imported of info.imports) if (isNodeOnly(imported.path)) found.add(`${imported.path} (imported by ${input})`);
+  }
+  return [...found].sort();
+}
+
+/**
+ * Bundles `entry` for the browser (ESM, minified), in memory. Throws when the build fails or
+ * when the bundle pulls in `ws` or a Node built-in module.
+ */
+export async function bundleForBrowser(entry: string): Promise<{ code: string; metafile: Metafile }> {
+  const result = await build({
+    entryPoints: [entry],
+    platform: 'browser',
+    format: 'esm',
+    bundle: true,
+    minify: true,
+    write: false,
+    metafile: true,
+    target: 'es2022',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'silent',
+  });
+  const nodeOnly = nodeOnlyInputs(result.metafile);
+  if (nodeOnly.length > 0) {
+    throw new Error(`the browser bundle of ${entry} pulls in Node-only modules:\n  ${nodeOnly.join('\n  ')}`);
+  }
+  const output = result.outputFiles[0];
+  if (!output) throw new Error(`esbuild produced no output for ${entry}`);
+  return { code: output.text, metafile: result.metafile };
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'the body must be JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function stringField(body: Record<string, unknown>, name: string, pattern?: RegExp): string {
+  const value = body[name];
+  if (typeof value !== 'string' || value.length === 0 || (pattern && !pattern.test(value))) {
+    throw new HttpError(400, `"${name}" must be a${pattern ? ' valid' : ' non-empty'} string`);
+  }
+  return value;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, head: boolean): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(head ? undefined : body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body), false);
+}
+
+/** Starts the coordinator with the demo routes; resolves once it listens. */
+export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const assetsDir = options.assetsDir ?? HERE;
+  const apiKey = options.apiKey ?? 'local-key';
+  const [{ code }, template] = await Promise.all([bundleForBrowser(join(assetsDir, 'app.ts')), readFile(join(assetsDir, 'index.html'), 'utf8')]);
+  const html = template.replace('%API_KEY%', escapeAttribute(apiKey));
+  let coordinator: LocalCoordinator | undefined;
+
+  const routes: Record<string, { method: 'GET' | 'POST'; handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void }> = {
+    '/demo/': { method: 'GET', handle: (req, res) => send(res, 200, 'text/html; charset=utf-8', html, req.method === 'HEAD') },
+    '/demo/app.js': { method: 'GET', handle: (req, res) => send(res, 200, 'text/javascript; charset=utf-8', code, req.method === 'HEAD') },
+    '/demo/token': {
+      method: 'POST',
+      handle: async (req, res) => {
+        const userId = stringField(await readJsonBody(req), 'userId', USER_ID);
+        sendJson(res, 200, { token: await coordinator!.createToken(userId, { expiresInSeconds: TOKEN_TTL_SECONDS }) });
+      },
+    },
+    '/demo/dominant-speaker': {
+      method: 'POST',
+      handle: async (req, res) => {
+        const body = await readJsonBody(req);
+        const callCid = stringField(body, 'callCid');
+        const userId = stringField(body, 'userId', USER_ID);
+        const sessionId = stringField(body, 'sessionId');
+        const call = coordinator!.state.calls.get(callCid);
+        if (!call || call.ended) throw new HttpError(404, `no call ${callCid} in progress`);
+        if (call.participants.get(sessionId)?.userId !== userId) throw new HttpError(404, `user "${userId}" has no session "${sessionId}" in call ${callCid}`);
+        coordinator!.events.publish(call.audience(), callCid, { oneofKind: 'dominantSpeakerChanged', dominantSpeakerChanged: { userId, sessionId } });
+        res.writeHead(204, { 'cache-control': 'no-store' }).end();
+      },
+    },
+  };
+
+  const httpHandler = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/' || path === '/demo') {
+      res.writeHead(302, { location: '/demo/' }).end();
+      return true;
+    }
+    if (!path.startsWith('/demo/')) return false;
+    // The coordinator allows any origin; the demo routes (tokens!) are for the page itself only.
+    for (const name of res.getHeaderNames()) if (name.startsWith('access-control-')) res.removeHeader(name);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'");
+    const route = routes[path];
+    try {
+      if (!route) throw new HttpError(404, 'not found');
+      const allowed = route.method === 'GET' ? ['GET', 'HEAD'] : ['POST'];
+      if (!allowed.includes(req.method ?? '')) {
+        res.setHeader('allow', allowed.join(', '));
+        throw new HttpError(405, `${req.method} is not allowed here`);
+      }
+      await route.handle(req, res);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      if (!res.headersSent) sendJson(res, err.status, { error: err.message });
+    }
+    return true;
+  };
+
+  coordinator = await LocalCoordinator.start({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', secret: options.secret, apiKey, httpHandler });
+  const started = coordinator;
+  return {
+    url: `${started.baseUrl}/demo/`,
+    coordinator: started,
+    close: () => started.close(),
+  };
+}

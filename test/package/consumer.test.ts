@@ -1,0 +1,101 @@
+/**
+ * The published package as a user gets it: pack the tarball, install it into a fresh
+ * project, import it as ESM, require it as CJS, run a connect against the packaged local
+ * coordinator, and type-check a consumer file with `tsc --strict` under two module resolutions.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+const work = mkdtempSync(join(tmpdir(), 'svc-consumer-'));
+function run(cmd: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
+let tarball = '';
+
+test.before(() => {
+  run('npm', ['pack', '--silent', '--pack-destination', work], root);
+  tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], work);
+});
+
+test.after(() => {
+  if (!process.env.KEEP_CONSUMER) rmSync(work, { recursive: true, force: true });
+});
+
+test('the tarball holds dist, types and the schema, and no sources or tests', () => {
+  const files = run('tar', ['-tzf', tarball], work).split('\n').filter(Boolean);
+  assert.ok(files.includes('package/dist/index.js'));
+  assert.ok(files.includes('package/dist/index.cjs'));
+  assert.ok(files.includes('package/dist/node.js'));
+  assert.ok(files.includes('package/dist/testing.js'));
+  assert.ok(files.includes('package/dist/cli.js'));
+  assert.ok(files.includes('package/dist/types/src/index.d.ts'));
+  assert.ok(files.some((f) => f.startsWith('package/proto/')));
+  assert.equal(files.filter((f) => /^package\/(src|test|scripts|gen)\//.test(f) || f.endsWith('.map')), []);
+});
+
+test('ESM import connects a user to the packaged local coordinator', () => {
+  writeFileSync(
+    join(work, 'esm.mjs'),
+    `import { StreamVideoClient, StreamVideoError } from 'stream-video-client';
+     import { LocalCoordinator } from 'stream-video-client/testing';
+     const c = await LocalCoordinator.start();
+     const client = new StreamVideoClient(c.apiKey, { baseUrl: c.baseUrl, logger: () => {} });
+     await client.connectUser({ id: 'alice' }, () => c.createToken('alice'));
+     const state = client.readOnlyStateStore.connectionState$.get();
+     let code = '';
+     try { await client.queryCalls({ bad: { $regex: 1 } }, []); } catch (e) { code = e instanceof StreamVideoError ? e.code : 'not-typed'; }
+     await client.disconnectUser();
+     await c.close();
+     console.log(JSON.stringify({ state, code }));`,
+  );
+  assert.equal(JSON.parse(run('node', ['esm.mjs'], work)), { state: 'connected', code: 'invalid_argument' });
+});
+
+test('CJS require works, the browser condition has no ws', () => {
+  writeFileSync(
+    join(work, 'cjs.cjs'),
+    `const sdk = require('stream-video-client');
+     const testing = require('stream-video-client/testing');
+     console.log(JSON.stringify({ client: typeof sdk.StreamVideoClient, ring: sdk.CALL_CONFIG.ring.autoCancelTimeoutInMs, coordinator: typeof testing.LocalCoordinator.start }));`,
+  );
+  assert.equal(JSON.parse(run('node', ['cjs.cjs'], work)), { client: 'function', ring: 30000, coordinator: 'function' });
+  const browser = run('node', ['--conditions=browser', '-e', "import('stream-video-client').then(() => console.log(Object.keys(require.cache).some((k) => k.includes('/ws/')) ? 'ws' : 'no-ws'))"], work);
+  assert.equal(browser.trim(), 'no-ws');
+});
+
+test('a consumer type-checks with tsc --strict (nodenext and bundler)', () => {
+  writeFileSync(
+    join(work, 'consumer.ts'),
+    `import { StreamVideoClient, CALL_CONFIG, StreamVideoError, type StreamEventMap, type ParticipantList } from 'stream-video-client';
+     import { LocalCoordinator } from 'stream-video-client/testing';
+     export async function demo(): Promise<number> {
+       const c = await LocalCoordinator.start();
+       const client = new StreamVideoClient(c.apiKey, { baseUrl: c.baseUrl }, CALL_CONFIG.ring);
+       const off = client.on('call.ring', (e: StreamEventMap['call.ring']) => console.log(e.callCid, e.seq, e.user?.id));
+       off();
+       const list: ParticipantList = client.readOnlyStateStore.participants$.get();
+       const err: StreamVideoError | undefined = undefined;
+       void err;
+       return list.size;
+     }`,
+  );
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  for (const resolution of [['--module', 'nodenext', '--moduleResolution', 'nodenext'], ['--module', 'esnext', '--moduleResolution', 'bundler']]) {
+    run('node', [tsc, '--strict', '--noEmit', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), ...resolution, 'consumer.ts'], work);
+  }
+});
+
+test.run();
