@@ -201,7 +201,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     return true;
   };
 
-  coordinator = await LocalCoordinator.start({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', secret: options.secret, apiKey, httpHandler });
+  coordinator = await LocalCoordinator.start({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', secret: options.secret ?? 'local-secret', apiKey, httpHandler });
   const started = coordinator;
   return {
     url: `${started.baseUrl}/demo/`,
