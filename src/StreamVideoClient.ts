@@ -23,15 +23,78 @@ import { ExponentialBackoff } from './ws/reconnect-policy';
 import type { WebSocketConstructor } from './ws/websocket-like';
 import { loadCalls } from './call/call-loader';
 
-/** What a call is created with: its members, settings and custom data, and whether to ring. */
+/**
+ * One member to add to a new call, in {@link CallRequestData.members}.
+ *
+ * ```ts
+ * await client.getOrCreateCall('standup', 'default', { members: [{ userId: 'bob' }, { userId: 'carol', role: 'moderator' }] });
+ * ```
+ */
+export interface CallMemberRequest {
+  /** The member's user id: 1 to 128 characters without spaces. */
+  userId: string;
+  /**
+   * The member's call role (default `member`). It must be a role of the call type (`admin`,
+   * `moderator`, `member` or `user` for the built-in types), or the server answers
+   * `invalid_argument`. The creator is always `admin`: another role for the creator fails
+   * with `failed_precondition`.
+   */
+  role?: string;
+  /** Profile data (name, image, ...) the server stores for this user; its `id` is replaced by `userId`. */
+  user?: Partial<User>;
+}
+
+/**
+ * Overrides of the call type's settings, in {@link CallRequestData.settingsOverride}. A field
+ * left out keeps the call type's default.
+ *
+ * ```ts
+ * await client.getOrCreateCall('quiet', 'default', { settingsOverride: { recording: { enabled: false } } });
+ * ```
+ */
+export interface CallSettingsOverride {
+  /** The recording settings; given, they replace the call type's. */
+  recording?: {
+    /** Whether the call may be recorded: when false, `startRecording` fails with `failed_precondition`. */
+    enabled: boolean;
+  };
+  /**
+   * The ring timeouts of the call, in ms; 0 or a field left out keeps the call type's value.
+   * The client's {@link CallConfig} timeouts win over these when they are not 0.
+   */
+  ring?: {
+    /** An unanswered incoming ring is rejected after this many ms. */
+    incomingCallTimeoutMs?: number;
+    /** An unanswered outgoing ring is cancelled after this many ms. */
+    outgoingCallTimeoutMs?: number;
+  };
+  /**
+   * The permissions participants may ask for with `requestCallPermissions`, e.g. `send-audio`.
+   * An empty list keeps the call type's list (it cannot turn requests off).
+   */
+  requestablePermissions?: string[];
+}
+
+/**
+ * What a call is created with: its members, settings and custom data, and whether to ring.
+ * Only `ring` has an effect when the call exists already: members, settings and custom data
+ * are applied on creation only.
+ *
+ * ```ts
+ * await client.getOrCreateCall('abc', 'default', { members: [{ userId: 'bob' }], ring: true, custom: { topic: 'standup' } });
+ * ```
+ */
 export interface CallRequestData {
-  /** Members to add, each with an optional call role (default `member`). */
-  members?: { userId: string; role?: string; user?: Partial<User> }[];
-  /** Ring the members (default: the call config's `ringByDefault`, when there are members). */
+  /** Members to add when the call is created; the creator is always a member, as `admin`. */
+  members?: CallMemberRequest[];
+  /**
+   * Ring the members. Default in `getOrCreateCall`: the call config's `ringByDefault`, when
+   * there are members; default in `joinCall`: false.
+   */
   ring?: boolean;
   /** Overrides of the call type's settings. */
-  settingsOverride?: { recording?: { enabled: boolean }; ring?: { incomingCallTimeoutMs?: number; outgoingCallTimeoutMs?: number }; requestablePermissions?: string[] };
-  /** Custom JSON data of the call. */
+  settingsOverride?: CallSettingsOverride;
+  /** Custom data of the call: it must be a JSON object, or the call fails with `invalid_argument`. */
   custom?: Record<string, unknown>;
 }
 

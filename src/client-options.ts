@@ -34,8 +34,9 @@ export interface StreamClientOptions {
   wsUrl?: string;
   /** Where the SDK logs (default: warnings and errors to the console). Tokens are never logged. */
   logger?: Logger;
+  /** Time limits, in ms; each one left out keeps its default (see {@link StreamClientTimeouts}). */
   timeouts?: StreamClientTimeouts;
-  /** Retries of idempotent RPCs. */
+  /** Retries of idempotent RPCs; fields left out keep {@link DEFAULT_RETRY_POLICY}'s (3 attempts, 100 ms, 2,000 ms). */
   retry?: Partial<RetryPolicy>;
   /** When to reconnect the socket (default: exponential backoff with full jitter, 250 ms first step). */
   reconnectPolicy?: ReconnectPolicy;
@@ -43,7 +44,7 @@ export interface StreamClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Health-check interval of the socket, in ms (default: the server's). */
   healthCheckIntervalMs?: number;
-  /** The call types `callType` arguments are checked against. */
+  /** The call types `callType` arguments are checked against (default {@link KNOWN_CALL_TYPES}). */
   callTypes?: readonly string[];
   /** Source of `online`/`offline` events (default: `window` in browsers). */
   network?: NetworkEventSource;

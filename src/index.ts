@@ -1,4 +1,4 @@
-export { StreamVideoClient, type CallRequestData } from './StreamVideoClient';
+export { StreamVideoClient, type CallRequestData, type CallMemberRequest, type CallSettingsOverride } from './StreamVideoClient';
 export type { StreamClientOptions, StreamClientTimeouts } from './client-options';
 export { CALL_CONFIG, type CallConfig } from './config/call-config';
 export { Call } from './call/Call';

@@ -19,6 +19,22 @@ export interface CallConfig {
  * `meeting` for calls people join without ringing (no ring timers).
  */
 export const CALL_CONFIG = Object.freeze({
-  ring: Object.freeze({ ringByDefault: true, autoCancelTimeoutInMs: 30_000, autoRejectTimeoutInMs: 30_000 } satisfies CallConfig),
-  meeting: Object.freeze({ ringByDefault: false, autoCancelTimeoutInMs: 0, autoRejectTimeoutInMs: 0 } satisfies CallConfig),
+  /** For one-to-one calls that ring. */
+  ring: Object.freeze({
+    /** `getOrCreateCall` with members rings them unless `ring: false` is given. */
+    ringByDefault: true,
+    /** An unanswered outgoing ring is cancelled after 30 s. */
+    autoCancelTimeoutInMs: 30_000,
+    /** An unanswered incoming ring is rejected after 30 s. */
+    autoRejectTimeoutInMs: 30_000,
+  } satisfies CallConfig),
+  /** For calls people join without ringing: the client's default. */
+  meeting: Object.freeze({
+    /** Nothing rings unless `ring: true` is given. */
+    ringByDefault: false,
+    /** 0: the client never cancels a ring itself; the call's `ring.outgoingCallTimeoutMs` applies, if any. */
+    autoCancelTimeoutInMs: 0,
+    /** 0: the client never rejects a ring itself; the call's `ring.incomingCallTimeoutMs` applies, if any. */
+    autoRejectTimeoutInMs: 0,
+  } satisfies CallConfig),
 });
