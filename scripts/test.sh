@@ -9,6 +9,16 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
 
+# The browser test drives Debian's chromium (playwright-core never downloads a browser).
+if [ ! -x /usr/bin/chromium ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "installing chromium for the browser test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing and cannot be installed here (needs root and apt-get): the browser test will fail" >&2
+  fi
+fi
+
 pattern="${1:-\\.test\\.ts$}"
 out="$(mktemp)"
 # A bound on the whole run: a hung test fails the run instead of hanging CI.

@@ -6,17 +6,28 @@
  * ```
  */
 export interface CallConfig {
-  /** Whether `getOrCreateCall` rings the members by default. */
+  /** Whether `getOrCreateCall` rings the members when `ring` is not given (`joinCall` never does). */
   readonly ringByDefault: boolean;
-  /** An unanswered outgoing ring is cancelled after this many ms; 0 never cancels. */
+  /**
+   * An unanswered outgoing ring is cancelled after this many ms. 0 defers to the call's
+   * `settings.ring.outgoingCallTimeoutMs`; when that is 0 too, the client never cancels.
+   */
   readonly autoCancelTimeoutInMs: number;
-  /** An unanswered incoming ring is rejected after this many ms; 0 never rejects. */
+  /**
+   * An unanswered incoming ring is rejected after this many ms. 0 defers to the call's
+   * `settings.ring.incomingCallTimeoutMs`; when that is 0 too, the client never rejects.
+   */
   readonly autoRejectTimeoutInMs: number;
 }
 
 /**
  * Presets: `ring` for one-to-one calls that ring (auto-cancel and auto-reject after 30 s),
- * `meeting` for calls people join without ringing (no ring timers).
+ * `meeting` for calls people join without ringing (no client ring timers: the call's own
+ * ring settings apply).
+ *
+ * ```ts
+ * const client = new StreamVideoClient(apiKey, {}, CALL_CONFIG.ring);
+ * ```
  */
 export const CALL_CONFIG = Object.freeze({
   /** For one-to-one calls that ring. */
