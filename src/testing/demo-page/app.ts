@@ -150,15 +150,23 @@ store.acceptedCall$.subscribe((accepted) => {
 
 // ---- the active call -------------------------------------------------------------------
 
+/** `[id, type]` of the active call, the order of the client's call methods. */
 function activeIds(): [string, string] {
   const call = store.activeCall$.get();
   if (!call) throw new Error('not in a call');
-  return splitCid(call.cid);
+  const [type, id] = splitCid(call.cid);
+  return [id, type];
 }
 
+/** The user's capabilities in the active call, and the recording controls they allow. */
 function renderCapabilities(): void {
   const call = store.activeCall$.get();
+  const can = (capability: string) => call?.ownCapabilities.includes(capability) ?? false;
+  const recording = store.callRecordingInProgress$.get();
   $('capabilities').textContent = call ? `My capabilities: ${call.ownCapabilities.join(', ')}` : '';
+  $('recording-badge').hidden = !recording;
+  $<HTMLButtonElement>('start-recording').disabled = recording || !can('start-record-call');
+  $<HTMLButtonElement>('stop-recording').disabled = !recording || !can('stop-record-call');
 }
 
 store.activeCall$.subscribe((call) => {
@@ -182,8 +190,8 @@ function participantItem(p: StreamParticipant, dominant: boolean): HTMLElement {
     },
     h('span', { class: 'grow', 'data-testid': 'participant-name' }, displayName(p.user.id ? p.user : { id: p.userId, name: '' })),
     p.isLocalParticipant && h('span', { class: 'tag', 'data-testid': 'local-marker' }, 'you'),
-    p.isPinned && h('span', { class: 'tag pin', 'data-testid': 'pinned-marker' }, '📌 pinned'),
-    dominant && h('span', { class: 'tag speak', 'data-testid': 'dominant-marker' }, '🔊 speaking'),
+    p.isPinned && h('span', { class: 'tag pin', 'data-testid': 'pinned-marker' }, '★ pinned'),
+    dominant && h('span', { class: 'tag speak', 'data-testid': 'dominant-marker' }, '● speaking'),
     h(
       'button',
       { class: 'secondary', 'data-testid': 'pin-button', onclick: () => act('pin', () => client.setParticipantIsPinned(p.sessionId, !p.isPinned)) },
@@ -203,11 +211,7 @@ store.participants$.subscribe(renderParticipants);
 store.pinnedParticipants$.subscribe(renderParticipants);
 store.dominantSpeaker$.subscribe(renderParticipants);
 
-store.callRecordingInProgress$.subscribe((recording) => {
-  $('recording-badge').hidden = !recording;
-  $<HTMLButtonElement>('start-recording').disabled = recording;
-  $<HTMLButtonElement>('stop-recording').disabled = !recording;
-});
+store.callRecordingInProgress$.subscribe(renderCapabilities);
 $('start-recording').addEventListener('click', () => act('start recording', () => client.startRecording(...activeIds())));
 $('stop-recording').addEventListener('click', () => act('stop recording', () => client.stopRecording(...activeIds())));
 
