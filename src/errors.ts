@@ -21,7 +21,12 @@
  * | `unavailable` | the server is temporarily unable to serve (retryable) |
  * | `resource_exhausted` | rate-limited or over a quota |
  * | `bad_route` | the server has no such method (a version mismatch) |
- * | `internal` | the server failed; `unknown` when nothing better is known |
+ * | `aborted` | the server gave up because of a concurrent change; try again |
+ * | `out_of_range` | past the valid range, e.g. a page cursor beyond the end |
+ * | `unimplemented` | the server does not support this operation |
+ * | `dataloss` | the server lost or corrupted data |
+ * | `internal` | the server failed |
+ * | `unknown` | nothing better is known |
  */
 export type StreamVideoErrorCode =
   | 'invalid_argument'
@@ -78,12 +83,23 @@ export interface StreamVideoErrorInit {
  * ```
  */
 export class StreamVideoError extends Error {
+  /** Always `'StreamVideoError'`. */
   override name = 'StreamVideoError';
+  /** What went wrong, one of the {@link StreamVideoErrorCode} values: branch on this. */
   readonly code: StreamVideoErrorCode;
+  /** The RPC method (`JoinCall`) or SDK member (`connectUser`) that failed, when known; also the prefix of `message`. */
   readonly method: string | undefined;
+  /** The server's own message, when the server answered; `undefined` for errors raised by the SDK. */
   readonly serverMessage: string | undefined;
+  /** The server's metadata (e.g. `{ reason: 'token_expired' }`), or `{ argument }` for an `invalid_argument` raised by the SDK; `{}` when none. */
   readonly meta: Readonly<Record<string, string>>;
 
+  /**
+   * Creates an error; the SDK throws these itself, and `from` converts anything else.
+   * @param code what went wrong.
+   * @param message a human-readable explanation; prefixed with `init.method` when given.
+   * @param init the method, server message, metadata and cause (default none).
+   */
   constructor(code: StreamVideoErrorCode, message: string, init: StreamVideoErrorInit = {}) {
     super(init.method ? `${init.method}: ${message}` : message, init.cause === undefined ? undefined : { cause: init.cause });
     this.code = code;
@@ -99,11 +115,17 @@ export class StreamVideoError extends Error {
 
   /**
    * Turns anything caught into a `StreamVideoError`: itself when it is one, an abort into
-   * `cancelled`, a protobuf-ts `RpcError` by its Twirp code, anything else into `unknown`.
+   * `cancelled`, a protobuf-ts `RpcError` by its Twirp code, a `TypeError` (a failed
+   * `fetch`) into `network`, anything else into `unknown`. The original is kept as `cause`.
+   * @param err what was caught.
+   * @param method the method to name in the new error, when one is made.
    */
   static from(err: unknown, method?: string): StreamVideoError {
     if (err instanceof StreamVideoError) return err;
-    if (isAbort(err)) return new StreamVideoError('cancelled', 'the request was aborted', { method, cause: err });
+    if (isAbort(err)) {
+      const timedOut = (err as Error).name === 'TimeoutError';
+      return new StreamVideoError(timedOut ? 'timeout' : 'cancelled', timedOut ? 'the request timed out' : 'the request was aborted', { method, cause: err });
+    }
     if (err instanceof Error && err.name === 'RpcError') {
       const rpc = err as Error & { code?: string; meta?: Record<string, unknown> };
       const meta = stringMeta(rpc.meta);

@@ -9,7 +9,9 @@ export const KNOWN_CALL_TYPES: readonly string[] = Object.freeze(['default', 'au
 
 /** A sort key of `queryCalls`: `direction` 1 is ascending, -1 descending. */
 export interface SortParamRequest {
+  /** The field to sort on: `created_at`, `updated_at` or `member_count`; the server refuses others with `invalid_argument`. */
   field: 'created_at' | 'updated_at' | 'member_count' | (string & {});
+  /** 1 for ascending, -1 for descending (default -1). */
   direction?: 1 | -1;
 }
 

@@ -28,6 +28,14 @@ export class Call {
   private left = false;
   private leaving: Promise<void> | undefined;
 
+  /**
+   * @internal Made by the client when the join succeeds; get a `Call` from `joinCall` or
+   * `acceptCall` instead.
+   * @param state the call as the join answered it; `state.call` must be set.
+   * @param credentials the edge server and its token.
+   * @param sessionId this session's id in the call.
+   * @param host the client that made the call.
+   */
   constructor(
     state: CallState,
     /** The edge server chosen by latency, and the token to connect to it. */

@@ -14,6 +14,11 @@ export type DropAction = 'cancel' | 'reject';
 export class CallDropScheduler {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
+  /**
+   * Creates a scheduler with no timers running.
+   * @param drop called with the call's cid and its action when a timer fires; the timer is
+   *   removed first, so `has(cid)` is false inside it. It should not throw.
+   */
   constructor(private readonly drop: (cid: string, action: DropAction) => void) {}
 
   /** (Re)starts the timer of `cid`; a timeout of 0 or less schedules nothing. */

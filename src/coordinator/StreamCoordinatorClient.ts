@@ -73,6 +73,12 @@ export class StreamCoordinatorClient {
   private tokens: TokenManager | undefined;
   private session = new AbortController();
 
+  /**
+   * @internal Creates the client over a Twirp fetch transport. Use the one `StreamVideoClient`
+   * makes (`client.coordinatorClient`): its calls fail with `not_connected` until
+   * `connectUser` hands it the user's token.
+   * @param options the Twirp URL, API key, per-attempt timeout, retry policy and logger.
+   */
   constructor(private readonly options: StreamCoordinatorClientOptions) {
     this.raw = new CoordinatorServiceClient(new TwirpFetchTransport({ baseUrl: options.twirpUrl, sendJson: options.sendJson ?? false }));
   }

@@ -8,12 +8,16 @@ import { readOnly } from './read-only';
 
 /** A call that rings: incoming (someone rings the connected user) or outgoing (the user rings). */
 export interface PendingCall {
+  /** `incoming` when someone else rings the connected user, `outgoing` when the user created the ringing call. */
   readonly direction: 'incoming' | 'outgoing';
   /** The call, its members and the user's capabilities in it. */
   readonly call: CallState;
-  /** Who rings: the caller for an incoming call, the connected user for an outgoing one. */
+  /**
+   * Who rings: the caller for an incoming call, the connected user for an outgoing one;
+   * `undefined` for a ring loaded through `queryCalls` (at `connectUser` or after a re-sync).
+   */
   readonly ringer: User | undefined;
-  /** When the ring was seen, epoch ms. */
+  /** When the ring was seen (or loaded), epoch ms. */
   readonly since: number;
 }
 

@@ -3,6 +3,7 @@ import { TwirpError } from './twirp/twirp-error';
 
 /** The claims the local coordinator reads from a user token. */
 export interface TokenClaims {
+  /** The user the token was minted for: RPCs act as this user, and a socket's auth frame must name the same user. */
   user_id: string;
   /** Expiry, in seconds since the epoch. */
   exp?: number;
@@ -19,6 +20,11 @@ export interface TokenClaims {
 export class TokenAuthority {
   private readonly key: Uint8Array;
 
+  /**
+   * Creates an authority that signs and verifies with `secret`.
+   * @param secret the app secret, shared with whoever mints tokens for the same coordinator.
+   * @throws TypeError when `secret` is not a non-empty string.
+   */
   constructor(secret: string) {
     if (typeof secret !== 'string' || secret.length === 0) {
       throw new TypeError('TokenAuthority: the app secret must be a non-empty string');

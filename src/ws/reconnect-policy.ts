@@ -17,6 +17,12 @@ export interface ReconnectContext {
  * ```
  */
 export interface ReconnectPolicy {
+  /**
+   * The delay before the next reconnection attempt.
+   * @param context the attempt count, the time since the connection was lost and the last error.
+   * @returns the delay in ms (a negative one counts as 0), or `null` to stop reconnecting:
+   *   the connection then closes for good with the last error.
+   */
   nextDelayMs(context: ReconnectContext): number | null;
 }
 
@@ -41,11 +47,19 @@ export interface ExponentialBackoffOptions {
  * ```
  */
 export class ExponentialBackoff implements ReconnectPolicy {
+  /** First step of the backoff, in ms (default 250). */
   readonly baseMs: number;
+  /** Largest delay, in ms (default 10,000). */
   readonly maxMs: number;
+  /** Attempts before `nextDelayMs` returns `null` (default `Infinity`: never give up). */
   readonly maxAttempts: number;
   private readonly random: () => number;
 
+  /**
+   * Creates the policy; every option has a default.
+   * @param options the backoff's first step, largest delay, attempt limit and randomness.
+   * @throws RangeError unless `0 < baseMs <= maxMs` and `maxAttempts` is a whole number >= 0 (or `Infinity`).
+   */
   constructor(options: ExponentialBackoffOptions = {}) {
     this.baseMs = options.baseMs ?? 250;
     this.maxMs = options.maxMs ?? 10_000;
@@ -57,6 +71,10 @@ export class ExponentialBackoff implements ReconnectPolicy {
     }
   }
 
+  /**
+   * A random delay in `[0, min(maxMs, baseMs * 2^attempt))`, or `null` once `attempt` reaches `maxAttempts`.
+   * @param context only `attempt` is read.
+   */
   nextDelayMs({ attempt }: ReconnectContext): number | null {
     if (attempt >= this.maxAttempts) return null;
     const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(attempt, 30));

@@ -56,8 +56,17 @@ export class UserEventLog {
   }
 }
 
-/** Receives each event as it is numbered. */
-export type EventSink = (userId: string, event: Event) => void;
+/**
+ * What the events of one `publish` share: their payload object. A sink may cache work on it
+ * (the hub keeps the payload's encoding there), valid for that one publish only.
+ */
+export interface PublishBatch {
+  /** The payload's bytes as an `Event` field, once a sink encoded them. */
+  payloadBytes?: Uint8Array;
+}
+
+/** Receives each event as it is numbered, with the batch of its `publish` call. */
+export type EventSink = (userId: string, event: Event, batch: PublishBatch) => void;
 
 /**
  * The coordinator's event publisher: numbers each user's events and keeps them for replay,
@@ -89,10 +98,11 @@ export class EventLogs implements EventPublisher {
 
   publish(userIds: Iterable<string>, callCid: string, payload: EventPayload): void {
     const now = this.now();
+    const batch: PublishBatch = {};
     for (const userId of new Set(userIds)) {
       const event = this.log(userId).append(callCid, payload, now);
       this.published++;
-      for (const sink of this.sinks) sink(userId, event);
+      for (const sink of this.sinks) sink(userId, event, batch);
     }
   }
 

@@ -1,7 +1,8 @@
 import type { WebSocket } from 'ws';
-import type { ClientFrame, Event, ServerFrame } from '../../../gen/stream/video/coordinator/v1/events';
+import { Event, type ClientFrame, type ServerFrame } from '../../../gen/stream/video/coordinator/v1/events';
 import { CLOSE_CODES } from '../../ws/close-codes';
 import { encodeServerFrame } from '../../ws/frames';
+import type { PublishBatch } from './event-log';
 
 /** Where a hub socket is in its life. */
 export type HubConnectionPhase = 'awaiting_auth' | 'awaiting_resume' | 'live' | 'closed';
@@ -15,7 +16,7 @@ export class HubConnection {
   userId = '';
   silenced = false;
   lastSeen: number;
-  private queue: Uint8Array[] = [];
+  private queue: (Uint8Array | string)[] = [];
   private flushing = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
@@ -34,8 +35,18 @@ export class HubConnection {
     this.sendBytes(encodeServerFrame(frame));
   }
 
-  sendEvent(event: Event): void {
-    this.send({ oneofKind: 'event', event });
+  /**
+   * Sends an event frame. With the `batch` of a publish to many users, the payload (the
+   * same object in each user's event) is encoded once for the batch; each frame then
+   * encodes only its own seq, time and cid: the bytes are the same as `send`'s.
+   */
+  sendEvent(event: Event, batch?: PublishBatch): void {
+    if (!batch || this.phase === 'closed' || this.silenced) {
+      this.send({ oneofKind: 'event', event });
+      return;
+    }
+    batch.payloadBytes ??= Event.toBinary({ seq: 0, createdAt: undefined, callCid: '', payload: event.payload });
+    this.sendBytes(encodeEventFrame(event, batch.payloadBytes));
   }
 
   sendBytes(bytes: Uint8Array | string): void {
@@ -45,7 +56,7 @@ export class HubConnection {
       this.socket.send(bytes);
       return;
     }
-    this.queue.push(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes);
+    this.queue.push(bytes);
     this.onDelayed();
     if (!this.flushing) this.flush();
   }
@@ -101,4 +112,31 @@ export class HubConnection {
     if (this.phase === 'awaiting_auth') return frame.oneofKind === 'auth';
     return frame.oneofKind !== 'auth';
   }
+}
+
+/** Tag of `ServerFrame.event`: field 4, length-delimited. */
+const EVENT_FRAME_TAG = (4 << 3) | 2;
+
+/**
+ * `ServerFrame { event }` from the event's own fields and its payload already encoded as an
+ * `Event` field. The writer emits fields by number (seq 1, created_at 2, call_cid 3, then the
+ * payload's 10..25), so the concatenation is byte for byte `encodeServerFrame`'s output.
+ */
+export function encodeEventFrame(event: Event, payloadBytes: Uint8Array): Uint8Array {
+  const head = Event.toBinary({ seq: event.seq, createdAt: event.createdAt, callCid: event.callCid, payload: { oneofKind: undefined } });
+  const length = head.length + payloadBytes.length;
+  let lengthBytes = 1;
+  for (let n = length; n >= 0x80; n >>>= 7) lengthBytes++;
+  const out = new Uint8Array(1 + lengthBytes + length);
+  out[0] = EVENT_FRAME_TAG;
+  let i = 1;
+  let n = length;
+  while (n >= 0x80) {
+    out[i++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  out[i++] = n;
+  out.set(head, i);
+  out.set(payloadBytes, i + head.length);
+  return out;
 }

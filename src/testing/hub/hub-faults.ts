@@ -21,8 +21,12 @@ export interface HubFaults {
 
 /** Counts of what the hub's faults did, for reports. */
 export interface HubFaultCounts {
+  /** Sockets killed by `dropUser`. */
   dropped: number;
+  /** Sockets silenced by `silenceUser`. */
   silenced: number;
+  /** Frames queued behind a frame delay (`setFrameDelay`) instead of being sent at once. */
   delayedFrames: number;
+  /** Sockets `sendRaw` was sent to (one per socket and call, whether or not the socket was silenced). */
   rawFrames: number;
 }

@@ -87,8 +87,8 @@ export class Hub {
     this.deadAfterMs = options.deadAfterMs ?? this.healthCheckIntervalMs * 3;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes ?? 64 * 1024 });
     server.on('upgrade', this.onUpgrade);
-    this.unsubscribe = events.subscribe((userId, event) => {
-      for (const conn of this.byUser.get(userId) ?? []) if (conn.phase === 'live') conn.sendEvent(event);
+    this.unsubscribe = events.subscribe((userId, event, batch) => {
+      for (const conn of this.byUser.get(userId) ?? []) if (conn.phase === 'live') conn.sendEvent(event, batch);
     });
     this.sweep = setInterval(() => this.healthSweep(), Math.max(5, Math.min(this.healthCheckIntervalMs, this.deadAfterMs / 2)));
   }

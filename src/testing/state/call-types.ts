@@ -22,8 +22,14 @@ export const NON_MEMBER_ROLE = 'user';
 
 /** A call type: its default settings and the capabilities of each call role. */
 export interface CallTypeDefinition {
+  /** The call type's name, the `type` of its calls, e.g. `default`. */
   readonly name: string;
+  /** The settings a new call of this type starts with; `settingsOverride` replaces some of them. */
   readonly settings: CallSettings;
+  /**
+   * The capabilities of each call role, e.g. `member: ['read-call', 'join-call']`. A member's
+   * role must be one of these keys; a user who is not a member has the `user` role.
+   */
   readonly roles: Readonly<Record<string, readonly string[]>>;
 }
 

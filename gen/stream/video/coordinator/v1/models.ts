@@ -48,7 +48,9 @@ export interface RecordingSettings {
     enabled: boolean;
 }
 /**
- * Timeouts of the ring flow, in milliseconds. Zero means "use the client's preset".
+ * Timeouts of the ring flow, in milliseconds: the call's defaults. A client whose CallConfig
+ * sets a non-zero timeout uses its own; zero here means no default (the ring waits until
+ * answered, cancelled or ended).
  *
  * @generated from protobuf message stream.video.coordinator.v1.RingSettings
  */
