@@ -115,8 +115,8 @@ export class StreamVideoError extends Error {
 
   /**
    * Turns anything caught into a `StreamVideoError`: itself when it is one, an abort into
-   * `cancelled`, a protobuf-ts `RpcError` by its Twirp code, a `TypeError` (a failed
-   * `fetch`) into `network`, anything else into `unknown`. The original is kept as `cause`.
+   * `cancelled` (a timeout abort into `timeout`), a `TypeError` (a failed `fetch`) into
+   * `network`, anything else into `unknown`. The original is kept as `cause`.
    * @param err what was caught.
    * @param method the method to name in the new error, when one is made.
    */
@@ -126,15 +126,25 @@ export class StreamVideoError extends Error {
       const timedOut = (err as Error).name === 'TimeoutError';
       return new StreamVideoError(timedOut ? 'timeout' : 'cancelled', timedOut ? 'the request timed out' : 'the request was aborted', { method, cause: err });
     }
-    if (err instanceof Error && err.name === 'RpcError') {
-      const rpc = err as Error & { code?: string; meta?: Record<string, unknown> };
-      const meta = stringMeta(rpc.meta);
-      const code = toCode(rpc.code, meta);
-      return new StreamVideoError(code, err.message || code, { method, serverMessage: err.message, meta, cause: err });
-    }
     if (err instanceof TypeError) return new StreamVideoError('network', err.message, { method, cause: err });
     const message = err instanceof Error ? err.message : String(err);
     return new StreamVideoError('unknown', message, { method, cause: err });
+  }
+
+  /**
+   * The error of a Twirp error answer: its JSON body `{code, msg, meta}` and HTTP status.
+   * An unknown or missing code becomes `unknown` (`internal` for a 5xx without a body);
+   * `unauthenticated` with `meta.reason = "token_expired"` becomes `token_expired`.
+   * @param body the parsed JSON body, if it was JSON.
+   * @param status the HTTP status.
+   * @param method the RPC method.
+   */
+  static fromTwirp(body: unknown, status: number, method: string): StreamVideoError {
+    const twirp = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; msg?: unknown; meta?: Record<string, unknown> };
+    const meta = stringMeta(twirp.meta);
+    const msg = typeof twirp.msg === 'string' ? twirp.msg : `HTTP ${status}`;
+    const code = typeof twirp.code === 'string' ? toCode(twirp.code, meta) : status >= 500 ? 'internal' : 'unknown';
+    return new StreamVideoError(code, msg, { method, serverMessage: typeof twirp.msg === 'string' ? twirp.msg : undefined, meta });
   }
 
   /** An `invalid_argument` error raised before any request is sent. */
@@ -143,12 +153,10 @@ export class StreamVideoError extends Error {
   }
 }
 
-function toCode(raw: string | undefined, meta: Record<string, string>): StreamVideoErrorCode {
+function toCode(raw: string, meta: Record<string, string>): StreamVideoErrorCode {
   const code = (raw ?? '').toLowerCase();
   if (code === 'unauthenticated' && meta['reason'] === 'token_expired') return 'token_expired';
   if (code in TWIRP_ALIASES) return TWIRP_ALIASES[code]!;
-  // protobuf-ts reports fetch failures with its own codes, not Twirp ones.
-  if (code === 'unavailable' || code === 'internal') return code;
   if (KNOWN.has(code)) return code as StreamVideoErrorCode;
   return 'unknown';
 }

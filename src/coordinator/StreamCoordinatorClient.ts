@@ -1,11 +1,11 @@
-import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport';
 import type { PartialMessage } from '@protobuf-ts/runtime';
 import type { MethodInfo } from '@protobuf-ts/runtime-rpc';
 import { CoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service';
-import { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
+import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import { StreamVideoError } from '../errors';
 import type { Logger } from '../logger';
 import type { TokenManager } from './token-manager';
+import { twirpTransport, type CoordinatorTransport } from './twirp-transport';
 
 /** How failed RPCs are retried. Only idempotent requests are retried. */
 export interface RetryPolicy {
@@ -39,6 +39,8 @@ export interface StreamCoordinatorClientOptions {
   logger: Logger;
   /** Send JSON instead of binary protobuf (for debugging with browser tools). */
   sendJson?: boolean;
+  /** Where requests go (default: Twirp over `fetch` to `twirpUrl`). */
+  transport?: CoordinatorTransport;
 }
 
 /** Per-call options of {@link StreamCoordinatorClient.call}. */
@@ -67,8 +69,8 @@ const IDEMPOTENT: ReadonlySet<RpcName> = new Set<RpcName>([
  * ```
  */
 export class StreamCoordinatorClient {
-  /** The generated Twirp client, without the SDK's policies. */
-  readonly raw: CoordinatorServiceClient;
+  /** The transport requests go through (by default Twirp over `fetch`). */
+  readonly transport: CoordinatorTransport;
   private readonly methods = new Map<string, MethodInfo>(CoordinatorService.methods.map((m) => [m.localName, m]));
   private tokens: TokenManager | undefined;
   private session = new AbortController();
@@ -80,7 +82,7 @@ export class StreamCoordinatorClient {
    * @param options the Twirp URL, API key, per-attempt timeout, retry policy and logger.
    */
   constructor(private readonly options: StreamCoordinatorClientOptions) {
-    this.raw = new CoordinatorServiceClient(new TwirpFetchTransport({ baseUrl: options.twirpUrl, sendJson: options.sendJson ?? false }));
+    this.transport = options.transport ?? twirpTransport(options.twirpUrl, options.sendJson);
   }
 
   /** @internal Sets the token source of the connected user, or none. */
@@ -147,19 +149,12 @@ export class StreamCoordinatorClient {
     signal?.addEventListener('abort', onSignal);
     const timer = setTimeout(() => ((why ??= 'timeout'), controller.abort()), this.options.timeoutMs);
     try {
-      const rpc = this.raw[method] as unknown as (input: RpcInput<K>, options: object) => { response: Promise<RpcOutput<K>> };
-      return await rpc.call(this.raw, message, {
-        meta: { authorization: `Bearer ${token}`, 'stream-api-key': this.options.apiKey },
-        abort: controller.signal,
-      }).response;
+      const headers = { authorization: `Bearer ${token}`, 'stream-api-key': this.options.apiKey };
+      return (await this.transport(this.methods.get(method)!, message, { headers, signal: controller.signal })) as RpcOutput<K>;
     } catch (err) {
       if (why === 'timeout') throw new StreamVideoError('timeout', `no answer within ${this.options.timeoutMs} ms`, { method: name, cause: err });
       if (why === 'disconnected') throw new StreamVideoError('disconnected', 'disconnectUser was called', { method: name, cause: err });
       if (why === 'cancelled') throw new StreamVideoError('cancelled', 'the request was aborted', { method: name, cause: err });
-      if (err instanceof Error && err.name === 'RpcError' && (err as { code?: string }).code === 'UNKNOWN') {
-        // protobuf-ts's code for a fetch that failed below HTTP (refused, reset, DNS).
-        throw new StreamVideoError('network', `the request failed: ${err.message}`, { method: name, cause: err });
-      }
       throw StreamVideoError.from(err, name);
     } finally {
       clearTimeout(timer);
