@@ -28,8 +28,8 @@ export class UserEventLog {
     private readonly maxAgeMs: number,
   ) {}
 
-  append(callCid: string, payload: EventPayload, now: number): Event {
-    const event: Event = { seq: ++this.seq, createdAt: toTimestamp(now), callCid, payload };
+  append(callCid: string, payload: EventPayload, now: number, createdAt: Event['createdAt'] = toTimestamp(now)): Event {
+    const event: Event = { seq: ++this.seq, createdAt, callCid, payload };
     this.buffer.push({ event, at: now });
     this.prune(now);
     return event;
@@ -57,12 +57,13 @@ export class UserEventLog {
 }
 
 /**
- * What the events of one `publish` share: their payload object. A sink may cache work on it
- * (the hub keeps the payload's encoding there), valid for that one publish only.
+ * What the events of one `publish` share: everything but their `seq` (the same payload, cid
+ * and creation time objects). A sink may cache work on it (the hub keeps the shared part's
+ * encoding there), valid for that one publish only.
  */
 export interface PublishBatch {
-  /** The payload's bytes as an `Event` field, once a sink encoded them. */
-  payloadBytes?: Uint8Array;
+  /** The fields an event of this publish shares with the others, and their encoding, once a sink encoded them. */
+  encoded?: { createdAt: Event['createdAt']; callCid: string; payload: EventPayload; bytes: Uint8Array };
 }
 
 /** Receives each event as it is numbered, with the batch of its `publish` call. */
@@ -98,9 +99,10 @@ export class EventLogs implements EventPublisher {
 
   publish(userIds: Iterable<string>, callCid: string, payload: EventPayload): void {
     const now = this.now();
+    const createdAt = toTimestamp(now);
     const batch: PublishBatch = {};
     for (const userId of new Set(userIds)) {
-      const event = this.log(userId).append(callCid, payload, now);
+      const event = this.log(userId).append(callCid, payload, now, createdAt);
       this.published++;
       for (const sink of this.sinks) sink(userId, event, batch);
     }

@@ -36,17 +36,21 @@ export class HubConnection {
   }
 
   /**
-   * Sends an event frame. With the `batch` of a publish to many users, the payload (the
-   * same object in each user's event) is encoded once for the batch; each frame then
-   * encodes only its own seq, time and cid: the bytes are the same as `send`'s.
+   * Sends an event frame. With the `batch` of a publish to many users, what the users'
+   * events share (creation time, cid, payload: the same objects) is encoded once for the
+   * batch; each frame then adds only its own seq. The bytes are the same as `send`'s.
    */
   sendEvent(event: Event, batch?: PublishBatch): void {
     if (!batch || this.phase === 'closed' || this.silenced) {
       this.send({ oneofKind: 'event', event });
       return;
     }
-    batch.payloadBytes ??= Event.toBinary({ seq: 0, createdAt: undefined, callCid: '', payload: event.payload });
-    this.sendBytes(encodeEventFrame(event, batch.payloadBytes));
+    let shared = batch.encoded;
+    if (!shared || shared.createdAt !== event.createdAt || shared.callCid !== event.callCid || shared.payload !== event.payload) {
+      const { createdAt, callCid, payload } = event;
+      shared = batch.encoded = { createdAt, callCid, payload, bytes: Event.toBinary({ seq: 0, createdAt, callCid, payload }) };
+    }
+    this.sendBytes(encodeEventFrame(event.seq, shared.bytes));
   }
 
   sendBytes(bytes: Uint8Array | string): void {
@@ -116,27 +120,40 @@ export class HubConnection {
 
 /** Tag of `ServerFrame.event`: field 4, length-delimited. */
 const EVENT_FRAME_TAG = (4 << 3) | 2;
+/** Tag of `Event.seq`: field 1, varint. */
+const SEQ_TAG = (1 << 3) | 0;
+
+/** Appends `n` (a whole number, 0 ≤ n < 2^53) as a protobuf varint at `at`; returns the next index. */
+function writeVarint(out: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  out[at++] = n;
+  return at;
+}
+
+function varintLength(n: number): number {
+  let length = 1;
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) length++;
+  return length;
+}
 
 /**
- * `ServerFrame { event }` from the event's own fields and its payload already encoded as an
- * `Event` field. The writer emits fields by number (seq 1, created_at 2, call_cid 3, then the
- * payload's 10..25), so the concatenation is byte for byte `encodeServerFrame`'s output.
+ * `ServerFrame { event }` from the event's `seq` and the encoding of its other fields (an
+ * `Event` with `seq` 0). The writer emits fields by number and leaves out a 0 seq, so
+ * `seq` (field 1) followed by the rest is byte for byte `encodeServerFrame`'s output.
  */
-export function encodeEventFrame(event: Event, payloadBytes: Uint8Array): Uint8Array {
-  const head = Event.toBinary({ seq: event.seq, createdAt: event.createdAt, callCid: event.callCid, payload: { oneofKind: undefined } });
-  const length = head.length + payloadBytes.length;
-  let lengthBytes = 1;
-  for (let n = length; n >= 0x80; n >>>= 7) lengthBytes++;
-  const out = new Uint8Array(1 + lengthBytes + length);
+export function encodeEventFrame(seq: number, rest: Uint8Array): Uint8Array {
+  const seqLength = seq === 0 ? 0 : 1 + varintLength(seq);
+  const length = seqLength + rest.length;
+  const out = new Uint8Array(1 + varintLength(length) + length);
   out[0] = EVENT_FRAME_TAG;
-  let i = 1;
-  let n = length;
-  while (n >= 0x80) {
-    out[i++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
+  let i = writeVarint(out, 1, length);
+  if (seq !== 0) {
+    out[i++] = SEQ_TAG;
+    i = writeVarint(out, i, seq);
   }
-  out[i++] = n;
-  out.set(head, i);
-  out.set(payloadBytes, i + head.length);
+  out.set(rest, i);
   return out;
 }
