@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LocalCoordinator, TokenAuthority } from '../src/testing';
+import { runMain, untilStopSignal } from './cli-support';
 
 const USAGE = `usage:
   stream-video-coordinator [--port 3030] [--host 127.0.0.1] [--secret local-secret] [--api-key local-key] [--health-interval-ms 10000]
@@ -91,22 +92,9 @@ async function main(argv: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`${signal}: stopping\n`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  await untilStopSignal();
   await coordinator.close();
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startDemoServer } from '../src/testing/demo-page/demo-server';
+import { runMain, untilStopSignal } from './cli-support';
 
 const USAGE = 'usage: npm run demo:web -- [--port 3030] [--host 127.0.0.1] [--secret local-secret] [--api-key local-key]';
 
@@ -44,22 +45,9 @@ async function main(argv: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`${signal}: stopping\n`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  await untilStopSignal();
   await demo.close();
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`demo:web failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main, 'demo:web failed');
