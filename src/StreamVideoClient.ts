@@ -12,7 +12,8 @@ import { DEFAULT_RETRY_POLICY, StreamCoordinatorClient, type RpcInput, type RpcO
 import { TokenManager, type TokenOrProvider } from './coordinator/token-manager';
 import { StreamVideoError } from './errors';
 import { foldEvent, toStreamParticipant, type FoldContext } from './events/event-folder';
-import { toCoordinatorEvent, type CoordinatorEvent, type StreamEventMap } from './events/event-map';
+import { toCoordinatorEvent, type StreamEventMap } from './events/event-map';
+import { EventGate } from './events/event-gate';
 import { EventRouter, type EventHandler } from './events/event-router';
 import { consoleLogger } from './logger';
 import type { ParticipantList } from './store/participant-table';
@@ -21,7 +22,7 @@ import { checkCallId, checkCallType, checkLimit, checkPermissions, checkUserId, 
 import { Connection } from './ws/connection';
 import { ExponentialBackoff } from './ws/reconnect-policy';
 import type { WebSocketConstructor } from './ws/websocket-like';
-import { loadCalls } from './call/call-loader';
+import { applyCalls, fetchCalls } from './call/call-loader';
 
 /**
  * One member to add to a new call, in {@link CallRequestData.members}.
@@ -128,7 +129,8 @@ export class StreamVideoClient {
   private stopConnectionListener: (() => void) | undefined;
   private user: User | undefined;
   private activeCall: Call | undefined;
-  private joining: { cid: string; promise: Promise<Call>; buffered: CoordinatorEvent[] } | undefined;
+  private joining: { cid: string; promise: Promise<Call> } | undefined;
+  private readonly gate = new EventGate((event) => foldEvent(event, this.fold));
 
   /**
    * You should create only one instance of `StreamVideoClient`.
@@ -156,13 +158,8 @@ export class StreamVideoClient {
       store: this.store,
       scheduler: this.scheduler,
       userId: () => this.user?.id,
-      activeCall: () => this.activeCall,
+      activeCall: () => (this.activeCall?.hasLeft ? undefined : this.activeCall),
       ringTimeout: (call, direction) => this.ringTimeout(call, direction),
-      buffer: (event) => {
-        if (this.joining?.cid !== event.callCid) return false;
-        this.joining.buffered.push(event);
-        return true;
-      },
     };
   }
 
@@ -198,7 +195,7 @@ export class StreamVideoClient {
       onEvent: (event) => {
         const named = toCoordinatorEvent(event);
         if (!named) return;
-        foldEvent(named, this.fold);
+        this.gate.push(named);
         this.router.emit(named.type, named as never);
       },
       onRecovered: () => void this.resync(),
@@ -272,6 +269,10 @@ export class StreamVideoClient {
    * @returns A call metadata with information about the call.
    */
   async getOrCreateCall(id: string, type: string, data?: CallRequestData): Promise<GetOrCreateCallResponse> {
+    return this.createCall(id, type, data, this.coordinatorClient.sessionSignal);
+  }
+
+  private async createCall(id: string, type: string, data: CallRequestData | undefined, session: AbortSignal): Promise<GetOrCreateCallResponse> {
     const method = 'getOrCreateCall';
     checkCallId(method, 'id', id);
     checkCallType(method, type, this.options.callTypes, 'type');
@@ -279,18 +280,18 @@ export class StreamVideoClient {
     const ring = data?.ring ?? (this.callConfig.ringByDefault && members.length > 0);
     const custom = data?.custom === undefined ? undefined : toCustomStruct(method, data.custom);
     await this.ready(method);
-    const response = await this.coordinatorClient.call(method, {
-      type,
-      id,
-      ring,
-      data: { members, settingsOverride: data?.settingsOverride, custom: custom },
-    });
-    const state = response.call;
-    if (ring && state?.call && state.call.createdByUserId === this.user?.id && state.call.ringing && !this.isActive(state.call.cid)) {
-      this.store.upsertPending({ direction: 'outgoing', call: state, ringer: this.user, since: Date.now() });
-      this.scheduler.schedule(state.call.cid, 'cancel', this.ringTimeout(state, 'outgoing'));
-    }
-    return response;
+    // Events about the call that overtake the answer (a fast accept) are folded after it.
+    return this.gate.around(
+      (e) => e.callCid === `${type}:${id}`,
+      () => this.coordinatorClient.call(method, { type, id, ring, data: { members, settingsOverride: data?.settingsOverride, custom } }, { session }),
+      (response) => {
+        const state = response.call;
+        if (ring && state?.call && state.call.createdByUserId === this.user?.id && state.call.ringing && !this.isActive(state.call.cid)) {
+          this.store.upsertPending({ direction: 'outgoing', call: state, ringer: this.user, since: Date.now() });
+          this.scheduler.schedule(state.call.cid, 'cancel', this.ringTimeout(state, 'outgoing'));
+        }
+      },
+    );
   }
 
   /**
@@ -316,7 +317,7 @@ export class StreamVideoClient {
       if (this.joining.cid === cid) return this.joining.promise;
       throw new StreamVideoError('failed_precondition', `already joining call ${this.joining.cid}`, { method });
     }
-    const joining = { cid, promise: this.join(id, type, cid, data), buffered: [] as CoordinatorEvent[] };
+    const joining = { cid, promise: this.join(id, type, cid, data) };
     this.joining = joining;
     try {
       return await joining.promise;
@@ -434,30 +435,41 @@ export class StreamVideoClient {
   }
 
   private async join(id: string, type: string, cid: string, data: CallRequestData | undefined): Promise<Call> {
-    await this.getOrCreateCall(id, type, { ...data, ring: data?.ring ?? false });
-    const { edges } = await this.coordinatorClient.call('getEdges', {});
-    const latencyMeasurements = await measureEdges(edges, this.options.timeouts.edgeMeasurementMs);
-    const { credentials } = await this.coordinatorClient.call('getCallEdgeServer', { type, id, latencyMeasurements });
+    // One session for the whole flow: a disconnect midway fails every later step with
+    // `disconnected`, even when another user connects meanwhile.
+    const session = this.coordinatorClient.sessionSignal;
+    const rpc = { session };
+    await this.createCall(id, type, { ...data, ring: data?.ring ?? false }, session);
+    const { edges } = await this.coordinatorClient.call('getEdges', {}, rpc);
+    const latencyMeasurements = await measureEdges(edges, this.options.timeouts.edgeMeasurementMs, session);
+    const { credentials } = await this.coordinatorClient.call('getCallEdgeServer', { type, id, latencyMeasurements }, rpc);
     const sessionId = newSessionId();
-    const joined = await this.coordinatorClient.call('joinCall', { type, id, sessionId, edgeName: credentials?.edgeName ?? '' });
-    if (!joined.call?.call || !credentials) throw new StreamVideoError('internal', 'the server answered the join without the call or credentials', { method: 'joinCall' });
-    const call = new Call(joined.call, credentials, sessionId, {
-      leaveCall: (c) => this.leave(c),
-      participantsOf: (c): ParticipantList => (this.activeCall === c ? this.store.participants$.get() : this.store.table.snapshot().pinned),
-    });
-    batch(() => {
-      this.scheduler.clear(cid);
-      this.store.removePending(cid);
-      this.activeCall = call;
-      this.store.activeCall$.set(call);
-      this.store.callRecordingInProgress$.set(joined.call!.call!.recording);
-      this.store.updateParticipants((t) => {
-        t.clear();
-        t.setLocalSession(sessionId);
-        for (const p of joined.call!.participants) t.upsert(toStreamParticipant(p));
-      });
-      for (const event of this.joining?.buffered ?? []) foldEvent(event, { ...this.fold, buffer: () => false });
-    });
+    let call: Call | undefined;
+    // Events about the call that overtake the join's answer are folded after it, in order.
+    await this.gate.around(
+      (e) => e.callCid === cid,
+      () => this.coordinatorClient.call('joinCall', { type, id, sessionId, edgeName: credentials?.edgeName ?? '' }, rpc),
+      (joined) => {
+        if (session.aborted) return;
+        if (!joined.call?.call || !credentials) throw new StreamVideoError('internal', 'the server answered the join without the call or credentials', { method: 'joinCall' });
+        const state = joined.call;
+        call = new Call(state, credentials, sessionId, {
+          leaveCall: (c) => this.leave(c),
+          participantsOf: (c): ParticipantList => (this.activeCall === c ? this.store.participants$.get() : this.store.table.snapshot().pinned),
+        });
+        this.scheduler.clear(cid);
+        this.store.removePending(cid);
+        this.activeCall = call;
+        this.store.activeCall$.set(call);
+        this.store.callRecordingInProgress$.set(state.call!.recording);
+        this.store.updateParticipants((t) => {
+          t.clear();
+          t.setLocalSession(sessionId);
+          for (const p of state.participants) t.upsert(toStreamParticipant(p));
+        });
+      },
+    );
+    if (!call || session.aborted) throw new StreamVideoError('disconnected', 'disconnectUser was called during the join', { method: 'joinCall' });
     return call;
   }
 
@@ -530,7 +542,7 @@ export class StreamVideoClient {
   /** Loads the calls that ring the user now, so a ring sent while offline is not missed. */
   private async loadRingingCalls(): Promise<void> {
     try {
-      await loadCalls(this.coordinatorClient, this.fold, { ringingOnly: true });
+      await this.gate.around(() => true, () => fetchCalls(this.coordinatorClient, this.fold, { ringingOnly: true }), (snapshot) => applyCalls(this.fold, snapshot));
     } catch (err) {
       this.options.logger('warn', 'could not load the ringing calls', { code: StreamVideoError.from(err).code });
     }
@@ -539,7 +551,9 @@ export class StreamVideoClient {
   /** Rebuilds the store through RPCs after events were lost beyond the replay buffer. */
   private async resync(): Promise<void> {
     try {
-      const calls = await loadCalls(this.coordinatorClient, this.fold, { ringingOnly: false });
+      // Events that arrive while the snapshot is read are folded after it, so it never wins over them.
+      const snapshot = await this.gate.around(() => true, () => fetchCalls(this.coordinatorClient, this.fold, { ringingOnly: false }), (s) => applyCalls(this.fold, s));
+      const calls = snapshot?.calls.length ?? 0;
       this.router.emit('connection.recovered', { type: 'connection.recovered', reason: 'resync', calls });
     } catch (err) {
       this.options.logger('error', 'could not re-sync the state after lost events', { code: StreamVideoError.from(err).code });
@@ -557,6 +571,7 @@ export class StreamVideoClient {
     this.activeCall?.markLeft();
     this.activeCall = undefined;
     this.joining = undefined;
+    this.gate.clear();
     this.user = undefined;
     batch(() => {
       this.store.reset();

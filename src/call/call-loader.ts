@@ -4,27 +4,49 @@ import type { CallState } from '../../gen/stream/video/coordinator/v1/models';
 import type { StreamCoordinatorClient } from '../coordinator/StreamCoordinatorClient';
 import { toStreamParticipant, type FoldContext } from '../events/event-folder';
 import type { PendingCall } from '../store/state-store';
+import type { Call } from './Call';
 
 /** Most pages read when loading the user's calls (100 calls a page). */
 const MAX_PAGES = 20;
 
+/** The user's calls as the server saw them, to fold into the store with {@link applyCalls}. */
+export interface CallsSnapshot {
+  readonly me: string;
+  readonly ringingOnly: boolean;
+  readonly calls: CallState[];
+  /** The active call when the query started, and its state on the server. */
+  readonly active: Call | undefined;
+  readonly activeState: CallState | undefined;
+}
+
 /**
- * Loads the user's calls through `QueryCalls` and folds them into the store.
- * - `ringingOnly`: adds the calls that ring now (after connecting: a ring sent while the user
+ * Loads the user's calls through `QueryCalls`.
+ * - `ringingOnly`: the calls that ring now (after connecting: a ring sent while the user
  *   was offline is not missed).
- * - otherwise (a re-sync after events were lost): rebuilds the pending calls and the active
- *   call's participants, recording state and capabilities from the server's state.
- * @returns the number of calls loaded.
+ * - otherwise (a re-sync after events were lost): every call of the user, and the active
+ *   call's state.
  */
-export async function loadCalls(coordinator: StreamCoordinatorClient, ctx: FoldContext, { ringingOnly }: { ringingOnly: boolean }): Promise<number> {
+export async function fetchCalls(coordinator: StreamCoordinatorClient, ctx: FoldContext, { ringingOnly }: { ringingOnly: boolean }): Promise<CallsSnapshot | undefined> {
   const me = ctx.userId();
-  if (!me) return 0;
+  if (!me) return undefined;
   const filter: Record<string, unknown> = { members: { $in: [me] } };
   if (ringingOnly) filter['ringing'] = true;
   const calls = await queryAll(coordinator, filter);
   const active = ctx.activeCall();
   const activeState = !ringingOnly && active ? (await queryAll(coordinator, { cid: active.cid }))[0] : undefined;
+  return { me, ringingOnly, calls, active, activeState };
+}
 
+/**
+ * Folds a {@link CallsSnapshot} into the store: adds ringing calls (`ringingOnly`), or
+ * rebuilds the pending calls and the active call's participants, recording state and
+ * capabilities from the server's state (a re-sync).
+ * @returns the number of calls loaded.
+ */
+export function applyCalls(ctx: FoldContext, snapshot: CallsSnapshot | undefined): number {
+  if (!snapshot || snapshot.me !== ctx.userId()) return 0;
+  const { me, ringingOnly, calls, activeState } = snapshot;
+  const active = ctx.activeCall() === snapshot.active ? snapshot.active : undefined;
   const pending: PendingCall[] = calls
     .filter((c) => c.call?.ringing && !c.call.endedAt && c.call.cid !== active?.cid)
     .map((c) => ({ direction: c.call!.createdByUserId === me ? 'outgoing' : 'incoming', call: c, ringer: undefined, since: Date.now() }));

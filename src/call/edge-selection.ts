@@ -5,11 +5,15 @@ export type LatencyMeasurements = Record<string, { measurementsSeconds: number[]
 
 /**
  * Measures the latency to each edge in parallel: `samples` requests to its latency URL, all
- * bounded by `timeoutMs`. An edge that fails or does not answer in time is left out.
+ * bounded by `timeoutMs` and stopped early by `signal`. An edge that fails or does not answer
+ * in time is left out.
  */
-export async function measureEdges(edges: readonly Edge[], timeoutMs: number, samples = 2): Promise<LatencyMeasurements> {
+export async function measureEdges(edges: readonly Edge[], timeoutMs: number, signal?: AbortSignal, samples = 2): Promise<LatencyMeasurements> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const stop = () => controller.abort();
+  signal?.addEventListener('abort', stop);
+  if (signal?.aborted) stop();
   try {
     const results = await Promise.all(edges.map((edge) => measureOne(edge, samples, controller.signal)));
     const out: LatencyMeasurements = {};
@@ -20,6 +24,7 @@ export async function measureEdges(edges: readonly Edge[], timeoutMs: number, sa
     return out;
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', stop);
   }
 }
 

@@ -49,6 +49,11 @@ export interface RpcCallOptions {
   idempotent?: boolean;
   /** Aborts the call; the promise rejects with `cancelled`. */
   signal?: AbortSignal;
+  /**
+   * @internal The user session the call belongs to (default: the current one), so that a
+   * flow of several calls started before a disconnect fails with `disconnected` throughout.
+   */
+  session?: AbortSignal;
 }
 
 /** RPCs that are safe to send again: the server makes a repeat change nothing. */
@@ -90,6 +95,11 @@ export class StreamCoordinatorClient {
     this.tokens = tokens;
   }
 
+  /** @internal The signal of the current user session: it aborts when `disconnectUser` runs. */
+  get sessionSignal(): AbortSignal {
+    return this.session.signal;
+  }
+
   /** @internal Aborts every request in flight with `disconnected`; later requests run normally. */
   abortAll(): void {
     this.session.abort();
@@ -107,7 +117,7 @@ export class StreamCoordinatorClient {
     const used: { token?: string } = {};
     // The session this request belongs to, taken before any await: a disconnect while the
     // token loads or a retry waits must still reject it with `disconnected`.
-    const session = this.session.signal;
+    const session = options.session ?? this.session.signal;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.attempt(method, info.name, message, options.signal, used, session);

@@ -15,8 +15,6 @@ export interface FoldContext {
   activeCall(): Call | undefined;
   /** The ring timeout of a call, in ms (0: none). */
   ringTimeout(call: CallState, direction: 'incoming' | 'outgoing'): number;
-  /** Whether a join of `cid` is under way; its participant events are then buffered. */
-  buffer(event: CoordinatorEvent): boolean;
 }
 
 type Folders = { [K in keyof CoordinatorEventMap]: (event: CoordinatorEventMap[K], ctx: FoldContext) => void };
@@ -86,12 +84,12 @@ export const EVENT_FOLDERS = {
     active.update({ call: e.call ?? active.data, members: [...byId.values()] });
   },
   'call.participant_joined': (e, ctx) => {
-    if (ctx.buffer(e) || ctx.activeCall()?.cid !== e.callCid || !e.participant) return;
+    if (ctx.activeCall()?.cid !== e.callCid || !e.participant) return;
     const p = e.participant;
     ctx.store.updateParticipants((t) => t.upsert(toStreamParticipant(p)));
   },
   'call.participant_left': (e, ctx) => {
-    if (ctx.buffer(e) || ctx.activeCall()?.cid !== e.callCid || !e.participant) return;
+    if (ctx.activeCall()?.cid !== e.callCid || !e.participant) return;
     const sessionId = e.participant.sessionId;
     batch(() => {
       ctx.store.updateParticipants((t) => t.remove(sessionId));
@@ -99,7 +97,7 @@ export const EVENT_FOLDERS = {
     });
   },
   'call.dominant_speaker_changed': (e, ctx) => {
-    if (ctx.buffer(e) || ctx.activeCall()?.cid !== e.callCid) return;
+    if (ctx.activeCall()?.cid !== e.callCid) return;
     ctx.store.dominantSpeakerSessionId$.set(e.sessionId || undefined);
   },
   'call.permission_request': (e, ctx) => {

@@ -1,10 +1,9 @@
 /**
  * Races between an RPC's answer and the events of the socket, made deterministic with a TCP
  * proxy that holds the answer back (test/helpers/chaos.ts `startTcpProxy`) while an event
- * overtakes it. Each test states what the store must show; they found bugs in the client
- * (see each test), and run as `KNOWN BUG` tests, skipped, until those are fixed:
- *
- *   RUN_KNOWN_BUGS=1 node --import tsx node_modules/uvu/bin.js test/reliability 'races\.test\.ts$'
+ * overtakes it. Each test states what the store must show; each found a bug in the client,
+ * fixed by folding the events that overtake an answer after it (src/events/event-gate.ts)
+ * and by tying every step of a join to the session it started in.
  */
 import type { Server } from 'node:http';
 import { suite } from 'uvu';
@@ -30,9 +29,6 @@ test.after.each(async (ctx) => {
   await ctx.proxy.close();
 });
 
-/** Fixed bugs run; known ones are skipped unless RUN_KNOWN_BUGS is set. */
-const knownBug = process.env['RUN_KNOWN_BUGS'] ? test : test.skip;
-
 /** Holds the proxy's answers from the moment the server receives the `n`-th next `method`. */
 function holdAnswerOf(ctx: { proxy: TcpProxy; tally: RpcTally }, method: string, n = 1): Promise<void> {
   return new Promise((resolve) => {
@@ -45,7 +41,7 @@ function holdAnswerOf(ctx: { proxy: TcpProxy; tally: RpcTally }, method: string,
   });
 }
 
-knownBug('KNOWN BUG join: call.recording_started arriving while the JoinCall answer is in flight is not lost', async (ctx) => {
+test('join: call.recording_started arriving while the JoinCall answer is in flight is not lost', async (ctx) => {
   const { h, proxy } = ctx;
   const bob = await h.connect('bob', { callConfig: CALL_CONFIG.meeting });
   await bob.joinCall('join-race', 'development', { members: [{ userId: 'alice' }] });
@@ -64,7 +60,7 @@ knownBug('KNOWN BUG join: call.recording_started arriving while the JoinCall ans
   assert.is(alice.readOnlyStateStore.callRecordingInProgress$.get(), true, "alice's store says the call is recorded");
 });
 
-knownBug('KNOWN BUG ring: call.accepted arriving before the GetOrCreateCall(ring) answer leaves no outgoing ring behind', async (ctx) => {
+test('ring: call.accepted arriving before the GetOrCreateCall(ring) answer leaves no outgoing ring behind', async (ctx) => {
   const { h, proxy } = ctx;
   const alice = await h.connect('alice', { opts: { twirpUrl: proxy.twirpUrl } });
   const bob = await h.connect('bob');
@@ -82,7 +78,7 @@ knownBug('KNOWN BUG ring: call.accepted arriving before the GetOrCreateCall(ring
   assert.equal(alice.readOnlyStateStore.outgoingCalls$.get().map((p) => p.call.call?.cid), [], 'no outgoing ring (its 30 s auto-cancel would fail)');
 });
 
-knownBug('KNOWN BUG re-sync: an event delivered while the re-sync reads the calls wins over its older snapshot', async (ctx) => {
+test('re-sync: an event delivered while the re-sync reads the calls wins over its older snapshot', async (ctx) => {
   const { h, proxy } = ctx;
   let reconnectDelay = 0;
   const alice = await h.connect('alice', { callConfig: CALL_CONFIG.meeting, opts: { twirpUrl: proxy.twirpUrl, reconnectPolicy: { nextDelayMs: () => reconnectDelay } } });
@@ -109,7 +105,7 @@ knownBug('KNOWN BUG re-sync: an event delivered while the re-sync reads the call
   assert.is(alice.readOnlyStateStore.callRecordingInProgress$.get(), true, "alice's store says the call is recorded");
 });
 
-knownBug('KNOWN BUG disconnectUser while joinCall measures the edges: the join fails with disconnected, and does not complete in the next session', async ({ h }) => {
+test('disconnectUser while joinCall measures the edges: the join fails with disconnected, and does not complete in the next session', async ({ h }) => {
   let latencyRequests = 0;
   (h.c as unknown as { server: Server }).server.on('request', (req) => {
     if (req.url?.startsWith('/latency/')) latencyRequests++;

@@ -7,6 +7,7 @@ import { CLOSE_CODES } from '../../ws/close-codes';
 import { decodeClientFrame, type ClientFrameCase, type ClientFrameOf } from '../../ws/frames';
 import type { TokenAuthority } from '../auth';
 import type { UserDirectory } from '../state/call-record';
+import { checkStruct } from '../state/coordinator-state';
 import { TwirpError } from '../twirp/twirp-error';
 import type { EventLogs } from './event-log';
 import { HubConnection } from './hub-connection';
@@ -172,6 +173,15 @@ export class Hub {
     if (!auth.user || auth.user.id !== userId) {
       conn.fail('unauthenticated', `the token is for another user than "${auth.user?.id ?? ''}"`, CLOSE_CODES.UNAUTHENTICATED);
       return;
+    }
+    if (auth.user.custom) {
+      // A profile that JSON cannot hold would break every JSON answer and SDK that shows it.
+      try {
+        checkStruct('user.custom', auth.user.custom);
+      } catch {
+        conn.fail('invalid_frame', 'user.custom must hold JSON values only', CLOSE_CODES.INVALID_FRAME);
+        return;
+      }
     }
     conn.userId = userId;
     const user = this.users.upsert(auth.user);

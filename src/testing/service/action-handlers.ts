@@ -4,7 +4,7 @@ import type { TwirpContext } from '../twirp/twirp-router';
 import { TwirpError } from '../twirp/twirp-error';
 import type { CallRecord } from '../state/call-record';
 import { GRANTABLE_PERMISSIONS } from '../state/call-types';
-import { checkUserId, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
+import { checkStruct, checkUserId, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 
 type Service = ICoordinatorService<TwirpContext>;
 
@@ -49,6 +49,7 @@ export function actionHandlers(state: CoordinatorState): Pick<
         case CallEventType.CUSTOM: {
           if (!call.involves(ctx.userId)) throw new TwirpError('permission_denied', `user "${ctx.userId}" is not in call ${call.cid}`);
           if (!req.custom) throw TwirpError.missing('custom');
+          checkStruct('custom', req.custom);
           state.publish(call.audience(), call, { oneofKind: 'custom', custom: { user, custom: req.custom } });
           break;
         }

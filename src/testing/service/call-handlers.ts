@@ -4,7 +4,7 @@ import type { TokenAuthority } from '../auth';
 import { TwirpError } from '../twirp/twirp-error';
 import type { TwirpContext } from '../twirp/twirp-router';
 import { type CallRecord } from '../state/call-record';
-import { checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
+import { checkStruct, checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 import { applyMemberUpdates } from './member-handlers';
 
 type Service = ICoordinatorService<TwirpContext>;
@@ -31,6 +31,7 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<
         call = state.createCall(req.type, req.id, ctx.userId, req.data?.settingsOverride);
         created = true;
         try {
+          if (req.data?.custom) checkStruct('data.custom', req.data.custom);
           call.custom = req.data?.custom;
           applyMemberUpdates(state, call, req.data?.members ?? [], 'data.members');
           if (req.ring) calleesToRing(call, ctx.userId);

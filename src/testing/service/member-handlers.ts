@@ -3,11 +3,10 @@ import type { MemberInput } from '../../../gen/stream/video/coordinator/v1/coord
 import type { TwirpContext } from '../twirp/twirp-router';
 import { TwirpError } from '../twirp/twirp-error';
 import type { CallRecord } from '../state/call-record';
-import { checkUserId, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
+import { checkStruct, checkUserId, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 import { compileFilter, type FieldSpec, type JsonObject } from '../query/filter';
 import { paginate, type PagingKeys } from '../query/paging';
 import type { MemberRecord } from '../state/call-record';
-import { Struct } from '../../../gen/google/protobuf/struct';
 
 type Service = ICoordinatorService<TwirpContext>;
 
@@ -28,6 +27,7 @@ export function applyMemberUpdates(state: CoordinatorState, call: CallRecord, in
   // Check every input before changing anything: a refused request changes nothing.
   const roles = inputs.map((input, i) => {
     checkUserId(`${field}[${i}].user_id`, input.userId);
+    if (input.user?.custom) checkStruct(`${field}[${i}].user.custom`, input.user.custom);
     const role = input.role || 'member';
     if (!Object.prototype.hasOwnProperty.call(call.callType.roles, role)) {
       throw TwirpError.invalid(`${field}[${i}].role`, `"${role}" is not a role of call type ${call.type} (${Object.keys(call.callType.roles).join(', ')})`);
@@ -64,9 +64,11 @@ export function memberHandlers(state: CoordinatorState): Pick<Service, 'updateCa
       if (req.updateMembers.length === 0 && req.removeUserIds.length === 0) {
         throw TwirpError.invalid('update_members', 'and remove_user_ids are both empty: nothing to change');
       }
+      const updated = new Set(req.updateMembers.map((m) => m.userId));
       req.removeUserIds.forEach((u, i) => {
         checkUserId(`remove_user_ids[${i}]`, u);
         if (u === call.createdBy) throw new TwirpError('failed_precondition', `the creator of call ${call.cid} cannot be removed`);
+        if (updated.has(u)) throw TwirpError.invalid(`remove_user_ids[${i}]`, `"${u}" is also in update_members: a user is either updated or removed`);
       });
       const before = call.audience();
       const touched = applyMemberUpdates(state, call, req.updateMembers, 'update_members');
@@ -83,7 +85,7 @@ export function memberHandlers(state: CoordinatorState): Pick<Service, 'updateCa
 
     async queryMembers(req, ctx) {
       const call = state.getCallFor(ctx.userId, req.type, req.id, 'read-call');
-      const filter = req.filterConditions ? (Struct.toJson(req.filterConditions) as JsonObject) : undefined;
+      const filter = req.filterConditions ? (checkStruct('filter_conditions', req.filterConditions) as JsonObject) : undefined;
       const matches = [...call.members.values()].filter(compileFilter(filter, MEMBER_FIELDS));
       const page = paginate(matches, { sort: [{ field: 'created_at', direction: 'asc' }], limit: req.limit, next: req.next || undefined }, MEMBER_PAGING);
       return { members: page.items.map((m) => call.toMember(m, state.users)), next: page.next };

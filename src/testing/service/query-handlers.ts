@@ -1,10 +1,9 @@
 import type { ICoordinatorService } from '../../../gen/stream/video/coordinator/v1/coordinator_service.server';
 import { SortDirection } from '../../../gen/stream/video/coordinator/v1/coordinator_service';
-import { Struct } from '../../../gen/google/protobuf/struct';
 import type { TwirpContext } from '../twirp/twirp-router';
 import { TwirpError } from '../twirp/twirp-error';
 import type { CallRecord } from '../state/call-record';
-import type { CoordinatorState } from '../state/coordinator-state';
+import { checkStruct, type CoordinatorState } from '../state/coordinator-state';
 import { compileFilter, type FieldSpec, type JsonObject } from '../query/filter';
 import { paginate, type PagingKeys, type SortSpec } from '../query/paging';
 
@@ -40,7 +39,7 @@ export function queryHandlers(state: CoordinatorState): Pick<Service, 'queryCall
   return {
     async queryCalls(req, ctx) {
       if (req.next && req.prev) throw TwirpError.invalid('next', 'and prev cannot both be set');
-      const filter = req.filterConditions ? (Struct.toJson(req.filterConditions) as JsonObject) : undefined;
+      const filter = req.filterConditions ? (checkStruct('filter_conditions', req.filterConditions) as JsonObject) : undefined;
       const matches = compileFilter(filter, CALL_FIELDS);
       const sort: SortSpec[] = req.sort.map((s, i) => {
         if (!s.field) throw TwirpError.missing(`sort[${i}].field`);

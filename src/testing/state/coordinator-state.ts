@@ -1,3 +1,4 @@
+import { Struct } from '../../../gen/google/protobuf/struct';
 import type { Event } from '../../../gen/stream/video/coordinator/v1/events';
 import type { CallSettings } from '../../../gen/stream/video/coordinator/v1/models';
 import { TwirpError } from '../twirp/twirp-error';
@@ -31,6 +32,19 @@ export function checkUserId(field: string, value: string): string {
   if (!value) throw TwirpError.missing(field);
   if (!USER_ID.test(value)) throw TwirpError.invalid(field, 'must be 1 to 128 characters without spaces');
   return value;
+}
+
+/**
+ * Checks that a Struct holds JSON values only and returns it as JSON. The binary format can
+ * carry what JSON cannot (NaN, infinities, a Value of no kind): kept, such a Struct would make
+ * every later JSON answer (and every SDK that receives it) fail.
+ */
+export function checkStruct(field: string, value: Struct): { [key: string]: unknown } {
+  try {
+    return Struct.toJson(value) as { [key: string]: unknown };
+  } catch {
+    throw TwirpError.invalid(field, 'must hold JSON values only (no NaN, no infinity, no value without a kind)');
+  }
 }
 
 /** The in-memory state of the local coordinator: calls keyed by `type:id`, and users. */
