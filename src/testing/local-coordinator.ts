@@ -185,8 +185,13 @@ async function handleHttp(
   const path = (req.url ?? '/').split('?')[0]!;
   const latency = /^\/latency\/([^/]+)$/.exec(path);
   if (latency && req.method === 'GET') {
-    const edge = decodeURIComponent(latency[1]!);
-    if (!edges.includes(edge)) {
+    let edge: string | undefined;
+    try {
+      edge = decodeURIComponent(latency[1]!);
+    } catch {
+      edge = undefined; // malformed percent-encoding: no such edge
+    }
+    if (edge === undefined || !edges.includes(edge)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown edge');
       return;
     }

@@ -40,8 +40,10 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<
           state.calls.delete(call.cid);
           throw err;
         }
+        // What everyone sees is built once (not once per member: quadratic in the member count).
+        const shared = call.toState(ctx.userId, state.users);
         for (const userId of call.audience()) {
-          state.publish([userId], call, { oneofKind: 'callCreated', callCreated: { call: call.toState(userId, state.users) } });
+          state.publish([userId], call, { oneofKind: 'callCreated', callCreated: { call: { ...shared, ownCapabilities: call.capabilitiesOf(userId) } } });
         }
       }
       if (req.ring) ring(state, call, ctx.userId);
@@ -135,8 +137,10 @@ function ring(state: CoordinatorState, call: CallRecord, caller: string): void {
   if (!callees) return;
   call.ringing = true;
   call.touch(state.now());
+  const shared = call.toState(caller, state.users);
+  const user = state.users.get(caller);
   for (const callee of callees) {
-    state.publish([callee], call, { oneofKind: 'callRing', callRing: { call: call.toState(callee, state.users), user: state.users.get(caller) } });
+    state.publish([callee], call, { oneofKind: 'callRing', callRing: { call: { ...shared, ownCapabilities: call.capabilitiesOf(callee) }, user } });
   }
 }
 

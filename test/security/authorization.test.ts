@@ -1,0 +1,222 @@
+/**
+ * Authorisation: each privileged RPC, called by each role of a call (its creator, an admin; a
+ * moderator; a member; a user who is not a member), is allowed or refused with the exact code.
+ * The expectation is derived from the capability table of the call type (`CALL_TYPES` in
+ * src/testing/state/call-types.ts) plus the service's own rules: only the creator cancels a
+ * ring; only members answer one, and the creator cannot answer their own call; only someone in
+ * the call (member or participant) asks for a permission, and only for a requestable one. A
+ * refused call publishes nothing and changes nothing. The matrix is printed.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CALL_TYPES, GRANTABLE_PERMISSIONS, type CallTypeDefinition, type LocalCoordinator } from '../../src/testing';
+import { NON_MEMBER_ROLE } from '../../src/testing/state/call-types';
+import { TWIRP_STATUS } from '../../src/testing/twirp/twirp-error';
+import { authHeaders, checkTwirpAnswer, loud, METHODS, twirpPost } from '../helpers/fuzz';
+import { startCoordinator } from '../helpers/rpc';
+
+const ROLES = ['creator', 'moderator', 'member', 'non-member'] as const;
+type Role = (typeof ROLES)[number];
+/** Who plays each role, and the call role each has in the call. */
+const USER: Record<Role, string> = { creator: 'alice', moderator: 'mod', member: 'mem', 'non-member': 'out' };
+const CALL_ROLE: Record<Role, string> = { creator: 'admin', moderator: 'moderator', member: 'member', 'non-member': NON_MEMBER_ROLE };
+
+type Outcome = 'ok' | 'permission_denied' | 'failed_precondition';
+
+interface Rpc {
+  /** The row's label. */
+  label: string;
+  method: string;
+  body: (type: string, id: string, def: CallTypeDefinition) => object;
+  /** What the creator does first (e.g. start recording before StopRecording). */
+  prepare?: (c: Ctx, type: string, id: string) => Promise<void>;
+  /** The expected outcome for `role`, from the call type's table and the service's rules. */
+  expect: (role: Role, def: CallTypeDefinition) => Outcome;
+  /** What an allowed call does: change the call (and publish events), only publish, or neither. */
+  effect: 'changes' | 'publishes' | 'none';
+}
+
+const capabilitiesOf = (role: Role, def: CallTypeDefinition): readonly string[] => def.roles[CALL_ROLE[role]] ?? [];
+const byCapability = (capability: string) => (role: Role, def: CallTypeDefinition): Outcome => (capabilitiesOf(role, def).includes(capability) ? 'ok' : 'permission_denied');
+/** The permission a RequestPermission asks for: one the call type lets users request, when it has any. */
+const requested = (def: CallTypeDefinition) => def.settings.requestablePermissions[0] ?? 'screenshare';
+const grantable = [...GRANTABLE_PERMISSIONS][0]!;
+
+const RPCS: Rpc[] = [
+  { label: 'StartRecording', method: 'StartRecording', body: (type, id) => ({ type, id }), expect: byCapability('start-record-call'), effect: 'changes' },
+  {
+    label: 'StopRecording',
+    method: 'StopRecording',
+    body: (type, id) => ({ type, id }),
+    prepare: async (c, type, id) => expectOk(await call(c, 'creator', 'StartRecording', { type, id }), 'StartRecording before StopRecording'),
+    expect: byCapability('stop-record-call'),
+    effect: 'changes',
+  },
+  {
+    label: 'UpdateUserPermissions',
+    method: 'UpdateUserPermissions',
+    body: (type, id) => ({ type, id, user_id: USER.member, grant_permissions: [grantable] }),
+    expect: byCapability('update-call-permissions'),
+    effect: 'changes',
+  },
+  {
+    label: 'UpdateCallMembers',
+    method: 'UpdateCallMembers',
+    body: (type, id) => ({ type, id, update_members: [{ user_id: 'newbie' }] }),
+    expect: byCapability('update-call-member'),
+    effect: 'changes',
+  },
+  { label: 'EndCall', method: 'EndCall', body: (type, id) => ({ type, id }), expect: byCapability('end-call'), effect: 'changes' },
+  {
+    label: 'SendCallEvent CANCELLED',
+    method: 'SendCallEvent',
+    body: (type, id) => ({ type, id, event_type: 'CALL_EVENT_TYPE_CANCELLED' }),
+    // Only the creator cancels the ring (whatever the capabilities).
+    expect: (role) => (role === 'creator' ? 'ok' : 'permission_denied'),
+    effect: 'changes',
+  },
+  ...(['ACCEPTED', 'REJECTED'] as const).map(
+    (answer): Rpc => ({
+      label: `SendCallEvent ${answer}`,
+      method: 'SendCallEvent',
+      body: (type, id) => ({ type, id, event_type: `CALL_EVENT_TYPE_${answer}` }),
+      // Only members answer a ring; the creator rings and cannot answer.
+      expect: (role) => (role === 'non-member' ? 'permission_denied' : role === 'creator' ? 'failed_precondition' : 'ok'),
+      effect: 'changes',
+    }),
+  ),
+  {
+    label: 'RequestPermission',
+    method: 'RequestPermission',
+    body: (type, id, def) => ({ type, id, permissions: [requested(def)] }),
+    // Anyone in the call asks, for what the call type lets users request.
+    expect: (role, def) => (role === 'non-member' ? 'permission_denied' : def.settings.requestablePermissions.includes(requested(def)) ? 'ok' : 'permission_denied'),
+    effect: 'publishes',
+  },
+  { label: 'JoinCall', method: 'JoinCall', body: (type, id) => ({ type, id, session_id: `s-${id}` }), expect: byCapability('join-call'), effect: 'changes' },
+  { label: 'QueryMembers', method: 'QueryMembers', body: (type, id) => ({ type, id }), expect: byCapability('read-call'), effect: 'none' },
+];
+
+interface Ctx {
+  c: LocalCoordinator;
+  tokens: Record<string, string>;
+}
+
+const test = suite<Ctx>('security: authorisation matrix', {} as Ctx);
+
+test.before(
+  loud(async (ctx) => {
+    ctx.c = await startCoordinator();
+    ctx.tokens = {};
+    for (const user of Object.values(USER)) ctx.tokens[user] = await ctx.c.createToken(user);
+  }),
+);
+
+test.after(async (ctx) => {
+  await ctx.c.close();
+});
+
+const BY_NAME = new Map(METHODS.map((m) => [m.name, m]));
+
+function call(ctx: Ctx, role: Role, method: string, body: object) {
+  return twirpPost(ctx.c, method, JSON.stringify(body), authHeaders(ctx.c, ctx.tokens[USER[role]]!, 'application/json'));
+}
+
+function expectOk(answer: Awaited<ReturnType<typeof twirpPost>>, what: string): void {
+  assert.is(answer.status, 200, `${what}: ${Buffer.from(answer.body).toString()}`);
+}
+
+/** What a refused call must leave as it was. */
+function snapshot(ctx: Ctx, cid: string): string {
+  const call = ctx.c.state.calls.get(cid)!;
+  return JSON.stringify({
+    state: call.toState(USER.member, ctx.c.state.users),
+    ended: call.ended,
+    recording: call.recording,
+    ringing: call.ringing,
+    cancelled: call.cancelled,
+    answers: [...call.answers],
+    granted: [...call.granted].map(([u, s]) => [u, [...s]]),
+    revoked: [...call.revoked].map(([u, s]) => [u, [...s]]),
+    participants: [...call.participants.keys()],
+  });
+}
+
+let seq = 0;
+
+/** Runs every RPC as every role on fresh calls of `def`; returns the matrix as printed cells. */
+async function runMatrix(ctx: Ctx, def: CallTypeDefinition): Promise<string[][]> {
+  const rows: string[][] = [];
+  for (const rpc of RPCS) {
+    const row = [rpc.label];
+    for (const role of ROLES) {
+      // A fresh call per cell: the creator and two members, ringing.
+      const id = `authz-${++seq}`;
+      const cid = `${def.name}:${id}`;
+      const members = [
+        { user_id: USER.moderator, role: 'moderator' },
+        { user_id: USER.member, role: 'member' },
+      ];
+      expectOk(await call(ctx, 'creator', 'GetOrCreateCall', { type: def.name, id, data: { members }, ring: true }), `create ${cid}`);
+      await rpc.prepare?.(ctx, def.name, id);
+      const expected = rpc.expect(role, def);
+      const before = snapshot(ctx, cid);
+      const published = ctx.c.events.published;
+      const answer = await call(ctx, role, rpc.method, rpc.body(def.name, id, def));
+      const what = `${def.name}: ${rpc.label} by the ${role} (${USER[role]}, call role "${CALL_ROLE[role]}")`;
+      const got = checkTwirpAnswer(BY_NAME.get(rpc.method), 'json', answer, what);
+      const detail = got === 'ok' ? '' : ` (${(JSON.parse(Buffer.from(answer.body).toString()) as { msg: string }).msg})`;
+      assert.is(got, expected, `${what}: expected ${expected}, got ${got}${detail}`);
+      if (expected === 'ok') {
+        if (rpc.effect !== 'none') assert.ok(ctx.c.events.published > published, `${what}: allowed, so it published events`);
+        if (rpc.effect === 'changes') assert.is.not(snapshot(ctx, cid), before, `${what}: allowed, so it changed the call`);
+      } else {
+        assert.is(ctx.c.events.published, published, `${what}: refused, yet it published events`);
+        assert.is(snapshot(ctx, cid), before, `${what}: refused, yet it changed the call`);
+      }
+      row.push(got === 'ok' ? '200 ok' : `${TWIRP_STATUS[got as keyof typeof TWIRP_STATUS]} ${got}`);
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+function print(def: CallTypeDefinition, rows: string[][]): void {
+  const header = ['RPC', ...ROLES.map((r) => `${r} (${CALL_ROLE[r]})`)];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(`\nauthorisation matrix, call type "${def.name}" (derived from CALL_TYPES and the service rules; all asserted):`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+test('the default call type: every privileged RPC x every role', async (ctx) => {
+  const def = CALL_TYPES.get('default')!;
+  const rows = await runMatrix(ctx, def);
+  print(def, rows);
+  // The table is not vacuous: in `default`, some RPCs are refused to some roles and allowed to others.
+  for (const row of rows) if (row[0] !== 'JoinCall' && row[0] !== 'QueryMembers') assert.ok(row.slice(1).some((c) => c !== '200 ok'), `${row[0]}: refused to someone`);
+  assert.ok(rows.every((row) => row.slice(1).some((c) => c === '200 ok')), 'every RPC is allowed to someone');
+});
+
+test('every other call type, derived the same way', async (ctx) => {
+  for (const def of CALL_TYPES.values()) {
+    if (def.name === 'default') continue;
+    print(def, await runMatrix(ctx, def));
+  }
+});
+
+test('a member granted a capability-less permission still cannot record; a revoked one loses it', async (ctx) => {
+  // Grants reach only the grantable permissions: they never open a privileged RPC.
+  const id = `authz-${++seq}`;
+  expectOk(await call(ctx, 'creator', 'GetOrCreateCall', { type: 'default', id, data: { members: [{ user_id: USER.member }] } }), 'create');
+  const grant = await call(ctx, 'creator', 'UpdateUserPermissions', { type: 'default', id, user_id: USER.member, grant_permissions: ['start-record-call'] });
+  assert.is(checkTwirpAnswer(BY_NAME.get('UpdateUserPermissions'), 'json', grant, 'grant start-record-call'), 'invalid_argument');
+  assert.is(checkTwirpAnswer(BY_NAME.get('StartRecording'), 'json', await call(ctx, 'member', 'StartRecording', { type: 'default', id }), 'member records'), 'permission_denied');
+  // A moderator's capability can be narrowed, but only for grantable permissions.
+  expectOk(await call(ctx, 'creator', 'UpdateUserPermissions', { type: 'default', id, user_id: USER.member, revoke_permissions: ['send-audio'] }), 'revoke');
+  assert.not.ok(ctx.c.state.calls.get(`default:${id}`)!.capabilitiesOf(USER.member).includes('send-audio'));
+});
+
+test.run();
