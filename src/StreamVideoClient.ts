@@ -1,5 +1,4 @@
 import { batch } from 'nanostores';
-import { Struct } from '../gen/google/protobuf/struct';
 import { CallEventType, type GetOrCreateCallResponse, type QueryCallsResponse, type RequestPermissionResponse, type UpdateUserPermissionsResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
 import type { CallState, User } from '../gen/stream/video/coordinator/v1/models';
 import { Call } from './call/Call';
@@ -18,7 +17,7 @@ import { EventRouter, type EventHandler } from './events/event-router';
 import { consoleLogger } from './logger';
 import type { ParticipantList } from './store/participant-table';
 import { StreamVideoWriteableStateStore, type StreamVideoReadOnlyStateStore } from './store/state-store';
-import { checkCallId, checkCallType, checkLimit, checkPermissions, checkUserId, KNOWN_CALL_TYPES, toFilterStruct, toSortParams, type SortParamRequest } from './validation';
+import { toStruct, toUser, type UserInput, checkCallId, checkCallType, checkLimit, checkPermissions, checkUserId, KNOWN_CALL_TYPES, toFilterStruct, toSortParams, type SortParamRequest } from './validation';
 import { Connection } from './ws/connection';
 import { ExponentialBackoff } from './ws/reconnect-policy';
 import type { WebSocketConstructor } from './ws/websocket-like';
@@ -42,7 +41,7 @@ export interface CallMemberRequest {
    */
   role?: string;
   /** Profile data (name, image, ...) the server stores for this user; its `id` is replaced by `userId`. */
-  user?: Partial<User>;
+  user?: Partial<UserInput>;
 }
 
 /**
@@ -172,14 +171,12 @@ export class StreamVideoClient {
    * @param tokenOrProvider a token or a function that returns a token; a function is called again when the token expires.
    * @throws StreamVideoError `already_connected`, `unauthenticated`, `token_expired`, `timeout`.
    */
-  async connectUser(user: Partial<User> & { id: string }, tokenOrProvider: TokenOrProvider): Promise<void> {
-    if (typeof user !== 'object' || user === null) throw StreamVideoError.invalidArgument('connectUser', 'user', 'must be an object with an id');
-    checkUserId('connectUser', 'user.id', user.id);
+  async connectUser(user: UserInput, tokenOrProvider: TokenOrProvider): Promise<void> {
+    const fullUser = toUser('connectUser', 'user', user);
     if (this.connecting || this.connection) throw new StreamVideoError('already_connected', 'a user is connected or connecting: call disconnectUser first', { method: 'connectUser' });
     const tokens = new TokenManager(tokenOrProvider);
     const WebSocketCtor = this.options.WebSocket;
     if (!WebSocketCtor) throw new StreamVideoError('invalid_argument', 'no WebSocket here: pass opts.WebSocket (e.g. from the "ws" package)', { method: 'connectUser' });
-    const fullUser: User = { id: user.id, name: user.name ?? '', imageUrl: user.imageUrl ?? '', role: user.role ?? '', custom: user.custom };
     const connection = new Connection({
       url: this.options.wsUrl,
       apiKey: this.apiKey,
@@ -194,7 +191,10 @@ export class StreamVideoClient {
       network: this.options.network,
       onEvent: (event) => {
         const named = toCoordinatorEvent(event);
-        if (!named) return;
+        if (!named) {
+          this.options.logger('debug', 'skipped an event this SDK cannot read', { seq: event.seq });
+          return;
+        }
         this.gate.push(named);
         this.router.emit(named.type, named as never);
       },
@@ -276,9 +276,18 @@ export class StreamVideoClient {
     const method = 'getOrCreateCall';
     checkCallId(method, 'id', id);
     checkCallType(method, type, this.options.callTypes, 'type');
-    const members = (data?.members ?? []).map((m, i) => ({ userId: checkUserId(method, `data.members[${i}].userId`, m?.userId), role: m.role ?? '', user: m.user ? { ...m.user, id: m.userId } : undefined }));
+    if (data !== undefined && (typeof data !== 'object' || data === null)) throw StreamVideoError.invalidArgument(method, 'data', 'must be an object');
+    if (data?.members !== undefined && !Array.isArray(data.members)) throw StreamVideoError.invalidArgument(method, 'data.members', 'must be an array');
+    const members = (data?.members ?? []).map((m, i) => {
+      const arg = `data.members[${i}]`;
+      if (typeof m !== 'object' || m === null) throw StreamVideoError.invalidArgument(method, arg, 'must be an object with a userId');
+      const userId = checkUserId(method, `${arg}.userId`, m.userId);
+      if (m.role !== undefined && typeof m.role !== 'string') throw StreamVideoError.invalidArgument(method, `${arg}.role`, 'must be a string');
+      return { userId, role: m.role ?? '', user: m.user === undefined ? undefined : toUser(method, `${arg}.user`, m.user, userId) };
+    });
+    if (data?.ring !== undefined && typeof data.ring !== 'boolean') throw StreamVideoError.invalidArgument(method, 'data.ring', 'must be a boolean');
     const ring = data?.ring ?? (this.callConfig.ringByDefault && members.length > 0);
-    const custom = data?.custom === undefined ? undefined : toCustomStruct(method, data.custom);
+    const custom = data?.custom === undefined ? undefined : toStruct(method, 'data.custom', data.custom);
     await this.ready(method);
     // Events about the call that overtake the answer (a fast accept) are folded after it.
     return this.gate.around(
@@ -577,16 +586,6 @@ export class StreamVideoClient {
       this.store.reset();
       this.store.connectionState$.set('disconnected');
     });
-  }
-}
-
-/** Custom call data as the schema's `Struct` (a plain object would be dropped by the message's `create`). */
-function toCustomStruct(method: string, custom: unknown): Struct {
-  if (typeof custom !== 'object' || custom === null || Array.isArray(custom)) throw StreamVideoError.invalidArgument(method, 'data.custom', 'must be a JSON object');
-  try {
-    return Struct.fromJson(custom as never);
-  } catch (err) {
-    throw new StreamVideoError('invalid_argument', 'data.custom must contain JSON values only', { method, meta: { argument: 'data.custom' }, cause: err });
   }
 }
 

@@ -75,7 +75,8 @@ export function resolveOptions(
   opts: StreamClientOptions,
   defaults: { logger: Logger; retry: RetryPolicy; callTypes: readonly string[]; WebSocket: WebSocketConstructor | undefined },
 ): ResolvedOptions {
-  const base = (opts.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  checkOptions(opts);
+  const base = String(opts.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   let url: URL;
   try {
     url = new URL(base);
@@ -103,4 +104,25 @@ export function resolveOptions(
     network: opts.network ?? (typeof win?.addEventListener === 'function' ? win : undefined),
     sendJson: opts.sendJson ?? false,
   };
+}
+
+const bad = (argument: string, why: string) => StreamVideoError.invalidArgument('constructor', argument, why);
+
+/** Checks the shape of the options; a wrong type is `invalid_argument` naming the option. */
+function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw bad('opts', 'must be an object');
+  const o = opts as Record<string, unknown>;
+  if (o['baseUrl'] !== undefined && typeof o['baseUrl'] !== 'string' && !(o['baseUrl'] instanceof URL)) throw bad('opts.baseUrl', 'must be a URL string');
+  for (const key of ['twirpUrl', 'wsUrl'] as const) if (o[key] !== undefined && typeof o[key] !== 'string') throw bad(`opts.${key}`, 'must be a URL string');
+  for (const key of ['logger', 'WebSocket'] as const) if (o[key] !== undefined && typeof o[key] !== 'function') throw bad(`opts.${key}`, 'must be a function');
+  if (o['callTypes'] !== undefined && (!Array.isArray(o['callTypes']) || o['callTypes'].some((t) => typeof t !== 'string'))) throw bad('opts.callTypes', 'must be an array of strings');
+  if (o['healthCheckIntervalMs'] !== undefined && !(typeof o['healthCheckIntervalMs'] === 'number' && o['healthCheckIntervalMs'] >= 5)) throw bad('opts.healthCheckIntervalMs', 'must be a number >= 5');
+  for (const group of ['timeouts', 'retry'] as const) {
+    const g = o[group];
+    if (g === undefined) continue;
+    if (typeof g !== 'object' || g === null) throw bad(`opts.${group}`, 'must be an object');
+    for (const [k, v] of Object.entries(g)) if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 3_600_000)) throw bad(`opts.${group}.${k}`, 'must be a number of milliseconds (or attempts) from 0 to 3,600,000');
+  }
+  const policy = o['reconnectPolicy'] as { nextDelayMs?: unknown } | undefined;
+  if (policy !== undefined && (typeof policy !== 'object' || policy === null || typeof policy.nextDelayMs !== 'function')) throw bad('opts.reconnectPolicy', 'must have a nextDelayMs function');
 }

@@ -17,6 +17,8 @@ export * from './index';
  */
 export class StreamVideoClient extends UniversalClient {
   constructor(apiKey: string, opts: StreamClientOptions = {}, callConfig: CallConfig = CALL_CONFIG.meeting) {
-    super(apiKey, { ...opts, WebSocket: opts.WebSocket ?? (WebSocket as unknown as WebSocketConstructor) }, callConfig);
+    // Options of the wrong shape go through untouched, for the base class to refuse them.
+    const withWs = typeof opts === 'object' && opts !== null && !Array.isArray(opts) && !opts.WebSocket ? { ...opts, WebSocket: WebSocket as unknown as WebSocketConstructor } : opts;
+    super(apiKey, withWs, callConfig);
   }
 }

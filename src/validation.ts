@@ -1,5 +1,6 @@
 import { Struct } from '../gen/google/protobuf/struct';
 import { StreamVideoError } from './errors';
+import type { User } from '../gen/stream/video/coordinator/v1/models';
 
 const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const FILTER_OPERATORS = new Set(['$eq', '$ne', '$in', '$nin', '$gt', '$gte', '$lt', '$lte']);
@@ -50,11 +51,76 @@ export function checkPermissions(method: string, argument: string, value: unknow
 /** Checks a filter's shape and turns it into a `Struct`. */
 export function toFilterStruct(method: string, filter: unknown): Struct {
   checkFilter(method, filter, 'filterConditions', 0);
-  try {
-    return Struct.fromJson(filter as never);
-  } catch (err) {
-    throw new StreamVideoError('invalid_argument', 'filterConditions must contain JSON values only', { method, meta: { argument: 'filterConditions' }, cause: err });
+  return toStruct(method, 'filterConditions', filter);
+}
+
+/**
+ * Turns a plain JSON object into a `Struct`. Anything JSON cannot hold is refused with
+ * `invalid_argument` naming `argument`: NaN and infinities, sparse arrays, class instances
+ * (Map, Set, Date...), functions, symbols, bigints, undefined values, cycles.
+ */
+export function toStruct(method: string, argument: string, value: unknown): Struct {
+  if (!isPlainObject(value)) throw StreamVideoError.invalidArgument(method, argument, 'must be a plain JSON object');
+  const bad = nonJson(value, 0);
+  if (bad) throw StreamVideoError.invalidArgument(method, argument, `must hold JSON values only (${bad})`);
+  return Struct.fromJson(value as never);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** What makes `value` not JSON, or '' when it is JSON. */
+function nonJson(value: unknown, depth: number): string {
+  if (depth > 32) return 'nested too deeply';
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? '' : String(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) return 'a sparse array';
+      const bad = nonJson(value[i], depth + 1);
+      if (bad) return bad;
+    }
+    return '';
   }
+  if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      const bad = nonJson(value[key], depth + 1);
+      if (bad) return bad;
+    }
+    return '';
+  }
+  return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'class'} instance` : `a ${typeof value}`;
+}
+
+/** A user profile as `connectUser` and call members take it. */
+export interface UserInput {
+  /** 1 to 128 characters without spaces. */
+  id: string;
+  /** The name others see. */
+  name?: string;
+  /** URL of the user's picture. */
+  imageUrl?: string;
+  /** Application-wide role, e.g. `user` or `admin`. */
+  role?: string;
+  /** Custom JSON data of the user. */
+  custom?: Record<string, unknown>;
+}
+
+/** Checks a user profile and turns it into the schema's `User`. */
+export function toUser(method: string, argument: string, value: unknown, id?: string): User {
+  if (!isPlainObject(value)) throw StreamVideoError.invalidArgument(method, argument, 'must be an object with an id');
+  const userId = checkUserId(method, `${argument}.id`, id ?? value['id']);
+  const text = (field: 'name' | 'imageUrl' | 'role'): string => {
+    const v = value[field];
+    if (v === undefined) return '';
+    if (typeof v !== 'string' || v.length > 1024) throw StreamVideoError.invalidArgument(method, `${argument}.${field}`, 'must be a string of at most 1,024 characters');
+    return v;
+  };
+  const custom = value['custom'] === undefined ? undefined : toStruct(method, `${argument}.custom`, value['custom']);
+  return { id: userId, name: text('name'), imageUrl: text('imageUrl'), role: text('role'), custom };
 }
 
 /** Levels of `$and` / `$or` a filter may have, the filter itself being level 1 (as the server counts). */

@@ -99,7 +99,8 @@ export type StreamEvent = StreamEventMap[StreamEventName];
 export type CoordinatorEvent = CoordinatorEventMap[keyof CoordinatorEventMap];
 
 /**
- * Turns a decoded event into its named form, or `undefined` for a kind this SDK does not know.
+ * Turns a decoded event into its named form, or `undefined` for a kind this SDK does not know
+ * or a payload it cannot read (a custom `Struct` holding what JSON cannot: NaN, a value of no kind).
  */
 export function toCoordinatorEvent(event: Event): CoordinatorEvent | undefined {
   const payload = event.payload;
@@ -108,7 +109,12 @@ export function toCoordinatorEvent(event: Event): CoordinatorEvent | undefined {
   if (name === undefined) return undefined;
   const base = { type: name, callCid: event.callCid, seq: event.seq, createdAt: toDate(event.createdAt) };
   if (payload.oneofKind === 'custom') {
-    const custom = payload.custom.custom ? (Struct.toJson(payload.custom.custom) as { [key: string]: JsonValue }) : {};
+    let custom: { [key: string]: JsonValue } = {};
+    try {
+      if (payload.custom.custom) custom = Struct.toJson(payload.custom.custom) as { [key: string]: JsonValue };
+    } catch {
+      return undefined; // a Struct that JSON cannot hold (NaN, a value of no kind): unreadable
+    }
     return { type: 'custom', callCid: base.callCid, seq: base.seq, createdAt: base.createdAt, user: payload.custom.user, custom };
   }
   const body = (payload as Record<string, unknown>)[payload.oneofKind] as object;

@@ -68,15 +68,20 @@ export class Connection {
   private stopped = false;
   private offline = false;
   private expiredInARow = 0;
+  /** Where the current socket is in its handshake: frames of another step are skipped. */
+  private step: 'auth' | 'resume' | 'live' = 'auth';
 
   private readonly handlers = {
     connectionOk: ({ connectionOk }, socket) => {
+      if (!this.inStep('auth', 'connectionOk')) return;
+      this.step = 'resume';
       this.connectionId = connectionOk.connectionId;
       if (connectionOk.healthCheckIntervalMs > 0 && this.options.healthCheckIntervalMs === undefined) this.serverInterval = connectionOk.healthCheckIntervalMs;
       const resume = this.lastSeq === undefined ? { lastSeq: 0, fresh: true } : { lastSeq: this.lastSeq, fresh: false };
       socket.send(encodeClientFrame({ oneofKind: 'resume', resume }));
     },
     resumeResult: ({ resumeResult }) => {
+      if (!this.inStep('resume', 'resumeResult')) return;
       if (resumeResult.status === ResumeStatus.RESYNC_REQUIRED || resumeResult.status === ResumeStatus.FRESH) {
         const resync = resumeResult.status === ResumeStatus.RESYNC_REQUIRED;
         this.lastSeq = resumeResult.lastSeq;
@@ -175,6 +180,7 @@ export class Connection {
     }
     this.socket = socket;
     this.socketToken = token;
+    this.step = 'auth';
     this.stats.sockets++;
     socket.binaryType = 'arraybuffer';
     this.handshakeTimer = setTimeout(() => {
@@ -217,7 +223,7 @@ export class Connection {
   }
 
   private onEventFrame(event: Event, socket: WebSocketLike): void {
-    if (this.state.get() !== 'connected' && this.lastSeq === undefined) return; // before resume: cannot happen with a correct server
+    if (!this.inStep('live', 'event')) return;
     const last = this.lastSeq ?? 0;
     if (event.seq <= last) {
       this.stats.duplicatesDropped++;
@@ -236,10 +242,23 @@ export class Connection {
       this.options.logger('debug', 'skipped an event of a kind this SDK does not know', { seq: event.seq });
       return;
     }
-    this.options.onEvent(event);
+    try {
+      this.options.onEvent(event);
+    } catch (err) {
+      // A failure while handling one event must not stop the socket's next frames.
+      this.options.logger('error', 'handling an event failed', { seq: event.seq, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /** Whether the current socket is at `step`; logs and skips a frame that comes out of turn. */
+  private inStep(step: 'auth' | 'resume' | 'live', frame: string): boolean {
+    if (this.step === step) return true;
+    this.options.logger('debug', `skipped a ${frame} frame out of turn`, { step: this.step });
+    return false;
   }
 
   private becomeLive(): void {
+    this.step = 'live';
     clearTimeout(this.handshakeTimer);
     this.attempt = 0;
     this.expiredInARow = 0;

@@ -151,7 +151,7 @@ test('validation: ids, call types and arguments of every call method, before any
     }
   }
   await expectError(alice.getOrCreateCall('ok', 'default', { members: [{ userId: '' }] }), 'invalid_argument', 'data.members[0].userId');
-  await expectError(alice.getOrCreateCall('ok', 'default', { members: [{ userId: 'bob' }, null as never] }), 'invalid_argument', 'data.members[1].userId');
+  await expectError(alice.getOrCreateCall('ok', 'default', { members: [{ userId: 'bob' }, null as never] }), 'invalid_argument', 'data.members[1]');
   await expectError(alice.getOrCreateCall('ok', 'default', { custom: 'x' as never }), 'invalid_argument', 'data.custom');
   await expectError(alice.getOrCreateCall('ok', 'default', { custom: { f: () => 1 } as never }), 'invalid_argument', 'data.custom');
   await expectError(alice.requestCallPermissions('ok', 'default', { permissions: [''] }), 'invalid_argument', 'data.permissions');

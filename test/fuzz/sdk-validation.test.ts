@@ -266,9 +266,7 @@ test('getOrCreateCall: members and custom data', async (ctx) => {
     const { members, custom } = data as { members?: unknown; custom?: unknown };
     if ('members' in data) {
       const ok =
-        members === undefined ||
-        members === null || // read as "no members"
-        (ArrayBuffer.isView(members) && (members as unknown as ArrayLike<unknown>).length === 0) || // an empty list, of sorts
+        members === undefined || // null and typed arrays are refused: members must be a real array
         (Array.isArray(members) &&
           members.every((m) => {
             if (typeof m !== 'object' || m === null) return false;
@@ -388,7 +386,7 @@ test('new StreamVideoClient: the API key, the options and the base URL', async (
     baseUrl: fc.oneof(mix(fc.constantFrom(undefined, 'http://127.0.0.1:3030', 'https://video.example.com/base/')), fc.constant(new URL('http://127.0.0.1:3030'))),
   });
   await target('SDK validation: constructor', inputArb, runs(600), ({ apiKey, opts, baseUrl }, v) => {
-    let urlOk = baseUrl === undefined;
+    let urlOk = baseUrl === undefined || baseUrl instanceof URL; // a URL object is taken as its string
     if (typeof baseUrl === 'string') {
       try {
         new URL(baseUrl.replace(/\/+$/, ''));
@@ -398,7 +396,7 @@ test('new StreamVideoClient: the API key, the options and the base URL', async (
       }
     }
     const options = opts === 'object' ? { baseUrl, logger: () => {} } : opts;
-    const optsOk = opts === 'object' ? urlOk : opts === undefined || (typeof opts === 'object' && opts !== null) || typeof opts === 'function';
+    const optsOk = opts === 'object' ? urlOk : opts === undefined || (typeof opts === 'object' && opts !== null && !Array.isArray(opts));
     const invalid = typeof apiKey !== 'string' || apiKey.length === 0 || !optsOk;
     return check(ctx, v, 'constructor', `new StreamVideoClient(${show(apiKey)}, ${show(options)})`, invalid, () => new StreamVideoClient(apiKey as never, options as never), false);
   });
