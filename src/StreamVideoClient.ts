@@ -173,10 +173,10 @@ export class StreamVideoClient {
    */
   async connectUser(user: UserInput, tokenOrProvider: TokenOrProvider): Promise<void> {
     const fullUser = toUser('connectUser', 'user', user);
-    if (this.connecting || this.connection) throw new StreamVideoError('already_connected', 'a user is connected or connecting: call disconnectUser first', { method: 'connectUser' });
+    if (this.connecting || this.connection) throw new StreamVideoError('already_connected', 'a user is connected: call disconnectUser first', { method: 'connectUser' });
     const tokens = new TokenManager(tokenOrProvider);
     const WebSocketCtor = this.options.WebSocket;
-    if (!WebSocketCtor) throw new StreamVideoError('invalid_argument', 'no WebSocket here: pass opts.WebSocket (e.g. from the "ws" package)', { method: 'connectUser' });
+    if (!WebSocketCtor) throw new StreamVideoError('invalid_argument', 'no WebSocket: pass opts.WebSocket', { method: 'connectUser' });
     const connection = new Connection({
       url: this.options.wsUrl,
       apiKey: this.apiKey,
@@ -192,7 +192,7 @@ export class StreamVideoClient {
       onEvent: (event) => {
         const named = toCoordinatorEvent(event);
         if (!named) {
-          this.options.logger('debug', 'skipped an event this SDK cannot read', { seq: event.seq });
+          this.options.logger('debug', 'skipped an unreadable event', { seq: event.seq });
           return;
         }
         this.gate.push(named);
@@ -228,7 +228,7 @@ export class StreamVideoClient {
   async disconnectUser(): Promise<void> {
     const call = this.activeCall;
     if (call && !call.hasLeft && this.connection) {
-      await call.leave().catch((err: unknown) => this.options.logger('warn', 'could not leave the call while disconnecting', { code: StreamVideoError.from(err).code }));
+      await call.leave().catch((err: unknown) => this.options.logger('warn', 'could not leave the call', { code: StreamVideoError.from(err).code }));
     }
     this.teardown();
     this.router.clear();
@@ -280,7 +280,7 @@ export class StreamVideoClient {
     if (data?.members !== undefined && !Array.isArray(data.members)) throw StreamVideoError.invalidArgument(method, 'data.members', 'must be an array');
     const members = (data?.members ?? []).map((m, i) => {
       const arg = `data.members[${i}]`;
-      if (typeof m !== 'object' || m === null) throw StreamVideoError.invalidArgument(method, arg, 'must be an object with a userId');
+      if (typeof m !== 'object' || m === null) throw StreamVideoError.invalidArgument(method, arg, 'must be an object');
       const userId = checkUserId(method, `${arg}.userId`, m.userId);
       if (m.role !== undefined && typeof m.role !== 'string') throw StreamVideoError.invalidArgument(method, `${arg}.role`, 'must be a string');
       return { userId, role: m.role ?? '', user: m.user === undefined ? undefined : toUser(method, `${arg}.user`, m.user, userId) };
@@ -363,7 +363,7 @@ export class StreamVideoClient {
     checkCallId('cancelCall', 'callId', callId);
     checkCallType('cancelCall', callType, this.options.callTypes);
     if (this.isActive(`${callType}:${callId}`) || this.joining?.cid === `${callType}:${callId}`) {
-      throw new StreamVideoError('failed_precondition', 'a call can only be cancelled before joining it: leave it instead', { method: 'cancelCall' });
+      throw new StreamVideoError('failed_precondition', 'cannot cancel a joined call: leave it', { method: 'cancelCall' });
     }
     await this.sendRingAnswer('cancelCall', callId, callType, CallEventType.CANCELLED);
   }
@@ -426,7 +426,7 @@ export class StreamVideoClient {
     const userId = checkUserId(method, 'data.userId', data?.userId);
     const grantPermissions = checkPermissions(method, 'data.grantPermissions', data.grantPermissions, true);
     const revokePermissions = checkPermissions(method, 'data.revokePermissions', data.revokePermissions, true);
-    if (grantPermissions.length + revokePermissions.length === 0) throw StreamVideoError.invalidArgument(method, 'data', 'must grant or revoke at least one permission');
+    if (grantPermissions.length + revokePermissions.length === 0) throw StreamVideoError.invalidArgument(method, 'data', 'must grant or revoke a permission');
     return this.callAction(method, callId, callType, { userId, grantPermissions, revokePermissions });
   }
 
@@ -439,7 +439,7 @@ export class StreamVideoClient {
   setParticipantIsPinned(sessionId: string, isPinned: boolean): void {
     checkUserId('setParticipantIsPinned', 'sessionId', sessionId);
     if (typeof isPinned !== 'boolean') throw StreamVideoError.invalidArgument('setParticipantIsPinned', 'isPinned', 'must be a boolean');
-    if (!this.store.table.read(sessionId)) throw new StreamVideoError('not_found', `no participant with session "${sessionId}" in the active call`, { method: 'setParticipantIsPinned' });
+    if (!this.store.table.read(sessionId)) throw new StreamVideoError('not_found', `no participant "${sessionId}"`, { method: 'setParticipantIsPinned' });
     this.store.updateParticipants((t) => t.setPinned(sessionId, isPinned));
   }
 
@@ -460,7 +460,7 @@ export class StreamVideoClient {
       () => this.coordinatorClient.call('joinCall', { type, id, sessionId, edgeName: credentials?.edgeName ?? '' }, rpc),
       (joined) => {
         if (session.aborted) return;
-        if (!joined.call?.call || !credentials) throw new StreamVideoError('internal', 'the server answered the join without the call or credentials', { method: 'joinCall' });
+        if (!joined.call?.call || !credentials) throw new StreamVideoError('internal', 'the join answer lacks the call or credentials', { method: 'joinCall' });
         const state = joined.call;
         call = new Call(state, credentials, sessionId, {
           leaveCall: (c) => this.leave(c),
@@ -478,7 +478,7 @@ export class StreamVideoClient {
         });
       },
     );
-    if (!call || session.aborted) throw new StreamVideoError('disconnected', 'disconnectUser was called during the join', { method: 'joinCall' });
+    if (!call || session.aborted) throw new StreamVideoError('disconnected', 'disconnectUser was called', { method: 'joinCall' });
     return call;
   }
 
@@ -519,7 +519,7 @@ export class StreamVideoClient {
     const id = rest.join(':');
     this.store.removePending(cid);
     const run = action === 'cancel' ? this.cancelCall(id, type!) : this.rejectCall(id, type!);
-    run.catch((err: unknown) => this.options.logger('warn', `could not ${action} the unanswered call ${cid}`, { code: StreamVideoError.from(err).code }));
+    run.catch((err: unknown) => this.options.logger('warn', `could not ${action} ${cid}`, { code: StreamVideoError.from(err).code }));
   }
 
   private ringTimeout(call: CallState, direction: 'incoming' | 'outgoing'): number {
@@ -565,7 +565,7 @@ export class StreamVideoClient {
       const calls = snapshot?.calls.length ?? 0;
       this.router.emit('connection.recovered', { type: 'connection.recovered', reason: 'resync', calls });
     } catch (err) {
-      this.options.logger('error', 'could not re-sync the state after lost events', { code: StreamVideoError.from(err).code });
+      this.options.logger('error', 'could not re-sync', { code: StreamVideoError.from(err).code });
     }
   }
 

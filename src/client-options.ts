@@ -121,7 +121,7 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
     const g = o[group];
     if (g === undefined) continue;
     if (typeof g !== 'object' || g === null) throw bad(`opts.${group}`, 'must be an object');
-    for (const [k, v] of Object.entries(g)) if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 3_600_000)) throw bad(`opts.${group}.${k}`, 'must be a number of milliseconds (or attempts) from 0 to 3,600,000');
+    for (const [k, v] of Object.entries(g)) if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 3_600_000)) throw bad(`opts.${group}.${k}`, 'must be a number from 0 to 3600000');
   }
   const policy = o['reconnectPolicy'] as { nextDelayMs?: unknown } | undefined;
   if (policy !== undefined && (typeof policy !== 'object' || policy === null || typeof policy.nextDelayMs !== 'function')) throw bad('opts.reconnectPolicy', 'must have a nextDelayMs function');

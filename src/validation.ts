@@ -19,21 +19,21 @@ export interface SortParamRequest {
 /** Checks a call id: 1 to 64 of `A-Z a-z 0-9 _ -`. */
 export function checkCallId(method: string, argument: string, value: unknown): string {
   if (typeof value !== 'string') throw StreamVideoError.invalidArgument(method, argument, `must be a string, got ${typeof value}`);
-  if (!CALL_ID.test(value)) throw StreamVideoError.invalidArgument(method, argument, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
+  if (!CALL_ID.test(value)) throw StreamVideoError.invalidArgument(method, argument, 'must be 1-64 characters of A-Za-z0-9_-');
   return value;
 }
 
 /** Checks a call type against the known ones; `argument` is the parameter's name (default `callType`). */
 export function checkCallType(method: string, value: unknown, known: readonly string[], argument = 'callType'): string {
   if (typeof value !== 'string' || value.length === 0) throw StreamVideoError.invalidArgument(method, argument, 'must be a non-empty string');
-  if (!known.includes(value)) throw StreamVideoError.invalidArgument(method, argument, `"${value}" is not a known call type (${known.join(', ')})`);
+  if (!known.includes(value)) throw StreamVideoError.invalidArgument(method, argument, `"${value}" is not one of ${known.join(', ')}`);
   return value;
 }
 
 /** Checks a user or session id: a non-empty string of at most 128 characters without spaces. */
 export function checkUserId(method: string, argument: string, value: unknown): string {
   if (typeof value !== 'string' || !/^[^\s\u0000-\u001f]{1,128}$/.test(value)) {
-    throw StreamVideoError.invalidArgument(method, argument, 'must be a non-empty string of at most 128 characters without spaces');
+    throw StreamVideoError.invalidArgument(method, argument, 'must be 1-128 characters without spaces');
   }
   return value;
 }
@@ -42,9 +42,9 @@ export function checkUserId(method: string, argument: string, value: unknown): s
 export function checkPermissions(method: string, argument: string, value: unknown, allowEmpty: boolean): string[] {
   if (value === undefined && allowEmpty) return [];
   if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || p.length === 0)) {
-    throw StreamVideoError.invalidArgument(method, argument, 'must be an array of permission names');
+    throw StreamVideoError.invalidArgument(method, argument, 'must be an array of permissions');
   }
-  if (!allowEmpty && value.length === 0) throw StreamVideoError.invalidArgument(method, argument, 'must name at least one permission');
+  if (!allowEmpty && value.length === 0) throw StreamVideoError.invalidArgument(method, argument, 'must not be empty');
   return value as string[];
 }
 
@@ -111,12 +111,12 @@ export interface UserInput {
 
 /** Checks a user profile and turns it into the schema's `User`. */
 export function toUser(method: string, argument: string, value: unknown, id?: string): User {
-  if (!isPlainObject(value)) throw StreamVideoError.invalidArgument(method, argument, 'must be an object with an id');
+  if (!isPlainObject(value)) throw StreamVideoError.invalidArgument(method, argument, 'must be an object');
   const userId = checkUserId(method, `${argument}.id`, id ?? value['id']);
   const text = (field: 'name' | 'imageUrl' | 'role'): string => {
     const v = value[field];
     if (v === undefined) return '';
-    if (typeof v !== 'string' || v.length > 1024) throw StreamVideoError.invalidArgument(method, `${argument}.${field}`, 'must be a string of at most 1,024 characters');
+    if (typeof v !== 'string' || v.length > 1024) throw StreamVideoError.invalidArgument(method, `${argument}.${field}`, 'must be a string of at most 1024 characters');
     return v;
   };
   const custom = value['custom'] === undefined ? undefined : toStruct(method, `${argument}.custom`, value['custom']);
@@ -138,15 +138,15 @@ function checkFilter(method: string, filter: unknown, path: string, depth: numbe
     } else if (key.startsWith('$')) {
       throw StreamVideoError.invalidArgument(method, 'filterConditions', `unknown operator "${key}" at ${path}`);
     } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      if (Object.keys(value).length === 0) throw StreamVideoError.invalidArgument(method, 'filterConditions', `field "${key}" has an empty operator object`);
+      if (Object.keys(value).length === 0) throw StreamVideoError.invalidArgument(method, 'filterConditions', `"${key}" has no operator`);
       for (const [op, operand] of Object.entries(value)) {
-        if (!FILTER_OPERATORS.has(op)) throw StreamVideoError.invalidArgument(method, 'filterConditions', `unknown operator "${op}" on field "${key}"`);
+        if (!FILTER_OPERATORS.has(op)) throw StreamVideoError.invalidArgument(method, 'filterConditions', `unknown operator "${op}" on "${key}"`);
         if ((op === '$in' || op === '$nin') && !Array.isArray(operand)) {
-          throw StreamVideoError.invalidArgument(method, 'filterConditions', `${op} on field "${key}" needs an array`);
+          throw StreamVideoError.invalidArgument(method, 'filterConditions', `${op} on "${key}" needs an array`);
         }
       }
     } else if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
-      throw StreamVideoError.invalidArgument(method, 'filterConditions', `field "${key}" has a value that is not JSON`);
+      throw StreamVideoError.invalidArgument(method, 'filterConditions', `"${key}" is not JSON`);
     }
   }
 }
@@ -154,13 +154,13 @@ function checkFilter(method: string, filter: unknown, path: string, depth: numbe
 /** Checks sort keys and turns them into the schema's form. */
 export function toSortParams(method: string, sort: unknown): { field: string; direction: 1 | 2 }[] {
   if (sort === undefined) return [];
-  if (!Array.isArray(sort)) throw StreamVideoError.invalidArgument(method, 'sort', 'must be an array of { field, direction }');
+  if (!Array.isArray(sort)) throw StreamVideoError.invalidArgument(method, 'sort', 'must be an array');
   return sort.map((s, i) => {
     if (typeof s !== 'object' || s === null || typeof s.field !== 'string' || s.field.length === 0) {
       throw StreamVideoError.invalidArgument(method, 'sort', `[${i}] needs a field name`);
     }
     if (s.direction !== undefined && s.direction !== 1 && s.direction !== -1) {
-      throw StreamVideoError.invalidArgument(method, 'sort', `[${i}].direction must be 1 (ascending) or -1 (descending)`);
+      throw StreamVideoError.invalidArgument(method, 'sort', `[${i}].direction must be 1 or -1`);
     }
     return { field: s.field, direction: s.direction === 1 ? 1 : 2 };
   });

@@ -18,10 +18,10 @@ export class TokenManager {
 
   constructor(private readonly source: TokenOrProvider) {
     if (typeof source === 'string') {
-      if (source.length === 0) throw StreamVideoError.invalidArgument('connectUser', 'tokenOrProvider', 'must be a non-empty token or a function');
+      if (source.length === 0) throw StreamVideoError.invalidArgument('connectUser', 'tokenOrProvider', 'must not be empty');
       this.token = source;
     } else if (typeof source !== 'function') {
-      throw StreamVideoError.invalidArgument('connectUser', 'tokenOrProvider', 'must be a token string or a function returning a Promise<string>');
+      throw StreamVideoError.invalidArgument('connectUser', 'tokenOrProvider', 'must be a token or a function');
     }
   }
 
@@ -42,7 +42,7 @@ export class TokenManager {
    */
   async refresh(stale: string | undefined): Promise<string> {
     if (!this.canRefresh) {
-      throw new StreamVideoError('token_expired', 'the token has expired and no token provider was given to connectUser');
+      throw new StreamVideoError('token_expired', 'the token expired and there is no token provider');
     }
     if (this.token !== undefined && this.token !== stale) return this.token;
     return this.load();

@@ -31,11 +31,3 @@ export const CLOSE_CODES = {
   /** 4005: the socket was dropped (load shedding, fault injection); the client also uses it internally when the browser goes offline. The client reconnects. */
   DROPPED: 4005,
 } as const;
-
-/** The error codes of a `ConnectionError` frame, each sent before the close code it names. */
-export const CONNECTION_ERROR_CLOSE: Readonly<Record<string, number>> = {
-  invalid_frame: CLOSE_CODES.INVALID_FRAME,
-  auth_timeout: CLOSE_CODES.AUTH_TIMEOUT,
-  unauthenticated: CLOSE_CODES.UNAUTHENTICATED,
-  token_expired: CLOSE_CODES.TOKEN_EXPIRED,
-};

@@ -112,12 +112,11 @@ export class Connection {
   /** Connects; resolves once live, rejects with a `StreamVideoError` on a failure retrying cannot fix or after `connectTimeoutMs`. */
   connect(): Promise<void> {
     if (this.stopped) return Promise.reject(new StreamVideoError('disconnected', 'the connection was closed', { method: 'connect' }));
-    if (this.state.get() !== 'idle') return Promise.reject(new StreamVideoError('already_connected', 'connect() was already called on this connection', { method: 'connect' }));
+    if (this.state.get() !== 'idle') return Promise.reject(new StreamVideoError('already_connected', 'connect() was already called', { method: 'connect' }));
     return new Promise<void>((resolve, reject) => {
       this.firstConnect = { resolve, reject };
       this.state.set('connecting');
-      this.options.network?.addEventListener('offline', this.onOffline);
-      this.options.network?.addEventListener('online', this.onOnline);
+      this.listenNetwork('addEventListener');
       this.connectTimer = setTimeout(() => {
         this.fail(new StreamVideoError('timeout', `could not connect within ${this.options.connectTimeoutMs} ms`, { method: 'connect', cause: this.lastError }));
       }, this.options.connectTimeoutMs);
@@ -144,16 +143,7 @@ export class Connection {
 
   /** Closes for good: clears every timer, closes the socket, rejects what waits. Idempotent. */
   disconnect(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.options.network?.removeEventListener('offline', this.onOffline);
-    this.options.network?.removeEventListener('online', this.onOnline);
-    const err = new StreamVideoError('disconnected', 'disconnectUser was called', { method: 'connect' });
-    this.dropSocket(CLOSE_CODES.NORMAL, 'client disconnect');
-    this.clearTimers();
-    this.settleFirst(err);
-    this.rejectWaiters(err);
-    this.state.set('disconnected');
+    this.stop(new StreamVideoError('disconnected', 'disconnectUser was called', { method: 'connect' }), 'client disconnect');
   }
 
   /** Drops the current socket as if the network failed (for tests and fault injection). */
@@ -211,12 +201,12 @@ export class Connection {
       frame = decodeServerFrame(data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     } catch (err) {
       this.stats.malformedFrames++;
-      this.options.logger('debug', 'skipped a frame that is not a ServerFrame', { error: String(err) });
+      this.options.logger('debug', 'skipped an undecodable frame', { error: String(err) });
       return;
     }
     const kind = frame.frame.oneofKind;
     if (kind === undefined) {
-      this.options.logger('debug', 'skipped a frame of a kind this SDK does not know');
+      this.options.logger('debug', 'skipped a frame of an unknown kind');
       return;
     }
     (this.handlers[kind] as Handler<typeof kind>)(frame.frame as never, socket);
@@ -239,7 +229,7 @@ export class Connection {
     }
     this.lastSeq = event.seq;
     if (event.payload.oneofKind === undefined) {
-      this.options.logger('debug', 'skipped an event of a kind this SDK does not know', { seq: event.seq });
+      this.options.logger('debug', 'skipped an event of an unknown kind', { seq: event.seq });
       return;
     }
     try {
@@ -312,7 +302,7 @@ export class Connection {
     this.expiredInARow++;
     this.state.set(this.firstConnect ? 'connecting' : 'reconnecting');
     if (this.expiredInARow > 2) {
-      this.fail(new StreamVideoError('token_expired', 'the token provider keeps returning expired tokens', { method: 'connect' }));
+      this.fail(new StreamVideoError('token_expired', 'the token provider returns expired tokens', { method: 'connect' }));
       return;
     }
     try {
@@ -361,16 +351,30 @@ export class Connection {
   };
 
   private fail(err: StreamVideoError): void {
+    if (!this.stopped) this.options.logger('warn', 'connection closed for good', { code: err.code });
+    this.stop(err, 'giving up');
+  }
+
+  /** Closes for good with `err`: clears every timer, closes the socket, rejects what waits. */
+  private stop(err: StreamVideoError, reason: string): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.options.network?.removeEventListener('offline', this.onOffline);
-    this.options.network?.removeEventListener('online', this.onOnline);
-    this.dropSocket(CLOSE_CODES.NORMAL, 'giving up');
-    this.clearTimers();
-    this.options.logger('warn', 'connection closed for good', { code: err.code });
-    this.settleFirst(err);
-    this.rejectWaiters(err);
+    this.listenNetwork('removeEventListener');
+    this.dropSocket(CLOSE_CODES.NORMAL, reason);
+    clearTimeout(this.handshakeTimer);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.connectTimer);
+    clearInterval(this.healthTimer);
+    this.firstConnect?.reject(err);
+    this.firstConnect = undefined;
+    for (const w of this.waiters) w.reject(err);
+    this.waiters.clear();
     this.state.set('disconnected');
+  }
+
+  private listenNetwork(how: 'addEventListener' | 'removeEventListener'): void {
+    this.options.network?.[how]('offline', this.onOffline);
+    this.options.network?.[how]('online', this.onOnline);
   }
 
   private dropSocket(code: number, reason: string): void {
@@ -387,22 +391,6 @@ export class Connection {
     }
   }
 
-  private clearTimers(): void {
-    clearTimeout(this.handshakeTimer);
-    clearTimeout(this.retryTimer);
-    clearTimeout(this.connectTimer);
-    clearInterval(this.healthTimer);
-  }
-
-  private settleFirst(err: StreamVideoError): void {
-    this.firstConnect?.reject(err);
-    this.firstConnect = undefined;
-  }
-
-  private rejectWaiters(err: StreamVideoError): void {
-    for (const w of this.waiters) w.reject(err);
-    this.waiters.clear();
-  }
 }
 
 function closeErrorCode(code: string): StreamVideoErrorCode {
