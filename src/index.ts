@@ -1,4 +1,5 @@
-export { StreamVideoClient, type CallRequestData, type CallMemberRequest, type CallSettingsOverride } from './StreamVideoClient';
+export { StreamVideoClient } from './StreamVideoClient';
+export type { CallRequestData, CallMemberRequest, CallSettingsOverride } from './call/call-request';
 export type { StreamClientOptions, StreamClientTimeouts } from './client-options';
 export { CALL_CONFIG, type CallConfig } from './config/call-config';
 export { Call } from './call/Call';

@@ -1,0 +1,105 @@
+import type { MemberInput } from '../../gen/stream/video/coordinator/v1/coordinator_service';
+import type { Struct } from '../../gen/google/protobuf/struct';
+import { StreamVideoError } from '../errors';
+import { checkUserId, toStruct, toUser, type UserInput } from '../validation';
+
+/**
+ * One member to add to a new call, in {@link CallRequestData.members}.
+ *
+ * ```ts
+ * await client.getOrCreateCall('standup', 'default', { members: [{ userId: 'bob' }, { userId: 'carol', role: 'moderator' }] });
+ * ```
+ */
+export interface CallMemberRequest {
+  /** The member's user id: 1 to 128 characters without spaces. */
+  userId: string;
+  /**
+   * The member's call role (default `member`). It must be a role of the call type (`admin`,
+   * `moderator`, `member` or `user` for the built-in types), or the server answers
+   * `invalid_argument`. The creator is always `admin`: another role for the creator fails
+   * with `failed_precondition`.
+   */
+  role?: string;
+  /** Profile data (name, image, ...) the server stores for this user; its `id` is replaced by `userId`. */
+  user?: Partial<UserInput>;
+}
+
+/**
+ * Overrides of the call type's settings, in {@link CallRequestData.settingsOverride}. A field
+ * left out keeps the call type's default.
+ *
+ * ```ts
+ * await client.getOrCreateCall('quiet', 'default', { settingsOverride: { recording: { enabled: false } } });
+ * ```
+ */
+export interface CallSettingsOverride {
+  /** The recording settings; given, they replace the call type's. */
+  recording?: {
+    /** Whether the call may be recorded: when false, `startRecording` fails with `failed_precondition`. */
+    enabled: boolean;
+  };
+  /**
+   * The ring timeouts of the call, in ms; 0 or a field left out keeps the call type's value.
+   * The client's {@link CallConfig} timeouts win over these when they are not 0.
+   */
+  ring?: {
+    /** An unanswered incoming ring is rejected after this many ms. */
+    incomingCallTimeoutMs?: number;
+    /** An unanswered outgoing ring is cancelled after this many ms. */
+    outgoingCallTimeoutMs?: number;
+  };
+  /**
+   * The permissions participants may ask for with `requestCallPermissions`, e.g. `send-audio`.
+   * An empty list keeps the call type's list (it cannot turn requests off).
+   */
+  requestablePermissions?: string[];
+}
+
+/**
+ * What a call is created with: its members, settings and custom data, and whether to ring.
+ * Only `ring` has an effect when the call exists already: members, settings and custom data
+ * are applied on creation only.
+ *
+ * ```ts
+ * await client.getOrCreateCall('abc', 'default', { members: [{ userId: 'bob' }], ring: true, custom: { topic: 'standup' } });
+ * ```
+ */
+export interface CallRequestData {
+  /** Members to add when the call is created; the creator is always a member, as `admin`. */
+  members?: CallMemberRequest[];
+  /**
+   * Ring the members. Default in `getOrCreateCall`: the call config's `ringByDefault`, when
+   * there are members; default in `joinCall`: false.
+   */
+  ring?: boolean;
+  /** Overrides of the call type's settings. */
+  settingsOverride?: CallSettingsOverride;
+  /** Custom data of the call: it must be a JSON object, or the call fails with `invalid_argument`. */
+  custom?: Record<string, unknown>;
+}
+
+/**
+ * Checks the data of `getOrCreateCall` / `joinCall` and turns it into the schema's form.
+ * @throws StreamVideoError `invalid_argument` naming the offending field (`data.members[1].userId`...).
+ */
+export function toCallInput(method: string, data: CallRequestData | undefined): { members: MemberInput[]; custom: Struct | undefined } {
+  if (data !== undefined && (typeof data !== 'object' || data === null)) throw StreamVideoError.invalidArgument(method, 'data', 'must be an object');
+  if (data?.members !== undefined && !Array.isArray(data.members)) throw StreamVideoError.invalidArgument(method, 'data.members', 'must be an array');
+  const members = (data?.members ?? []).map((m, i) => {
+    const arg = `data.members[${i}]`;
+    if (typeof m !== 'object' || m === null) throw StreamVideoError.invalidArgument(method, arg, 'must be an object');
+    const userId = checkUserId(method, `${arg}.userId`, m.userId);
+    if (m.role !== undefined && typeof m.role !== 'string') throw StreamVideoError.invalidArgument(method, `${arg}.role`, 'must be a string');
+    return { userId, role: m.role ?? '', user: m.user === undefined ? undefined : toUser(method, `${arg}.user`, m.user, userId) };
+  });
+  if (data?.ring !== undefined && typeof data.ring !== 'boolean') throw StreamVideoError.invalidArgument(method, 'data.ring', 'must be a boolean');
+  const custom = data?.custom === undefined ? undefined : toStruct(method, 'data.custom', data.custom);
+  return { members, custom };
+}
+
+/** A new id for a session in a call: a UUID where the platform has one. */
+export function newSessionId(): string {
+  const uuid = (globalThis.crypto as Crypto | undefined)?.randomUUID?.();
+  if (uuid) return uuid;
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}-${Math.random().toString(36).slice(2, 12)}`;
+}
