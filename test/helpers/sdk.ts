@@ -174,17 +174,7 @@ export async function noTimersLeft(turns = 200): Promise<void> {
   throw new Error(`timers left behind after ${turns} turns: ${process.getActiveResourcesInfo().join(', ')}`);
 }
 
-/** A seeded PRNG (mulberry32): floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from './prng';
 
 let counter = 0;
 /** A call id unique in this process, e.g. `ring-7`. */
