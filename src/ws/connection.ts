@@ -172,7 +172,9 @@ export class Connection {
     this.socketToken = token;
     this.step = 'auth';
     this.stats.sockets++;
-    socket.binaryType = 'arraybuffer';
+    // The `ws` package (an EventEmitter, unlike the platform's WebSocket) can hand over its own
+    // Buffer, saving a copy of every frame; browsers only know 'arraybuffer' and 'blob'.
+    socket.binaryType = typeof (socket as { on?: unknown }).on === 'function' ? 'nodebuffer' : 'arraybuffer';
     this.handshakeTimer = setTimeout(() => {
       this.lastError = new StreamVideoError('timeout', `no handshake within ${this.options.handshakeTimeoutMs} ms`, { method: 'connect' });
       this.onSocketClosed(socket, CLOSE_CODES.HEALTH_CHECK_TIMEOUT, 'handshake timeout');
