@@ -74,7 +74,6 @@ export class StreamVideoClient {
       timeoutMs: this.options.timeouts.rpcMs,
       retry: this.options.retry,
       logger: this.options.logger,
-      sendJson: this.options.sendJson,
     });
     this.readOnlyStateStore = this.store.readOnly;
     this.router = new EventRouter<StreamEventMap>(this.options.logger);

@@ -48,8 +48,6 @@ export interface StreamClientOptions {
   callTypes?: readonly string[];
   /** Source of `online`/`offline` events (default: `window` in browsers). */
   network?: NetworkEventSource;
-  /** Send RPC bodies as JSON instead of binary protobuf (default false). */
-  sendJson?: boolean;
 }
 
 /** The options with every default filled in. */
@@ -64,7 +62,6 @@ export interface ResolvedOptions {
   healthCheckIntervalMs: number | undefined;
   callTypes: readonly string[];
   network: NetworkEventSource | undefined;
-  sendJson: boolean;
 }
 
 /** The local coordinator's default address. */
@@ -102,7 +99,6 @@ export function resolveOptions(
     healthCheckIntervalMs: opts.healthCheckIntervalMs,
     callTypes: opts.callTypes ?? defaults.callTypes,
     network: opts.network ?? (typeof win?.addEventListener === 'function' ? win : undefined),
-    sendJson: opts.sendJson ?? false,
   };
 }
 

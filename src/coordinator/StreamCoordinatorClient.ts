@@ -37,8 +37,6 @@ export interface StreamCoordinatorClientOptions {
   timeoutMs: number;
   retry: RetryPolicy;
   logger: Logger;
-  /** Send JSON instead of binary protobuf (for debugging with browser tools). */
-  sendJson?: boolean;
   /** Where requests go (default: Twirp over `fetch` to `twirpUrl`). */
   transport?: CoordinatorTransport;
 }
@@ -87,7 +85,7 @@ export class StreamCoordinatorClient {
    * @param options the Twirp URL, API key, per-attempt timeout, retry policy and logger.
    */
   constructor(private readonly options: StreamCoordinatorClientOptions) {
-    this.transport = options.transport ?? twirpTransport(options.twirpUrl, options.sendJson);
+    this.transport = options.transport ?? twirpTransport(options.twirpUrl);
   }
 
   /** @internal Sets the token source of the connected user, or none. */

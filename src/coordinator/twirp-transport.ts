@@ -17,17 +17,17 @@ export type CoordinatorTransport = (method: MethodInfo, input: object, init: { h
 
 /**
  * The Twirp v7 client protocol over `fetch`, built on the generated method descriptors:
- * `POST <twirpUrl>/<package>.<Service>/<Method>` with a binary protobuf body (or the
- * protobuf JSON mapping with `sendJson`), errors read from Twirp's JSON `{code,msg,meta}`.
+ * `POST <twirpUrl>/<package>.<Service>/<Method>` with a binary protobuf body, errors read
+ * from Twirp's JSON `{code,msg,meta}`. (Binary only: the SDK's protobuf codec leaves the
+ * JSON mapping out to stay small.)
  * @param twirpUrl the Twirp prefix URL, e.g. `https://video.example.com/twirp`.
- * @param sendJson send and receive JSON instead of binary protobuf (default false).
  */
-export function twirpTransport(twirpUrl: string, sendJson = false): CoordinatorTransport {
+export function twirpTransport(twirpUrl: string): CoordinatorTransport {
   return async (method, input, { headers, signal }) => {
     const res = await fetch(`${twirpUrl}/${method.service.typeName}/${method.name}`, {
       method: 'POST',
-      headers: { ...headers, 'content-type': sendJson ? 'application/json' : 'application/protobuf' },
-      body: (sendJson ? method.I.toJsonString(input) : method.I.toBinary(input)) as BodyInit,
+      headers: { ...headers, 'content-type': 'application/protobuf' },
+      body: method.I.toBinary(input) as BodyInit,
       signal,
     }).catch((err: unknown) => {
       if (signal.aborted) throw err;
@@ -35,7 +35,6 @@ export function twirpTransport(twirpUrl: string, sendJson = false): CoordinatorT
     });
     if (!res.ok) throw StreamVideoError.fromTwirp(await res.json().catch(() => undefined), res.status, method.name);
     try {
-      if (sendJson) return method.O.fromJson(await res.json(), { ignoreUnknownFields: true });
       return method.O.fromBinary(new Uint8Array(await res.arrayBuffer()));
     } catch (err) {
       if (signal.aborted) throw err;
