@@ -3,7 +3,7 @@ import type { CallState, Participant } from '../../gen/stream/video/coordinator/
 import type { Call } from '../call/Call';
 import type { CallDropScheduler } from '../call/CallDropScheduler';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
-import type { CoordinatorEvent, CoordinatorEventMap } from './event-map';
+import { toDate, type CoordinatorEvent, type CoordinatorEventMap } from './event-map';
 
 /** What folding events into the store needs from the client. */
 export interface FoldContext {
@@ -124,7 +124,7 @@ export function foldEvent(event: CoordinatorEvent, ctx: FoldContext): void {
 /** A participant of the schema in the store's form. */
 export function toStreamParticipant(p: Participant) {
   const user = p.user ?? { id: '', name: '', imageUrl: '', role: '' };
-  const joinedAt = p.joinedAt ? new Date(Number(p.joinedAt.seconds) * 1000 + Math.floor(p.joinedAt.nanos / 1e6)) : new Date(0);
+  const joinedAt = toDate(p.joinedAt);
   return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt };
 }
 

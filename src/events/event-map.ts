@@ -129,7 +129,7 @@ export function toCoordinatorEvent(event: Event): CoordinatorEvent | undefined {
   return named as unknown as CoordinatorEvent;
 }
 
-function toDate(ts: Event['createdAt']): Date {
-  if (!ts) return new Date(0);
-  return new Date(Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6));
+/** A protobuf `Timestamp` as a `Date` (the epoch when absent), to the millisecond. */
+export function toDate(ts: Event['createdAt']): Date {
+  return ts ? new Date(ts.seconds * 1000 + Math.floor(ts.nanos / 1e6)) : new Date(0);
 }

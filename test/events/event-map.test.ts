@@ -17,8 +17,8 @@ const call: Call = {
   id: 'c1',
   cid: CID,
   createdByUserId: 'alice',
-  createdAt: { seconds: '1700000000', nanos: 0 },
-  updatedAt: { seconds: '1700000001', nanos: 0 },
+  createdAt: { seconds: 1700000000, nanos: 0 },
+  updatedAt: { seconds: 1700000001, nanos: 0 },
   recording: false,
   ringing: true,
   memberCount: 2,
@@ -26,7 +26,7 @@ const call: Call = {
 };
 const member = (userId: string): Member => ({ userId, callCid: CID, role: 'member', user: user(userId) });
 const state: CallState = { call, members: [member('alice'), member('bob')], ownCapabilities: ['join-call'], participants: [] };
-const participant: Participant = { user: user('carol'), sessionId: 's-1', role: 'member', joinedAt: { seconds: '1700000002', nanos: 0 } };
+const participant: Participant = { user: user('carol'), sessionId: 's-1', role: 'member', joinedAt: { seconds: 1700000002, nanos: 0 } };
 
 type Payloads = { [K in EventCase]: Extract<Event['payload'], { oneofKind: K }> };
 
@@ -50,7 +50,7 @@ const PAYLOADS: Payloads = {
   custom: { oneofKind: 'custom', custom: { user: user('bob'), custom: Struct.fromJson({ kind: 'reaction', emoji: ':+1:', n: 3, ok: true, nothing: null, list: [1, 'two', { three: 3 }] }) } },
 };
 
-const CREATED_AT = { seconds: '1700000000', nanos: 123_456_789 };
+const CREATED_AT = { seconds: 1700000000, nanos: 123_456_789 };
 
 function eventOf(payload: Event['payload'], seq = 7): Event {
   return { seq, createdAt: CREATED_AT, callCid: CID, payload };

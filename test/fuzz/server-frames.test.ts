@@ -254,7 +254,7 @@ function encodeTemplate(t: Template, ctx: Ctx, last: number): Uint8Array {
       return ServerFrame.toBinary({ frame: { oneofKind: 'resumeResult', resumeResult: { status: t.status, lastSeq: seqOf(t.seq, last), replayed: 1 } } });
     case 'event': {
       const cid = t.cid === 'room' ? 'default:fz-room' : t.cid === 'ring' ? 'default:fz-ring' : 'default:elsewhere';
-      const event: Event = { seq: seqOf(t.seq, last), createdAt: { seconds: '1700000000', nanos: 5 }, callCid: cid, payload: payloadOf(t.kind, ctx) };
+      const event: Event = { seq: seqOf(t.seq, last), createdAt: { seconds: 1700000000, nanos: 5 }, callCid: cid, payload: payloadOf(t.kind, ctx) };
       return ServerFrame.toBinary({ frame: { oneofKind: 'event', event } });
     }
   }
