@@ -14,15 +14,6 @@ import { binaryCodecPlugin } from '../src/codec/esbuild-plugin';
 /** Budget of the browser entry, gzipped. */
 export const BUDGET_BYTES = 25 * 1024;
 
-/**
- * The limit this run enforces: the budget, or `SIZE_LIMIT_KB` from the environment (CI sets a
- * regression guard at today's size while the entry is over its budget).
- */
-function limitBytes(): number {
-  const kb = Number(process.env['SIZE_LIMIT_KB']);
-  return Number.isFinite(kb) && kb > 0 ? Math.round(kb * 1024) : BUDGET_BYTES;
-}
-
 const root = resolve(import.meta.dirname, '..');
 
 /**
@@ -91,12 +82,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write(`the browser bundle pulls in Node-only modules: ${sdk.nodeModules.join(', ')}\n`);
     failed = true;
   }
-  const limit = limitBytes();
-  if (sdk.gzipped > limit) {
-    process.stderr.write(`the browser entry is ${kb(sdk.gzipped)} gzipped, over ${limit === budget ? 'its budget' : 'the limit SIZE_LIMIT_KB sets'} of ${kb(limit)}\n`);
+  if (sdk.gzipped > budget) {
+    process.stderr.write(`the browser entry is ${kb(sdk.gzipped)} gzipped, over its budget of ${kb(budget)}\n`);
     failed = true;
-  } else if (sdk.gzipped > budget) {
-    process.stdout.write(`within the limit of ${kb(limit)} that SIZE_LIMIT_KB sets, but over the budget of ${kb(budget)}\n`);
   }
   process.exit(failed ? 1 : 0);
 }

@@ -46,9 +46,9 @@ let extras: ReflectionExtras | undefined;
  * Adds the protobuf JSON mapping, type checks and deep equality to every message type of the
  * binary codec. The SDK never needs them (it speaks binary protobuf, and the well-known types
  * `Struct` and `Timestamp` carry their own JSON code); the local coordinator, which also
- * serves Twirp's JSON flavour, does.
+ * serves Twirp's JSON flavour, does. `undefined` takes them away again.
  */
-export function useReflectionExtras(value: ReflectionExtras): void {
+export function useReflectionExtras(value: ReflectionExtras | undefined): void {
   extras = value;
 }
 

@@ -9,6 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { BUDGET_BYTES } from '../../scripts/size';
 
 const root = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'svc-consumer-'));
@@ -74,6 +77,28 @@ test('CJS require works, the browser condition has no ws', () => {
   assert.equal(JSON.parse(run('node', ['cjs.cjs'], work)), { client: 'function', ring: 30000, coordinator: 'function' });
   const browser = run('node', ['--conditions=browser', '-e', "import('stream-video-client').then(() => console.log(Object.keys(require.cache).some((k) => k.includes('/ws/')) ? 'ws' : 'no-ws'))"], work);
   assert.equal(browser.trim(), 'no-ws');
+});
+
+test('bundled for a browser from the installed package: within the budget, no JSON codec, no Node modules', async () => {
+  const result = await build({
+    stdin: { contents: "export * from 'stream-video-client';", resolveDir: work, loader: 'js' },
+    absWorkingDir: work,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  // What ends up in the bundle (the metafile's inputs also list what tree-shaking dropped).
+  const output = Object.values(result.metafile.outputs)[0]!;
+  const inputs = Object.entries(output.inputs).filter(([, v]) => v.bytesInOutput > 0).map(([p]) => p);
+  assert.ok(inputs.some((p) => p.includes('node_modules/stream-video-client/dist/')), `the SDK comes from dist/: ${inputs.join(', ')}`);
+  assert.equal(inputs.filter((p) => p.startsWith('node:') || p.includes('/node_modules/ws/')), [], 'no Node modules');
+  assert.equal(inputs.filter((p) => /reflection-(json|type-check|equals)/.test(p)), [], 'no protobuf JSON, type check or equality code');
+  const gzipped = gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length;
+  assert.ok(gzipped <= BUDGET_BYTES, `${(gzipped / 1024).toFixed(1)} KB gzipped, over the ${BUDGET_BYTES / 1024} KB budget`);
 });
 
 test('a consumer type-checks with tsc --strict (nodenext and bundler)', () => {
