@@ -47,6 +47,7 @@ test('the tarball holds dist, types and the schema, and no sources or tests', ()
   assert.ok(files.includes('package/dist/types/src/index.d.ts'));
   assert.ok(files.some((f) => f.startsWith('package/proto/')));
   assert.equal(files.filter((f) => /^package\/(src|test|scripts|gen)\//.test(f) || f.endsWith('.map')), []);
+  assert.equal(files.filter((f) => /demo-page|esbuild-plugin/.test(f)), [], 'no declarations of development-only modules');
 });
 
 test('ESM import connects a user to the packaged local coordinator', () => {
