@@ -54,7 +54,8 @@ async function bundle(options: { entry?: string; contents?: string }): Promise<B
   return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length, nodeModules: nodeOnly(result.metafile) };
 }
 
-function nodeOnly(meta: Metafile): string[] {
+/** The inputs of a bundle that are Node-only: `node:` modules, `ws`, what esbuild disabled for the browser. */
+export function nodeOnly(meta: Metafile): string[] {
   return Object.keys(meta.inputs).filter((p) => p.startsWith('node:') || /node_modules\/ws\//.test(p) || p.startsWith('(disabled)'));
 }
 
