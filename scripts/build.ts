@@ -10,7 +10,6 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { binaryCodecPlugin } from '../src/codec/esbuild-plugin';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -40,7 +39,6 @@ await build({
   external: [...deps, 'node:*'],
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [binaryCodecPlugin],
   logLevel: 'warning',
 });
 
@@ -56,7 +54,6 @@ await build({
   external: [...deps.filter((d) => !esmOnly.includes(d)), 'node:*'],
   define: { 'import.meta.dirname': '__dirname' },
   sourcemap: true,
-  plugins: [binaryCodecPlugin],
   logLevel: 'warning',
 });
 

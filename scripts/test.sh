@@ -23,7 +23,7 @@ pattern="${1:-\\.test\\.ts$}"
 out="$(mktemp)"
 # A bound on the whole run: a hung test fails the run instead of hanging CI.
 timeout --signal=TERM --kill-after=10 "${TEST_TIMEOUT_SECONDS:-600}" \
-  node --import tsx --import ./src/codec/register.mjs node_modules/uvu/bin.js test "$pattern" --no-color 2>&1 | tee "$out"
+  node --import tsx node_modules/uvu/bin.js test "$pattern" --no-color 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 
 total=$(awk '/^  Total:/ { print $2 }' "$out" | tail -n 1)

@@ -18,8 +18,7 @@ export type CoordinatorTransport = (method: MethodInfo, input: object, init: { h
 /**
  * The Twirp v7 client protocol over `fetch`, built on the generated method descriptors:
  * `POST <twirpUrl>/<package>.<Service>/<Method>` with a binary protobuf body, errors read
- * from Twirp's JSON `{code,msg,meta}`. (Binary only: the SDK's protobuf codec leaves the
- * JSON mapping out to stay small.)
+ * from Twirp's JSON `{code,msg,meta}`.
  * @param twirpUrl the Twirp prefix URL, e.g. `https://video.example.com/twirp`.
  */
 export function twirpTransport(twirpUrl: string): CoordinatorTransport {

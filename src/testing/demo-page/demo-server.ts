@@ -23,7 +23,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { binaryCodecPlugin } from '../../codec/esbuild-plugin';
 import { LocalCoordinator } from '../local-coordinator';
 
 /** Options of {@link startDemoServer}; every one has a default. */
@@ -80,7 +79,6 @@ export async function bundleForBrowser(entry: string): Promise<{ code: string; m
     minify: true,
     write: false,
     metafile: true,
-    plugins: [binaryCodecPlugin],
     target: 'es2022',
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'silent',

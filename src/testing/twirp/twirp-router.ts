@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MethodInfo, ServiceInfo } from '@protobuf-ts/runtime-rpc';
-import { enableReflectionExtras } from '../../codec/reflection-extras';
 import { TwirpError } from './twirp-error';
 import type { RpcFaults } from './faults';
 
@@ -50,7 +49,6 @@ export function createTwirpHandler(options: TwirpRouterOptions): (req: IncomingM
   const root = `${options.prefix ?? '/twirp'}/`;
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const methods = new Map(options.service.methods.map((m) => [m.name, m]));
-  enableReflectionExtras(); // Twirp's JSON flavour needs the protobuf JSON mapping
 
   return async (req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
