@@ -4,7 +4,7 @@
  * Stops cleanly on SIGINT / SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { startDemoServer } from '../src/testing/demo-page/demo-server';
+import { startDemoServer } from '../examples/demo-page/demo-server';
 import { runMain, untilStopSignal } from './cli-support';
 
 const USAGE = 'usage: npm run demo:web -- [--port 3030] [--host 127.0.0.1] [--secret local-secret] [--api-key local-key]';

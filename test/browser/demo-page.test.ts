@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bundleForBrowser, startDemoServer, type DemoServer } from '../../src/testing/demo-page/demo-server';
+import { bundleForBrowser, startDemoServer, type DemoServer } from '../../examples/demo-page/demo-server';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -117,7 +117,7 @@ async function post(url: string, body: string): Promise<Response> {
 }
 
 test('the browser bundle pulls in no Node module; the Node entry is refused', async () => {
-  const { code, metafile } = await bundleForBrowser(join(ROOT, 'src/testing/demo-page/app.ts'));
+  const { code, metafile } = await bundleForBrowser(join(ROOT, 'examples/demo-page/app.ts'));
   assert.ok(code.length > 0);
   assert.ok(Object.keys(metafile.inputs).some((i) => i.endsWith('src/StreamVideoClient.ts')), 'the bundle holds the SDK');
   try {

@@ -23,7 +23,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalCoordinator } from '../local-coordinator';
+import { LocalCoordinator } from '../../src/testing/local-coordinator';
 
 /** Options of {@link startDemoServer}; every one has a default. */
 export interface DemoServerOptions {

@@ -6,7 +6,7 @@
  * Elements that tests read or click carry a `data-testid`; participants also carry
  * `data-user-id`, `data-session-id`, `data-local`, `data-pinned` and `data-dominant`.
  */
-import { CALL_CONFIG, StreamVideoClient, type PendingCall, type PermissionRequestEvent, type StreamParticipant, type User } from '../../index';
+import { CALL_CONFIG, StreamVideoClient, type PendingCall, type PermissionRequestEvent, type StreamParticipant, type User } from '../../src/index';
 
 const CALL_TYPE = 'default';
 
