@@ -1,7 +1,7 @@
 /**
  * Benchmark 2, RPC overhead: the same Twirp method called by (a) raw `fetch` with the request
  * pre-encoded as protobuf and the headers written out, reading the response bytes, and (b) the
- * SDK's `client.coordinatorClient.call(...)` (message creation, token, auth headers, timeout
+ * SDK's `client.coordinatorClient.queryCalls(...)` (message creation, token, auth headers, timeout
  * and abort wiring, retry policy, error mapping, response decoding).
  *
  * Calls alternate one by one, in a rotating order, with a third side for context: raw fetch
@@ -34,13 +34,13 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
         name: 'GetEdges',
         raw: { url: url('GetEdges'), body: new Uint8Array(GetEdgesRequest.toBinary(GetEdgesRequest.create({}))) },
         decode: (bytes: Uint8Array) => GetEdgesResponse.fromBinary(bytes),
-        sdk: () => client.coordinatorClient.call('getEdges', {}),
+        sdk: () => client.coordinatorClient.getEdges({}),
       },
       {
         name: 'QueryCalls',
         raw: { url: url('QueryCalls'), body: new Uint8Array(QueryCallsRequest.toBinary(QueryCallsRequest.create({ limit: 10 }))) },
         decode: (bytes: Uint8Array) => QueryCallsResponse.fromBinary(bytes),
-        sdk: () => client.coordinatorClient.call('queryCalls', { limit: 10 }),
+        sdk: () => client.coordinatorClient.queryCalls({ limit: 10 }),
       },
     ];
 

@@ -1,28 +1,20 @@
-import { batch } from 'nanostores';
-import { CallEventType, type GetOrCreateCallResponse, type QueryCallsResponse, type RequestPermissionResponse, type UpdateUserPermissionsResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
-import type { CallState, User } from '../gen/stream/video/coordinator/v1/models';
-import { Call } from './call/Call';
-import { CallDropScheduler, type DropAction } from './call/CallDropScheduler';
-import { measureEdges } from './call/edge-selection';
-import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './client-options';
+import type { GetOrCreateCallResponse, QueryCallsResponse, RequestPermissionResponse, UpdateUserPermissionsResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
+import { TokenManager, type TokenOrProvider } from './auth/token-manager';
+import type { Call } from './call/call';
+import type { CallRequestData } from './call/call-request';
+import type { StreamVideoReadOnlyStateStore } from './call/call-store';
+import type { RingAnswer } from './call/ring-flow';
 import { CALL_CONFIG, type CallConfig } from './config/call-config';
+import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './config/client-options';
 import type { PartialMessage } from '@protobuf-ts/runtime';
-import { DEFAULT_RETRY_POLICY, StreamCoordinatorClient, type RpcInput, type RpcOutput } from './coordinator/StreamCoordinatorClient';
-import { TokenManager, type TokenOrProvider } from './coordinator/token-manager';
-import { StreamVideoError } from './errors';
-import { foldEvent, toStreamParticipant, type FoldContext } from './events/event-folder';
-import { toCoordinatorEvent, type StreamEventMap } from './events/event-map';
-import { EventGate } from './events/event-gate';
+import { StreamCoordinatorClient, type RpcCallOptions, type RpcInput, type RpcOutput } from './coordinator/coordinator-client';
+import { StreamVideoError } from './errors/stream-video-error';
+import type { StreamEventMap } from './events/event-map';
 import { EventRouter, type EventHandler } from './events/event-router';
-import { consoleLogger } from './logger';
-import type { ParticipantList } from './store/participant-table';
-import { StreamVideoWriteableStateStore, type StreamVideoReadOnlyStateStore } from './store/state-store';
-import { toUser, type UserInput, checkCallId, checkCallType, checkLimit, checkPermissions, checkUserId, KNOWN_CALL_TYPES, toFilterStruct, toSortParams, type SortParamRequest } from './validation';
-import { Connection } from './ws/connection';
-import { ExponentialBackoff } from './ws/reconnect-policy';
-import type { WebSocketConstructor } from './ws/websocket-like';
-import { applyCalls, fetchCalls } from './call/call-loader';
-import { newSessionId, toCallInput, type CallRequestData } from './call/call-request';
+import { TEST_SEAM, type ClientProbe } from './session/test-seam';
+import { UserSession } from './session/user-session';
+import { StreamVideoWriteableStateStore } from './store/state-store';
+import { checkCallId, checkCallType, checkLimit, checkPermissions, checkUserId, toFilterStruct, toSortParams, toUser, type SortParamRequest, type UserInput } from './validation/arguments';
 
 /**
  * A `StreamVideoClient` instance lets you communicate with our API, and authenticate users.
@@ -35,7 +27,7 @@ import { newSessionId, toCallInput, type CallRequestData } from './call/call-req
 export class StreamVideoClient {
   /** Configuration parameters for controlling call behavior. */
   callConfig: CallConfig;
-  /** The coordinator API with the SDK's auth, retry and error policies. */
+  /** The coordinator's RPCs, typed, with the SDK's auth, retry, timeout and error policies. */
   coordinatorClient: StreamCoordinatorClient;
   /**
    * A reactive store that exposes all the state variables in a reactive manner - you can
@@ -43,19 +35,10 @@ export class StreamVideoClient {
    * in this store, so all UI changes should be handled by subscribing to these variables.
    */
   readonly readOnlyStateStore: StreamVideoReadOnlyStateStore;
-
   private readonly options: ResolvedOptions;
-  private readonly store = new StreamVideoWriteableStateStore();
+  private readonly store = new StreamVideoWriteableStateStore<Call>();
   private readonly router: EventRouter<StreamEventMap>;
-  private readonly scheduler: CallDropScheduler;
-  private readonly fold: FoldContext;
-  private connection: Connection | undefined;
-  private connecting: Promise<void> | undefined;
-  private stopConnectionListener: (() => void) | undefined;
-  private user: User | undefined;
-  private activeCall: Call | undefined;
-  private joining: { cid: string; promise: Promise<Call> } | undefined;
-  private readonly gate = new EventGate((event) => foldEvent(event, this.fold));
+  private session: UserSession | undefined;
 
   /**
    * You should create only one instance of `StreamVideoClient`.
@@ -63,31 +46,15 @@ export class StreamVideoClient {
    * @param opts the options for the client.
    * @param callConfig custom call configuration (default `CALL_CONFIG.meeting`)
    */
-  constructor(apiKey: string, opts: StreamClientOptions = {}, callConfig: CallConfig = CALL_CONFIG.meeting) {
+  constructor(private readonly apiKey: string, opts: StreamClientOptions = {}, callConfig: CallConfig = CALL_CONFIG.meeting) {
     if (typeof apiKey !== 'string' || apiKey.length === 0) throw StreamVideoError.invalidArgument('constructor', 'apiKey', 'must be a non-empty string');
-    this.options = resolveOptions(opts, { logger: consoleLogger, retry: DEFAULT_RETRY_POLICY, callTypes: KNOWN_CALL_TYPES, WebSocket: (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket });
-    this.apiKey = apiKey;
+    this.options = resolveOptions(opts);
     this.callConfig = callConfig;
-    this.coordinatorClient = new StreamCoordinatorClient({
-      twirpUrl: this.options.twirpUrl,
-      apiKey,
-      timeoutMs: this.options.timeouts.rpcMs,
-      retry: this.options.retry,
-      logger: this.options.logger,
-    });
+    const { twirpUrl, timeouts, retry, logger, sendJson, transport } = this.options;
+    this.coordinatorClient = new StreamCoordinatorClient({ twirpUrl, apiKey, timeoutMs: timeouts.rpcMs, retry, logger, sendJson, transport });
     this.readOnlyStateStore = this.store.readOnly;
-    this.router = new EventRouter<StreamEventMap>(this.options.logger);
-    this.scheduler = new CallDropScheduler((cid, action) => this.onRingTimeout(cid, action));
-    this.fold = {
-      store: this.store,
-      scheduler: this.scheduler,
-      userId: () => this.user?.id,
-      activeCall: () => (this.activeCall?.hasLeft ? undefined : this.activeCall),
-      ringTimeout: (call, direction) => this.ringTimeout(call, direction),
-    };
+    this.router = new EventRouter<StreamEventMap>(logger);
   }
-
-  private readonly apiKey: string;
 
   /**
    * Connects the given user to the client. Only one user can connect at a time: to change
@@ -98,70 +65,31 @@ export class StreamVideoClient {
    */
   async connectUser(user: UserInput, tokenOrProvider: TokenOrProvider): Promise<void> {
     const fullUser = toUser('connectUser', 'user', user);
-    if (this.connecting || this.connection) throw new StreamVideoError('already_connected', 'a user is connected: call disconnectUser first', { method: 'connectUser' });
-    const tokens = new TokenManager(tokenOrProvider);
-    const WebSocketCtor = this.options.WebSocket;
-    if (!WebSocketCtor) throw new StreamVideoError('invalid_argument', 'no WebSocket: pass opts.WebSocket', { method: 'connectUser' });
-    const connection = new Connection({
-      url: this.options.wsUrl,
-      apiKey: this.apiKey,
-      user: fullUser,
-      tokens,
-      WebSocket: WebSocketCtor,
-      reconnectPolicy: this.options.reconnectPolicy ?? new ExponentialBackoff(),
-      logger: this.options.logger,
-      handshakeTimeoutMs: this.options.timeouts.handshakeMs,
-      connectTimeoutMs: this.options.timeouts.connectMs,
-      healthCheckIntervalMs: this.options.healthCheckIntervalMs,
-      network: this.options.network,
-      onEvent: (event) => {
-        const named = toCoordinatorEvent(event);
-        if (!named) {
-          this.options.logger('debug', 'skipped an unreadable event', { seq: event.seq });
-          return;
-        }
-        this.gate.push(named);
-        this.router.emit(named.type, named as never);
-      },
-      onRecovered: () => void this.resync(),
-    });
-    this.connection = connection;
-    this.coordinatorClient.setTokens(tokens);
-    this.stopConnectionListener = connection.state$.subscribe((state) => {
-      this.store.connectionState$.set(state);
-      if (state !== 'idle') this.router.emit('connection.changed', { type: 'connection.changed', online: state === 'connected', state });
-    });
-    this.connecting = connection.connect();
-    try {
-      await this.connecting;
-    } catch (err) {
-      if (this.connection === connection) this.teardown();
-      throw StreamVideoError.from(err, 'connectUser');
-    } finally {
-      this.connecting = undefined;
-    }
-    this.user = fullUser;
-    this.store.connectedUser$.set(fullUser);
-    await this.loadRingingCalls();
+    if (this.session) throw new StreamVideoError('already_connected', 'a user is connected: call disconnectUser first', { method: 'connectUser' });
+    const tokens = new TokenManager(tokenOrProvider, { providerTimeoutMs: this.options.timeouts.tokenProviderMs });
+    if (!this.options.WebSocket) throw new StreamVideoError('invalid_argument', 'no WebSocket: pass opts.WebSocket', { method: 'connectUser' });
+    const { apiKey, options, callConfig, store, router, coordinatorClient: coordinator } = this;
+    const onEnded = (ended: UserSession) => void (this.session === ended && (this.session = undefined));
+    this.session = new UserSession({ apiKey, user: fullUser, tokens, options, callConfig, store, router, coordinator, onEnded });
+    await this.session.start();
   }
 
   /**
-   * Disconnects the currently connected user from the client: leaves the active call,
-   * closes the socket, stops every timer, rejects pending work with `disconnected`, removes
-   * every listener added with `on` and resets the store.
+   * Disconnects the currently connected user: leaves the joined call, closes the socket,
+   * stops every timer, rejects pending work with `disconnected` and resets the store.
+   * Listeners added with `on` stay.
    */
   async disconnectUser(): Promise<void> {
-    const call = this.activeCall;
-    if (call && !call.hasLeft && this.connection) {
-      await call.leave().catch((err: unknown) => this.options.logger('warn', 'could not leave the call', { code: StreamVideoError.from(err).code }));
-    }
-    this.teardown();
-    this.router.clear();
+    const session = this.session;
+    if (!session) return;
+    await session.leaveCall();
+    session.close();
   }
 
   /**
    * You can subscribe to WebSocket events provided by the API. To remove a subscription,
-   * call the `off` method or execute the returned unsubscribe function. `'*'` receives every event.
+   * call the `off` method or execute the returned unsubscribe function. `'*'` receives every
+   * event. Listeners outlive `disconnectUser` and a later `connectUser`.
    * @param eventName the event name, e.g. `call.ring`.
    * @param callback the callback which will be called when the event is emitted.
    * @returns an unsubscribe function.
@@ -185,69 +113,30 @@ export class StreamVideoClient {
 
   /**
    * Allows you to create new calls with the given parameters. If a call with the same
-   * combination of type and id already exists, it will be returned. Causes the
-   * `call.created` event to be emitted to all the call members if the call did not exist;
-   * with `ring`, the members receive `call.ring`.
+   * combination of type and id already exists, it will be returned. Causes `call.created`
+   * for the members when the call did not exist; with `ring`, they receive `call.ring`.
    * @param id the id of the call.
    * @param type the type of the call.
-   * @param data the data for the call.
+   * @param data the members, settings and custom data of a new call, and whether to ring.
    * @returns A call metadata with information about the call.
    */
   async getOrCreateCall(id: string, type: string, data?: CallRequestData): Promise<GetOrCreateCallResponse> {
-    return this.createCall(id, type, data, this.coordinatorClient.sessionSignal);
-  }
-
-  private async createCall(id: string, type: string, data: CallRequestData | undefined, session: AbortSignal): Promise<GetOrCreateCallResponse> {
-    const method = 'getOrCreateCall';
-    checkCallId(method, 'id', id);
-    checkCallType(method, type, this.options.callTypes, 'type');
-    const { members, custom } = toCallInput(method, data);
-    const ring = data?.ring ?? (this.callConfig.ringByDefault && members.length > 0);
-    await this.ready(method);
-    // Events about the call that overtake the answer (a fast accept) are folded after it.
-    return this.gate.around(
-      (e) => e.callCid === `${type}:${id}`,
-      () => this.coordinatorClient.call(method, { type, id, ring, data: { members, settingsOverride: data?.settingsOverride, custom } }, { session }),
-      (response) => {
-        const state = response.call;
-        if (ring && state?.call && state.call.createdByUserId === this.user?.id && state.call.ringing && !this.isActive(state.call.cid)) {
-          this.store.upsertPending({ direction: 'outgoing', call: state, ringer: this.user, since: Date.now() });
-          this.scheduler.schedule(state.call.cid, 'cancel', this.ringTimeout(state, 'outgoing'));
-        }
-      },
-    );
+    const session = this.checkCall('getOrCreateCall', id, type, 'id', 'type');
+    const ring = data?.ring ?? (this.callConfig.ringByDefault && (data?.members?.length ?? 0) > 0);
+    return session.ring.create(id, type, data, ring);
   }
 
   /**
    * Allows you to create a new call with the given parameters and joins the call
-   * immediately: picks the edge server with the lowest measured latency, then joins.
-   * If a call with the same combination of `type` and `id` already exists, it will join
-   * the existing call. Joining the call already joined returns it.
+   * immediately: picks the edge server with the lowest measured latency, then joins. If a
+   * call with the same `type` and `id` exists, it joins it; joining the joined call returns it.
    * @param id the id of the call.
    * @param type the type of the call.
    * @param data the data for the call, used when it is created.
    * @returns A `Call` instance that can be used to interact with the call.
    */
   async joinCall(id: string, type: string, data?: CallRequestData): Promise<Call> {
-    const method = 'joinCall';
-    checkCallId(method, 'id', id);
-    checkCallType(method, type, this.options.callTypes, 'type');
-    const cid = `${type}:${id}`;
-    if (this.activeCall && !this.activeCall.hasLeft) {
-      if (this.activeCall.cid === cid) return this.activeCall;
-      throw new StreamVideoError('failed_precondition', `already in call ${this.activeCall.cid}: leave it first`, { method });
-    }
-    if (this.joining) {
-      if (this.joining.cid === cid) return this.joining.promise;
-      throw new StreamVideoError('failed_precondition', `already joining call ${this.joining.cid}`, { method });
-    }
-    const joining = { cid, promise: this.join(id, type, cid, data) };
-    this.joining = joining;
-    try {
-      return await joining.promise;
-    } finally {
-      if (this.joining === joining) this.joining = undefined;
-    }
+    return this.checkCall('joinCall', id, type, 'id', 'type').join.join(id, type, data);
   }
 
   /**
@@ -256,7 +145,7 @@ export class StreamVideoClient {
    * @returns the joined `Call`.
    */
   async acceptCall(callId: string, callType: string): Promise<Call> {
-    await this.sendRingAnswer('acceptCall', callId, callType, CallEventType.ACCEPTED);
+    await this.answer('acceptCall', callId, callType);
     return this.joinCall(callId, callType);
   }
 
@@ -265,22 +154,17 @@ export class StreamVideoClient {
    * Causes the `call.rejected` event to be emitted to all the call members.
    */
   async rejectCall(callId: string, callType: string): Promise<void> {
-    await this.sendRingAnswer('rejectCall', callId, callType, CallEventType.REJECTED);
+    await this.answer('rejectCall', callId, callType);
   }
 
   /**
    * Signals other users that I have cancelled my call to them before they accepted it.
-   * Causes the `call.cancelled` event to be emitted to all the call members. Cancelling a
-   * call is only possible before the local participant joined the call.
+   * Causes `call.cancelled` for all the call members. Cancelling a call is only possible
+   * before the local participant joined the call.
    * @throws StreamVideoError `failed_precondition` after joining the call.
    */
   async cancelCall(callId: string, callType: string): Promise<void> {
-    checkCallId('cancelCall', 'callId', callId);
-    checkCallType('cancelCall', callType, this.options.callTypes);
-    if (this.isActive(`${callType}:${callId}`) || this.joining?.cid === `${callType}:${callId}`) {
-      throw new StreamVideoError('failed_precondition', 'cannot cancel a joined call: leave it', { method: 'cancelCall' });
-    }
-    await this.sendRingAnswer('cancelCall', callId, callType, CallEventType.CANCELLED);
+    await this.answer('cancelCall', callId, callType);
   }
 
   /**
@@ -292,28 +176,19 @@ export class StreamVideoClient {
    */
   async queryCalls(filterConditions: Record<string, unknown>, sort: SortParamRequest[], limit?: number, next?: string): Promise<QueryCallsResponse> {
     const method = 'queryCalls';
-    const filter = toFilterStruct(method, filterConditions);
-    const sortParams = toSortParams(method, sort);
-    const pageSize = checkLimit(method, limit);
-    if (next !== undefined && typeof next !== 'string') throw StreamVideoError.invalidArgument(method, 'next', 'must be a cursor string');
-    this.requireUser(method);
-    return this.coordinatorClient.call(method, { filterConditions: filter, sort: sortParams, limit: pageSize, next: next ?? '' });
+    const input = { filterConditions: toFilterStruct(method, filterConditions), sort: toSortParams(method, sort), limit: checkLimit(method, limit), next: next ?? '' };
+    if (typeof input.next !== 'string') throw StreamVideoError.invalidArgument(method, 'next', 'must be a cursor string');
+    return this.coordinatorClient.queryCalls(input, { session: this.requireSession(method).rpc });
   }
 
-  /**
-   * Starts recording for the call described by the given `callId` and `callType`.
-   * Every member sees `call.recording_started`.
-   */
+  /** Starts recording the call `callType:callId`; every member sees `call.recording_started`. */
   async startRecording(callId: string, callType: string): Promise<void> {
-    await this.callAction('startRecording', callId, callType);
+    await this.callAction('startRecording', callId, callType, {});
   }
 
-  /**
-   * Stops recording for the call described by the given `callId` and `callType`.
-   * Every member sees `call.recording_stopped`.
-   */
+  /** Stops recording the call `callType:callId`; every member sees `call.recording_stopped`. */
   async stopRecording(callId: string, callType: string): Promise<void> {
-    await this.callAction('stopRecording', callId, callType);
+    await this.callAction('stopRecording', callId, callType, {});
   }
 
   /**
@@ -327,16 +202,12 @@ export class StreamVideoClient {
   }
 
   /**
-   * Allows you to grant or revoke a specific permission to a user in a call. The
-   * permissions do not survive the call itself. Supported permissions: `send-audio`,
-   * `send-video` and `screenshare`. `call.permissions_updated` is sent to all members.
+   * Allows you to grant or revoke a specific permission to a user in a call; permissions do
+   * not survive the call. Supported: `send-audio`, `send-video` and `screenshare`.
+   * `call.permissions_updated` is sent to all members.
    * @param data `{ userId, grantPermissions?, revokePermissions? }`.
    */
-  async updateUserPermissions(
-    callId: string,
-    callType: string,
-    data: { userId: string; grantPermissions?: string[]; revokePermissions?: string[] },
-  ): Promise<UpdateUserPermissionsResponse> {
+  async updateUserPermissions(callId: string, callType: string, data: { userId: string; grantPermissions?: string[]; revokePermissions?: string[] }): Promise<UpdateUserPermissionsResponse> {
     const method = 'updateUserPermissions';
     const userId = checkUserId(method, 'data.userId', data?.userId);
     const grantPermissions = checkPermissions(method, 'data.grantPermissions', data.grantPermissions, true);
@@ -349,7 +220,7 @@ export class StreamVideoClient {
    * Sets the `participant.isPinned` value.
    * @param sessionId the session id of the participant
    * @param isPinned the value to set the participant.isPinned
-   * @throws StreamVideoError `not_found` when the active call has no such participant.
+   * @throws StreamVideoError `not_found` when the joined call has no such participant.
    */
   setParticipantIsPinned(sessionId: string, isPinned: boolean): void {
     checkUserId('setParticipantIsPinned', 'sessionId', sessionId);
@@ -358,148 +229,43 @@ export class StreamVideoClient {
     this.store.updateParticipants((t) => t.setPinned(sessionId, isPinned));
   }
 
-  private async join(id: string, type: string, cid: string, data: CallRequestData | undefined): Promise<Call> {
-    // One session for the whole flow: a disconnect midway fails every later step with
-    // `disconnected`, even when another user connects meanwhile.
-    const session = this.coordinatorClient.sessionSignal;
-    const rpc = { session };
-    await this.createCall(id, type, { ...data, ring: data?.ring ?? false }, session);
-    const { edges } = await this.coordinatorClient.call('getEdges', {}, rpc);
-    const latencyMeasurements = await measureEdges(edges, this.options.timeouts.edgeMeasurementMs, session);
-    const { credentials } = await this.coordinatorClient.call('getCallEdgeServer', { type, id, latencyMeasurements }, rpc);
-    const sessionId = newSessionId();
-    let call: Call | undefined;
-    // Events about the call that overtake the join's answer are folded after it, in order.
-    await this.gate.around(
-      (e) => e.callCid === cid,
-      () => this.coordinatorClient.call('joinCall', { type, id, sessionId, edgeName: credentials?.edgeName ?? '' }, rpc),
-      (joined) => {
-        if (session.aborted) return;
-        if (!joined.call?.call || !credentials) throw new StreamVideoError('internal', 'the join answer lacks the call or credentials', { method: 'joinCall' });
-        const state = joined.call;
-        call = new Call(state, credentials, sessionId, {
-          leaveCall: (c) => this.leave(c),
-          participantsOf: (c): ParticipantList => (this.activeCall === c ? this.store.participants$.get() : this.store.table.snapshot().pinned),
-        });
-        this.scheduler.clear(cid);
-        this.store.removePending(cid);
-        this.activeCall = call;
-        this.store.activeCall$.set(call);
-        this.store.callRecordingInProgress$.set(state.call!.recording);
-        this.store.updateParticipants((t) => {
-          t.clear();
-          t.setLocalSession(sessionId);
-          for (const p of state.participants) t.upsert(toStreamParticipant(p));
-        });
-      },
-    );
-    if (!call || session.aborted) throw new StreamVideoError('disconnected', 'disconnectUser was called', { method: 'joinCall' });
-    return call;
+  /** @internal What tests may inspect; read it with `inspectClient` from `stream-video-client/testing`. */
+  get [TEST_SEAM](): ClientProbe {
+    const s = this.session;
+    return { connection: s?.connection, ringTimers: s?.ring.timerCount ?? 0, listeners: this.router.listenerCount, tokenProviderCalls: s?.tokens.providerCalls ?? 0 };
   }
 
-  private async leave(call: Call): Promise<void> {
-    const [type, ...rest] = call.cid.split(':');
-    await this.coordinatorClient.call('leaveCall', { type, id: rest.join(':'), sessionId: call.sessionId });
-    if (this.activeCall === call) {
-      this.activeCall = undefined;
-      this.store.clearActiveCall();
-    }
-  }
-
-  private async sendRingAnswer(method: string, callId: string, callType: string, eventType: CallEventType): Promise<void> {
-    checkCallId(method, 'callId', callId);
-    checkCallType(method, callType, this.options.callTypes);
-    await this.ready(method);
+  private async answer(method: RingAnswer, callId: string, callType: string): Promise<void> {
+    const session = this.checkCall(method, callId, callType);
     const cid = `${callType}:${callId}`;
-    await this.coordinatorClient.call('sendCallEvent', { type: callType, id: callId, eventType }, { idempotent: true });
-    this.scheduler.clear(cid);
-    this.store.removePending(cid);
+    if (method === 'cancelCall' && (session.join.joiningCid === cid || (this.store.active?.cid === cid && !this.store.active.call.hasLeft))) {
+      throw new StreamVideoError('failed_precondition', 'cannot cancel a joined call: leave it', { method });
+    }
+    await session.ring.answer(method, callId, callType);
   }
 
   private async callAction<K extends 'startRecording' | 'stopRecording' | 'requestPermission' | 'updateUserPermissions'>(
     rpc: K,
     callId: string,
     callType: string,
-    extra: Omit<PartialMessage<RpcInput<K>>, 'type' | 'id'> = {} as never,
+    extra: Omit<PartialMessage<RpcInput<K>>, 'type' | 'id'>,
     method: string = rpc,
   ): Promise<RpcOutput<K>> {
-    checkCallId(method, 'callId', callId);
-    checkCallType(method, callType, this.options.callTypes);
-    await this.ready(method);
-    return this.coordinatorClient.call(rpc, { type: callType, id: callId, ...extra } as PartialMessage<RpcInput<K>>);
+    const session = this.checkCall(method, callId, callType);
+    await session.ready(method);
+    const send = this.coordinatorClient[rpc] as (input: object, o: RpcCallOptions) => Promise<RpcOutput<K>>;
+    return send({ type: callType, id: callId, ...extra }, { session: session.rpc });
   }
 
-  private onRingTimeout(cid: string, action: DropAction): void {
-    const [type, ...rest] = cid.split(':');
-    const id = rest.join(':');
-    this.store.removePending(cid);
-    const run = action === 'cancel' ? this.cancelCall(id, type!) : this.rejectCall(id, type!);
-    run.catch((err: unknown) => this.options.logger('warn', `could not ${action} ${cid}`, { code: StreamVideoError.from(err).code }));
+  /** Checks a call's id and type and that a user is connected; returns the session. */
+  private checkCall(method: string, id: string, type: string, idArg = 'callId', typeArg = 'callType'): UserSession {
+    checkCallId(method, idArg, id);
+    checkCallType(method, type, this.options.callTypes, typeArg);
+    return this.requireSession(method);
   }
 
-  private ringTimeout(call: CallState, direction: 'incoming' | 'outgoing'): number {
-    const configured = direction === 'incoming' ? this.callConfig.autoRejectTimeoutInMs : this.callConfig.autoCancelTimeoutInMs;
-    if (configured > 0) return configured;
-    const ring = call.call?.settings?.ring;
-    return (direction === 'incoming' ? ring?.incomingCallTimeoutMs : ring?.outgoingCallTimeoutMs) ?? 0;
-  }
-
-  private isActive(cid: string): boolean {
-    return this.activeCall !== undefined && !this.activeCall.hasLeft && this.activeCall.cid === cid;
-  }
-
-  private requireUser(method: string): void {
-    if (!this.connection || this.store.connectionState$.get() === 'disconnected') {
-      throw new StreamVideoError('not_connected', 'connectUser must be called first', { method });
-    }
-  }
-
-  /** Waits for the socket when it is reconnecting, bounded by `timeouts.reconnectWaitMs`. */
-  private async ready(method: string): Promise<void> {
-    this.requireUser(method);
-    // Kept before the await: a connect that fails or a disconnect meanwhile clears `this.connection`.
-    const connection = this.connection!;
-    if (this.connecting) await this.connecting.catch(() => {});
-    await connection.waitUntilConnected(this.options.timeouts.reconnectWaitMs, method);
-  }
-
-  /** Loads the calls that ring the user now, so a ring sent while offline is not missed. */
-  private async loadRingingCalls(): Promise<void> {
-    try {
-      await this.gate.around(() => true, () => fetchCalls(this.coordinatorClient, this.fold, { ringingOnly: true }), (snapshot) => applyCalls(this.fold, snapshot));
-    } catch (err) {
-      this.options.logger('warn', 'could not load the ringing calls', { code: StreamVideoError.from(err).code });
-    }
-  }
-
-  /** Rebuilds the store through RPCs after events were lost beyond the replay buffer. */
-  private async resync(): Promise<void> {
-    try {
-      // Events that arrive while the snapshot is read are folded after it, so it never wins over them.
-      const snapshot = await this.gate.around(() => true, () => fetchCalls(this.coordinatorClient, this.fold, { ringingOnly: false }), (s) => applyCalls(this.fold, s));
-      const calls = snapshot?.calls.length ?? 0;
-      this.router.emit('connection.recovered', { type: 'connection.recovered', reason: 'resync', calls });
-    } catch (err) {
-      this.options.logger('error', 'could not re-sync', { code: StreamVideoError.from(err).code });
-    }
-  }
-
-  private teardown(): void {
-    this.stopConnectionListener?.();
-    this.stopConnectionListener = undefined;
-    this.connection?.disconnect();
-    this.connection = undefined;
-    this.coordinatorClient.abortAll();
-    this.coordinatorClient.setTokens(undefined);
-    this.scheduler.clearAll();
-    this.activeCall?.markLeft();
-    this.activeCall = undefined;
-    this.joining = undefined;
-    this.gate.clear();
-    this.user = undefined;
-    batch(() => {
-      this.store.reset();
-      this.store.connectionState$.set('disconnected');
-    });
+  private requireSession(method: string): UserSession {
+    if (!this.session || this.session.hasEnded) throw new StreamVideoError('not_connected', 'connectUser must be called first', { method });
+    return this.session;
   }
 }

@@ -1,7 +1,7 @@
 import type { MemberInput } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { Struct } from '../../gen/google/protobuf/struct';
-import { StreamVideoError } from '../errors';
-import { checkUserId, toStruct, toUser, type UserInput } from '../validation';
+import { StreamVideoError } from '../errors/stream-video-error';
+import { checkUserId, toStruct, toUser, type UserInput } from '../validation/arguments';
 
 /**
  * One member to add to a new call, in {@link CallRequestData.members}.

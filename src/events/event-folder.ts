@@ -1,136 +1,121 @@
 import { batch } from 'nanostores';
 import type { CallState, Participant } from '../../gen/stream/video/coordinator/v1/models';
-import type { Call } from '../call/Call';
-import type { CallDropScheduler } from '../call/CallDropScheduler';
+import type { StreamParticipant } from '../store/participant-table';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import { toDate, type CoordinatorEvent, type CoordinatorEventMap } from './event-map';
 
-/** What folding events into the store needs from the client. */
-export interface FoldContext {
-  readonly store: StreamVideoWriteableStateStore;
-  readonly scheduler: CallDropScheduler;
+/** The store events fold into, with the connected user's id. */
+export interface FoldTarget {
+  readonly store: StreamVideoWriteableStateStore<unknown>;
   /** The connected user's id. */
-  userId(): string | undefined;
-  /** The joined call, if any. */
-  activeCall(): Call | undefined;
-  /** The ring timeout of a call, in ms (0: none). */
-  ringTimeout(call: CallState, direction: 'incoming' | 'outgoing'): number;
+  readonly userId: string;
 }
 
-type Folders = { [K in keyof CoordinatorEventMap]: (event: CoordinatorEventMap[K], ctx: FoldContext) => void };
+type Folders = { [K in keyof CoordinatorEventMap]: (event: CoordinatorEventMap[K], target: FoldTarget) => void };
 
 /**
  * How each event changes the store, one function per event name: a new event in the
- * schema fails to compile here until it is folded.
+ * schema fails to compile here until it is folded. Every fold sets absolute values, so an
+ * event replayed after a snapshot changes nothing a newer event does not set again. Ring
+ * timers follow `pendingCalls$` by themselves.
  */
 export const EVENT_FOLDERS = {
   'call.created': () => {},
-  'call.ring': (e, ctx) => {
-    if (!e.call?.call || e.call.call.endedAt) return;
-    const cid = e.callCid;
-    ctx.store.upsertPending({ direction: 'incoming', call: e.call, ringer: e.user, since: Date.now() });
-    ctx.scheduler.schedule(cid, 'reject', ctx.ringTimeout(e.call, 'incoming'));
+  'call.ring': (e, { store }) => {
+    if (!e.call?.call || e.call.call.endedAt || store.active?.cid === e.callCid) return;
+    store.upsertPending({ direction: 'incoming', call: e.call, ringer: e.user, since: Date.now() });
   },
-  'call.accepted': (e, ctx) => {
-    const pending = ctx.store.pendingCalls$.get().find((c) => c.call.call?.cid === e.callCid);
-    if (e.user?.id === ctx.userId()) {
+  'call.accepted': (e, { store, userId }) => {
+    const pending = store.pendingCalls$.get().find((c) => c.call.call?.cid === e.callCid);
+    if (e.user?.id === userId) {
       // Accepted on another device of the same user: the ring is over here too.
-      dropPending(ctx, e.callCid);
+      store.removePending(e.callCid);
       return;
     }
     if (pending?.direction === 'outgoing') {
       batch(() => {
-        ctx.store.acceptedCall$.set(e);
-        dropPending(ctx, e.callCid);
+        store.acceptedCall$.set(e);
+        store.removePending(e.callCid);
       });
     }
   },
-  'call.rejected': (e, ctx) => {
-    if (e.user?.id === ctx.userId()) {
-      dropPending(ctx, e.callCid);
+  'call.rejected': (e, { store, userId }) => {
+    if (e.user?.id === userId) {
+      store.removePending(e.callCid);
       return;
     }
-    const pending = ctx.store.pendingCalls$.get().find((c) => c.call.call?.cid === e.callCid);
+    const pending = store.pendingCalls$.get().find((c) => c.call.call?.cid === e.callCid);
     if (pending?.direction !== 'outgoing') return;
     const rejected = rejections(pending.call);
     rejected.add(e.user?.id ?? '');
-    const callees = pending.call.members.filter((m) => m.userId !== ctx.userId());
-    if (callees.every((m) => rejected.has(m.userId))) dropPending(ctx, e.callCid);
+    const callees = pending.call.members.filter((m) => m.userId !== userId);
+    if (callees.every((m) => rejected.has(m.userId))) store.removePending(e.callCid);
   },
-  'call.cancelled': (e, ctx) => dropPending(ctx, e.callCid),
-  'call.ended': (e, ctx) => {
+  'call.cancelled': (e, { store }) => void store.removePending(e.callCid),
+  'call.ended': (e, { store }) => {
     batch(() => {
-      dropPending(ctx, e.callCid);
-      const active = ctx.activeCall();
-      if (active?.cid === e.callCid) {
-        active.markLeft();
-        ctx.store.clearActiveCall();
-      }
+      store.removePending(e.callCid);
+      if (store.active?.cid === e.callCid) store.clearActiveCall();
     });
   },
-  'call.updated': (e, ctx) => {
-    const active = ctx.activeCall();
-    if (e.call && active?.cid === e.callCid) {
-      active.update({ call: e.call });
-      ctx.store.callRecordingInProgress$.set(e.call.recording);
-    }
+  'call.updated': (e, { store }) => {
+    const state = store.activeState(e.callCid);
+    if (!e.call || !state) return;
+    batch(() => {
+      state.set({ ...state.get(), data: e.call! });
+      store.callRecordingInProgress$.set(e.call!.recording);
+    });
   },
-  'call.members_updated': (e, ctx) => {
-    const active = ctx.activeCall();
-    if (active?.cid !== e.callCid) return;
+  'call.members_updated': (e, { store }) => {
+    const state = store.activeState(e.callCid);
+    if (!state) return;
+    const current = state.get();
     const removed = new Set(e.removedUserIds);
-    const byId = new Map(active.members.filter((m) => !removed.has(m.userId)).map((m) => [m.userId, m]));
+    const byId = new Map(current.members.filter((m) => !removed.has(m.userId)).map((m) => [m.userId, m]));
     for (const m of e.members) byId.set(m.userId, m);
-    active.update({ call: e.call ?? active.data, members: [...byId.values()] });
+    state.set({ ...current, data: e.call ?? current.data, members: [...byId.values()] });
   },
-  'call.participant_joined': (e, ctx) => {
-    if (ctx.activeCall()?.cid !== e.callCid || !e.participant) return;
+  'call.participant_joined': (e, { store }) => {
+    if (store.active?.cid !== e.callCid || !e.participant) return;
     const p = e.participant;
-    ctx.store.updateParticipants((t) => t.upsert(toStreamParticipant(p)));
+    store.updateParticipants((t) => t.upsert(toStreamParticipant(p)));
   },
-  'call.participant_left': (e, ctx) => {
-    if (ctx.activeCall()?.cid !== e.callCid || !e.participant) return;
+  'call.participant_left': (e, { store }) => {
+    if (store.active?.cid !== e.callCid || !e.participant) return;
     const sessionId = e.participant.sessionId;
     batch(() => {
-      ctx.store.updateParticipants((t) => t.remove(sessionId));
-      if (ctx.store.dominantSpeakerSessionId$.get() === sessionId) ctx.store.dominantSpeakerSessionId$.set(undefined);
+      store.updateParticipants((t) => t.remove(sessionId));
+      if (store.dominantSpeakerSessionId$.get() === sessionId) store.dominantSpeakerSessionId$.set(undefined);
     });
   },
-  'call.dominant_speaker_changed': (e, ctx) => {
-    if (ctx.activeCall()?.cid !== e.callCid) return;
-    ctx.store.dominantSpeakerSessionId$.set(e.sessionId || undefined);
+  'call.dominant_speaker_changed': (e, { store }) => {
+    if (store.active?.cid === e.callCid) store.dominantSpeakerSessionId$.set(e.sessionId || undefined);
   },
-  'call.permission_request': (e, ctx) => {
-    if (ctx.activeCall()?.cid === e.callCid && e.user?.id !== ctx.userId()) ctx.store.callPermissionRequest$.set(e);
+  'call.permission_request': (e, { store, userId }) => {
+    if (store.active?.cid === e.callCid && e.user?.id !== userId) store.callPermissionRequest$.set(e);
   },
-  'call.permissions_updated': (e, ctx) => {
-    const active = ctx.activeCall();
-    if (active?.cid === e.callCid && e.userId === ctx.userId()) active.update({ ownCapabilities: e.ownCapabilities });
+  'call.permissions_updated': (e, { store, userId }) => {
+    const state = store.activeState(e.callCid);
+    if (state && e.userId === userId) state.set({ ...state.get(), ownCapabilities: e.ownCapabilities });
   },
-  'call.recording_started': (e, ctx) => {
-    if (ctx.activeCall()?.cid === e.callCid) ctx.store.callRecordingInProgress$.set(true);
+  'call.recording_started': (e, { store }) => {
+    if (store.active?.cid === e.callCid) store.callRecordingInProgress$.set(true);
   },
-  'call.recording_stopped': (e, ctx) => {
-    if (ctx.activeCall()?.cid === e.callCid) ctx.store.callRecordingInProgress$.set(false);
+  'call.recording_stopped': (e, { store }) => {
+    if (store.active?.cid === e.callCid) store.callRecordingInProgress$.set(false);
   },
   custom: () => {},
 } satisfies Folders;
 
 /** Folds one event into the store. */
-export function foldEvent(event: CoordinatorEvent, ctx: FoldContext): void {
-  (EVENT_FOLDERS[event.type] as (e: CoordinatorEvent, c: FoldContext) => void)(event, ctx);
+export function foldEvent(event: CoordinatorEvent, target: FoldTarget): void {
+  (EVENT_FOLDERS[event.type] as (e: CoordinatorEvent, t: FoldTarget) => void)(event, target);
 }
 
-/** A participant of the schema in the store's form. */
-export function toStreamParticipant(p: Participant) {
+/** A participant of the schema in the store's form (without the flags the table sets). */
+export function toStreamParticipant(p: Participant): Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned'> {
   const user = p.user ?? { id: '', name: '', imageUrl: '', role: '' };
-  const joinedAt = toDate(p.joinedAt);
-  return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt };
-}
-
-function dropPending(ctx: FoldContext, cid: string): void {
-  ctx.scheduler.clear(cid);
-  ctx.store.removePending(cid);
+  return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt: toDate(p.joinedAt) };
 }
 
 const REJECTIONS = new WeakMap<CallState, Set<string>>();

@@ -9,9 +9,9 @@ interface Hold {
 /**
  * Keeps the store in event order while an RPC whose answer is a snapshot is in flight: the
  * socket may bring events newer than the snapshot before the answer arrives. Events that
- * match a hold wait; when the answer is applied, they are folded after it, in order. Every
- * fold must therefore set absolute values (replaying an event older than the snapshot then
- * changes nothing that a newer event does not set again).
+ * match a hold wait; when the answer is applied, they are delivered after it, in order.
+ * Delivering an event folds it into the store and then emits it: a held event reaches its
+ * listeners only once the store shows it.
  *
  * ```ts
  * await gate.around((e) => e.callCid === cid, () => rpc(), (answer) => applyAnswer(answer));
@@ -20,9 +20,10 @@ interface Hold {
 export class EventGate {
   private readonly holds = new Set<Hold>();
 
-  constructor(private readonly fold: (event: CoordinatorEvent) => void) {}
+  /** @param deliver folds one event into the store, then emits it. */
+  constructor(private readonly deliver: (event: CoordinatorEvent) => void) {}
 
-  /** Folds `event` now, or keeps it for the hold it matches. */
+  /** Delivers `event` now, or keeps it for the hold it matches. */
   push(event: CoordinatorEvent): void {
     for (const hold of this.holds) {
       if (hold.matches(event)) {
@@ -30,13 +31,13 @@ export class EventGate {
         return;
       }
     }
-    this.fold(event);
+    this.deliver(event);
   }
 
   /**
    * Runs `work` while events that `matches` accepts are held; applies its result with
-   * `settle`, then folds the held events in order, all in one store batch. When `work` or
-   * `settle` fails, the held events are folded all the same, and the error is rethrown.
+   * `settle`, then delivers the held events in order, all in one store batch. When `work` or
+   * `settle` fails, the held events are delivered all the same, and the error is rethrown.
    * After `clear()`, neither the result nor the held events reach the store.
    */
   async around<T>(matches: (event: CoordinatorEvent) => boolean, work: () => Promise<T>, settle: (result: T) => void): Promise<T> {
@@ -64,7 +65,7 @@ export class EventGate {
     if (this.holds.delete(hold)) batch(() => hold.events.forEach((event) => this.push(event)));
   }
 
-  /** Drops every hold and the events they keep (the user disconnected). */
+  /** Drops every hold and the events they keep (the session is over). */
   clear(): void {
     this.holds.clear();
   }

@@ -1,6 +1,10 @@
 import { Struct } from '../../gen/google/protobuf/struct';
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
+import type { StreamVideoError } from '../errors/stream-video-error';
+import type { CoordinatorEventBase } from '../store/state-store';
 import type { ConnectionState } from '../ws/connection-state';
+
+export type { CoordinatorEventBase };
 
 type Payload = Event['payload'];
 /** The oneof cases of an event's payload, e.g. `callRing`. */
@@ -32,18 +36,6 @@ export const EVENT_NAMES = {
 
 type NameOf<K extends EventCase> = (typeof EVENT_NAMES)[K];
 
-/** What every coordinator event carries besides its payload. */
-export interface CoordinatorEventBase<T extends string> {
-  /** The event name, e.g. `call.ring`. */
-  type: T;
-  /** The call the event is about, `type:id`. */
-  callCid: string;
-  /** The user's sequence number of this event: each is delivered once, in order. */
-  seq: number;
-  /** When the server created the event; the epoch (`new Date(0)`) when the server did not say. */
-  createdAt: Date;
-}
-
 /** A JSON value, as in custom data. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -62,6 +54,17 @@ export type CoordinatorEventMap = {
 
 /** The SDK's own events about the connection. */
 export interface ConnectionEventMap {
+  /**
+   * The connection closed for good (the server refused the credentials, or the reconnect
+   * policy gave up): `error` says why. `connection.changed` with `disconnected` follows, the
+   * store is reset, and `connectUser` may be called again.
+   */
+  'connection.error': {
+    /** Always `connection.error`. */
+    type: 'connection.error';
+    /** Why the connection closed, with its `cause`. */
+    error: StreamVideoError;
+  };
   /** The connection went up or down; `state` is the new connection state. */
   'connection.changed': {
     /** Always `connection.changed`. */
@@ -88,7 +91,7 @@ export interface ConnectionEventMap {
  * `call.ended`, `call.updated`, `call.members_updated`, `call.participant_joined`,
  * `call.participant_left`, `call.dominant_speaker_changed`, `call.permission_request`,
  * `call.permissions_updated`, `call.recording_started`, `call.recording_stopped`, `custom`,
- * `connection.changed`, `connection.recovered`.
+ * `connection.changed`, `connection.recovered`, `connection.error`.
  */
 export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap;
 /** An event name, e.g. `call.ring`. */

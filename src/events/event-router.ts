@@ -1,4 +1,4 @@
-import type { Logger } from '../logger';
+import type { Logger } from '../config/logger';
 
 /** A listener of events of type `E`. */
 export type EventHandler<E> = (event: E) => void;

@@ -193,3 +193,13 @@ class ParticipantView implements ParticipantList {
     return this.table.iterate(this.selector);
   }
 }
+
+/** A list with no participants: what a call that is no longer joined shows. */
+export const EMPTY_PARTICIPANTS: ParticipantList = Object.freeze({
+  size: 0,
+  version: 0,
+  get: () => undefined,
+  has: () => false,
+  toArray: () => Object.freeze([]) as readonly StreamParticipant[],
+  [Symbol.iterator]: (): Iterator<StreamParticipant> => [][Symbol.iterator](),
+});

@@ -1,8 +1,7 @@
-import { atom, batch, computed, type ReadableAtom } from 'nanostores';
-import type { CallState, User } from '../../gen/stream/video/coordinator/v1/models';
-import type { CoordinatorEventMap } from '../events/event-map';
+import { atom, batch, computed, type ReadableAtom, type WritableAtom } from 'nanostores';
+import type { CallAccepted, PermissionRequest } from '../../gen/stream/video/coordinator/v1/events';
+import type { Call as CallData, CallState, Member, User } from '../../gen/stream/video/coordinator/v1/models';
 import type { ConnectionState } from '../ws/connection-state';
-import type { Call } from '../call/Call';
 import { ParticipantSnapshot, ParticipantTable, type ParticipantList, type StreamParticipant } from './participant-table';
 import { readOnly } from './read-only';
 
@@ -21,21 +20,45 @@ export interface PendingCall {
   readonly since: number;
 }
 
+/** What every coordinator event carries besides its payload. */
+export interface CoordinatorEventBase<T extends string> {
+  /** The event name, e.g. `call.ring`. */
+  type: T;
+  /** The call the event is about, `type:id`. */
+  callCid: string;
+  /** The user's sequence number of this event: each is delivered once, in order. */
+  seq: number;
+  /** When the server created the event; the epoch (`new Date(0)`) when the server did not say. */
+  createdAt: Date;
+}
+
 /** The `call.accepted` event of an outgoing call. */
-export type CallAcceptedEvent = CoordinatorEventMap['call.accepted'];
+export type CallAcceptedEvent = CoordinatorEventBase<'call.accepted'> & CallAccepted;
 /** The `call.permission_request` event. */
-export type PermissionRequestEvent = CoordinatorEventMap['call.permission_request'];
+export type PermissionRequestEvent = CoordinatorEventBase<'call.permission_request'> & PermissionRequest;
+
+/** The joined call's data as the server last described it. */
+export interface ActiveCallState {
+  /** The call's data: type, id, cid, creator, settings, recording. */
+  readonly data: CallData;
+  /** The call's members. */
+  readonly members: readonly Member[];
+  /** What the connected user may do in the call, e.g. `send-audio`. */
+  readonly ownCapabilities: readonly string[];
+}
+
+/** The joined call in the store: the handle users hold, and its state, which events update. */
+export interface ActiveCallEntry<TCall> {
+  readonly cid: string;
+  readonly call: TCall;
+  readonly state: WritableAtom<ActiveCallState>;
+}
 
 /**
- * The SDK's reactive state, read-only: subscribe to a store to follow a value
- * (`store.subscribe(cb)`), read it once with `getCurrentValue(store)`.
- *
- * ```ts
- * const { incomingCalls$, getCurrentValue } = client.readOnlyStateStore;
- * incomingCalls$.subscribe((calls) => renderIncoming(calls));
- * ```
+ * The reactive state, read-only, over the type of the joined call's handle (the SDK's is
+ * `StreamVideoReadOnlyStateStore`, with `Call`).
  */
-export interface StreamVideoReadOnlyStateStore {
+export interface ReadOnlyStateStore<TCall> {
   /** The connected user, `undefined` when none. */
   connectedUser$: ReadableAtom<User | undefined>;
   /** The state of the real-time connection. */
@@ -49,7 +72,7 @@ export interface StreamVideoReadOnlyStateStore {
   /** The last `call.accepted` event of an outgoing call. */
   acceptedCall$: ReadableAtom<CallAcceptedEvent | undefined>;
   /** The call the user has joined. */
-  activeCall$: ReadableAtom<Call | undefined>;
+  activeCall$: ReadableAtom<TCall | undefined>;
   /** Participants of the active call, in join order. */
   participants$: ReadableAtom<ParticipantList>;
   /** The connected user's own participant in the active call. */
@@ -72,12 +95,14 @@ export interface StreamVideoReadOnlyStateStore {
  * The writable store, inside the SDK only. Derived values (incoming, outgoing, participant
  * lists, dominant speaker) are computed stores.
  */
-export class StreamVideoWriteableStateStore {
+export class StreamVideoWriteableStateStore<TCall> {
   readonly connectedUser$ = atom<User | undefined>(undefined);
   readonly connectionState$ = atom<ConnectionState>('idle');
   readonly pendingCalls$ = atom<readonly PendingCall[]>([]);
   readonly acceptedCall$ = atom<CallAcceptedEvent | undefined>(undefined);
-  readonly activeCall$ = atom<Call | undefined>(undefined);
+  readonly activeCall$ = atom<TCall | undefined>(undefined);
+  /** The joined call with its state; set and cleared with `activeCall$`. */
+  active: ActiveCallEntry<TCall> | undefined;
   readonly callRecordingInProgress$ = atom(false);
   readonly callPermissionRequest$ = atom<PermissionRequestEvent | undefined>(undefined);
   readonly dominantSpeakerSessionId$ = atom<string | undefined>(undefined);
@@ -109,7 +134,7 @@ export class StreamVideoWriteableStateStore {
   ].map((store) => store.listen(() => {}));
 
   /** The read-only view handed to users. */
-  readonly readOnly: StreamVideoReadOnlyStateStore = Object.freeze({
+  readonly readOnly: ReadOnlyStateStore<TCall> = Object.freeze({
     connectedUser$: readOnly(this.connectedUser$),
     connectionState$: readOnly(this.connectionState$),
     pendingCalls$: readOnly(this.pendingCalls$),
@@ -148,9 +173,21 @@ export class StreamVideoWriteableStateStore {
     return true;
   }
 
+  /** Makes `call` the joined call `cid`; its events update `state`. */
+  setActiveCall(call: TCall, cid: string, state: WritableAtom<ActiveCallState>): void {
+    this.active = { cid, call, state };
+    this.activeCall$.set(call);
+  }
+
+  /** The state of the joined call `cid`, when it is the joined one. */
+  activeState(cid: string): WritableAtom<ActiveCallState> | undefined {
+    return this.active?.cid === cid ? this.active.state : undefined;
+  }
+
   /** Forgets the active call: participants, pins, dominant speaker, recording, requests. */
   clearActiveCall(): void {
     batch(() => {
+      this.active = undefined;
       this.activeCall$.set(undefined);
       this.dominantSpeakerSessionId$.set(undefined);
       this.callRecordingInProgress$.set(false);

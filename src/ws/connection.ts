@@ -1,21 +1,22 @@
 import { atom, type ReadableAtom } from 'nanostores';
-import { ResumeStatus, type Event, type ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
+import { ResumeStatus, type Event } from '../../gen/stream/video/coordinator/v1/events';
 import type { User } from '../../gen/stream/video/coordinator/v1/models';
-import type { TokenManager } from '../coordinator/token-manager';
-import { StreamVideoError, type StreamVideoErrorCode } from '../errors';
-import type { Logger } from '../logger';
+import type { TokenSource } from '../auth/token-manager';
+import type { Logger } from '../config/logger';
+import { StreamVideoError, type StreamVideoErrorCode } from '../errors/stream-video-error';
 import { CLOSE_CODES } from './close-codes';
 import type { ConnectionState } from './connection-state';
-import { decodeServerFrame, encodeClientFrame, type ServerFrameCase, type ServerFrameOf } from './frames';
 import type { ReconnectPolicy } from './reconnect-policy';
-import { WS_OPEN, type NetworkEventSource, type WebSocketConstructor, type WebSocketLike } from './websocket-like';
+import { SequenceTracker } from './sequence-tracker';
+import { SocketHandshake, type LiveInfo } from './socket-handshake';
+import type { NetworkEventSource, WebSocketConstructor } from './websocket-like';
 
 /** Options of a {@link Connection}. */
 export interface ConnectionOptions {
   url: string;
   apiKey: string;
   user: User;
-  tokens: TokenManager;
+  tokens: TokenSource;
   WebSocket: WebSocketConstructor;
   reconnectPolicy: ReconnectPolicy;
   logger: Logger;
@@ -23,7 +24,7 @@ export interface ConnectionOptions {
   handshakeTimeoutMs: number;
   /** Time `connect()` keeps trying before it fails with `timeout`, in ms. */
   connectTimeoutMs: number;
-  /** Health-check interval, in ms; by default the one the server announces. */
+  /** Health-check interval, in ms; by default the one the server announces, clamped to a sane range. */
   healthCheckIntervalMs?: number;
   /** The server is declared dead after this long without a frame (default 3 intervals). */
   deadAfterMs?: number;
@@ -33,81 +34,68 @@ export interface ConnectionOptions {
   onEvent: (event: Event) => void;
   /** Events were lost beyond the server's replay buffer: the state must be reloaded. */
   onRecovered: () => void;
+  /** The connection closed for good (after `connect()` resolved): why. Not called for `disconnect()`. */
+  onClosed?: (error: StreamVideoError) => void;
 }
 
-type Handler<K extends ServerFrameCase> = (frame: ServerFrameOf<K>, socket: WebSocketLike) => void;
+/** Counts of what happened on a {@link Connection}, for tests and benchmarks. */
+export interface ConnectionStats {
+  /** Sockets opened. */
+  sockets: number;
+  /** Reconnection attempts scheduled. */
+  reconnects: number;
+  /** Events dropped because they were delivered before. */
+  duplicatesDropped: number;
+  /** Gaps in the sequence (the socket was then resumed). */
+  gaps: number;
+  /** Resumes the server answered with RESYNC_REQUIRED. */
+  resyncs: number;
+  /** Frames skipped because they were not binary or not a ServerFrame. */
+  malformedFrames: number;
+}
 
 /**
- * The real-time channel: authenticates, delivers each event exactly once in sequence order,
- * checks the server's health, reconnects with the policy's backoff and resumes from the
- * last sequence number seen. Frames from a superseded socket are ignored.
+ * The real-time channel: a reconnect loop around one {@link SocketHandshake} at a time. It
+ * delivers each event exactly once in sequence order, reconnects with the policy's backoff
+ * and resumes from the last sequence number seen. A socket it replaces is disposed, so
+ * nothing of it arrives later.
  */
 export class Connection {
   private readonly state = atom<ConnectionState>('idle');
   /** The connection state, read-only. */
   readonly state$: ReadableAtom<ConnectionState> = this.state;
-  /** The last sequence number delivered; `undefined` before the first connection. */
-  lastSeq: number | undefined;
-  /** The server's id of the current socket. */
-  connectionId = '';
-  /** Counts for tests and benchmarks. */
-  readonly stats = { sockets: 0, reconnects: 0, duplicatesDropped: 0, gaps: 0, malformedFrames: 0, resyncs: 0 };
-
-  private socket: WebSocketLike | undefined;
-  private socketToken = '';
+  private readonly sequence = new SequenceTracker();
+  private readonly counts = { sockets: 0, reconnects: 0, resyncs: 0, malformedFrames: 0 };
+  private socket: SocketHandshake | undefined;
   private attempt = 0;
   private lostAt = 0;
-  private lastError: Error | undefined;
-  private lastReceived = 0;
-  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastError: StreamVideoError | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private healthTimer: ReturnType<typeof setInterval> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private firstConnect: { resolve: () => void; reject: (e: StreamVideoError) => void } | undefined;
-  private waiters = new Set<{ resolve: () => void; reject: (e: StreamVideoError) => void }>();
+  private readonly waiters = new Set<{ resolve: () => void; reject: (e: StreamVideoError) => void }>();
   private stopped = false;
   private offline = false;
   private expiredInARow = 0;
-  /** Where the current socket is in its handshake: frames of another step are skipped. */
-  private step: 'auth' | 'resume' | 'live' = 'auth';
-
-  private readonly handlers = {
-    connectionOk: ({ connectionOk }, socket) => {
-      if (!this.inStep('auth', 'connectionOk')) return;
-      this.step = 'resume';
-      this.connectionId = connectionOk.connectionId;
-      if (connectionOk.healthCheckIntervalMs > 0 && this.options.healthCheckIntervalMs === undefined) this.serverInterval = connectionOk.healthCheckIntervalMs;
-      const resume = this.lastSeq === undefined ? { lastSeq: 0, fresh: true } : { lastSeq: this.lastSeq, fresh: false };
-      socket.send(encodeClientFrame({ oneofKind: 'resume', resume }));
-    },
-    resumeResult: ({ resumeResult }) => {
-      if (!this.inStep('resume', 'resumeResult')) return;
-      if (resumeResult.status === ResumeStatus.RESYNC_REQUIRED || resumeResult.status === ResumeStatus.FRESH) {
-        const resync = resumeResult.status === ResumeStatus.RESYNC_REQUIRED;
-        this.lastSeq = resumeResult.lastSeq;
-        if (resync) {
-          this.stats.resyncs++;
-          this.options.logger('info', 'events were lost beyond the replay buffer: re-syncing', { lastSeq: this.lastSeq });
-        }
-        this.becomeLive();
-        if (resync) this.options.onRecovered();
-      } else {
-        this.becomeLive();
-      }
-    },
-    event: ({ event }, socket) => this.onEventFrame(event, socket),
-    healthCheck: ({ healthCheck }, socket) => {
-      if (!healthCheck.reply) socket.send(encodeClientFrame({ oneofKind: 'healthCheck', healthCheck: { connectionId: this.connectionId, reply: true } }));
-    },
-    error: ({ error }) => {
-      // The close that follows decides what happens; keep the server's reason for it.
-      this.lastError = new StreamVideoError(closeErrorCode(error.code), error.message, { method: 'connect', serverMessage: error.message, meta: { reason: error.code } });
-    },
-  } satisfies { [K in ServerFrameCase]: Handler<K> };
-
-  private serverInterval = 10_000;
+  /** A refused token was replaced by the provider since the last live socket: a second refusal is final. */
+  private refreshedAfterRefusal = false;
 
   constructor(private readonly options: ConnectionOptions) {}
+
+  /** The last sequence number delivered; `undefined` before the first connection. */
+  get lastSeq(): number | undefined {
+    return this.sequence.lastSeq;
+  }
+
+  /** The server's id of the current socket ('' when none is live). */
+  get connectionId(): string {
+    return this.socket?.id ?? '';
+  }
+
+  /** What happened so far: sockets, reconnects, duplicates, gaps, re-syncs. */
+  get stats(): ConnectionStats {
+    return { ...this.counts, duplicatesDropped: this.sequence.duplicatesDropped, gaps: this.sequence.gaps };
+  }
 
   /** Connects; resolves once live, rejects with a `StreamVideoError` on a failure retrying cannot fix or after `connectTimeoutMs`. */
   connect(): Promise<void> {
@@ -146,9 +134,9 @@ export class Connection {
     this.stop(new StreamVideoError('disconnected', 'disconnectUser was called', { method: 'connect' }), 'client disconnect');
   }
 
-  /** Drops the current socket as if the network failed (for tests and fault injection). */
+  /** Drops the current socket as if the network failed; the loop reconnects (a test seam). */
   simulateDrop(): void {
-    if (this.socket) this.onSocketClosed(this.socket, CLOSE_CODES.DROPPED, 'simulated drop');
+    this.socket?.end(CLOSE_CODES.DROPPED, 'simulated drop');
   }
 
   private async open(): Promise<void> {
@@ -157,79 +145,70 @@ export class Connection {
     try {
       token = await this.options.tokens.get();
     } catch (err) {
-      this.fail(StreamVideoError.from(err, 'connect'));
+      // A provider that fails or hangs is transient: try again on the backoff.
+      this.lastError = StreamVideoError.from(err, 'connect');
+      this.options.logger('warn', 'the token provider failed: retrying', { code: this.lastError.code });
+      this.scheduleReconnect();
       return;
     }
     if (this.stopped || this.offline) return;
-    let socket: WebSocketLike;
     try {
-      socket = new this.options.WebSocket(this.options.url);
+      this.socket = new SocketHandshake({
+        url: this.options.url,
+        WebSocket: this.options.WebSocket,
+        apiKey: this.options.apiKey,
+        user: this.options.user,
+        token,
+        resumePoint: () => this.sequence.resumePoint(),
+        handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+        healthCheckIntervalMs: this.options.healthCheckIntervalMs,
+        deadAfterMs: this.options.deadAfterMs,
+        logger: this.options.logger,
+        onLive: (info) => this.onLive(info),
+        onEvent: (event) => this.onEvent(event),
+        onMalformed: () => void this.counts.malformedFrames++,
+        onClosed: (code, reason, error) => this.onSocketClosed(token, code, reason, error),
+      });
+      this.counts.sockets++;
     } catch (err) {
-      this.fail(new StreamVideoError('invalid_argument', 'the WebSocket URL is not valid', { method: 'connect', cause: err }));
-      return;
+      this.fail(StreamVideoError.from(err, 'connect'));
     }
-    this.socket = socket;
-    this.socketToken = token;
-    this.step = 'auth';
-    this.stats.sockets++;
-    // The `ws` package (an EventEmitter, unlike the platform's WebSocket) can hand over its own
-    // Buffer, saving a copy of every frame; browsers only know 'arraybuffer' and 'blob'.
-    socket.binaryType = typeof (socket as { on?: unknown }).on === 'function' ? 'nodebuffer' : 'arraybuffer';
-    this.handshakeTimer = setTimeout(() => {
-      this.lastError = new StreamVideoError('timeout', `no handshake within ${this.options.handshakeTimeoutMs} ms`, { method: 'connect' });
-      this.onSocketClosed(socket, CLOSE_CODES.HEALTH_CHECK_TIMEOUT, 'handshake timeout');
-    }, this.options.handshakeTimeoutMs);
-    socket.onopen = () => {
-      if (socket !== this.socket) return;
-      socket.send(encodeClientFrame({ oneofKind: 'auth', auth: { apiKey: this.options.apiKey, token, user: this.options.user } }));
-    };
-    socket.onmessage = (msg) => this.onMessage(socket, msg.data);
-    socket.onclose = (ev) => this.onSocketClosed(socket, ev.code, ev.reason);
-    socket.onerror = () => {
-      if (socket === this.socket) this.lastError ??= new StreamVideoError('network', 'the WebSocket failed', { method: 'connect' });
-    };
   }
 
-  private onMessage(socket: WebSocketLike, data: unknown): void {
-    if (socket !== this.socket) return; // a late frame from a superseded socket
-    this.lastReceived = Date.now();
-    if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
-      this.stats.malformedFrames++;
-      this.options.logger('debug', 'skipped a non-binary frame');
-      return;
+  private onLive({ resume }: LiveInfo): void {
+    const resync = resume.status === ResumeStatus.RESYNC_REQUIRED;
+    if (resync || resume.status === ResumeStatus.FRESH) this.sequence.restart(resume.lastSeq);
+    if (resync) {
+      this.counts.resyncs++;
+      this.options.logger('info', 'events were lost beyond the replay buffer: re-syncing', { lastSeq: resume.lastSeq });
     }
-    let frame: ServerFrame;
-    try {
-      frame = decodeServerFrame(data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    } catch (err) {
-      this.stats.malformedFrames++;
-      this.options.logger('debug', 'skipped an undecodable frame', { error: String(err) });
-      return;
+    this.attempt = 0;
+    this.expiredInARow = 0;
+    this.refreshedAfterRefusal = false;
+    this.lastError = undefined;
+    this.state.set('connected');
+    if (this.firstConnect) {
+      clearTimeout(this.connectTimer);
+      this.firstConnect.resolve();
+      this.firstConnect = undefined;
     }
-    const kind = frame.frame.oneofKind;
-    if (kind === undefined) {
-      this.options.logger('debug', 'skipped a frame of an unknown kind');
-      return;
-    }
-    (this.handlers[kind] as Handler<typeof kind>)(frame.frame as never, socket);
+    for (const w of this.waiters) w.resolve();
+    this.waiters.clear();
+    if (resync) this.options.onRecovered();
   }
 
-  private onEventFrame(event: Event, socket: WebSocketLike): void {
-    if (!this.inStep('live', 'event')) return;
-    const last = this.lastSeq ?? 0;
-    if (event.seq <= last) {
-      this.stats.duplicatesDropped++;
+  private onEvent(event: Event): void {
+    const verdict = this.sequence.check(event.seq);
+    if (verdict === 'duplicate') {
       this.options.logger('debug', 'dropped an event delivered twice', { seq: event.seq });
       return;
     }
-    if (event.seq !== last + 1) {
+    if (verdict === 'gap') {
       // Something between us and the server lost events: resume from what we have.
-      this.stats.gaps++;
-      this.options.logger('warn', 'missing events: resuming', { expected: last + 1, got: event.seq });
-      this.onSocketClosed(socket, CLOSE_CODES.INVALID_FRAME, 'sequence gap');
+      this.options.logger('warn', 'missing events: resuming', { expected: (this.sequence.lastSeq ?? 0) + 1, got: event.seq });
+      this.socket?.end(CLOSE_CODES.INVALID_FRAME, 'sequence gap');
       return;
     }
-    this.lastSeq = event.seq;
     if (event.payload.oneofKind === undefined) {
       this.options.logger('debug', 'skipped an event of an unknown kind', { seq: event.seq });
       return;
@@ -242,75 +221,41 @@ export class Connection {
     }
   }
 
-  /** Whether the current socket is at `step`; logs and skips a frame that comes out of turn. */
-  private inStep(step: 'auth' | 'resume' | 'live', frame: string): boolean {
-    if (this.step === step) return true;
-    this.options.logger('debug', `skipped a ${frame} frame out of turn`, { step: this.step });
-    return false;
-  }
-
-  private becomeLive(): void {
-    this.step = 'live';
-    clearTimeout(this.handshakeTimer);
-    this.attempt = 0;
-    this.expiredInARow = 0;
-    this.lastError = undefined;
-    this.lastReceived = Date.now();
-    this.startHealthChecks();
-    this.state.set('connected');
-    if (this.firstConnect) {
-      clearTimeout(this.connectTimer);
-      this.firstConnect.resolve();
-      this.firstConnect = undefined;
-    }
-    for (const w of this.waiters) w.resolve();
-    this.waiters.clear();
-  }
-
-  private startHealthChecks(): void {
-    clearInterval(this.healthTimer);
-    const interval = this.options.healthCheckIntervalMs ?? this.serverInterval;
-    const deadAfter = this.options.deadAfterMs ?? interval * 3;
-    const socket = this.socket;
-    this.healthTimer = setInterval(() => {
-      if (!socket || socket !== this.socket) return;
-      if (Date.now() - this.lastReceived > deadAfter) {
-        this.lastError = new StreamVideoError('timeout', `the server was silent for over ${deadAfter} ms`, { method: 'connect' });
-        this.onSocketClosed(socket, CLOSE_CODES.HEALTH_CHECK_TIMEOUT, 'health check timeout');
+  private onSocketClosed(token: string, code: number, reason: string, error: StreamVideoError | undefined): void {
+    this.socket = undefined;
+    if (this.stopped) return;
+    if (error) this.lastError = error;
+    if (code === CLOSE_CODES.UNAUTHENTICATED) {
+      // Only the server's refusal of a token fresh from the provider is final.
+      if (this.options.tokens.canRefresh && !this.refreshedAfterRefusal) {
+        this.refreshedAfterRefusal = true;
+        void this.refreshAndReopen(token);
         return;
       }
-      if (socket.readyState === WS_OPEN) socket.send(encodeClientFrame({ oneofKind: 'healthCheck', healthCheck: { connectionId: this.connectionId, reply: false } }));
-    }, Math.max(5, Math.min(interval, deadAfter / 2)));
-  }
-
-  private onSocketClosed(socket: WebSocketLike, code: number, reason: string): void {
-    if (socket !== this.socket || this.stopped) return;
-    this.dropSocket(CLOSE_CODES.NORMAL, reason);
-    clearInterval(this.healthTimer);
-    clearTimeout(this.handshakeTimer);
-    if (code === CLOSE_CODES.UNAUTHENTICATED) {
       this.fail(asError(this.lastError, 'unauthenticated', 'the server refused the credentials'));
       return;
     }
     if (code === CLOSE_CODES.TOKEN_EXPIRED) {
-      void this.refreshAndReopen();
+      this.expiredInARow++;
+      if (this.expiredInARow > 2 || !this.options.tokens.canRefresh) {
+        this.fail(new StreamVideoError('token_expired', this.options.tokens.canRefresh ? 'the token provider returns expired tokens' : 'the token expired and there is no token provider', { method: 'connect' }));
+        return;
+      }
+      void this.refreshAndReopen(token);
       return;
     }
     this.options.logger('info', 'connection lost: reconnecting', { code, reason });
     this.scheduleReconnect();
   }
 
-  private async refreshAndReopen(): Promise<void> {
-    this.expiredInARow++;
+  private async refreshAndReopen(stale: string): Promise<void> {
     this.state.set(this.firstConnect ? 'connecting' : 'reconnecting');
-    if (this.expiredInARow > 2) {
-      this.fail(new StreamVideoError('token_expired', 'the token provider returns expired tokens', { method: 'connect' }));
-      return;
-    }
     try {
-      await this.options.tokens.refresh(this.socketToken);
+      await this.options.tokens.refresh(stale);
     } catch (err) {
-      this.fail(StreamVideoError.from(err, 'connect'));
+      this.lastError = StreamVideoError.from(err, 'connect');
+      this.options.logger('warn', 'the token provider failed: retrying', { code: this.lastError.code });
+      this.scheduleReconnect();
       return;
     }
     void this.open();
@@ -328,7 +273,7 @@ export class Connection {
       return;
     }
     this.attempt++;
-    this.stats.reconnects++;
+    this.counts.reconnects++;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.open(), Math.max(0, delay));
   }
@@ -337,7 +282,7 @@ export class Connection {
     if (this.stopped) return;
     this.offline = true;
     clearTimeout(this.retryTimer);
-    if (this.socket) this.onSocketClosed(this.socket, CLOSE_CODES.DROPPED, 'browser offline');
+    if (this.socket) this.socket.end(CLOSE_CODES.DROPPED, 'browser offline');
     else this.state.set('offline');
   };
 
@@ -353,8 +298,11 @@ export class Connection {
   };
 
   private fail(err: StreamVideoError): void {
-    if (!this.stopped) this.options.logger('warn', 'connection closed for good', { code: err.code });
+    if (this.stopped) return;
+    this.options.logger('warn', 'connection closed for good', { code: err.code });
+    const wasLive = !this.firstConnect;
     this.stop(err, 'giving up');
+    if (wasLive) this.options.onClosed?.(err);
   }
 
   /** Closes for good with `err`: clears every timer, closes the socket, rejects what waits. */
@@ -362,11 +310,10 @@ export class Connection {
     if (this.stopped) return;
     this.stopped = true;
     this.listenNetwork('removeEventListener');
-    this.dropSocket(CLOSE_CODES.NORMAL, reason);
-    clearTimeout(this.handshakeTimer);
+    this.socket?.dispose(CLOSE_CODES.NORMAL, reason);
+    this.socket = undefined;
     clearTimeout(this.retryTimer);
     clearTimeout(this.connectTimer);
-    clearInterval(this.healthTimer);
     this.firstConnect?.reject(err);
     this.firstConnect = undefined;
     for (const w of this.waiters) w.reject(err);
@@ -378,31 +325,8 @@ export class Connection {
     this.options.network?.[how]('offline', this.onOffline);
     this.options.network?.[how]('online', this.onOnline);
   }
-
-  private dropSocket(code: number, reason: string): void {
-    const socket = this.socket;
-    this.socket = undefined;
-    if (!socket) return;
-    socket.onopen = socket.onmessage = socket.onclose = null;
-    // Keep an error listener: `ws` throws when an 'error' (e.g. closing while connecting) has none.
-    socket.onerror = () => {};
-    try {
-      socket.close(code, reason);
-    } catch {
-      // already closing: nothing to do
-    }
-  }
-
 }
 
-function closeErrorCode(code: string): StreamVideoErrorCode {
-  if (code === 'unauthenticated' || code === 'token_expired') return code;
-  if (code === 'auth_timeout') return 'timeout';
-  if (code === 'invalid_frame') return 'malformed';
-  return 'internal';
-}
-
-function asError(err: Error | undefined, code: StreamVideoErrorCode, message: string): StreamVideoError {
-  if (err instanceof StreamVideoError) return err;
-  return new StreamVideoError(code, message, { method: 'connect', cause: err });
+function asError(err: StreamVideoError | undefined, code: StreamVideoErrorCode, message: string): StreamVideoError {
+  return err ?? new StreamVideoError(code, message, { method: 'connect' });
 }

@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventRouter } from '../../src/events/event-router';
-import type { LogLevel } from '../../src/logger';
+import type { LogLevel } from '../../src/config/logger';
 
 type Map = {
   ping: { type: 'ping'; n: number };

@@ -19,8 +19,8 @@
 import { WebSocket } from 'ws';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { ClientFrame, ServerFrame, type Event } from '../../gen/stream/video/coordinator/v1/events';
-import { TokenManager, type TokenOrProvider } from '../../src/coordinator/token-manager';
-import type { LogLevel } from '../../src/logger';
+import { TokenManager, type TokenOrProvider } from '../../src/auth/token-manager';
+import type { LogLevel } from '../../src/config/logger';
 import { LocalCoordinator, type LocalCoordinatorOptions } from '../../src/testing/local-coordinator';
 import { Connection } from '../../src/ws/connection';
 import type { ConnectionState } from '../../src/ws/connection-state';

@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { StreamVideoError } from '../../src/errors';
+import { StreamVideoError } from '../../src/errors/stream-video-error';
 import { TokenAuthority } from '../../src/testing/auth';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { assertNoTokenLeak, customPayload, describe, Scope, transcript, turns, type ClientOptions, type TestClient } from '../helpers/channel';

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CallEventType, GetOrCreateCallRequest, SendCallEventRequest, StartRecordingRequest } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { ServerFrame, type Event } from '../../gen/stream/video/coordinator/v1/events';
-import { StreamVideoError } from '../../src/errors';
+import { StreamVideoError } from '../../src/errors/stream-video-error';
 import { ExponentialBackoff, type ReconnectPolicy } from '../../src/ws/reconnect-policy';
 import { assertNoTokenLeak, customN, customPayload, FakeNetwork, range, Scope, turns, within } from '../helpers/channel';
 import { rpcClient, uniqueId } from '../helpers/rpc';

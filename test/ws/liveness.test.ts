@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ServerFrame, type Event } from '../../gen/stream/video/coordinator/v1/events';
-import { StreamVideoError } from '../../src/errors';
+import { StreamVideoError } from '../../src/errors/stream-video-error';
 import { assertNoTokenLeak, customN, customPayload, Scope } from '../helpers/channel';
 
 const scope = new Scope();

@@ -3,8 +3,9 @@ export type DropAction = 'cancel' | 'reject';
 
 /**
  * The ring timers: an unanswered outgoing ring is cancelled, an unanswered incoming one is
- * rejected, after their timeouts. One timer per call at most; every exit path (accept,
- * reject, cancel, leave, end, disconnect) must call `clear` or `clearAll`.
+ * rejected, after their timeouts. One timer per call at most. The SDK keeps them in step
+ * with the ringing calls through `sync`, and stops them all with `clearAll` when the user
+ * disconnects.
  *
  * ```ts
  * scheduler.schedule('default:abc', 'cancel', 30_000);
@@ -40,6 +41,16 @@ export class CallDropScheduler {
     if (timer === undefined) return;
     clearTimeout(timer);
     this.timers.delete(cid);
+  }
+
+  /**
+   * Keeps one timer per ringing call: starts one for each call of `calls` without one, stops
+   * those of calls no longer in `calls`.
+   * @param calls the ringing calls, by cid, with their action and timeout in ms.
+   */
+  sync(calls: ReadonlyMap<string, { action: DropAction; timeoutMs: number }>): void {
+    for (const cid of [...this.timers.keys()]) if (!calls.has(cid)) this.clear(cid);
+    for (const [cid, { action, timeoutMs }] of calls) if (!this.timers.has(cid)) this.schedule(cid, action, timeoutMs);
   }
 
   /** Stops every timer. */

@@ -1,8 +1,10 @@
-import type { RetryPolicy } from './coordinator/StreamCoordinatorClient';
-import { StreamVideoError } from './errors';
-import type { Logger } from './logger';
-import type { ReconnectPolicy } from './ws/reconnect-policy';
-import type { NetworkEventSource, WebSocketConstructor } from './ws/websocket-like';
+import type { RpcTransport } from '@protobuf-ts/runtime-rpc';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../coordinator/retry-policy';
+import { StreamVideoError } from '../errors/stream-video-error';
+import { KNOWN_CALL_TYPES } from '../validation/arguments';
+import type { ReconnectPolicy } from '../ws/reconnect-policy';
+import type { NetworkEventSource, WebSocketConstructor } from '../ws/websocket-like';
+import { consoleLogger, LOG_LEVELS, withLevel, type Logger, type LogLevelThreshold } from './logger';
 
 /** Time limits of the client, in milliseconds. */
 export interface StreamClientTimeouts {
@@ -16,6 +18,8 @@ export interface StreamClientTimeouts {
   edgeMeasurementMs?: number;
   /** How long an action waits for a reconnecting socket (default 10,000). */
   reconnectWaitMs?: number;
+  /** One call of the token provider (default 10,000); a call that takes longer fails with `timeout` and is retried. */
+  tokenProviderMs?: number;
 }
 
 /**
@@ -32,8 +36,14 @@ export interface StreamClientOptions {
   twirpUrl?: string;
   /** The WebSocket URL (default `baseUrl` with `ws:`/`wss:` and the path `/video/connect`). */
   wsUrl?: string;
-  /** Where the SDK logs (default: warnings and errors to the console). Tokens are never logged. */
+  /** Where the SDK logs (default: the console). Tokens are never logged. */
   logger?: Logger;
+  /** The least severe level passed to the logger: `debug`, `info`, `warn`, `error` or `silent` (default `warn`). */
+  logLevel?: LogLevelThreshold;
+  /** Send RPCs as Twirp JSON instead of binary protobuf, e.g. to read them in a browser's network panel (default false). */
+  sendJson?: boolean;
+  /** The RPC transport (default: protobuf-ts's `TwirpFetchTransport` to `twirpUrl`); the SDK's interceptors apply to any. */
+  transport?: RpcTransport;
   /** Time limits, in ms; each one left out keeps its default (see {@link StreamClientTimeouts}). */
   timeouts?: StreamClientTimeouts;
   /** Retries of idempotent RPCs; fields left out keep {@link DEFAULT_RETRY_POLICY}'s (3 attempts, 100 ms, 2,000 ms). */
@@ -50,11 +60,13 @@ export interface StreamClientOptions {
   network?: NetworkEventSource;
 }
 
-/** The options with every default filled in. */
+/** The options with every default filled in; `logger` already filtered by `logLevel`. */
 export interface ResolvedOptions {
   twirpUrl: string;
   wsUrl: string;
   logger: Logger;
+  sendJson: boolean;
+  transport: RpcTransport | undefined;
   timeouts: Required<StreamClientTimeouts>;
   retry: RetryPolicy;
   reconnectPolicy: ReconnectPolicy | undefined;
@@ -68,10 +80,7 @@ export interface ResolvedOptions {
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3030';
 
 /** Fills in the defaults of `opts`. */
-export function resolveOptions(
-  opts: StreamClientOptions,
-  defaults: { logger: Logger; retry: RetryPolicy; callTypes: readonly string[]; WebSocket: WebSocketConstructor | undefined },
-): ResolvedOptions {
+export function resolveOptions(opts: StreamClientOptions): ResolvedOptions {
   checkOptions(opts);
   const base = String(opts.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   let url: URL;
@@ -85,19 +94,22 @@ export function resolveOptions(
   return {
     twirpUrl: opts.twirpUrl ?? `${base}/twirp`,
     wsUrl: opts.wsUrl ?? ws,
-    logger: opts.logger ?? defaults.logger,
+    logger: withLevel(opts.logger ?? consoleLogger, opts.logLevel ?? 'warn'),
+    sendJson: opts.sendJson ?? false,
+    transport: opts.transport,
     timeouts: {
       rpcMs: opts.timeouts?.rpcMs ?? 10_000,
       connectMs: opts.timeouts?.connectMs ?? 15_000,
       handshakeMs: opts.timeouts?.handshakeMs ?? 10_000,
       edgeMeasurementMs: opts.timeouts?.edgeMeasurementMs ?? 1_500,
       reconnectWaitMs: opts.timeouts?.reconnectWaitMs ?? 10_000,
+      tokenProviderMs: opts.timeouts?.tokenProviderMs ?? 10_000,
     },
-    retry: { ...defaults.retry, ...opts.retry },
+    retry: { ...DEFAULT_RETRY_POLICY, ...opts.retry },
     reconnectPolicy: opts.reconnectPolicy,
-    WebSocket: opts.WebSocket ?? defaults.WebSocket,
+    WebSocket: opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
     healthCheckIntervalMs: opts.healthCheckIntervalMs,
-    callTypes: opts.callTypes ?? defaults.callTypes,
+    callTypes: opts.callTypes ?? KNOWN_CALL_TYPES,
     network: opts.network ?? (typeof win?.addEventListener === 'function' ? win : undefined),
   };
 }
@@ -110,6 +122,12 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
   const o = opts as Record<string, unknown>;
   if (o['baseUrl'] !== undefined && typeof o['baseUrl'] !== 'string' && !(o['baseUrl'] instanceof URL)) throw bad('opts.baseUrl', 'must be a URL string');
   for (const key of ['twirpUrl', 'wsUrl'] as const) if (o[key] !== undefined && typeof o[key] !== 'string') throw bad(`opts.${key}`, 'must be a URL string');
+  if (o['logLevel'] !== undefined && !LOG_LEVELS.includes(o['logLevel'] as LogLevelThreshold)) throw bad('opts.logLevel', `must be one of ${LOG_LEVELS.join(', ')}`);
+  if (o['sendJson'] !== undefined && typeof o['sendJson'] !== 'boolean') throw bad('opts.sendJson', 'must be a boolean');
+  const transport = o['transport'] as { unary?: unknown; mergeOptions?: unknown } | undefined;
+  if (transport !== undefined && (typeof transport !== 'object' || transport === null || typeof transport.unary !== 'function' || typeof transport.mergeOptions !== 'function')) {
+    throw bad('opts.transport', 'must be an RpcTransport');
+  }
   for (const key of ['logger', 'WebSocket'] as const) if (o[key] !== undefined && typeof o[key] !== 'function') throw bad(`opts.${key}`, 'must be a function');
   if (o['callTypes'] !== undefined && (!Array.isArray(o['callTypes']) || o['callTypes'].some((t) => typeof t !== 'string'))) throw bad('opts.callTypes', 'must be an array of strings');
   if (o['healthCheckIntervalMs'] !== undefined && !(typeof o['healthCheckIntervalMs'] === 'number' && o['healthCheckIntervalMs'] >= 5)) throw bad('opts.healthCheckIntervalMs', 'must be a number >= 5');

@@ -1,6 +1,6 @@
-import { Struct } from '../gen/google/protobuf/struct';
-import { StreamVideoError } from './errors';
-import type { User } from '../gen/stream/video/coordinator/v1/models';
+import { Struct } from '../../gen/google/protobuf/struct';
+import { StreamVideoError } from '../errors/stream-video-error';
+import type { User } from '../../gen/stream/video/coordinator/v1/models';
 
 const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const FILTER_OPERATORS = new Set(['$eq', '$ne', '$in', '$nin', '$gt', '$gte', '$lt', '$lte']);

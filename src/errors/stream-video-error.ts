@@ -24,6 +24,7 @@
  * | `aborted` | the server gave up because of a concurrent change; try again |
  * | `out_of_range` | past the valid range, e.g. a page cursor beyond the end |
  * | `unimplemented` | the server does not support this operation |
+ * | `unsupported` | this runtime lacks what the feature needs (e.g. no `RTCPeerConnection` in Node without one passed in) |
  * | `dataloss` | the server lost or corrupted data |
  * | `internal` | the server failed |
  * | `unknown` | nothing better is known |
@@ -49,18 +50,11 @@ export type StreamVideoErrorCode =
   | 'aborted'
   | 'out_of_range'
   | 'unimplemented'
+  | 'unsupported'
   | 'dataloss'
   | 'internal'
   | 'unknown';
 
-const KNOWN = new Set<string>([
-  'invalid_argument', 'malformed', 'unauthenticated', 'token_expired', 'permission_denied', 'not_found', 'already_exists',
-  'failed_precondition', 'already_connected', 'not_connected', 'disconnected', 'timeout', 'network', 'cancelled',
-  'unavailable', 'resource_exhausted', 'bad_route', 'aborted', 'out_of_range', 'unimplemented', 'dataloss', 'internal', 'unknown',
-]);
-
-/** Twirp codes whose name differs from the SDK's. */
-const TWIRP_ALIASES: Record<string, StreamVideoErrorCode> = { canceled: 'cancelled', deadline_exceeded: 'timeout' };
 
 /** Details of a {@link StreamVideoError}. */
 export interface StreamVideoErrorInit {
@@ -131,43 +125,10 @@ export class StreamVideoError extends Error {
     return new StreamVideoError('unknown', message, { method, cause: err });
   }
 
-  /**
-   * The error of a Twirp error answer: its JSON body `{code, msg, meta}` and HTTP status.
-   * An unknown or missing code becomes `unknown` (`internal` for a 5xx without a body);
-   * `unauthenticated` with `meta.reason = "token_expired"` becomes `token_expired`.
-   * @param body the parsed JSON body, if it was JSON.
-   * @param status the HTTP status.
-   * @param method the RPC method.
-   */
-  static fromTwirp(body: unknown, status: number, method: string): StreamVideoError {
-    const twirp = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; msg?: unknown; meta?: Record<string, unknown> };
-    const meta = stringMeta(twirp.meta);
-    const msg = typeof twirp.msg === 'string' ? twirp.msg : `HTTP ${status}`;
-    const code = typeof twirp.code === 'string' ? toCode(twirp.code, meta) : status >= 500 ? 'internal' : 'unknown';
-    return new StreamVideoError(code, msg, { method, serverMessage: typeof twirp.msg === 'string' ? twirp.msg : undefined, meta });
-  }
-
   /** An `invalid_argument` error raised before any request is sent. */
   static invalidArgument(method: string, argument: string, why: string): StreamVideoError {
     return new StreamVideoError('invalid_argument', `${argument} ${why}`, { method, meta: { argument } });
   }
-}
-
-function toCode(raw: string, meta: Record<string, string>): StreamVideoErrorCode {
-  const code = (raw ?? '').toLowerCase();
-  if (code === 'unauthenticated' && meta['reason'] === 'token_expired') return 'token_expired';
-  if (code in TWIRP_ALIASES) return TWIRP_ALIASES[code]!;
-  if (KNOWN.has(code)) return code as StreamVideoErrorCode;
-  return 'unknown';
-}
-
-function stringMeta(meta: Record<string, unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(meta ?? {})) {
-    if (typeof v === 'string') out[k] = v;
-    else if (Array.isArray(v) && typeof v[0] === 'string') out[k] = v[0];
-  }
-  return out;
 }
 
 function isAbort(err: unknown): boolean {

@@ -1,0 +1,28 @@
+import type { User } from '../../gen/stream/video/coordinator/v1/models';
+import type { CallConfig } from '../config/call-config';
+import type { ResolvedOptions } from '../config/client-options';
+import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
+import type { RpcSession } from '../coordinator/rpc-session';
+import type { EventGate } from '../events/event-gate';
+import type { StreamVideoWriteableStateStore } from '../store/state-store';
+import type { Call } from './call';
+
+/** What the ring and join flows of one user session share. */
+export interface FlowContext {
+  /** The store, with `Call` as its joined-call handle. */
+  readonly store: StreamVideoWriteableStateStore<Call>;
+  /** The typed RPCs. */
+  readonly coordinator: StreamCoordinatorClient;
+  /** The session every request of the flows belongs to. */
+  readonly rpc: RpcSession;
+  /** Holds a call's events while an RPC answer about it is in flight. */
+  readonly gate: EventGate;
+  /** The connected user. */
+  readonly user: User;
+  /** How calls ring on this client. */
+  readonly callConfig: CallConfig;
+  /** The client's options (timeouts, logger). */
+  readonly options: ResolvedOptions;
+  /** Resolves once the socket is connected (waits for a reconnect, bounded). */
+  ready(method: string): Promise<void>;
+}

@@ -1,0 +1,122 @@
+import { atom } from 'nanostores';
+import { StreamVideoError } from '../errors/stream-video-error';
+import { toStreamParticipant } from '../events/event-folder';
+import { EMPTY_PARTICIPANTS } from '../store/participant-table';
+import type { ActiveCallState } from '../store/state-store';
+import { Call, type CallHost } from './call';
+import { newSessionId, type CallRequestData } from './call-request';
+import { measureEdges } from './edge-selection';
+import type { FlowContext } from './flow-context';
+import type { RingFlow } from './ring-flow';
+
+/** How long the best-effort LeaveCall of an abandoned join may take, in ms. */
+const ABANDONED_LEAVE_MS = 2_000;
+
+/**
+ * The join flow of one user session: joining a call (at most one join at a time, one
+ * joined call), leaving it, and cleaning up after a join the session abandoned.
+ */
+export class JoinFlow {
+  private joining: { cid: string; promise: Promise<Call> } | undefined;
+  /** A JoinCall request that may have reached the server, until its answer is applied. */
+  private inFlight: { type: string; id: string; sessionId: string } | undefined;
+  private readonly host: CallHost = {
+    leaveCall: (call) => this.leave(call),
+    participantsOf: (call) => (this.ctx.store.active?.call === call ? this.ctx.store.participants$.get() : EMPTY_PARTICIPANTS),
+    isActive: (call) => this.ctx.store.active?.call === call,
+  };
+
+  constructor(
+    private readonly ctx: FlowContext,
+    private readonly ring: RingFlow,
+  ) {}
+
+  /** The cid of the call being joined, if any. */
+  get joiningCid(): string | undefined {
+    return this.joining?.cid;
+  }
+
+  /**
+   * Joins the call `type:id`, creating it when needed; joining the joined call returns it. A
+   * leave of the same call still in flight is waited for, then the call is joined anew.
+   * @throws StreamVideoError `failed_precondition` while in, or joining, another call.
+   */
+  async join(id: string, type: string, data: CallRequestData | undefined): Promise<Call> {
+    const cid = `${type}:${id}`;
+    const leaving = this.ctx.store.active?.call.pendingLeave;
+    if (leaving) await leaving.catch(() => {});
+    const active = this.ctx.store.active?.call;
+    if (active && !active.hasLeft) {
+      if (active.cid === cid) return active;
+      throw new StreamVideoError('failed_precondition', `already in call ${active.cid}: leave it first`, { method: 'joinCall' });
+    }
+    if (this.joining) {
+      if (this.joining.cid === cid) return this.joining.promise;
+      throw new StreamVideoError('failed_precondition', `already joining call ${this.joining.cid}`, { method: 'joinCall' });
+    }
+    const joining = { cid, promise: this.run(id, type, cid, data) };
+    this.joining = joining;
+    try {
+      return await joining.promise;
+    } finally {
+      if (this.joining === joining) this.joining = undefined;
+    }
+  }
+
+  /** Leaves `call` with its session; the store forgets it once the server has answered. */
+  async leave(call: Call): Promise<void> {
+    const [type, ...rest] = call.cid.split(':');
+    await this.ctx.coordinator.leaveCall({ type, id: rest.join(':'), sessionId: call.sessionId }, { session: this.ctx.rpc });
+    if (this.ctx.store.active?.call === call) this.ctx.store.clearActiveCall();
+  }
+
+  /**
+   * The session is ending: a join whose request may have reached the server is undone with
+   * a bounded, best-effort LeaveCall (the server also drops participants whose user has no
+   * live socket, after a grace period).
+   */
+  abandon(): void {
+    const pending = this.inFlight;
+    this.inFlight = undefined;
+    if (!pending) return;
+    const detached = { tokens: this.ctx.rpc.tokens, signal: new AbortController().signal };
+    this.ctx.coordinator.leaveCall(pending, { session: detached, timeoutMs: ABANDONED_LEAVE_MS, idempotent: false }).catch((err: unknown) => {
+      this.ctx.options.logger('debug', 'could not leave an abandoned join', { code: StreamVideoError.from(err).code });
+    });
+  }
+
+  private async run(id: string, type: string, cid: string, data: CallRequestData | undefined): Promise<Call> {
+    const { store, coordinator, rpc, gate, options } = this.ctx;
+    await this.ring.create(id, type, data, data?.ring ?? false);
+    const { edges } = await coordinator.getEdges({}, { session: rpc });
+    const latencyMeasurements = await measureEdges(edges, options.timeouts.edgeMeasurementMs, rpc.signal);
+    const { credentials } = await coordinator.getCallEdgeServer({ type, id, latencyMeasurements }, { session: rpc });
+    if (!credentials) throw new StreamVideoError('internal', 'the edge answer lacks credentials', { method: 'joinCall' });
+    const sessionId = newSessionId();
+    let call: Call | undefined;
+    this.inFlight = { type, id, sessionId };
+    // Events about the call that overtake the join's answer are folded after it, in order.
+    await gate.around(
+      (e) => e.callCid === cid,
+      () => coordinator.joinCall({ type, id, sessionId, edgeName: credentials.edgeName }, { session: rpc }),
+      (joined) => {
+        if (rpc.signal.aborted) return;
+        const state = joined.call;
+        if (!state?.call) throw new StreamVideoError('internal', 'the join answer lacks the call', { method: 'joinCall' });
+        this.inFlight = undefined;
+        const callState = atom<ActiveCallState>({ data: state.call, members: state.members, ownCapabilities: state.ownCapabilities });
+        call = new Call(callState, credentials, sessionId, this.host);
+        store.setActiveCall(call, cid, callState);
+        store.removePending(cid);
+        store.callRecordingInProgress$.set(state.call.recording);
+        store.updateParticipants((t) => {
+          t.clear();
+          t.setLocalSession(sessionId);
+          for (const p of state.participants) t.upsert(toStreamParticipant(p));
+        });
+      },
+    );
+    if (!call || rpc.signal.aborted) throw new StreamVideoError('disconnected', 'the user session ended', { method: 'joinCall' });
+    return call;
+  }
+}

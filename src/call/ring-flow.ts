@@ -1,0 +1,96 @@
+import { CallEventType, type GetOrCreateCallResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
+import type { CallState } from '../../gen/stream/video/coordinator/v1/models';
+import { StreamVideoError } from '../errors/stream-video-error';
+import type { PendingCall } from '../store/state-store';
+import { CallDropScheduler, type DropAction } from './call-drop-scheduler';
+import type { CallRequestData } from './call-request';
+import { toCallInput } from './call-request';
+import type { FlowContext } from './flow-context';
+
+/** The ring-flow answers, by the SDK member that sends them. */
+const ANSWERS = {
+  acceptCall: CallEventType.ACCEPTED,
+  rejectCall: CallEventType.REJECTED,
+  cancelCall: CallEventType.CANCELLED,
+} as const;
+
+/** An SDK member that answers a ring. */
+export type RingAnswer = keyof typeof ANSWERS;
+
+/**
+ * The ring flow of one user session: creating calls (and ringing their members),
+ * answering rings, and the ring timers, which follow the store's ringing calls: an
+ * unanswered outgoing ring is cancelled, an unanswered incoming one rejected, after the
+ * call config's timeouts (or the call's own `settings.ring`).
+ */
+export class RingFlow {
+  private readonly timers = new CallDropScheduler((cid, action) => this.onTimeout(cid, action));
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly ctx: FlowContext) {
+    this.unsubscribe = ctx.store.pendingCalls$.subscribe((calls) => this.timers.sync(new Map(calls.map((p) => [p.call.call!.cid, this.timerOf(p)]))));
+  }
+
+  /** Ring timers running now. */
+  get timerCount(): number {
+    return this.timers.size;
+  }
+
+  /**
+   * Gets or creates the call and, with `ring`, rings its members. A ring the user starts
+   * becomes an outgoing pending call. Events about the call that overtake the answer are
+   * folded after it.
+   */
+  async create(id: string, type: string, data: CallRequestData | undefined, ring: boolean): Promise<GetOrCreateCallResponse> {
+    const { members, custom } = toCallInput('getOrCreateCall', data);
+    const { store, coordinator, rpc, gate, user } = this.ctx;
+    await this.ctx.ready('getOrCreateCall');
+    return gate.around(
+      (e) => e.callCid === `${type}:${id}`,
+      () => coordinator.getOrCreateCall({ type, id, ring, data: { members, settingsOverride: data?.settingsOverride, custom } }, { session: rpc }),
+      (response) => {
+        const state = response.call;
+        if (ring && state?.call && state.call.createdByUserId === user.id && state.call.ringing && store.active?.cid !== state.call.cid) {
+          store.upsertPending({ direction: 'outgoing', call: state, ringer: user, since: Date.now() });
+        }
+      },
+    );
+  }
+
+  /**
+   * Sends an answer to a ring (accepted, rejected or cancelled) and forgets the ringing call.
+   * The server treats a repeated answer as done, so it is safe to send again.
+   */
+  async answer(method: RingAnswer, id: string, type: string): Promise<void> {
+    await this.ctx.ready(method);
+    await this.ctx.coordinator.sendCallEvent({ type, id, eventType: ANSWERS[method] }, { idempotent: true, session: this.ctx.rpc });
+    this.ctx.store.removePending(`${type}:${id}`);
+  }
+
+  /** Stops the timers and stops following the ringing calls. */
+  dispose(): void {
+    this.unsubscribe();
+    this.timers.clearAll();
+  }
+
+  private timerOf(p: PendingCall): { action: DropAction; timeoutMs: number } {
+    return p.direction === 'incoming' ? { action: 'reject', timeoutMs: this.timeout(p.call, 'incoming') } : { action: 'cancel', timeoutMs: this.timeout(p.call, 'outgoing') };
+  }
+
+  /** A non-zero call config timeout wins over the call's own ring settings. */
+  private timeout(call: CallState, direction: 'incoming' | 'outgoing'): number {
+    const config = this.ctx.callConfig;
+    const configured = direction === 'incoming' ? config.autoRejectTimeoutInMs : config.autoCancelTimeoutInMs;
+    if (configured > 0) return configured;
+    const ring = call.call?.settings?.ring;
+    return (direction === 'incoming' ? ring?.incomingCallTimeoutMs : ring?.outgoingCallTimeoutMs) ?? 0;
+  }
+
+  private onTimeout(cid: string, action: DropAction): void {
+    const [type, ...rest] = cid.split(':');
+    this.ctx.store.removePending(cid);
+    this.answer(action === 'cancel' ? 'cancelCall' : 'rejectCall', rest.join(':'), type!).catch((err: unknown) => {
+      this.ctx.options.logger('warn', `could not ${action} ${cid}`, { code: StreamVideoError.from(err).code });
+    });
+  }
+}

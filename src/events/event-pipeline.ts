@@ -1,0 +1,49 @@
+import type { Event } from '../../gen/stream/video/coordinator/v1/events';
+import type { Logger } from '../config/logger';
+import { EventGate } from './event-gate';
+import { foldEvent, type FoldTarget } from './event-folder';
+import { toCoordinatorEvent, type CoordinatorEvent } from './event-map';
+
+/**
+ * The one way an event goes once the connection has decoded it and checked its sequence
+ * number: name it, pass the gate (held while an RPC about the same call is in flight), fold
+ * it into the store, emit it to listeners. Always in that order: a listener reads a store
+ * that already shows its event.
+ *
+ * ```ts
+ * const pipeline = new EventPipeline({ store, userId: 'alice' }, (e) => router.emit(e.type, e), logger);
+ * connection = new Connection({ ..., onEvent: (event) => pipeline.push(event) });
+ * ```
+ */
+export class EventPipeline {
+  /** Holds events about a call while an RPC answer about it is in flight. */
+  readonly gate: EventGate;
+
+  /**
+   * @param target the store to fold into, and the connected user.
+   * @param emit hands an event to the listeners.
+   * @param logger where unreadable events are reported (at `debug`).
+   */
+  constructor(
+    private readonly target: FoldTarget,
+    private readonly emit: (event: CoordinatorEvent) => void,
+    private readonly logger: Logger,
+  ) {
+    this.gate = new EventGate((event) => this.deliver(event));
+  }
+
+  /** Takes one decoded, in-sequence event from the connection. */
+  push(event: Event): void {
+    const named = toCoordinatorEvent(event);
+    if (!named) {
+      this.logger('debug', 'skipped an unreadable event', { seq: event.seq });
+      return;
+    }
+    this.gate.push(named);
+  }
+
+  private deliver(event: CoordinatorEvent): void {
+    foldEvent(event, this.target);
+    this.emit(event);
+  }
+}

@@ -1,0 +1,189 @@
+import { batch } from 'nanostores';
+import type { User } from '../../gen/stream/video/coordinator/v1/models';
+import type { TokenManager } from '../auth/token-manager';
+import type { Call } from '../call/call';
+import { applyCalls, fetchCalls } from '../call/call-loader';
+import type { FlowContext } from '../call/flow-context';
+import { JoinFlow } from '../call/join-flow';
+import { RingFlow } from '../call/ring-flow';
+import type { CallConfig } from '../config/call-config';
+import type { ResolvedOptions } from '../config/client-options';
+import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
+import type { RpcSession } from '../coordinator/rpc-session';
+import { StreamVideoError } from '../errors/stream-video-error';
+import { EventPipeline } from '../events/event-pipeline';
+import type { StreamEventMap } from '../events/event-map';
+import type { EventRouter } from '../events/event-router';
+import type { StreamVideoWriteableStateStore } from '../store/state-store';
+import { Connection } from '../ws/connection';
+import { ExponentialBackoff } from '../ws/reconnect-policy';
+
+/** What a {@link UserSession} is made of; the facade's parts that outlive sessions. */
+export interface UserSessionDeps {
+  readonly apiKey: string;
+  readonly user: User;
+  readonly tokens: TokenManager;
+  readonly options: ResolvedOptions;
+  readonly callConfig: CallConfig;
+  readonly store: StreamVideoWriteableStateStore<Call>;
+  readonly router: EventRouter<StreamEventMap>;
+  readonly coordinator: StreamCoordinatorClient;
+  /** Called once when the session has ended, whatever ended it. */
+  readonly onEnded: (session: UserSession) => void;
+}
+
+/**
+ * One connected user: the connection, the tokens, the event pipeline, the ring and join
+ * flows and the joined call. `connectUser` creates it; `disconnectUser`, or the connection
+ * closing for good, ends it through one path (`close`): the error first (when there is
+ * one), then the closed state, then a store a new `connectUser` can start from. Everything
+ * it started (sockets, timers, subscriptions, requests in flight) ends with it.
+ */
+export class UserSession {
+  /** The user's tokens and the signal that aborts the session's requests. */
+  readonly rpc: RpcSession;
+  readonly connection: Connection;
+  readonly pipeline: EventPipeline;
+  readonly ring: RingFlow;
+  readonly join: JoinFlow;
+  private readonly controller = new AbortController();
+  private readonly stopStateListener: () => void;
+  private ended = false;
+
+  constructor(private readonly deps: UserSessionDeps) {
+    const { options, store, router, user, tokens } = deps;
+    this.rpc = { tokens, signal: this.controller.signal };
+    this.pipeline = new EventPipeline({ store, userId: user.id }, (event) => router.emit(event.type, event as never), options.logger);
+    this.connection = new Connection({
+      url: options.wsUrl,
+      apiKey: deps.apiKey,
+      user,
+      tokens,
+      WebSocket: options.WebSocket!,
+      reconnectPolicy: options.reconnectPolicy ?? new ExponentialBackoff(),
+      logger: options.logger,
+      handshakeTimeoutMs: options.timeouts.handshakeMs,
+      connectTimeoutMs: options.timeouts.connectMs,
+      healthCheckIntervalMs: options.healthCheckIntervalMs,
+      network: options.network,
+      onEvent: (event) => this.pipeline.push(event),
+      onRecovered: () => void this.resync(),
+      onClosed: (error) => this.close(error),
+    });
+    const flow: FlowContext = {
+      store,
+      coordinator: deps.coordinator,
+      rpc: this.rpc,
+      gate: this.pipeline.gate,
+      user,
+      callConfig: deps.callConfig,
+      options,
+      ready: (method) => this.ready(method),
+    };
+    this.ring = new RingFlow(flow);
+    this.join = new JoinFlow(flow, this.ring);
+    // `disconnected` is set by `close`, after the error: the one failure path.
+    this.stopStateListener = this.connection.state$.listen((state) => {
+      if (state === 'disconnected' || state === 'idle') return;
+      store.connectionState$.set(state);
+      router.emit('connection.changed', { type: 'connection.changed', online: state === 'connected', state });
+    });
+    deps.coordinator.bind(this.rpc);
+  }
+
+  /** The user's token source. */
+  get tokens(): TokenManager {
+    return this.deps.tokens;
+  }
+
+  /** The connected user. */
+  get user(): User {
+    return this.deps.user;
+  }
+
+  /** Whether the session has ended. */
+  get hasEnded(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * Connects, then loads the calls that ring the user now (so a ring sent while offline is
+   * not missed), all within `timeouts.connectMs`. On failure the session is closed.
+   */
+  async start(): Promise<void> {
+    const deadline = Date.now() + this.deps.options.timeouts.connectMs;
+    try {
+      await this.connection.connect();
+    } catch (err) {
+      this.close();
+      throw StreamVideoError.from(err, 'connectUser');
+    }
+    this.deps.store.connectedUser$.set(this.deps.user);
+    await this.loadCalls(true, Math.max(0, deadline - Date.now()));
+  }
+
+  /** Resolves once the socket is connected; waits for a reconnect up to `timeouts.reconnectWaitMs`. */
+  async ready(method: string): Promise<void> {
+    if (this.ended) throw new StreamVideoError('disconnected', 'the user session ended', { method });
+    await this.connection.waitUntilConnected(this.deps.options.timeouts.reconnectWaitMs, method);
+  }
+
+  /** Leaves the joined call, if any, logging a failure (the session is about to end). */
+  async leaveCall(): Promise<void> {
+    const call = this.deps.store.active?.call;
+    if (!call || call.hasLeft) return;
+    await call.leave().catch((err: unknown) => this.deps.options.logger('warn', 'could not leave the call', { code: StreamVideoError.from(err).code }));
+  }
+
+  /**
+   * Ends the session: emits `connection.error` when `error` is given, then aborts what is in
+   * flight, stops the flows and the connection, resets the store and sets the
+   * `disconnected` state. Idempotent.
+   * @param error why the connection closed for good; none for `disconnectUser`.
+   */
+  close(error?: StreamVideoError): void {
+    if (this.ended) return;
+    this.ended = true;
+    const { store, router, coordinator } = this.deps;
+    if (error) {
+      this.deps.options.logger('error', 'the connection closed for good', { code: error.code });
+      router.emit('connection.error', { type: 'connection.error', error });
+    }
+    this.join.abandon();
+    this.controller.abort();
+    coordinator.bind(undefined);
+    this.stopStateListener();
+    this.connection.disconnect();
+    this.ring.dispose();
+    this.pipeline.gate.clear();
+    batch(() => {
+      store.reset();
+      store.connectionState$.set('disconnected');
+    });
+    router.emit('connection.changed', { type: 'connection.changed', online: false, state: 'disconnected' });
+    this.deps.onEnded(this);
+  }
+
+  /** Rebuilds the store through RPCs after events were lost beyond the replay buffer. */
+  private async resync(): Promise<void> {
+    const calls = await this.loadCalls(false);
+    if (calls !== undefined) this.deps.router.emit('connection.recovered', { type: 'connection.recovered', reason: 'resync', calls });
+  }
+
+  /** Loads the user's calls into the store; events that arrive meanwhile are folded after the snapshot. */
+  private async loadCalls(ringingOnly: boolean, timeoutMs?: number): Promise<number | undefined> {
+    const { store, coordinator, options, user } = this.deps;
+    const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    try {
+      const snapshot = await this.pipeline.gate.around(
+        () => true,
+        () => fetchCalls(coordinator, this.rpc, user.id, store.active?.cid, { ringingOnly }, signal),
+        (s) => applyCalls(store, s),
+      );
+      return snapshot.calls.length;
+    } catch (err) {
+      options.logger(ringingOnly ? 'warn' : 'error', ringingOnly ? 'could not load the ringing calls' : 'could not re-sync', { code: StreamVideoError.from(err).code });
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/** The range a server-announced health-check interval is clamped to, in ms. */
+export const SERVER_INTERVAL_RANGE = Object.freeze({ min: 1_000, max: 600_000 });
+
+/** The range of the client's own `healthCheckIntervalMs` option, in ms (below `setInterval`'s 2^31 - 1 limit). */
+export const OPTION_INTERVAL_RANGE = Object.freeze({ min: 5, max: 3_600_000 });
+
+/**
+ * The interval to probe at: the client's option when set, else the server's announcement
+ * clamped to {@link SERVER_INTERVAL_RANGE} (a server announcing 1 ms, 0 or 2^32 - 1 must
+ * neither flood the socket nor overflow a timer).
+ */
+export function probeInterval(option: number | undefined, announced: number): number {
+  if (option !== undefined) return option;
+  if (!(announced > 0)) return 10_000;
+  return Math.min(SERVER_INTERVAL_RANGE.max, Math.max(SERVER_INTERVAL_RANGE.min, announced));
+}
+
+/** Options of a {@link Heartbeat}. */
+export interface HeartbeatOptions {
+  /** How often to probe, in ms. */
+  intervalMs: number;
+  /** The other side is declared dead after this long without a frame, in ms. */
+  deadAfterMs: number;
+  /** Sends one probe. */
+  probe(): void;
+  /** Called once when nothing arrived for `deadAfterMs`; the heartbeat has stopped. */
+  onSilent(): void;
+}
+
+/**
+ * Health checks of one live socket: a probe every interval, and the verdict "silent" when
+ * nothing arrived for `deadAfterMs`. Stopped by `stop()` or by going silent.
+ */
+export class Heartbeat {
+  private last = Date.now();
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(private readonly options: HeartbeatOptions) {
+    const tick = Math.max(OPTION_INTERVAL_RANGE.min, Math.min(options.intervalMs, options.deadAfterMs / 2));
+    this.timer = setInterval(() => this.tick(), tick);
+  }
+
+  /** Something arrived from the other side. */
+  received(): void {
+    this.last = Date.now();
+  }
+
+  /** Stops probing. Idempotent. */
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private tick(): void {
+    if (Date.now() - this.last > this.options.deadAfterMs) {
+      this.stop();
+      this.options.onSilent();
+      return;
+    }
+    this.options.probe();
+  }
+}
