@@ -176,8 +176,8 @@ export class StreamVideoClient {
    */
   async queryCalls(filterConditions: Record<string, unknown>, sort: SortParamRequest[], limit?: number, next?: string): Promise<QueryCallsResponse> {
     const method = 'queryCalls';
+    if (next !== undefined && typeof next !== 'string') throw StreamVideoError.invalidArgument(method, 'next', 'must be a cursor string');
     const input = { filterConditions: toFilterStruct(method, filterConditions), sort: toSortParams(method, sort), limit: checkLimit(method, limit), next: next ?? '' };
-    if (typeof input.next !== 'string') throw StreamVideoError.invalidArgument(method, 'next', 'must be a cursor string');
     return this.coordinatorClient.queryCalls(input, { session: this.requireSession(method).rpc });
   }
 

@@ -6,3 +6,4 @@ export type { HubFaults, HubFaultCounts } from './hub/hub-faults';
 export type { HubOptions } from './hub/hub';
 export type { ReplayBufferOptions } from './hub/event-log';
 export { CALL_TYPES, CAPABILITIES, GRANTABLE_PERMISSIONS, type CallTypeDefinition } from './state/call-types';
+export { inspectClient } from './inspect-client';

@@ -72,13 +72,13 @@ export class LocalCoordinator {
   readonly state: CoordinatorState;
   /** Every user's numbered events and replay buffer. */
   readonly events: EventLogs;
+  /** The Node HTTP server behind every endpoint, for tests that watch or shape its connections. */
+  readonly httpServer: Server;
   private readonly tokens: TokenAuthority;
-
-  private readonly server: Server;
 
   private constructor(parts: { server: Server; hub: Hub; host: string; apiKey: string; tokens: TokenAuthority; events: EventLogs; state: CoordinatorState; rpcFaults: RpcFaults }) {
     const { port } = parts.server.address() as AddressInfo;
-    this.server = parts.server;
+    this.httpServer = parts.server;
     this.baseUrl = `http://${parts.host.includes(':') ? `[${parts.host}]` : parts.host}:${port}`;
     this.twirpUrl = `${this.baseUrl}/twirp`;
     this.hub = parts.hub;
@@ -155,8 +155,8 @@ export class LocalCoordinator {
   async close(): Promise<void> {
     this.hub.close();
     await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
+      this.httpServer.close(() => resolve());
+      this.httpServer.closeAllConnections();
     });
   }
 }

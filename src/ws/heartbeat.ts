@@ -30,9 +30,14 @@ export interface HeartbeatOptions {
 /**
  * Health checks of one live socket: a probe every interval, and the verdict "silent" when
  * nothing arrived for `deadAfterMs`. Stopped by `stop()` or by going silent.
+ *
+ * The verdict waits for the I/O phase: after the process itself stalled (a long
+ * synchronous task), timers run before the frames that arrived meanwhile are read, so a
+ * tick that finds the socket silent checks again once pending I/O has been handled.
  */
 export class Heartbeat {
   private last = Date.now();
+  private stopped = false;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: HeartbeatOptions) {
@@ -47,15 +52,30 @@ export class Heartbeat {
 
   /** Stops probing. Idempotent. */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
+  private silent(): boolean {
+    return Date.now() - this.last > this.options.deadAfterMs;
+  }
+
   private tick(): void {
-    if (Date.now() - this.last > this.options.deadAfterMs) {
-      this.stop();
-      this.options.onSilent();
+    if (!this.silent()) {
+      this.options.probe();
       return;
     }
-    this.options.probe();
+    afterPendingIo(() => {
+      if (this.stopped || !this.silent()) return;
+      this.stop();
+      this.options.onSilent();
+    });
   }
+}
+
+/** Runs `fn` after the I/O that is ready now has been handled (`setImmediate`, else a 0 ms timer). */
+function afterPendingIo(fn: () => void): void {
+  const immediate = (globalThis as { setImmediate?: (cb: () => void) => unknown }).setImmediate;
+  if (immediate) immediate(fn);
+  else setTimeout(fn, 0);
 }

@@ -106,6 +106,7 @@ export class SocketHandshake {
       this.end(CLOSE_CODES.HEALTH_CHECK_TIMEOUT, 'handshake timeout');
     }, options.handshakeTimeoutMs);
     socket.onopen = () => {
+      if (!this.socket) return; // disposed: a handler called late is a no-op
       this.step = 'auth';
       this.send({ oneofKind: 'auth', auth: { apiKey: options.apiKey, token: options.token, user: options.user } });
     };
@@ -154,6 +155,7 @@ export class SocketHandshake {
   }
 
   private onMessage(data: unknown): void {
+    if (!this.socket) return; // disposed: a handler called late is a no-op
     this.heartbeat?.received();
     if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
       this.options.onMalformed();

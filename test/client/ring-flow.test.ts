@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, type StreamVideoClient } from '../../src/index-node';
+import { inspectClient } from '../../src/testing';
 import { cids, expectError, Harness, nextEvent, noTimersLeft, uniqueId, waitFor } from '../helpers/sdk';
 
 const test = suite<{ h: Harness }>('StreamVideoClient: ring flow', { h: undefined as never });
@@ -26,7 +27,7 @@ async function ring(alice: StreamVideoClient, bob: StreamVideoClient, id = uniqu
 
 /** The number of running ring timers of `client` (its private CallDropScheduler). */
 function timersOf(client: StreamVideoClient): number {
-  return (client as unknown as { scheduler: { size: number } }).scheduler.size;
+  return inspectClient(client).ringTimers;
 }
 
 function assertNoPending(client: StreamVideoClient, who: string): void {

@@ -72,7 +72,7 @@ for (const kind of Object.keys(EVENT_NAMES) as EventCase[]) {
     assert.is(e!.seq, 7);
     assert.instance(e!.createdAt, Date);
     assert.is(e!.createdAt.getTime(), 1_700_000_000_123);
-    const body = (payload as unknown as Record<string, Record<string, unknown>>)[kind]!;
+    const body = Reflect.get(payload, kind) as Record<string, unknown>;
     if (kind === 'custom') return; // its Struct becomes JSON: see below
     assert.equal(Object.keys(e!).sort(), [...Object.keys(body), 'type', 'callCid', 'seq', 'createdAt'].sort());
     for (const [field, value] of Object.entries(body)) assert.equal(e![field], value, `${kind}.${field}`);

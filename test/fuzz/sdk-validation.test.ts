@@ -23,6 +23,7 @@ import { CALL_CONFIG, KNOWN_CALL_TYPES, StreamVideoClient, StreamVideoError, typ
 import { Struct } from '../../gen/google/protobuf/struct';
 import { describeError, fuzz, loud, runs, watchProcess } from '../helpers/fuzz';
 import { Harness } from '../helpers/sdk';
+import { webSocketOf } from '../helpers/websocket';
 
 interface Ctx {
   h: Harness;
@@ -59,12 +60,10 @@ test.after(async (ctx) => {
 
 /** Client options: a WebSocket that is counted, one attempt per RPC, short edge measurements. */
 function options(ctx: Ctx) {
-  const Counted = class extends WsWebSocket {
-    constructor(url: string) {
-      super(url);
-      ctx.sockets++;
-    }
-  } as unknown as WebSocketConstructor;
+  const Counted = webSocketOf((url) => {
+    ctx.sockets++;
+    return new WsWebSocket(url);
+  });
   return { WebSocket: Counted, retry: { maxAttempts: 1 }, timeouts: { edgeMeasurementMs: 200, rpcMs: 2000 } };
 }
 
@@ -217,10 +216,11 @@ type CallMethod = 'getOrCreateCall' | 'joinCall' | 'acceptCall' | 'rejectCall' |
 const CALL_METHODS: CallMethod[] = ['getOrCreateCall', 'joinCall', 'acceptCall', 'rejectCall', 'cancelCall', 'startRecording', 'stopRecording', 'requestCallPermissions', 'updateUserPermissions'];
 
 function callWith(client: StreamVideoClient, method: CallMethod, id: unknown, type: unknown): Promise<unknown> {
-  const c = client as unknown as Record<CallMethod, (...args: unknown[]) => Promise<unknown>>;
-  if (method === 'requestCallPermissions') return c[method](id, type, { permissions: ['screenshare'] });
-  if (method === 'updateUserPermissions') return c[method](id, type, { userId: 'bob', grantPermissions: ['send-audio'] });
-  return c[method](id, type);
+  // Arguments of any type, as plain JavaScript could pass them.
+  const call = (...args: unknown[]): Promise<unknown> => Reflect.apply(client[method], client, args);
+  if (method === 'requestCallPermissions') return call(id, type, { permissions: ['screenshare'] });
+  if (method === 'updateUserPermissions') return call(id, type, { userId: 'bob', grantPermissions: ['send-audio'] });
+  return call(id, type);
 }
 
 test('ids and call types of every call method', async (ctx) => {
@@ -346,7 +346,7 @@ test('connectUser: the profile (name, image, role, custom) with a valid id and t
     let customOk = !('custom' in profile) || c === undefined;
     if (!customOk && isPlainObject(c) && isPlainObject((c as { fields?: unknown }).fields)) {
       try {
-        Struct.toJson(c as unknown as Struct);
+        Reflect.apply(Struct.toJson, Struct, [c]);
         customOk = true;
       } catch {
         customOk = false;

@@ -32,9 +32,10 @@ import { Struct, type Value } from '../../gen/google/protobuf/struct';
 import { WebSocket as WsWebSocket } from 'ws';
 import { ClientFrame, Event, ResumeStatus, ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
 import type { CallState, User } from '../../gen/stream/video/coordinator/v1/models';
-import { CALL_CONFIG, ExponentialBackoff, type StreamVideoClient, type WebSocketConstructor } from '../../src/index-node';
-import type { Connection } from '../../src/ws/connection';
+import { CALL_CONFIG, ExponentialBackoff, type ClientProbe, type StreamVideoClient } from '../../src/index-node';
+import { inspectClient } from '../../src/testing';
 import { Harness, until, type ClientSetup } from '../helpers/sdk';
+import { webSocketOf } from '../helpers/websocket';
 import { concat, field, fuzz, hex, loud, mutate, mutationArb, runs, storeSnapshot, unknownFieldArb, watchProcess, WIRE, type Mutation } from '../helpers/fuzz';
 
 const WAIT_MS = 3000;
@@ -79,10 +80,11 @@ const setup = (logs: string[], probes: Probes = { sent: 0, answered: 0 }): Clien
   callConfig: CALL_CONFIG.meeting,
   opts: {
     logger: (level, message, extra) => logs.push(`${level} ${message} ${JSON.stringify(extra ?? {})}`),
+    logLevel: 'debug',
     reconnectPolicy: new ExponentialBackoff({ baseMs: 5, maxMs: 20 }),
     timeouts: { edgeMeasurementMs: 500 },
     healthCheckIntervalMs: 25,
-    WebSocket: class extends WsWebSocket {
+    WebSocket: webSocketOf((url) => new (class extends WsWebSocket {
       private readonly mine: number[] = [];
       constructor(url: string) {
         super(url);
@@ -105,7 +107,7 @@ const setup = (logs: string[], probes: Probes = { sent: 0, answered: 0 }): Clien
         }
         (super.send as (...args: unknown[]) => void)(data, ...rest);
       }
-    } as unknown as WebSocketConstructor,
+    })(url)),
   },
 });
 
@@ -144,8 +146,8 @@ test.after(async (ctx) => {
   await ctx.h.close();
 });
 
-function connectionOf(client: StreamVideoClient): Connection {
-  return (client as unknown as { connection: Connection }).connection;
+function connectionOf(client: StreamVideoClient): NonNullable<ClientProbe['connection']> {
+  return inspectClient(client).connection!;
 }
 
 let marker = 0;
@@ -347,8 +349,8 @@ async function settled(ctx: Ctx, w: Watched, barrier = false): Promise<void> {
   const conn = connectionOf(w.client);
   const from = barrier ? w.probes.sent : -1;
   await until(
-    () => w.probes.answered > from && conn.state$.get() === 'connected' && ctx.h.c.hub.connectionsOf(w.userId) === 1,
-    () => `${w.userId} settled (probes sent ${w.probes.sent}, answered up to ${w.probes.answered} of > ${from}; state ${conn.state$.get()}, hub sockets ${ctx.h.c.hub.connectionsOf(w.userId)})`,
+    () => w.probes.answered > from && w.client.readOnlyStateStore.connectionState$.get() === 'connected' && ctx.h.c.hub.connectionsOf(w.userId) === 1,
+    () => `${w.userId} settled (probes sent ${w.probes.sent}, answered up to ${w.probes.answered} of > ${from}; state ${w.client.readOnlyStateStore.connectionState$.get()}, hub sockets ${ctx.h.c.hub.connectionsOf(w.userId)})`,
     WAIT_MS,
   );
 }
@@ -378,7 +380,7 @@ async function injectAndProbe(
   const expectedSeq = ctx.h.c.events.log(w.userId).seq;
   await until(
     () => w.received.includes(n) || watch.errors.length > 0,
-    () => `${what}: the real event #${n} (seq ${expectedSeq}) to arrive; client lastSeq=${conn.lastSeq} state=${conn.state$.get()} stats=${JSON.stringify(conn.stats)} last logs=${w.logs.slice(-3).join(' | ')}`,
+    () => `${what}: the real event #${n} (seq ${expectedSeq}) to arrive; client lastSeq=${conn.lastSeq} state=${w.client.readOnlyStateStore.connectionState$.get()} stats=${JSON.stringify(conn.stats)} last logs=${w.logs.slice(-3).join(' | ')}`,
     WAIT_MS,
   );
   watch.assertClean(what);
@@ -389,7 +391,7 @@ async function injectAndProbe(
   // make the hub close the socket; wait until the hub has handled it.
   await settled(ctx, w, reconnects === 'maybe');
   if (reconnects === 'maybe') assert.ok(conn.stats.sockets <= socketsBefore + 1, `${what}: at most one new socket (${conn.stats.sockets - socketsBefore})`);
-  else assert.is(conn.stats.sockets, socketsBefore + (reconnects === 'yes' ? 1 : 0), `${what}: sockets opened`);
+  else assert.is(conn.stats.sockets, socketsBefore + (reconnects === "yes" ? 1 : 0), `${what}: sockets opened ${w.logs.slice(-6).join(" | ")}`);
 }
 
 test('random bytes, text and mutated frames from the server: skipped, delivery goes on, the store is unchanged', async (ctx) => {
@@ -403,7 +405,7 @@ test('random bytes, text and mutated frames from the server: skipped, delivery g
       'server -> client frames',
       recipeArb,
       async (recipe) => {
-        if (conn.state$.get() !== 'connected') await until(() => conn.state$.get() === 'connected', 'bob connected again', WAIT_MS);
+        if (bob.client.readOnlyStateStore.connectionState$.get() !== 'connected') await until(() => bob.client.readOnlyStateStore.connectionState$.get() === 'connected', 'bob connected again', WAIT_MS);
         const last = conn.lastSeq!;
         const data = materialize(recipe, ctx, last);
         const expected = expectation(data);
@@ -456,7 +458,7 @@ test('valid frames of unknown kinds are skipped; an unknown event kind takes its
       'server -> client unknown kinds',
       unknownArb,
       async ({ where, fields, payloadFields }) => {
-        if (conn.state$.get() !== 'connected') await until(() => conn.state$.get() === 'connected', 'erin connected again', WAIT_MS);
+        if (erin.client.readOnlyStateStore.connectionState$.get() !== 'connected') await until(() => erin.client.readOnlyStateStore.connectionState$.get() === 'connected', 'erin connected again', WAIT_MS);
         const last = conn.lastSeq!;
         const cid = field(3, WIRE.LEN, Buffer.from('default:fz-room'));
         let data: Uint8Array;
@@ -528,7 +530,7 @@ test('events at the next seq with mutated or odd payloads (NaN, values of no kin
       'server -> client events at the next seq',
       nextRecipeArb,
       async (recipe) => {
-        if (conn.state$.get() !== 'connected') await until(() => conn.state$.get() === 'connected', 'carol connected again', WAIT_MS);
+        if (carol.client.readOnlyStateStore.connectionState$.get() !== 'connected') await until(() => carol.client.readOnlyStateStore.connectionState$.get() === 'connected', 'carol connected again', WAIT_MS);
         const last = conn.lastSeq!;
         let event: Event;
         if (recipe.kind === 'custom') {

@@ -26,6 +26,7 @@ import { Connection } from '../../src/ws/connection';
 import type { ConnectionState } from '../../src/ws/connection-state';
 import { ExponentialBackoff, type ReconnectPolicy } from '../../src/ws/reconnect-policy';
 import type { NetworkEventSource, WebSocketLike } from '../../src/ws/websocket-like';
+import { webSocketOf } from './websocket';
 
 /** Default bound of every wait, in ms: a wait that takes longer fails the test. */
 export const SAFETY_MS = 5000;
@@ -323,15 +324,13 @@ export class TestClient {
       apiKey: options.apiKey ?? coordinator.apiKey,
       user: { id: userId, name: userId[0]!.toUpperCase() + userId.slice(1), imageUrl: '', role: '' },
       tokens: this.tokens,
-      WebSocket: class {
-        constructor(url: string) {
-          transcript.push(`ws url: ${url}`);
-          const socket = new TrackedSocket(url, changed);
-          client.sockets.push(socket);
-          changed();
-          return socket;
-        }
-      } as unknown as new (url: string) => WebSocketLike,
+      WebSocket: webSocketOf((url) => {
+        transcript.push(`ws url: ${url}`);
+        const socket = new TrackedSocket(url, changed);
+        client.sockets.push(socket);
+        changed();
+        return socket;
+      }),
       reconnectPolicy: options.reconnectPolicy ?? new ExponentialBackoff({ baseMs: 10, maxMs: 50 }),
       logger: (level, message, extra) => {
         this.logs.push({ level, message, extra });

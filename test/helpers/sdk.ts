@@ -45,7 +45,7 @@ export class Harness {
 
   /** A new client, not connected, pointed at the coordinator. */
   client(setup: ClientSetup = {}): StreamVideoClient {
-    const client = new StreamVideoClient(this.c.apiKey, { baseUrl: this.c.baseUrl, logger: () => {}, ...setup.opts }, setup.callConfig ?? CALL_CONFIG.ring);
+    const client = new StreamVideoClient(this.c.apiKey, { baseUrl: this.c.baseUrl, logger: () => {}, logLevel: 'debug', ...setup.opts }, setup.callConfig ?? CALL_CONFIG.ring);
     this.clients.push(client);
     return client;
   }

@@ -11,14 +11,13 @@
  * - heap growth over the 100 cycles stays under {@link HEAP_BOUND_BYTES} (after gc; the
  *   check is skipped, with a note, only when gc cannot be exposed).
  */
-import type { Server } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CALL_CONFIG, StreamVideoClient } from '../../src/index-node';
-import type { LocalCoordinator } from '../../src/testing';
+import { inspectClient, type LocalCoordinator } from '../../src/testing';
 import { nextEvent, startCoordinator, until, waitFor } from '../helpers/sdk';
 
 const CYCLES = 100;
@@ -76,7 +75,7 @@ async function heapAfterGc(gc: () => void): Promise<number> {
 
 /** Closes the coordinator's idle HTTP keep-alive connections (fetch keeps them open). */
 function closeIdleHttp(c: LocalCoordinator): void {
-  (c as unknown as { server: Server }).server.closeIdleConnections();
+  c.httpServer.closeIdleConnections();
 }
 
 test(`${CYCLES} connect / join / leave / disconnect cycles leave no timer, socket, listener or heap behind`, async () => {
@@ -85,15 +84,21 @@ test(`${CYCLES} connect / join / leave / disconnect cycles leave no timer, socke
   const before = await untilCounts((n) => n.TCPSocketWrap === 0, 'baseline', { soft: true });
   const c = await startCoordinator();
   const client = new StreamVideoClient(c.apiKey, { baseUrl: c.baseUrl, logger: () => {} }, CALL_CONFIG.meeting);
-  const router = (client as unknown as { router: { listenerCount: number } }).router;
   let seen = 0;
+  // The SDK's own subscriptions to its store (ring timers follow pendingCalls$) end with each session.
+  const store = client.readOnlyStateStore;
+  const storeListeners = () => [store.pendingCalls$.lc, store.activeCall$.lc, store.participants$.lc, store.connectionState$.lc];
+  const baseline = storeListeners();
 
   const cycle = async (i: number) => {
     await client.connectUser({ id: 'alice', name: 'Alice' }, () => c.createToken('alice'));
-    client.on('*', () => void seen++);
-    client.on('custom', () => {});
-    client.on('call.participant_joined', () => {});
-    client.on('connection.changed', () => {});
+    // The app's listeners outlive the session: they are removed only by the app.
+    const offs = [
+      client.on('*', () => void seen++),
+      client.on('custom', () => {}),
+      client.on('call.participant_joined', () => {}),
+      client.on('connection.changed', () => {}),
+    ];
     const call = await client.joinCall('leaks', 'default');
     await waitFor(client.readOnlyStateStore.participants$, (l) => l.size === 1, 'alice in the call');
     const custom = nextEvent(client, 'custom', (e) => e.custom['i'] === i);
@@ -101,7 +106,10 @@ test(`${CYCLES} connect / join / leave / disconnect cycles leave no timer, socke
     await custom;
     await call.leave();
     await client.disconnectUser();
-    assert.is(router.listenerCount, 0, `cycle ${i}: listeners left after disconnectUser`);
+    assert.equal(storeListeners(), baseline, `cycle ${i}: the SDK's store subscriptions after disconnectUser`);
+    assert.is(inspectClient(client).listeners, 4, `cycle ${i}: the app's listeners stay until it removes them`);
+    for (const off of offs) off();
+    assert.is(inspectClient(client).listeners, 0, `cycle ${i}: listeners left after the app removed its own`);
     await until(() => c.hub.connectionCount === 0, () => `cycle ${i}: the hub to close the socket (${c.hub.connectionCount} open)`);
   };
 

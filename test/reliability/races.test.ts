@@ -5,11 +5,11 @@
  * fixed by folding the events that overtake an answer after it (src/events/event-gate.ts)
  * and by tying every step of a join to the session it started in.
  */
-import type { Server } from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
-import { CALL_CONFIG, StreamVideoError } from '../../src/index-node';
+import { CALL_CONFIG, StreamVideoError, type StreamVideoClient } from '../../src/index-node';
+import { inspectClient } from '../../src/testing';
 import { startTcpProxy, tallyRpcFaults, type RpcTally, type TcpProxy } from '../helpers/chaos';
 import { Harness, nextEvent, until, withTimeout } from '../helpers/sdk';
 
@@ -28,6 +28,20 @@ test.after.each(async (ctx) => {
   await ctx.h.close();
   await ctx.proxy.close();
 });
+
+/**
+ * Resolves once `client`'s socket has received every event the coordinator numbered for
+ * `userId` so far: the event is in the client, held by the gate until the answer comes.
+ */
+function receivedAll(h: Harness, client: StreamVideoClient, userId: string): Promise<void> {
+  const seq = h.c.events.log(userId).seq;
+  return until(() => (inspectClient(client).connection?.lastSeq ?? 0) >= seq, `${userId}'s socket to receive seq ${seq}`);
+}
+
+/** Resolves with what the store showed when `name` reached its listener: the event is folded before it is emitted. */
+function storeAtEvent<K extends 'call.recording_started' | 'call.accepted', T>(client: StreamVideoClient, name: K, read: () => T): Promise<T> {
+  return nextEvent(client, name).then(() => read());
+}
 
 /** Holds the proxy's answers from the moment the server receives the `n`-th next `method`. */
 function holdAnswerOf(ctx: { proxy: TcpProxy; tally: RpcTally }, method: string, n = 1): Promise<void> {
@@ -50,12 +64,13 @@ test('join: call.recording_started arriving while the JoinCall answer is in flig
   const join = alice.joinCall('join-race', 'development');
   await held;
   await until(() => [...h.c.state.calls.get('development:join-race')!.participants.values()].some((p) => p.userId === 'alice'), 'alice joined on the server');
-  // bob records; alice's socket brings the event before her join's answer.
-  const overtaking = nextEvent(alice, 'call.recording_started');
+  // bob records; alice's socket brings the event before her join's answer: it waits for it.
+  const seen = storeAtEvent(alice, 'call.recording_started', () => alice.readOnlyStateStore.callRecordingInProgress$.get());
   await bob.startRecording('join-race', 'development');
-  await overtaking;
+  await receivedAll(h, alice, 'alice');
   proxy.release();
   await join;
+  assert.is(await seen, true, 'the listener of call.recording_started sees the recording in the store');
   assert.is(h.c.state.calls.get('development:join-race')!.recording, true, 'the server records');
   assert.is(alice.readOnlyStateStore.callRecordingInProgress$.get(), true, "alice's store says the call is recorded");
 });
@@ -69,11 +84,12 @@ test('ring: call.accepted arriving before the GetOrCreateCall(ring) answer leave
   const create = alice.getOrCreateCall('ring-race', 'default', { members: [{ userId: 'bob' }], ring: true });
   await held;
   await ringing;
-  const accepted = nextEvent(alice, 'call.accepted');
+  const seen = storeAtEvent(alice, 'call.accepted', () => alice.readOnlyStateStore.outgoingCalls$.get().length);
   await bob.acceptCall('ring-race', 'default');
-  await accepted;
+  await receivedAll(h, alice, 'alice');
   proxy.release();
   await create;
+  assert.is(await seen, 0, 'the listener of call.accepted sees no outgoing ring in the store');
   assert.is(h.c.state.calls.get('default:ring-race')!.ringing, false, 'the ring is over on the server');
   assert.equal(alice.readOnlyStateStore.outgoingCalls$.get().map((p) => p.call.call?.cid), [], 'no outgoing ring (its 30 s auto-cancel would fail)');
 });
@@ -95,19 +111,20 @@ test('re-sync: an event delivered while the re-sync reads the calls wins over it
   // The re-sync's second QueryCalls reads the active call: its answer is held.
   const held = holdAnswerOf(ctx, 'QueryCalls', 2);
   await held;
-  const overtaking = nextEvent(alice, 'call.recording_started');
+  const seen = storeAtEvent(alice, 'call.recording_started', () => alice.readOnlyStateStore.callRecordingInProgress$.get());
   await bob.startRecording('resync-race', 'development');
-  await overtaking;
+  await receivedAll(h, alice, 'alice');
   const recovered = nextEvent(alice, 'connection.recovered');
   proxy.release();
   await recovered;
+  assert.is(await seen, true, 'the listener of call.recording_started sees the recording in the store');
   assert.is(h.c.state.calls.get('development:resync-race')!.recording, true, 'the server records');
   assert.is(alice.readOnlyStateStore.callRecordingInProgress$.get(), true, "alice's store says the call is recorded");
 });
 
 test('disconnectUser while joinCall measures the edges: the join fails with disconnected, and does not complete in the next session', async ({ h }) => {
   let latencyRequests = 0;
-  (h.c as unknown as { server: Server }).server.on('request', (req) => {
+  h.c.httpServer.on('request', (req) => {
     if (req.url?.startsWith('/latency/')) latencyRequests++;
   });
   const alice = await h.connect('alice', { callConfig: CALL_CONFIG.meeting });

@@ -16,6 +16,7 @@ import { CALL_CONFIG, StreamVideoClient, type Call, type StreamEventName, type W
 import { LocalCoordinator } from '../../src/testing';
 import { describe } from '../helpers/channel';
 import { until } from '../helpers/sdk';
+import { webSocketOf } from '../helpers/websocket';
 
 test('the demo scenario and failures on purpose: no token in any URL, log line or error', async () => {
   const urls: string[] = [];
@@ -38,12 +39,10 @@ test('the demo scenario and failures on purpose: no token in any URL, log line o
     return realFetch(input, init);
   }) as typeof fetch;
 
-  const RecordingWebSocket = class extends WsWebSocket {
-    constructor(url: string) {
-      urls.push(`websocket ${url}`);
-      super(url);
-    }
-  } as unknown as WebSocketConstructor;
+  const RecordingWebSocket = webSocketOf((url) => {
+    urls.push(`websocket ${url}`);
+    return new WsWebSocket(url);
+  });
 
   const coordinator = await LocalCoordinator.start({ host: '127.0.0.1', port: 0, onError: (err, where) => errors.push(`coordinator ${where}: ${describe(err)}`) });
   const mint = async (userId: string, options?: { expiresInSeconds?: number }) => {
@@ -59,6 +58,7 @@ test('the demo scenario and failures on purpose: no token in any URL, log line o
         baseUrl: coordinator.baseUrl,
         WebSocket: RecordingWebSocket,
         logger: (level, message, extra) => logs.push(`${name} ${level} ${message} ${JSON.stringify(extra ?? {})}`),
+        logLevel: 'debug',
         reconnectPolicy: undefined,
         timeouts: { connectMs: 3000, handshakeMs: 1000 },
       },

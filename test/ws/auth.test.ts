@@ -122,17 +122,34 @@ test('a provider that keeps returning expired tokens: token_expired after a boun
   assert.is(bob.tokens.providerCalls, sockets);
 });
 
-test('a provider that fails: unauthenticated, no socket retry loop', async () => {
+test('a provider that fails is transient: retried on the backoff without opening sockets, then connects once it answers', async () => {
   const c = await scope.coordinator();
   const secret = await token(c, 'bob');
+  issued.add(secret);
+  let calls = 0;
   const bob = await client(c, 'bob', {
+    token: async () => {
+      if (++calls < 3) throw new Error('the backend is down');
+      return secret;
+    },
+  });
+  await bob.connect();
+  assert.is(calls, 3);
+  assert.is(bob.conn.stats.sockets, 1, 'no socket while there was no token');
+  assert.is(bob.state, 'connected');
+});
+
+test('a provider that keeps failing: connect ends with timeout, the provider error as its cause', async () => {
+  const c = await scope.coordinator();
+  const bob = await client(c, 'bob', {
+    connectTimeoutMs: 200,
     token: async () => {
       throw new Error('the backend is down');
     },
   });
-  issued.add(secret);
-  const err = await bob.connectError();
-  assert.is((err as StreamVideoError).code, 'unauthenticated');
+  const err = (await bob.connectError()) as StreamVideoError;
+  assert.is(err.code, 'timeout');
+  assert.is((err.cause as StreamVideoError).code, 'unavailable');
   assert.is(bob.conn.stats.sockets, 0);
   assert.is(bob.state, 'disconnected');
 });

@@ -20,15 +20,15 @@ export function deferredUnaryCall<I extends object, O extends object>(
   meta: RpcMetadata,
   run: () => Promise<CallBox<I, O>>,
 ): UnaryCall<I, O> {
-  const call = run().then((box) => box.call);
+  const box = run();
   return new UnaryCall(
     method,
     meta,
     input,
-    quiet(call.then((c) => c.headers)),
-    quiet(call.then((c) => c.response)),
-    quiet(call.then((c) => c.status)),
-    quiet(call.then((c) => c.trailers)),
+    quiet(box.then((b) => b.call.headers)),
+    quiet(box.then((b) => b.call.response)),
+    quiet(box.then((b) => b.call.status)),
+    quiet(box.then((b) => b.call.trailers)),
   );
 }
 
