@@ -3,16 +3,14 @@ import { TokenManager, type TokenOrProvider } from './auth/token-manager';
 import type { Call } from './call/call';
 import type { CallRequestData } from './call/call-request';
 import type { StreamVideoReadOnlyStateStore } from './call/call-store';
-import type { RingAnswer } from './call/ring-flow';
 import { CALL_CONFIG, type CallConfig } from './config/call-config';
-import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './config/client-options';
-import type { PartialMessage } from '@protobuf-ts/runtime';
-import { StreamCoordinatorClient, type RpcCallOptions, type RpcInput, type RpcOutput } from './coordinator/coordinator-client';
+import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options/client-options';
+import { StreamCoordinatorClient, type RpcOutput } from './coordinator/coordinator-client';
 import { StreamVideoError } from './errors/stream-video-error';
 import type { StreamEventMap } from './events/event-map';
 import { EventRouter, type EventHandler } from './events/event-router';
 import { TEST_SEAM, type ClientProbe } from './session/test-seam';
-import { UserSession } from './session/user-session';
+import { probeSession, UserSession, type ActionInput, type SessionAction } from './session/user-session';
 import { StreamVideoWriteableStateStore } from './store/state-store';
 import { checkCallId, checkCallType, checkLimit, checkPermissions, checkUserId, toFilterStruct, toSortParams, toUser, type SortParamRequest, type UserInput } from './validation/arguments';
 
@@ -67,11 +65,9 @@ export class StreamVideoClient {
     const fullUser = toUser('connectUser', 'user', user);
     if (this.session) throw new StreamVideoError('already_connected', 'a user is connected: call disconnectUser first', { method: 'connectUser' });
     const tokens = new TokenManager(tokenOrProvider, { providerTimeoutMs: this.options.timeouts.tokenProviderMs });
-    if (!this.options.WebSocket) throw new StreamVideoError('invalid_argument', 'no WebSocket: pass opts.WebSocket', { method: 'connectUser' });
     const { apiKey, options, callConfig, store, router, coordinatorClient: coordinator } = this;
     const onEnded = (ended: UserSession) => void (this.session === ended && (this.session = undefined));
-    this.session = new UserSession({ apiKey, user: fullUser, tokens, options, callConfig, store, router, coordinator, onEnded });
-    await this.session.start();
+    await (this.session = new UserSession({ apiKey, user: fullUser, tokens, options, callConfig, store, router, coordinator, onEnded })).start();
   }
 
   /**
@@ -145,7 +141,7 @@ export class StreamVideoClient {
    * @returns the joined `Call`.
    */
   async acceptCall(callId: string, callType: string): Promise<Call> {
-    await this.answer('acceptCall', callId, callType);
+    await this.checkCall('acceptCall', callId, callType).ring.answer('acceptCall', callId, callType);
     return this.joinCall(callId, callType);
   }
 
@@ -154,7 +150,7 @@ export class StreamVideoClient {
    * Causes the `call.rejected` event to be emitted to all the call members.
    */
   async rejectCall(callId: string, callType: string): Promise<void> {
-    await this.answer('rejectCall', callId, callType);
+    await this.checkCall('rejectCall', callId, callType).ring.answer('rejectCall', callId, callType);
   }
 
   /**
@@ -164,7 +160,7 @@ export class StreamVideoClient {
    * @throws StreamVideoError `failed_precondition` after joining the call.
    */
   async cancelCall(callId: string, callType: string): Promise<void> {
-    await this.answer('cancelCall', callId, callType);
+    await this.checkCall('cancelCall', callId, callType).ring.answer('cancelCall', callId, callType);
   }
 
   /**
@@ -231,30 +227,11 @@ export class StreamVideoClient {
 
   /** @internal What tests may inspect; read it with `inspectClient` from `stream-video-client/testing`. */
   get [TEST_SEAM](): ClientProbe {
-    const s = this.session;
-    return { connection: s?.connection, ringTimers: s?.ring.timerCount ?? 0, listeners: this.router.listenerCount, tokenProviderCalls: s?.tokens.providerCalls ?? 0 };
+    return { ...probeSession(this.session), listeners: this.router.listenerCount };
   }
 
-  private async answer(method: RingAnswer, callId: string, callType: string): Promise<void> {
-    const session = this.checkCall(method, callId, callType);
-    const cid = `${callType}:${callId}`;
-    if (method === 'cancelCall' && (session.join.joiningCid === cid || (this.store.active?.cid === cid && !this.store.active.call.hasLeft))) {
-      throw new StreamVideoError('failed_precondition', 'cannot cancel a joined call: leave it', { method });
-    }
-    await session.ring.answer(method, callId, callType);
-  }
-
-  private async callAction<K extends 'startRecording' | 'stopRecording' | 'requestPermission' | 'updateUserPermissions'>(
-    rpc: K,
-    callId: string,
-    callType: string,
-    extra: Omit<PartialMessage<RpcInput<K>>, 'type' | 'id'>,
-    method: string = rpc,
-  ): Promise<RpcOutput<K>> {
-    const session = this.checkCall(method, callId, callType);
-    await session.ready(method);
-    const send = this.coordinatorClient[rpc] as (input: object, o: RpcCallOptions) => Promise<RpcOutput<K>>;
-    return send({ type: callType, id: callId, ...extra }, { session: session.rpc });
+  private async callAction<K extends SessionAction>(rpc: K, callId: string, callType: string, extra: ActionInput<K>, method: string = rpc): Promise<RpcOutput<K>> {
+    return this.checkCall(method, callId, callType).act(rpc, method, { type: callType, id: callId, ...extra });
   }
 
   /** Checks a call's id and type and that a user is connected; returns the session. */

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import { StreamVideoClient as UniversalClient } from './StreamVideoClient';
-import type { StreamClientOptions } from './config/client-options';
+import type { StreamClientOptions } from './options/client-options';
 import { CALL_CONFIG, type CallConfig } from './config/call-config';
 import type { WebSocketConstructor } from './ws/websocket-like';
 

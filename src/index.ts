@@ -1,6 +1,6 @@
 export { StreamVideoClient } from './StreamVideoClient';
 export type { CallRequestData, CallMemberRequest, CallSettingsOverride } from './call/call-request';
-export type { StreamClientOptions, StreamClientTimeouts } from './config/client-options';
+export type { StreamClientOptions, StreamClientTimeouts } from './options/client-options';
 export { CALL_CONFIG, type CallConfig } from './config/call-config';
 export { Call } from './call/call';
 export type { StreamVideoReadOnlyStateStore } from './call/call-store';

@@ -1,6 +1,6 @@
 import type { User } from '../../gen/stream/video/coordinator/v1/models';
 import type { CallConfig } from '../config/call-config';
-import type { ResolvedOptions } from '../config/client-options';
+import type { ResolvedOptions } from '../options/client-options';
 import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
 import type { EventGate } from '../events/event-gate';

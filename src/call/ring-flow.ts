@@ -27,7 +27,14 @@ export class RingFlow {
   private readonly timers = new CallDropScheduler((cid, action) => this.onTimeout(cid, action));
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly ctx: FlowContext) {
+  /**
+   * @param ctx what the session's flows share.
+   * @param isJoining whether the call `cid` is being joined (it can then no longer be cancelled).
+   */
+  constructor(
+    private readonly ctx: FlowContext,
+    private readonly isJoining: (cid: string) => boolean,
+  ) {
     this.unsubscribe = ctx.store.pendingCalls$.subscribe((calls) => this.timers.sync(new Map(calls.map((p) => [p.call.call!.cid, this.timerOf(p)]))));
   }
 
@@ -62,9 +69,14 @@ export class RingFlow {
    * The server treats a repeated answer as done, so it is safe to send again.
    */
   async answer(method: RingAnswer, id: string, type: string): Promise<void> {
+    const cid = `${type}:${id}`;
+    const active = this.ctx.store.active;
+    if (method === 'cancelCall' && ((active?.cid === cid && !active.call.hasLeft) || this.isJoining(cid))) {
+      throw new StreamVideoError('failed_precondition', 'cannot cancel a joined call: leave it', { method });
+    }
     await this.ctx.ready(method);
     await this.ctx.coordinator.sendCallEvent({ type, id, eventType: ANSWERS[method] }, { idempotent: true, session: this.ctx.rpc });
-    this.ctx.store.removePending(`${type}:${id}`);
+    this.ctx.store.removePending(cid);
   }
 
   /** Stops the timers and stops following the ringing calls. */

@@ -7,8 +7,9 @@ import type { FlowContext } from '../call/flow-context';
 import { JoinFlow } from '../call/join-flow';
 import { RingFlow } from '../call/ring-flow';
 import type { CallConfig } from '../config/call-config';
-import type { ResolvedOptions } from '../config/client-options';
-import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
+import type { ResolvedOptions } from '../options/client-options';
+import type { PartialMessage } from '@protobuf-ts/runtime';
+import type { RpcCallOptions, RpcInput, RpcOutput, StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { EventPipeline } from '../events/event-pipeline';
@@ -16,7 +17,13 @@ import type { StreamEventMap } from '../events/event-map';
 import type { EventRouter } from '../events/event-router';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import { Connection } from '../ws/connection';
+import type { ClientProbe } from './test-seam';
 import { ExponentialBackoff } from '../ws/reconnect-policy';
+
+/** The RPCs the facade sends about one call, as they are: recording and permissions. */
+export type SessionAction = 'startRecording' | 'stopRecording' | 'requestPermission' | 'updateUserPermissions';
+/** The fields of such an RPC besides the call's type and id. */
+export type ActionInput<K extends SessionAction> = Omit<PartialMessage<RpcInput<K>>, 'type' | 'id'>;
 
 /** What a {@link UserSession} is made of; the facade's parts that outlive sessions. */
 export interface UserSessionDeps {
@@ -50,8 +57,10 @@ export class UserSession {
   private readonly stopStateListener: () => void;
   private ended = false;
 
+  /** @throws StreamVideoError `invalid_argument` when the platform has no WebSocket and none was passed. */
   constructor(private readonly deps: UserSessionDeps) {
     const { options, store, router, user, tokens } = deps;
+    if (!options.WebSocket) throw new StreamVideoError('invalid_argument', 'no WebSocket: pass opts.WebSocket', { method: 'connectUser' });
     this.rpc = { tokens, signal: this.controller.signal };
     this.pipeline = new EventPipeline({ store, userId: user.id }, (event) => router.emit(event.type, event as never), options.logger);
     this.connection = new Connection({
@@ -80,7 +89,7 @@ export class UserSession {
       options,
       ready: (method) => this.ready(method),
     };
-    this.ring = new RingFlow(flow);
+    this.ring = new RingFlow(flow, (cid) => this.join.joiningCid === cid);
     this.join = new JoinFlow(flow, this.ring);
     // `disconnected` is set by `close`, after the error: the one failure path.
     this.stopStateListener = this.connection.state$.listen((state) => {
@@ -128,6 +137,16 @@ export class UserSession {
     await this.connection.waitUntilConnected(this.deps.options.timeouts.reconnectWaitMs, method);
   }
 
+  /**
+   * Sends `rpc` about a call once the socket is connected.
+   * @param method the SDK member that sends it, for errors.
+   */
+  async act<K extends SessionAction>(rpc: K, method: string, input: PartialMessage<RpcInput<K>>): Promise<RpcOutput<K>> {
+    await this.ready(method);
+    const send = this.deps.coordinator[rpc] as (input: object, options: RpcCallOptions) => Promise<RpcOutput<K>>;
+    return send(input, { session: this.rpc });
+  }
+
   /** Leaves the joined call, if any, logging a failure (the session is about to end). */
   async leaveCall(): Promise<void> {
     const call = this.deps.store.active?.call;
@@ -173,7 +192,10 @@ export class UserSession {
   /** Loads the user's calls into the store; events that arrive meanwhile are folded after the snapshot. */
   private async loadCalls(ringingOnly: boolean, timeoutMs?: number): Promise<number | undefined> {
     const { store, coordinator, options, user } = this.deps;
-    const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    // A timer of our own (not AbortSignal.timeout): it is cleared as soon as the load ends.
+    const bound = timeoutMs === undefined ? undefined : new AbortController();
+    const timer = bound && setTimeout(() => bound.abort(), timeoutMs);
+    const signal = bound?.signal;
     try {
       const snapshot = await this.pipeline.gate.around(
         () => true,
@@ -184,6 +206,13 @@ export class UserSession {
     } catch (err) {
       options.logger(ringingOnly ? 'warn' : 'error', ringingOnly ? 'could not load the ringing calls' : 'could not re-sync', { code: StreamVideoError.from(err).code });
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
+}
+
+/** What the test seam shows of a session (or of none). */
+export function probeSession(session: UserSession | undefined): Omit<ClientProbe, 'listeners'> {
+  return { connection: session?.connection, ringTimers: session?.ring.timerCount ?? 0, tokenProviderCalls: session?.tokens.providerCalls ?? 0 };
 }

@@ -264,14 +264,16 @@ export class Connection {
   private scheduleReconnect(): void {
     if (this.stopped) return;
     if (this.attempt === 0) this.lostAt = Date.now();
-    if (this.offline) this.state.set('offline');
-    else if (!this.firstConnect) this.state.set('reconnecting');
-    if (this.offline) return; // `online` resumes at once
+    if (this.offline) {
+      this.state.set('offline');
+      return; // `online` resumes at once
+    }
     const delay = this.options.reconnectPolicy.nextDelayMs({ attempt: this.attempt, elapsedMs: Date.now() - this.lostAt, lastError: this.lastError });
     if (delay === null) {
       this.fail(asError(this.lastError, 'network', 'gave up reconnecting'));
       return;
     }
+    if (!this.firstConnect) this.state.set('reconnecting');
     this.attempt++;
     this.counts.reconnects++;
     clearTimeout(this.retryTimer);

@@ -31,10 +31,9 @@ import { webSocketOf } from './websocket';
 /** Default bound of every wait, in ms: a wait that takes longer fails the test. */
 export const SAFETY_MS = 5000;
 
-/** Starts a local coordinator on 127.0.0.1, port 0 (close it when done). */
-export function startCoordinator(options: LocalCoordinatorOptions = {}): Promise<LocalCoordinator> {
-  return LocalCoordinator.start({ host: '127.0.0.1', port: 0, ...options });
-}
+import { startCoordinator } from './coordinator';
+
+export { startCoordinator };
 
 /**
  * Resolves or rejects as `promise` does, or rejects after `ms` with `timed out after <ms> ms

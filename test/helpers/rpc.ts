@@ -16,10 +16,9 @@ import { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
 import { LocalCoordinator, type LocalCoordinatorOptions } from '../../src/testing/local-coordinator';
 
-/** Starts a local coordinator on 127.0.0.1, port 0 (close it when done). */
-export function startCoordinator(options: LocalCoordinatorOptions = {}): Promise<LocalCoordinator> {
-  return LocalCoordinator.start({ host: '127.0.0.1', port: 0, ...options });
-}
+import { startCoordinator } from './coordinator';
+
+export { startCoordinator };
 
 export interface RpcClientOptions {
   /** Send JSON bodies instead of protobuf (default false). */

@@ -19,10 +19,9 @@ import { LocalCoordinator, type LocalCoordinatorOptions } from '../../src/testin
 /** Default bound of every wait, in ms. */
 export const WAIT_MS = 5000;
 
-/** Starts a local coordinator on 127.0.0.1, on a free port. */
-export function startCoordinator(options: LocalCoordinatorOptions = {}): Promise<LocalCoordinator> {
-  return LocalCoordinator.start({ host: '127.0.0.1', port: 0, ...options });
-}
+import { startCoordinator } from './coordinator';
+
+export { startCoordinator };
 
 /** Options of one test client. */
 export interface ClientSetup {

@@ -4,7 +4,7 @@ import { StreamVideoError } from '../errors/stream-video-error';
 import { KNOWN_CALL_TYPES } from '../validation/arguments';
 import type { ReconnectPolicy } from '../ws/reconnect-policy';
 import type { NetworkEventSource, WebSocketConstructor } from '../ws/websocket-like';
-import { consoleLogger, LOG_LEVELS, withLevel, type Logger, type LogLevelThreshold } from './logger';
+import { consoleLogger, LOG_LEVELS, withLevel, type Logger, type LogLevelThreshold } from '../config/logger';
 
 /** Time limits of the client, in milliseconds. */
 export interface StreamClientTimeouts {
