@@ -7,7 +7,13 @@
  *
  * Dependencies stay external, except the ESM-only ones (nanostores, jose) in the CJS
  * bundles, which `require` could not load on Node 18.
- * */
+ *
+ * No source maps by default: the package ships none (they would weigh more than the code),
+ * so the bundles reference none. `--sourcemap` writes linked maps for local debugging;
+ * `npm pack` always rebuilds without them.
+ *
+ *   tsx scripts/build.ts [--sourcemap]
+ */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -18,6 +24,7 @@ const dist = join(root, 'dist');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 const deps = Object.keys(pkg.dependencies);
 const esmOnly = ['nanostores', 'jose'];
+const sourcemap = process.argv.includes('--sourcemap') ? ('linked' as const) : false;
 
 const entries = {
   index: 'src/index.ts',
@@ -39,7 +46,7 @@ await build({
   mainFields: ['module', 'main'],
   target: 'es2020',
   external: [...deps, 'node:*'],
-  sourcemap: true,
+  sourcemap,
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
@@ -55,7 +62,7 @@ await build({
   target: 'node18',
   external: [...deps.filter((d) => !esmOnly.includes(d)), 'node:*'],
   define: { 'import.meta.dirname': '__dirname' },
-  sourcemap: true,
+  sourcemap,
   logLevel: 'warning',
 });
 
