@@ -11,7 +11,7 @@ import { DEFAULT_RETRY_POLICY, StreamCoordinatorClient, type RpcInput, type RpcO
 import { TokenManager, type TokenOrProvider } from './coordinator/token-manager';
 import { StreamVideoError } from './errors';
 import { foldEvent, toStreamParticipant, type FoldContext } from './events/event-folder';
-import { toCoordinatorEvent, type StreamEventMap } from './events/event-map';
+import { toCoordinatorEvent, type StreamEvent, type StreamEventMap, type StreamEventName } from './events/event-map';
 import { EventGate } from './events/event-gate';
 import { EventRouter, type EventHandler } from './events/event-router';
 import { consoleLogger } from './logger';
@@ -166,8 +166,8 @@ export class StreamVideoClient {
    * @param callback the callback which will be called when the event is emitted.
    * @returns an unsubscribe function.
    */
-  on<K extends keyof StreamEventMap>(eventName: K, callback: EventHandler<StreamEventMap[K]>): () => void;
-  on(eventName: '*', callback: EventHandler<StreamEventMap[keyof StreamEventMap]>): () => void;
+  on<K extends StreamEventName>(eventName: K, callback: EventHandler<StreamEventMap[K]>): () => void;
+  on(eventName: '*', callback: EventHandler<StreamEvent>): () => void;
   on(eventName: keyof StreamEventMap | '*', callback: EventHandler<never>): () => void {
     if (typeof eventName !== 'string' || eventName.length === 0) throw StreamVideoError.invalidArgument('on', 'eventName', 'must be an event name or "*"');
     if (typeof callback !== 'function') throw StreamVideoError.invalidArgument('on', 'callback', 'must be a function');
@@ -179,7 +179,7 @@ export class StreamVideoClient {
    * @param event the event name.
    * @param callback the callback which was passed to the `on` method.
    */
-  off<K extends keyof StreamEventMap>(event: K | '*', callback: EventHandler<StreamEventMap[K]>): void {
+  off<K extends StreamEventName>(event: K | '*', callback: EventHandler<StreamEventMap[K]>): void {
     this.router.off(event, callback);
   }
 
