@@ -1,9 +1,10 @@
 /**
  * Runs the benchmarks one after the other, prints ONE table (figure, value, goal, holds) and
- * writes bench/results.json. Everything runs on 127.0.0.1, bounded in count and time.
+ * writes bench/results.json and the README's benchmark table (its `bench` block, rendered
+ * from results.json by bench/readme.ts). Everything runs on 127.0.0.1, bounded in count and time.
  *
  *   npm run bench                      # all of them (a few minutes on 2 cores)
- *   npm run bench -- event-path rpc    # some of them; results.json is left alone
+ *   npm run bench -- event-path rpc    # some of them; results.json and README.md are left alone
  *
  * Progress goes to stderr, the table to stdout. Run with `--expose-gc` (the npm script does)
  * for the heap figure and a GC before each sample.
@@ -11,6 +12,8 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { writeReadmeBlock } from '../scripts/readme-blocks';
+import { renderBenchBlock } from './readme';
 import { fmt, now, type Row } from './stats';
 
 type Bench = { name: string; load: () => Promise<{ run: (log: (line: string) => void) => Promise<Row[]> }> };
@@ -83,6 +86,7 @@ async function main(): Promise<number> {
     };
     writeFileSync(file, `${JSON.stringify(results, (_k, v) => (typeof v === 'bigint' ? String(v) : v), 2)}\n`);
     log(`wrote ${file}`);
+    if (writeReadmeBlock('bench', renderBenchBlock(results))) log('rewrote the benchmark table in README.md');
   }
   return crashed ? 1 : 0;
 }

@@ -79,4 +79,6 @@ export interface Row {
   holds: boolean | null;
   /** The raw numbers behind the row, for results.json. */
   data?: Record<string, unknown>;
+  /** `false` for a row the README shows elsewhere (the bundle sizes: its Size section). */
+  readme?: false;
 }

@@ -4,17 +4,46 @@
  *   stream-video-coordinator [--port 3030] [--host 127.0.0.1] [--secret S] [--api-key K]
  *                            [--health-interval-ms 10000]
  *   stream-video-coordinator token <user-id> [--secret S] [--expires-in SECONDS]
+ *   stream-video-coordinator --help | --version
  *
  * Starts the coordinator, prints its URLs, its API key and how to mint tokens, and stops
  * cleanly on SIGINT / SIGTERM. `token` prints a user token signed with the secret.
+ * `--version` prints the package's version, read from the package.json one folder up (the
+ * repository's from scripts/, the installed package's from dist/).
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LocalCoordinator, TokenAuthority } from '../src/testing';
 import { runMain, untilStopSignal } from './cli-support';
 
 const USAGE = `usage:
   stream-video-coordinator [--port 3030] [--host 127.0.0.1] [--secret local-secret] [--api-key local-key] [--health-interval-ms 10000]
-  stream-video-coordinator token <user-id> [--secret local-secret] [--expires-in SECONDS]`;
+  stream-video-coordinator token <user-id> [--secret local-secret] [--expires-in SECONDS]
+  stream-video-coordinator --help | --version`;
+
+const HELP = `stream-video-coordinator: the local coordinator of stream-video-client (a Twirp server and
+WebSocket hub, in memory) for demos and end-to-end tests. Not for production.
+
+${USAGE}
+
+commands:
+  (none)                     start the coordinator; prints its URLs and API key; stops on Ctrl+C
+  token <user-id>            print a user token (HS256, claim user_id) signed with --secret
+
+options:
+  --port N                   port to listen on, 0 for a free one (default 3030)
+  --host H                   address to listen on (default 127.0.0.1)
+  --secret S                 secret that signs and verifies tokens (default local-secret)
+  --api-key K                API key clients must send (default local-key)
+  --health-interval-ms N     WebSocket health-check interval, >= 10 (default 10000)
+  --expires-in SECONDS       token: lifetime of the token (default: no expiry)
+  -h, --help                 print this help
+  -v, --version              print the version`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -30,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
         'health-interval-ms': { type: 'string', default: '10000' },
         'expires-in': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
       },
     });
   } catch (err) {
@@ -38,7 +68,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
     return 0;
   }
   if (positionals[0] === 'token') {

@@ -4,11 +4,18 @@
  * minified, and the dependencies alone side by side; fails when the entry's gzipped size
  * exceeds the budget or when the bundle pulls in `ws` or a `node:` module.
  *
- *   tsx scripts/size.ts [--json]
+ * The README's size table is this script's output: `--write-readme` rewrites it from the
+ * measurement, `--check-readme` fails when it is further from the measurement than
+ * README_TOLERANCE_KB (so small changes in the SDK do not each need a README commit, and
+ * the README never states a figure the build does not have). The package test runs the check.
+ *
+ *   tsx scripts/size.ts [--json] [--write-readme | --check-readme]
  */
 import { build, type Metafile } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { resolve } from 'node:path';
+import { README, readBlock, writeReadmeBlock } from './readme-blocks';
 
 /** Budget of the browser entry, gzipped. */
 export const BUDGET_BYTES = 30 * 1024;
@@ -60,9 +67,44 @@ export async function measure(): Promise<{ sdk: BundleSize; deps: BundleSize; bu
   return { sdk: await bundle({ entry: 'src/index.ts' }), deps: await bundle({ contents: DEPS_ONLY }), budget: BUDGET_BYTES };
 }
 
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+
+/** How far (in KB, minified or gzipped) a README figure may be from the measurement. */
+export const README_TOLERANCE_KB = 0.5;
+
+/** The README's size table (the `size` block), from a measurement. */
+export function renderSizeBlock({ sdk, deps, budget }: Awaited<ReturnType<typeof measure>>): string {
+  return [
+    '| bundle | minified | gzipped |',
+    '| :--- | ---: | ---: |',
+    `| browser entry (\`import { StreamVideoClient } from 'stream-video-client'\`) | ${kb(sdk.minified)} | ${kb(sdk.gzipped)} |`,
+    `| its dependencies alone (protobuf-ts runtime, runtime-rpc, twirp-transport, nanostores) | ${kb(deps.minified)} | ${kb(deps.gzipped)} |`,
+    `| the SDK's own and generated code (the difference) | ${kb(sdk.minified - deps.minified)} | ${kb(sdk.gzipped - deps.gzipped)} |`,
+    `| **budget** of the browser entry | | **${kb(budget)}** |`,
+  ].join('\n');
+}
+
+/**
+ * Where the README's size table differs from `expected` (the table rendered from a fresh
+ * measurement): the same text, every figure within README_TOLERANCE_KB. Empty when it agrees.
+ */
+export function sizeBlockDrift(readme: string, expected: string): string[] {
+  let actual: string;
+  try {
+    actual = readBlock(readme, 'size');
+  } catch (err) {
+    return [(err as Error).message];
+  }
+  const numbers = (t: string) => [...t.matchAll(/\d+(?:\.\d+)?/g)].map((m) => Number(m[0]));
+  const shape = (t: string) => t.replace(/\d+(?:\.\d+)?/g, '#');
+  if (shape(actual) !== shape(expected)) return [`the table's layout differs from what the script writes:\n${actual}\n---\n${expected}`];
+  const [a, e] = [numbers(actual), numbers(expected)];
+  return a.flatMap((n, i) => (Math.abs(n - e[i]!) > README_TOLERANCE_KB ? [`README says ${n}, the build measures ${e[i]}`] : []));
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { sdk, deps, budget } = await measure();
-  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  const measured = await measure();
+  const { sdk, deps, budget } = measured;
   if (process.argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ sdk, deps, budget })}\n`);
   } else {
@@ -76,6 +118,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     );
   }
   let failed = false;
+  if (process.argv.includes('--write-readme')) {
+    process.stderr.write(writeReadmeBlock('size', renderSizeBlock(measured)) ? 'README.md: size table rewritten\n' : 'README.md: size table already up to date\n');
+  } else if (process.argv.includes('--check-readme')) {
+    const drift = sizeBlockDrift(readFileSync(README, 'utf8'), renderSizeBlock(measured));
+    if (drift.length > 0) {
+      process.stderr.write(`README.md's size table is stale (run: npm run size -- --write-readme):\n  ${drift.join('\n  ')}\n`);
+      failed = true;
+    }
+  }
   if (sdk.nodeModules.length > 0) {
     process.stderr.write(`the browser bundle pulls in Node-only modules: ${sdk.nodeModules.join(', ')}\n`);
     failed = true;

@@ -7,7 +7,7 @@ import { CALL_CONFIG, type CallConfig } from './config/call-config';
 import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options/client-options';
 import { StreamCoordinatorClient, type RpcOutput } from './coordinator/coordinator-client';
 import { StreamVideoError } from './errors/stream-video-error';
-import type { StreamEventMap } from './events/event-map';
+import type { StreamEvent, StreamEventMap, StreamEventName } from './events/event-map';
 import { EventRouter, type EventHandler } from './events/event-router';
 import { TEST_SEAM, type ClientProbe } from './session/test-seam';
 import { probeSession, UserSession, type ActionInput, type SessionAction } from './session/user-session';
@@ -90,8 +90,8 @@ export class StreamVideoClient {
    * @param callback the callback which will be called when the event is emitted.
    * @returns an unsubscribe function.
    */
-  on<K extends keyof StreamEventMap>(eventName: K, callback: EventHandler<StreamEventMap[K]>): () => void;
-  on(eventName: '*', callback: EventHandler<StreamEventMap[keyof StreamEventMap]>): () => void;
+  on<K extends StreamEventName>(eventName: K, callback: EventHandler<StreamEventMap[K]>): () => void;
+  on(eventName: '*', callback: EventHandler<StreamEvent>): () => void;
   on(eventName: keyof StreamEventMap | '*', callback: EventHandler<never>): () => void {
     if (typeof eventName !== 'string' || eventName.length === 0) throw StreamVideoError.invalidArgument('on', 'eventName', 'must be an event name or "*"');
     if (typeof callback !== 'function') throw StreamVideoError.invalidArgument('on', 'callback', 'must be a function');
@@ -103,7 +103,7 @@ export class StreamVideoClient {
    * @param event the event name.
    * @param callback the callback which was passed to the `on` method.
    */
-  off<K extends keyof StreamEventMap>(event: K | '*', callback: EventHandler<StreamEventMap[K]>): void {
+  off<K extends StreamEventName>(event: K | '*', callback: EventHandler<StreamEventMap[K]>): void {
     this.router.off(event, callback);
   }
 

@@ -22,5 +22,4 @@ export { ExponentialBackoff, type ReconnectPolicy, type ReconnectContext, type E
 export { CLOSE_CODES } from './ws/close-codes';
 export type { WebSocketLike, WebSocketConstructor, NetworkEventSource } from './ws/websocket-like';
 export { KNOWN_CALL_TYPES, type SortParamRequest, type UserInput } from './validation/arguments';
-export type { Call as CallData, CallState, CallSettings, Credentials, Member, Participant, User } from '../gen/stream/video/coordinator/v1/models';
-export type { GetOrCreateCallResponse, QueryCallsResponse, RequestPermissionResponse, UpdateUserPermissionsResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
+export type * from './messages';

@@ -1,40 +1,23 @@
 /**
  * The published package as a user gets it: pack the tarball, install it into a fresh
  * project, import it as ESM, require it as CJS, run a connect against the packaged local
- * coordinator, and type-check a consumer file with `tsc --strict` under two module resolutions.
+ * coordinator, and type-check consumer files with `tsc --strict` under every module
+ * resolution a TypeScript project may use (nodenext ESM and CommonJS, bundler, node10).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { BUDGET_BYTES, nodeOnly } from '../../scripts/size';
+import { packed, root, run } from './tarball';
 
-const root = resolve(import.meta.dirname, '../..');
-const work = mkdtempSync(join(tmpdir(), 'svc-consumer-'));
-function run(cmd: string, args: string[], cwd: string): string {
-  try {
-    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
-}
-
+let work = '';
 let tarball = '';
 
-test.before(() => {
-  run('npm', ['pack', '--silent', '--pack-destination', work], root);
-  tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
-  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], work);
-});
-
-test.after(() => {
-  if (!process.env.KEEP_CONSUMER) rmSync(work, { recursive: true, force: true });
+test.before(async () => {
+  ({ work, tarball } = await packed());
 });
 
 test('the tarball holds dist, types and the schema, and no sources or tests', () => {
@@ -101,26 +84,38 @@ test('bundled for a browser from the installed package: within the budget, no No
   assert.ok(gzipped <= BUDGET_BYTES, `${(gzipped / 1024).toFixed(1)} KB gzipped, over the ${BUDGET_BYTES / 1024} KB budget`);
 });
 
-test('a consumer type-checks with tsc --strict (nodenext and bundler)', () => {
-  writeFileSync(
-    join(work, 'consumer.ts'),
-    `import { StreamVideoClient, CALL_CONFIG, StreamVideoError, type StreamEventMap, type ParticipantList } from 'stream-video-client';
-     import { LocalCoordinator } from 'stream-video-client/testing';
-     export async function demo(): Promise<number> {
-       const c = await LocalCoordinator.start();
-       const client = new StreamVideoClient(c.apiKey, { baseUrl: c.baseUrl }, CALL_CONFIG.ring);
-       const off = client.on('call.ring', (e: StreamEventMap['call.ring']) => console.log(e.callCid, e.seq, e.user?.id));
-       off();
-       const list: ParticipantList = client.readOnlyStateStore.participants$.get();
-       const err: StreamVideoError | undefined = undefined;
-       void err;
-       return list.size;
-     }`,
-  );
-  const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  for (const resolution of [['--module', 'nodenext', '--moduleResolution', 'nodenext'], ['--module', 'esnext', '--moduleResolution', 'bundler']]) {
-    run('node', [tsc, '--strict', '--noEmit', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), ...resolution, 'consumer.ts'], work);
-  }
+const CONSUMER = `import { StreamVideoClient, CALL_CONFIG, StreamVideoError, type StreamEventMap, type ParticipantList } from 'stream-video-client';
+import { LocalCoordinator } from 'stream-video-client/testing';
+export async function demo(): Promise<number> {
+  const c = await LocalCoordinator.start();
+  const client = new StreamVideoClient(c.apiKey, { baseUrl: c.baseUrl }, CALL_CONFIG.ring);
+  const off = client.on('call.ring', (e: StreamEventMap['call.ring']) => console.log(e.callCid, e.seq, e.user?.id));
+  off();
+  const list: ParticipantList = client.readOnlyStateStore.participants$.get();
+  const state: string = client.readOnlyStateStore.connectionState$.get();
+  const err: StreamVideoError | undefined = undefined;
+  void err;
+  return list.size + state.length;
+}
+`;
+
+function tsc(files: string[], options: string[]): void {
+  const bin = join(root, 'node_modules/typescript/bin/tsc');
+  // skipLibCheck false: errors inside the package's declarations (TS1479, TS1542) count too.
+  run('node', [bin, '--strict', '--noEmit', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), ...options, ...files], work);
+}
+
+test('ESM and CommonJS consumers type-check with tsc --strict (node16, nodenext, bundler, node10)', () => {
+  // consumer.ts is ESM (the project is "type": "module"); a .cts file is CommonJS whatever the
+  // project's type: its imports become require() calls, so TypeScript reads the declarations
+  // under the require condition (.d.cts) and would report TS1479 on ESM-only ones.
+  writeFileSync(join(work, 'consumer.ts'), CONSUMER);
+  writeFileSync(join(work, 'consumer-cjs.cts'), CONSUMER);
+  tsc(['consumer.ts', 'consumer-cjs.cts'], ['--module', 'node16', '--moduleResolution', 'node16']);
+  tsc(['consumer.ts', 'consumer-cjs.cts'], ['--module', 'nodenext', '--moduleResolution', 'nodenext']);
+  tsc(['consumer.ts'], ['--module', 'esnext', '--moduleResolution', 'bundler']);
+  // node10 ignores "exports": the root's "types" and testing/package.json resolve both entries.
+  tsc(['consumer.ts'], ['--module', 'commonjs', '--moduleResolution', 'node10', '--ignoreDeprecations', '6.0']);
 });
 
 test.run();
