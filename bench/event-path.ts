@@ -1,6 +1,6 @@
 /**
  * Benchmark 1, the event path: the local coordinator pushes the same N event frames to
- * (a) a raw `ws` client that speaks the protocol itself (auth + resume frames) and only
+ * (a) a raw `ws` client that speaks the protocol itself (the auth frame) and only
  * counts the event frames it receives, and (b) a connected `StreamVideoClient` in a call,
  * which decodes each frame, checks its sequence number, names it, folds it into the store
  * and routes it to an `on('*')` listener.
@@ -25,7 +25,7 @@ const N = 20_000;
 const SAMPLES = 15;
 const WARMUP = 2;
 
-/** A raw client of the hub: speaks auth + resume, then hands every event frame's bytes to `onEvent`. */
+/** A raw client of the hub: speaks auth (with a fresh resume point), then hands every event frame's bytes to `onEvent`. */
 export interface RawHubClient {
   readonly ws: WebSocket;
   close(): void;
@@ -36,20 +36,21 @@ const EVENT_TAG = (4 << 3) | 2;
 
 /**
  * Connects a raw `ws` client to the hub as `userId` and resolves once live (after the
- * resume result). Handshake frames are decoded with the generated code; afterwards the
+ * connection ok, which answers the auth frame and its fresh resume point). Handshake frames are decoded with the generated code; afterwards the
  * client only looks at the first byte of each frame to count event frames.
  */
 export function connectRawHubClient(c: LocalCoordinator, userId: string, token: string, onEvent: (bytes: Buffer) => void): Promise<RawHubClient> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(c.wsUrl);
-    let phase: 'auth' | 'resume' | 'live' = 'auth';
+    let phase: 'auth' | 'live' = 'auth';
     const fail = (err: Error) => {
       ws.terminate();
       reject(err);
     };
     ws.on('error', (err) => phase !== 'live' && fail(err));
     ws.on('open', () => {
-      ws.send(ClientFrame.toBinary({ frame: { oneofKind: 'auth', auth: { apiKey: c.apiKey, token, user: { id: userId, name: userId, imageUrl: '', role: 'user' } } } }));
+      const resume = { lastSeq: 0, fresh: true, epoch: '' };
+      ws.send(ClientFrame.toBinary({ frame: { oneofKind: 'auth', auth: { apiKey: c.apiKey, token, user: { id: userId, name: userId, imageUrl: '', role: 'user' }, resume } } }));
     });
     ws.on('message', (data: Buffer) => {
       if (phase === 'live') {
@@ -58,9 +59,6 @@ export function connectRawHubClient(c: LocalCoordinator, userId: string, token: 
       }
       const frame = ServerFrame.fromBinary(data).frame;
       if (phase === 'auth' && frame.oneofKind === 'connectionOk') {
-        phase = 'resume';
-        ws.send(ClientFrame.toBinary({ frame: { oneofKind: 'resume', resume: { lastSeq: 0, fresh: true } } }));
-      } else if (phase === 'resume' && frame.oneofKind === 'resumeResult') {
         phase = 'live';
         resolve({ ws, close: () => ws.terminate() });
       } else if (frame.oneofKind === 'error') {

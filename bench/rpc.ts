@@ -7,10 +7,10 @@
  * Calls alternate one by one, in a rotating order, with a third side for context: raw fetch
  * plus the generated decoding of the response (what any client must at least do). Each round
  * yields a p50 per side; the figure is the median over rounds of SDK p50 ÷ raw (bytes only) p50.
- * Two methods: GetEdges (the server does almost nothing: the strictest ratio) and QueryCalls
+ * Two methods: QueryMembers with a page of one (the server does little: the strictest ratio) and QueryCalls
  * (a page of 10 calls).
  */
-import { GetEdgesRequest, GetEdgesResponse, QueryCallsRequest, QueryCallsResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
+import { QueryCallsRequest, QueryCallsResponse, QueryMembersRequest, QueryMembersResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
 import { CALL_CONFIG, StreamVideoClient } from '../src/index-node';
 import { LocalCoordinator } from '../src/testing';
 import { fmt, fmtSummary, now, quantile, summarize, type Row } from './stats';
@@ -31,10 +31,10 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
     const url = (method: string) => `${c.twirpUrl}/stream.video.coordinator.v1.CoordinatorService/${method}`;
     const methods = [
       {
-        name: 'GetEdges',
-        raw: { url: url('GetEdges'), body: new Uint8Array(GetEdgesRequest.toBinary(GetEdgesRequest.create({}))) },
-        decode: (bytes: Uint8Array) => GetEdgesResponse.fromBinary(bytes),
-        sdk: () => client.coordinatorClient.getEdges({}),
+        name: 'QueryMembers',
+        raw: { url: url('QueryMembers'), body: new Uint8Array(QueryMembersRequest.toBinary(QueryMembersRequest.create({ type: 'default', id: 'rpc-0', limit: 1 }))) },
+        decode: (bytes: Uint8Array) => QueryMembersResponse.fromBinary(bytes),
+        sdk: () => client.coordinatorClient.queryMembers({ type: 'default', id: 'rpc-0', limit: 1 }),
       },
       {
         name: 'QueryCalls',

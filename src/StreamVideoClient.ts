@@ -124,8 +124,8 @@ export class StreamVideoClient {
 
   /**
    * Allows you to create a new call with the given parameters and joins the call
-   * immediately: picks the edge server with the lowest measured latency, then joins. If a
-   * call with the same `type` and `id` exists, it joins it; joining the joined call returns it.
+   * immediately, in one request; the edge server is picked by the latency measured in the
+   * background. If the call exists, it joins it; joining the joined call returns it.
    * @param id the id of the call.
    * @param type the type of the call.
    * @param data the data for the call, used when it is created.
@@ -136,13 +136,12 @@ export class StreamVideoClient {
   }
 
   /**
-   * Signals other users that I have accepted the incoming call, then joins it.
+   * Signals other users that I have accepted the incoming call and joins it, in one request.
    * Causes the `call.accepted` event to be emitted to all the call members.
    * @returns the joined `Call`.
    */
   async acceptCall(callId: string, callType: string): Promise<Call> {
-    await this.checkCall('acceptCall', callId, callType).ring.answer('acceptCall', callId, callType);
-    return this.joinCall(callId, callType);
+    return this.checkCall('acceptCall', callId, callType).join.join(callId, callType, undefined, true);
   }
 
   /**

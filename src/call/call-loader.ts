@@ -32,12 +32,11 @@ export async function fetchCalls(
   me: string,
   activeCid: string | undefined,
   { ringingOnly }: { ringingOnly: boolean },
-  signal?: AbortSignal,
 ): Promise<CallsSnapshot> {
   const filter: Record<string, unknown> = { members: { $in: [me] } };
   if (ringingOnly) filter['ringing'] = true;
-  const calls = await queryAll(coordinator, session, filter, signal);
-  const activeState = !ringingOnly && activeCid ? (await queryAll(coordinator, session, { cid: activeCid }, signal))[0] : undefined;
+  const calls = await queryAll(coordinator, session, filter);
+  const activeState = !ringingOnly && activeCid ? (await queryAll(coordinator, session, { cid: activeCid }))[0] : undefined;
   return { me, ringingOnly, calls, activeCid: ringingOnly ? undefined : activeCid, activeState };
 }
 
@@ -81,13 +80,13 @@ export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snaps
   return calls.length;
 }
 
-async function queryAll(coordinator: StreamCoordinatorClient, session: RpcSession, filter: Record<string, unknown>, signal: AbortSignal | undefined): Promise<CallState[]> {
+async function queryAll(coordinator: StreamCoordinatorClient, session: RpcSession, filter: Record<string, unknown>): Promise<CallState[]> {
   const out: CallState[] = [];
   let next = '';
   for (let page = 0; page < MAX_PAGES; page++) {
     const res = await coordinator.queryCalls(
       { filterConditions: Struct.fromJson(filter as never), sort: [{ field: 'created_at', direction: 2 }], limit: 100, next },
-      { session, signal },
+      { session },
     );
     out.push(...res.calls);
     next = res.next;

@@ -6,6 +6,7 @@ import type { RpcSession } from '../coordinator/rpc-session';
 import type { EventGate } from '../events/event-gate';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import type { Call } from './call';
+import type { EdgeLatency } from './edge-latency';
 
 /** What the ring and join flows of one user session share. */
 export interface FlowContext {
@@ -23,6 +24,8 @@ export interface FlowContext {
   readonly callConfig: CallConfig;
   /** The client's options (timeouts, logger). */
   readonly options: ResolvedOptions;
+  /** The latency to each edge, measured in the background. */
+  readonly edges: EdgeLatency;
   /** Resolves once the socket is connected (waits for a reconnect, bounded). */
   ready(method: string): Promise<void>;
 }

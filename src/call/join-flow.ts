@@ -1,11 +1,12 @@
+import type { PartialMessage } from '@protobuf-ts/runtime';
 import { atom } from 'nanostores';
+import type { JoinCallRequest } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { toStreamParticipant } from '../events/event-folder';
 import { EMPTY_PARTICIPANTS } from '../store/participant-table';
 import type { ActiveCallState } from '../store/state-store';
 import { Call, type CallHost } from './call';
-import { newSessionId, type CallRequestData } from './call-request';
-import { measureEdges } from './edge-selection';
+import { newSessionId, toCallInput, type CallRequestData } from './call-request';
 import type { FlowContext } from './flow-context';
 import type { RingFlow } from './ring-flow';
 
@@ -37,24 +38,29 @@ export class JoinFlow {
   }
 
   /**
-   * Joins the call `type:id`, creating it when needed; joining the joined call returns it. A
-   * leave of the same call still in flight is waited for, then the call is joined anew.
+   * Joins the call `type:id` in one request, creating it when needed, and with `accept`
+   * accepting its ring in the same request; joining the joined call returns it. A leave of
+   * the same call still in flight is waited for, then the call is joined anew.
    * @throws StreamVideoError `failed_precondition` while in, or joining, another call.
    */
-  async join(id: string, type: string, data: CallRequestData | undefined): Promise<Call> {
+  async join(id: string, type: string, data: CallRequestData | undefined, accept = false): Promise<Call> {
     const cid = `${type}:${id}`;
+    const method = accept ? 'acceptCall' : 'joinCall';
+    const input = toCallInput(method, data);
     const leaving = this.ctx.store.active?.call.pendingLeave;
     if (leaving) await leaving.catch(() => {});
     const active = this.ctx.store.active?.call;
     if (active && !active.hasLeft) {
-      if (active.cid === cid) return active;
-      throw new StreamVideoError('failed_precondition', `already in call ${active.cid}: leave it first`, { method: 'joinCall' });
+      if (active.cid !== cid) throw new StreamVideoError('failed_precondition', `already in call ${active.cid}: leave it first`, { method });
+      if (accept) await this.ring.answer('acceptCall', id, type);
+      return active;
     }
     if (this.joining) {
       if (this.joining.cid === cid) return this.joining.promise;
-      throw new StreamVideoError('failed_precondition', `already joining call ${this.joining.cid}`, { method: 'joinCall' });
+      throw new StreamVideoError('failed_precondition', `already joining call ${this.joining.cid}`, { method });
     }
-    const joining = { cid, promise: this.run(id, type, cid, data) };
+    const request = { type, id, data: { members: input.members, settingsOverride: data?.settingsOverride, custom: input.custom }, ring: data?.ring ?? false, accept };
+    const joining = { cid, promise: this.run(cid, request, method) };
     this.joining = joining;
     try {
       return await joining.promise;
@@ -85,27 +91,23 @@ export class JoinFlow {
     });
   }
 
-  private async run(id: string, type: string, cid: string, data: CallRequestData | undefined): Promise<Call> {
-    const { store, coordinator, rpc, gate, options } = this.ctx;
-    await this.ring.create(id, type, data, data?.ring ?? false);
-    const { edges } = await coordinator.getEdges({}, { session: rpc });
-    const latencyMeasurements = await measureEdges(edges, options.timeouts.edgeMeasurementMs, rpc.signal);
-    const { credentials } = await coordinator.getCallEdgeServer({ type, id, latencyMeasurements }, { session: rpc });
-    if (!credentials) throw new StreamVideoError('internal', 'the edge answer lacks credentials', { method: 'joinCall' });
+  private async run(cid: string, request: Omit<PartialMessage<JoinCallRequest>, 'sessionId'>, method: string): Promise<Call> {
+    const { store, coordinator, rpc, gate } = this.ctx;
+    await this.ctx.ready(method);
     const sessionId = newSessionId();
     let call: Call | undefined;
-    this.inFlight = { type, id, sessionId };
+    this.inFlight = { type: request.type!, id: request.id!, sessionId };
     // Events about the call that overtake the join's answer are folded after it, in order.
     await gate.around(
       (e) => e.callCid === cid,
-      () => coordinator.joinCall({ type, id, sessionId, edgeName: credentials.edgeName }, { session: rpc }),
+      () => coordinator.joinCall({ ...request, sessionId, latencyMeasurements: this.ctx.edges.current() }, { session: rpc }),
       (joined) => {
         if (rpc.signal.aborted) return;
         const state = joined.call;
-        if (!state?.call) throw new StreamVideoError('internal', 'the join answer lacks the call', { method: 'joinCall' });
+        if (!state?.call || !joined.credentials) throw new StreamVideoError('internal', 'the join answer lacks the call or the credentials', { method });
         this.inFlight = undefined;
         const callState = atom<ActiveCallState>({ data: state.call, members: state.members, ownCapabilities: state.ownCapabilities });
-        call = new Call(callState, credentials, sessionId, this.host);
+        call = new Call(callState, joined.credentials, sessionId, this.host);
         store.setActiveCall(call, cid, callState);
         store.removePending(cid);
         store.callRecordingInProgress$.set(state.call.recording);
@@ -116,7 +118,7 @@ export class JoinFlow {
         });
       },
     );
-    if (!call || rpc.signal.aborted) throw new StreamVideoError('disconnected', 'the user session ended', { method: 'joinCall' });
+    if (!call || rpc.signal.aborted) throw new StreamVideoError('disconnected', 'the user session ended', { method });
     return call;
   }
 }

@@ -16,5 +16,5 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 3,
  * (a join is keyed by its session id). Others are sent once unless the call says otherwise.
  */
 export const IDEMPOTENT_RPCS: ReadonlySet<string> = new Set([
-  'getOrCreateCall', 'getEdges', 'getCallEdgeServer', 'joinCall', 'leaveCall', 'endCall', 'queryCalls', 'queryMembers',
+  'getOrCreateCall', 'joinCall', 'leaveCall', 'endCall', 'queryCalls', 'queryMembers',
 ]);

@@ -16,9 +16,15 @@ import { EventPipeline } from '../events/event-pipeline';
 import type { StreamEventMap } from '../events/event-map';
 import type { EventRouter } from '../events/event-router';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
+import type { ConnectionOk } from '../../gen/stream/video/coordinator/v1/events';
+import { EdgeLatency } from '../call/edge-latency';
 import { Connection } from '../ws/connection';
+import type { ResumeVerdict } from '../ws/sequence-tracker';
 import type { ClientProbe } from './test-seam';
 import { ExponentialBackoff } from '../ws/reconnect-policy';
+
+/** How long edge latency measurements are used before a join asks for new ones, in ms. */
+const EDGE_LATENCY_TTL_MS = 5 * 60_000;
 
 /** The RPCs the facade sends about one call, as they are: recording and permissions. */
 export type SessionAction = 'startRecording' | 'stopRecording' | 'requestPermission' | 'updateUserPermissions';
@@ -53,7 +59,10 @@ export class UserSession {
   readonly pipeline: EventPipeline;
   readonly ring: RingFlow;
   readonly join: JoinFlow;
+  /** The latency to each edge, measured in the background after connecting. */
+  readonly edges: EdgeLatency;
   private readonly controller = new AbortController();
+  private wasOffline = false;
   private readonly stopStateListener: () => void;
   private ended = false;
 
@@ -76,9 +85,11 @@ export class UserSession {
       healthCheckIntervalMs: options.healthCheckIntervalMs,
       network: options.network,
       onEvent: (event) => this.pipeline.push(event),
-      onRecovered: () => void this.resync(),
+      onConnected: (ok, resumed) => this.onConnected(ok, resumed),
+      onRestarted: () => void this.resync(),
       onClosed: (error) => this.close(error),
     });
+    this.edges = new EdgeLatency({ timeoutMs: options.timeouts.edgeMeasurementMs, ttlMs: EDGE_LATENCY_TTL_MS, signal: this.controller.signal });
     const flow: FlowContext = {
       store,
       coordinator: deps.coordinator,
@@ -87,6 +98,7 @@ export class UserSession {
       user,
       callConfig: deps.callConfig,
       options,
+      edges: this.edges,
       ready: (method) => this.ready(method),
     };
     this.ring = new RingFlow(flow, (cid) => this.join.joiningCid === cid);
@@ -94,6 +106,7 @@ export class UserSession {
     // `disconnected` is set by `close`, after the error: the one failure path.
     this.stopStateListener = this.connection.state$.listen((state) => {
       if (state === 'disconnected' || state === 'idle') return;
+      if (state === 'offline') this.wasOffline = true;
       store.connectionState$.set(state);
       router.emit('connection.changed', { type: 'connection.changed', online: state === 'connected', state });
     });
@@ -116,11 +129,11 @@ export class UserSession {
   }
 
   /**
-   * Connects, then loads the calls that ring the user now (so a ring sent while offline is
-   * not missed), all within `timeouts.connectMs`. On failure the session is closed.
+   * Connects within `timeouts.connectMs`: one exchange after the socket opens brings the
+   * connection ok, the resume result and the calls that ring the user now (so a ring sent
+   * while offline is not missed). On failure the session is closed.
    */
   async start(): Promise<void> {
-    const deadline = Date.now() + this.deps.options.timeouts.connectMs;
     try {
       await this.connection.connect();
     } catch (err) {
@@ -128,7 +141,6 @@ export class UserSession {
       throw StreamVideoError.from(err, 'connectUser');
     }
     this.deps.store.connectedUser$.set(this.deps.user);
-    await this.loadCalls(true, Math.max(0, deadline - Date.now()));
   }
 
   /** Resolves once the socket is connected; waits for a reconnect up to `timeouts.reconnectWaitMs`. */
@@ -183,31 +195,37 @@ export class UserSession {
     this.deps.onEnded(this);
   }
 
-  /** Rebuilds the store through RPCs after events were lost beyond the replay buffer. */
+  /** A socket went live: take its edges, and its ringing calls or a re-sync as the resume says. */
+  private onConnected(ok: ConnectionOk, resumed: ResumeVerdict): void {
+    if (this.wasOffline) this.edges.invalidate();
+    this.wasOffline = false;
+    this.edges.update(ok.edges);
+    if (resumed === 'fresh') {
+      applyCalls(this.deps.store, { me: this.deps.user.id, ringingOnly: true, calls: ok.ringingCalls, activeCid: undefined, activeState: undefined });
+    } else if (resumed === 'resync') {
+      void this.resync();
+    }
+  }
+
+  /** Rebuilds the store through RPCs after events were lost beyond the replay buffer, or the server restarted. */
   private async resync(): Promise<void> {
     const calls = await this.loadCalls(false);
     if (calls !== undefined) this.deps.router.emit('connection.recovered', { type: 'connection.recovered', reason: 'resync', calls });
   }
 
   /** Loads the user's calls into the store; events that arrive meanwhile are folded after the snapshot. */
-  private async loadCalls(ringingOnly: boolean, timeoutMs?: number): Promise<number | undefined> {
+  private async loadCalls(ringingOnly: boolean): Promise<number | undefined> {
     const { store, coordinator, options, user } = this.deps;
-    // A timer of our own (not AbortSignal.timeout): it is cleared as soon as the load ends.
-    const bound = timeoutMs === undefined ? undefined : new AbortController();
-    const timer = bound && setTimeout(() => bound.abort(), timeoutMs);
-    const signal = bound?.signal;
     try {
       const snapshot = await this.pipeline.gate.around(
         () => true,
-        () => fetchCalls(coordinator, this.rpc, user.id, store.active?.cid, { ringingOnly }, signal),
+        () => fetchCalls(coordinator, this.rpc, user.id, store.active?.cid, { ringingOnly }),
         (s) => applyCalls(store, s),
       );
       return snapshot.calls.length;
     } catch (err) {
       options.logger(ringingOnly ? 'warn' : 'error', ringingOnly ? 'could not load the ringing calls' : 'could not re-sync', { code: StreamVideoError.from(err).code });
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

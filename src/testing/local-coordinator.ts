@@ -138,7 +138,7 @@ export class LocalCoordinator {
         resolve();
       });
     });
-    const hub = new Hub(server, tokens, opts.apiKey, events, state.users, opts.hub, now);
+    const hub = new Hub(server, tokens, opts.apiKey, events, { users: state.users, ringingCallsOf: (userId) => state.ringingCallsOf(userId), edges }, opts.hub, now);
     coordinator = new LocalCoordinator({ server, hub, host: opts.host ?? '127.0.0.1', apiKey: opts.apiKey, tokens, events, state, rpcFaults });
     return coordinator;
   }

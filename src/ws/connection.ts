@@ -1,5 +1,5 @@
 import { atom, type ReadableAtom } from 'nanostores';
-import { ResumeStatus, type Event } from '../../gen/stream/video/coordinator/v1/events';
+import type { ConnectionOk, Event } from '../../gen/stream/video/coordinator/v1/events';
 import type { User } from '../../gen/stream/video/coordinator/v1/models';
 import type { TokenSource } from '../auth/token-manager';
 import type { Logger } from '../config/logger';
@@ -7,7 +7,7 @@ import { StreamVideoError, type StreamVideoErrorCode } from '../errors/stream-vi
 import { CLOSE_CODES } from './close-codes';
 import type { ConnectionState } from './connection-state';
 import type { ReconnectPolicy } from './reconnect-policy';
-import { SequenceTracker } from './sequence-tracker';
+import { SequenceTracker, type ResumeVerdict } from './sequence-tracker';
 import { SocketHandshake, type LiveInfo } from './socket-handshake';
 import type { NetworkEventSource, WebSocketConstructor } from './websocket-like';
 
@@ -32,8 +32,14 @@ export interface ConnectionOptions {
   network?: NetworkEventSource;
   /** Each event, exactly once and in sequence order. */
   onEvent: (event: Event) => void;
-  /** Events were lost beyond the server's replay buffer: the state must be reloaded. */
-  onRecovered: () => void;
+  /**
+   * Each socket that went live, with the server's connection ok (ringing calls, edges) and
+   * how it resumed: `fresh` (the first connection), `replayed` (nothing was lost) or
+   * `resync` (events were lost, or the server's numbering restarted: reload the state).
+   */
+  onConnected: (ok: ConnectionOk, resumed: ResumeVerdict) => void;
+  /** The server's numbering went back without a handshake saying so: the state must be reloaded. */
+  onRestarted: () => void;
   /** The connection closed for good (after `connect()` resolved): why. Not called for `disconnect()`. */
   onClosed?: (error: StreamVideoError) => void;
 }
@@ -175,12 +181,12 @@ export class Connection {
     }
   }
 
-  private onLive({ resume }: LiveInfo): void {
-    const resync = resume.status === ResumeStatus.RESYNC_REQUIRED;
-    if (resync || resume.status === ResumeStatus.FRESH) this.sequence.restart(resume.lastSeq);
+  private onLive({ ok, asked }: LiveInfo): void {
+    const resumed = this.sequence.resumed(ok.resume, !asked.fresh);
+    const resync = resumed === 'resync';
     if (resync) {
       this.counts.resyncs++;
-      this.options.logger('info', 'events were lost beyond the replay buffer: re-syncing', { lastSeq: resume.lastSeq });
+      this.options.logger('info', 'events were lost (or the server restarted): re-syncing', { lastSeq: ok.resume?.lastSeq, status: ok.resume?.status });
     }
     this.attempt = 0;
     this.expiredInARow = 0;
@@ -194,7 +200,7 @@ export class Connection {
     }
     for (const w of this.waiters) w.resolve();
     this.waiters.clear();
-    if (resync) this.options.onRecovered();
+    this.options.onConnected(ok, resumed);
   }
 
   private onEvent(event: Event): void {
@@ -203,7 +209,11 @@ export class Connection {
       this.options.logger('debug', 'dropped an event delivered twice', { seq: event.seq });
       return;
     }
-    if (verdict === 'gap') {
+    if (verdict === 'restarted') {
+      this.counts.resyncs++;
+      this.options.logger('warn', 'the server numbered events from an earlier point: re-syncing', { seq: event.seq });
+      this.options.onRestarted();
+    } else if (verdict === 'gap') {
       // Something between us and the server lost events: resume from what we have.
       this.options.logger('warn', 'missing events: resuming', { expected: (this.sequence.lastSeq ?? 0) + 1, got: event.seq });
       this.socket?.end(CLOSE_CODES.INVALID_FRAME, 'sequence gap');

@@ -39,8 +39,10 @@ export interface ExponentialBackoffOptions {
 }
 
 /**
- * Exponential backoff with full jitter: attempt `n` waits a random time in
- * `[0, min(maxMs, baseMs * 2^n))`, so that many clients dropped at once do not return at once.
+ * Exponential backoff with full jitter. The first attempt after a drop goes at once (most
+ * drops are a network blip, and a resume costs one exchange); attempt `n >= 1` waits a
+ * random time in `[0, min(maxMs, baseMs * 2^(n-1)))`, so that many clients that keep failing
+ * do not return at once.
  *
  * ```ts
  * new StreamVideoClient(key, { reconnectPolicy: new ExponentialBackoff({ baseMs: 100, maxAttempts: 20 }) });
@@ -72,12 +74,14 @@ export class ExponentialBackoff implements ReconnectPolicy {
   }
 
   /**
-   * A random delay in `[0, min(maxMs, baseMs * 2^attempt))`, or `null` once `attempt` reaches `maxAttempts`.
+   * 0 for the first attempt, then a random delay in `[0, min(maxMs, baseMs * 2^(attempt-1)))`,
+   * or `null` once `attempt` reaches `maxAttempts`.
    * @param context only `attempt` is read.
    */
   nextDelayMs({ attempt }: ReconnectContext): number | null {
     if (attempt >= this.maxAttempts) return null;
-    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(attempt, 30));
+    if (attempt === 0) return 0;
+    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(attempt - 1, 30));
     return Math.floor(this.random() * ceiling);
   }
 }

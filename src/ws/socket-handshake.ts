@@ -1,4 +1,4 @@
-import type { ClientFrame, Event, ResumeResult, ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
+import type { ClientFrame, ConnectionOk, Event, ResumeRequest, ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
 import type { User } from '../../gen/stream/video/coordinator/v1/models';
 import type { Logger } from '../config/logger';
 import { StreamVideoError, type StreamVideoErrorCode } from '../errors/stream-video-error';
@@ -7,12 +7,12 @@ import { decodeServerFrame, encodeClientFrame, type ServerFrameCase, type Server
 import { Heartbeat, probeInterval } from './heartbeat';
 import { WS_OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket-like';
 
-/** What a socket knows once it is live. */
+/** What a socket knows once it is live: the server's connection ok, and the resume point it answers. */
 export interface LiveInfo {
-  /** The server's id of this socket. */
-  connectionId: string;
-  /** The server's answer to the resume point. */
-  resume: ResumeResult;
+  /** The server's answer to the auth frame: connection id, resume result, ringing calls, edges. */
+  ok: ConnectionOk;
+  /** The resume point the auth frame carried. */
+  asked: ResumeRequest;
 }
 
 /** Options of one {@link SocketHandshake}. */
@@ -22,9 +22,9 @@ export interface SocketHandshakeOptions {
   apiKey: string;
   user: User;
   token: string;
-  /** Where to resume: after `lastSeq`, or fresh. Read when the server has accepted the auth. */
-  resumePoint(): { lastSeq: number; fresh: boolean };
-  /** Time for the whole handshake (open, auth, resume), in ms. */
+  /** Where to resume: after `lastSeq` of `epoch`, or fresh. Read when the auth frame is sent. */
+  resumePoint(): ResumeRequest;
+  /** Time for the whole handshake (open, then auth with the resume point), in ms. */
   handshakeTimeoutMs: number;
   /** The client's health-check interval; by default the server's, clamped. */
   healthCheckIntervalMs: number | undefined;
@@ -41,7 +41,7 @@ export interface SocketHandshakeOptions {
   onClosed(code: number, reason: string, error: StreamVideoError | undefined): void;
 }
 
-type Step = 'opening' | 'auth' | 'resume' | 'live';
+type Step = 'opening' | 'auth' | 'live';
 type Handler<K extends ServerFrameCase> = (frame: ServerFrameOf<K>) => void;
 
 /**
@@ -55,6 +55,7 @@ export class SocketHandshake {
   private step: Step = 'opening';
   private connectionId = '';
   private serverInterval = 0;
+  private asked: ResumeRequest = { lastSeq: 0, fresh: true, epoch: '' };
   private error: StreamVideoError | undefined;
   private heartbeat: Heartbeat | undefined;
   private readonly timer: ReturnType<typeof setTimeout>;
@@ -62,17 +63,12 @@ export class SocketHandshake {
   private readonly handlers = {
     connectionOk: ({ connectionOk }) => {
       if (!this.inStep('auth', 'connectionOk')) return;
-      this.step = 'resume';
+      this.step = 'live';
       this.connectionId = connectionOk.connectionId;
       this.serverInterval = connectionOk.healthCheckIntervalMs;
-      this.send({ oneofKind: 'resume', resume: this.options.resumePoint() });
-    },
-    resumeResult: ({ resumeResult }) => {
-      if (!this.inStep('resume', 'resumeResult')) return;
-      this.step = 'live';
       clearTimeout(this.timer);
       this.startHeartbeat();
-      this.options.onLive({ connectionId: this.connectionId, resume: resumeResult });
+      this.options.onLive({ ok: connectionOk, asked: this.asked });
     },
     event: ({ event }) => {
       if (this.inStep('live', 'event')) this.options.onEvent(event);
@@ -108,7 +104,8 @@ export class SocketHandshake {
     socket.onopen = () => {
       if (!this.socket) return; // disposed: a handler called late is a no-op
       this.step = 'auth';
-      this.send({ oneofKind: 'auth', auth: { apiKey: options.apiKey, token: options.token, user: options.user } });
+      this.asked = options.resumePoint();
+      this.send({ oneofKind: 'auth', auth: { apiKey: options.apiKey, token: options.token, user: options.user, resume: this.asked } });
     };
     socket.onmessage = (msg) => this.onMessage(msg.data);
     socket.onclose = (ev) => this.end(ev.code, ev.reason);

@@ -1,13 +1,12 @@
 /**
- * Contract: GetOrCreateCall, GetEdges, GetCallEdgeServer through the generated client.
+ * Contract: GetOrCreateCall, and JoinCall's edge selection, through the generated client.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import {
   EndCallRequest,
-  GetCallEdgeServerRequest,
-  GetEdgesRequest,
+  JoinCallRequest,
   GetOrCreateCallRequest,
   QueryCallsRequest,
   type MemberInput,
@@ -207,41 +206,9 @@ for (const { json, label } of FORMATS) {
 
 getOrCreate.run();
 
-// ------------------------------------------------------------------ GetEdges
+// ------------------------------------------------------------------ JoinCall: the edge
 
-const getEdges = suite<{ c: LocalCoordinator }>('GetEdges', { c: undefined as never });
-getEdges.before(async (ctx) => {
-  ctx.c = await startCoordinator({ edges: ['edge-a', 'edge-b', 'edge-c'] });
-});
-getEdges.after(async (ctx) => {
-  await ctx.c.close();
-});
-
-for (const { json, label } of FORMATS) {
-  getEdges(`lists every edge with a working latency URL (${label})`, async ({ c }) => {
-    const alice = await rpcClient(c, 'alice', { json });
-    const { response } = await alice.getEdges(GetEdgesRequest.create());
-    assert.equal(response.edges.map((e) => e.name), ['edge-a', 'edge-b', 'edge-c']);
-    for (const edge of response.edges) {
-      assert.is(edge.latencyUrl, `${c.baseUrl}/latency/${edge.name}`);
-      const res = await fetch(edge.latencyUrl);
-      assert.is(res.status, 200);
-      assert.is(await res.text(), 'ok');
-    }
-  });
-}
-
-getEdges('needs authentication', async ({ c }) => {
-  const anonymous = await rpcClient(c, 'alice', { token: 'not-a-token' });
-  const err = await expectRpcError(anonymous.getEdges(GetEdgesRequest.create()), 'unauthenticated');
-  assert.is(err.meta.reason, 'invalid_token');
-});
-
-getEdges.run();
-
-// ------------------------------------------------------------------ GetCallEdgeServer
-
-const edgeServer = suite<{ c: LocalCoordinator }>('GetCallEdgeServer', { c: undefined as never });
+const edgeServer = suite<{ c: LocalCoordinator }>('JoinCall: edge selection and credentials', { c: undefined as never });
 edgeServer.before(async (ctx) => {
   ctx.c = await startCoordinator({ edgeLatencyMs: { 'edge-a': 0, 'edge-b': 150 } });
 });
@@ -249,7 +216,7 @@ edgeServer.after(async (ctx) => {
   await ctx.c.close();
 });
 
-function measurements(byEdge: Record<string, number[]>): GetCallEdgeServerRequest['latencyMeasurements'] {
+function measurements(byEdge: Record<string, number[]>): JoinCallRequest['latencyMeasurements'] {
   return Object.fromEntries(Object.entries(byEdge).map(([name, measurementsSeconds]) => [name, { measurementsSeconds }]));
 }
 
@@ -257,72 +224,81 @@ function decodeJwt(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
 }
 
+let sessions = 0;
+/** A JoinCall of `type:id` with a new session id and `latency` measurements. */
+function join(id: string, latency: Record<string, number[]> = {}, type = 'default'): JoinCallRequest {
+  return JoinCallRequest.create({ type, id, sessionId: `session-${++sessions}`, latencyMeasurements: measurements(latency) });
+}
+
 for (const { json, label } of FORMATS) {
-  edgeServer(`the edge with the lowest median wins, with credentials for it (${label})`, async ({ c }) => {
+  edgeServer(`the edge with the lowest median wins, with credentials for it, in the join's answer (${label})`, async ({ c }) => {
     const alice = await rpcClient(c, 'alice', { json });
     const bob = await rpcClient(c, 'bob', { json });
     const id = uniqueId('edge');
     await alice.getOrCreateCall(create('default', id, [member('bob')]));
 
     // edge-a has the lower mean (0.13 s) but edge-b the lower median (0.02 s)
-    const { response } = await bob.getCallEdgeServer(
-      GetCallEdgeServerRequest.create({ type: 'default', id, latencyMeasurements: measurements({ 'edge-a': [0.05, 0.04, 0.3], 'edge-b': [0.01, 0.5, 0.02] }) }),
-    );
+    const { response } = await bob.joinCall(join(id, { 'edge-a': [0.05, 0.04, 0.3], 'edge-b': [0.01, 0.5, 0.02] }));
     assert.is(response.call!.call!.cid, `default:${id}`);
     assert.equal(response.call!.ownCapabilities, MEMBER_CAPS);
+    assert.equal(response.call!.members.map((m) => m.userId).sort(), ['alice', 'bob']);
     const creds = response.credentials!;
     assert.is(creds.edgeName, 'edge-b');
     assert.ok(creds.serverUrl.includes('edge-b'), creds.serverUrl);
-    assert.ok(creds.iceServers.length > 0 && creds.iceServers[0]!.urls.length > 0);
+    assert.equal(creds.iceServers, [], 'no ICE servers on loopback');
     const claims = decodeJwt(creds.token);
     assert.is(claims.user_id, 'bob');
     assert.is(claims.call_cid, `default:${id}`);
     assert.is(claims.edge, 'edge-b');
 
     // even number of measurements: the median is the mean of the two middle values
-    const even = await bob.getCallEdgeServer(
-      GetCallEdgeServerRequest.create({ type: 'default', id, latencyMeasurements: measurements({ 'edge-a': [0.2, 0.01, 0.03, 0.02], 'edge-b': [0.01, 0.05] }) }),
-    );
+    const even = await bob.joinCall(join(id, { 'edge-a': [0.2, 0.01, 0.03, 0.02], 'edge-b': [0.01, 0.05] }));
     // edge-a: median 0.025 (mean 0.065); edge-b: median 0.03
     assert.is(even.response.credentials!.edgeName, 'edge-a');
   });
 
-  edgeServer(`measured latencies pick the fast edge; unmeasured edges never win (${label})`, async ({ c }) => {
+  edgeServer(`measured latencies pick the fast edge; unmeasured edges never win; no measurement: the server picks (${label})`, async ({ c }) => {
     const alice = await rpcClient(c, 'alice', { json });
     const id = uniqueId('measured');
     await alice.getOrCreateCall(create('default', id));
-    const { response: edges } = await alice.getEdges(GetEdgesRequest.create());
     const measured: Record<string, number[]> = {};
-    for (const edge of edges.edges) {
+    for (const edge of ['edge-a', 'edge-b']) {
       const samples: number[] = [];
       for (let i = 0; i < 3; i++) {
         const start = performance.now();
-        await (await fetch(edge.latencyUrl)).text();
+        await (await fetch(`${c.baseUrl}/latency/${edge}`)).text();
         samples.push((performance.now() - start) / 1000);
       }
-      measured[edge.name] = samples;
+      measured[edge] = samples;
     }
     assert.ok(measured['edge-b']![0]! >= 0.14, 'edge-b answers slowly');
-    const { response } = await alice.getCallEdgeServer(GetCallEdgeServerRequest.create({ type: 'default', id, latencyMeasurements: measurements(measured) }));
-    assert.is(response.credentials!.edgeName, 'edge-a');
-
+    assert.is((await alice.joinCall(join(id, measured))).response.credentials!.edgeName, 'edge-a');
     // an edge left out (unreachable) loses against any measured edge
-    const onlyB = await alice.getCallEdgeServer(GetCallEdgeServerRequest.create({ type: 'default', id, latencyMeasurements: measurements({ 'edge-b': [0.9] }) }));
-    assert.is(onlyB.response.credentials!.edgeName, 'edge-b');
+    assert.is((await alice.joinCall(join(id, { 'edge-b': [0.9] }))).response.credentials!.edgeName, 'edge-b');
+    // nothing measured yet: the server picks one it offers
+    assert.ok(['edge-a', 'edge-b'].includes((await alice.joinCall(join(id))).response.credentials!.edgeName));
   });
 
-  edgeServer(`denials: unknown call, unknown type, missing id, ended call (${label})`, async ({ c }) => {
+  edgeServer(`denials: unknown type, missing id, ended call (${label})`, async ({ c }) => {
     const alice = await rpcClient(c, 'alice', { json });
-    await expectRpcError(alice.getCallEdgeServer(GetCallEdgeServerRequest.create({ type: 'default', id: uniqueId('missing') })), 'not_found');
-    const badType = await expectRpcError(alice.getCallEdgeServer(GetCallEdgeServerRequest.create({ type: 'nope', id: 'x' })), 'invalid_argument');
+    const badType = await expectRpcError(alice.joinCall(join('x', {}, 'nope')), 'invalid_argument');
     assert.is(badType.meta.argument, 'type');
-    const noId = await expectRpcError(alice.getCallEdgeServer(GetCallEdgeServerRequest.create({ type: 'default' })), 'invalid_argument');
+    const noId = await expectRpcError(alice.joinCall(JoinCallRequest.create({ type: 'default', sessionId: 's' })), 'invalid_argument');
     assert.is(noId.meta.argument, 'id');
     const id = uniqueId('ended');
     await alice.getOrCreateCall(create('default', id));
     await alice.endCall(EndCallRequest.create({ type: 'default', id }));
-    await expectRpcError(alice.getCallEdgeServer(GetCallEdgeServerRequest.create({ type: 'default', id })), 'failed_precondition');
+    await expectRpcError(alice.joinCall(join(id)), 'failed_precondition');
   });
 }
+
+edgeServer('the latency URLs of the edges answer', async ({ c }) => {
+  for (const edge of ['edge-a', 'edge-b']) {
+    const res = await fetch(`${c.baseUrl}/latency/${edge}`);
+    assert.is(res.status, 200);
+    assert.is(await res.text(), 'ok');
+  }
+  assert.is((await fetch(`${c.baseUrl}/latency/edge-z`)).status, 404);
+});
 
 edgeServer.run();

@@ -28,7 +28,7 @@ async function setup(c: LocalCoordinator, json: boolean) {
   await alice!.getOrCreateCall(
     GetOrCreateCallRequest.create({ type: 'default', id, data: { members: [{ userId: 'bob', role: '' }, { userId: 'dave', role: 'moderator' }] } }),
   );
-  const join = (client: CoordinatorServiceClient, sessionId: string) => client.joinCall(JoinCallRequest.create({ type: 'default', id, sessionId, edgeName: 'edge-a' }));
+  const join = (client: CoordinatorServiceClient, sessionId: string) => client.joinCall(JoinCallRequest.create({ type: 'default', id, sessionId }));
   const leave = (client: CoordinatorServiceClient, sessionId: string) => client.leaveCall(LeaveCallRequest.create({ type: 'default', id, sessionId }));
   const end = (client: CoordinatorServiceClient) => client.endCall(EndCallRequest.create({ type: 'default', id }));
   return { alice: alice!, bob: bob!, carol: carol!, dave: dave!, id, cid: `default:${id}`, join, leave, end };
@@ -94,9 +94,42 @@ for (const { json, label } of FORMATS) {
     assert.is(noType.meta.argument, 'type');
     const badType = await expectRpcError(s.alice.joinCall(JoinCallRequest.create({ type: 'conference', id: s.id, sessionId: 'x' })), 'invalid_argument');
     assert.is(badType.meta.argument, 'type');
-    await expectRpcError(s.alice.joinCall(JoinCallRequest.create({ type: 'default', id: uniqueId('nope'), sessionId: 'x' })), 'not_found');
     await s.end(s.alice);
     await expectRpcError(s.join(s.bob, 'late'), 'failed_precondition');
+  });
+
+  test(`JoinCall: a call that does not exist is created, its joiner its admin, the members told (${label})`, async ({ c }) => {
+    const s = await setup(c, json);
+    const id = uniqueId('new');
+    const seq = marks(c, ['alice', 'bob']);
+    const { response } = await s.alice.joinCall(JoinCallRequest.create({ type: 'default', id, sessionId: 'a-1', data: { members: [{ userId: 'bob', role: '' }] } }));
+    assert.is(response.created, true);
+    assert.is(response.joined, true);
+    assert.equal(response.call!.members.map((m) => [m.userId, m.role]).sort(), [['alice', 'admin'], ['bob', 'member']]);
+    assert.equal(kindsOf(eventsOf(c, 'bob', seq.bob)), ['callCreated', 'participantJoined']);
+    const again = await s.alice.joinCall(JoinCallRequest.create({ type: 'default', id, sessionId: 'a-1' }));
+    assert.equal([again.response.created, again.response.joined], [false, false]);
+  });
+
+  test(`JoinCall with accept: the accept and the join in one request, once; a refused join leaves no accept (${label})`, async ({ c }) => {
+    const s = await setup(c, json);
+    const ringing = await s.alice.getOrCreateCall(GetOrCreateCallRequest.create({ type: 'default', id: s.id, ring: true }));
+    assert.ok(ringing.response.call!.call!.ringing);
+    const seq = marks(c, ['alice', 'bob']);
+    const accept = () => s.bob.joinCall(JoinCallRequest.create({ type: 'default', id: s.id, sessionId: 'bob-accepts', accept: true }));
+    const { response } = await accept();
+    assert.is(response.joined, true);
+    assert.is(response.call!.call!.ringing, false, 'the accept ended the ring');
+    assert.equal(kindsOf(eventsOf(c, 'alice', seq.alice)), ['callAccepted', 'participantJoined']);
+    // Sent again (a retry): no second accept, no second join.
+    assert.is((await accept()).response.joined, false);
+    assert.equal(kindsOf(eventsOf(c, 'alice', seq.alice)), ['callAccepted', 'participantJoined']);
+    // Another member whose join is refused (the call ended): nothing accepted.
+    await s.end(s.alice);
+    const before = marks(c, ['alice']);
+    await expectRpcError(s.dave.joinCall(JoinCallRequest.create({ type: 'default', id: s.id, sessionId: 'dave-1', accept: true })), 'failed_precondition');
+    assert.equal(kindsOf(eventsOf(c, 'alice', before.alice)), []);
+    assert.is(c.state.calls.get(s.cid)!.answers.has('dave'), false);
   });
 
   test(`LeaveCall: leaves once, tells everyone including the leaver (${label})`, async ({ c }) => {

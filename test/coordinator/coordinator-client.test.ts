@@ -59,7 +59,7 @@ test('typed RPCs end to end: create, read, join and leave through the generated 
   assert.equal(calls.map((c) => c.call?.cid), ['default:typed']);
   const { members } = await rpc.queryMembers({ type: 'default', id: 'typed' });
   assert.equal(members.map((m) => m.userId).sort(), ['alice', 'bob']);
-  const joined = await rpc.joinCall({ type: 'default', id: 'typed', sessionId: 'session-1', edgeName: 'edge-a' });
+  const joined = await rpc.joinCall({ type: 'default', id: 'typed', sessionId: 'session-1' });
   assert.ok(joined.joined);
   assert.equal(joined.call?.participants.map((p) => p.sessionId), ['session-1']);
   assert.ok((await rpc.leaveCall({ type: 'default', id: 'typed', sessionId: 'session-1' })).left);

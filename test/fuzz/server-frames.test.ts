@@ -182,7 +182,7 @@ type Template =
   | { frame: 'connectionOk'; interval: number }
   | { frame: 'error'; code: string }
   | { frame: 'healthCheck'; reply: boolean }
-  | { frame: 'resumeResult'; status: ResumeStatus; seq: SeqChoice }
+  | { frame: 'resumed'; status: ResumeStatus; seq: SeqChoice }
   | { frame: 'event'; kind: EventKind; seq: SeqChoice; cid: 'room' | 'ring' | 'other' };
 
 function seqOf(choice: SeqChoice, last: number): number {
@@ -247,13 +247,16 @@ function payloadOf(kind: EventKind, ctx: Ctx): Event['payload'] {
 function encodeTemplate(t: Template, ctx: Ctx, last: number): Uint8Array {
   switch (t.frame) {
     case 'connectionOk':
-      return ServerFrame.toBinary({ frame: { oneofKind: 'connectionOk', connectionOk: { connectionId: 'forged', user: ctx.user, healthCheckIntervalMs: t.interval } } });
+      return ServerFrame.toBinary({ frame: { oneofKind: 'connectionOk', connectionOk: { connectionId: 'forged', user: ctx.user, healthCheckIntervalMs: t.interval, ringingCalls: [], edges: [] } } });
     case 'error':
       return ServerFrame.toBinary({ frame: { oneofKind: 'error', error: { code: t.code, message: 'forged error' } } });
     case 'healthCheck':
       return ServerFrame.toBinary({ frame: { oneofKind: 'healthCheck', healthCheck: { connectionId: 'forged', reply: t.reply } } });
-    case 'resumeResult':
-      return ServerFrame.toBinary({ frame: { oneofKind: 'resumeResult', resumeResult: { status: t.status, lastSeq: seqOf(t.seq, last), replayed: 1 } } });
+    case 'resumed': {
+      // A connection ok with a resume result, forged while live: out of turn, skipped.
+      const resume = { status: t.status, lastSeq: seqOf(t.seq, last), replayed: 1, epoch: 'forged' };
+      return ServerFrame.toBinary({ frame: { oneofKind: 'connectionOk', connectionOk: { connectionId: 'forged', user: ctx.user, healthCheckIntervalMs: 0, resume, ringingCalls: [], edges: [] } } });
+    }
     case 'event': {
       const cid = t.cid === 'room' ? 'default:fz-room' : t.cid === 'ring' ? 'default:fz-ring' : 'default:elsewhere';
       const event: Event = { seq: seqOf(t.seq, last), createdAt: { seconds: 1700000000, nanos: 5 }, callCid: cid, payload: payloadOf(t.kind, ctx) };
@@ -273,7 +276,7 @@ const templateArb = (seq: fc.Arbitrary<SeqChoice>): fc.Arbitrary<Template> =>
     {
       weight: 1,
       arbitrary: fc.record({
-        frame: fc.constant('resumeResult' as const),
+        frame: fc.constant('resumed' as const),
         status: fc.constantFrom(ResumeStatus.UNSPECIFIED, ResumeStatus.FRESH, ResumeStatus.REPLAYED, ResumeStatus.RESYNC_REQUIRED),
         seq: fc.constantFrom<SeqChoice>('dup', 'older', 'zero', 'gap', 'far', 'next'),
       }),
@@ -423,7 +426,7 @@ test('random bytes, text and mutated frames from the server: skipped, delivery g
         // (connection_ok, resume_result) may, depending on how the client and hub treat it;
         // anything else must leave the socket alone.
         const gap = expected.kind === 'event' && expected.seq > last + 1;
-        const handshake = expected.kind === 'control' && (expected.frame === 'connectionOk' || expected.frame === 'resumeResult');
+        const handshake = expected.kind === 'control' && expected.frame === 'connectionOk';
         await injectAndProbe(ctx, bob, data, expected.kind === 'event' && !expected.known && expected.seq === last + 1, watch, what, gap ? 'yes' : handshake ? 'maybe' : 'no');
         if (expected.kind === 'malformed') assert.is(conn.stats.malformedFrames, malformedBefore + 1, `${what}: counted as malformed`);
         else assert.is(conn.stats.malformedFrames, malformedBefore, `${what}: not counted as malformed`);
@@ -562,7 +565,7 @@ test('events at the next seq with mutated or odd payloads (NaN, values of no kin
   }
 });
 
-test('a resume_result frame after the handshake does not move the last seq (no event lost or repeated)', async (ctx) => {
+test('a connection ok with any resume result after the handshake does not move the last seq (no event lost or repeated)', async (ctx) => {
   const frank = await watched(ctx.h, 'frank');
   const watch = watchProcess();
   const conn = connectionOf(frank.client);
@@ -572,8 +575,9 @@ test('a resume_result frame after the handshake does not move the last seq (no e
     for (const status of [ResumeStatus.FRESH, ResumeStatus.RESYNC_REQUIRED, ResumeStatus.REPLAYED]) {
       for (const delta of [+50, -2]) {
         const last = conn.lastSeq!;
-        const data = ServerFrame.toBinary({ frame: { oneofKind: 'resumeResult', resumeResult: { status, lastSeq: Math.max(0, last + delta), replayed: 0 } } });
-        await injectAndProbe(ctx, frank, data, false, watch, `resume_result status ${ResumeStatus[status]} lastSeq ${last + delta} while live at seq ${last}`, 'maybe');
+        const resume = { status, lastSeq: Math.max(0, last + delta), replayed: 0, epoch: 'forged' };
+        const data = ServerFrame.toBinary({ frame: { oneofKind: 'connectionOk', connectionOk: { connectionId: 'forged', user: undefined, healthCheckIntervalMs: 0, resume, ringingCalls: [], edges: [] } } });
+        await injectAndProbe(ctx, frank, data, false, watch, `connection ok with resume status ${ResumeStatus[status]} lastSeq ${last + delta} while live at seq ${last}`, 'maybe');
       }
     }
   } finally {

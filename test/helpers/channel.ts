@@ -292,7 +292,7 @@ export class TestClient {
   readonly sockets: TrackedSocket[] = [];
   /** Every state the connection entered, in order. */
   readonly states: ConnectionState[] = [];
-  /** Calls of `onRecovered`. */
+  /** Re-syncs the connection asked for: a resume answered RESYNC_REQUIRED, or a restarted numbering. */
   recovered = 0;
   /** Set to observe each event as it is delivered (after it was recorded). */
   onEvent: ((e: Event) => void) | undefined;
@@ -346,7 +346,11 @@ export class TestClient {
         this.onEvent?.(e);
         changed();
       },
-      onRecovered: () => {
+      onConnected: (_ok, resumed) => {
+        if (resumed === 'resync') this.recovered++;
+        changed();
+      },
+      onRestarted: () => {
         this.recovered++;
         changed();
       },

@@ -15,17 +15,18 @@ test.after.each(() => scope.close());
 
 const USER = { id: 'bob', name: 'Bob', imageUrl: '', role: '' };
 
-/** A raw client that authenticated as bob (and resumed, when `resume` is given). */
-async function handshake(c: LocalCoordinator, resume?: { lastSeq: number; fresh: boolean }): Promise<RawClient> {
+/** A raw client that authenticated as bob with a resume point (default: fresh), after the connection ok. */
+async function handshake(c: LocalCoordinator, resume: { lastSeq: number; fresh: boolean; epoch?: string } = { lastSeq: 0, fresh: true }): Promise<RawClient> {
   const raw = scope.raw(c.wsUrl);
   await raw.opened;
-  raw.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: USER } });
+  raw.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: USER, resume: { epoch: c.events.epoch, ...resume } } });
   await raw.until(() => raw.framesOf('connectionOk').length === 1, 'connection ok');
-  if (resume) {
-    raw.send({ oneofKind: 'resume', resume });
-    await raw.until(() => raw.framesOf('resumeResult').length === 1, 'resume result');
-  }
   return raw;
+}
+
+/** The resume result of the connection ok `raw` received. */
+function resumeOf(raw: RawClient) {
+  return raw.framesOf('connectionOk')[0]!.connectionOk.resume;
 }
 
 test('no auth frame within the time limit: an auth_timeout error frame, then close 4001', async () => {
@@ -100,40 +101,56 @@ test('bad credentials: an unauthenticated error frame then close 4002, the token
   await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget the refused sockets');
 });
 
-test('handshake: connection ok, then a fresh resume starts after the current seq; events follow live', async () => {
+test('handshake in one exchange: auth with a fresh resume point, one connection ok (resume result, ringing calls, edges), then live events', async () => {
   const c = await scope.coordinator({ hub: { healthCheckIntervalMs: 1234 } });
   c.events.publish(['bob'], 'default:x', customPayload(1));
+  c.events.publish(['bob'], 'default:x', customPayload(2));
   const raw = await handshake(c);
   const ok = raw.framesOf('connectionOk')[0]!.connectionOk;
   assert.ok(ok.connectionId.length > 0);
   assert.is(ok.user!.id, 'bob');
   assert.is(ok.healthCheckIntervalMs, 1234);
-  // authenticated but not resumed: nothing is delivered yet
-  c.events.publish(['bob'], 'default:x', customPayload(2));
-  raw.send({ oneofKind: 'resume', resume: { lastSeq: 0, fresh: true } });
-  await raw.until(() => raw.framesOf('resumeResult').length === 1, 'resume result');
-  assert.equal(raw.framesOf('resumeResult')[0]!.resumeResult, { status: ResumeStatus.FRESH, lastSeq: 2, replayed: 0 });
+  assert.equal(ok.resume, { status: ResumeStatus.FRESH, lastSeq: 2, replayed: 0, epoch: c.events.epoch });
+  assert.equal(ok.edges.map((e) => e.name), ['edge-a', 'edge-b']);
+  assert.equal(ok.ringingCalls, []);
   c.events.publish(['bob'], 'default:x', customPayload(3));
   await raw.until(() => raw.framesOf('event').length === 1, 'one event');
   assert.is(raw.framesOf('event')[0]!.event.seq, 3);
   assert.equal(
     raw.frames.map((f) => f.frame.oneofKind),
-    ['connectionOk', 'resumeResult', 'event'],
+    ['connectionOk', 'event'],
   );
   assert.is(c.hub.connectionsOf('bob'), 1);
   assert.is(c.hub.connectionCount, 1);
 
-  // a second resume, or a second auth, is refused
-  raw.send({ oneofKind: 'resume', resume: { lastSeq: 0, fresh: true } });
+  // a second auth is refused
+  raw.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: USER } });
   assert.is((await raw.closed).code, CLOSE_CODES.INVALID_FRAME);
+});
+
+test('the connection ok carries the calls that ring the user now, newest first, without ones the user answered', async () => {
+  const c = await scope.coordinator();
+  const mk = async (id: string) => {
+    const call = c.state.createCall('default', id, 'alice', undefined);
+    call.members.set('bob', { userId: 'bob', role: 'member', createdAt: 0, updatedAt: 0 });
+    call.ringing = true;
+    return call;
+  };
+  await mk('r1');
+  const answered = await mk('r2');
+  answered.answers.set('bob', 'rejected');
+  await mk('r3');
+  const raw = await handshake(c);
+  assert.equal(raw.framesOf('connectionOk')[0]!.connectionOk.ringingCalls.map((s) => s.call?.cid).sort(), ['default:r1', 'default:r3']);
 });
 
 test('resume: replays what is in the buffer, in order, then live; a gap asks for a re-sync', async () => {
   const c = await scope.coordinator({ replayBuffer: { size: 5 } });
   for (let n = 1; n <= 8; n++) c.events.publish(['bob'], 'default:x', customPayload(n));
 
+  const epoch = c.events.epoch;
   const replay = await handshake(c, { lastSeq: 4, fresh: false });
-  assert.equal(replay.framesOf('resumeResult')[0]!.resumeResult, { status: ResumeStatus.REPLAYED, lastSeq: 4, replayed: 4 });
+  assert.equal(resumeOf(replay), { status: ResumeStatus.REPLAYED, lastSeq: 4, replayed: 4, epoch });
   await replay.until(() => replay.framesOf('event').length === 4, '4 replayed events');
   c.events.publish(['bob'], 'default:x', customPayload(9));
   await replay.until(() => replay.framesOf('event').length === 5, 'a live event');
@@ -143,13 +160,34 @@ test('resume: replays what is in the buffer, in order, then live; a gap asks for
   );
 
   const upToDate = await handshake(c, { lastSeq: 9, fresh: false });
-  assert.equal(upToDate.framesOf('resumeResult')[0]!.resumeResult, { status: ResumeStatus.REPLAYED, lastSeq: 9, replayed: 0 });
+  assert.equal(resumeOf(upToDate), { status: ResumeStatus.REPLAYED, lastSeq: 9, replayed: 0, epoch });
 
   for (const lastSeq of [2, 3, 10]) {
     // 2 and 3 are older than the 5 kept (5..9); 10 is in the future
     const gap = await handshake(c, { lastSeq, fresh: false });
-    assert.equal(gap.framesOf('resumeResult')[0]!.resumeResult, { status: ResumeStatus.RESYNC_REQUIRED, lastSeq: 9, replayed: 0 }, `lastSeq ${lastSeq}`);
+    assert.equal(resumeOf(gap), { status: ResumeStatus.RESYNC_REQUIRED, lastSeq: 9, replayed: 0, epoch }, `lastSeq ${lastSeq}`);
+    assert.is(gap.framesOf('event').length, 0);
   }
+  // Another epoch (a client of an earlier server start): its numbers mean nothing here, and
+  // this start's first events are no longer kept.
+  const other = await handshake(c, { lastSeq: 6, fresh: false, epoch: 'an-earlier-start' });
+  assert.equal(resumeOf(other), { status: ResumeStatus.RESYNC_REQUIRED, lastSeq: 9, replayed: 0, epoch });
+});
+
+test('resume from another epoch: a re-sync, with every event of this epoch replayed when all are kept', async () => {
+  const c = await scope.coordinator();
+  for (let n = 1; n <= 3; n++) c.events.publish(['bob'], 'default:x', customPayload(n));
+  const raw = await handshake(c, { lastSeq: 40, fresh: false, epoch: 'an-earlier-start' });
+  assert.equal(resumeOf(raw), { status: ResumeStatus.RESYNC_REQUIRED, lastSeq: 0, replayed: 3, epoch: c.events.epoch });
+  await raw.until(() => raw.framesOf('event').length === 3, 'the three events of this epoch');
+  assert.equal(raw.framesOf('event').map((f) => f.event.seq), [1, 2, 3]);
+});
+
+test('every coordinator start has its own epoch', async () => {
+  const a = await scope.coordinator();
+  const b = await scope.coordinator();
+  assert.ok(a.events.epoch.length >= 16);
+  assert.is.not(a.events.epoch, b.events.epoch);
 });
 
 test('health checks: the hub answers probes, probes at its interval, and closes a silent client with 4004', async () => {

@@ -1,5 +1,6 @@
 /**
- * ExponentialBackoff: full jitter within its bounds, the cap, giving up, bad options.
+ * ExponentialBackoff: the first attempt at once, then full jitter within its bounds, the
+ * cap, giving up, bad options.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,11 +19,15 @@ test('defaults: 250 ms base, 10 s cap, never gives up', () => {
   assert.is(new ExponentialBackoff({ random: () => 0.999 }).nextDelayMs(at(1_000_000)), 9990);
 });
 
-test('full jitter: just below base * 2^attempt with random = 0.999, capped at maxMs', () => {
+test('the first attempt after a drop goes at once, whatever the randomness', () => {
+  for (const random of [() => 0, () => 0.5, () => 0.999]) assert.is(new ExponentialBackoff({ baseMs: 100, random }).nextDelayMs(at(0)), 0);
+});
+
+test('full jitter from the second attempt: just below base * 2^(attempt-1) with random = 0.999, capped at maxMs', () => {
   const b = new ExponentialBackoff({ baseMs: 100, maxMs: 1000, random: () => 0.999 });
   assert.equal(
-    [0, 1, 2, 3, 4, 5, 10, 31, 100, 5000].map((n) => b.nextDelayMs(at(n))),
-    [99, 199, 399, 799, 999, 999, 999, 999, 999, 999],
+    [0, 1, 2, 3, 4, 5, 6, 10, 31, 100, 5000].map((n) => b.nextDelayMs(at(n))),
+    [0, 99, 199, 399, 799, 999, 999, 999, 999, 999, 999],
   );
 });
 
@@ -31,14 +36,14 @@ test('full jitter: 0 with random = 0', () => {
   for (const n of [0, 1, 5, 50]) assert.is(b.nextDelayMs(at(n)), 0);
 });
 
-test('full jitter: every delay is an integer in [0, min(maxMs, base * 2^attempt))', () => {
+test('full jitter: every delay is an integer in [0, min(maxMs, base * 2^(attempt-1)))', () => {
   const rnd = mulberry32(7);
   const b = new ExponentialBackoff({ baseMs: 50, maxMs: 3000, random: rnd });
   const seen = new Set<number>();
   for (let i = 0; i < 2000; i++) {
-    const attempt = i % 12;
+    const attempt = 1 + (i % 12);
     const d = b.nextDelayMs(at(attempt))!;
-    const ceiling = Math.min(3000, 50 * 2 ** attempt);
+    const ceiling = Math.min(3000, 50 * 2 ** (attempt - 1));
     assert.ok(Number.isInteger(d) && d >= 0 && d < ceiling, `attempt ${attempt}: ${d} not in [0, ${ceiling})`);
     seen.add(d);
   }
@@ -47,14 +52,14 @@ test('full jitter: every delay is an integer in [0, min(maxMs, base * 2^attempt)
 
 test('a cap equal to the base: every delay below it', () => {
   const b = new ExponentialBackoff({ baseMs: 10, maxMs: 10, random: () => 0.999 });
-  for (const n of [0, 1, 20]) assert.is(b.nextDelayMs(at(n)), 9);
+  for (const n of [1, 2, 20]) assert.is(b.nextDelayMs(at(n)), 9);
 });
 
 test('maxAttempts: null from that attempt on', () => {
   const b = new ExponentialBackoff({ baseMs: 10, maxAttempts: 3, random: () => 0.5 });
   assert.equal(
     [0, 1, 2, 3, 4, 100].map((n) => b.nextDelayMs(at(n))),
-    [5, 10, 20, null, null, null],
+    [0, 5, 10, null, null, null],
   );
   assert.is(new ExponentialBackoff({ maxAttempts: 0 }).nextDelayMs(at(0)), null, 'maxAttempts 0: never retry');
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Event } from '../../../gen/stream/video/coordinator/v1/events';
 import { toTimestamp } from '../state/call-record';
 import type { EventPayload, EventPublisher } from '../state/coordinator-state';
@@ -74,6 +75,11 @@ export type EventSink = (userId: string, event: Event, batch: PublishBatch) => v
  * then hands them to the sinks (the WebSocket hub delivers them to connected sockets).
  */
 export class EventLogs implements EventPublisher {
+  /**
+   * The epoch of every user's sequence numbers: a random id of this server start. A client
+   * that resumes with another epoch is told to re-sync (the numbering restarted).
+   */
+  readonly epoch = randomUUID();
   private readonly logs = new Map<string, UserEventLog>();
   private readonly sinks = new Set<EventSink>();
   private readonly size: number;

@@ -5,7 +5,7 @@ import { encodeServerFrame } from '../../ws/frames';
 import type { PublishBatch } from './event-log';
 
 /** Where a hub socket is in its life. */
-export type HubConnectionPhase = 'awaiting_auth' | 'awaiting_resume' | 'live' | 'closed';
+export type HubConnectionPhase = 'awaiting_auth' | 'authenticating' | 'live' | 'closed';
 
 /**
  * One client socket on the hub: an outgoing queue that keeps order under injected delays,

@@ -2,7 +2,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ResumeStatus, type ClientFrame } from '../../../gen/stream/video/coordinator/v1/events';
+import { ResumeStatus, type ClientFrame, type Event, type ResumeRequest, type ResumeResult } from '../../../gen/stream/video/coordinator/v1/events';
+import type { CallState, Edge } from '../../../gen/stream/video/coordinator/v1/models';
 import { CLOSE_CODES } from '../../ws/close-codes';
 import { decodeClientFrame, type ClientFrameCase, type ClientFrameOf } from '../../ws/frames';
 import type { TokenAuthority } from '../auth';
@@ -29,6 +30,16 @@ export interface HubOptions {
 
 type FrameHandler<K extends ClientFrameCase> = (conn: HubConnection, frame: ClientFrameOf<K>) => void | Promise<void>;
 
+/** What the hub reads from the coordinator's state when a socket authenticates. */
+export interface HubDirectory {
+  /** The users, updated with each connecting user's profile. */
+  readonly users: UserDirectory;
+  /** The calls that ring `userId` now, as that user sees them. */
+  ringingCallsOf(userId: string): CallState[];
+  /** The edge servers offered to clients. */
+  edges(): Edge[];
+}
+
 /**
  * The coordinator's real-time hub: authenticates sockets, delivers each user's numbered
  * events live, replays missed ones on resume, runs health checks, and injects faults.
@@ -48,7 +59,6 @@ export class Hub {
 
   private readonly handlers = {
     auth: (conn, frame) => this.onAuth(conn, frame),
-    resume: (conn, frame) => this.onResume(conn, frame),
     healthCheck: (conn, frame) => {
       if (!frame.healthCheck.reply) conn.send({ oneofKind: 'healthCheck', healthCheck: { connectionId: conn.id, reply: true } });
     },
@@ -78,7 +88,7 @@ export class Hub {
     private readonly tokens: TokenAuthority,
     private readonly apiKey: string,
     private readonly events: EventLogs,
-    private readonly users: UserDirectory,
+    private readonly directory: HubDirectory,
     options: HubOptions = {},
     private readonly now: () => number = Date.now,
   ) {
@@ -155,7 +165,7 @@ export class Hub {
   }
 
   private async onAuth(conn: HubConnection, { auth }: ClientFrameOf<'auth'>): Promise<void> {
-    conn.phase = 'awaiting_resume';
+    conn.phase = 'authenticating';
     if (auth.apiKey !== this.apiKey) {
       conn.fail('unauthenticated', 'the API key is not valid', CLOSE_CODES.UNAUTHENTICATED);
       return;
@@ -169,7 +179,7 @@ export class Hub {
       else conn.fail('unauthenticated', 'the token is not valid', CLOSE_CODES.UNAUTHENTICATED);
       return;
     }
-    if (conn.phase !== 'awaiting_resume') return; // closed while verifying
+    if (conn.phase !== 'authenticating') return; // closed while verifying
     if (!auth.user || auth.user.id !== userId) {
       conn.fail('unauthenticated', `the token is for another user than "${auth.user?.id ?? ''}"`, CLOSE_CODES.UNAUTHENTICATED);
       return;
@@ -184,33 +194,47 @@ export class Hub {
       }
     }
     conn.userId = userId;
-    const user = this.users.upsert(auth.user);
+    const user = this.directory.users.upsert(auth.user);
     let set = this.byUser.get(userId);
     if (!set) this.byUser.set(userId, (set = new Set()));
     set.add(conn);
-    conn.send({ oneofKind: 'connectionOk', connectionOk: { connectionId: conn.id, user, healthCheckIntervalMs: this.healthCheckIntervalMs } });
+    // Synchronous from here on: nothing can be published between the replay and going live.
+    const { resume, replay } = this.resume(userId, auth.resume);
+    conn.send({
+      oneofKind: 'connectionOk',
+      connectionOk: {
+        connectionId: conn.id,
+        user,
+        healthCheckIntervalMs: this.healthCheckIntervalMs,
+        resume,
+        ringingCalls: this.directory.ringingCallsOf(userId),
+        edges: this.directory.edges(),
+      },
+    });
+    for (const event of replay) conn.sendEvent(event);
+    conn.phase = 'live';
   }
 
-  private onResume(conn: HubConnection, { resume }: ClientFrameOf<'resume'>): void {
-    if (conn.phase === 'live') {
-      conn.fail('invalid_frame', 'resume was already done', CLOSE_CODES.INVALID_FRAME);
-      return;
+  /**
+   * The answer to a resume point: fresh, the events after it (same epoch, still in the
+   * buffer), or a re-sync (the gap is gone; or another epoch: the numbering restarted, and
+   * this epoch's events are replayed from the first when they are all still kept).
+   */
+  private resume(userId: string, point: ResumeRequest | undefined): { resume: ResumeResult; replay: Event[] } {
+    const log = this.events.log(userId);
+    const epoch = this.events.epoch;
+    const resync = { resume: { status: ResumeStatus.RESYNC_REQUIRED, lastSeq: log.seq, replayed: 0, epoch }, replay: [] };
+    if (!point || point.fresh) return { resume: { status: ResumeStatus.FRESH, lastSeq: log.seq, replayed: 0, epoch }, replay: [] };
+    if (point.epoch !== epoch) {
+      // A client of an earlier start: it must re-sync, but has missed none of this start's
+      // events that are still kept: they are replayed from the first one.
+      const all = log.since(0, this.now());
+      if (all.kind === 'gap') return resync;
+      return { resume: { status: ResumeStatus.RESYNC_REQUIRED, lastSeq: 0, replayed: all.events.length, epoch }, replay: all.events };
     }
-    if (conn.phase !== 'awaiting_resume' || !conn.userId) return; // still authenticating: the client must wait for connection ok
-    const log = this.events.log(conn.userId);
-    // Synchronous from here on: nothing can be published between the replay and going live.
-    if (resume.fresh) {
-      conn.send({ oneofKind: 'resumeResult', resumeResult: { status: ResumeStatus.FRESH, lastSeq: log.seq, replayed: 0 } });
-    } else {
-      const found = log.since(resume.lastSeq, this.now());
-      if (found.kind === 'gap') {
-        conn.send({ oneofKind: 'resumeResult', resumeResult: { status: ResumeStatus.RESYNC_REQUIRED, lastSeq: log.seq, replayed: 0 } });
-      } else {
-        conn.send({ oneofKind: 'resumeResult', resumeResult: { status: ResumeStatus.REPLAYED, lastSeq: resume.lastSeq, replayed: found.events.length } });
-        for (const event of found.events) conn.sendEvent(event);
-      }
-    }
-    conn.phase = 'live';
+    const found = log.since(point.lastSeq, this.now());
+    if (found.kind === 'gap') return resync;
+    return { resume: { status: ResumeStatus.REPLAYED, lastSeq: point.lastSeq, replayed: found.events.length, epoch }, replay: found.events };
   }
 
   private healthSweep(): void {

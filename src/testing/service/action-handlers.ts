@@ -2,9 +2,9 @@ import type { ICoordinatorService } from '../../../gen/stream/video/coordinator/
 import { CallEventType } from '../../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { TwirpContext } from '../twirp/twirp-router';
 import { TwirpError } from '../twirp/twirp-error';
-import type { CallRecord } from '../state/call-record';
 import { GRANTABLE_PERMISSIONS } from '../state/call-types';
 import { checkStruct, checkUserId, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
+import { checkAnswer, recordAnswer } from './ring-answers';
 
 type Service = ICoordinatorService<TwirpContext>;
 
@@ -21,17 +21,8 @@ export function actionHandlers(state: CoordinatorState): Pick<
         case CallEventType.ACCEPTED:
         case CallEventType.REJECTED: {
           const answer = req.eventType === CallEventType.ACCEPTED ? 'accepted' : 'rejected';
-          answerRing(call, ctx.userId, answer);
-          if (call.answers.get(ctx.userId) === answer) break; // repeated answer: no second event
-          call.answers.set(ctx.userId, answer);
-          const callees = [...call.members.keys()].filter((u) => u !== call.createdBy);
-          if (answer === 'accepted' || callees.every((u) => call.answers.get(u) === 'rejected')) call.ringing = false;
-          call.touch(state.now());
-          state.publish(
-            call.audience(),
-            call,
-            answer === 'accepted' ? { oneofKind: 'callAccepted', callAccepted: { user } } : { oneofKind: 'callRejected', callRejected: { user } },
-          );
+          checkAnswer(call, ctx.userId, answer);
+          recordAnswer(state, call, ctx.userId, answer);
           break;
         }
         case CallEventType.CANCELLED: {
@@ -128,15 +119,6 @@ export function actionHandlers(state: CoordinatorState): Pick<
       return { capabilities };
     },
   };
-}
-
-function answerRing(call: CallRecord, userId: string, answer: 'accepted' | 'rejected'): void {
-  if (!call.members.has(userId)) throw new TwirpError('permission_denied', `only members of call ${call.cid} may answer it`);
-  if (userId === call.createdBy) throw new TwirpError('failed_precondition', `the creator of call ${call.cid} cannot answer their own call`);
-  requireNotEnded(call);
-  if (call.cancelled) throw new TwirpError('failed_precondition', `call ${call.cid} was cancelled`);
-  const previous = call.answers.get(userId);
-  if (previous && previous !== answer) throw new TwirpError('failed_precondition', `call ${call.cid} was already ${previous} by "${userId}"`);
 }
 
 function setOf(map: Map<string, Set<string>>, key: string): Set<string> {

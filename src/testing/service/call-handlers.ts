@@ -1,4 +1,5 @@
 import type { ICoordinatorService } from '../../../gen/stream/video/coordinator/v1/coordinator_service.server';
+import type { CallInput, LatencyMeasurement } from '../../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { Edge } from '../../../gen/stream/video/coordinator/v1/models';
 import type { TokenAuthority } from '../auth';
 import { TwirpError } from '../twirp/twirp-error';
@@ -6,6 +7,7 @@ import type { TwirpContext } from '../twirp/twirp-router';
 import { type CallRecord } from '../state/call-record';
 import { checkStruct, checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 import { applyMemberUpdates } from './member-handlers';
+import { checkAnswer, recordAnswer } from './ring-answers';
 
 type Service = ICoordinatorService<TwirpContext>;
 
@@ -16,88 +18,43 @@ export interface CallHandlerDeps {
   edges: () => Edge[];
 }
 
-/** The call lifecycle: get-or-create with ring, edges, join, leave, end. */
-export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<
-  Service,
-  'getOrCreateCall' | 'getEdges' | 'getCallEdgeServer' | 'joinCall' | 'leaveCall' | 'endCall'
-> {
+/** The call lifecycle: get-or-create with ring, join (with edge, accept), leave, end. */
+export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<Service, 'getOrCreateCall' | 'joinCall' | 'leaveCall' | 'endCall'> {
   return {
     async getOrCreateCall(req, ctx) {
-      let call = state.calls.get(`${req.type}:${req.id}`);
-      let created = false;
-      if (call) {
-        requireCapability(call, ctx.userId, 'read-call');
-      } else {
-        call = state.createCall(req.type, req.id, ctx.userId, req.data?.settingsOverride);
-        created = true;
-        try {
-          if (req.data?.custom) checkStruct('data.custom', req.data.custom);
-          call.custom = req.data?.custom;
-          applyMemberUpdates(state, call, req.data?.members ?? [], 'data.members');
-          if (req.ring) calleesToRing(call, ctx.userId);
-        } catch (err) {
-          // A create that fails leaves no call behind (and has published nothing yet).
-          state.calls.delete(call.cid);
-          throw err;
-        }
-        // What everyone sees is built once (not once per member: quadratic in the member count).
-        const shared = call.toState(ctx.userId, state.users);
-        for (const userId of call.audience()) {
-          state.publish([userId], call, { oneofKind: 'callCreated', callCreated: { call: { ...shared, ownCapabilities: call.capabilitiesOf(userId) } } });
-        }
-      }
-      if (req.ring) ring(state, call, ctx.userId);
+      const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring);
       return { call: call.toState(ctx.userId, state.users), created };
     },
 
-    async getEdges() {
-      return { edges: edges() };
-    },
-
-    async getCallEdgeServer(req, ctx) {
-      const call = state.getCallFor(ctx.userId, req.type, req.id, 'join-call');
-      requireNotEnded(call);
-      const offered = edges();
-      if (offered.length === 0) throw new TwirpError('unavailable', 'no edge server is available');
-      let best = offered[0]!;
-      let bestLatency = Number.POSITIVE_INFINITY;
-      for (const edge of offered) {
-        const latency = median(req.latencyMeasurements[edge.name]?.measurementsSeconds ?? []);
-        if (latency < bestLatency) {
-          best = edge;
-          bestLatency = latency;
-        }
-      }
-      const token = await tokens.createEdgeToken(ctx.userId, call.cid, best.name);
-      return {
-        call: call.toState(ctx.userId, state.users),
-        credentials: {
-          edgeName: best.name,
-          serverUrl: `wss://sfu-${best.name}.local.invalid/ws`,
-          token,
-          iceServers: [{ urls: [`stun:stun-${best.name}.local.invalid:3478`], username: '', password: '' }],
-        },
-      };
-    },
-
     async joinCall(req, ctx) {
-      const call = state.getCallFor(ctx.userId, req.type, req.id, 'join-call');
-      requireNotEnded(call);
       if (!req.sessionId) throw TwirpError.missing('session_id');
       checkUserId('session_id', req.sessionId);
-      const existing = call.participants.get(req.sessionId);
-      if (existing) {
-        if (existing.userId !== ctx.userId) throw new TwirpError('already_exists', `session ${req.sessionId} belongs to another user`);
-        return { call: call.toState(ctx.userId, state.users), joined: false };
+      const existing = state.calls.get(`${req.type}:${req.id}`)?.participants.get(req.sessionId);
+      if (existing && existing.userId !== ctx.userId) throw new TwirpError('already_exists', `session ${req.sessionId} belongs to another user`);
+      const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring);
+      // Every check of the join before the accept: a refused join leaves no accept behind.
+      requireCapability(call, ctx.userId, 'join-call');
+      requireNotEnded(call);
+      if (req.accept) checkAnswer(call, ctx.userId, 'accepted');
+      const offered = edges();
+      if (offered.length === 0) throw new TwirpError('unavailable', 'no edge server is available');
+      const edge = pickEdge(offered, req.latencyMeasurements);
+      const token = await tokens.createEdgeToken(ctx.userId, call.cid, edge.name);
+      if (req.accept) recordAnswer(state, call, ctx.userId, 'accepted');
+      let joined = false;
+      if (!call.participants.has(req.sessionId)) {
+        const record = { userId: ctx.userId, sessionId: req.sessionId, role: call.roleOf(ctx.userId), joinedAt: state.now() };
+        call.participants.set(req.sessionId, record);
+        call.touch(state.now());
+        state.publish(call.audience(), call, { oneofKind: 'participantJoined', participantJoined: { participant: call.toParticipant(record, state.users) } });
+        joined = true;
       }
-      const record = { userId: ctx.userId, sessionId: req.sessionId, role: call.roleOf(ctx.userId), joinedAt: state.now() };
-      call.participants.set(req.sessionId, record);
-      call.touch(state.now());
-      state.publish(call.audience(), call, {
-        oneofKind: 'participantJoined',
-        participantJoined: { participant: call.toParticipant(record, state.users) },
-      });
-      return { call: call.toState(ctx.userId, state.users), joined: true };
+      return {
+        call: call.toState(ctx.userId, state.users),
+        joined,
+        created,
+        credentials: { edgeName: edge.name, serverUrl: `wss://sfu-${edge.name}.local.invalid/ws`, token, iceServers: [...(call.callType.iceServers ?? [])] },
+      };
     },
 
     async leaveCall(req, ctx) {
@@ -129,10 +86,56 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<
 }
 
 /**
+ * The call `type:id` for `userId`: read (needs `read-call`), or created with `data` (the
+ * creator becomes its admin; its members get `call.created`). With `ring`, rings the members.
+ */
+function getOrCreate(state: CoordinatorState, type: string, id: string, userId: string, data: CallInput | undefined, ring: boolean): { call: CallRecord; created: boolean } {
+  let call = state.calls.get(`${type}:${id}`);
+  let created = false;
+  if (call) {
+    requireCapability(call, userId, 'read-call');
+  } else {
+    call = state.createCall(type, id, userId, data?.settingsOverride);
+    created = true;
+    try {
+      if (data?.custom) checkStruct('data.custom', data.custom);
+      call.custom = data?.custom;
+      applyMemberUpdates(state, call, data?.members ?? [], 'data.members');
+      if (ring) calleesToRing(call, userId);
+    } catch (err) {
+      // A create that fails leaves no call behind (and has published nothing yet).
+      state.calls.delete(call.cid);
+      throw err;
+    }
+    // What everyone sees is built once (not once per member: quadratic in the member count).
+    const shared = call.toState(userId, state.users);
+    for (const member of call.audience()) {
+      state.publish([member], call, { oneofKind: 'callCreated', callCreated: { call: { ...shared, ownCapabilities: call.capabilitiesOf(member) } } });
+    }
+  }
+  if (ring) ringMembers(state, call, userId);
+  return { call, created };
+}
+
+/** The edge with the lowest median latency measured by the client; without measurements, the first one. */
+function pickEdge(offered: Edge[], measurements: { [edge: string]: LatencyMeasurement }): Edge {
+  let best = offered[0]!;
+  let bestLatency = Number.POSITIVE_INFINITY;
+  for (const edge of offered) {
+    const latency = median(measurements[edge.name]?.measurementsSeconds ?? []);
+    if (latency < bestLatency) {
+      best = edge;
+      bestLatency = latency;
+    }
+  }
+  return best;
+}
+
+/**
  * Rings the call's members (all but `caller`). Only the creator rings, only once per call
  * while it rings: a repeated request (a retry, a reconnect) rings nobody twice.
  */
-function ring(state: CoordinatorState, call: CallRecord, caller: string): void {
+function ringMembers(state: CoordinatorState, call: CallRecord, caller: string): void {
   const callees = calleesToRing(call, caller);
   if (!callees) return;
   call.ringing = true;

@@ -1,4 +1,4 @@
-import type { CallSettings } from '../../../gen/stream/video/coordinator/v1/models';
+import type { CallSettings, IceServer } from '../../../gen/stream/video/coordinator/v1/models';
 
 /** Capabilities a call role may hold; the names the SDK and the server share. */
 export const CAPABILITIES = [
@@ -31,6 +31,11 @@ export interface CallTypeDefinition {
    * role must be one of these keys; a user who is not a member has the `user` role.
    */
   readonly roles: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The STUN/TURN servers sent with the edge credentials of a join (default none: peers on
+   * one machine or network connect over host candidates).
+   */
+  readonly iceServers?: readonly IceServer[];
 }
 
 const ALL = CAPABILITIES;

@@ -1,6 +1,6 @@
 import { Struct } from '../../../gen/google/protobuf/struct';
 import type { Event } from '../../../gen/stream/video/coordinator/v1/events';
-import type { CallSettings } from '../../../gen/stream/video/coordinator/v1/models';
+import type { CallSettings, CallState } from '../../../gen/stream/video/coordinator/v1/models';
 import { TwirpError } from '../twirp/twirp-error';
 import { CallRecord, UserDirectory } from './call-record';
 import { CALL_TYPES } from './call-types';
@@ -90,6 +90,13 @@ export class CoordinatorState {
     call.members.set(creator, { userId: creator, role: 'admin', createdAt: now, updatedAt: now });
     this.calls.set(call.cid, call);
     return call;
+  }
+
+  /** The calls that ring `userId` now (as a member: incoming or outgoing), newest first, at most `limit`, as that user sees them. */
+  ringingCallsOf(userId: string, limit = 50): CallState[] {
+    const ringing = [...this.calls.values()].filter((c) => c.ringing && !c.ended && !c.cancelled && c.members.has(userId) && !c.answers.has(userId));
+    ringing.sort((a, b) => b.createdAt - a.createdAt);
+    return ringing.slice(0, limit).map((c) => c.toState(userId, this.users));
   }
 
   /** Publishes `payload` about `call` to `userIds`. */

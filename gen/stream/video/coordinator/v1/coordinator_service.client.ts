@@ -26,10 +26,6 @@ import type { LeaveCallResponse } from "./coordinator_service";
 import type { LeaveCallRequest } from "./coordinator_service";
 import type { JoinCallResponse } from "./coordinator_service";
 import type { JoinCallRequest } from "./coordinator_service";
-import type { GetCallEdgeServerResponse } from "./coordinator_service";
-import type { GetCallEdgeServerRequest } from "./coordinator_service";
-import type { GetEdgesResponse } from "./coordinator_service";
-import type { GetEdgesRequest } from "./coordinator_service";
 import { stackIntercept } from "@protobuf-ts/runtime-rpc";
 import type { GetOrCreateCallResponse } from "./coordinator_service";
 import type { GetOrCreateCallRequest } from "./coordinator_service";
@@ -50,20 +46,11 @@ export interface ICoordinatorServiceClient {
      */
     getOrCreateCall(input: GetOrCreateCallRequest, options?: RpcOptions): UnaryCall<GetOrCreateCallRequest, GetOrCreateCallResponse>;
     /**
-     * Lists the edge servers and the URLs to measure latency to them.
-     *
-     * @generated from protobuf rpc: GetEdges
-     */
-    getEdges(input: GetEdgesRequest, options?: RpcOptions): UnaryCall<GetEdgesRequest, GetEdgesResponse>;
-    /**
-     * Picks the edge server for a call from the client's latency measurements.
-     *
-     * @generated from protobuf rpc: GetCallEdgeServer
-     */
-    getCallEdgeServer(input: GetCallEdgeServerRequest, options?: RpcOptions): UnaryCall<GetCallEdgeServerRequest, GetCallEdgeServerResponse>;
-    /**
-     * Joins the call with a session. Idempotent: joining again with the same session id
-     * changes nothing and emits no second event.
+     * Joins the call with a session, in one round trip: gets or creates the call, accepts its
+     * ring when asked to, picks the edge server (from the client's latency measurements, or by
+     * itself) and answers with the call, its members, the caller's capabilities and the edge
+     * credentials. Idempotent: joining again with the same session id changes nothing and
+     * emits no second event.
      *
      * @generated from protobuf rpc: JoinCall
      */
@@ -153,31 +140,16 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
         return stackIntercept<GetOrCreateCallRequest, GetOrCreateCallResponse>("unary", this._transport, method, opt, input);
     }
     /**
-     * Lists the edge servers and the URLs to measure latency to them.
-     *
-     * @generated from protobuf rpc: GetEdges
-     */
-    getEdges(input: GetEdgesRequest, options?: RpcOptions): UnaryCall<GetEdgesRequest, GetEdgesResponse> {
-        const method = this.methods[1], opt = this._transport.mergeOptions(options);
-        return stackIntercept<GetEdgesRequest, GetEdgesResponse>("unary", this._transport, method, opt, input);
-    }
-    /**
-     * Picks the edge server for a call from the client's latency measurements.
-     *
-     * @generated from protobuf rpc: GetCallEdgeServer
-     */
-    getCallEdgeServer(input: GetCallEdgeServerRequest, options?: RpcOptions): UnaryCall<GetCallEdgeServerRequest, GetCallEdgeServerResponse> {
-        const method = this.methods[2], opt = this._transport.mergeOptions(options);
-        return stackIntercept<GetCallEdgeServerRequest, GetCallEdgeServerResponse>("unary", this._transport, method, opt, input);
-    }
-    /**
-     * Joins the call with a session. Idempotent: joining again with the same session id
-     * changes nothing and emits no second event.
+     * Joins the call with a session, in one round trip: gets or creates the call, accepts its
+     * ring when asked to, picks the edge server (from the client's latency measurements, or by
+     * itself) and answers with the call, its members, the caller's capabilities and the edge
+     * credentials. Idempotent: joining again with the same session id changes nothing and
+     * emits no second event.
      *
      * @generated from protobuf rpc: JoinCall
      */
     joinCall(input: JoinCallRequest, options?: RpcOptions): UnaryCall<JoinCallRequest, JoinCallResponse> {
-        const method = this.methods[3], opt = this._transport.mergeOptions(options);
+        const method = this.methods[1], opt = this._transport.mergeOptions(options);
         return stackIntercept<JoinCallRequest, JoinCallResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -186,7 +158,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: LeaveCall
      */
     leaveCall(input: LeaveCallRequest, options?: RpcOptions): UnaryCall<LeaveCallRequest, LeaveCallResponse> {
-        const method = this.methods[4], opt = this._transport.mergeOptions(options);
+        const method = this.methods[2], opt = this._transport.mergeOptions(options);
         return stackIntercept<LeaveCallRequest, LeaveCallResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -195,7 +167,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: EndCall
      */
     endCall(input: EndCallRequest, options?: RpcOptions): UnaryCall<EndCallRequest, EndCallResponse> {
-        const method = this.methods[5], opt = this._transport.mergeOptions(options);
+        const method = this.methods[3], opt = this._transport.mergeOptions(options);
         return stackIntercept<EndCallRequest, EndCallResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -204,7 +176,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: QueryCalls
      */
     queryCalls(input: QueryCallsRequest, options?: RpcOptions): UnaryCall<QueryCallsRequest, QueryCallsResponse> {
-        const method = this.methods[6], opt = this._transport.mergeOptions(options);
+        const method = this.methods[4], opt = this._transport.mergeOptions(options);
         return stackIntercept<QueryCallsRequest, QueryCallsResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -213,7 +185,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: SendCallEvent
      */
     sendCallEvent(input: SendCallEventRequest, options?: RpcOptions): UnaryCall<SendCallEventRequest, SendCallEventResponse> {
-        const method = this.methods[7], opt = this._transport.mergeOptions(options);
+        const method = this.methods[5], opt = this._transport.mergeOptions(options);
         return stackIntercept<SendCallEventRequest, SendCallEventResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -222,7 +194,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: StartRecording
      */
     startRecording(input: StartRecordingRequest, options?: RpcOptions): UnaryCall<StartRecordingRequest, StartRecordingResponse> {
-        const method = this.methods[8], opt = this._transport.mergeOptions(options);
+        const method = this.methods[6], opt = this._transport.mergeOptions(options);
         return stackIntercept<StartRecordingRequest, StartRecordingResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -231,7 +203,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: StopRecording
      */
     stopRecording(input: StopRecordingRequest, options?: RpcOptions): UnaryCall<StopRecordingRequest, StopRecordingResponse> {
-        const method = this.methods[9], opt = this._transport.mergeOptions(options);
+        const method = this.methods[7], opt = this._transport.mergeOptions(options);
         return stackIntercept<StopRecordingRequest, StopRecordingResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -241,7 +213,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: RequestPermission
      */
     requestPermission(input: RequestPermissionRequest, options?: RpcOptions): UnaryCall<RequestPermissionRequest, RequestPermissionResponse> {
-        const method = this.methods[10], opt = this._transport.mergeOptions(options);
+        const method = this.methods[8], opt = this._transport.mergeOptions(options);
         return stackIntercept<RequestPermissionRequest, RequestPermissionResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -250,7 +222,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: UpdateUserPermissions
      */
     updateUserPermissions(input: UpdateUserPermissionsRequest, options?: RpcOptions): UnaryCall<UpdateUserPermissionsRequest, UpdateUserPermissionsResponse> {
-        const method = this.methods[11], opt = this._transport.mergeOptions(options);
+        const method = this.methods[9], opt = this._transport.mergeOptions(options);
         return stackIntercept<UpdateUserPermissionsRequest, UpdateUserPermissionsResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -259,7 +231,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: UpdateCallMembers
      */
     updateCallMembers(input: UpdateCallMembersRequest, options?: RpcOptions): UnaryCall<UpdateCallMembersRequest, UpdateCallMembersResponse> {
-        const method = this.methods[12], opt = this._transport.mergeOptions(options);
+        const method = this.methods[10], opt = this._transport.mergeOptions(options);
         return stackIntercept<UpdateCallMembersRequest, UpdateCallMembersResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -268,7 +240,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: QueryMembers
      */
     queryMembers(input: QueryMembersRequest, options?: RpcOptions): UnaryCall<QueryMembersRequest, QueryMembersResponse> {
-        const method = this.methods[13], opt = this._transport.mergeOptions(options);
+        const method = this.methods[11], opt = this._transport.mergeOptions(options);
         return stackIntercept<QueryMembersRequest, QueryMembersResponse>("unary", this._transport, method, opt, input);
     }
 }

@@ -23,10 +23,6 @@ import { LeaveCallResponse } from "./coordinator_service";
 import { LeaveCallRequest } from "./coordinator_service";
 import { JoinCallResponse } from "./coordinator_service";
 import { JoinCallRequest } from "./coordinator_service";
-import { GetCallEdgeServerResponse } from "./coordinator_service";
-import { GetCallEdgeServerRequest } from "./coordinator_service";
-import { GetEdgesResponse } from "./coordinator_service";
-import { GetEdgesRequest } from "./coordinator_service";
 import { GetOrCreateCallResponse } from "./coordinator_service";
 import { GetOrCreateCallRequest } from "./coordinator_service";
 import { ServerCallContext } from "@protobuf-ts/runtime-rpc";
@@ -45,20 +41,11 @@ export interface ICoordinatorService<T = ServerCallContext> {
      */
     getOrCreateCall(request: GetOrCreateCallRequest, context: T): Promise<GetOrCreateCallResponse>;
     /**
-     * Lists the edge servers and the URLs to measure latency to them.
-     *
-     * @generated from protobuf rpc: GetEdges
-     */
-    getEdges(request: GetEdgesRequest, context: T): Promise<GetEdgesResponse>;
-    /**
-     * Picks the edge server for a call from the client's latency measurements.
-     *
-     * @generated from protobuf rpc: GetCallEdgeServer
-     */
-    getCallEdgeServer(request: GetCallEdgeServerRequest, context: T): Promise<GetCallEdgeServerResponse>;
-    /**
-     * Joins the call with a session. Idempotent: joining again with the same session id
-     * changes nothing and emits no second event.
+     * Joins the call with a session, in one round trip: gets or creates the call, accepts its
+     * ring when asked to, picks the edge server (from the client's latency measurements, or by
+     * itself) and answers with the call, its members, the caller's capabilities and the edge
+     * credentials. Idempotent: joining again with the same session id changes nothing and
+     * emits no second event.
      *
      * @generated from protobuf rpc: JoinCall
      */

@@ -5,7 +5,6 @@ import { ServiceType } from "@protobuf-ts/runtime-rpc";
 import { MessageType } from "@protobuf-ts/runtime";
 import { Member } from "./models";
 import { Credentials } from "./models";
-import { Edge } from "./models";
 import { CallState } from "./models";
 import { Struct } from "../../../../google/protobuf/struct";
 import { CallSettings } from "./models";
@@ -93,20 +92,6 @@ export interface GetOrCreateCallResponse {
     created: boolean;
 }
 /**
- * @generated from protobuf message stream.video.coordinator.v1.GetEdgesRequest
- */
-export interface GetEdgesRequest {
-}
-/**
- * @generated from protobuf message stream.video.coordinator.v1.GetEdgesResponse
- */
-export interface GetEdgesResponse {
-    /**
-     * @generated from protobuf field: repeated stream.video.coordinator.v1.Edge edges = 1
-     */
-    edges: Edge[];
-}
-/**
  * The round-trip times measured to one edge, in seconds.
  *
  * @generated from protobuf message stream.video.coordinator.v1.LatencyMeasurement
@@ -116,40 +101,6 @@ export interface LatencyMeasurement {
      * @generated from protobuf field: repeated double measurements_seconds = 1
      */
     measurementsSeconds: number[];
-}
-/**
- * @generated from protobuf message stream.video.coordinator.v1.GetCallEdgeServerRequest
- */
-export interface GetCallEdgeServerRequest {
-    /**
-     * @generated from protobuf field: string type = 1
-     */
-    type: string;
-    /**
-     * @generated from protobuf field: string id = 2
-     */
-    id: string;
-    /**
-     * Edge name to measurements; an edge that could not be reached is left out.
-     *
-     * @generated from protobuf field: map<string, stream.video.coordinator.v1.LatencyMeasurement> latency_measurements = 3
-     */
-    latencyMeasurements: {
-        [key: string]: LatencyMeasurement;
-    };
-}
-/**
- * @generated from protobuf message stream.video.coordinator.v1.GetCallEdgeServerResponse
- */
-export interface GetCallEdgeServerResponse {
-    /**
-     * @generated from protobuf field: stream.video.coordinator.v1.CallState call = 1
-     */
-    call?: CallState;
-    /**
-     * @generated from protobuf field: stream.video.coordinator.v1.Credentials credentials = 2
-     */
-    credentials?: Credentials;
 }
 /**
  * @generated from protobuf message stream.video.coordinator.v1.JoinCallRequest
@@ -170,11 +121,33 @@ export interface JoinCallRequest {
      */
     sessionId: string;
     /**
-     * The edge the client connects to, from GetCallEdgeServer.
+     * What the call is created with when it does not exist yet.
      *
-     * @generated from protobuf field: string edge_name = 4
+     * @generated from protobuf field: stream.video.coordinator.v1.CallInput data = 4
      */
-    edgeName: string;
+    data?: CallInput;
+    /**
+     * Ring the members (a `call.ring` event each) when the call is created.
+     *
+     * @generated from protobuf field: bool ring = 5
+     */
+    ring: boolean;
+    /**
+     * Accept the call's ring (as SendCallEvent ACCEPTED) and join, in one request. Nothing is
+     * accepted when the join is refused.
+     *
+     * @generated from protobuf field: bool accept = 6
+     */
+    accept: boolean;
+    /**
+     * Edge name to measurements; an edge that could not be reached is left out. Empty: the
+     * server picks.
+     *
+     * @generated from protobuf field: map<string, stream.video.coordinator.v1.LatencyMeasurement> latency_measurements = 7
+     */
+    latencyMeasurements: {
+        [key: string]: LatencyMeasurement;
+    };
 }
 /**
  * @generated from protobuf message stream.video.coordinator.v1.JoinCallResponse
@@ -190,6 +163,18 @@ export interface JoinCallResponse {
      * @generated from protobuf field: bool joined = 2
      */
     joined: boolean;
+    /**
+     * True when this request created the call.
+     *
+     * @generated from protobuf field: bool created = 3
+     */
+    created: boolean;
+    /**
+     * The edge server picked for this session, and the token to connect to it.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.Credentials credentials = 4
+     */
+    credentials?: Credentials;
 }
 /**
  * @generated from protobuf message stream.video.coordinator.v1.LeaveCallRequest
@@ -605,28 +590,6 @@ class GetOrCreateCallResponse$Type extends MessageType<GetOrCreateCallResponse> 
  */
 export const GetOrCreateCallResponse = new GetOrCreateCallResponse$Type();
 // @generated message type with reflection information, may provide speed optimized methods
-class GetEdgesRequest$Type extends MessageType<GetEdgesRequest> {
-    constructor() {
-        super("stream.video.coordinator.v1.GetEdgesRequest", []);
-    }
-}
-/**
- * @generated MessageType for protobuf message stream.video.coordinator.v1.GetEdgesRequest
- */
-export const GetEdgesRequest = new GetEdgesRequest$Type();
-// @generated message type with reflection information, may provide speed optimized methods
-class GetEdgesResponse$Type extends MessageType<GetEdgesResponse> {
-    constructor() {
-        super("stream.video.coordinator.v1.GetEdgesResponse", [
-            { no: 1, name: "edges", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => Edge }
-        ]);
-    }
-}
-/**
- * @generated MessageType for protobuf message stream.video.coordinator.v1.GetEdgesResponse
- */
-export const GetEdgesResponse = new GetEdgesResponse$Type();
-// @generated message type with reflection information, may provide speed optimized methods
 class LatencyMeasurement$Type extends MessageType<LatencyMeasurement> {
     constructor() {
         super("stream.video.coordinator.v1.LatencyMeasurement", [
@@ -639,40 +602,16 @@ class LatencyMeasurement$Type extends MessageType<LatencyMeasurement> {
  */
 export const LatencyMeasurement = new LatencyMeasurement$Type();
 // @generated message type with reflection information, may provide speed optimized methods
-class GetCallEdgeServerRequest$Type extends MessageType<GetCallEdgeServerRequest> {
-    constructor() {
-        super("stream.video.coordinator.v1.GetCallEdgeServerRequest", [
-            { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 3, name: "latency_measurements", kind: "map", K: 9 /*ScalarType.STRING*/, V: { kind: "message", T: () => LatencyMeasurement } }
-        ]);
-    }
-}
-/**
- * @generated MessageType for protobuf message stream.video.coordinator.v1.GetCallEdgeServerRequest
- */
-export const GetCallEdgeServerRequest = new GetCallEdgeServerRequest$Type();
-// @generated message type with reflection information, may provide speed optimized methods
-class GetCallEdgeServerResponse$Type extends MessageType<GetCallEdgeServerResponse> {
-    constructor() {
-        super("stream.video.coordinator.v1.GetCallEdgeServerResponse", [
-            { no: 1, name: "call", kind: "message", T: () => CallState },
-            { no: 2, name: "credentials", kind: "message", T: () => Credentials }
-        ]);
-    }
-}
-/**
- * @generated MessageType for protobuf message stream.video.coordinator.v1.GetCallEdgeServerResponse
- */
-export const GetCallEdgeServerResponse = new GetCallEdgeServerResponse$Type();
-// @generated message type with reflection information, may provide speed optimized methods
 class JoinCallRequest$Type extends MessageType<JoinCallRequest> {
     constructor() {
         super("stream.video.coordinator.v1.JoinCallRequest", [
             { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 3, name: "session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 4, name: "edge_name", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+            { no: 4, name: "data", kind: "message", T: () => CallInput },
+            { no: 5, name: "ring", kind: "scalar", T: 8 /*ScalarType.BOOL*/ },
+            { no: 6, name: "accept", kind: "scalar", T: 8 /*ScalarType.BOOL*/ },
+            { no: 7, name: "latency_measurements", kind: "map", K: 9 /*ScalarType.STRING*/, V: { kind: "message", T: () => LatencyMeasurement } }
         ]);
     }
 }
@@ -685,7 +624,9 @@ class JoinCallResponse$Type extends MessageType<JoinCallResponse> {
     constructor() {
         super("stream.video.coordinator.v1.JoinCallResponse", [
             { no: 1, name: "call", kind: "message", T: () => CallState },
-            { no: 2, name: "joined", kind: "scalar", T: 8 /*ScalarType.BOOL*/ }
+            { no: 2, name: "joined", kind: "scalar", T: 8 /*ScalarType.BOOL*/ },
+            { no: 3, name: "created", kind: "scalar", T: 8 /*ScalarType.BOOL*/ },
+            { no: 4, name: "credentials", kind: "message", T: () => Credentials }
         ]);
     }
 }
@@ -971,8 +912,6 @@ export const QueryMembersResponse = new QueryMembersResponse$Type();
  */
 export const CoordinatorService = new ServiceType("stream.video.coordinator.v1.CoordinatorService", [
     { name: "GetOrCreateCall", options: {}, I: GetOrCreateCallRequest, O: GetOrCreateCallResponse },
-    { name: "GetEdges", options: {}, I: GetEdgesRequest, O: GetEdgesResponse },
-    { name: "GetCallEdgeServer", options: {}, I: GetCallEdgeServerRequest, O: GetCallEdgeServerResponse },
     { name: "JoinCall", options: {}, I: JoinCallRequest, O: JoinCallResponse },
     { name: "LeaveCall", options: {}, I: LeaveCallRequest, O: LeaveCallResponse },
     { name: "EndCall", options: {}, I: EndCallRequest, O: EndCallResponse },

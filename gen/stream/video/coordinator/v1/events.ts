@@ -6,8 +6,9 @@ import { Struct } from "../../../../google/protobuf/struct";
 import { Participant } from "./models";
 import { Member } from "./models";
 import { Call } from "./models";
-import { CallState } from "./models";
 import { Timestamp } from "../../../../google/protobuf/timestamp";
+import { Edge } from "./models";
+import { CallState } from "./models";
 import { User } from "./models";
 /**
  * A frame the client sends on the WebSocket (binary protobuf).
@@ -21,7 +22,8 @@ export interface ClientFrame {
     frame: {
         oneofKind: "auth";
         /**
-         * Must be the first frame, within the server's auth time limit.
+         * Must be the first frame, within the server's auth time limit. It carries the resume
+         * point too: the server answers with one ConnectionOk, then delivers events.
          *
          * @generated from protobuf field: stream.video.coordinator.v1.AuthRequest auth = 1
          */
@@ -32,14 +34,6 @@ export interface ClientFrame {
          * @generated from protobuf field: stream.video.coordinator.v1.HealthCheck health_check = 2
          */
         healthCheck: HealthCheck;
-    } | {
-        oneofKind: "resume";
-        /**
-         * Sent after ConnectionOk: starts delivery, replaying what was missed.
-         *
-         * @generated from protobuf field: stream.video.coordinator.v1.ResumeRequest resume = 3
-         */
-        resume: ResumeRequest;
     } | {
         oneofKind: undefined;
     };
@@ -62,6 +56,12 @@ export interface AuthRequest {
      * @generated from protobuf field: stream.video.coordinator.v1.User user = 3
      */
     user?: User;
+    /**
+     * Where delivery starts: after the last event this client has, or fresh.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.ResumeRequest resume = 4
+     */
+    resume?: ResumeRequest;
 }
 /**
  * A liveness probe; the other side answers with its own HealthCheck.
@@ -96,6 +96,13 @@ export interface ResumeRequest {
      * @generated from protobuf field: bool fresh = 2
      */
     fresh: boolean;
+    /**
+     * The epoch `last_seq` belongs to (from an earlier ResumeResult). Another epoch than the
+     * server's means its numbering restarted: the answer is RESYNC_REQUIRED.
+     *
+     * @generated from protobuf field: string epoch = 3
+     */
+    epoch: string;
 }
 /**
  * A frame the server sends on the WebSocket (binary protobuf).
@@ -131,16 +138,13 @@ export interface ServerFrame {
          */
         event: Event;
     } | {
-        oneofKind: "resumeResult";
-        /**
-         * @generated from protobuf field: stream.video.coordinator.v1.ResumeResult resume_result = 5
-         */
-        resumeResult: ResumeResult;
-    } | {
         oneofKind: undefined;
     };
 }
 /**
+ * The answer to the auth frame: everything a client needs to be live, in one frame. The
+ * replayed events (if any) follow it, then live delivery.
+ *
  * @generated from protobuf message stream.video.coordinator.v1.ConnectionOk
  */
 export interface ConnectionOk {
@@ -158,6 +162,25 @@ export interface ConnectionOk {
      * @generated from protobuf field: uint32 health_check_interval_ms = 3
      */
     healthCheckIntervalMs: number;
+    /**
+     * The answer to the resume point of the auth frame.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.ResumeResult resume = 4
+     */
+    resume?: ResumeResult;
+    /**
+     * The calls that ring the user now (at most 50, newest first), so a ring sent while the
+     * user was offline is not missed.
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.CallState ringing_calls = 5
+     */
+    ringingCalls: CallState[];
+    /**
+     * The edge servers, with the URLs to measure latency to them.
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.Edge edges = 6
+     */
+    edges: Edge[];
 }
 /**
  * Sent before the server closes the socket for a reason of its own.
@@ -194,6 +217,12 @@ export interface ResumeResult {
      * @generated from protobuf field: uint32 replayed = 3
      */
     replayed: number;
+    /**
+     * The epoch of the user's sequence numbers: a random id the server chose when it started.
+     *
+     * @generated from protobuf field: string epoch = 4
+     */
+    epoch: string;
 }
 /**
  * An event for one user. `seq` increases by one for each event of that user.
@@ -507,14 +536,16 @@ export enum ResumeStatus {
      */
     FRESH = 1,
     /**
-     * The `replayed` missed events follow this frame, in order, then live delivery.
+     * The `replayed` missed events follow the ConnectionOk, in order, then live delivery.
      *
      * @generated from protobuf enum value: RESUME_STATUS_REPLAYED = 2;
      */
     REPLAYED = 2,
     /**
-     * The gap is no longer in the replay buffer: the client must re-sync through RPCs.
-     * Live delivery starts after `last_seq`.
+     * The gap is no longer in the replay buffer, or the resume point is of another epoch: the
+     * client must re-sync through RPCs. The `replayed` events after `last_seq` follow (for
+     * another epoch: that epoch's events from the first, when all are still kept), then live
+     * delivery.
      *
      * @generated from protobuf enum value: RESUME_STATUS_RESYNC_REQUIRED = 3;
      */
@@ -525,8 +556,7 @@ class ClientFrame$Type extends MessageType<ClientFrame> {
     constructor() {
         super("stream.video.coordinator.v1.ClientFrame", [
             { no: 1, name: "auth", kind: "message", oneof: "frame", T: () => AuthRequest },
-            { no: 2, name: "health_check", kind: "message", oneof: "frame", T: () => HealthCheck },
-            { no: 3, name: "resume", kind: "message", oneof: "frame", T: () => ResumeRequest }
+            { no: 2, name: "health_check", kind: "message", oneof: "frame", T: () => HealthCheck }
         ]);
     }
 }
@@ -540,7 +570,8 @@ class AuthRequest$Type extends MessageType<AuthRequest> {
         super("stream.video.coordinator.v1.AuthRequest", [
             { no: 1, name: "api_key", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 2, name: "token", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 3, name: "user", kind: "message", T: () => User }
+            { no: 3, name: "user", kind: "message", T: () => User },
+            { no: 4, name: "resume", kind: "message", T: () => ResumeRequest }
         ]);
     }
 }
@@ -566,7 +597,8 @@ class ResumeRequest$Type extends MessageType<ResumeRequest> {
     constructor() {
         super("stream.video.coordinator.v1.ResumeRequest", [
             { no: 1, name: "last_seq", kind: "scalar", T: 4 /*ScalarType.UINT64*/, L: 2 /*LongType.NUMBER*/ },
-            { no: 2, name: "fresh", kind: "scalar", T: 8 /*ScalarType.BOOL*/ }
+            { no: 2, name: "fresh", kind: "scalar", T: 8 /*ScalarType.BOOL*/ },
+            { no: 3, name: "epoch", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
         ]);
     }
 }
@@ -581,8 +613,7 @@ class ServerFrame$Type extends MessageType<ServerFrame> {
             { no: 1, name: "connection_ok", kind: "message", oneof: "frame", T: () => ConnectionOk },
             { no: 2, name: "error", kind: "message", oneof: "frame", T: () => ConnectionError },
             { no: 3, name: "health_check", kind: "message", oneof: "frame", T: () => HealthCheck },
-            { no: 4, name: "event", kind: "message", oneof: "frame", T: () => Event },
-            { no: 5, name: "resume_result", kind: "message", oneof: "frame", T: () => ResumeResult }
+            { no: 4, name: "event", kind: "message", oneof: "frame", T: () => Event }
         ]);
     }
 }
@@ -596,7 +627,10 @@ class ConnectionOk$Type extends MessageType<ConnectionOk> {
         super("stream.video.coordinator.v1.ConnectionOk", [
             { no: 1, name: "connection_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 2, name: "user", kind: "message", T: () => User },
-            { no: 3, name: "health_check_interval_ms", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
+            { no: 3, name: "health_check_interval_ms", kind: "scalar", T: 13 /*ScalarType.UINT32*/ },
+            { no: 4, name: "resume", kind: "message", T: () => ResumeResult },
+            { no: 5, name: "ringing_calls", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => CallState },
+            { no: 6, name: "edges", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => Edge }
         ]);
     }
 }
@@ -623,7 +657,8 @@ class ResumeResult$Type extends MessageType<ResumeResult> {
         super("stream.video.coordinator.v1.ResumeResult", [
             { no: 1, name: "status", kind: "enum", T: () => ["stream.video.coordinator.v1.ResumeStatus", ResumeStatus, "RESUME_STATUS_"] },
             { no: 2, name: "last_seq", kind: "scalar", T: 4 /*ScalarType.UINT64*/, L: 2 /*LongType.NUMBER*/ },
-            { no: 3, name: "replayed", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
+            { no: 3, name: "replayed", kind: "scalar", T: 13 /*ScalarType.UINT32*/ },
+            { no: 4, name: "epoch", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
         ]);
     }
 }
