@@ -58,9 +58,9 @@ export class EdgeLatency {
     return this.measured;
   }
 
-  /** The round in flight, if any (for tests and benchmarks that wait for it). */
-  get pending(): Promise<void> | undefined {
-    return this.running;
+  /** The latest measurements, without starting a round. */
+  get latest(): LatencyMeasurements {
+    return this.measured;
   }
 
   private stale(): boolean {

@@ -31,4 +31,6 @@ export interface ClientProbe {
   readonly listeners: number;
   /** Calls of the current session's token provider so far (0 without one). */
   readonly tokenProviderCalls: number;
+  /** The latency measured to each edge in the background, in seconds (`{}` before the first round ends). */
+  readonly edgeLatency: Readonly<Record<string, { measurementsSeconds: number[] }>>;
 }

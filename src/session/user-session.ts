@@ -232,5 +232,10 @@ export class UserSession {
 
 /** What the test seam shows of a session (or of none). */
 export function probeSession(session: UserSession | undefined): Omit<ClientProbe, 'listeners'> {
-  return { connection: session?.connection, ringTimers: session?.ring.timerCount ?? 0, tokenProviderCalls: session?.tokens.providerCalls ?? 0 };
+  return {
+    connection: session?.connection,
+    ringTimers: session?.ring.timerCount ?? 0,
+    tokenProviderCalls: session?.tokens.providerCalls ?? 0,
+    edgeLatency: session?.edges.latest ?? {},
+  };
 }

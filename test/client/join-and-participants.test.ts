@@ -6,7 +6,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { Call, CALL_CONFIG } from '../../src/index-node';
-import { expectError, expectThrows, Harness, nextEvent, uniqueId, waitFor } from '../helpers/sdk';
+import { inspectClient } from '../../src/testing';
+import { expectError, expectThrows, Harness, nextEvent, uniqueId, until, WAIT_MS, waitFor, withTimeout } from '../helpers/sdk';
 
 const test = suite<{ h: Harness }>('StreamVideoClient: join and participants', { h: undefined as never });
 test.before.each(async (ctx) => {
@@ -64,7 +65,8 @@ test('getOrCreateCall: created flag, members with roles, custom data, settings; 
 });
 
 test('joinCall: the Call (cid, edge-b credentials, session), activeCall$ and the local participant', async () => {
-  // edge-a answers its latency probe 300 ms late: edge-b must be chosen.
+  // edge-a answers its latency probe 300 ms late: once measured (in the background, after
+  // connecting), edge-b must be chosen.
   const h = await Harness.start({ edgeLatencyMs: { 'edge-a': 300 } });
   try {
     await joinOnEdgeB(h);
@@ -75,6 +77,8 @@ test('joinCall: the Call (cid, edge-b credentials, session), activeCall$ and the
 
 async function joinOnEdgeB(h: Harness): Promise<void> {
   const alice = await h.connect('alice', meeting);
+  await until(() => Object.keys(inspectClient(alice).edgeLatency).length === 2, 'both edges measured');
+  assert.ok(inspectClient(alice).edgeLatency['edge-a']!.measurementsSeconds[0]! >= 0.29, 'edge-a is slow');
   const id = uniqueId();
   const call = await alice.joinCall(id, 'default');
   assert.instance(call, Call);
@@ -105,6 +109,20 @@ async function joinOnEdgeB(h: Harness): Promise<void> {
   // The server has the session, on the chosen edge's call.
   assert.equal([...h.c.state.calls.get(call.cid)!.participants.keys()], [call.sessionId]);
 }
+
+test('joinCall right after connecting does not wait for the edge measurement: the server picks', async () => {
+  // The edges answer their probes only after a minute, and the client waits that long for
+  // them: a join that waited for the measurement would hang.
+  const h = await Harness.start({ edgeLatencyMs: { 'edge-a': 60_000, 'edge-b': 60_000 } });
+  try {
+    const alice = await h.connect('alice', { ...meeting, opts: { timeouts: { edgeMeasurementMs: 60_000 } } });
+    const call = await withTimeout(alice.joinCall(uniqueId(), 'default'), WAIT_MS, 'a join that does not wait for the edge measurement');
+    assert.equal(inspectClient(alice).edgeLatency, {}, 'nothing measured yet');
+    assert.ok(['edge-a', 'edge-b'].includes(call.credentials.edgeName));
+  } finally {
+    await h.close();
+  }
+});
 
 test('joinCall: the same call twice (one after the other or at once) returns the same Call', async ({ h }) => {
   const alice = await h.connect('alice', meeting);

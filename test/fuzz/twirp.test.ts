@@ -158,16 +158,21 @@ const REQUESTS: Record<string, fc.Arbitrary<{ [k: string]: unknown }>> = {
     },
     { requiredKeys: ['type', 'id'] },
   ),
-  GetEdges: fc.constant({}),
-  GetCallEdgeServer: fc.record({
-    ...call,
-    latency_measurements: fc.dictionary(
-      fc.constantFrom('edge-a', 'edge-b', 'edge-z', ''),
-      fc.record({ measurements_seconds: fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom('NaN', 'Infinity', '-Infinity')), { maxLength: 3 }) }),
-      { maxKeys: 3 },
-    ),
-  }),
-  JoinCall: fc.record({ ...call, session_id: fc.oneof(fc.constantFrom('alice-1', 's-1', ''), fc.string({ maxLength: 140 })), edge_name: fc.constantFrom('edge-a', '', 'x') }),
+  JoinCall: fc.record(
+    {
+      ...call,
+      session_id: fc.oneof(fc.constantFrom('alice-1', 's-1', ''), fc.string({ maxLength: 140 })),
+      data: fc.record({ members: fc.array(memberArb, { maxLength: 3 }), custom: jsonObjectArb }, { requiredKeys: [] }),
+      ring: fc.boolean(),
+      accept: fc.boolean(),
+      latency_measurements: fc.dictionary(
+        fc.constantFrom('edge-a', 'edge-b', 'edge-z', ''),
+        fc.record({ measurements_seconds: fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom('NaN', 'Infinity', '-Infinity')), { maxLength: 3 }) }),
+        { maxKeys: 3 },
+      ),
+    },
+    { requiredKeys: ['type', 'id', 'session_id'] },
+  ),
   LeaveCall: fc.record({ ...call, session_id: fc.oneof(fc.constantFrom('alice-1', 's-1', ''), fc.string({ maxLength: 20 })) }),
   EndCall: fc.record(call),
   QueryCalls: fc.record(
@@ -311,12 +316,12 @@ const inputArb: fc.Arbitrary<Input> = methodNameArb.chain((method) =>
         weight: 8,
         arbitrary: fc.record({
           kind: fc.constant('request' as const),
-          request: REQUESTS[method] ?? REQUESTS['GetEdges']!,
+          request: REQUESTS[method] ?? REQUESTS['EndCall']!,
           mutations: fc.oneof({ weight: 1, arbitrary: fc.constant([] as Mutation[]) }, { weight: 1, arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 3 }) }),
           edits: fc.oneof({ weight: 1, arbitrary: fc.constant([] as JsonEdit[]) }, { weight: 1, arbitrary: fc.array(jsonEditArb, { minLength: 1, maxLength: 2 }) }),
         }),
       },
-      { weight: 2, arbitrary: fc.record({ kind: fc.constant('odd-struct' as const), request: REQUESTS[method] ?? REQUESTS['GetEdges']!, value: oddValueArb }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('odd-struct' as const), request: REQUESTS[method] ?? REQUESTS['EndCall']!, value: oddValueArb }) },
     ),
   }),
 );

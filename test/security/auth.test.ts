@@ -116,7 +116,7 @@ const headers = (ctx: Ctx, token: string | undefined, apiKey: string | null = ct
 
 /** Asserts a 401 `unauthenticated` with `reason`, whose body does not reveal any part of `token`. */
 function assertRefused(answer: Awaited<ReturnType<typeof twirpPost>>, reason: string, token: string, what: string): void {
-  assert.is(checkTwirpAnswer(METHODS.find((m) => m.name === 'GetEdges'), 'json', answer, what), 'unauthenticated', what);
+  assert.is(checkTwirpAnswer(METHODS.find((m) => m.name === 'QueryCalls'), 'json', answer, what), 'unauthenticated', what);
   assert.is(answer.status, 401, what);
   const body = Buffer.from(answer.body).toString();
   assert.is((JSON.parse(body) as { meta: Record<string, string> }).meta['reason'], reason, `${what}: meta.reason`);
@@ -154,14 +154,14 @@ test('RPCs: the API key and the Authorization header are checked', async (ctx) =
     ['two tokens', headers(ctx, undefined, ctx.c.apiKey, `Bearer ${ctx.good} ${ctx.good}`), 'missing_token'],
   ];
   for (const [name, h, reason] of cases) {
-    assertRefused(await twirpPost(ctx.c, 'GetEdges', '{}', h), reason, ctx.good, name);
+    assertRefused(await twirpPost(ctx.c, 'QueryCalls', '{}', h), reason, ctx.good, name);
   }
   // A token in the query string is not a credential.
-  const inQuery = await twirpPost(ctx.c, 'GetEdges', '{}', headers(ctx, undefined), `/twirp/${CoordinatorService.typeName}/GetEdges?token=${ctx.good}&access_token=${ctx.good}`);
+  const inQuery = await twirpPost(ctx.c, 'QueryCalls', '{}', headers(ctx, undefined), `/twirp/${CoordinatorService.typeName}/QueryCalls?token=${ctx.good}&access_token=${ctx.good}`);
   assertRefused(inQuery, 'missing_token', ctx.good, 'a token in the query string');
   // The right ones pass.
-  assert.is((await twirpPost(ctx.c, 'GetEdges', '{}', headers(ctx, ctx.good))).status, 200);
-  assert.is((await twirpPost(ctx.c, 'GetEdges', '{}', headers(ctx, undefined, ctx.c.apiKey, `bearer ${ctx.good}`))).status, 200, 'the scheme is case-insensitive');
+  assert.is((await twirpPost(ctx.c, 'QueryCalls', '{}', headers(ctx, ctx.good))).status, 200);
+  assert.is((await twirpPost(ctx.c, 'QueryCalls', '{}', headers(ctx, undefined, ctx.c.apiKey, `bearer ${ctx.good}`))).status, 200, 'the scheme is case-insensitive');
 });
 
 test('RPCs: a token acts as its own user only (the body cannot name another one)', async (ctx) => {

@@ -65,14 +65,14 @@ test('routing: unknown method, unknown service, GET and wrong content types are 
   const path = `/twirp/${SERVICE}/NoSuchMethod`;
   const meta = await expectError(await send(ctx, 'NoSuchMethod', {}), 404, 'bad_route');
   assert.is(meta.twirp_invalid_route, `POST ${path}`);
-  await expectError(await send(ctx, '', {}, { path: '/twirp/other.Service/GetEdges' }), 404, 'bad_route');
-  await expectError(await send(ctx, 'getEdges', {}), 404, 'bad_route');
-  const get = await expectError(await send(ctx, 'GetEdges', {}, { method: 'GET' }), 404, 'bad_route');
-  assert.is(get.twirp_invalid_route, `GET /twirp/${SERVICE}/GetEdges`);
-  await expectError(await send(ctx, 'GetEdges', {}, { method: 'PUT' }), 404, 'bad_route');
-  await expectError(await send(ctx, 'GetEdges', {}, { contentType: 'text/plain' }), 404, 'bad_route');
-  await expectError(await send(ctx, 'GetEdges', {}, { contentType: null }), 404, 'bad_route');
-  await expectError(await send(ctx, 'GetEdges', {}, { contentType: 'application/grpc' }), 404, 'bad_route');
+  await expectError(await send(ctx, '', {}, { path: '/twirp/other.Service/QueryCalls' }), 404, 'bad_route');
+  await expectError(await send(ctx, 'queryCalls', {}), 404, 'bad_route');
+  const get = await expectError(await send(ctx, 'QueryCalls', {}, { method: 'GET' }), 404, 'bad_route');
+  assert.is(get.twirp_invalid_route, `GET /twirp/${SERVICE}/QueryCalls`);
+  await expectError(await send(ctx, 'QueryCalls', {}, { method: 'PUT' }), 404, 'bad_route');
+  await expectError(await send(ctx, 'QueryCalls', {}, { contentType: 'text/plain' }), 404, 'bad_route');
+  await expectError(await send(ctx, 'QueryCalls', {}, { contentType: null }), 404, 'bad_route');
+  await expectError(await send(ctx, 'QueryCalls', {}, { contentType: 'application/grpc' }), 404, 'bad_route');
   // outside the prefix it is not Twirp at all
   const other = await fetch(`${ctx.c.baseUrl}/elsewhere`, { method: 'POST' });
   assert.is(other.status, 404);
@@ -92,7 +92,7 @@ test('bodies that do not decode are 400 malformed', async (ctx) => {
 test('a body over 1 MiB is 400 malformed, answered on an open connection', async (ctx) => {
   const big = JSON.stringify({ type: 'default', id: uniqueId('big'), data: { custom: { blob: 'a'.repeat(2 * 1024 * 1024) } } });
   await expectError(await send(ctx, 'GetOrCreateCall', null, { body: big }), 400, 'malformed');
-  assert.is((await send(ctx, 'GetEdges', {})).status, 200, 'the server still answers');
+  assert.is((await send(ctx, 'QueryCalls', {})).status, 200, 'the server still answers');
 });
 
 test('authentication: token and API key are required and checked, 401 with meta.reason', async (ctx) => {
@@ -108,7 +108,7 @@ test('authentication: token and API key are required and checked, 401 with meta.
   assert.is((await expectError(await send(ctx, 'GetOrCreateCall', call(), { apiKey: 'wrong-key' }), 401, 'unauthenticated')).reason, 'invalid_api_key');
   assert.is((await expectError(await send(ctx, 'GetOrCreateCall', call(), { apiKey: null }), 401, 'unauthenticated')).reason, 'invalid_api_key');
   // "Basic" is not a bearer token
-  const basic = await fetch(`${ctx.c.twirpUrl}/${SERVICE}/GetEdges`, {
+  const basic = await fetch(`${ctx.c.twirpUrl}/${SERVICE}/QueryCalls`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: 'Basic YWxpY2U6cHc=', 'stream-api-key': ctx.c.apiKey },
     body: '{}',
@@ -152,21 +152,21 @@ test('injected faults: failNext answers the planned errors, then the real answer
   assert.is(ctx.c.rpcFaults.injected.get('JoinCall'), 2);
   // other methods were never affected; '*' affects any
   ctx.c.rpcFaults.failNext('*', 1, 'internal');
-  await expectError(await send(ctx, 'GetEdges', {}), 500, 'internal');
-  assert.is((await send(ctx, 'GetEdges', {})).status, 200);
+  await expectError(await send(ctx, 'QueryCalls', {}), 500, 'internal');
+  assert.is((await send(ctx, 'QueryCalls', {})).status, 200);
 });
 
 test('injected latency delays answers until removed', async (ctx) => {
   const timed = async () => {
     const start = performance.now();
-    const res = await send(ctx, 'GetEdges', {});
+    const res = await send(ctx, 'QueryCalls', {});
     assert.is(res.status, 200);
     await res.arrayBuffer();
     return performance.now() - start;
   };
-  ctx.c.rpcFaults.setLatency('GetEdges', 150);
+  ctx.c.rpcFaults.setLatency('QueryCalls', 150);
   assert.ok((await timed()) >= 140, 'delayed');
-  ctx.c.rpcFaults.setLatency('GetEdges', 0);
+  ctx.c.rpcFaults.setLatency('QueryCalls', 0);
   ctx.c.rpcFaults.setLatency('*', 80);
   const both = await timed();
   assert.ok(both >= 70 && both < 1000, `delayed by '*' only: ${both}`);
@@ -191,9 +191,9 @@ test('JSON answers use proto field names and emit defaults; requests take either
   assert.ok(Array.isArray(body.call.own_capabilities));
   assert.equal(body.call.participants, []);
   assert.equal(body.call.members.map((m: { user_id: string; role: string }) => [m.user_id, m.role]), [['alice', 'admin'], ['bob', 'member'], ['carol', 'moderator']]);
-  const charset = await send(ctx, 'GetEdges', {}, { contentType: 'application/json; charset=utf-8' });
+  const charset = await send(ctx, 'QueryCalls', {}, { contentType: 'application/json; charset=utf-8' });
   assert.is(charset.status, 200);
-  const empty = await send(ctx, 'GetEdges', null, { body: '' });
+  const empty = await send(ctx, 'QueryCalls', null, { body: '' });
   assert.is(empty.status, 200, 'an empty JSON body is the empty message');
 });
 
