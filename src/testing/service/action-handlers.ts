@@ -4,7 +4,7 @@ import type { TwirpContext } from '../twirp/twirp-router';
 import { TwirpError } from '../twirp/twirp-error';
 import type { CallRecord } from '../state/call-record';
 import { GRANTABLE_PERMISSIONS } from '../state/call-types';
-import { checkStruct, checkUserId, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
+import { checkStruct, checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 
 type Service = ICoordinatorService<TwirpContext>;
 
@@ -47,7 +47,8 @@ export function actionHandlers(state: CoordinatorState): Pick<
           break;
         }
         case CallEventType.CUSTOM: {
-          if (!call.involves(ctx.userId)) throw new TwirpError('permission_denied', `user "${ctx.userId}" is not in call ${call.cid}`);
+          requireInCall(call, ctx.userId);
+          requireNotEnded(call);
           if (!req.custom) throw TwirpError.missing('custom');
           checkStruct('custom', req.custom);
           state.publish(call.audience(), call, { oneofKind: 'custom', custom: { user, custom: req.custom } });
@@ -81,8 +82,8 @@ export function actionHandlers(state: CoordinatorState): Pick<
 
     async requestPermission(req, ctx) {
       const call = state.getCall(req.type, req.id);
+      requireInCall(call, ctx.userId);
       requireNotEnded(call);
-      if (!call.involves(ctx.userId)) throw new TwirpError('permission_denied', `user "${ctx.userId}" is not in call ${call.cid}`);
       if (req.permissions.length === 0) throw TwirpError.missing('permissions');
       const requestable = new Set(call.settings.requestablePermissions);
       for (const p of req.permissions) {
@@ -133,10 +134,17 @@ export function actionHandlers(state: CoordinatorState): Pick<
 function answerRing(call: CallRecord, userId: string, answer: 'accepted' | 'rejected'): void {
   if (!call.members.has(userId)) throw new TwirpError('permission_denied', `only members of call ${call.cid} may answer it`);
   if (userId === call.createdBy) throw new TwirpError('failed_precondition', `the creator of call ${call.cid} cannot answer their own call`);
+  if (!call.rung.has(userId)) throw new TwirpError('failed_precondition', `call ${call.cid} did not ring "${userId}"`);
   requireNotEnded(call);
   if (call.cancelled) throw new TwirpError('failed_precondition', `call ${call.cid} was cancelled`);
   const previous = call.answers.get(userId);
   if (previous && previous !== answer) throw new TwirpError('failed_precondition', `call ${call.cid} was already ${previous} by "${userId}"`);
+}
+
+/** Throws `permission_denied` unless `userId` may read `call` and is in it (a member or a participant). */
+function requireInCall(call: CallRecord, userId: string): void {
+  requireCapability(call, userId, 'read-call');
+  if (!call.involves(userId)) throw new TwirpError('permission_denied', `user "${userId}" is not in call ${call.cid}`);
 }
 
 function setOf(map: Map<string, Set<string>>, key: string): Set<string> {

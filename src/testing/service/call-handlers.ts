@@ -136,6 +136,7 @@ function ring(state: CoordinatorState, call: CallRecord, caller: string): void {
   const callees = calleesToRing(call, caller);
   if (!callees) return;
   call.ringing = true;
+  for (const callee of callees) call.rung.add(callee);
   call.touch(state.now());
   const shared = call.toState(caller, state.users);
   const user = state.users.get(caller);
