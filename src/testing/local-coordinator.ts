@@ -5,7 +5,8 @@ import type { ICoordinatorService } from '../../gen/stream/video/coordinator/v1/
 import type { Edge } from '../../gen/stream/video/coordinator/v1/models';
 import { TokenAuthority } from './auth';
 import { EventLogs, type ReplayBufferOptions } from './hub/event-log';
-import { Hub, type HubOptions } from './hub/hub';
+import { Hub } from './hub/hub';
+import { resolveHubOptions, type HubOptions } from './hub/hub-options';
 import { actionHandlers } from './service/action-handlers';
 import { callHandlers } from './service/call-handlers';
 import { memberHandlers } from './service/member-handlers';
@@ -29,7 +30,7 @@ export interface LocalCoordinatorOptions {
   edges?: string[];
   /** Extra delay of each edge's latency endpoint, in ms, to steer edge selection in tests. */
   edgeLatencyMs?: Record<string, number>;
-  /** The WebSocket hub's path, auth time limit and health-check timing. */
+  /** The WebSocket hub's path, auth time limit, health-check timing, frame size and socket caps. */
   hub?: HubOptions;
   /** Bounds of each user's event replay buffer. */
   replayBuffer?: ReplayBufferOptions;
@@ -90,9 +91,13 @@ export class LocalCoordinator {
     this.rpcFaults = parts.rpcFaults;
   }
 
-  /** Starts a coordinator and resolves once it listens. */
+  /**
+   * Starts a coordinator and resolves once it listens.
+   * @throws RangeError naming the first option out of its range (nothing is started then).
+   */
   static async start(options: LocalCoordinatorOptions = {}): Promise<LocalCoordinator> {
     const opts = { secret: 'local-secret', apiKey: 'local-key', ...options };
+    const hubOptions = resolveHubOptions(opts.hub);
     const now = opts.now ?? Date.now;
     const tokens = new TokenAuthority(opts.secret);
     const events = new EventLogs(opts.replayBuffer, now);
@@ -138,7 +143,7 @@ export class LocalCoordinator {
         resolve();
       });
     });
-    const hub = new Hub(server, tokens, opts.apiKey, events, state.users, opts.hub, now);
+    const hub = new Hub(server, tokens, opts.apiKey, events, state.users, hubOptions, now);
     coordinator = new LocalCoordinator({ server, hub, host: opts.host ?? '127.0.0.1', apiKey: opts.apiKey, tokens, events, state, rpcFaults });
     return coordinator;
   }
@@ -153,11 +158,10 @@ export class LocalCoordinator {
 
   /** Stops listening and closes every open connection. */
   async close(): Promise<void> {
-    this.hub.close();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await this.hub.close();
+    await serverClosed;
   }
 }
 
