@@ -7,6 +7,7 @@ import { TokenAuthority } from './auth';
 import { EventLogs, type ReplayBufferOptions } from './hub/event-log';
 import { Hub } from './hub/hub';
 import { resolveHubOptions, type HubOptions } from './hub/hub-options';
+import { ONE_HOUR_MS, wholeNumber } from './options';
 import { actionHandlers } from './service/action-handlers';
 import { callHandlers } from './service/call-handlers';
 import { memberHandlers } from './service/member-handlers';
@@ -28,10 +29,19 @@ export interface LocalCoordinatorOptions {
   apiKey?: string;
   /** Edge server names offered to clients (default `['edge-a', 'edge-b']`). */
   edges?: string[];
-  /** Extra delay of each edge's latency endpoint, in ms, to steer edge selection in tests. */
+  /** Extra delay of each edge's latency endpoint, in ms (0 to 3,600,000), to steer edge selection in tests. */
   edgeLatencyMs?: Record<string, number>;
   /** The WebSocket hub's path, auth time limit, health-check timing, frame size and socket caps. */
   hub?: HubOptions;
+  /**
+   * Time allowed for an HTTP request's headers, in ms: 10 to 3,600,000 (default 10,000). A
+   * client that has not sent them by then gets 408 and is disconnected (slow-loris).
+   */
+  headersTimeoutMs?: number;
+  /** Time allowed to receive a whole HTTP request, in ms: from `headersTimeoutMs` to 3,600,000 (default 30,000). */
+  requestTimeoutMs?: number;
+  /** How often the HTTP server checks the two time limits above, in ms: 10 to 60,000 (default 1,000). */
+  connectionsCheckingIntervalMs?: number;
   /** Bounds of each user's event replay buffer. */
   replayBuffer?: ReplayBufferOptions;
   /** Clock, in epoch ms (default `Date.now`). */
@@ -98,6 +108,8 @@ export class LocalCoordinator {
   static async start(options: LocalCoordinatorOptions = {}): Promise<LocalCoordinator> {
     const opts = { secret: 'local-secret', apiKey: 'local-key', ...options };
     const hubOptions = resolveHubOptions(opts.hub);
+    const http = httpLimits(opts);
+    for (const [edge, ms] of Object.entries(opts.edgeLatencyMs ?? {})) wholeNumber(`edgeLatencyMs.${edge}`, ms, 0, 0, ONE_HOUR_MS);
     const now = opts.now ?? Date.now;
     const tokens = new TokenAuthority(opts.secret);
     const events = new EventLogs(opts.replayBuffer, now);
@@ -130,7 +142,7 @@ export class LocalCoordinator {
       onInternalError: (err, where) => opts.onError?.(err, where),
     });
 
-    const server = createServer((req, res) => {
+    const server = createServer(http, (req, res) => {
       handleHttp(req, res, twirp, edgeNames, opts.edgeLatencyMs ?? {}, opts.httpHandler).catch((err) => {
         opts.onError?.(err, req.url ?? '');
         if (!res.headersSent) res.writeHead(500).end();
@@ -163,6 +175,14 @@ export class LocalCoordinator {
     await this.hub.close();
     await serverClosed;
   }
+}
+
+/** The HTTP server's time limits, from the options, checked. */
+function httpLimits(opts: LocalCoordinatorOptions): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+  const headersTimeout = wholeNumber('headersTimeoutMs', opts.headersTimeoutMs, 10_000, 10, ONE_HOUR_MS);
+  const requestTimeout = wholeNumber('requestTimeoutMs', opts.requestTimeoutMs, Math.max(30_000, headersTimeout), headersTimeout, ONE_HOUR_MS);
+  const connectionsCheckingInterval = wholeNumber('connectionsCheckingIntervalMs', opts.connectionsCheckingIntervalMs, 1000, 10, 60_000);
+  return { headersTimeout, requestTimeout, connectionsCheckingInterval };
 }
 
 const CORS_HEADERS = {
