@@ -106,11 +106,7 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<
       const record = call.participants.get(req.sessionId);
       if (!record) return { left: false };
       if (record.userId !== ctx.userId) throw new TwirpError('permission_denied', `session ${req.sessionId} belongs to another user`);
-      const audience = call.audience();
-      call.participants.delete(req.sessionId);
-      call.touch(state.now());
-      state.publish(audience, call, { oneofKind: 'participantLeft', participantLeft: { participant: call.toParticipant(record, state.users) } });
-      return { left: true };
+      return { left: state.removeParticipant(call, req.sessionId) };
     },
 
     async endCall(req, ctx) {
