@@ -93,10 +93,13 @@ test('the sweep never runs faster than its floor', () => {
 });
 
 test('the hub sweeps at the period it reports, and announces the interval it was given', async () => {
-  const c = await scope.coordinator({ hub: { healthCheckIntervalMs: 10, deadAfterMs: 10 } });
+  const fastest = await scope.coordinator({ hub: { healthCheckIntervalMs: 10, deadAfterMs: 10 } });
+  assert.is(fastest.hub.sweepIntervalMs, 10);
+  assert.is(fastest.hub.healthCheckIntervalMs, 10);
+  assert.is(fastest.hub.limits.deadAfterMs, 10);
+  // a dead time long enough that a loaded machine does not close the socket while it authenticates
+  const c = await scope.coordinator({ hub: { healthCheckIntervalMs: 10, deadAfterMs: 60_000 } });
   assert.is(c.hub.sweepIntervalMs, 10);
-  assert.is(c.hub.healthCheckIntervalMs, 10);
-  assert.is(c.hub.limits.deadAfterMs, 10);
   const raw = scope.raw(c.wsUrl);
   await raw.opened;
   raw.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: { id: 'bob', name: '', imageUrl: '', role: '' } } });

@@ -237,6 +237,7 @@ export class Hub {
     if (!set) this.byUser.set(userId, (set = new Set()));
     set.add(conn);
     if (first) this.onPresence(userId, true);
+    conn.lastSeen = this.now(); // the health-check clock starts with connection ok, however long the token took
     conn.send({ oneofKind: 'connectionOk', connectionOk: { connectionId: conn.id, user, healthCheckIntervalMs: this.healthCheckIntervalMs } });
   }
 
@@ -265,7 +266,8 @@ export class Hub {
   private healthSweep(): void {
     const now = this.now();
     for (const conn of this.all) {
-      if (conn.phase === 'awaiting_auth') continue;
+      // Not authenticated yet (the auth time limit covers it): it has not been told the interval.
+      if (!conn.userId || conn.phase === 'closed') continue;
       if (now - conn.lastSeen > this.options.deadAfterMs) {
         conn.close(CLOSE_CODES.HEALTH_CHECK_TIMEOUT, 'health check timeout');
         this.forget(conn);
