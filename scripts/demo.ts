@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   await stoppedSeen;
 
   line('carol', 'creates her own call');
-  await carol.getOrCreateCall('carol-standup', 'default', { members: [{ userId: 'dave' }], ring: false });
+  await carol.getOrCreateCall('carol-standup', 'default', { members: [{ userId: 'dave' }, { userId: 'alice' }], ring: false });
   const found = await alice.queryCalls({ created_by_user_id: 'carol' }, [{ field: 'created_at', direction: -1 }], 10);
   line('alice', 'queries carol\'s calls', found.calls.map((c) => `${c.call?.cid} (${c.members.length} members)`).join(', '));
 

@@ -5,12 +5,16 @@ import type { ICoordinatorService } from '../../gen/stream/video/coordinator/v1/
 import type { Edge } from '../../gen/stream/video/coordinator/v1/models';
 import { TokenAuthority } from './auth';
 import { EventLogs, type ReplayBufferOptions } from './hub/event-log';
-import { Hub, type HubOptions } from './hub/hub';
+import { Hub } from './hub/hub';
+import { resolveHubOptions, type HubOptions } from './hub/hub-options';
+import { ONE_HOUR_MS, wholeNumber } from './options';
 import { actionHandlers } from './service/action-handlers';
 import { callHandlers } from './service/call-handlers';
 import { memberHandlers } from './service/member-handlers';
 import { queryHandlers } from './service/query-handlers';
 import { CoordinatorState } from './state/coordinator-state';
+import { ParticipantGrace } from './state/participant-grace';
+import { TimerSet } from './timers';
 import { RpcFaults } from './twirp/faults';
 import { TwirpError } from './twirp/twirp-error';
 import { createTwirpHandler, type TwirpContext } from './twirp/twirp-router';
@@ -27,10 +31,24 @@ export interface LocalCoordinatorOptions {
   apiKey?: string;
   /** Edge server names offered to clients (default `['edge-a', 'edge-b']`). */
   edges?: string[];
-  /** Extra delay of each edge's latency endpoint, in ms, to steer edge selection in tests. */
+  /** Extra delay of each edge's latency endpoint, in ms (0 to 3,600,000), to steer edge selection in tests. */
   edgeLatencyMs?: Record<string, number>;
-  /** The WebSocket hub's path, auth time limit and health-check timing. */
+  /** The WebSocket hub's path, auth time limit, health-check timing, frame size and socket caps. */
   hub?: HubOptions;
+  /**
+   * How long a user may have no live socket before their call sessions are dropped (each with
+   * `call.participant_left`), in ms: 10 to 3,600,000, or `Infinity` to keep them (default 30,000).
+   */
+  participantGraceMs?: number;
+  /**
+   * Time allowed for an HTTP request's headers, in ms: 10 to 3,600,000 (default 10,000). A
+   * client that has not sent them by then gets 408 and is disconnected (slow-loris).
+   */
+  headersTimeoutMs?: number;
+  /** Time allowed to receive a whole HTTP request, in ms: from `headersTimeoutMs` to 3,600,000 (default 30,000). */
+  requestTimeoutMs?: number;
+  /** How often the HTTP server checks the two time limits above, in ms: 10 to 60,000 (default 1,000). */
+  connectionsCheckingIntervalMs?: number;
   /** Bounds of each user's event replay buffer. */
   replayBuffer?: ReplayBufferOptions;
   /** Clock, in epoch ms (default `Date.now`). */
@@ -72,11 +90,26 @@ export class LocalCoordinator {
   readonly state: CoordinatorState;
   /** Every user's numbered events and replay buffer. */
   readonly events: EventLogs;
+  /** Drops the sessions of users who have had no live socket for `participantGraceMs`. */
+  readonly participantGrace: ParticipantGrace;
   /** The Node HTTP server behind every endpoint, for tests that watch or shape its connections. */
   readonly httpServer: Server;
   private readonly tokens: TokenAuthority;
+  private readonly timers: TimerSet;
+  private closing: Promise<void> | undefined;
 
-  private constructor(parts: { server: Server; hub: Hub; host: string; apiKey: string; tokens: TokenAuthority; events: EventLogs; state: CoordinatorState; rpcFaults: RpcFaults }) {
+  private constructor(parts: {
+    server: Server;
+    hub: Hub;
+    host: string;
+    apiKey: string;
+    tokens: TokenAuthority;
+    events: EventLogs;
+    state: CoordinatorState;
+    rpcFaults: RpcFaults;
+    timers: TimerSet;
+    participantGrace: ParticipantGrace;
+  }) {
     const { port } = parts.server.address() as AddressInfo;
     this.httpServer = parts.server;
     this.baseUrl = `http://${parts.host.includes(':') ? `[${parts.host}]` : parts.host}:${port}`;
@@ -88,26 +121,44 @@ export class LocalCoordinator {
     this.events = parts.events;
     this.state = parts.state;
     this.rpcFaults = parts.rpcFaults;
+    this.timers = parts.timers;
+    this.participantGrace = parts.participantGrace;
   }
 
-  /** Starts a coordinator and resolves once it listens. */
+  /**
+   * Starts a coordinator and resolves once it listens.
+   * @throws RangeError naming the first option out of its range (nothing is started then).
+   */
   static async start(options: LocalCoordinatorOptions = {}): Promise<LocalCoordinator> {
     const opts = { secret: 'local-secret', apiKey: 'local-key', ...options };
+    const hubOptions = resolveHubOptions(opts.hub);
+    const http = httpLimits(opts);
+    const graceMs = opts.participantGraceMs === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : wholeNumber('participantGraceMs', opts.participantGraceMs, 30_000, 10, ONE_HOUR_MS);
+    for (const [edge, ms] of Object.entries(opts.edgeLatencyMs ?? {})) wholeNumber(`edgeLatencyMs.${edge}`, ms, 0, 0, ONE_HOUR_MS);
     const now = opts.now ?? Date.now;
     const tokens = new TokenAuthority(opts.secret);
     const events = new EventLogs(opts.replayBuffer, now);
     const state = new CoordinatorState(events, now);
+    const timers = new TimerSet();
     const edgeNames = opts.edges ?? ['edge-a', 'edge-b'];
     let coordinator: LocalCoordinator | undefined;
+    let hub: Hub | undefined;
     const edges = (): Edge[] => edgeNames.map((name) => ({ name, latencyUrl: `${coordinator!.baseUrl}/latency/${encodeURIComponent(name)}` }));
+    const grace = new ParticipantGrace(state, (userId) => (hub?.connectionsOf(userId) ?? 0) > 0, timers, graceMs);
 
+    const calls = callHandlers({ state, tokens, edges });
     const implementation = {
-      ...callHandlers({ state, tokens, edges }),
+      ...calls,
+      async joinCall(req, ctx) {
+        const answer = await calls.joinCall(req, ctx);
+        if (answer.joined) grace.joined(ctx.userId);
+        return answer;
+      },
       ...actionHandlers(state),
       ...memberHandlers(state),
       ...queryHandlers(state),
     } satisfies ICoordinatorService<TwirpContext>;
-    const rpcFaults = new RpcFaults();
+    const rpcFaults = new RpcFaults((ms) => timers.delay(ms));
     const twirp = createTwirpHandler({
       service: CoordinatorService,
       implementation,
@@ -125,21 +176,29 @@ export class LocalCoordinator {
       onInternalError: (err, where) => opts.onError?.(err, where),
     });
 
-    const server = createServer((req, res) => {
-      handleHttp(req, res, twirp, edgeNames, opts.edgeLatencyMs ?? {}, opts.httpHandler).catch((err) => {
+    const delay = (ms: number) => timers.delay(ms);
+    const server = createServer(http, (req, res) => {
+      handleHttp(req, res, twirp, edgeNames, opts.edgeLatencyMs ?? {}, delay, opts.httpHandler).catch((err) => {
         opts.onError?.(err, req.url ?? '');
         if (!res.headersSent) res.writeHead(500).end();
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
+    const directory = { users: state.users, ringingCallsOf: (userId: string) => state.ringingCallsOf(userId), edges };
+    hub = new Hub(server, tokens, opts.apiKey, events, directory, hubOptions, now, (userId, online) => (online ? grace.online(userId) : grace.offline(userId)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
-    const hub = new Hub(server, tokens, opts.apiKey, events, { users: state.users, ringingCallsOf: (userId) => state.ringingCallsOf(userId), edges }, opts.hub, now);
-    coordinator = new LocalCoordinator({ server, hub, host: opts.host ?? '127.0.0.1', apiKey: opts.apiKey, tokens, events, state, rpcFaults });
+    } catch (err) {
+      await hub.close();
+      timers.close();
+      throw err;
+    }
+    coordinator = new LocalCoordinator({ server, hub, host: opts.host ?? '127.0.0.1', apiKey: opts.apiKey, tokens, events, state, rpcFaults, timers, participantGrace: grace });
     return coordinator;
   }
 
@@ -151,14 +210,33 @@ export class LocalCoordinator {
     return this.tokens.createToken(userId, options);
   }
 
-  /** Stops listening and closes every open connection. */
-  async close(): Promise<void> {
-    this.hub.close();
-    await new Promise<void>((resolve) => {
-      this.httpServer.close(() => resolve());
-      this.httpServer.closeAllConnections();
-    });
+  /**
+   * Stops listening and closes every open connection. Resolves once every socket is closed
+   * (`hub.connectionCount` is 0) and every timer the coordinator started (injected latency,
+   * edge latency delays, participant grace periods, the hub's sweep) is cleared; requests
+   * waiting on injected latency end with `unavailable`. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
   }
+
+  private async shutDown(): Promise<void> {
+    this.participantGrace.close();
+    this.timers.close();
+    const serverClosed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
+    this.httpServer.closeAllConnections();
+    await this.hub.close();
+    await serverClosed;
+  }
+}
+
+/** The HTTP server's time limits, from the options, checked. */
+function httpLimits(opts: LocalCoordinatorOptions): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+  const headersTimeout = wholeNumber('headersTimeoutMs', opts.headersTimeoutMs, 10_000, 10, ONE_HOUR_MS);
+  const requestTimeout = wholeNumber('requestTimeoutMs', opts.requestTimeoutMs, Math.max(30_000, headersTimeout), headersTimeout, ONE_HOUR_MS);
+  const connectionsCheckingInterval = wholeNumber('connectionsCheckingIntervalMs', opts.connectionsCheckingIntervalMs, 1000, 10, 60_000);
+  return { headersTimeout, requestTimeout, connectionsCheckingInterval };
 }
 
 const CORS_HEADERS = {
@@ -174,6 +252,7 @@ async function handleHttp(
   twirp: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>,
   edges: string[],
   edgeLatencyMs: Record<string, number>,
+  delay: (ms: number) => Promise<void>,
   extra: LocalCoordinatorOptions['httpHandler'],
 ): Promise<void> {
   for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
@@ -195,8 +274,14 @@ async function handleHttp(
       res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown edge');
       return;
     }
-    const delay = edgeLatencyMs[edge] ?? 0;
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const ms = edgeLatencyMs[edge] ?? 0;
+    if (ms > 0) {
+      try {
+        await delay(ms);
+      } catch {
+        return; // the coordinator is closing: the connection goes with it
+      }
+    }
     res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('ok');
     return;
   }

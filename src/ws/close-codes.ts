@@ -11,7 +11,11 @@
  * | 4002 | `UNAUTHENTICATED` | **no**: bad API key or token, or a user that does not match the token |
  * | 4003 | `TOKEN_EXPIRED` | yes, after fetching a new token from the provider |
  * | 4004 | `HEALTH_CHECK_TIMEOUT` | yes: the other side went silent |
- * | 4005 | `DROPPED` | yes: dropped by the server (fault injection, load shedding) |
+ * | 4005 | `DROPPED` | yes: dropped by the server (fault injection, load shedding, too many sockets of one user) |
+ * | 4006 | `FRAME_TOO_LARGE` | **no**, not with the same frame: a client frame was over the server's size limit |
+ *
+ * The server sends a `ConnectionError` frame (its `code` says why, e.g. `frame_too_large`)
+ * before every close it starts, except when it shuts down (1001) or the socket went silent (4004).
  */
 export const CLOSE_CODES = {
   /** 1000: closed on purpose. The client closes with it on `disconnectUser` or when it gives up; from the server, the client reconnects. */
@@ -28,6 +32,13 @@ export const CLOSE_CODES = {
   TOKEN_EXPIRED: 4003,
   /** 4004: the other side went silent too long (by default, for the client: three health-check intervals), or the client's handshake timed out; the client reconnects. */
   HEALTH_CHECK_TIMEOUT: 4004,
-  /** 4005: the socket was dropped (load shedding, fault injection); the client also uses it internally when the browser goes offline. The client reconnects. */
+  /** 4005: the socket was dropped (load shedding, fault injection, or a user over the server's cap of sockets per user: error `too_many_connections`); the client also uses it internally when the browser goes offline. The client reconnects. */
   DROPPED: 4005,
+  /**
+   * 4006: a client frame was larger than the server accepts (error `frame_too_large`); the
+   * server refuses it from its header, without reading it. A client must not send the same
+   * frame again: reconnecting only helps when what made the frame large (e.g. the profile in
+   * the auth frame) changes.
+   */
+  FRAME_TOO_LARGE: 4006,
 } as const;

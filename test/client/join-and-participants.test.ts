@@ -58,9 +58,9 @@ test('getOrCreateCall: created flag, members with roles, custom data, settings; 
   assert.is(seen.created, false);
   assert.ok(seen.call!.ownCapabilities.includes('update-call-member'));
   assert.ok(seen.call!.ownCapabilities.includes('end-call'), 'a moderator may end the call');
-  // A non-member may read a call of a type whose `user` role reads calls, but not answer it.
+  // A non-member may neither read a `default` call (members only) nor answer it.
   const erin = await h.connect('erin', meeting);
-  assert.is((await erin.getOrCreateCall(id, 'default')).call!.ownCapabilities.includes('read-call'), true);
+  await expectError(erin.getOrCreateCall(id, 'default'), 'permission_denied');
   await expectError(erin.rejectCall(id, 'default'), 'permission_denied');
 });
 
@@ -193,9 +193,10 @@ test('setParticipantIsPinned: pin order, isPinned flag, unpin, unknown session i
   const bob = await h.connect('bob', meeting);
   const carol = await h.connect('carol', meeting);
   const id = uniqueId();
-  const aliceCall = await alice.joinCall(id, 'default');
-  const bobCall = await bob.joinCall(id, 'default');
-  const carolCall = await carol.joinCall(id, 'default');
+  // An open call type: bob and carol, who are no members, may join.
+  const aliceCall = await alice.joinCall(id, 'audio_room');
+  const bobCall = await bob.joinCall(id, 'audio_room');
+  const carolCall = await carol.joinCall(id, 'audio_room');
   const store = alice.readOnlyStateStore;
   await waitFor(store.participants$, (l) => l.size === 3, 'alice sees 3 participants');
 

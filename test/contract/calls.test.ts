@@ -105,12 +105,17 @@ for (const { json, label } of FORMATS) {
     assert.equal(again.response.call!.call!.settings?.requestablePermissions, ['send-audio', 'send-video', 'screenshare']);
     assert.equal(again.response.call!.ownCapabilities, MEMBER_CAPS);
 
-    // a non-member reads the call with the non-member role's capabilities
-    const byCarol = await carol.getOrCreateCall(create('default', id));
-    assert.is(byCarol.response.created, false);
-    assert.equal(byCarol.response.call!.ownCapabilities, ['join-call', 'read-call']);
+    // a default call is for its members: a non-member may not read it (nor create it anew)
+    await expectRpcError(carol.getOrCreateCall(create('default', id)), 'permission_denied');
     assert.equal(eventsOf(c, 'alice', seq.alice), []);
     assert.equal(eventsOf(c, 'bob', seq.bob), []);
+
+    // an open call type: a non-member reads the call with the non-member role's capabilities
+    const open = uniqueId('get-open');
+    await alice.getOrCreateCall(create('livestream', open));
+    const byCarol = await carol.getOrCreateCall(create('livestream', open));
+    assert.is(byCarol.response.created, false);
+    assert.equal(byCarol.response.call!.ownCapabilities, ['join-call', 'read-call']);
   });
 
   getOrCreate(`settings override replaces the call type's defaults (${label})`, async ({ c }) => {

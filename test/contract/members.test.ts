@@ -128,7 +128,10 @@ for (const { json, label } of FORMATS) {
     const s = await setup(c, json);
     await s.update(s.alice, [m('carol', 'moderator')]);
     await s.update(s.alice, [m('dave', '', 'Dave')]);
-    const all = (await s.query(s.erin)).response;
+    // a default call is for its members: erin, who is none, may not list them
+    const denied = await expectRpcError(s.query(s.erin), 'permission_denied');
+    assert.is(denied.meta.capability, 'read-call');
+    const all = (await s.query(s.dave)).response;
     assert.equal(roles(all.members), [['alice', 'admin'], ['bob', 'member'], ['carol', 'moderator'], ['dave', 'member']]);
     assert.is(all.next, '');
     assert.ok(all.members.every((x) => x.callCid === s.cid && x.createdAt));

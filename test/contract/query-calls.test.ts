@@ -89,7 +89,8 @@ for (const { json, label } of FORMATS) {
   test(`returns call states as the caller sees them (${label})`, async ({ c }) => {
     const bob = await rpcClient(c, 'bob', { json });
     const { response } = await bob.queryCalls(request(FIXTURE));
-    assert.equal(response.calls.map((s) => s.call!.cid), ['default:q6', 'livestream:q5', 'default:q4', 'audio_room:q3', 'default:q2', 'default:q1']);
+    // not default:q6: a default call is for its members only
+    assert.equal(response.calls.map((s) => s.call!.cid), ['livestream:q5', 'default:q4', 'audio_room:q3', 'default:q2', 'default:q1']);
     assert.is(response.next, '');
     assert.is(response.prev, '');
     const byId = new Map(response.calls.map((s) => [s.call!.id, s]));
@@ -100,30 +101,64 @@ for (const { json, label } of FORMATS) {
     assert.is(byId.get('q1')!.call!.memberCount, 3);
     assert.is(byId.get('q4')!.call!.ringing, true);
     assert.is(byId.get('q5')!.call!.recording, true);
-    assert.ok(byId.get('q6')!.call!.endedAt);
+    const dave = await rpcClient(c, 'dave', { json });
+    const [q6] = (await dave.queryCalls(request({ id: 'q6' }))).response.calls;
+    assert.ok(q6!.call!.endedAt);
+  });
+
+  test(`each user sees only the calls they may read; cursors page over those alone (${label})`, async ({ c }) => {
+    // Who may read what: members of a default call; anyone in audio_room, livestream, development.
+    const visible: Record<string, string[]> = {
+      alice: ['q5', 'q4', 'q3', 'q2', 'q1'],
+      bob: ['q5', 'q4', 'q3', 'q2', 'q1'],
+      carol: ['q5', 'q4', 'q3', 'q2'],
+      dave: ['q6', 'q5', 'q3', 'q2'],
+      erin: ['q5', 'q3', 'q1'],
+      mallory: ['q5', 'q3'],
+    };
+    for (const [user, expected] of Object.entries(visible)) {
+      const client = await rpcClient(c, user, { json });
+      assert.equal(await ids(client, {}), expected, user);
+      // a filter naming a hidden call finds nothing
+      const hidden = ['q1', 'q2', 'q4', 'q6'].filter((id) => !expected.includes(id));
+      for (const id of hidden) assert.equal(await ids(client, { id }), [], `${user} looks for ${id}`);
+      // one call per page: every readable call once, no page empty, no hidden call
+      const paged: string[] = [];
+      let next = '';
+      let pages = 0;
+      do {
+        const { response } = await client.queryCalls(request(FIXTURE, [], 1, next));
+        assert.is(response.calls.length, 1, `${user}: page ${pages + 1} holds one call`);
+        paged.push(...response.calls.map((s) => s.call!.id));
+        next = response.next;
+        pages++;
+      } while (next && pages < 10);
+      assert.equal(paged, expected, `${user}: paged`);
+    }
   });
 
   test(`sorts on created_at, updated_at and member_count, both directions (${label})`, async ({ c }) => {
-    const erin = await rpcClient(c, 'erin', { json });
+    // bob may read every fixture call but q6 (a default call he is no member of)
+    const bob = await rpcClient(c, 'bob', { json });
     const cases: [SortParam[], string[]][] = [
-      [[], ['q6', 'q5', 'q4', 'q3', 'q2', 'q1']],
-      [[desc('created_at')], ['q6', 'q5', 'q4', 'q3', 'q2', 'q1']],
-      [[{ field: 'created_at', direction: SortDirection.UNSPECIFIED }], ['q6', 'q5', 'q4', 'q3', 'q2', 'q1']],
-      [[asc('created_at')], ['q1', 'q2', 'q3', 'q4', 'q5', 'q6']],
-      [[desc('updated_at')], ['q1', 'q6', 'q5', 'q4', 'q3', 'q2']],
-      [[asc('updated_at')], ['q2', 'q3', 'q4', 'q5', 'q6', 'q1']],
+      [[], ['q5', 'q4', 'q3', 'q2', 'q1']],
+      [[desc('created_at')], ['q5', 'q4', 'q3', 'q2', 'q1']],
+      [[{ field: 'created_at', direction: SortDirection.UNSPECIFIED }], ['q5', 'q4', 'q3', 'q2', 'q1']],
+      [[asc('created_at')], ['q1', 'q2', 'q3', 'q4', 'q5']],
+      [[desc('updated_at')], ['q1', 'q5', 'q4', 'q3', 'q2']],
+      [[asc('updated_at')], ['q2', 'q3', 'q4', 'q5', 'q1']],
       // ties are broken by cid, ascending, in either direction
-      [[desc('member_count')], ['q2', 'q1', 'q4', 'q5', 'q3', 'q6']],
-      [[asc('member_count')], ['q3', 'q6', 'q5', 'q1', 'q4', 'q2']],
-      [[asc('member_count'), desc('created_at')], ['q6', 'q3', 'q5', 'q4', 'q1', 'q2']],
-      [[desc('member_count'), asc('updated_at')], ['q2', 'q4', 'q1', 'q5', 'q3', 'q6']],
+      [[desc('member_count')], ['q2', 'q1', 'q4', 'q5', 'q3']],
+      [[asc('member_count')], ['q3', 'q5', 'q1', 'q4', 'q2']],
+      [[asc('member_count'), desc('created_at')], ['q3', 'q5', 'q4', 'q1', 'q2']],
+      [[desc('member_count'), asc('updated_at')], ['q2', 'q4', 'q1', 'q5', 'q3']],
     ];
     for (const [sort, expected] of cases) {
-      assert.equal(await ids(erin, {}, sort), expected, JSON.stringify(sort));
+      assert.equal(await ids(bob, {}, sort), expected, JSON.stringify(sort));
     }
-    const unknown = await expectRpcError(erin.queryCalls(request(FIXTURE, [asc('name')])), 'invalid_argument');
+    const unknown = await expectRpcError(bob.queryCalls(request(FIXTURE, [asc('name')])), 'invalid_argument');
     assert.is(unknown.meta.argument, 'sort');
-    const empty = await expectRpcError(erin.queryCalls(request(FIXTURE, [asc('created_at'), asc('')])), 'invalid_argument');
+    const empty = await expectRpcError(bob.queryCalls(request(FIXTURE, [asc('created_at'), asc('')])), 'invalid_argument');
     assert.is(empty.meta.argument, 'sort[1].field');
   });
 
@@ -131,7 +166,7 @@ for (const { json, label } of FORMATS) {
     const bob = await rpcClient(c, 'bob', { json });
     const at = (second: number) => new Date(t0 + second * 1000).toISOString();
     const cases: [object, string[]][] = [
-      [{ type: 'default' }, ['q6', 'q4', 'q2', 'q1']],
+      [{ type: 'default' }, ['q4', 'q2', 'q1']],
       [{ type: { $eq: 'audio_room' } }, ['q3']],
       [{ type: { $ne: 'default' } }, ['q5', 'q3']],
       [{ type: { $in: ['audio_room', 'livestream'] } }, ['q5', 'q3']],
@@ -139,29 +174,40 @@ for (const { json, label } of FORMATS) {
       [{ id: 'q2' }, ['q2']],
       [{ cid: { $in: ['default:q4', 'livestream:q5', 'default:q5'] } }, ['q5', 'q4']],
       [{ created_by_user_id: 'alice' }, ['q5', 'q2', 'q1']],
-      [{ members: 'dave' }, ['q6', 'q5', 'q2']],
-      [{ members: { $ne: 'bob' } }, ['q6', 'q5']],
+      [{ members: 'dave' }, ['q5', 'q2']],
+      [{ members: { $ne: 'bob' } }, ['q5']],
       [{ members: { $in: ['erin', 'carol'] } }, ['q4', 'q2', 'q1']],
-      [{ members: { $nin: ['alice', 'bob'] } }, ['q6']],
+      [{ members: { $nin: ['alice', 'bob'] } }, []],
       [{ member_count: { $gt: 2 } }, ['q4', 'q2', 'q1']],
       [{ member_count: { $gte: 2, $lte: 3 } }, ['q5', 'q4', 'q1']],
-      [{ member_count: { $lt: 2 } }, ['q6', 'q3']],
+      [{ member_count: { $lt: 2 } }, ['q3']],
       [{ member_count: 4 }, ['q2']],
       [{ created_at: { $gte: at(3), $lt: at(5) } }, ['q4', 'q3']],
       [{ created_at: { $lte: t0 + 2000 } }, ['q2', 'q1']],
-      [{ updated_at: { $gt: at(6) } }, ['q6', 'q5', 'q1']],
-      [{ ended_at: { $gte: at(0) } }, ['q6']],
+      [{ updated_at: { $gt: at(6) } }, ['q5', 'q1']],
+      [{ ended_at: { $gte: at(0) } }, []],
       [{ ended_at: { $ne: at(8) } }, ['q5', 'q4', 'q3', 'q2', 'q1']],
       [{ recording: true }, ['q5']],
       [{ ringing: { $eq: true } }, ['q4']],
-      [{ ringing: false, recording: false }, ['q6', 'q3', 'q2', 'q1']],
+      [{ ringing: false, recording: false }, ['q3', 'q2', 'q1']],
       [{ $or: [{ type: 'audio_room' }, { recording: true }] }, ['q5', 'q3']],
       [{ $and: [{ type: 'default' }, { member_count: { $gte: 3 } }] }, ['q4', 'q2', 'q1']],
-      [{ $or: [{ $and: [{ type: 'default' }, { members: 'carol' }] }, { id: 'q6' }] }, ['q6', 'q4', 'q2']],
+      [{ $or: [{ $and: [{ type: 'default' }, { members: 'carol' }] }, { id: 'q6' }] }, ['q4', 'q2']],
       [{ id: 'missing' }, []],
     ];
     for (const [filter, expected] of cases) {
       assert.equal(await ids(bob, filter), expected, JSON.stringify(filter));
+    }
+    // q6, which bob may not read, as dave (its creator) sees it
+    const dave = await rpcClient(c, 'dave', { json });
+    const daveCases: [object, string[]][] = [
+      [{ type: 'default' }, ['q6', 'q2']],
+      [{ ended_at: { $gte: at(0) } }, ['q6']],
+      [{ members: { $nin: ['alice', 'bob'] } }, ['q6']],
+      [{ $or: [{ $and: [{ type: 'default' }, { members: 'carol' }] }, { id: 'q6' }] }, ['q6', 'q2']],
+    ];
+    for (const [filter, expected] of daveCases) {
+      assert.equal(await ids(dave, filter), expected, `dave: ${JSON.stringify(filter)}`);
     }
     const invalid = [{ name: 'x' }, { type: { $like: 'd%' } }, { member_count: 'two' }, { recording: { $gt: false } }, { created_at: 'yesterday' }, { $or: [] }, { $nor: [{ id: 'q1' }] }];
     for (const filter of invalid) {
@@ -179,7 +225,7 @@ for (const { json, label } of FORMATS) {
     assert.is(first.response.prev, '');
     assert.is((await frank.queryCalls(request(dev, [], 7))).response.calls.length, 7);
     const all = await frank.queryCalls(request(undefined, [], 100));
-    assert.is(all.response.calls.length, 66);
+    assert.is(all.response.calls.length, DEV_CALLS + 2, 'his development calls, and the open q3 and q5');
     assert.is(all.response.next, '');
     const tooMany = await expectRpcError(frank.queryCalls(request(dev, [], 101)), 'invalid_argument');
     assert.is(tooMany.meta.argument, 'limit');

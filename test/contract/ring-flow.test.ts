@@ -10,6 +10,7 @@ import {
   GetOrCreateCallRequest,
   JoinCallRequest,
   SendCallEventRequest,
+  UpdateCallMembersRequest,
 } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
@@ -25,18 +26,19 @@ test.after(async (ctx) => {
 
 const USERS = ['alice', 'bob', 'carol', 'dave'];
 
-/** alice rings bob and carol in default:<id>; dave is not a member. */
-async function ringing(c: LocalCoordinator, json: boolean, ring = true) {
+/** alice rings bob and carol in <type>:<id> (a `default` call unless told); dave is not a member. */
+async function ringing(c: LocalCoordinator, json: boolean, ring = true, type = 'default') {
   const [alice, bob, carol, dave] = await Promise.all(USERS.map((u) => rpcClient(c, u, { json })));
   const id = uniqueId('ring');
   const created = await alice!.getOrCreateCall(
-    GetOrCreateCallRequest.create({ type: 'default', id, ring, data: { members: [{ userId: 'bob', role: '' }, { userId: 'carol', role: '' }] } }),
+    GetOrCreateCallRequest.create({ type, id, ring, data: { members: [{ userId: 'bob', role: '' }, { userId: 'carol', role: '' }] } }),
   );
   assert.is(created.response.call!.call!.ringing, ring);
   const send = (client: CoordinatorServiceClient, eventType: CallEventType, custom?: object) =>
-    client.sendCallEvent(SendCallEventRequest.create({ type: 'default', id, eventType, custom: custom ? Struct.fromJson(custom as never) : undefined }));
+    client.sendCallEvent(SendCallEventRequest.create({ type, id, eventType, custom: custom ? Struct.fromJson(custom as never) : undefined }));
+  const join = (client: CoordinatorServiceClient, sessionId: string) => client.joinCall(JoinCallRequest.create({ type, id, sessionId }));
   const seq = Object.fromEntries(USERS.map((u) => [u, seqOf(c, u)]));
-  return { alice: alice!, bob: bob!, carol: carol!, dave: dave!, id, cid: `default:${id}`, send, seq };
+  return { alice: alice!, bob: bob!, carol: carol!, dave: dave!, id, cid: `${type}:${id}`, send, join, seq };
 }
 
 /** Asserts that each of `users` got exactly `kinds` since `seq`, each by `by`. */
@@ -91,12 +93,29 @@ for (const { json, label } of FORMATS) {
       await expectRpcError(r.send(r.dave, type), 'permission_denied');
       await expectRpcError(r.send(r.alice, type), 'failed_precondition');
     }
-    // a non-member who joined is still no callee
-    await r.dave.joinCall(JoinCallRequest.create({ type: 'default', id: r.id, sessionId: 'dave-1' }));
-    await expectRpcError(r.send(r.dave, ACCEPTED), 'permission_denied');
+    // a non-member may not join a default call; one who joined an open call is still no callee
+    await expectRpcError(r.join(r.dave, 'dave-1'), 'permission_denied');
     const state = await r.alice.getOrCreateCall(GetOrCreateCallRequest.create({ type: 'default', id: r.id }));
     assert.is(state.response.call!.call!.ringing, true, 'denied answers change nothing');
-    assertEvents(c, r.seq, ['alice', 'bob', 'carol'], ['participantJoined']);
+    assertEvents(c, r.seq, USERS, []);
+    const open = await ringing(c, json, true, 'audio_room');
+    await open.join(open.dave, 'dave-1');
+    await expectRpcError(open.send(open.dave, ACCEPTED), 'permission_denied');
+    assertEvents(c, open.seq, ['alice', 'bob', 'carol'], ['participantJoined']);
+  });
+
+  test(`accept / reject: only a member the call rang (${label})`, async ({ c }) => {
+    // a call that never rang: its members have nothing to answer
+    const quiet = await ringing(c, json, false);
+    for (const type of [ACCEPTED, REJECTED]) await expectRpcError(quiet.send(quiet.bob, type), 'failed_precondition');
+    assertEvents(c, quiet.seq, USERS, []);
+    // a member added after the ring was not rung
+    const r = await ringing(c, json);
+    await r.alice.updateCallMembers(UpdateCallMembersRequest.create({ type: 'default', id: r.id, updateMembers: [{ userId: 'dave', role: '' }] }));
+    const seq = seqOf(c, 'alice');
+    await expectRpcError(r.send(r.dave, ACCEPTED), 'failed_precondition');
+    assert.is(seqOf(c, 'alice'), seq, 'the refused answer published nothing');
+    await r.send(r.bob, ACCEPTED);
   });
 
   test(`cancel: only the creator, once; answers afterwards are refused (${label})`, async ({ c }) => {
@@ -142,13 +161,24 @@ for (const { json, label } of FORMATS) {
     assert.ok(event.oneofKind === 'custom');
     assert.equal(Struct.toJson(event.custom.custom!), payload);
 
-    // a stranger may not; once joined, they may
+    // a stranger may not
     await expectRpcError(r.send(r.dave, CUSTOM, { x: 1 }), 'permission_denied');
-    await r.dave.joinCall(JoinCallRequest.create({ type: 'default', id: r.id, sessionId: 'dave-1' }));
+    // in an open call, a stranger may once joined
+    const open = await ringing(c, json, false, 'livestream');
+    await expectRpcError(open.send(open.dave, CUSTOM, { x: 1 }), 'permission_denied');
+    await open.join(open.dave, 'dave-1');
     const seq = seqOf(c, 'alice');
-    await r.send(r.dave, CUSTOM, { x: 1 });
+    await open.send(open.dave, CUSTOM, { x: 1 });
     assert.equal(kindsOf(eventsOf(c, 'alice', seq)), ['custom']);
-    assert.is(r.seq.dave + 2, seqOf(c, 'dave'), 'dave got his join and his custom event');
+    assert.is(open.seq.dave + 2, seqOf(c, 'dave'), 'dave got his join and his custom event');
+  });
+
+  test(`custom: refused once the call ended (${label})`, async ({ c }) => {
+    const r = await ringing(c, json, false);
+    await r.alice.endCall(EndCallRequest.create({ type: 'default', id: r.id }));
+    const seq = Object.fromEntries(USERS.map((u) => [u, seqOf(c, u)]));
+    for (const client of [r.alice, r.bob]) await expectRpcError(r.send(client, CUSTOM, { x: 1 }), 'failed_precondition');
+    assertEvents(c, seq, USERS, []);
   });
 
   test(`invalid requests (${label})`, async ({ c }) => {

@@ -21,17 +21,21 @@ test.after(async (ctx) => {
   await ctx.c.close();
 });
 
-/** alice creates default:<id> with bob as member and dave as moderator. */
-async function setup(c: LocalCoordinator, json: boolean) {
+/**
+ * alice creates <type>:<id> (default: a `default` call) with bob as member and dave as
+ * moderator; carol is no member.
+ */
+async function setup(c: LocalCoordinator, json: boolean, type = 'default') {
   const [alice, bob, carol, dave] = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((u) => rpcClient(c, u, { json })));
   const id = uniqueId('session');
   await alice!.getOrCreateCall(
-    GetOrCreateCallRequest.create({ type: 'default', id, data: { members: [{ userId: 'bob', role: '' }, { userId: 'dave', role: 'moderator' }] } }),
+    GetOrCreateCallRequest.create({ type, id, data: { members: [{ userId: 'bob', role: '' }, { userId: 'dave', role: 'moderator' }] } }),
   );
-  const join = (client: CoordinatorServiceClient, sessionId: string) => client.joinCall(JoinCallRequest.create({ type: 'default', id, sessionId }));
-  const leave = (client: CoordinatorServiceClient, sessionId: string) => client.leaveCall(LeaveCallRequest.create({ type: 'default', id, sessionId }));
-  const end = (client: CoordinatorServiceClient) => client.endCall(EndCallRequest.create({ type: 'default', id }));
-  return { alice: alice!, bob: bob!, carol: carol!, dave: dave!, id, cid: `default:${id}`, join, leave, end };
+  const join = (client: CoordinatorServiceClient, sessionId: string) => client.joinCall(JoinCallRequest.create({ type, id, sessionId }));
+  const leave = (client: CoordinatorServiceClient, sessionId: string) => client.leaveCall(LeaveCallRequest.create({ type, id, sessionId }));
+  const end = (client: CoordinatorServiceClient) => client.endCall(EndCallRequest.create({ type, id }));
+  const get = (client: CoordinatorServiceClient) => client.getOrCreateCall(GetOrCreateCallRequest.create({ type, id }));
+  return { alice: alice!, bob: bob!, carol: carol!, dave: dave!, id, type, cid: `${type}:${id}`, join, leave, end, get };
 }
 
 function marks(c: LocalCoordinator, users: string[]): Record<string, number> {
@@ -71,8 +75,17 @@ for (const { json, label } of FORMATS) {
     assert.equal(kindsOf(eventsOf(c, 'alice', seq.alice)), ['participantJoined', 'participantJoined']);
   });
 
-  test(`JoinCall: a non-member may join a default call and then hears the call's events (${label})`, async ({ c }) => {
+  test(`JoinCall: a non-member may not join a default call; nothing is published (${label})`, async ({ c }) => {
     const s = await setup(c, json);
+    const seq = marks(c, ['alice', 'bob', 'carol', 'dave']);
+    const err = await expectRpcError(s.join(s.carol, 'carol-1'), 'permission_denied');
+    assert.is(err.meta.capability, 'join-call');
+    for (const user of ['alice', 'bob', 'carol', 'dave']) assert.equal(eventsOf(c, user, seq[user]), [], user);
+    assert.is(c.state.calls.get(s.cid)!.participants.size, 0);
+  });
+
+  test(`JoinCall: a non-member may join an open (audio_room) call and then hears the call's events (${label})`, async ({ c }) => {
+    const s = await setup(c, json, 'audio_room');
     const seq = marks(c, ['carol']);
     const { response } = await s.join(s.carol, 'carol-1');
     assert.is(response.joined, true);
@@ -133,7 +146,8 @@ for (const { json, label } of FORMATS) {
   });
 
   test(`LeaveCall: leaves once, tells everyone including the leaver (${label})`, async ({ c }) => {
-    const s = await setup(c, json);
+    // an open call type, so that carol, who is no member, may join
+    const s = await setup(c, json, 'audio_room');
     await s.join(s.bob, 'bob-1');
     await s.join(s.carol, 'carol-1');
     const seq = marks(c, ['alice', 'bob', 'carol', 'dave']);
@@ -158,7 +172,7 @@ for (const { json, label } of FORMATS) {
     const carolSeq = seqOf(c, 'carol');
     await s.leave(s.bob, 'bob-1');
     assert.equal(eventsOf(c, 'carol', carolSeq), []);
-    const state = await s.alice.getOrCreateCall(GetOrCreateCallRequest.create({ type: 'default', id: s.id }));
+    const state = await s.get(s.alice);
     assert.equal(state.response.call!.participants, []);
   });
 
@@ -176,7 +190,8 @@ for (const { json, label } of FORMATS) {
   });
 
   test(`EndCall: ends for everyone once; the call then refuses joins (${label})`, async ({ c }) => {
-    const s = await setup(c, json);
+    // an open call type, so that carol, who is no member, may join
+    const s = await setup(c, json, 'livestream');
     await s.join(s.bob, 'bob-1');
     await s.join(s.carol, 'carol-1');
     const seq = marks(c, ['alice', 'bob', 'carol', 'dave']);
@@ -189,7 +204,7 @@ for (const { json, label } of FORMATS) {
       assert.ok(p.oneofKind === 'callEnded');
       assert.is(p.callEnded.user?.id, 'alice');
     }
-    const state = await s.bob.getOrCreateCall(GetOrCreateCallRequest.create({ type: 'default', id: s.id }));
+    const state = await s.get(s.bob);
     const call = state.response.call!;
     assert.ok(call.call!.endedAt, 'ended_at is set');
     assert.equal(call.participants, [], 'everyone was disconnected');

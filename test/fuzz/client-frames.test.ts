@@ -288,14 +288,15 @@ test('many frames in a row on one live socket: the hub stops at the first bad on
   }
 });
 
-test('a frame over the size limit closes the socket (1009); the hub goes on', async (ctx) => {
+test('a frame over the size limit: frame_too_large, then close 4006; the hub goes on', async (ctx) => {
   const watch = watchProcess();
   try {
     for (const phase of ['before-auth', 'live'] as const) {
       const raw = await rawIn(ctx, phase);
       raw.ws.send(new Uint8Array(64 * 1024 + 1));
       const { code } = await raw.closed;
-      assert.is(code, 1009, `${phase}: ws closes an oversized message with 1009`);
+      assert.is(code, CLOSE_CODES.FRAME_TOO_LARGE, `${phase}: close code`);
+      assert.is(raw.framesOf('error')[0]?.error.code, 'frame_too_large', `${phase}: error frame`);
       await carolStillServed(ctx, `oversized frame ${phase}`);
     }
     watch.assertClean('oversized frames');

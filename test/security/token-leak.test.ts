@@ -121,7 +121,7 @@ test('the demo scenario and failures on purpose: no token in any URL, log line o
     const stoppedSeen = next(bob, 'call.recording_stopped');
     await step('alice stops recording', () => alice.stopRecording('demo-call', 'default'));
     await stoppedSeen;
-    await step('carol creates her call', () => carol.getOrCreateCall('carol-standup', 'default', { members: [{ userId: 'dave' }], ring: false }));
+    await step('carol creates her call', () => carol.getOrCreateCall('carol-standup', 'default', { members: [{ userId: 'dave' }, { userId: 'alice' }], ring: false }));
     const found = await step('alice queries carol\'s calls', () => alice.queryCalls({ created_by_user_id: 'carol' }, [{ field: 'created_at', direction: -1 }], 10));
     assert.is(found!.calls.length, 1);
 

@@ -4,10 +4,11 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ResumeStatus } from '../../gen/stream/video/coordinator/v1/events';
+import { ClientFrame, ResumeStatus } from '../../gen/stream/video/coordinator/v1/events';
 import { CLOSE_CODES } from '../../src/ws/close-codes';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { customPayload, range, RawClient, Scope, untilTurns } from '../helpers/channel';
+import { WebSocket } from 'ws';
+import { customPayload, range, RawClient, Scope, untilTurns, within } from '../helpers/channel';
 
 const scope = new Scope();
 const test = suite('hub');
@@ -249,15 +250,86 @@ test('a frame delay keeps every socket\'s order', async () => {
   assert.ok(c.hub.faultCounts.delayedFrames >= 30);
 });
 
+/** Opens a `ws` socket and resolves with the HTTP status that refused the upgrade, or 101 when it opened. */
+function upgradeStatus(url: string): Promise<{ status: number; retryAfter: string | undefined; ws: WebSocket }> {
+  const ws = new WebSocket(url);
+  ws.on('error', () => {});
+  return within(
+    new Promise((resolve) => {
+      ws.once('open', () => resolve({ status: 101, retryAfter: undefined, ws }));
+      ws.once('unexpected-response', (req, res) => {
+        resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], ws });
+        res.resume();
+        req.destroy();
+      });
+    }),
+    'the upgrade answer',
+  );
+}
+
+test('sockets that have not authenticated are capped: the rest get HTTP 503 before any handshake', async () => {
+  const c = await scope.coordinator({ hub: { maxUnauthenticatedSockets: 8 } });
+  // 40 sockets that never authenticate, opened one after the other: 8 are held, 32 refused.
+  const answers = [];
+  for (let i = 0; i < 40; i++) answers.push(await upgradeStatus(c.wsUrl));
+  const opened = answers.filter((a) => a.status === 101);
+  assert.is(opened.length, 8);
+  assert.equal(
+    answers.filter((a) => a.status !== 101).map((a) => [a.status, a.retryAfter]),
+    Array.from({ length: 32 }, () => [503, '1']),
+  );
+  assert.is(c.hub.unauthenticatedCount, 8);
+  assert.is(c.hub.connectionCount, 8);
+  assert.is(c.hub.refusedUpgrades, 32);
+
+  // a socket that authenticates frees its place, and so does one that closes
+  opened[0]!.ws.send(ClientFrame.toBinary({ frame: { oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: USER } } }));
+  await untilTurns(() => c.hub.connectionsOf('bob') === 1, 'the socket to authenticate');
+  assert.is(c.hub.unauthenticatedCount, 7);
+  const ninth = await upgradeStatus(c.wsUrl);
+  assert.is(ninth.status, 101);
+  assert.is((await upgradeStatus(c.wsUrl)).status, 503, 'full again');
+  opened[1]!.ws.close();
+  await untilTurns(() => c.hub.unauthenticatedCount === 7, 'a place to free');
+  const tenth = await upgradeStatus(c.wsUrl);
+  assert.is(tenth.status, 101);
+  for (const a of [...answers, ninth, tenth]) a.ws.terminate();
+  await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget the closed sockets');
+});
+
+test('sockets of one user are capped: one more gets too_many_connections, then close 4005', async () => {
+  const c = await scope.coordinator({ hub: { maxSocketsPerUser: 2 } });
+  const first = await handshake(c);
+  await handshake(c);
+  const third = scope.raw(c.wsUrl);
+  await third.opened;
+  third.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: USER } });
+  assert.is((await third.closed).code, CLOSE_CODES.DROPPED);
+  assert.equal(
+    third.frames.map((f) => (f.frame.oneofKind === 'error' ? f.frame.error.code : f.frame.oneofKind)),
+    ['too_many_connections'],
+  );
+  assert.is(c.hub.connectionsOf('bob'), 2);
+  // another user is not affected; bob gets a place back once one of his sockets closes
+  const alice = scope.raw(c.wsUrl);
+  await alice.opened;
+  alice.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('alice'), user: { ...USER, id: 'alice' } } });
+  await alice.until(() => alice.framesOf('connectionOk').length === 1, 'alice connected');
+  await first.end();
+  await untilTurns(() => c.hub.connectionsOf('bob') === 1, 'the hub to forget the closed socket');
+  await handshake(c);
+  assert.is(c.hub.connectionsOf('bob'), 2);
+});
+
 test('closing the coordinator closes every socket with 1001', async () => {
   const c = await scope.coordinator();
   const raw = await handshake(c, { lastSeq: 0, fresh: true });
   const pending = scope.raw(c.wsUrl);
   await pending.opened;
   await c.close();
+  assert.is(c.hub.connectionCount, 0, 'close() resolves once every socket is gone');
   assert.is((await raw.closed).code, CLOSE_CODES.GOING_AWAY);
   assert.is((await pending.closed).code, CLOSE_CODES.GOING_AWAY);
-  await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget the closed sockets');
 });
 
 test.run();

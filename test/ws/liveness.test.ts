@@ -114,8 +114,9 @@ test('an event of a kind this SDK does not know still advances the seq, without 
 test('the coordinator going away (1001): the client keeps trying, and disconnect() stops it', async () => {
   const c = await scope.coordinator();
   const bob = await scope.connected(c, 'bob');
+  const reconnecting = bob.nextState('reconnecting'); // before close(), which resolves once every socket is gone
   await c.close();
-  await bob.nextState('reconnecting');
+  await reconnecting;
   await bob.until(() => bob.conn.stats.sockets >= 3, 'two retries');
   bob.conn.disconnect();
   assert.is(bob.state, 'disconnected');

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData } from 'ws';
 import { ResumeStatus, type ClientFrame, type Event, type ResumeRequest, type ResumeResult } from '../../../gen/stream/video/coordinator/v1/events';
 import type { CallState, Edge } from '../../../gen/stream/video/coordinator/v1/models';
 import { CLOSE_CODES } from '../../ws/close-codes';
@@ -13,20 +13,13 @@ import { TwirpError } from '../twirp/twirp-error';
 import type { EventLogs } from './event-log';
 import { HubConnection } from './hub-connection';
 import type { HubFaultCounts, HubFaults } from './hub-faults';
+import { resolveHubOptions, sweepIntervalMs, type HubOptions, type ResolvedHubOptions } from './hub-options';
+import { HubSocket } from './hub-socket';
 
-/** Options of the WebSocket hub. */
-export interface HubOptions {
-  /** Path clients connect to (default `/video/connect`). */
-  path?: string;
-  /** Time allowed for the auth frame, in ms (default 5,000). */
-  authTimeoutMs?: number;
-  /** Health-check interval, in ms (default 10,000). */
-  healthCheckIntervalMs?: number;
-  /** A socket silent for longer than this is closed, in ms (default 3 × the interval). */
-  deadAfterMs?: number;
-  /** Largest client frame, in bytes (default 64 KiB). */
-  maxFrameBytes?: number;
-}
+export type { HubOptions } from './hub-options';
+
+/** Told when a user's first socket authenticates (`true`) and when their last one goes (`false`). */
+export type PresenceListener = (userId: string, online: boolean) => void;
 
 type FrameHandler<K extends ClientFrameCase> = (conn: HubConnection, frame: ClientFrameOf<K>) => void | Promise<void>;
 
@@ -45,17 +38,29 @@ export interface HubDirectory {
  * events live, replays missed ones on resume, runs health checks, and injects faults.
  */
 export class Hub {
+  /** The path clients connect to. */
   readonly path: string;
+  /** The health-check interval announced to clients, in ms. */
   readonly healthCheckIntervalMs: number;
+  /** The period of the health sweep, in ms: never below 10 ms, whatever the options say. */
+  readonly sweepIntervalMs: number;
+  /** What the hub enforces: every option of {@link HubOptions}, with its default applied. */
+  readonly limits: Readonly<Required<HubOptions>>;
+  /** What the faults did. */
   readonly faultCounts: HubFaultCounts = { dropped: 0, silenced: 0, delayedFrames: 0, rawFrames: 0 };
+  /** Upgrades refused because too many sockets had not authenticated (HTTP 503). */
+  refusedUpgrades = 0;
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<string, Set<HubConnection>>();
   private readonly all = new Set<HubConnection>();
-  private readonly authTimeoutMs: number;
-  private readonly deadAfterMs: number;
+  /** Sockets that have not authenticated yet (counted against `maxUnauthenticatedSockets`). */
+  private readonly unauthenticated = new Set<HubConnection>();
+  private readonly options: ResolvedHubOptions;
   private frameDelayMs = 0;
   private readonly sweep: ReturnType<typeof setInterval>;
   private readonly unsubscribe: () => void;
+  private closing: Promise<void> | undefined;
+  private readonly allGone = new Set<() => void>();
 
   private readonly handlers = {
     auth: (conn, frame) => this.onAuth(conn, frame),
@@ -91,17 +96,21 @@ export class Hub {
     private readonly directory: HubDirectory,
     options: HubOptions = {},
     private readonly now: () => number = Date.now,
+    private readonly onPresence: PresenceListener = () => undefined,
   ) {
-    this.path = options.path ?? '/video/connect';
-    this.authTimeoutMs = options.authTimeoutMs ?? 5000;
-    this.healthCheckIntervalMs = options.healthCheckIntervalMs ?? 10_000;
-    this.deadAfterMs = options.deadAfterMs ?? this.healthCheckIntervalMs * 3;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes ?? 64 * 1024 });
+    this.options = resolveHubOptions(options);
+    this.limits = this.options;
+    this.path = this.options.path;
+    this.healthCheckIntervalMs = this.options.healthCheckIntervalMs;
+    this.sweepIntervalMs = sweepIntervalMs(this.options);
+    // ws refuses a message over maxPayload from its header, before buffering it; HubSocket turns
+    // ws's own close (1009) into the hub's answer (error frame, then 4006).
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxFrameBytes, WebSocket: HubSocket });
     server.on('upgrade', this.onUpgrade);
     this.unsubscribe = events.subscribe((userId, event, batch) => {
       for (const conn of this.byUser.get(userId) ?? []) if (conn.phase === 'live') conn.sendEvent(event, batch);
     });
-    this.sweep = setInterval(() => this.healthSweep(), Math.max(5, Math.min(this.healthCheckIntervalMs, this.deadAfterMs / 2)));
+    this.sweep = setInterval(() => this.healthSweep(), this.sweepIntervalMs);
   }
 
   /** Number of open sockets, all users. */
@@ -114,30 +123,63 @@ export class Hub {
     return this.byUser.get(userId)?.size ?? 0;
   }
 
-  /** Closes every socket with 1001 (going away) and stops the hub. */
-  close(): void {
+  /** Number of open sockets that have not authenticated yet. */
+  get unauthenticatedCount(): number {
+    return this.unauthenticated.size;
+  }
+
+  /**
+   * Closes every socket with 1001 (going away) and stops the hub. Resolves once every socket
+   * is gone: sockets whose client does not answer the close within `closeGraceMs` are dropped.
+   * Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     clearInterval(this.sweep);
     this.unsubscribe();
     this.server.off('upgrade', this.onUpgrade);
-    for (const conn of this.all) conn.close(CLOSE_CODES.GOING_AWAY, 'server closing');
+    const open = [...this.all];
+    for (const conn of open) conn.close(CLOSE_CODES.GOING_AWAY, 'server closing');
     this.wss.close();
+    if (this.all.size > 0) {
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.allGone.add(resolve);
+        grace = setTimeout(() => {
+          for (const conn of this.all) conn.socket.terminate();
+        }, this.options.closeGraceMs);
+      }).finally(() => clearTimeout(grace));
+    }
   }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== this.path) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
+    if (this.unauthenticated.size >= this.options.maxUnauthenticatedSockets) {
+      // Refused before the handshake: no WebSocket, no timer, nothing held.
+      this.refusedUpgrades++;
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws as HubSocket));
   };
 
-  private onSocket(ws: WebSocket): void {
+  private onSocket(ws: HubSocket): void {
     const conn = new HubConnection(randomUUID(), ws, () => this.frameDelayMs, () => this.faultCounts.delayedFrames++, this.now());
     this.all.add(conn);
-    conn.later(this.authTimeoutMs, () => {
-      if (conn.phase === 'awaiting_auth') conn.fail('auth_timeout', `no auth frame within ${this.authTimeoutMs} ms`, CLOSE_CODES.AUTH_TIMEOUT);
+    this.unauthenticated.add(conn);
+    const { authTimeoutMs, maxFrameBytes } = this.options;
+    conn.later(authTimeoutMs, () => {
+      if (conn.phase === 'awaiting_auth') conn.fail('auth_timeout', `no auth frame within ${authTimeoutMs} ms`, CLOSE_CODES.AUTH_TIMEOUT);
     });
+    ws.onTooLarge = () => conn.fail('frame_too_large', `a frame was over ${maxFrameBytes} bytes`, CLOSE_CODES.FRAME_TOO_LARGE);
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
     ws.on('close', () => this.forget(conn));
     ws.on('error', () => this.forget(conn));
@@ -193,11 +235,19 @@ export class Hub {
         return;
       }
     }
+    if (this.connectionsOf(userId) >= this.options.maxSocketsPerUser) {
+      conn.fail('too_many_connections', `user "${userId}" has ${this.options.maxSocketsPerUser} sockets open already`, CLOSE_CODES.DROPPED);
+      return;
+    }
     conn.userId = userId;
+    this.unauthenticated.delete(conn);
     const user = this.directory.users.upsert(auth.user);
     let set = this.byUser.get(userId);
+    const first = !set;
     if (!set) this.byUser.set(userId, (set = new Set()));
     set.add(conn);
+    if (first) this.onPresence(userId, true);
+    conn.lastSeen = this.now(); // the health-check clock starts with connection ok, however long the token took
     // Synchronous from here on: nothing can be published between the replay and going live.
     const { resume, replay } = this.resume(userId, auth.resume);
     conn.send({
@@ -240,8 +290,9 @@ export class Hub {
   private healthSweep(): void {
     const now = this.now();
     for (const conn of this.all) {
-      if (conn.phase === 'awaiting_auth') continue;
-      if (now - conn.lastSeen > this.deadAfterMs) {
+      // Not authenticated yet (the auth time limit covers it): it has not been told the interval.
+      if (!conn.userId || conn.phase === 'closed') continue;
+      if (now - conn.lastSeen > this.options.deadAfterMs) {
         conn.close(CLOSE_CODES.HEALTH_CHECK_TIMEOUT, 'health check timeout');
         this.forget(conn);
       } else {
@@ -252,9 +303,14 @@ export class Hub {
 
   private forget(conn: HubConnection): void {
     conn.dispose();
-    this.all.delete(conn);
+    if (!this.all.delete(conn)) return;
+    this.unauthenticated.delete(conn);
     const set = this.byUser.get(conn.userId);
-    if (set?.delete(conn) && set.size === 0) this.byUser.delete(conn.userId);
+    if (set?.delete(conn) && set.size === 0) {
+      this.byUser.delete(conn.userId);
+      if (!this.closing) this.onPresence(conn.userId, false);
+    }
+    if (this.all.size === 0) for (const resolve of [...this.allGone]) resolve();
   }
 
   private forUser(userId: string, act: (c: HubConnection) => void, counter: keyof HubFaultCounts): number {

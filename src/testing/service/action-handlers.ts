@@ -3,7 +3,8 @@ import { CallEventType } from '../../../gen/stream/video/coordinator/v1/coordina
 import type { TwirpContext } from '../twirp/twirp-router';
 import { TwirpError } from '../twirp/twirp-error';
 import { GRANTABLE_PERMISSIONS } from '../state/call-types';
-import { checkStruct, checkUserId, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
+import type { CallRecord } from '../state/call-record';
+import { checkStruct, checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 import { checkAnswer, recordAnswer } from './ring-answers';
 
 type Service = ICoordinatorService<TwirpContext>;
@@ -38,7 +39,8 @@ export function actionHandlers(state: CoordinatorState): Pick<
           break;
         }
         case CallEventType.CUSTOM: {
-          if (!call.involves(ctx.userId)) throw new TwirpError('permission_denied', `user "${ctx.userId}" is not in call ${call.cid}`);
+          requireInCall(call, ctx.userId);
+          requireNotEnded(call);
           if (!req.custom) throw TwirpError.missing('custom');
           checkStruct('custom', req.custom);
           state.publish(call.audience(), call, { oneofKind: 'custom', custom: { user, custom: req.custom } });
@@ -72,8 +74,8 @@ export function actionHandlers(state: CoordinatorState): Pick<
 
     async requestPermission(req, ctx) {
       const call = state.getCall(req.type, req.id);
+      requireInCall(call, ctx.userId);
       requireNotEnded(call);
-      if (!call.involves(ctx.userId)) throw new TwirpError('permission_denied', `user "${ctx.userId}" is not in call ${call.cid}`);
       if (req.permissions.length === 0) throw TwirpError.missing('permissions');
       const requestable = new Set(call.settings.requestablePermissions);
       for (const p of req.permissions) {
@@ -119,6 +121,12 @@ export function actionHandlers(state: CoordinatorState): Pick<
       return { capabilities };
     },
   };
+}
+
+/** Throws `permission_denied` unless `userId` may read `call` and is in it (a member or a participant). */
+function requireInCall(call: CallRecord, userId: string): void {
+  requireCapability(call, userId, 'read-call');
+  if (!call.involves(userId)) throw new TwirpError('permission_denied', `user "${userId}" is not in call ${call.cid}`);
 }
 
 function setOf(map: Map<string, Set<string>>, key: string): Set<string> {

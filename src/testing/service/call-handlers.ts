@@ -63,11 +63,7 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<Se
       const record = call.participants.get(req.sessionId);
       if (!record) return { left: false };
       if (record.userId !== ctx.userId) throw new TwirpError('permission_denied', `session ${req.sessionId} belongs to another user`);
-      const audience = call.audience();
-      call.participants.delete(req.sessionId);
-      call.touch(state.now());
-      state.publish(audience, call, { oneofKind: 'participantLeft', participantLeft: { participant: call.toParticipant(record, state.users) } });
-      return { left: true };
+      return { left: state.removeParticipant(call, req.sessionId) };
     },
 
     async endCall(req, ctx) {
@@ -139,6 +135,7 @@ function ringMembers(state: CoordinatorState, call: CallRecord, caller: string):
   const callees = calleesToRing(call, caller);
   if (!callees) return;
   call.ringing = true;
+  for (const callee of callees) call.rung.add(callee);
   call.touch(state.now());
   const shared = call.toState(caller, state.users);
   const user = state.users.get(caller);

@@ -3,13 +3,14 @@ import type { CallRecord, RingAnswer } from '../state/call-record';
 import { requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 
 /**
- * Throws unless `userId` may answer the ring of `call` with `answer`: a member who is not
- * the creator, on a call that has not ended or been cancelled, and not the other answer
+ * Throws unless `userId` may answer the ring of `call` with `answer`: a member the call rang
+ * (not its creator), on a call that has not ended or been cancelled, and not the other answer
  * given already.
  */
 export function checkAnswer(call: CallRecord, userId: string, answer: RingAnswer): void {
   if (!call.members.has(userId)) throw new TwirpError('permission_denied', `only members of call ${call.cid} may answer it`);
   if (userId === call.createdBy) throw new TwirpError('failed_precondition', `the creator of call ${call.cid} cannot answer their own call`);
+  if (!call.rung.has(userId)) throw new TwirpError('failed_precondition', `call ${call.cid} did not ring "${userId}"`);
   requireNotEnded(call);
   if (call.cancelled) throw new TwirpError('failed_precondition', `call ${call.cid} was cancelled`);
   const previous = call.answers.get(userId);

@@ -34,6 +34,8 @@ export class CallRecord {
   readonly members = new Map<string, MemberRecord>();
   readonly participants = new Map<string, ParticipantRecord>();
   readonly answers = new Map<string, RingAnswer>();
+  /** The users this call rang: only they may accept or reject it. */
+  readonly rung = new Set<string>();
   /** Per-user permission changes on top of the role's capabilities. */
   readonly granted = new Map<string, Set<string>>();
   readonly revoked = new Map<string, Set<string>>();
@@ -74,7 +76,7 @@ export class CallRecord {
     return this.capabilitiesOf(userId).includes(capability);
   }
 
-  /** Whether `userId` is a member or has a session in the call. */
+  /** Whether `userId` is a member or has a session in the call (whatever their capabilities). */
   involves(userId: string): boolean {
     if (this.members.has(userId)) return true;
     for (const p of this.participants.values()) if (p.userId === userId) return true;

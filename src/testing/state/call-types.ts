@@ -17,7 +17,11 @@ export const CAPABILITIES = [
 /** Permissions that UpdateUserPermissions may grant or revoke. */
 export const GRANTABLE_PERMISSIONS: ReadonlySet<string> = new Set(['send-audio', 'send-video', 'screenshare']);
 
-/** The call role of a user who is not a member of the call. */
+/**
+ * The call role of a user who is not a member of the call. What it holds decides who may read
+ * and join a call of each type: nothing in `default` (members only), `read-call` and
+ * `join-call` in `audio_room` and `livestream` (open), the media capabilities in `development`.
+ */
 export const NON_MEMBER_ROLE = 'user';
 
 /** A call type: its default settings and the capabilities of each call role. */
@@ -57,7 +61,8 @@ export const CALL_TYPES: ReadonlyMap<string, CallTypeDefinition> = new Map(
       {
         name: 'default',
         settings: settings(true, ['send-audio', 'send-video', 'screenshare']),
-        roles: { admin: ALL, moderator: MODERATOR, member: ['read-call', 'join-call', 'send-audio', 'send-video'], user: ['read-call', 'join-call'] },
+        // Members only: a user who is not a member can neither see nor join the call.
+        roles: { admin: ALL, moderator: MODERATOR, member: ['read-call', 'join-call', 'send-audio', 'send-video'], user: [] },
       },
       {
         name: 'audio_room',

@@ -99,6 +99,30 @@ export class CoordinatorState {
     return ringing.slice(0, limit).map((c) => c.toState(userId, this.users));
   }
 
+  /**
+   * Removes the session `sessionId` from `call` and tells the call's audience (the leaving
+   * user included) with `participantLeft`. Returns false when the session was not in the call.
+   */
+  removeParticipant(call: CallRecord, sessionId: string): boolean {
+    const record = call.participants.get(sessionId);
+    if (!record) return false;
+    const audience = call.audience();
+    call.participants.delete(sessionId);
+    call.touch(this.now());
+    this.publish(audience, call, { oneofKind: 'participantLeft', participantLeft: { participant: call.toParticipant(record, this.users) } });
+    return true;
+  }
+
+  /** The calls in which `userId` has a session, with those sessions' ids. */
+  sessionsOf(userId: string): { call: CallRecord; sessionIds: string[] }[] {
+    const found: { call: CallRecord; sessionIds: string[] }[] = [];
+    for (const call of this.calls.values()) {
+      const sessionIds = [...call.participants.values()].filter((p) => p.userId === userId).map((p) => p.sessionId);
+      if (sessionIds.length > 0) found.push({ call, sessionIds });
+    }
+    return found;
+  }
+
   /** Publishes `payload` about `call` to `userIds`. */
   publish(userIds: Iterable<string>, call: CallRecord, payload: EventPayload): void {
     this.publisher.publish(userIds, call.cid, payload);

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../options';
 import { TwirpError, type TwirpCode } from './twirp-error';
 
 interface PlannedFailure {
@@ -22,6 +23,13 @@ export class RpcFaults {
   /** How many failures were injected so far, by method. */
   readonly injected = new Map<string, number>();
 
+  /**
+   * Creates an empty set of faults (the local coordinator makes one; see `rpcFaults`).
+   * @param delay how latency is waited for (default: a plain timer). The local coordinator
+   *   passes its own, which it clears on close.
+   */
+  constructor(private readonly delay: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))) {}
+
   /** The next `count` calls of `method` fail with `code`. Plans for one method queue up in order. */
   failNext(method: string, count: number, code: TwirpCode, msg = `injected fault: ${code}`): void {
     if (!Number.isInteger(count) || count < 1) throw new RangeError('failNext: count must be a positive integer');
@@ -30,9 +38,9 @@ export class RpcFaults {
     this.failures.set(method, list);
   }
 
-  /** Every call of `method` (or `'*'`) waits `ms` before it is handled; 0 removes the latency. */
+  /** Every call of `method` (or `'*'`) waits `ms` (0 to 2^31 - 1) before it is handled; 0 removes the latency. */
   setLatency(method: string, ms: number): void {
-    if (!(ms >= 0)) throw new RangeError('setLatency: ms must be >= 0');
+    if (!(ms >= 0 && ms <= MAX_TIMER_MS)) throw new RangeError(`setLatency: ms must be from 0 to ${MAX_TIMER_MS}`);
     if (ms === 0) this.latency.delete(method);
     else this.latency.set(method, ms);
   }
@@ -46,7 +54,7 @@ export class RpcFaults {
   /** @internal Applies the planned faults to one call of `method`: waits, then throws or returns. */
   async apply(method: string): Promise<void> {
     const delay = (this.latency.get(method) ?? 0) + (this.latency.get('*') ?? 0);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay > 0) await this.delay(delay);
     const failure = this.take(method) ?? this.take('*');
     if (failure) {
       this.injected.set(method, (this.injected.get(method) ?? 0) + 1);

@@ -189,7 +189,8 @@ export interface ConnectionOk {
  */
 export interface ConnectionError {
     /**
-     * "unauthenticated", "token_expired", "auth_timeout", "invalid_frame", "internal".
+     * "unauthenticated", "token_expired", "auth_timeout", "invalid_frame", "frame_too_large",
+     * "too_many_connections", "internal".
      *
      * @generated from protobuf field: string code = 1
      */
