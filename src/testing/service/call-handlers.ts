@@ -31,9 +31,9 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<Se
       checkUserId('session_id', req.sessionId);
       const existing = state.calls.get(`${req.type}:${req.id}`)?.participants.get(req.sessionId);
       if (existing && existing.userId !== ctx.userId) throw new TwirpError('already_exists', `session ${req.sessionId} belongs to another user`);
-      const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring);
+      // Joining an existing call needs `join-call` (a non-member of a `default` call has none).
+      const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring, 'join-call');
       // Every check of the join before the accept: a refused join leaves no accept behind.
-      requireCapability(call, ctx.userId, 'join-call');
       requireNotEnded(call);
       if (req.accept) checkAnswer(call, ctx.userId, 'accepted');
       const offered = edges();
@@ -82,14 +82,23 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<Se
 }
 
 /**
- * The call `type:id` for `userId`: read (needs `read-call`), or created with `data` (the
- * creator becomes its admin; its members get `call.created`). With `ring`, rings the members.
+ * The call `type:id` for `userId`: an existing one (needs `capability`, by default
+ * `read-call`), or one created with `data` (the creator becomes its admin; its members get
+ * `call.created`). With `ring`, rings the members.
  */
-function getOrCreate(state: CoordinatorState, type: string, id: string, userId: string, data: CallInput | undefined, ring: boolean): { call: CallRecord; created: boolean } {
+function getOrCreate(
+  state: CoordinatorState,
+  type: string,
+  id: string,
+  userId: string,
+  data: CallInput | undefined,
+  ring: boolean,
+  capability: 'read-call' | 'join-call' = 'read-call',
+): { call: CallRecord; created: boolean } {
   let call = state.calls.get(`${type}:${id}`);
   let created = false;
   if (call) {
-    requireCapability(call, userId, 'read-call');
+    requireCapability(call, userId, capability);
   } else {
     call = state.createCall(type, id, userId, data?.settingsOverride);
     created = true;
