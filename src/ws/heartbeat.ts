@@ -31,18 +31,22 @@ export interface HeartbeatOptions {
  * Health checks of one live socket: a probe every interval, and the verdict "silent" when
  * nothing arrived for `deadAfterMs`. Stopped by `stop()` or by going silent.
  *
- * The verdict waits for the I/O phase: after the process itself stalled (a long
- * synchronous task), timers run before the frames that arrived meanwhile are read, so a
- * tick that finds the socket silent checks again once pending I/O has been handled.
+ * Silence is counted only while this process could have heard the server: when the process
+ * itself stalls (a long synchronous task, a suspended tab), the stall is not the server's
+ * silence, and the frames that arrived meanwhile are read after the timers that run first.
+ * So a tick that comes late adds its lateness to the window, and a tick that finds the
+ * socket silent checks again once the pending I/O has been handled.
  */
 export class Heartbeat {
   private last = Date.now();
+  private lastTick = Date.now();
   private stopped = false;
+  private readonly tickMs: number;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: HeartbeatOptions) {
-    const tick = Math.max(OPTION_INTERVAL_RANGE.min, Math.min(options.intervalMs, options.deadAfterMs / 2));
-    this.timer = setInterval(() => this.tick(), tick);
+    this.tickMs = Math.max(OPTION_INTERVAL_RANGE.min, Math.min(options.intervalMs, options.deadAfterMs / 2));
+    this.timer = setInterval(() => this.tick(), this.tickMs);
   }
 
   /** Something arrived from the other side. */
@@ -61,6 +65,11 @@ export class Heartbeat {
   }
 
   private tick(): void {
+    const now = Date.now();
+    const late = now - this.lastTick - this.tickMs;
+    this.lastTick = now;
+    // The process stalled for `late` ms: no frame could be read then, whatever the server did.
+    if (late > this.tickMs) this.last += late;
     if (!this.silent()) {
       this.options.probe();
       return;

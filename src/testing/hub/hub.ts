@@ -44,6 +44,7 @@ export class Hub {
   readonly healthCheckIntervalMs: number;
   /** The period of the health sweep, in ms: never below 10 ms, whatever the options say. */
   readonly sweepIntervalMs: number;
+  private lastSweep = Date.now();
   /** What the hub enforces: every option of {@link HubOptions}, with its default applied. */
   readonly limits: Readonly<Required<HubOptions>>;
   /** What the faults did. */
@@ -110,6 +111,7 @@ export class Hub {
     this.unsubscribe = events.subscribe((userId, event, batch) => {
       for (const conn of this.byUser.get(userId) ?? []) if (conn.phase === 'live') conn.sendEvent(event, batch);
     });
+    this.lastSweep = now();
     this.sweep = setInterval(() => this.healthSweep(), this.sweepIntervalMs);
   }
 
@@ -289,6 +291,11 @@ export class Hub {
 
   private healthSweep(): void {
     const now = this.now();
+    // A late sweep means this process stalled: no frame could be read then, so the stall is
+    // not the clients' silence (the same rule as the SDK's heartbeat).
+    const late = now - this.lastSweep - this.sweepIntervalMs;
+    this.lastSweep = now;
+    if (late > this.sweepIntervalMs) for (const conn of this.all) conn.lastSeen += late;
     for (const conn of this.all) {
       // Not authenticated yet (the auth time limit covers it): it has not been told the interval.
       if (!conn.userId || conn.phase === 'closed') continue;
