@@ -24,6 +24,7 @@
  * | `aborted` | the server gave up because of a concurrent change; try again |
  * | `out_of_range` | past the valid range, e.g. a page cursor beyond the end |
  * | `unimplemented` | the server does not support this operation |
+ * | `unsupported` | the platform lacks what the action needs: media methods without an `RTCPeerConnection` (Node without `opts.RTCPeerConnection`) |
  * | `dataloss` | the server lost or corrupted data |
  * | `internal` | the server failed |
  * | `unknown` | nothing better is known |
@@ -49,6 +50,7 @@ export type StreamVideoErrorCode =
   | 'aborted'
   | 'out_of_range'
   | 'unimplemented'
+  | 'unsupported'
   | 'dataloss'
   | 'internal'
   | 'unknown';
@@ -56,7 +58,7 @@ export type StreamVideoErrorCode =
 const KNOWN = new Set<string>([
   'invalid_argument', 'malformed', 'unauthenticated', 'token_expired', 'permission_denied', 'not_found', 'already_exists',
   'failed_precondition', 'already_connected', 'not_connected', 'disconnected', 'timeout', 'network', 'cancelled',
-  'unavailable', 'resource_exhausted', 'bad_route', 'aborted', 'out_of_range', 'unimplemented', 'dataloss', 'internal', 'unknown',
+  'unavailable', 'resource_exhausted', 'bad_route', 'aborted', 'out_of_range', 'unimplemented', 'unsupported', 'dataloss', 'internal', 'unknown',
 ]);
 
 /** Twirp codes whose name differs from the SDK's. */

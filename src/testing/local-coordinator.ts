@@ -2,13 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { CoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { ICoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service.server';
-import type { Edge } from '../../gen/stream/video/coordinator/v1/models';
+import type { Edge, IceServer } from '../../gen/stream/video/coordinator/v1/models';
 import { TokenAuthority } from './auth';
 import { EventLogs, type ReplayBufferOptions } from './hub/event-log';
 import { Hub, type HubOptions } from './hub/hub';
 import { actionHandlers } from './service/action-handlers';
 import { callHandlers } from './service/call-handlers';
+import { mediaHandlers } from './service/media-handlers';
 import { memberHandlers } from './service/member-handlers';
+import { CALL_TYPES } from './state/call-types';
 import { queryHandlers } from './service/query-handlers';
 import { CoordinatorState } from './state/coordinator-state';
 import { RpcFaults } from './twirp/faults';
@@ -29,6 +31,12 @@ export interface LocalCoordinatorOptions {
   edges?: string[];
   /** Extra delay of each edge's latency endpoint, in ms, to steer edge selection in tests. */
   edgeLatencyMs?: Record<string, number>;
+  /**
+   * STUN/TURN servers per call type, handed to participants with their edge credentials
+   * (default: each call type's own, none for the built-in types: on loopback, host
+   * candidates connect). E.g. `{ default: [{ urls: ['stun:stun.example.org:3478'], username: '', password: '' }] }`.
+   */
+  iceServers?: Record<string, IceServer[]>;
   /** The WebSocket hub's path, auth time limit and health-check timing. */
   hub?: HubOptions;
   /** Bounds of each user's event replay buffer. */
@@ -102,7 +110,8 @@ export class LocalCoordinator {
     const edges = (): Edge[] => edgeNames.map((name) => ({ name, latencyUrl: `${coordinator!.baseUrl}/latency/${encodeURIComponent(name)}` }));
 
     const implementation = {
-      ...callHandlers({ state, tokens, edges }),
+      ...callHandlers({ state, tokens, edges, iceServers: (type) => (opts.iceServers?.[type] ?? CALL_TYPES.get(type)?.iceServers ?? []).map((s) => ({ ...s, urls: [...s.urls] })) }),
+      ...mediaHandlers(state),
       ...actionHandlers(state),
       ...memberHandlers(state),
       ...queryHandlers(state),

@@ -4,6 +4,7 @@ import type { TwirpContext } from '../twirp/twirp-router';
 import { TwirpError } from '../twirp/twirp-error';
 import type { CallRecord } from '../state/call-record';
 import { GRANTABLE_PERMISSIONS } from '../state/call-types';
+import { dropRevokedTracks } from './media-handlers';
 import { checkStruct, checkUserId, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 
 type Service = ICoordinatorService<TwirpContext>;
@@ -125,6 +126,8 @@ export function actionHandlers(state: CoordinatorState): Pick<
       call.touch(state.now());
       const capabilities = call.capabilitiesOf(req.userId);
       state.publish(call.audience(), call, { oneofKind: 'permissionsUpdated', permissionsUpdated: { userId: req.userId, ownCapabilities: capabilities } });
+      // A revoked send-audio / send-video / screenshare also unpublishes that track (media).
+      if (req.revokePermissions.length > 0) dropRevokedTracks(state, call, req.userId);
       return { capabilities };
     },
   };

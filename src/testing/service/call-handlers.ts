@@ -1,5 +1,5 @@
 import type { ICoordinatorService } from '../../../gen/stream/video/coordinator/v1/coordinator_service.server';
-import type { Edge } from '../../../gen/stream/video/coordinator/v1/models';
+import type { Edge, IceServer } from '../../../gen/stream/video/coordinator/v1/models';
 import type { TokenAuthority } from '../auth';
 import { TwirpError } from '../twirp/twirp-error';
 import type { TwirpContext } from '../twirp/twirp-router';
@@ -14,10 +14,12 @@ export interface CallHandlerDeps {
   tokens: TokenAuthority;
   /** The edge servers offered to clients, with their latency URLs. */
   edges: () => Edge[];
+  /** The STUN/TURN servers of a call type (none by default). */
+  iceServers: (callType: string) => IceServer[];
 }
 
 /** The call lifecycle: get-or-create with ring, edges, join, leave, end. */
-export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<
+export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDeps): Pick<
   Service,
   'getOrCreateCall' | 'getEdges' | 'getCallEdgeServer' | 'joinCall' | 'leaveCall' | 'endCall'
 > {
@@ -75,7 +77,7 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<
           edgeName: best.name,
           serverUrl: `wss://sfu-${best.name}.local.invalid/ws`,
           token,
-          iceServers: [{ urls: [`stun:stun-${best.name}.local.invalid:3478`], username: '', password: '' }],
+          iceServers: iceServers(call.type),
         },
       };
     },
@@ -107,7 +109,7 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<
       if (!record) return { left: false };
       if (record.userId !== ctx.userId) throw new TwirpError('permission_denied', `session ${req.sessionId} belongs to another user`);
       const audience = call.audience();
-      call.participants.delete(req.sessionId);
+      call.removeParticipant(req.sessionId);
       call.touch(state.now());
       state.publish(audience, call, { oneofKind: 'participantLeft', participantLeft: { participant: call.toParticipant(record, state.users) } });
       return { left: true };
@@ -121,6 +123,7 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<
       call.ringing = false;
       call.recording = false;
       call.participants.clear();
+      call.signalSeqs.clear();
       call.touch(state.now());
       state.publish(audience, call, { oneofKind: 'callEnded', callEnded: { user: state.users.get(ctx.userId) } });
       return {};

@@ -1,4 +1,4 @@
-import type { CallSettings } from '../../../gen/stream/video/coordinator/v1/models';
+import type { CallSettings, IceServer } from '../../../gen/stream/video/coordinator/v1/models';
 
 /** Capabilities a call role may hold; the names the SDK and the server share. */
 export const CAPABILITIES = [
@@ -31,7 +31,15 @@ export interface CallTypeDefinition {
    * role must be one of these keys; a user who is not a member has the `user` role.
    */
   readonly roles: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The STUN/TURN servers handed to the call's participants with their credentials (default
+   * none: on loopback, host candidates connect). `LocalCoordinatorOptions.iceServers` sets them.
+   */
+  readonly iceServers?: readonly IceServer[];
 }
+
+/** The mesh limit when a call's settings say 0: publishing participants per call. */
+export const DEFAULT_MAX_PUBLISHERS = 4;
 
 const ALL = CAPABILITIES;
 const MODERATOR = ALL;
@@ -42,6 +50,7 @@ function settings(recording: boolean, requestable: string[]): CallSettings {
     recording: { enabled: recording },
     ring: { incomingCallTimeoutMs: 0, outgoingCallTimeoutMs: 0 },
     requestablePermissions: requestable,
+    media: { maxPublishers: DEFAULT_MAX_PUBLISHERS },
   };
 }
 

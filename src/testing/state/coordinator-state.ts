@@ -118,6 +118,7 @@ function mergeSettings(base: CallSettings, override: CallSettings | undefined): 
     recording: override?.recording ?? base.recording,
     ring: { incomingCallTimeoutMs: ring.incomingCallTimeoutMs ?? 0, outgoingCallTimeoutMs: ring.outgoingCallTimeoutMs ?? 0 },
     requestablePermissions: override?.requestablePermissions.length ? [...override.requestablePermissions] : [...base.requestablePermissions],
+    media: { maxPublishers: override?.media?.maxPublishers || base.media?.maxPublishers || 0 },
   };
 }
 
