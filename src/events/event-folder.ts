@@ -15,6 +15,8 @@ export interface FoldContext {
   activeCall(): Call | undefined;
   /** The ring timeout of a call, in ms (0: none). */
   ringTimeout(call: CallState, direction: 'incoming' | 'outgoing'): number;
+  /** Media (issue 16): called after each event is folded, for the active call's peer connections. */
+  onFolded?(event: CoordinatorEvent): void;
 }
 
 type Folders = { [K in keyof CoordinatorEventMap]: (event: CoordinatorEventMap[K], ctx: FoldContext) => void };
@@ -114,18 +116,27 @@ export const EVENT_FOLDERS = {
     if (ctx.activeCall()?.cid === e.callCid) ctx.store.callRecordingInProgress$.set(false);
   },
   custom: () => {},
+  'call.participant_updated': (e, ctx) => {
+    if (ctx.activeCall()?.cid !== e.callCid || !e.participant) return;
+    const p = e.participant;
+    // Only a participant still in the call: an update overtaken by its leave changes nothing.
+    if (ctx.store.table.read(p.sessionId)) ctx.store.updateParticipants((t) => t.upsert(toStreamParticipant(p)));
+  },
+  // Signals change no state: the active call's media session handles them (onFolded).
+  'call.signal': () => {},
 } satisfies Folders;
 
 /** Folds one event into the store. */
 export function foldEvent(event: CoordinatorEvent, ctx: FoldContext): void {
   (EVENT_FOLDERS[event.type] as (e: CoordinatorEvent, c: FoldContext) => void)(event, ctx);
+  ctx.onFolded?.(event);
 }
 
 /** A participant of the schema in the store's form. */
 export function toStreamParticipant(p: Participant) {
   const user = p.user ?? { id: '', name: '', imageUrl: '', role: '' };
   const joinedAt = toDate(p.joinedAt);
-  return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt };
+  return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt, publishedTracks: p.publishedTracks };
 }
 
 function dropPending(ctx: FoldContext, cid: string): void {

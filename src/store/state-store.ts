@@ -3,6 +3,7 @@ import type { CallState, User } from '../../gen/stream/video/coordinator/v1/mode
 import type { CoordinatorEventMap } from '../events/event-map';
 import type { ConnectionState } from '../ws/connection-state';
 import type { Call } from '../call/Call';
+import type { CallStatsReport } from './call-stats-report';
 import { ParticipantSnapshot, ParticipantTable, type ParticipantList, type StreamParticipant } from './participant-table';
 import { readOnly } from './read-only';
 
@@ -64,6 +65,10 @@ export interface StreamVideoReadOnlyStateStore {
   callRecordingInProgress$: ReadableAtom<boolean>;
   /** The last permission request in the active call. */
   callPermissionRequest$: ReadableAtom<PermissionRequestEvent | undefined>;
+  /** Whether a participant of the active call shares a screen (publishes `TrackType.SCREEN_SHARE`). */
+  hasOngoingScreenShare$: ReadableAtom<boolean>;
+  /** The media statistics of the active call, refreshed on an interval while in a call (`statsIntervalMs`). */
+  callStatsReport$: ReadableAtom<CallStatsReport | undefined>;
   /** The current value of `store`. */
   getCurrentValue<T>(store: ReadableAtom<T>): T;
 }
@@ -81,6 +86,7 @@ export class StreamVideoWriteableStateStore {
   readonly callRecordingInProgress$ = atom(false);
   readonly callPermissionRequest$ = atom<PermissionRequestEvent | undefined>(undefined);
   readonly dominantSpeakerSessionId$ = atom<string | undefined>(undefined);
+  readonly callStatsReport$ = atom<CallStatsReport | undefined>(undefined);
   readonly table = new ParticipantTable();
   readonly participantSnapshot$ = atom<ParticipantSnapshot>(this.table.snapshot());
 
@@ -91,6 +97,7 @@ export class StreamVideoWriteableStateStore {
   readonly pinnedParticipants$ = computed(this.participantSnapshot$, (s) => s.pinned);
   readonly localParticipant$ = computed(this.participantSnapshot$, (s) => s.local);
   readonly dominantSpeaker$ = computed([this.participantSnapshot$, this.dominantSpeakerSessionId$], (s, id) => s.get(id));
+  readonly hasOngoingScreenShare$ = computed(this.participantSnapshot$, () => this.table.hasScreenShare);
 
   /**
    * The derived stores stay mounted for the life of the store. Unmounted, each `get()` of a
@@ -106,6 +113,7 @@ export class StreamVideoWriteableStateStore {
     this.pinnedParticipants$,
     this.localParticipant$,
     this.dominantSpeaker$,
+    this.hasOngoingScreenShare$,
   ].map((store) => store.listen(() => {}));
 
   /** The read-only view handed to users. */
@@ -124,6 +132,8 @@ export class StreamVideoWriteableStateStore {
     dominantSpeaker$: readOnly(this.dominantSpeaker$),
     callRecordingInProgress$: readOnly(this.callRecordingInProgress$),
     callPermissionRequest$: readOnly(this.callPermissionRequest$),
+    hasOngoingScreenShare$: readOnly(this.hasOngoingScreenShare$),
+    callStatsReport$: readOnly(this.callStatsReport$),
     getCurrentValue: <T>(store: ReadableAtom<T>): T => store.get(),
   });
 
@@ -155,6 +165,7 @@ export class StreamVideoWriteableStateStore {
       this.dominantSpeakerSessionId$.set(undefined);
       this.callRecordingInProgress$.set(false);
       this.callPermissionRequest$.set(undefined);
+      this.callStatsReport$.set(undefined);
       this.updateParticipants((t) => t.clear());
     });
   }
