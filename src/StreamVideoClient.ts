@@ -23,6 +23,7 @@ import { ExponentialBackoff } from './ws/reconnect-policy';
 import type { WebSocketConstructor } from './ws/websocket-like';
 import { applyCalls, fetchCalls } from './call/call-loader';
 import { newSessionId, toCallInput, type CallRequestData } from './call/call-request';
+import { createMediaSession } from './media/create-media-session';
 
 /**
  * A `StreamVideoClient` instance lets you communicate with our API, and authenticate users.
@@ -84,6 +85,7 @@ export class StreamVideoClient {
       userId: () => this.user?.id,
       activeCall: () => (this.activeCall?.hasLeft ? undefined : this.activeCall),
       ringTimeout: (call, direction) => this.ringTimeout(call, direction),
+      onFolded: (event) => this.fold.activeCall()?.media?.onEvent(event), // media (issue 16)
     };
   }
 
@@ -381,6 +383,7 @@ export class StreamVideoClient {
           leaveCall: (c) => this.leave(c),
           participantsOf: (c): ParticipantList => (this.activeCall === c ? this.store.participants$.get() : this.store.table.snapshot().pinned),
         });
+        call.media = createMediaSession(call, credentials, this.options, this.coordinatorClient, this.store, this.user!.id); // media (issue 16)
         this.scheduler.clear(cid);
         this.store.removePending(cid);
         this.activeCall = call;

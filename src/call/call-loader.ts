@@ -72,10 +72,11 @@ export function applyCalls(ctx: FoldContext, snapshot: CallsSnapshot | undefined
         ctx.store.callRecordingInProgress$.set(activeState.call.recording);
         ctx.store.updateParticipants((t) => {
           const pins = new Set([...t.iterate('pinned')].map((p) => p.sessionId));
+          const media = new Map([...t.iterate('all')].map((p) => [p.sessionId, p])); // streams (issue 16)
           const local = t.local;
           t.clear();
           t.setLocalSession(local);
-          for (const p of activeState.participants) t.upsert(toStreamParticipant(p));
+          for (const p of activeState.participants) t.upsert(toStreamParticipant(p), media.get(p.sessionId));
           for (const id of pins) t.setPinned(id, true);
         });
         const speaker = ctx.store.dominantSpeakerSessionId$.get();
