@@ -33,7 +33,7 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
         if (!target.toSessionId) throw TwirpError.missing(`${field}.to_session_id`);
         if (target.toSessionId === from.sessionId) throw TwirpError.invalid(`${field}.to_session_id`, 'must be another session than the sender');
         const to = call.participants.get(target.toSessionId);
-        if (!to) {
+        if (!to && !call.departed.has(target.toSessionId)) {
           throw new TwirpError('permission_denied', `session ${target.toSessionId} is not a participant of call ${call.cid}`, { to_session_id: target.toSessionId });
         }
         if (target.signals.length === 0) throw TwirpError.missing(`${field}.signals`);
@@ -45,7 +45,12 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
 
       let delivered = 0;
       let duplicates = 0;
+      let undeliverable = 0;
       for (const { to, signals } of targets) {
+        if (!to) {
+          undeliverable += signals.length;
+          continue;
+        }
         const key = `${from.sessionId}\n${to.sessionId}`;
         let last = call.signalSeqs.get(key) ?? 0;
         const fresh: Signal[] = [];
@@ -65,7 +70,7 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
           callSignal: { fromUserId: from.userId, fromSessionId: from.sessionId, toSessionId: to.sessionId, signals: fresh },
         });
       }
-      return { delivered, duplicates };
+      return { delivered, duplicates, undeliverable };
     },
 
     async updatePublishedTracks(req, ctx) {

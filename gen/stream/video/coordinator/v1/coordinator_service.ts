@@ -561,6 +561,13 @@ export interface SendSignalsResponse {
      * @generated from protobuf field: uint32 duplicates = 2
      */
     duplicates: number;
+    /**
+     * Signals dropped because their target session has left the call: a race of a leave with
+     * trickled candidates is no error. A session that never joined the call is `permission_denied`.
+     *
+     * @generated from protobuf field: uint32 undeliverable = 3
+     */
+    undeliverable: number;
 }
 /**
  * @generated from protobuf message stream.video.coordinator.v1.UpdatePublishedTracksRequest
@@ -1095,7 +1102,8 @@ class SendSignalsResponse$Type extends MessageType<SendSignalsResponse> {
     constructor() {
         super("stream.video.coordinator.v1.SendSignalsResponse", [
             { no: 1, name: "delivered", kind: "scalar", T: 13 /*ScalarType.UINT32*/ },
-            { no: 2, name: "duplicates", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
+            { no: 2, name: "duplicates", kind: "scalar", T: 13 /*ScalarType.UINT32*/ },
+            { no: 3, name: "undeliverable", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
         ]);
     }
 }
