@@ -278,6 +278,7 @@ function renderQuality(report: CallStatsReport | undefined): void {
   line.dataset.framesDecoded = String(inn.framesProcessed);
 }
 store.callStatsReport$.subscribe(renderQuality);
+store.hasOngoingScreenShare$.subscribe((sharing) => ($('screenshare-badge').hidden = !sharing));
 
 // ---- the active call -------------------------------------------------------------------
 

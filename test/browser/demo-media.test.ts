@@ -2,7 +2,8 @@
  * Media in a real browser: the demo page in two Chromium pages (fake camera and microphone),
  * alice and bob. Ring, accept, both publish camera and microphone; each page decodes the
  * other's video (framesDecoded from getStats, videoWidth on the remote <video>); a revoke of
- * bob's send-video makes alice's page stop receiving his video frames; then 50 join/leave
+ * bob's send-video makes alice's page stop receiving his video frames; bob shares his screen
+ * once alice grants it; then 50 join/leave
  * cycles leave no open peer connection and no live track in either page.
  *
  * Every wait is a condition with a safety timeout, never a wall-clock bound on speed.
@@ -143,6 +144,22 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
   await bob.getByTestId('mic-toggle').click();
   await tile(alice, 'bob').getByTestId('audio-on').waitFor();
 
+  // Screen share: bob (a member) asks, alice grants, bob shares; alice plays his screen.
+  assert.ok(await bob.getByTestId('screenshare-toggle').isDisabled(), 'no screenshare before the grant');
+  await bob.getByTestId('request-screenshare').click();
+  await alice.getByTestId('grant').click();
+  await bob.locator('[data-testid="screenshare-toggle"]:not([disabled])').waitFor();
+  await bob.getByTestId('screenshare-toggle').click();
+  for (const page of [alice, bob]) await page.getByTestId('screenshare-badge').waitFor();
+  await alice.waitForFunction(
+    () => (document.querySelector<HTMLVideoElement>('[data-testid="tile"][data-user-id="bob"] [data-testid="tile-screen"]')?.videoWidth ?? 0) > 0,
+    undefined,
+    { timeout: MEDIA_WAIT_MS },
+  );
+  await checkpoint(both, '2-bob-shares-his-screen', 'media');
+  await bob.getByTestId('screenshare-toggle').click();
+  for (const page of [alice, bob]) await page.getByTestId('screenshare-badge').waitFor({ state: 'hidden' });
+
   // alice (the call's admin) revokes bob's send-video: bob's camera stops, alice stops receiving it.
   await tile(alice, 'bob').getByTestId('revoke-video').click();
   await tile(alice, 'bob').getByTestId('video-muted').waitFor();
@@ -160,7 +177,7 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
   await tile(alice, 'bob').getByTestId('audio-on').waitFor();
   // alice still receives nothing new from bob while he lacks the capability, and he still sees her.
   assert.ok((await framesDecodedFrom(bob, 'alice')) > 0);
-  await checkpoint(both, '2-bob-video-revoked', 'media');
+  await checkpoint(both, '3-bob-video-revoked', 'media');
 
   // Both leave: no peer connection and no track left in either page.
   for (const page of [bob, alice]) await page.getByTestId('leave').click();
@@ -219,7 +236,7 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
   const aliceCounts = await eventually(() => mediaCounts(a.page), (c) => c.openPcs === 0 && c.liveTracks === 2, 'alice has only her own tracks');
   assert.is(aliceCounts.pcs, CYCLES);
   await count(a.page, '[data-testid="tile"]', 1, 'alice');
-  await checkpoint({ alice: a.page, bob: b.page }, '3-after-cycles', 'media');
+  await checkpoint({ alice: a.page, bob: b.page }, '4-after-cycles', 'media');
   await a.page.getByTestId('leave').click();
   const after = await eventually(() => mediaCounts(a.page), (c) => c.openPcs === 0 && c.liveTracks === 0, 'alice has nothing open after leaving');
   assert.equal([after.openPcs, after.liveTracks], [0, 0]);
