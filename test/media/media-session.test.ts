@@ -128,6 +128,24 @@ test('publishing again replaces the track without renegotiating; stopPublish mut
   await expectError(calls.alice!.publishAudioStream(ctx.rtc.mediaStream('video')), 'invalid_argument', 'stream');
 });
 
+test('screen share: the others see it through hasOngoingScreenShare$ and screenShareStream, apart from the camera', async (ctx) => {
+  const [alice, bob] = await Promise.all([connect(ctx, 'alice'), connect(ctx, 'bob')]);
+  const calls = await joinAll({ alice, bob });
+  await calls.bob!.publishVideoStream(ctx.rtc.mediaStream('video'));
+  await expectError(calls.bob!.publishScreenShareStream(ctx.rtc.mediaStream('video')), 'permission_denied'); // a member of a default call
+  await calls.alice!.publishScreenShareStream(ctx.rtc.mediaStream('video'));
+  await calls.alice!.publishVideoStream(ctx.rtc.mediaStream('video'));
+  await waitFor(bob.readOnlyStateStore.hasOngoingScreenShare$, (v) => v, 'a screen share at bob');
+  const p = await remote(bob, 'alice', (x) => Boolean(x.screenShareStream && x.videoStream), "alice's screen and camera");
+  assert.is.not(p.screenShareStream, p.videoStream);
+  assert.equal(p.publishedTracks, [TrackType.VIDEO, TrackType.SCREEN_SHARE]);
+  assert.is(alice.readOnlyStateStore.hasOngoingScreenShare$.get(), true, 'the sharer sees it too');
+  await calls.alice!.stopPublish(TrackType.SCREEN_SHARE);
+  await waitFor(bob.readOnlyStateStore.hasOngoingScreenShare$, (v) => !v, 'no screen share at bob');
+  const after = await remote(bob, 'alice', (x) => !x.screenShareStream, "alice's screen gone");
+  assert.ok(after.videoStream, 'the camera stays');
+});
+
 test('a socket drop between signals: the negotiation completes, no signal lost or repeated', async (ctx) => {
   const [alice, bob] = await Promise.all([connect(ctx, 'alice'), connect(ctx, 'bob')]);
   const calls = await joinAll({ alice, bob });
