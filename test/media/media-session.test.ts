@@ -173,6 +173,31 @@ test('a socket drop between signals: the negotiation completes, no signal lost o
   assert.equal(got, got.map((_, i) => i + 1), 'every signal from bob once, in order');
 });
 
+test('SendSignals failing for a while: the signals wait and go again, the receiver gets each once, in order', async (ctx) => {
+  const logs: string[] = [];
+  const alice = await ctx.h.connect('alice', {
+    callConfig: CALL_CONFIG.meeting,
+    opts: { RTCPeerConnection: ctx.rtc.for('alice'), statsIntervalMs: 0, retry: { maxAttempts: 2, baseDelayMs: 5 }, logger: (_level, msg) => void logs.push(msg) },
+  });
+  const bob = await connect(ctx, 'bob');
+  const calls = await joinAll({ alice, bob });
+  const signals = recordEvents(bob);
+  // Four failures: the RPC layer's two attempts fail twice, so the channel itself waits and
+  // sends again, with the candidates queued meanwhile in the same request.
+  ctx.h.c.rpcFaults.failNext('SendSignals', 4, 'unavailable');
+  await calls.alice!.publishVideoStream(ctx.rtc.mediaStream('video'));
+  await until(() => connected(ctx.rtc.of('alice')) && connected(ctx.rtc.of('bob')), 'connected after the failures');
+  assert.is(ctx.h.c.rpcFaults.injected.get('SendSignals'), 4);
+  assert.ok(logs.filter((m) => m === 'sending signals again').length >= 2, 'the channel waited and sent again');
+  const relayed = () => ctx.h.c.state.calls.get(calls.alice!.cid)!.signalSeqs.get(`${calls.alice!.sessionId}\n${calls.bob!.sessionId}`) ?? 0;
+  const received = () => signals.events.flatMap((e) => (e.type === 'call.signal' ? e.signals.map((x) => x.seq) : []));
+  await until(() => relayed() >= 4 && received().length === relayed(), () => `bob got ${received().join(',')} of ${relayed()}`);
+  signals.stop();
+  assert.equal(received(), received().map((_, i) => i + 1), 'each once, in order');
+  const events = signals.events.filter((e) => e.type === 'call.signal').length;
+  assert.ok(events < received().length, `batched: ${received().length} signals in ${events} events`);
+});
+
 test('a revoked send-video stops the track everywhere; the receiver shows no video; granted again, it works', async (ctx) => {
   const [alice, bob] = await Promise.all([connect(ctx, 'alice'), connect(ctx, 'bob')]);
   const calls = await joinAll({ alice, bob });
