@@ -114,7 +114,7 @@ export class SignalChannel {
       this.requests++;
       await this.transport(group(batch));
       this.failures = 0;
-      this.queue.splice(0, batch.length);
+      this.remove(batch);
     } catch (caught) {
       const err = StreamVideoError.from(caught);
       const target = err.meta['to_session_id'];
@@ -128,7 +128,7 @@ export class SignalChannel {
         retry = true;
       } else {
         this.logger('warn', 'signals were refused', { code: err.code });
-        this.queue.splice(0, batch.length);
+        this.remove(batch);
       }
     } finally {
       this.busy = false;
@@ -144,6 +144,15 @@ export class SignalChannel {
     }
     if (this.queue.length > 0) this.schedule();
     else this.settleIdle();
+  }
+
+  /**
+   * Takes the signals of a request off the queue, by identity: while it was in flight,
+   * `forget` may have removed some of them, so the queue's head is not the request any more.
+   */
+  private remove(batch: readonly { to: string; signal: Signal }[]): void {
+    const sent = new Set(batch);
+    this.queue = this.queue.filter((q) => !sent.has(q));
   }
 
   private settleIdle(): void {
