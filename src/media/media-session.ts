@@ -189,8 +189,26 @@ export class MediaSession {
       this.o.logger('debug', 'ignored signals from a session not in the call', { from });
       return;
     }
-    const peer = this.peerFor(from, sender.userId);
-    for (const signal of event.signals) if (this.channel.accept(from, signal.seq)) void peer.handle(signal);
+    for (const signal of event.signals) {
+      if (!this.channel.accept(from, signal.seq)) continue;
+      let peer = this.peers.get(from);
+      // A larger generation: the sender replaced its connection, this side follows; a smaller
+      // one comes from a connection already replaced.
+      if (!peer) peer = this.peerFor(from, sender.userId, signal.generation);
+      else if (signal.generation > peer.generation) peer = this.replacePeer(from, sender.userId, signal.generation);
+      else if (signal.generation < peer.generation) continue;
+      void peer.handle(signal);
+    }
+  }
+
+  /** Closes the connection to a session and makes a new one of `generation`, with every published track. */
+  private replacePeer(sessionId: string, userId: string, generation: number): PeerConnection {
+    this.o.logger('info', 'replacing a peer connection', { remote: sessionId, generation });
+    this.peers.get(sessionId)?.close();
+    this.peers.delete(sessionId);
+    const peer = this.peerFor(sessionId, userId, generation);
+    this.refresh(sessionId);
+    return peer;
   }
 
   private onPermissions(event: CoordinatorEventMap['call.permissions_updated']): void {
@@ -230,17 +248,23 @@ export class MediaSession {
   }
 
   /** The peer connection to a remote session, made on first use with every published track. */
-  private peerFor(sessionId: string, userId: string): PeerConnection {
+  private peerFor(sessionId: string, userId: string, generation = 0): PeerConnection {
     let peer = this.peers.get(sessionId);
     if (peer) return peer;
     const host: PeerHost = {
-      signal: (kind) => this.channel.send(sessionId, kind),
+      signal: (kind) => this.channel.send(sessionId, kind, generation),
       onRemoteTracks: () => this.refresh(sessionId),
+      reset: () => {
+        if (this.closed || this.peers.get(sessionId) !== peer) return;
+        // The new connection says hello with its generation, so that the other side replaces its own too.
+        this.replacePeer(sessionId, userId, generation + 1);
+        this.channel.send(sessionId, { oneofKind: 'iceRestart', iceRestart: {} }, generation + 1);
+      },
       logger: this.o.logger,
     };
     const iceServers = this.o.iceServers.map((s) => ({ urls: [...s.urls], ...(s.username ? { username: s.username, credential: s.password } : {}) }));
     // Both sides agree on who is polite without a word: the smaller session id.
-    peer = new PeerConnection(this.o.RTCPeerConnection, { iceServers }, sessionId, userId, this.o.sessionId < sessionId, host);
+    peer = new PeerConnection(this.o.RTCPeerConnection, { iceServers }, sessionId, userId, this.o.sessionId < sessionId, host, generation);
     this.peers.set(sessionId, peer);
     for (const [type, p] of this.published) {
       void peer.setTrack(type, p.track, p.stream).catch((err: unknown) => this.o.logger('warn', 'could not add a track', { error: String(err) }));

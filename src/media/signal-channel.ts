@@ -52,12 +52,15 @@ export class SignalChannel {
     private readonly logger: Logger,
   ) {}
 
-  /** Queues a signal to `to`; it leaves with the next request (queued signals go together). */
-  send(to: string, kind: SignalKind): void {
+  /**
+   * Queues a signal to `to`; it leaves with the next request (queued signals go together).
+   * @param generation the generation of the sending peer connection (see `Signal.generation`).
+   */
+  send(to: string, kind: SignalKind, generation = 0): void {
     if (this.closed) return;
     const seq = (this.nextSeq.get(to) ?? 0) + 1;
     this.nextSeq.set(to, seq);
-    this.queue.push({ to, signal: { seq, kind } });
+    this.queue.push({ to, signal: { seq, kind, generation } });
     this.schedule();
   }
 

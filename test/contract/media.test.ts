@@ -30,9 +30,10 @@ test.after(async (ctx) => {
   await ctx.c.close();
 });
 
-const offer = (seq: number, sdp = `v=0 offer ${seq}`): Signal => ({ seq, kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp, trackTypes: { '0': TrackType.AUDIO, '1': TrackType.VIDEO } } } });
+const offer = (seq: number, sdp = `v=0 offer ${seq}`): Signal => ({ seq, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp, trackTypes: { '0': TrackType.AUDIO, '1': TrackType.VIDEO } } } });
 const candidate = (seq: number, line = `candidate:${seq} 1 udp 2122260223 127.0.0.1 5${seq} typ host`): Signal => ({
   seq,
+  generation: 0,
   kind: { oneofKind: 'candidate', candidate: { candidate: line, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'u' } },
 });
 
@@ -70,10 +71,10 @@ for (const { json, label } of FORMATS) {
     assert.equal(eventsOf(c, 'alice', aliceSeq), [], 'the sender hears nothing');
     // Every kind of signal travels: an answer, the end of candidates, an ICE restart request.
     const more: Signal[] = [
-      { seq: 1, kind: { oneofKind: 'description', description: { type: SdpType.ANSWER, sdp: 'v=0 answer', trackTypes: {} } } },
-      { seq: 2, kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '', sdpMLineIndex: -1, usernameFragment: '' } } },
-      { seq: 3, kind: { oneofKind: 'iceRestart', iceRestart: {} } },
-      { seq: 4, kind: { oneofKind: 'description', description: { type: SdpType.ROLLBACK, sdp: '', trackTypes: {} } } },
+      { seq: 1, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.ANSWER, sdp: 'v=0 answer', trackTypes: {} } } },
+      { seq: 2, generation: 0, kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '', sdpMLineIndex: -1, usernameFragment: '' } } },
+      { seq: 3, generation: 0, kind: { oneofKind: 'iceRestart', iceRestart: {} } },
+      { seq: 4, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.ROLLBACK, sdp: '', trackTypes: {} } } },
     ];
     await s.send(s.bob, 'b-1', [{ toSessionId: 'a-1', signals: more }]);
     assert.equal(signalsOf(c, 'alice', aliceSeq).flatMap((e) => e.signals), more);
@@ -132,7 +133,7 @@ for (const { json, label } of FORMATS) {
     assert.is((await expectRpcError(s.send(s.alice, '', to('b-1')), 'invalid_argument')).meta['argument'], 'session_id');
     const zero = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [candidate(0)] }]), 'invalid_argument');
     assert.is(zero.meta['argument'], 'targets[0].signals[0].seq');
-    const empty = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [{ seq: 1, kind: { oneofKind: undefined } }] }]), 'invalid_argument');
+    const empty = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [{ seq: 1, generation: 0, kind: { oneofKind: undefined } }] }]), 'invalid_argument');
     assert.is(empty.meta['argument'], 'targets[0].signals[0].kind');
     await expectRpcError(s.send(s.alice, 'a-1', to('b-1'), uniqueId('nope')), 'not_found');
     // After bob leaves, signals to his session are dropped and counted (a leave racing trickled

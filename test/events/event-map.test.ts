@@ -55,8 +55,8 @@ const PAYLOADS: Payloads = {
       fromSessionId: 's-2',
       toSessionId: 's-1',
       signals: [
-        { seq: 1, kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp: 'v=0', trackTypes: { '0': TrackType.VIDEO } } } },
-        { seq: 2, kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: '' } } },
+        { seq: 1, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp: 'v=0', trackTypes: { '0': TrackType.VIDEO } } } },
+        { seq: 2, generation: 0, kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: '' } } },
       ],
     },
   },

@@ -87,6 +87,8 @@ type Handler<E> = ((event: E) => void) | null;
 export class FakeWebRtc {
   readonly pcs: FakePeerConnection[] = [];
   readonly tracks: FakeTrack[] = [];
+  /** Labels whose next connection is made stalled (see {@link FakePeerConnection.stall}). */
+  readonly stallNext = new Set<string>();
   private next = 0;
 
   /** The constructor to pass as `opts.RTCPeerConnection`; its connections are labelled `label`. */
@@ -140,7 +142,15 @@ export class FakeWebRtc {
 
 /** The fake `RTCPeerConnection`; see the module's comment. */
 export class FakePeerConnection {
-  signalingState: RTCSignalingState = 'stable';
+  private state: RTCSignalingState = 'stable';
+  get signalingState(): RTCSignalingState {
+    return this.state;
+  }
+  set signalingState(next: RTCSignalingState) {
+    if (this.state === next) return;
+    this.state = next;
+    if (next !== 'closed') queueMicrotask(() => this.onsignalingstatechange?.(new Event('signalingstatechange')));
+  }
   connectionState: RTCPeerConnectionState = 'new';
   localDescription: { type: RTCSdpType; sdp: string } | null = null;
   remoteDescription: { type: RTCSdpType; sdp: string } | null = null;
@@ -148,6 +158,9 @@ export class FakePeerConnection {
   onicecandidate: Handler<{ candidate: { candidate: string; sdpMid: string; sdpMLineIndex: number; usernameFragment: string } | null }> = null;
   ontrack: Handler<{ track: FakeTrack; transceiver: FakeTransceiver; streams: FakeStream[] }> = null;
   onconnectionstatechange: Handler<Event> = null;
+  onsignalingstatechange: Handler<Event> = null;
+  /** Never connects, like a Chromium connection that gathers no candidate (see {@link stall}). */
+  stalled = false;
   /** Offers and answers this connection made, for tests. */
   readonly made = { offers: 0, answers: 0, rollbacks: 0, restarts: 0 };
   readonly index: number;
@@ -169,6 +182,7 @@ export class FakePeerConnection {
   ) {
     this.index = rtc.pcs.length;
     rtc.pcs.push(this);
+    if (rtc.stallNext.delete(label)) this.stalled = true;
     this.ufrag = rtc.id('ufrag');
   }
 
@@ -276,6 +290,11 @@ export class FakePeerConnection {
     this.checkConnected();
   }
 
+  /** From now on this connection never connects and gathers nothing, whatever is restarted. */
+  stall(): void {
+    this.stalled = true;
+  }
+
   /** Simulates an ICE failure: the connection goes to `failed`. */
   fail(): void {
     this.setConnectionState('failed');
@@ -332,7 +351,7 @@ export class FakePeerConnection {
   }
 
   private trickle(): void {
-    if (this.candidatesSentFor === this.ufrag) return;
+    if (this.candidatesSentFor === this.ufrag || this.stalled) return;
     this.candidatesSentFor = this.ufrag;
     const ufrag = this.ufrag;
     setTimeout(() => {
@@ -352,7 +371,7 @@ export class FakePeerConnection {
     if (this.signalingState !== 'stable' || !this.localDescription || !this.remoteDescription) return;
     const remote = this.remotePc();
     const remoteUfrag = (JSON.parse(this.remoteDescription.sdp) as FakeSdp).ufrag;
-    if (!remote || remote.connectionState === 'closed') return;
+    if (!remote || remote.connectionState === 'closed' || this.stalled || remote.stalled) return;
     // Either side knowing a candidate of the other is enough: ICE learns the other address
     // from the connectivity checks (a peer-reflexive candidate), as with a dropped candidate.
     if (!this.remoteCandidatesFor.has(remoteUfrag) && !remote.remoteCandidatesFor.has(this.ufrag)) return;

@@ -10,6 +10,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, TrackType, type Call, type StreamParticipant, type StreamVideoClient } from '../../src/index-node';
+import { MEDIA_TIMING } from '../../src/media/peer-connection';
 import { FakeWebRtc, type FakePeerConnection } from '../helpers/fake-webrtc';
 import { expectError, Harness, nextEvent, noTimersLeft, recordEvents, uniqueId, until, waitFor } from '../helpers/sdk';
 
@@ -260,6 +261,31 @@ test('ICE restart: a failed connection is restarted by the impolite side, asked 
     await until(() => connected(ctx.rtc.of('alice')) && connected(ctx.rtc.of('bob')), `connected again after ${side}'s failure`);
   }
   assert.is(ctx.rtc.of(polite)[0]!.made.restarts, 0, 'the polite side never restarts on its own');
+});
+
+test('a connection that never connects is restarted, then replaced by a new generation on both sides', async (ctx) => {
+  const saved = MEDIA_TIMING.connectWatchdogMs;
+  MEDIA_TIMING.connectWatchdogMs = 50;
+  try {
+    const [alice, bob] = await Promise.all([connect(ctx, 'alice'), connect(ctx, 'bob')]);
+    const calls = await joinAll({ alice, bob });
+    const signals = recordEvents(bob);
+    ctx.rtc.stallNext.add('alice'); // like Chromium's connection that gathers no candidate
+    await calls.alice!.publishVideoStream(ctx.rtc.mediaStream('video'));
+    await until(() => ctx.rtc.of('alice').length === 2 && ctx.rtc.of('bob').length === 2 && connected(ctx.rtc.open()), () => `alice ${ctx.rtc.of('alice').length}, bob ${ctx.rtc.of('bob').length} connections`);
+    const [stuck, fresh] = ctx.rtc.of('alice');
+    assert.is(stuck!.connectionState, 'closed', 'the stuck connection is closed');
+    assert.ok(ctx.rtc.of('alice')[0]!.made.restarts + ctx.rtc.of('bob')[0]!.made.restarts >= 1, 'a restart was tried first');
+    assert.is(fresh!.connectionState, 'connected');
+    assert.equal(ctx.rtc.open().map((pc) => pc.label).sort(), ['alice', 'bob']);
+    await remote(bob, 'alice', (p) => Boolean(p.videoStream), "alice's video over the new connection");
+    signals.stop();
+    const generations = signals.events.flatMap((e) => (e.type === 'call.signal' ? e.signals.map((x) => x.generation) : []));
+    assert.ok(generations.includes(0) && generations.includes(1), `generations ${[...new Set(generations)].join(',')}`);
+    assert.equal(generations, [...generations].sort(), 'a replaced connection sends nothing more');
+  } finally {
+    MEDIA_TIMING.connectWatchdogMs = saved;
+  }
 });
 
 test('teardown: leave, participant_left, call.ended and disconnectUser leave no connection, track or timer', async (ctx) => {

@@ -432,6 +432,14 @@ export interface Signal {
     } | {
         oneofKind: undefined;
     };
+    /**
+     * The generation of the sender's peer connection to the target, 0 first. A larger one than
+     * the receiver's means the sender replaced a connection that could not connect, and the
+     * receiver replaces its own; a smaller one comes from a replaced connection and is dropped.
+     *
+     * @generated from protobuf field: uint32 generation = 5
+     */
+    generation: number;
 }
 /**
  * A kind of track a participant publishes.
@@ -732,7 +740,8 @@ class Signal$Type extends MessageType<Signal> {
             { no: 1, name: "seq", kind: "scalar", T: 4 /*ScalarType.UINT64*/, L: 2 /*LongType.NUMBER*/ },
             { no: 2, name: "description", kind: "message", oneof: "kind", T: () => SessionDescription },
             { no: 3, name: "candidate", kind: "message", oneof: "kind", T: () => IceCandidate },
-            { no: 4, name: "ice_restart", kind: "message", oneof: "kind", T: () => IceRestart }
+            { no: 4, name: "ice_restart", kind: "message", oneof: "kind", T: () => IceRestart },
+            { no: 5, name: "generation", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
         ]);
     }
 }
