@@ -26,7 +26,8 @@ const SDP_TYPES: Record<SdpType, RTCSdpType | undefined> = {
 };
 /**
  * How long a negotiated connection may stay unconnected before ICE is restarted, in ms; when
- * that does not help either, the connection is replaced (`PeerHost.reset`). A connection can
+ * that does not help either, or when the connection gathered no candidate of its own, the
+ * connection is replaced (`PeerHost.reset`). A connection can
  * be stuck without ever failing: Chromium sometimes gathers no candidate at all for a new
  * connection (seen about once in a hundred in the 50-cycle browser test), and an ICE restart
  * does not wake it up.
@@ -70,6 +71,8 @@ export class PeerConnection {
   private closed = false;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private watchdogFired = 0;
+  /** Local candidates gathered so far. */
+  private candidates = 0;
 
   /**
    * @param Ctor the `RTCPeerConnection` constructor.
@@ -92,7 +95,10 @@ export class PeerConnection {
     const pc = new Ctor(config);
     this.pc = pc;
     pc.onnegotiationneeded = () => void this.negotiate();
-    pc.onicecandidate = (e) => host.signal({ oneofKind: 'candidate', candidate: toCandidate(e.candidate) });
+    pc.onicecandidate = (e) => {
+      if (e.candidate) this.candidates++;
+      host.signal({ oneofKind: 'candidate', candidate: toCandidate(e.candidate) });
+    };
     pc.ontrack = (e) => {
       // One stream per track: a remote camera stream also holding the microphone would play twice.
       const stream = typeof MediaStream === 'function' ? new MediaStream([e.track]) : e.streams[0];
@@ -110,7 +116,8 @@ export class PeerConnection {
         this.watchdog = undefined;
         const state = pc.connectionState;
         if (this.closed || pc.signalingState !== 'stable' || (state !== 'new' && state !== 'connecting')) return;
-        if (this.watchdogFired++ === 0) this.restartIce();
+        // A connection that gathered no candidate of its own is beyond an ICE restart.
+        if (this.watchdogFired++ === 0 && this.candidates > 0) this.restartIce();
         else host.reset();
       }, MEDIA_TIMING.connectWatchdogMs);
     };

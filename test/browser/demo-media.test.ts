@@ -214,10 +214,11 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
         await call.publishVideoStream(stream);
         await call.publishAudioStream(stream);
         if (i % 2 === 0) {
-          const pc = rtc.pcs[rtc.pcs.length - 1]!;
+          // This cycle's connection to alice (a new one replaces it when it cannot connect).
+          const first = rtc.pcs.length - 1;
           const deadline = Date.now() + waitMs;
-          while (pc.connectionState !== 'connected') {
-            if (Date.now() > deadline) throw new Error(`cycle ${i}: not connected (${pc.connectionState})`);
+          while (!rtc.pcs.slice(first).some((pc) => pc.connectionState === 'connected')) {
+            if (Date.now() > deadline) throw new Error(`cycle ${i}: not connected (${rtc.pcs.slice(first).map((pc) => pc.connectionState).join(', ')})`);
             await new Promise((r) => setTimeout(r, 20));
           }
           connected++;
@@ -230,11 +231,11 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
   );
   assert.is(result.connected, CYCLES / 2);
   const bobCounts = await eventually(() => mediaCounts(b.page), (c) => c.openPcs === 0 && c.liveTracks === 0, 'bob has nothing open');
-  assert.is(bobCounts.pcs, CYCLES, 'one peer connection per cycle');
+  assert.ok(bobCounts.pcs >= CYCLES, `a peer connection per cycle at least: ${bobCounts.pcs}`);
   assert.is(bobCounts.tracks >= CYCLES * 2, true, `bob made ${bobCounts.tracks} tracks`);
   // alice closed her connection to each of bob's sessions; only her own camera and microphone live on.
   const aliceCounts = await eventually(() => mediaCounts(a.page), (c) => c.openPcs === 0 && c.liveTracks === 2, 'alice has only her own tracks');
-  assert.is(aliceCounts.pcs, CYCLES);
+  assert.ok(aliceCounts.pcs >= CYCLES, `alice made ${aliceCounts.pcs} connections`);
   await count(a.page, '[data-testid="tile"]', 1, 'alice');
   await checkpoint({ alice: a.page, bob: b.page }, '4-after-cycles', 'media');
   await a.page.getByTestId('leave').click();

@@ -263,7 +263,7 @@ test('ICE restart: a failed connection is restarted by the impolite side, asked 
   assert.is(ctx.rtc.of(polite)[0]!.made.restarts, 0, 'the polite side never restarts on its own');
 });
 
-test('a connection that never connects is restarted, then replaced by a new generation on both sides', async (ctx) => {
+test('a connection that gathers nothing is replaced by a new generation on both sides', async (ctx) => {
   const saved = MEDIA_TIMING.connectWatchdogMs;
   MEDIA_TIMING.connectWatchdogMs = 50;
   try {
@@ -275,7 +275,6 @@ test('a connection that never connects is restarted, then replaced by a new gene
     await until(() => ctx.rtc.of('alice').length === 2 && ctx.rtc.of('bob').length === 2 && connected(ctx.rtc.open()), () => `alice ${ctx.rtc.of('alice').length}, bob ${ctx.rtc.of('bob').length} connections`);
     const [stuck, fresh] = ctx.rtc.of('alice');
     assert.is(stuck!.connectionState, 'closed', 'the stuck connection is closed');
-    assert.ok(ctx.rtc.of('alice')[0]!.made.restarts + ctx.rtc.of('bob')[0]!.made.restarts >= 1, 'a restart was tried first');
     assert.is(fresh!.connectionState, 'connected');
     assert.equal(ctx.rtc.open().map((pc) => pc.label).sort(), ['alice', 'bob']);
     await remote(bob, 'alice', (p) => Boolean(p.videoStream), "alice's video over the new connection");
