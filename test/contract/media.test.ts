@@ -136,12 +136,14 @@ for (const { json, label } of FORMATS) {
     const empty = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [{ seq: 1, generation: 0, kind: { oneofKind: undefined } }] }]), 'invalid_argument');
     assert.is(empty.meta['argument'], 'targets[0].signals[0].kind');
     await expectRpcError(s.send(s.alice, 'a-1', to('b-1'), uniqueId('nope')), 'not_found');
-    // After bob leaves, signals to his session are dropped and counted (a leave racing trickled
-    // candidates is no error); his own are refused.
+    // After bob leaves, signals to and from his session are dropped and counted (a leave
+    // racing trickled candidates is no error).
     await s.bob.leaveCall(LeaveCallRequest.create({ type: 'default', id: s.id, sessionId: 'b-1' }));
     const late = await s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [candidate(1), candidate(2)] }]);
     assert.equal([late.response.delivered, late.response.duplicates, late.response.undeliverable], [0, 0, 2]);
-    await expectRpcError(s.send(s.bob, 'b-1', to('a-1')), 'permission_denied');
+    const fromGone = await s.send(s.bob, 'b-1', to('a-1')); // overtook his own leave
+    assert.equal([fromGone.response.delivered, fromGone.response.undeliverable], [0, 1]);
+    await expectRpcError(s.send(s.carol, 'b-1', to('a-1')), 'permission_denied'); // not carol's session
     assert.equal(signalsOf(c, 'bob', bobSeq), []);
   });
 

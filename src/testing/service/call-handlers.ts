@@ -122,7 +122,7 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
       call.endedAt = state.now();
       call.ringing = false;
       call.recording = false;
-      for (const sessionId of call.participants.keys()) call.departed.add(sessionId);
+      for (const p of call.participants.values()) call.departed.set(p.sessionId, p.userId);
       call.participants.clear();
       call.signalSeqs.clear();
       call.touch(state.now());

@@ -23,6 +23,11 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
   return {
     async sendSignals(req, ctx) {
       const call = state.getCall(req.type, req.id);
+      // A request that overtook by its sender's own LeaveCall (they travel on different
+      // connections) is dropped, not refused: nothing is relayed from a session that left.
+      if (req.sessionId && call.departed.get(req.sessionId) === ctx.userId) {
+        return { delivered: 0, duplicates: 0, undeliverable: req.targets.reduce((n, t) => n + t.signals.length, 0) };
+      }
       const from = ownSession(call, ctx.userId, req.sessionId);
       if (req.targets.length === 0) throw TwirpError.missing('targets');
       if (req.targets.length > MAX_SIGNAL_TARGETS) throw TwirpError.invalid('targets', `must hold at most ${MAX_SIGNAL_TARGETS} sessions`);

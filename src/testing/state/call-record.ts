@@ -41,8 +41,8 @@ export class CallRecord {
   readonly revoked = new Map<string, Set<string>>();
   /** The last signal `seq` accepted per sender and target session (`from\nto`), for SendSignals' dedup. */
   readonly signalSeqs = new Map<string, number>();
-  /** Sessions that have left the call: signals to them are dropped, not refused. */
-  readonly departed = new Set<string>();
+  /** Sessions that have left the call, with their user: signals to or from them are dropped, not refused. */
+  readonly departed = new Map<string, string>();
 
   constructor(
     readonly callType: CallTypeDefinition,
@@ -100,7 +100,7 @@ export class CallRecord {
     const record = this.participants.get(sessionId);
     if (!record) return undefined;
     this.participants.delete(sessionId);
-    this.departed.add(sessionId);
+    this.departed.set(sessionId, record.userId);
     for (const key of this.signalSeqs.keys()) {
       const [from, to] = key.split('\n');
       if (from === sessionId || to === sessionId) this.signalSeqs.delete(key);

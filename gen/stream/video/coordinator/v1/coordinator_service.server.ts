@@ -132,8 +132,8 @@ export interface ICoordinatorService<T = ServerCallContext> {
      * Relays WebRTC signals (descriptions, ICE candidates, ICE restart requests) from one
      * session of a call to other sessions of the same call: each target's user receives one
      * `call.signal` event per request. Only a participant may signal, from its own session,
-     * to another participant of the same call (signals to a session that has left are dropped
-     * and counted); anything else is `permission_denied`.
+     * to another participant of the same call (signals to or from a session that has left are
+     * dropped and counted); anything else is `permission_denied`.
      * Idempotent: a signal whose `seq` was already accepted for its (sender, target) pair is
      * dropped, so a retried request delivers nothing twice.
      *

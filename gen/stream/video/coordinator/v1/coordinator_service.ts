@@ -562,8 +562,9 @@ export interface SendSignalsResponse {
      */
     duplicates: number;
     /**
-     * Signals dropped because their target session has left the call: a race of a leave with
-     * trickled candidates is no error. A session that never joined the call is `permission_denied`.
+     * Signals dropped because their target session, or the sending session itself, has left
+     * the call: a leave racing trickled candidates is no error. A session that never joined the
+     * call is `permission_denied`.
      *
      * @generated from protobuf field: uint32 undeliverable = 3
      */
