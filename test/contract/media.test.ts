@@ -179,7 +179,7 @@ for (const { json, label } of FORMATS) {
   });
 
   test(`UpdatePublishedTracks: the mesh limit refuses one more publisher, joining still works (${label})`, async ({ c }) => {
-    const s = await setup(c, json, { settingsOverride: { media: { maxPublishers: 2 }, requestablePermissions: [] } });
+    const s = await setup(c, json, { members: [{ userId: 'bob', role: '' }, { userId: 'dave', role: '' }], settingsOverride: { media: { maxPublishers: 2 }, requestablePermissions: [] } });
     const dave = await rpcClient(c, 'dave', { json });
     await Promise.all([s.join(s.alice, 'a-1'), s.join(s.bob, 'b-1'), s.join(s.alice, 'a-2'), s.join(dave, 'd-1')]);
     await s.publish(s.alice, 'a-1', [TrackType.AUDIO]);
