@@ -58,7 +58,7 @@ async function seesVideoOf(page: Page, userId: string, who: string): Promise<num
 /** Video frames decoded from `userId`'s peer connection, per the SDK's getStats. */
 function framesDecodedFrom(page: Page, userId: string): Promise<number> {
   return page.evaluate(async (id) => {
-    const call = (window as unknown as { demo: { client: { readOnlyStateStore: { activeCall$: { get(): { getStats(): Promise<{ peers: { userId: string; subscriber: { framesProcessed: number } }[] }> } | undefined } } } } }).demo.client.readOnlyStateStore.activeCall$.get();
+    const call = window.demo.client.readOnlyStateStore.activeCall$.get();
     const report = await call!.getStats();
     return report.peers.filter((p) => p.userId === id).reduce((n, p) => n + p.subscriber.framesProcessed, 0);
   }, userId);
@@ -172,7 +172,7 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
     return video !== null && video.hidden && video.srcObject === null;
   });
   // bob's camera track has ended in his page; his microphone still goes to alice.
-  const bobTracks = await bob.evaluate(() => (window as unknown as { __rtc: { tracks: MediaStreamTrack[] } }).__rtc.tracks.filter((t) => t.kind === 'video' && t.readyState === 'live').length);
+  const bobTracks = await bob.evaluate(() => window.__rtc.tracks.filter((t) => t.kind === 'video' && t.readyState === 'live').length);
   assert.is(bobTracks, 1, "bob's only live video track is alice's, received");
   await tile(alice, 'bob').getByTestId('audio-on').waitFor();
   // alice still receives nothing new from bob while he lacks the capability, and he still sees her.
@@ -196,7 +196,7 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
   // alice stays in the call and publishes; bob joins, publishes a fresh camera and microphone
   // and leaves, fifty times: on even cycles once connected, on odd ones at once (mid-negotiation).
   await a.page.evaluate(async (callId) => {
-    const { client } = (window as unknown as { demo: { client: import('../../src/index').StreamVideoClient } }).demo;
+    const { client } = window.demo;
     await client.getOrCreateCall(callId, 'development', { members: [{ userId: 'bob' }] });
     const call = await client.joinCall(callId, 'development');
     const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
@@ -205,8 +205,8 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
   }, id);
   const result = await b.page.evaluate(
     async ({ callId, cycles, waitMs }) => {
-      const { client } = (window as unknown as { demo: { client: import('../../src/index').StreamVideoClient } }).demo;
-      const rtc = (window as unknown as { __rtc: { pcs: RTCPeerConnection[] } }).__rtc;
+      const { client } = window.demo;
+      const rtc = window.__rtc;
       let connected = 0;
       for (let i = 0; i < cycles; i++) {
         const call = await client.joinCall(callId, 'development');

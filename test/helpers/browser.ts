@@ -15,6 +15,15 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import * as assert from 'uvu/assert';
 
+declare global {
+  interface Window {
+    /** The demo page's client (examples/demo-page/app.ts sets it). */
+    demo: { client: import('../../src/index').StreamVideoClient };
+    /** What {@link MEDIA_PROBE} counts. */
+    __rtc: { pcs: RTCPeerConnection[]; tracks: MediaStreamTrack[] };
+  }
+}
+
 export const CHROMIUM = '/usr/bin/chromium';
 const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 /** Fake camera and microphone, granted without a prompt; media plays without a gesture. */
@@ -85,7 +94,7 @@ export const MEDIA_PROBE = `(() => {
 /** What {@link MEDIA_PROBE} counts now in a page. */
 export function mediaCounts(page: Page): Promise<{ pcs: number; openPcs: number; tracks: number; liveTracks: number }> {
   return page.evaluate(() => {
-    const rtc = (window as unknown as { __rtc: { pcs: RTCPeerConnection[]; tracks: MediaStreamTrack[] } }).__rtc;
+    const rtc = window.__rtc;
     return {
       pcs: rtc.pcs.length,
       openPcs: rtc.pcs.filter((pc) => pc.connectionState !== 'closed').length,

@@ -104,7 +104,12 @@ export class FakeWebRtc {
 
   /** {@link stream} typed as the `MediaStream` the SDK's methods take. */
   mediaStream(...kinds: Kind[]): MediaStream {
-    return this.stream(...kinds) as unknown as MediaStream;
+    return this.asMediaStream(this.stream(...kinds));
+  }
+
+  /** A fake stream typed as the `MediaStream` the SDK's methods take (the SDK reads only what it models). */
+  asMediaStream(stream: FakeStream): MediaStream {
+    return stream as unknown as MediaStream;
   }
 
   /** The connections made by the client labelled `label`. */

@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { CALL_CONFIG, TrackType, type Call, type StreamParticipant, type StreamVideoClient } from '../../src/index-node';
 import { MEDIA_TIMING } from '../../src/media/peer-connection';
 import { FakeWebRtc, type FakePeerConnection } from '../helpers/fake-webrtc';
-import { expectError, Harness, nextEvent, noTimersLeft, recordEvents, uniqueId, until, waitFor } from '../helpers/sdk';
+import { expectError, expectThrows, Harness, nextEvent, noTimersLeft, recordEvents, uniqueId, until, waitFor } from '../helpers/sdk';
 
 interface Ctx {
   h: Harness;
@@ -57,6 +57,8 @@ function remote(client: StreamVideoClient, userId: string, ok: (p: StreamPartici
 const connected = (pcs: FakePeerConnection[]) => pcs.length > 0 && pcs.every((pc) => pc.connectionState === 'connected' && pc.signalingState === 'stable');
 
 test('without an RTCPeerConnection, media methods fail with unsupported and the rest works', async ({ h }) => {
+  expectThrows(() => h.client({ opts: { RTCPeerConnection: 5 as never } }), 'invalid_argument', 'opts.RTCPeerConnection');
+  expectThrows(() => h.client({ opts: { statsIntervalMs: -1 } }), 'invalid_argument', 'opts.statsIntervalMs');
   const alice = await h.connect('alice', { callConfig: CALL_CONFIG.meeting });
   const call = await alice.joinCall(uniqueId(), 'default');
   await expectError(call.publishVideoStream({} as MediaStream), 'unsupported');
@@ -101,13 +103,13 @@ test('publishing again replaces the track without renegotiating; stopPublish mut
   const [alice, bob] = await Promise.all([connect(ctx, 'alice'), connect(ctx, 'bob')]);
   const calls = await joinAll({ alice, bob });
   const first = ctx.rtc.stream('video');
-  await calls.alice!.publishVideoStream(first as unknown as MediaStream);
+  await calls.alice!.publishVideoStream(ctx.rtc.asMediaStream(first));
   await until(() => connected(ctx.rtc.of('alice')), 'connected');
   const seen = await remote(bob, 'alice', (p) => Boolean(p.videoStream), "alice's video");
   const pc = ctx.rtc.of('alice')[0]!;
   const offers = pc.made.offers + ctx.rtc.of('bob')[0]!.made.offers;
   const second = ctx.rtc.stream('video');
-  await calls.alice!.publishVideoStream(second as unknown as MediaStream);
+  await calls.alice!.publishVideoStream(ctx.rtc.asMediaStream(second));
   assert.is(first.getTracks()[0]!.readyState, 'ended', 'the replaced track is stopped');
   assert.is(pc.getSenders().find((s) => s.track !== null)!.track, second.getTracks()[0]);
   // Mute: the others see it through publishedTracks, the track stops, nothing renegotiates.
@@ -203,7 +205,7 @@ test('a revoked send-video stops the track everywhere; the receiver shows no vid
   const [alice, bob] = await Promise.all([connect(ctx, 'alice'), connect(ctx, 'bob')]);
   const calls = await joinAll({ alice, bob });
   const camera = ctx.rtc.stream('video');
-  await calls.bob!.publishVideoStream(camera as unknown as MediaStream);
+  await calls.bob!.publishVideoStream(ctx.rtc.asMediaStream(camera));
   await calls.bob!.publishAudioStream(ctx.rtc.mediaStream('audio'));
   await until(() => connected(ctx.rtc.of('bob')), 'connected');
   await remote(alice, 'bob', (p) => Boolean(p.videoStream && p.audioStream), "bob's camera and microphone");
