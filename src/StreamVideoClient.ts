@@ -481,6 +481,7 @@ export class StreamVideoClient {
       // Events that arrive while the snapshot is read are folded after it, so it never wins over them.
       const snapshot = await this.gate.around(() => true, () => fetchCalls(this.coordinatorClient, this.fold, { ringingOnly: false }), (s) => applyCalls(this.fold, s));
       const calls = snapshot?.calls.length ?? 0;
+      this.activeCall?.media?.resync(); // media (issue 16): signals may be among the lost events
       this.router.emit('connection.recovered', { type: 'connection.recovered', reason: 'resync', calls });
     } catch (err) {
       this.options.logger('error', 'could not re-sync', { code: StreamVideoError.from(err).code });

@@ -169,6 +169,19 @@ export class MediaSession {
     }
   }
 
+  /**
+   * After events were lost beyond the server's replay buffer (a re-sync), signals may have
+   * been lost too and a negotiation may wait forever: every connection starts afresh.
+   */
+  resync(): void {
+    if (this.closed) return;
+    const publishing = this.published.size > 0;
+    for (const p of this.o.store.remoteParticipants$.get()) {
+      // Also a participant this side has no connection to yet: its offer may be what was lost.
+      if (this.peers.has(p.sessionId) || publishing || p.publishedTracks.length > 0) this.resetPeer(p.sessionId, p.userId);
+    }
+  }
+
   /** Ends the media of the call: stops published tracks, closes every peer connection. Idempotent. */
   close(): void {
     if (this.closed) return;
@@ -199,6 +212,17 @@ export class MediaSession {
       else if (signal.generation < peer.generation) continue;
       void peer.handle(signal);
     }
+  }
+
+  /**
+   * Replaces the connection to a session by one of the next generation, and says hello with
+   * it so that the other side replaces its own too: both then negotiate from scratch.
+   */
+  private resetPeer(sessionId: string, userId: string): void {
+    if (this.closed) return;
+    const next = (this.peers.get(sessionId)?.generation ?? 0) + 1;
+    this.replacePeer(sessionId, userId, next);
+    this.channel.send(sessionId, { oneofKind: 'iceRestart', iceRestart: {} }, next);
   }
 
   /** Closes the connection to a session and makes a new one of `generation`, with every published track. */
@@ -255,10 +279,7 @@ export class MediaSession {
       signal: (kind) => this.channel.send(sessionId, kind, generation),
       onRemoteTracks: () => this.refresh(sessionId),
       reset: () => {
-        if (this.closed || this.peers.get(sessionId) !== peer) return;
-        // The new connection says hello with its generation, so that the other side replaces its own too.
-        this.replacePeer(sessionId, userId, generation + 1);
-        this.channel.send(sessionId, { oneofKind: 'iceRestart', iceRestart: {} }, generation + 1);
+        if (peer && this.peers.get(sessionId) === peer) this.resetPeer(sessionId, userId);
       },
       logger: this.o.logger,
     };

@@ -289,6 +289,33 @@ test('a connection that gathers nothing is replaced by a new generation on both 
   }
 });
 
+test('events lost beyond the replay buffer (a re-sync) with an offer among them: the connections start afresh and connect', async (ctx) => {
+  const h = await Harness.start({ replayBuffer: { size: 3 } });
+  try {
+    const opts = (user: string, delay: number) => ({ callConfig: CALL_CONFIG.meeting, opts: { RTCPeerConnection: ctx.rtc.for(user), statsIntervalMs: 0, reconnectPolicy: { nextDelayMs: () => delay } } });
+    const alice = await h.connect('alice', opts('alice', 300));
+    const bob = await h.connect('bob', opts('bob', 5));
+    const id = uniqueId('resync');
+    await alice.getOrCreateCall(id, 'default', { members: [{ userId: 'bob' }] });
+    const [, bobCall] = [await alice.joinCall(id, 'default'), await bob.joinCall(id, 'default')];
+    await waitFor(alice.readOnlyStateStore.participants$, (l) => l.size === 2, 'alice sees bob');
+    const down = nextEvent(alice, 'connection.changed', (e) => e.state === 'reconnecting');
+    h.c.hub.faults.dropUser('alice');
+    await down;
+    const recovered = nextEvent(alice, 'connection.recovered');
+    // bob's offer goes to alice while she is away, and more events than her buffer keeps.
+    await bobCall.publishVideoStream(ctx.rtc.mediaStream('video'));
+    await until(() => (h.c.state.calls.get(bobCall.cid)!.signalSeqs.get(`${bobCall.sessionId}\n${alice.readOnlyStateStore.localParticipant$.get()!.sessionId}`) ?? 0) >= 1, 'the offer relayed');
+    for (let i = 0; i < 4; i++) h.c.events.publish(['alice'], bobCall.cid, { oneofKind: 'dominantSpeakerChanged', dominantSpeakerChanged: { userId: 'bob', sessionId: bobCall.sessionId } });
+    assert.is((await recovered).reason, 'resync');
+    await until(() => connected(ctx.rtc.open('alice')) && connected(ctx.rtc.open('bob')), 'connected after the re-sync');
+    await remote(alice, 'bob', (p) => Boolean(p.videoStream), "bob's video after the re-sync");
+    assert.equal(ctx.rtc.of('bob').map((pc) => pc.connectionState), ['closed', 'connected'], "bob's stuck connection was replaced");
+  } finally {
+    await h.close();
+  }
+});
+
 test('teardown: leave, participant_left, call.ended and disconnectUser leave no connection, track or timer', async (ctx) => {
   const [alice, bob, carol] = await Promise.all([connect(ctx, 'alice', 20), connect(ctx, 'bob', 20), connect(ctx, 'carol', 20)]);
   let calls = await joinAll({ alice, bob, carol });
