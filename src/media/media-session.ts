@@ -116,6 +116,10 @@ export class MediaSession {
       if (before?.track === track) return;
       const preview = typeof MediaStream === 'function' ? new MediaStream([track]) : stream;
       this.published.set(type, { track, stream, preview });
+      // Ended by the browser (the "Stop sharing" bar, a camera unplugged): unpublish it.
+      track.addEventListener?.('ended', () => {
+        if (this.published.get(type)?.track === track) this.stopPublish(type).catch((err: unknown) => this.o.logger('warn', 'could not unpublish an ended track', { code: StreamVideoError.from(err).code }));
+      });
       for (const p of this.o.store.remoteParticipants$.get()) this.peerFor(p.sessionId, p.userId);
       await Promise.all([...this.peers.values()].map((peer) => peer.setTrack(type, track, stream)));
       if (before && before.track !== track) before.track.stop();

@@ -19,15 +19,22 @@
 
 type Kind = 'audio' | 'video';
 
-/** A track: `stop()` ends it. */
-export class FakeTrack {
+/** A track: `stop()` ends it; `end()` ends it as the browser would (with an `ended` event). */
+export class FakeTrack extends EventTarget {
   readyState: 'live' | 'ended' = 'live';
   constructor(
     readonly kind: Kind,
     readonly id: string,
-  ) {}
+  ) {
+    super();
+  }
   stop(): void {
     this.readyState = 'ended';
+  }
+  /** Ended by the browser (the "Stop sharing" bar, a device unplugged). */
+  end(): void {
+    this.readyState = 'ended';
+    this.dispatchEvent(new Event('ended'));
   }
 }
 

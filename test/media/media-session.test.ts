@@ -136,7 +136,8 @@ test('screen share: the others see it through hasOngoingScreenShare$ and screenS
   const calls = await joinAll({ alice, bob });
   await calls.bob!.publishVideoStream(ctx.rtc.mediaStream('video'));
   await expectError(calls.bob!.publishScreenShareStream(ctx.rtc.mediaStream('video')), 'permission_denied'); // a member of a default call
-  await calls.alice!.publishScreenShareStream(ctx.rtc.mediaStream('video'));
+  const screen = ctx.rtc.stream('video');
+  await calls.alice!.publishScreenShareStream(ctx.rtc.asMediaStream(screen));
   await calls.alice!.publishVideoStream(ctx.rtc.mediaStream('video'));
   await waitFor(bob.readOnlyStateStore.hasOngoingScreenShare$, (v) => v, 'a screen share at bob');
   const p = await remote(bob, 'alice', (x) => Boolean(x.screenShareStream && x.videoStream), "alice's screen and camera");
@@ -147,6 +148,14 @@ test('screen share: the others see it through hasOngoingScreenShare$ and screenS
   await waitFor(bob.readOnlyStateStore.hasOngoingScreenShare$, (v) => !v, 'no screen share at bob');
   const after = await remote(bob, 'alice', (x) => !x.screenShareStream, "alice's screen gone");
   assert.ok(after.videoStream, 'the camera stays');
+  // Shared again, then ended by the browser ("Stop sharing"): unpublished by itself.
+  const again = ctx.rtc.stream('video');
+  await calls.alice!.publishScreenShareStream(ctx.rtc.asMediaStream(again));
+  await waitFor(bob.readOnlyStateStore.hasOngoingScreenShare$, (v) => v, 'shared again');
+  again.getTracks()[0]!.end();
+  await waitFor(bob.readOnlyStateStore.hasOngoingScreenShare$, (v) => !v, 'the ended share is unpublished');
+  assert.equal(alice.readOnlyStateStore.localParticipant$.get()?.publishedTracks, [TrackType.VIDEO]);
+  assert.is(screen.getTracks()[0]!.readyState, 'ended');
 });
 
 test('a socket drop between signals: the negotiation completes, no signal lost or repeated', async (ctx) => {
