@@ -75,6 +75,7 @@ export function participant(n: number) {
     role: 'user',
     user: { id: `u-${n}`, name: `User ${n}`, imageUrl: '', role: 'user' },
     joinedAt: Timestamp.fromDate(new Date(1_700_000_000_000 + n)),
+    publishedTracks: [],
   };
 }
 

@@ -17,8 +17,12 @@ import { gzipSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import { README, readBlock, writeReadmeBlock } from './readme-blocks';
 
-/** Budget of the browser entry, gzipped. */
-export const BUDGET_BYTES = 30 * 1024;
+/**
+ * Budget of the browser entry, gzipped: 38 KB, the whole entry with media (issue 16 allows
+ * either this or tree-shaking media away; the media API is methods of `Call`, which a bundler
+ * cannot drop, so the whole entry carries it: 28.1 KB before media, 34.1 KB with it).
+ */
+export const BUDGET_BYTES = 38 * 1024;
 
 const root = resolve(import.meta.dirname, '..');
 

@@ -13,9 +13,14 @@
  * typedoc renders a signature's type-parameter constraint from the resolved type, so
  * `on<K extends StreamEventName>` shows as `K extends "custom" | "call.created" | ...`. The
  * plugin renders a constraint written as a named type (an alias, an interface) as written.
+ *
+ * `StreamCoordinatorClient` gets one method per RPC from a mapped type over the generated
+ * client's interface: TypeScript carries the schema's comment of each RPC over to the
+ * method, but typedoc does not see it there. The plugin gives each such signature that
+ * comment, so every RPC is documented where the schema documents it.
  */
 import ts from 'typescript';
-import { Converter, ReflectionKind } from 'typedoc';
+import { Comment, Converter, ReflectionKind } from 'typedoc';
 
 /** @param {import('typedoc').Application} app */
 export function load(app) {
@@ -24,6 +29,15 @@ export function load(app) {
     if (declaration?.constraint && ts.isTypeReferenceNode(declaration.constraint)) {
       param.type = context.converter.convertType(context.withScope(param), declaration.constraint);
     }
+  });
+  app.converter.on(Converter.EVENT_CREATE_SIGNATURE, (context, signature) => {
+    const method = signature.parent;
+    if (signature.comment || !method || method.parent?.name !== 'StreamCoordinatorClient' || !method.kindOf(ReflectionKind.Method)) return;
+    // The schema's comment, which the mapped type carries over from the generated client's method.
+    const symbol = context.getSymbolFromReflection(method);
+    const text = symbol ? ts.displayPartsToString(symbol.getDocumentationComment(context.checker)).replace(/\s*@generated[^\n]*$/, '').trim() : '';
+    if (!text) return;
+    signature.comment = new Comment([{ kind: 'text', text: `${text}\n\nSent through the SDK's interceptors (see \`Rpc\`); rejects with a \`StreamVideoError\`.` }]);
   });
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
     const project = context.project;

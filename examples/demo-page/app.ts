@@ -3,10 +3,11 @@
  * at work. Every section renders one store (or a few) and re-renders when it changes; the
  * buttons call the client. Served, bundled for the browser, by `demo-server.ts`.
  *
- * Elements that tests read or click carry a `data-testid`; participants also carry
- * `data-user-id`, `data-session-id`, `data-local`, `data-pinned` and `data-dominant`.
+ * Elements that tests read or click carry a `data-testid`; participants and video tiles also
+ * carry `data-user-id`, `data-session-id`, `data-local`, `data-pinned` and `data-dominant`.
+ * `window.demo` holds the client, for the console and the browser tests.
  */
-import { CALL_CONFIG, StreamVideoClient, type PendingCall, type PermissionRequestEvent, type StreamParticipant, type User } from '../../src/index';
+import { CALL_CONFIG, StreamVideoClient, TrackType, type CallStatsReport, type PendingCall, type PermissionRequestEvent, type StreamParticipant, type User } from '../../src/index';
 
 const CALL_TYPE = 'default';
 
@@ -34,6 +35,7 @@ function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLElement {
 const apiKey = document.querySelector<HTMLMetaElement>('meta[name="stream-api-key"]')?.content || 'local-key';
 const client = new StreamVideoClient(apiKey, { baseUrl: location.origin }, CALL_CONFIG.ring);
 const store = client.readOnlyStateStore;
+(window as unknown as { demo: { client: StreamVideoClient } }).demo = { client };
 
 /** Runs a user action; a failure shows in the error box (and the console). */
 async function act(what: string, action: () => unknown): Promise<void> {
@@ -148,6 +150,136 @@ store.acceptedCall$.subscribe((accepted) => {
   lastAccepted = accepted;
 });
 
+// ---- media: toggles, a video tile per participant, the quality line ---------------------
+
+function publishing(type: TrackType): boolean {
+  return store.localParticipant$.get()?.publishedTracks.includes(type) ?? false;
+}
+
+function renderMediaControls(): void {
+  const call = store.activeCall$.get();
+  const can = (capability: string) => call?.ownCapabilities.includes(capability) ?? false;
+  const controls: [string, TrackType, string, string, string][] = [
+    ['camera-toggle', TrackType.VIDEO, 'send-video', 'Start camera', 'Stop camera'],
+    ['mic-toggle', TrackType.AUDIO, 'send-audio', 'Start microphone', 'Mute microphone'],
+    ['screenshare-toggle', TrackType.SCREEN_SHARE, 'screenshare', 'Share screen', 'Stop sharing'],
+  ];
+  for (const [id, type, capability, start, stop] of controls) {
+    const on = publishing(type);
+    const button = $<HTMLButtonElement>(id);
+    button.textContent = on ? stop : start;
+    button.disabled = !on && !can(capability);
+    button.dataset.on = String(on);
+  }
+}
+
+/** Starts or stops publishing `type`; a new device stream each time it starts. */
+async function toggle(type: TrackType): Promise<void> {
+  const call = store.activeCall$.get();
+  if (!call) throw new Error('not in a call');
+  if (publishing(type)) return call.stopPublish(type);
+  if (type === TrackType.SCREEN_SHARE) return call.publishScreenShareStream(await navigator.mediaDevices.getDisplayMedia({ video: true }));
+  const stream = await navigator.mediaDevices.getUserMedia(type === TrackType.VIDEO ? { video: { width: 640, height: 480 } } : { audio: true });
+  return type === TrackType.VIDEO ? call.publishVideoStream(stream) : call.publishAudioStream(stream);
+}
+$('camera-toggle').addEventListener('click', () => act('camera', () => toggle(TrackType.VIDEO)));
+$('mic-toggle').addEventListener('click', () => act('microphone', () => toggle(TrackType.AUDIO)));
+$('screenshare-toggle').addEventListener('click', () => act('screen share', () => toggle(TrackType.SCREEN_SHARE)));
+
+/** A tile's media elements, kept across renders so that playback does not restart. */
+interface Tile {
+  root: HTMLElement;
+  video: HTMLVideoElement;
+  screen: HTMLVideoElement;
+  audio: HTMLAudioElement;
+  label: HTMLElement;
+}
+const tiles = new Map<string, Tile>();
+
+function attach(element: HTMLMediaElement, stream: MediaStream | undefined): void {
+  if (element.srcObject !== (stream ?? null)) element.srcObject = stream ?? null;
+  element.hidden = !stream;
+}
+
+function tileFor(p: StreamParticipant): Tile {
+  let tile = tiles.get(p.sessionId);
+  if (tile) return tile;
+  const video = h('video', { autoplay: true, playsinline: true, 'data-testid': 'tile-video' }) as HTMLVideoElement;
+  video.muted = true; // sound plays through the audio element
+  const screen = h('video', { autoplay: true, playsinline: true, class: 'screen', 'data-testid': 'tile-screen' }) as HTMLVideoElement;
+  screen.muted = true;
+  const audio = h('audio', { autoplay: true, 'data-testid': 'tile-audio' }) as HTMLAudioElement;
+  const label = h('div', { class: 'label' });
+  tile = { root: h('div', { class: 'tile', 'data-testid': 'tile' }, video, screen, audio, label), video, screen, audio, label };
+  tiles.set(p.sessionId, tile);
+  return tile;
+}
+
+function renderTiles(): void {
+  const call = store.activeCall$.get();
+  const list = call ? store.participants$.get().toArray() : [];
+  const dominant = store.dominantSpeaker$.get()?.sessionId;
+  const mayRevoke = call?.ownCapabilities.includes('update-call-permissions') ?? false;
+  const present = new Set(list.map((p) => p.sessionId));
+  for (const [sessionId, tile] of tiles) {
+    if (present.has(sessionId)) continue;
+    for (const el of [tile.video, tile.screen, tile.audio]) el.srcObject = null;
+    tiles.delete(sessionId);
+  }
+  const roots = list.map((p) => {
+    const tile = tileFor(p);
+    const root = tile.root;
+    Object.assign(root.dataset, { userId: p.userId, sessionId: p.sessionId, local: String(p.isLocalParticipant), pinned: String(p.isPinned), dominant: String(p.sessionId === dominant) });
+    root.className = `tile${p.sessionId === dominant ? ' dominant' : ''}${p.isPinned ? ' pinned' : ''}`;
+    attach(tile.video, p.videoStream);
+    attach(tile.screen, p.screenShareStream);
+    attach(tile.audio, p.isLocalParticipant ? undefined : p.audioStream); // never play one's own microphone
+    const audioOn = p.publishedTracks.includes(TrackType.AUDIO);
+    const videoOn = p.publishedTracks.includes(TrackType.VIDEO);
+    const canSendVideo = p.isLocalParticipant ? false : mayRevoke;
+    const parts: Child[] = [
+      h('span', { class: 'grow', 'data-testid': 'tile-name' }, displayName(p.user.id ? p.user : { id: p.userId, name: '' })),
+      h('span', { class: `tag${audioOn ? '' : ' off'}`, 'data-testid': audioOn ? 'audio-on' : 'audio-muted' }, audioOn ? 'mic' : 'mic off'),
+      h('span', { class: `tag${videoOn ? '' : ' off'}`, 'data-testid': videoOn ? 'video-on' : 'video-muted' }, videoOn ? 'cam' : 'cam off'),
+      p.isPinned && h('span', { class: 'tag pin', 'data-testid': 'tile-pinned' }, '★'),
+      p.sessionId === dominant && h('span', { class: 'tag speak', 'data-testid': 'tile-dominant' }, '●'),
+      canSendVideo &&
+        h(
+          'button',
+          { class: 'danger', 'data-testid': 'revoke-video', onclick: () => act('revoke video', () => client.updateUserPermissions(...activeIds(), { userId: p.userId, revokePermissions: ['send-video'] })) },
+          'Revoke cam',
+        ),
+    ];
+    tile.label.replaceChildren(...parts.filter((c): c is Node | string => Boolean(c)));
+    return root;
+  });
+  const container = $('tiles');
+  if (roots.length !== container.children.length || roots.some((r, i) => container.children[i] !== r)) container.replaceChildren(...roots);
+}
+store.participants$.subscribe(() => {
+  renderTiles();
+  renderMediaControls();
+});
+store.dominantSpeaker$.subscribe(renderTiles);
+
+/** The quality line: what arrives and what leaves, from the stats the SDK refreshes. */
+function renderQuality(report: CallStatsReport | undefined): void {
+  const line = $('quality');
+  if (!report || report.peers.length === 0) {
+    line.textContent = 'No media yet';
+    return;
+  }
+  const inn = report.subscriberStats;
+  const out = report.publisherStats;
+  const connected = report.peers.filter((p) => p.connectionState === 'connected').length;
+  line.textContent =
+    `${connected}/${report.peers.length} connected · in ${inn.highestFrameWidth}×${inn.highestFrameHeight} @ ${Math.round(inn.highestFramesPerSecond)} fps, ${inn.framesProcessed} frames decoded · ` +
+    `out ${out.highestFrameWidth}×${out.highestFrameHeight} · rtt ${inn.averageRoundTripTimeInMs.toFixed(1)} ms · lost ${inn.packetsLost}`;
+  line.dataset.framesDecoded = String(inn.framesProcessed);
+}
+store.callStatsReport$.subscribe(renderQuality);
+store.hasOngoingScreenShare$.subscribe((sharing) => ($('screenshare-badge').hidden = !sharing));
+
 // ---- the active call -------------------------------------------------------------------
 
 /** `[id, type]` of the active call, the order of the client's call methods. */
@@ -167,12 +299,15 @@ function renderCapabilities(): void {
   $('recording-badge').hidden = !recording;
   $<HTMLButtonElement>('start-recording').disabled = recording || !can('start-record-call');
   $<HTMLButtonElement>('stop-recording').disabled = !recording || !can('stop-record-call');
+  renderMediaControls();
+  renderTiles();
 }
 
 store.activeCall$.subscribe((call) => {
   $('active-call').textContent = call ? `In call ${call.cid}` : 'Not in a call';
   $('call-controls').hidden = !call;
   $('participants-section').hidden = !call;
+  $('media-section').hidden = !call;
   renderCapabilities();
 });
 

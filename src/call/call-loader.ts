@@ -68,10 +68,11 @@ export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snaps
     store.callRecordingInProgress$.set(activeState.call.recording);
     store.updateParticipants((t) => {
       const pins = new Set([...t.iterate('pinned')].map((p) => p.sessionId));
+      const media = new Map([...t.iterate('all')].map((p) => [p.sessionId, p])); // keep the streams received
       const local = t.local;
       t.clear();
       t.setLocalSession(local);
-      for (const p of activeState.participants) t.upsert(toStreamParticipant(p));
+      for (const p of activeState.participants) t.upsert(toStreamParticipant(p), media.get(p.sessionId));
       for (const id of pins) t.setPinned(id, true);
     });
     const speaker = store.dominantSpeakerSessionId$.get();

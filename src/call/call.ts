@@ -1,5 +1,9 @@
 import type { ReadableAtom } from 'nanostores';
 import type { Call as CallData, Credentials, Member } from '../../gen/stream/video/coordinator/v1/models';
+import { StreamVideoError } from '../errors/stream-video-error';
+import type { MediaSession } from '../media/media-session';
+import { TrackType } from '../media/track-type';
+import type { CallStatsReport } from '../store/call-stats-report';
 import type { ParticipantList } from '../store/participant-table';
 import type { ActiveCallState } from '../store/state-store';
 
@@ -34,6 +38,7 @@ export class Call {
    * @param credentials the edge server and its token.
    * @param sessionId this session's id in the call.
    * @param host the session that joined the call.
+   * @param media the call's peer connections and published tracks; none where there is no `RTCPeerConnection`.
    */
   constructor(
     private readonly state: ReadableAtom<ActiveCallState>,
@@ -42,6 +47,7 @@ export class Call {
     /** The id of this session in the call. */
     readonly sessionId: string,
     private readonly host: CallHost,
+    private readonly media: MediaSession | undefined,
   ) {}
 
   /** The call's data: type, id, cid, creator, settings, recording. */
@@ -74,9 +80,13 @@ export class Call {
     return this.left || !this.host.isActive(this);
   }
 
-  /** Leaves the call: the other participants see `call.participant_left`. Calling it again does nothing. */
+  /**
+   * Leaves the call: the other participants see `call.participant_left`. Publishing stops and
+   * every peer connection closes at once. Calling it again does nothing.
+   */
   leave(): Promise<void> {
     if (this.hasLeft) return Promise.resolve();
+    this.media?.close();
     this.leaving ??= this.host.leaveCall(this).then(
       () => {
         this.left = true;
@@ -92,5 +102,57 @@ export class Call {
   /** @internal The leave in flight, if any. */
   get pendingLeave(): Promise<void> | undefined {
     return this.left ? undefined : this.leaving;
+  }
+
+  /**
+   * Publishes the camera: the first video track of `stream` goes to every participant.
+   * Publishing again replaces the track without renegotiating. Needs `send-video`.
+   * The SDK owns the track from then on: it stops it on `stopPublish`, on a revoke and on leave.
+   *
+   * ```ts
+   * await call.publishVideoStream(await navigator.mediaDevices.getUserMedia({ video: true }));
+   * ```
+   * @throws StreamVideoError `permission_denied`, `resource_exhausted` (the call's mesh limit
+   *   of publishing participants, `meta.reason = "mesh_limit"`), `unsupported` (no WebRTC),
+   *   `invalid_argument` (no live video track), `failed_precondition` (the call was left).
+   */
+  publishVideoStream(stream: MediaStream): Promise<void> {
+    return this.withMedia('publishVideoStream', (m) => m.publish(TrackType.VIDEO, stream, 'publishVideoStream'));
+  }
+
+  /**
+   * Publishes the microphone: the first audio track of `stream`. Needs `send-audio`; see
+   * {@link Call.publishVideoStream} for the rest.
+   */
+  publishAudioStream(stream: MediaStream): Promise<void> {
+    return this.withMedia('publishAudioStream', (m) => m.publish(TrackType.AUDIO, stream, 'publishAudioStream'));
+  }
+
+  /**
+   * Publishes a shared screen: the first video track of `stream` (from `getDisplayMedia`).
+   * Needs `screenshare`; see {@link Call.publishVideoStream} for the rest.
+   */
+  publishScreenShareStream(stream: MediaStream): Promise<void> {
+    return this.withMedia('publishScreenShareStream', (m) => m.publish(TrackType.SCREEN_SHARE, stream, 'publishScreenShareStream'));
+  }
+
+  /**
+   * Stops publishing a track type (mute): the track stops and the others see
+   * `call.participant_updated` without it in `publishedTracks`.
+   * @param trackType `TrackType.AUDIO`, `TrackType.VIDEO` or `TrackType.SCREEN_SHARE`.
+   */
+  stopPublish(trackType: TrackType): Promise<void> {
+    return this.withMedia('stopPublish', (m) => m.stopPublish(trackType));
+  }
+
+  /** The media statistics now, every peer connection together (the store's `callStatsReport$` refreshes them on an interval). */
+  getStats(): Promise<CallStatsReport> {
+    return this.withMedia('getStats', (m) => m.getStats());
+  }
+
+  private async withMedia<T>(method: string, act: (media: MediaSession) => Promise<T>): Promise<T> {
+    if (this.hasLeft) throw new StreamVideoError('failed_precondition', 'the call was left', { method });
+    if (!this.media) throw new StreamVideoError('unsupported', 'no RTCPeerConnection here: pass opts.RTCPeerConnection', { method });
+    return act(this.media);
   }
 }

@@ -5,6 +5,8 @@ import { StreamVideoError } from '../errors/stream-video-error';
 import { toStreamParticipant } from '../events/event-folder';
 import { EMPTY_PARTICIPANTS } from '../store/participant-table';
 import type { ActiveCallState } from '../store/state-store';
+import { createMediaSession, type MediaSessionSeam } from '../media/create-media-session';
+import type { MediaSession } from '../media/media-session';
 import { Call, type CallHost } from './call';
 import { newSessionId, toCallInput, type CallRequestData } from './call-request';
 import type { FlowContext } from './flow-context';
@@ -19,6 +21,8 @@ const ABANDONED_LEAVE_MS = 2_000;
  */
 export class JoinFlow {
   private joining: { cid: string; promise: Promise<Call> } | undefined;
+  /** The joined call and its media, until the store no longer holds that call. */
+  private current: { call: Call; media: MediaSession | undefined } | undefined;
   /** A JoinCall request that may have reached the server, until its answer is applied. */
   private inFlight: { type: string; id: string; sessionId: string } | undefined;
   private readonly host: CallHost = {
@@ -31,6 +35,22 @@ export class JoinFlow {
     private readonly ctx: FlowContext,
     private readonly ring: RingFlow,
   ) {}
+
+  /** The media of the joined call (its peer connections): the session hands it the folded events. */
+  get media(): MediaSession | undefined {
+    return this.current && this.ctx.store.active?.call === this.current.call ? this.current.media : undefined;
+  }
+
+  /**
+   * The joined call changed (left, ended, re-synced away, the user disconnected): the media
+   * of the call that was joined closes, with no connection or track left behind.
+   * @param call the store's joined call now.
+   */
+  activeChanged(call: Readonly<Call> | undefined): void {
+    if (!this.current || this.current.call === call) return;
+    this.current.media?.close();
+    this.current = undefined;
+  }
 
   /** The cid of the call being joined, if any. */
   get joiningCid(): string | undefined {
@@ -91,6 +111,11 @@ export class JoinFlow {
     });
   }
 
+  private mediaSeam(): MediaSessionSeam {
+    const { options, coordinator, rpc, store, user } = this.ctx;
+    return { RTCPeerConnection: options.RTCPeerConnection, statsIntervalMs: options.statsIntervalMs, logger: options.logger, coordinator, rpc, store, userId: user.id };
+  }
+
   private async run(cid: string, request: Omit<PartialMessage<JoinCallRequest>, 'sessionId'>, method: string): Promise<Call> {
     const { store, coordinator, rpc, gate } = this.ctx;
     await this.ctx.ready(method);
@@ -107,7 +132,10 @@ export class JoinFlow {
         if (!state?.call || !joined.credentials) throw new StreamVideoError('internal', 'the join answer lacks the call or the credentials', { method });
         this.inFlight = undefined;
         const callState = atom<ActiveCallState>({ data: state.call, members: state.members, ownCapabilities: state.ownCapabilities });
-        call = new Call(callState, joined.credentials, sessionId, this.host);
+        const { type, id } = state.call;
+        const media = createMediaSession({ type, id, sessionId, ownCapabilities: () => callState.get().ownCapabilities }, joined.credentials, this.mediaSeam());
+        call = new Call(callState, joined.credentials, sessionId, this.host, media);
+        this.current = { call, media };
         store.setActiveCall(call, cid, callState);
         store.removePending(cid);
         store.callRecordingInProgress$.set(state.call.recording);

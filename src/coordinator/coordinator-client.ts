@@ -2,7 +2,7 @@ import type { PartialMessage } from '@protobuf-ts/runtime';
 import type { MethodInfo, RpcInterceptor, RpcTransport } from '@protobuf-ts/runtime-rpc';
 import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport';
 import { CoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service';
-import { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
+import { CoordinatorServiceClient, type ICoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import type { Logger } from '../config/logger';
 import { abortOnDisconnectInterceptor } from './interceptors/abort-on-disconnect';
 import { authInterceptor } from './interceptors/auth';
@@ -12,9 +12,9 @@ import { timeoutInterceptor } from './interceptors/timeout';
 import type { RetryPolicy } from './retry-policy';
 import type { RpcSession, SdkRpcOptions } from './rpc-session';
 
-type Generated = CoordinatorServiceClient;
+type Generated = ICoordinatorServiceClient;
 /** An RPC by its local name, e.g. `joinCall`. */
-export type RpcName = { [K in keyof Generated]: Generated[K] extends (input: any, options?: any) => any ? K : never }[keyof Generated] & string;
+export type RpcName = keyof ICoordinatorServiceClient & string;
 /** The request message of an RPC, e.g. `RpcInput<'joinCall'>` is `JoinCallRequest`. */
 export type RpcInput<K extends RpcName> = Parameters<Generated[K]>[0];
 /** The response message of an RPC, e.g. `RpcOutput<'joinCall'>` is `JoinCallResponse`. */
@@ -36,13 +36,25 @@ export interface RpcCallOptions {
 }
 
 /**
- * The coordinator's RPCs, one method each, named as the generated `CoordinatorServiceClient`
- * names them; each takes the request's fields (the others keep their defaults) and resolves
- * with the response message.
+ * The coordinator's RPCs, one method each, named and documented as the generated
+ * `ICoordinatorServiceClient` (from the schema's comments); each takes the request's fields
+ * (the others keep their defaults) and resolves with the response message.
  */
 export type CoordinatorRpcs = {
-  [K in RpcName]: (input: PartialMessage<RpcInput<K>>, options?: RpcCallOptions) => Promise<RpcOutput<K>>;
+  [K in keyof ICoordinatorServiceClient]: Rpc<RpcInput<K>, RpcOutput<K>>;
 };
+
+/**
+ * One RPC of {@link StreamCoordinatorClient}: sends the request through the SDK's
+ * interceptors and resolves with the response message, or rejects with a `StreamVideoError`.
+ * The request's fields left out keep their defaults; `options` adds idempotence, an abort
+ * signal and a timeout.
+ *
+ * ```ts
+ * const { calls } = await client.coordinatorClient.queryCalls({ limit: 10 }, { timeoutMs: 2000 });
+ * ```
+ */
+export type Rpc<I extends object, O extends object> = (input: PartialMessage<I>, options?: RpcCallOptions) => Promise<O>;
 
 /** Options of {@link StreamCoordinatorClient}. */
 export interface StreamCoordinatorClientOptions {

@@ -105,6 +105,14 @@ export const EVENT_FOLDERS = {
     if (store.active?.cid === e.callCid) store.callRecordingInProgress$.set(false);
   },
   custom: () => {},
+  'call.participant_updated': (e, { store }) => {
+    if (store.active?.cid !== e.callCid || !e.participant) return;
+    const p = e.participant;
+    // Only a participant still in the call: an update overtaken by its leave changes nothing.
+    if (store.table.read(p.sessionId)) store.updateParticipants((t) => t.upsert(toStreamParticipant(p)));
+  },
+  // Signals change no state: the joined call's media session handles them (after folding).
+  'call.signal': () => {},
 } satisfies Folders;
 
 /** Folds one event into the store. */
@@ -115,7 +123,7 @@ export function foldEvent(event: CoordinatorEvent, target: FoldTarget): void {
 /** A participant of the schema in the store's form (without the flags the table sets). */
 export function toStreamParticipant(p: Participant): Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned'> {
   const user = p.user ?? { id: '', name: '', imageUrl: '', role: '' };
-  return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt: toDate(p.joinedAt) };
+  return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt: toDate(p.joinedAt), publishedTracks: p.publishedTracks };
 }
 
 const REJECTIONS = new WeakMap<CallState, Set<string>>();

@@ -32,6 +32,8 @@ export const EVENT_NAMES = {
   recordingStarted: 'call.recording_started',
   recordingStopped: 'call.recording_stopped',
   custom: 'custom',
+  participantUpdated: 'call.participant_updated',
+  callSignal: 'call.signal',
 } as const satisfies Record<EventCase, string>;
 
 type NameOf<K extends EventCase> = (typeof EVENT_NAMES)[K];
@@ -91,7 +93,9 @@ export interface ConnectionEventMap {
  * `call.ended`, `call.updated`, `call.members_updated`, `call.participant_joined`,
  * `call.participant_left`, `call.dominant_speaker_changed`, `call.permission_request`,
  * `call.permissions_updated`, `call.recording_started`, `call.recording_stopped`, `custom`,
- * `connection.changed`, `connection.recovered`, `connection.error`.
+ * `call.participant_updated` (a participant's `publishedTracks` changed: mute, unmute, a
+ * revoked capability), `call.signal` (WebRTC signalling for the SDK's peer connections; apps
+ * need not listen), `connection.changed`, `connection.recovered`, `connection.error`.
  */
 export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap;
 /** An event name, e.g. `call.ring`. */

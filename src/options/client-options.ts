@@ -5,6 +5,7 @@ import { KNOWN_CALL_TYPES } from '../validation/arguments';
 import type { ReconnectPolicy } from '../ws/reconnect-policy';
 import type { NetworkEventSource, WebSocketConstructor } from '../ws/websocket-like';
 import { consoleLogger, LOG_LEVELS, withLevel, type Logger, type LogLevelThreshold } from '../config/logger';
+import type { RTCPeerConnectionConstructor } from '../media/peer-connection';
 
 /** Time limits of the client, in milliseconds. */
 export interface StreamClientTimeouts {
@@ -58,6 +59,13 @@ export interface StreamClientOptions {
   callTypes?: readonly string[];
   /** Source of `online`/`offline` events (default: `window` in browsers). */
   network?: NetworkEventSource;
+  /**
+   * The `RTCPeerConnection` constructor for calls' media (default: the platform's; Node has
+   * none: without one, media methods fail with `unsupported` and everything else works).
+   */
+  RTCPeerConnection?: RTCPeerConnectionConstructor;
+  /** How often the store's `callStatsReport$` is refreshed while in a call, in ms (default 2,000; 0 never). */
+  statsIntervalMs?: number;
 }
 
 /** The options with every default filled in; `logger` already filtered by `logLevel`. */
@@ -74,6 +82,8 @@ export interface ResolvedOptions {
   healthCheckIntervalMs: number | undefined;
   callTypes: readonly string[];
   network: NetworkEventSource | undefined;
+  RTCPeerConnection: RTCPeerConnectionConstructor | undefined;
+  statsIntervalMs: number;
 }
 
 /** The local coordinator's default address. */
@@ -111,6 +121,8 @@ export function resolveOptions(opts: StreamClientOptions): ResolvedOptions {
     healthCheckIntervalMs: opts.healthCheckIntervalMs,
     callTypes: opts.callTypes ?? KNOWN_CALL_TYPES,
     network: opts.network ?? (typeof win?.addEventListener === 'function' ? win : undefined),
+    RTCPeerConnection: opts.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection,
+    statsIntervalMs: opts.statsIntervalMs ?? 2000,
   };
 }
 
@@ -128,8 +140,9 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
   if (transport !== undefined && (typeof transport !== 'object' || transport === null || typeof transport.unary !== 'function' || typeof transport.mergeOptions !== 'function')) {
     throw bad('opts.transport', 'must be an RpcTransport');
   }
-  for (const key of ['logger', 'WebSocket'] as const) if (o[key] !== undefined && typeof o[key] !== 'function') throw bad(`opts.${key}`, 'must be a function');
+  for (const key of ['logger', 'WebSocket', 'RTCPeerConnection'] as const) if (o[key] !== undefined && typeof o[key] !== 'function') throw bad(`opts.${key}`, 'must be a function');
   if (o['callTypes'] !== undefined && (!Array.isArray(o['callTypes']) || o['callTypes'].some((t) => typeof t !== 'string'))) throw bad('opts.callTypes', 'must be an array of strings');
+  if (o['statsIntervalMs'] !== undefined && !(typeof o['statsIntervalMs'] === 'number' && o['statsIntervalMs'] >= 0 && o['statsIntervalMs'] <= 3_600_000)) throw bad('opts.statsIntervalMs', 'must be a number from 0 to 3600000');
   if (o['healthCheckIntervalMs'] !== undefined && !(typeof o['healthCheckIntervalMs'] === 'number' && o['healthCheckIntervalMs'] >= 5)) throw bad('opts.healthCheckIntervalMs', 'must be a number >= 5');
   for (const group of ['timeouts', 'retry'] as const) {
     const g = o[group];

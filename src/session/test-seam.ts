@@ -1,3 +1,4 @@
+import type { LatencyMeasurement } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { ConnectionStats } from '../ws/connection';
 
 /**
@@ -32,5 +33,5 @@ export interface ClientProbe {
   /** Calls of the current session's token provider so far (0 without one). */
   readonly tokenProviderCalls: number;
   /** The latency measured to each edge in the background, in seconds (`{}` before the first round ends). */
-  readonly edgeLatency: Readonly<Record<string, { measurementsSeconds: number[] }>>;
+  readonly edgeLatency: Readonly<Record<string, LatencyMeasurement>>;
 }

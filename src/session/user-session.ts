@@ -64,6 +64,7 @@ export class UserSession {
   private readonly controller = new AbortController();
   private wasOffline = false;
   private readonly stopStateListener: () => void;
+  private readonly stopActiveListener: () => void;
   private ended = false;
 
   /** @throws StreamVideoError `invalid_argument` when the platform has no WebSocket and none was passed. */
@@ -71,7 +72,15 @@ export class UserSession {
     const { options, store, router, user, tokens } = deps;
     if (!options.WebSocket) throw new StreamVideoError('invalid_argument', 'no WebSocket: pass opts.WebSocket', { method: 'connectUser' });
     this.rpc = { tokens, signal: this.controller.signal };
-    this.pipeline = new EventPipeline({ store, userId: user.id }, (event) => router.emit(event.type, event as never), options.logger);
+    // Folded events go to the joined call's media (signals, participants coming and going), then to the listeners.
+    this.pipeline = new EventPipeline(
+      { store, userId: user.id },
+      (event) => {
+        this.join.media?.onEvent(event);
+        router.emit(event.type, event as never);
+      },
+      options.logger,
+    );
     this.connection = new Connection({
       url: options.wsUrl,
       apiKey: deps.apiKey,
@@ -103,6 +112,7 @@ export class UserSession {
     };
     this.ring = new RingFlow(flow, (cid) => this.join.joiningCid === cid);
     this.join = new JoinFlow(flow, this.ring);
+    this.stopActiveListener = store.activeCall$.listen((call) => this.join.activeChanged(call));
     // `disconnected` is set by `close`, after the error: the one failure path.
     this.stopStateListener = this.connection.state$.listen((state) => {
       if (state === 'disconnected' || state === 'idle') return;
@@ -184,6 +194,8 @@ export class UserSession {
     this.controller.abort();
     coordinator.bind(undefined);
     this.stopStateListener();
+    this.join.activeChanged(undefined);
+    this.stopActiveListener();
     this.connection.disconnect();
     this.ring.dispose();
     this.pipeline.gate.clear();
@@ -209,6 +221,8 @@ export class UserSession {
 
   /** Rebuilds the store through RPCs after events were lost beyond the replay buffer, or the server restarted. */
   private async resync(): Promise<void> {
+    // Signals may be among the lost events: the joined call's peer connections start again.
+    this.join.media?.resync();
     const calls = await this.loadCalls(false);
     if (calls !== undefined) this.deps.router.emit('connection.recovered', { type: 'connection.recovered', reason: 'resync', calls });
   }

@@ -1,4 +1,4 @@
-import type { User } from '../../gen/stream/video/coordinator/v1/models';
+import { TrackType, type User } from '../../gen/stream/video/coordinator/v1/models';
 
 /** A participant of the active call, as the store shows it. */
 export interface StreamParticipant {
@@ -16,7 +16,21 @@ export interface StreamParticipant {
   readonly isLocalParticipant: boolean;
   /** Set with `setParticipantIsPinned`. */
   readonly isPinned: boolean;
+  /**
+   * The tracks the participant publishes now (`TrackType.AUDIO`, `VIDEO`, `SCREEN_SHARE`): a
+   * type missing here is muted, whatever stream is attached.
+   */
+  readonly publishedTracks: readonly TrackType[];
+  /** The participant's microphone: for a remote one, received while published; for the local one, what it publishes. */
+  readonly audioStream?: MediaStream;
+  /** The participant's camera: for a remote one, received while published; for the local one, what it publishes. */
+  readonly videoStream?: MediaStream;
+  /** The participant's shared screen: for a remote one, received while published; for the local one, what it publishes. */
+  readonly screenShareStream?: MediaStream;
 }
+
+/** The media of a participant, as the media layer attaches it to the store. */
+export type ParticipantMedia = Pick<StreamParticipant, 'audioStream' | 'videoStream' | 'screenShareStream'>;
 
 /**
  * A read-only list of participants. Reading `size`, `get` and `has` costs O(1); `toArray()`
@@ -59,6 +73,8 @@ type Selector = 'all' | 'remote' | 'pinned';
 export class ParticipantTable {
   private readonly bySession = new Map<string, StreamParticipant>();
   private readonly pinned = new Set<string>();
+  /** Sessions that publish a screen share: `hasOngoingScreenShare$` in O(1). */
+  private readonly sharing = new Set<string>();
   private localSessionId = '';
   version = 0;
 
@@ -75,8 +91,8 @@ export class ParticipantTable {
     return this.localSessionId;
   }
 
-  /** Adds or replaces a participant; keeps its pin. */
-  upsert(p: Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned'>): void {
+  /** Adds or replaces a participant; keeps its pin and its media (streams). */
+  upsert(p: Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | keyof ParticipantMedia>, media: ParticipantMedia | undefined = this.bySession.get(p.sessionId)): void {
     // Fields listed one by one: spreading `p` costs ~1 µs per participant event, this ~0.03 µs.
     this.bySession.set(p.sessionId, {
       sessionId: p.sessionId,
@@ -86,11 +102,31 @@ export class ParticipantTable {
       joinedAt: p.joinedAt,
       isLocalParticipant: p.sessionId === this.localSessionId,
       isPinned: this.pinned.has(p.sessionId),
+      publishedTracks: p.publishedTracks,
+      audioStream: media?.audioStream,
+      videoStream: media?.videoStream,
+      screenShareStream: media?.screenShareStream,
     });
+    if (p.publishedTracks.includes(TrackType.SCREEN_SHARE)) this.sharing.add(p.sessionId);
+    else this.sharing.delete(p.sessionId);
+  }
+
+  /** Attaches streams to a participant; returns false when there is no such participant or nothing changed. */
+  setMedia(sessionId: string, media: ParticipantMedia): boolean {
+    const p = this.bySession.get(sessionId);
+    if (!p || (p.audioStream === media.audioStream && p.videoStream === media.videoStream && p.screenShareStream === media.screenShareStream)) return false;
+    this.upsert(p, media);
+    return true;
+  }
+
+  /** Whether a participant publishes a screen share. O(1). */
+  get hasScreenShare(): boolean {
+    return this.sharing.size > 0;
   }
 
   remove(sessionId: string): boolean {
     this.pinned.delete(sessionId);
+    this.sharing.delete(sessionId);
     return this.bySession.delete(sessionId);
   }
 
@@ -109,6 +145,7 @@ export class ParticipantTable {
     const changed = this.bySession.size > 0 || this.localSessionId !== '';
     this.bySession.clear();
     this.pinned.clear();
+    this.sharing.clear();
     this.localSessionId = '';
     return changed;
   }

@@ -2,6 +2,7 @@ import { atom, batch, computed, type ReadableAtom, type WritableAtom } from 'nan
 import type { CallAccepted, PermissionRequest } from '../../gen/stream/video/coordinator/v1/events';
 import type { Call as CallData, CallState, Member, User } from '../../gen/stream/video/coordinator/v1/models';
 import type { ConnectionState } from '../ws/connection-state';
+import type { CallStatsReport } from './call-stats-report';
 import { ParticipantSnapshot, ParticipantTable, type ParticipantList, type StreamParticipant } from './participant-table';
 import { readOnly } from './read-only';
 
@@ -87,6 +88,10 @@ export interface ReadOnlyStateStore<TCall> {
   callRecordingInProgress$: ReadableAtom<boolean>;
   /** The last permission request in the active call. */
   callPermissionRequest$: ReadableAtom<PermissionRequestEvent | undefined>;
+  /** Whether a participant of the active call shares a screen (publishes `TrackType.SCREEN_SHARE`). */
+  hasOngoingScreenShare$: ReadableAtom<boolean>;
+  /** The media statistics of the active call, refreshed on an interval while in a call (`statsIntervalMs`). */
+  callStatsReport$: ReadableAtom<CallStatsReport | undefined>;
   /** The current value of `store`. */
   getCurrentValue<T>(store: ReadableAtom<T>): T;
 }
@@ -106,6 +111,7 @@ export class StreamVideoWriteableStateStore<TCall> {
   readonly callRecordingInProgress$ = atom(false);
   readonly callPermissionRequest$ = atom<PermissionRequestEvent | undefined>(undefined);
   readonly dominantSpeakerSessionId$ = atom<string | undefined>(undefined);
+  readonly callStatsReport$ = atom<CallStatsReport | undefined>(undefined);
   readonly table = new ParticipantTable();
   readonly participantSnapshot$ = atom<ParticipantSnapshot>(this.table.snapshot());
 
@@ -116,6 +122,7 @@ export class StreamVideoWriteableStateStore<TCall> {
   readonly pinnedParticipants$ = computed(this.participantSnapshot$, (s) => s.pinned);
   readonly localParticipant$ = computed(this.participantSnapshot$, (s) => s.local);
   readonly dominantSpeaker$ = computed([this.participantSnapshot$, this.dominantSpeakerSessionId$], (s, id) => s.get(id));
+  readonly hasOngoingScreenShare$ = computed(this.participantSnapshot$, () => this.table.hasScreenShare);
 
   /**
    * The derived stores stay mounted for the life of the store. Unmounted, each `get()` of a
@@ -131,6 +138,7 @@ export class StreamVideoWriteableStateStore<TCall> {
     this.pinnedParticipants$,
     this.localParticipant$,
     this.dominantSpeaker$,
+    this.hasOngoingScreenShare$,
   ].map((store) => store.listen(() => {}));
 
   /** The read-only view handed to users. */
@@ -149,6 +157,8 @@ export class StreamVideoWriteableStateStore<TCall> {
     dominantSpeaker$: readOnly(this.dominantSpeaker$),
     callRecordingInProgress$: readOnly(this.callRecordingInProgress$),
     callPermissionRequest$: readOnly(this.callPermissionRequest$),
+    hasOngoingScreenShare$: readOnly(this.hasOngoingScreenShare$),
+    callStatsReport$: readOnly(this.callStatsReport$),
     getCurrentValue: <T>(store: ReadableAtom<T>): T => store.get(),
   });
 
@@ -192,6 +202,7 @@ export class StreamVideoWriteableStateStore<TCall> {
       this.dominantSpeakerSessionId$.set(undefined);
       this.callRecordingInProgress$.set(false);
       this.callPermissionRequest$.set(undefined);
+      this.callStatsReport$.set(undefined);
       this.updateParticipants((t) => t.clear());
     });
   }

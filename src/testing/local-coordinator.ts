@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { CoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { ICoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service.server';
-import type { Edge } from '../../gen/stream/video/coordinator/v1/models';
+import type { Edge, IceServer } from '../../gen/stream/video/coordinator/v1/models';
 import { TokenAuthority } from './auth';
 import { EventLogs, type ReplayBufferOptions } from './hub/event-log';
 import { Hub } from './hub/hub';
@@ -10,7 +10,9 @@ import { resolveHubOptions, type HubOptions } from './hub/hub-options';
 import { ONE_HOUR_MS, wholeNumber } from './options';
 import { actionHandlers } from './service/action-handlers';
 import { callHandlers } from './service/call-handlers';
+import { mediaHandlers } from './service/media-handlers';
 import { memberHandlers } from './service/member-handlers';
+import { CALL_TYPES } from './state/call-types';
 import { queryHandlers } from './service/query-handlers';
 import { CoordinatorState } from './state/coordinator-state';
 import { ParticipantGrace } from './state/participant-grace';
@@ -33,6 +35,12 @@ export interface LocalCoordinatorOptions {
   edges?: string[];
   /** Extra delay of each edge's latency endpoint, in ms (0 to 3,600,000), to steer edge selection in tests. */
   edgeLatencyMs?: Record<string, number>;
+  /**
+   * STUN/TURN servers per call type, handed to participants with their edge credentials
+   * (default: each call type's own, none for the built-in types: on loopback, host
+   * candidates connect). E.g. `{ default: [{ urls: ['stun:stun.example.org:3478'], username: '', password: '' }] }`.
+   */
+  iceServers?: Record<string, IceServer[]>;
   /** The WebSocket hub's path, auth time limit, health-check timing, frame size and socket caps. */
   hub?: HubOptions;
   /**
@@ -146,7 +154,8 @@ export class LocalCoordinator {
     const edges = (): Edge[] => edgeNames.map((name) => ({ name, latencyUrl: `${coordinator!.baseUrl}/latency/${encodeURIComponent(name)}` }));
     const grace = new ParticipantGrace(state, (userId) => (hub?.connectionsOf(userId) ?? 0) > 0, timers, graceMs);
 
-    const calls = callHandlers({ state, tokens, edges });
+    const iceServers = (type: string) => (opts.iceServers?.[type] ?? CALL_TYPES.get(type)?.iceServers ?? []).map((server) => ({ ...server, urls: [...server.urls] }));
+    const calls = callHandlers({ state, tokens, edges, iceServers });
     const implementation = {
       ...calls,
       async joinCall(req, ctx) {
@@ -154,6 +163,7 @@ export class LocalCoordinator {
         if (answer.joined) grace.joined(ctx.userId);
         return answer;
       },
+      ...mediaHandlers(state),
       ...actionHandlers(state),
       ...memberHandlers(state),
       ...queryHandlers(state),

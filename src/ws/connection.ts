@@ -44,7 +44,7 @@ export interface ConnectionOptions {
   onClosed?: (error: StreamVideoError) => void;
 }
 
-/** Counts of what happened on a {@link Connection}, for tests and benchmarks. */
+/** Counts of what happened on a user's real-time connection, for tests and benchmarks. */
 export interface ConnectionStats {
   /** Sockets opened. */
   sockets: number;

@@ -6,24 +6,15 @@
  *
  * Screenshots of both pages at key moments go to test-results/screenshots/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bundleForBrowser, startDemoServer, type DemoServer } from '../../examples/demo-page/demo-server';
+import { checkpoint, closeBrowser, closeContexts, count, openAs as open, ROOT, seeText, type BrowserSession } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const ROOT = join(import.meta.dirname, '..', '..');
-const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
-/** Bound of every wait for the page, in ms. */
-const WAIT_MS = 5000;
-
-interface Ctx {
+interface Ctx extends BrowserSession {
   demo?: DemoServer;
-  browser?: Promise<Browser>;
-  contexts: BrowserContext[];
 }
 
 // Set-up happens in `before.each`, not `before`: uvu swallows an error thrown by `before`.
@@ -32,60 +23,15 @@ test.before.each(async (ctx) => {
   ctx.demo ??= await startDemoServer({ port: 0 });
 });
 test.after.each(async (ctx) => {
-  await Promise.all(ctx.contexts.splice(0).map((c) => c.close()));
+  await closeContexts(ctx);
 });
 test.after(async (ctx) => {
-  await (await ctx.browser?.catch(() => undefined))?.close();
+  await closeBrowser(ctx);
   await ctx.demo?.close();
 });
 
-async function launch(ctx: Ctx): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install chromium; scripts/test.sh installs it)`);
-  }
-  // One launch, even when two pages open at once.
-  ctx.browser ??= chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 15_000 });
-  return ctx.browser;
-}
-
 /** A fresh page of its own, connected as `user`; collects the page's errors. */
-async function openAs(ctx: Ctx, user: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await (await launch(ctx)).newContext({ viewport: { width: 1100, height: 700 } });
-  ctx.contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(`${user}: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`${user}: console: ${msg.text()}`);
-  });
-  await page.goto(ctx.demo!.url);
-  await page.getByTestId('user-select').selectOption(user);
-  await page.getByTestId('connect').click();
-  await seeText(page, 'connection-state', /^connected$/, user);
-  await seeText(page, 'current-user', `Signed in as ${user.charAt(0).toUpperCase()}${user.slice(1)} (${user})`, user);
-  return { page, errors };
-}
-
-/** Waits until an element with `testId` shows `text`; fails with what it shows instead. */
-async function seeText(page: Page, testId: string, text: string | RegExp, who: string, within = page.locator('body')): Promise<void> {
-  const all = within.getByTestId(testId);
-  try {
-    await all.filter({ hasText: text }).first().waitFor({ state: 'visible', timeout: WAIT_MS });
-  } catch {
-    throw new Error(`${who}'s page: [data-testid=${testId}] never showed ${String(text)}; it shows ${JSON.stringify(await all.allTextContents())}`);
-  }
-}
-
-/** Waits until `selector` matches exactly `n` elements. */
-async function count(page: Page, selector: string, n: number, who: string): Promise<void> {
-  try {
-    await page.waitForFunction(([s, expected]) => document.querySelectorAll(s).length === expected, [selector, n] as const, { timeout: WAIT_MS });
-  } catch {
-    const actual = await page.locator(selector).count();
-    throw new Error(`${who}'s page: expected ${n} × ${selector}, found ${actual}`);
-  }
-}
+const openAs = (ctx: Ctx, user: string) => open(ctx, ctx.demo!.url, user);
 
 /** The participants list as the page shows it. */
 function participants(page: Page) {
@@ -101,16 +47,6 @@ function participants(page: Page) {
 }
 
 const participant = (page: Page, userId: string, attrs = '') => page.locator(`[data-testid="participant"][data-user-id="${userId}"]${attrs}`);
-
-/** A key moment: no page shows an error; screenshots of every page. */
-async function checkpoint(pages: Record<string, Page>, moment: string): Promise<void> {
-  for (const [who, page] of Object.entries(pages)) {
-    const error = page.getByTestId('error');
-    assert.ok(await error.isHidden(), `${who}'s page shows an error at "${moment}": ${await error.textContent()}`);
-  }
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await Promise.all(Object.entries(pages).map(([who, page]) => page.screenshot({ path: join(SCREENSHOTS, `demo-${moment}-${who}.png`), fullPage: true })));
-}
 
 async function post(url: string, body: string): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

@@ -99,6 +99,7 @@ test(`store consistency: ${PARTICIPANTS} participants join and leave in a seeded
     role: 'user',
     user: { id: `u-${n}`, name: `User ${n}`, imageUrl: '', role: 'user' },
     joinedAt: undefined,
+    publishedTracks: [],
   });
 
   let joined = 0;

@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
-import type { Call, CallState, Member, Participant, User } from '../../gen/stream/video/coordinator/v1/models';
+import { SdpType, TrackType, type Call, type CallState, type Member, type Participant, type User } from '../../gen/stream/video/coordinator/v1/models';
 import { EVENT_NAMES, toCoordinatorEvent, type CoordinatorEvent, type EventCase } from '../../src/events/event-map';
 
 const test = suite('toCoordinatorEvent');
@@ -26,7 +26,7 @@ const call: Call = {
 };
 const member = (userId: string): Member => ({ userId, callCid: CID, role: 'member', user: user(userId) });
 const state: CallState = { call, members: [member('alice'), member('bob')], ownCapabilities: ['join-call'], participants: [] };
-const participant: Participant = { user: user('carol'), sessionId: 's-1', role: 'member', joinedAt: { seconds: 1700000002, nanos: 0 } };
+const participant: Participant = { user: user('carol'), sessionId: 's-1', role: 'member', joinedAt: { seconds: 1700000002, nanos: 0 }, publishedTracks: [TrackType.AUDIO, TrackType.VIDEO] };
 
 type Payloads = { [K in EventCase]: Extract<Event['payload'], { oneofKind: K }> };
 
@@ -47,6 +47,19 @@ const PAYLOADS: Payloads = {
   permissionsUpdated: { oneofKind: 'permissionsUpdated', permissionsUpdated: { userId: 'bob', ownCapabilities: ['send-audio'] } },
   recordingStarted: { oneofKind: 'recordingStarted', recordingStarted: { user: user('alice') } },
   recordingStopped: { oneofKind: 'recordingStopped', recordingStopped: { user: user('alice') } },
+  participantUpdated: { oneofKind: 'participantUpdated', participantUpdated: { participant } },
+  callSignal: {
+    oneofKind: 'callSignal',
+    callSignal: {
+      fromUserId: 'bob',
+      fromSessionId: 's-2',
+      toSessionId: 's-1',
+      signals: [
+        { seq: 1, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp: 'v=0', trackTypes: { '0': TrackType.VIDEO } } } },
+        { seq: 2, generation: 0, kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: '' } } },
+      ],
+    },
+  },
   custom: { oneofKind: 'custom', custom: { user: user('bob'), custom: Struct.fromJson({ kind: 'reaction', emoji: ':+1:', n: 3, ok: true, nothing: null, list: [1, 'two', { three: 3 }] }) } },
 };
 

@@ -195,6 +195,26 @@ const REQUESTS: Record<string, fc.Arbitrary<{ [k: string]: unknown }>> = {
     { ...call, filter_conditions: filterArb, limit: fc.oneof(fc.constant(0), fc.nat(150)), next: cursorArb([['created_at', 'asc']]) },
     { requiredKeys: ['type', 'id'] },
   ),
+  SendSignals: fc.record({
+    ...call,
+    session_id: fc.oneof(fc.constantFrom('alice-1', 's-1', ''), fc.string({ maxLength: 20 })),
+    targets: fc.array(
+      fc.record({
+        to_session_id: fc.oneof(fc.constantFrom('alice-1', 's-1', ''), fc.string({ maxLength: 20 })),
+        signals: fc.array(
+          fc.oneof(
+            fc.record({ seq: fc.nat(5), description: fc.record({ type: fc.integer({ min: 0, max: 5 }), sdp: fc.string({ maxLength: 30 }), track_types: fc.dictionary(fc.string({ maxLength: 3 }), fc.integer({ min: 0, max: 4 }), { maxKeys: 2 }) }, { requiredKeys: [] }) }),
+            fc.record({ seq: fc.nat(5), candidate: fc.record({ candidate: fc.string({ maxLength: 40 }), sdp_mid: fc.string({ maxLength: 3 }), sdp_m_line_index: fc.integer({ min: -2, max: 3 }) }, { requiredKeys: [] }) }),
+            fc.record({ seq: fc.nat(5), ice_restart: fc.constant({}) }),
+            fc.record({ seq: fc.nat(5) }),
+          ),
+          { maxLength: 3 },
+        ),
+      }),
+      { maxLength: 3 },
+    ),
+  }),
+  UpdatePublishedTracks: fc.record({ ...call, session_id: fc.oneof(fc.constantFrom('alice-1', 's-1', ''), fc.string({ maxLength: 20 })), published_tracks: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }) }),
 };
 assert.equal(Object.keys(REQUESTS).sort(), METHODS.map((m) => m.name).sort(), 'a request arbitrary for every method');
 

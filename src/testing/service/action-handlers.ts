@@ -6,6 +6,7 @@ import { GRANTABLE_PERMISSIONS } from '../state/call-types';
 import type { CallRecord } from '../state/call-record';
 import { checkStruct, checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 import { checkAnswer, recordAnswer } from './ring-answers';
+import { dropRevokedTracks } from './media-handlers';
 
 type Service = ICoordinatorService<TwirpContext>;
 
@@ -118,6 +119,8 @@ export function actionHandlers(state: CoordinatorState): Pick<
       call.touch(state.now());
       const capabilities = call.capabilitiesOf(req.userId);
       state.publish(call.audience(), call, { oneofKind: 'permissionsUpdated', permissionsUpdated: { userId: req.userId, ownCapabilities: capabilities } });
+      // A revoked send-audio / send-video / screenshare also unpublishes that track (media).
+      if (req.revokePermissions.length > 0) dropRevokedTracks(state, call, req.userId);
       return { capabilities };
     },
   };

@@ -1,6 +1,6 @@
 import type { ICoordinatorService } from '../../../gen/stream/video/coordinator/v1/coordinator_service.server';
 import type { CallInput, LatencyMeasurement } from '../../../gen/stream/video/coordinator/v1/coordinator_service';
-import type { Edge } from '../../../gen/stream/video/coordinator/v1/models';
+import type { Edge, IceServer } from '../../../gen/stream/video/coordinator/v1/models';
 import type { TokenAuthority } from '../auth';
 import { TwirpError } from '../twirp/twirp-error';
 import type { TwirpContext } from '../twirp/twirp-router';
@@ -16,10 +16,12 @@ export interface CallHandlerDeps {
   tokens: TokenAuthority;
   /** The edge servers offered to clients, with their latency URLs. */
   edges: () => Edge[];
+  /** The STUN/TURN servers of a call type (none by default). */
+  iceServers: (callType: string) => IceServer[];
 }
 
 /** The call lifecycle: get-or-create with ring, join (with edge, accept), leave, end. */
-export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<Service, 'getOrCreateCall' | 'joinCall' | 'leaveCall' | 'endCall'> {
+export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDeps): Pick<Service, 'getOrCreateCall' | 'joinCall' | 'leaveCall' | 'endCall'> {
   return {
     async getOrCreateCall(req, ctx) {
       const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring);
@@ -53,7 +55,7 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<Se
         call: call.toState(ctx.userId, state.users),
         joined,
         created,
-        credentials: { edgeName: edge.name, serverUrl: `wss://sfu-${edge.name}.local.invalid/ws`, token, iceServers: [...(call.callType.iceServers ?? [])] },
+        credentials: { edgeName: edge.name, serverUrl: `wss://sfu-${edge.name}.local.invalid/ws`, token, iceServers: iceServers(call.type) },
       };
     },
 
@@ -73,7 +75,9 @@ export function callHandlers({ state, tokens, edges }: CallHandlerDeps): Pick<Se
       call.endedAt = state.now();
       call.ringing = false;
       call.recording = false;
-      call.participants.clear();
+      for (const p of call.participants.values()) call.departed.set(p.sessionId, p.userId);
+      for (const sessionId of [...call.participants.keys()]) call.removeParticipant(sessionId);
+      call.signalSeqs.clear();
       call.touch(state.now());
       state.publish(audience, call, { oneofKind: 'callEnded', callEnded: { user: state.users.get(ctx.userId) } });
       return {};

@@ -1,6 +1,6 @@
 import { Timestamp } from '../../../gen/google/protobuf/timestamp';
 import type { Struct } from '../../../gen/google/protobuf/struct';
-import type { Call, CallSettings, CallState, Member, Participant, User } from '../../../gen/stream/video/coordinator/v1/models';
+import type { Call, CallSettings, CallState, Member, Participant, TrackType, User } from '../../../gen/stream/video/coordinator/v1/models';
 import { NON_MEMBER_ROLE, type CallTypeDefinition } from './call-types';
 
 /** A member as the local coordinator keeps it. */
@@ -17,6 +17,8 @@ export interface ParticipantRecord {
   sessionId: string;
   role: string;
   joinedAt: number;
+  /** What the session publishes, sorted, each type once (UpdatePublishedTracks). */
+  publishedTracks?: TrackType[];
 }
 
 /** How a member answered a ring. */
@@ -39,6 +41,10 @@ export class CallRecord {
   /** Per-user permission changes on top of the role's capabilities. */
   readonly granted = new Map<string, Set<string>>();
   readonly revoked = new Map<string, Set<string>>();
+  /** The last signal `seq` accepted per sender and target session (`from\nto`), for SendSignals' dedup. */
+  readonly signalSeqs = new Map<string, number>();
+  /** Sessions that have left the call, with their user: signals to or from them are dropped, not refused. */
+  readonly departed = new Map<string, string>();
 
   constructor(
     readonly callType: CallTypeDefinition,
@@ -91,6 +97,19 @@ export class CallRecord {
     return users;
   }
 
+  /** Removes a session and what was kept for it (its signalling sequence numbers). */
+  removeParticipant(sessionId: string): ParticipantRecord | undefined {
+    const record = this.participants.get(sessionId);
+    if (!record) return undefined;
+    this.participants.delete(sessionId);
+    this.departed.set(sessionId, record.userId);
+    for (const key of this.signalSeqs.keys()) {
+      const [from, to] = key.split('\n');
+      if (from === sessionId || to === sessionId) this.signalSeqs.delete(key);
+    }
+    return record;
+  }
+
   touch(now: number): void {
     this.updatedAt = Math.max(now, this.updatedAt);
   }
@@ -125,7 +144,7 @@ export class CallRecord {
   }
 
   toParticipant(p: ParticipantRecord, users: UserDirectory): Participant {
-    return { user: users.get(p.userId), sessionId: p.sessionId, role: p.role, joinedAt: toTimestamp(p.joinedAt) };
+    return { user: users.get(p.userId), sessionId: p.sessionId, role: p.role, joinedAt: toTimestamp(p.joinedAt), publishedTracks: [...(p.publishedTracks ?? [])] };
   }
 
   /** The call as `userId` sees it. */

@@ -36,11 +36,14 @@ export interface CallTypeDefinition {
    */
   readonly roles: Readonly<Record<string, readonly string[]>>;
   /**
-   * The STUN/TURN servers sent with the edge credentials of a join (default none: peers on
-   * one machine or network connect over host candidates).
+   * The STUN/TURN servers handed to the call's participants with their credentials (default
+   * none: on loopback, host candidates connect). `LocalCoordinatorOptions.iceServers` sets them.
    */
   readonly iceServers?: readonly IceServer[];
 }
+
+/** The mesh limit when a call's settings say 0: publishing participants per call. */
+export const DEFAULT_MAX_PUBLISHERS = 4;
 
 const ALL = CAPABILITIES;
 const MODERATOR = ALL;
@@ -51,6 +54,7 @@ function settings(recording: boolean, requestable: string[]): CallSettings {
     recording: { enabled: recording },
     ring: { incomingCallTimeoutMs: 0, outgoingCallTimeoutMs: 0 },
     requestablePermissions: requestable,
+    media: { maxPublishers: DEFAULT_MAX_PUBLISHERS },
   };
 }
 

@@ -104,10 +104,9 @@ export class CoordinatorState {
    * user included) with `participantLeft`. Returns false when the session was not in the call.
    */
   removeParticipant(call: CallRecord, sessionId: string): boolean {
-    const record = call.participants.get(sessionId);
-    if (!record) return false;
     const audience = call.audience();
-    call.participants.delete(sessionId);
+    const record = call.removeParticipant(sessionId);
+    if (!record) return false;
     call.touch(this.now());
     this.publish(audience, call, { oneofKind: 'participantLeft', participantLeft: { participant: call.toParticipant(record, this.users) } });
     return true;
@@ -149,6 +148,7 @@ function mergeSettings(base: CallSettings, override: CallSettings | undefined): 
     recording: override?.recording ?? base.recording,
     ring: { incomingCallTimeoutMs: ring.incomingCallTimeoutMs ?? 0, outgoingCallTimeoutMs: ring.outgoingCallTimeoutMs ?? 0 },
     requestablePermissions: override?.requestablePermissions.length ? [...override.requestablePermissions] : [...base.requestablePermissions],
+    media: { maxPublishers: override?.media?.maxPublishers || base.media?.maxPublishers || 0 },
   };
 }
 

@@ -4,6 +4,10 @@
 import type { RpcTransport } from "@protobuf-ts/runtime-rpc";
 import type { ServiceInfo } from "@protobuf-ts/runtime-rpc";
 import { CoordinatorService } from "./coordinator_service";
+import type { UpdatePublishedTracksResponse } from "./coordinator_service";
+import type { UpdatePublishedTracksRequest } from "./coordinator_service";
+import type { SendSignalsResponse } from "./coordinator_service";
+import type { SendSignalsRequest } from "./coordinator_service";
 import type { QueryMembersResponse } from "./coordinator_service";
 import type { QueryMembersRequest } from "./coordinator_service";
 import type { UpdateCallMembersResponse } from "./coordinator_service";
@@ -116,6 +120,27 @@ export interface ICoordinatorServiceClient {
      * @generated from protobuf rpc: QueryMembers
      */
     queryMembers(input: QueryMembersRequest, options?: RpcOptions): UnaryCall<QueryMembersRequest, QueryMembersResponse>;
+    /**
+     * Relays WebRTC signals (descriptions, ICE candidates, ICE restart requests) from one
+     * session of a call to other sessions of the same call: each target's user receives one
+     * `call.signal` event per request. Only a participant may signal, from its own session,
+     * to another participant of the same call (signals to or from a session that has left are
+     * dropped and counted); anything else is `permission_denied`.
+     * Idempotent: a signal whose `seq` was already accepted for its (sender, target) pair is
+     * dropped, so a retried request delivers nothing twice.
+     *
+     * @generated from protobuf rpc: SendSignals
+     */
+    sendSignals(input: SendSignalsRequest, options?: RpcOptions): UnaryCall<SendSignalsRequest, SendSignalsResponse>;
+    /**
+     * Sets the tracks a session publishes. Each type needs its capability ("send-audio",
+     * "send-video", "screenshare"); a session that starts publishing beyond the call's mesh
+     * limit gets `resource_exhausted`. The call's audience receives `call.participant_updated`
+     * when the set changes. Idempotent: the same set again changes nothing and emits nothing.
+     *
+     * @generated from protobuf rpc: UpdatePublishedTracks
+     */
+    updatePublishedTracks(input: UpdatePublishedTracksRequest, options?: RpcOptions): UnaryCall<UpdatePublishedTracksRequest, UpdatePublishedTracksResponse>;
 }
 /**
  * The coordinator: calls, members, ring flow, recording and permissions.
@@ -242,5 +267,32 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
     queryMembers(input: QueryMembersRequest, options?: RpcOptions): UnaryCall<QueryMembersRequest, QueryMembersResponse> {
         const method = this.methods[11], opt = this._transport.mergeOptions(options);
         return stackIntercept<QueryMembersRequest, QueryMembersResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * Relays WebRTC signals (descriptions, ICE candidates, ICE restart requests) from one
+     * session of a call to other sessions of the same call: each target's user receives one
+     * `call.signal` event per request. Only a participant may signal, from its own session,
+     * to another participant of the same call (signals to or from a session that has left are
+     * dropped and counted); anything else is `permission_denied`.
+     * Idempotent: a signal whose `seq` was already accepted for its (sender, target) pair is
+     * dropped, so a retried request delivers nothing twice.
+     *
+     * @generated from protobuf rpc: SendSignals
+     */
+    sendSignals(input: SendSignalsRequest, options?: RpcOptions): UnaryCall<SendSignalsRequest, SendSignalsResponse> {
+        const method = this.methods[12], opt = this._transport.mergeOptions(options);
+        return stackIntercept<SendSignalsRequest, SendSignalsResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * Sets the tracks a session publishes. Each type needs its capability ("send-audio",
+     * "send-video", "screenshare"); a session that starts publishing beyond the call's mesh
+     * limit gets `resource_exhausted`. The call's audience receives `call.participant_updated`
+     * when the set changes. Idempotent: the same set again changes nothing and emits nothing.
+     *
+     * @generated from protobuf rpc: UpdatePublishedTracks
+     */
+    updatePublishedTracks(input: UpdatePublishedTracksRequest, options?: RpcOptions): UnaryCall<UpdatePublishedTracksRequest, UpdatePublishedTracksResponse> {
+        const method = this.methods[13], opt = this._transport.mergeOptions(options);
+        return stackIntercept<UpdatePublishedTracksRequest, UpdatePublishedTracksResponse>("unary", this._transport, method, opt, input);
     }
 }

@@ -3,6 +3,9 @@
 // tslint:disable
 import { ServiceType } from "@protobuf-ts/runtime-rpc";
 import { MessageType } from "@protobuf-ts/runtime";
+import { Participant } from "./models";
+import { TrackType } from "./models";
+import { Signal } from "./models";
 import { Member } from "./models";
 import { Credentials } from "./models";
 import { CallState } from "./models";
@@ -488,6 +491,107 @@ export interface QueryMembersResponse {
     next: string;
 }
 /**
+ * Signals to one target session.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.OutgoingSignals
+ */
+export interface OutgoingSignals {
+    /**
+     * @generated from protobuf field: string to_session_id = 1
+     */
+    toSessionId: string;
+    /**
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.Signal signals = 2
+     */
+    signals: Signal[];
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.SendSignalsRequest
+ */
+export interface SendSignalsRequest {
+    /**
+     * @generated from protobuf field: string type = 1
+     */
+    type: string;
+    /**
+     * @generated from protobuf field: string id = 2
+     */
+    id: string;
+    /**
+     * The sending session: the caller's own, joined to the call.
+     *
+     * @generated from protobuf field: string session_id = 3
+     */
+    sessionId: string;
+    /**
+     * At most 16 targets and 500 signals in all.
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.OutgoingSignals targets = 4
+     */
+    targets: OutgoingSignals[];
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.SendSignalsResponse
+ */
+export interface SendSignalsResponse {
+    /**
+     * Signals relayed by this request.
+     *
+     * @generated from protobuf field: uint32 delivered = 1
+     */
+    delivered: number;
+    /**
+     * Signals dropped because their `seq` had already been accepted (a retry).
+     *
+     * @generated from protobuf field: uint32 duplicates = 2
+     */
+    duplicates: number;
+    /**
+     * Signals dropped because their target session, or the sending session itself, has left
+     * the call: a leave racing trickled candidates is no error. A session that never joined the
+     * call is `permission_denied`.
+     *
+     * @generated from protobuf field: uint32 undeliverable = 3
+     */
+    undeliverable: number;
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.UpdatePublishedTracksRequest
+ */
+export interface UpdatePublishedTracksRequest {
+    /**
+     * @generated from protobuf field: string type = 1
+     */
+    type: string;
+    /**
+     * @generated from protobuf field: string id = 2
+     */
+    id: string;
+    /**
+     * The caller's own session, joined to the call.
+     *
+     * @generated from protobuf field: string session_id = 3
+     */
+    sessionId: string;
+    /**
+     * The full set of tracks the session publishes from now on; order and repeats do not matter.
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.TrackType published_tracks = 4
+     */
+    publishedTracks: TrackType[];
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.UpdatePublishedTracksResponse
+ */
+export interface UpdatePublishedTracksResponse {
+    /**
+     * The session's participant after the update.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.Participant participant = 1
+     */
+    participant?: Participant;
+}
+/**
  * The direction of a sort.
  *
  * @generated from protobuf enum stream.video.coordinator.v1.SortDirection
@@ -907,6 +1011,75 @@ class QueryMembersResponse$Type extends MessageType<QueryMembersResponse> {
  * @generated MessageType for protobuf message stream.video.coordinator.v1.QueryMembersResponse
  */
 export const QueryMembersResponse = new QueryMembersResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class OutgoingSignals$Type extends MessageType<OutgoingSignals> {
+    constructor() {
+        super("stream.video.coordinator.v1.OutgoingSignals", [
+            { no: 1, name: "to_session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "signals", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => Signal }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.OutgoingSignals
+ */
+export const OutgoingSignals = new OutgoingSignals$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class SendSignalsRequest$Type extends MessageType<SendSignalsRequest> {
+    constructor() {
+        super("stream.video.coordinator.v1.SendSignalsRequest", [
+            { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "targets", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => OutgoingSignals }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.SendSignalsRequest
+ */
+export const SendSignalsRequest = new SendSignalsRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class SendSignalsResponse$Type extends MessageType<SendSignalsResponse> {
+    constructor() {
+        super("stream.video.coordinator.v1.SendSignalsResponse", [
+            { no: 1, name: "delivered", kind: "scalar", T: 13 /*ScalarType.UINT32*/ },
+            { no: 2, name: "duplicates", kind: "scalar", T: 13 /*ScalarType.UINT32*/ },
+            { no: 3, name: "undeliverable", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.SendSignalsResponse
+ */
+export const SendSignalsResponse = new SendSignalsResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class UpdatePublishedTracksRequest$Type extends MessageType<UpdatePublishedTracksRequest> {
+    constructor() {
+        super("stream.video.coordinator.v1.UpdatePublishedTracksRequest", [
+            { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "published_tracks", kind: "enum", repeat: 1 /*RepeatType.PACKED*/, T: () => ["stream.video.coordinator.v1.TrackType", TrackType, "TRACK_TYPE_"] }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.UpdatePublishedTracksRequest
+ */
+export const UpdatePublishedTracksRequest = new UpdatePublishedTracksRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class UpdatePublishedTracksResponse$Type extends MessageType<UpdatePublishedTracksResponse> {
+    constructor() {
+        super("stream.video.coordinator.v1.UpdatePublishedTracksResponse", [
+            { no: 1, name: "participant", kind: "message", T: () => Participant }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.UpdatePublishedTracksResponse
+ */
+export const UpdatePublishedTracksResponse = new UpdatePublishedTracksResponse$Type();
 /**
  * @generated ServiceType for protobuf service stream.video.coordinator.v1.CoordinatorService
  */
@@ -922,5 +1095,7 @@ export const CoordinatorService = new ServiceType("stream.video.coordinator.v1.C
     { name: "RequestPermission", options: {}, I: RequestPermissionRequest, O: RequestPermissionResponse },
     { name: "UpdateUserPermissions", options: {}, I: UpdateUserPermissionsRequest, O: UpdateUserPermissionsResponse },
     { name: "UpdateCallMembers", options: {}, I: UpdateCallMembersRequest, O: UpdateCallMembersResponse },
-    { name: "QueryMembers", options: {}, I: QueryMembersRequest, O: QueryMembersResponse }
+    { name: "QueryMembers", options: {}, I: QueryMembersRequest, O: QueryMembersResponse },
+    { name: "SendSignals", options: {}, I: SendSignalsRequest, O: SendSignalsResponse },
+    { name: "UpdatePublishedTracks", options: {}, I: UpdatePublishedTracksRequest, O: UpdatePublishedTracksResponse }
 ]);

@@ -2,6 +2,7 @@
 // @generated from protobuf file "stream/video/coordinator/v1/events.proto" (package "stream.video.coordinator.v1", syntax proto3)
 // tslint:disable
 import { MessageType } from "@protobuf-ts/runtime";
+import { Signal } from "./models";
 import { Struct } from "../../../../google/protobuf/struct";
 import { Participant } from "./models";
 import { Member } from "./models";
@@ -343,6 +344,18 @@ export interface Event {
          */
         custom: CustomEvent;
     } | {
+        oneofKind: "participantUpdated";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.ParticipantUpdated participant_updated = 26
+         */
+        participantUpdated: ParticipantUpdated;
+    } | {
+        oneofKind: "callSignal";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.CallSignal call_signal = 27
+         */
+        callSignal: CallSignal;
+    } | {
         oneofKind: undefined;
     };
 }
@@ -523,6 +536,45 @@ export interface CustomEvent {
     custom?: Struct;
 }
 /**
+ * A participant changed what it publishes (UpdatePublishedTracks, or a revoked capability).
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.ParticipantUpdated
+ */
+export interface ParticipantUpdated {
+    /**
+     * @generated from protobuf field: stream.video.coordinator.v1.Participant participant = 1
+     */
+    participant?: Participant;
+}
+/**
+ * Signals from one session of a call to another, relayed by the coordinator (SendSignals).
+ * Delivered to the target session's user only; every session of that user receives it and
+ * only the one named `to_session_id` acts on it.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.CallSignal
+ */
+export interface CallSignal {
+    /**
+     * @generated from protobuf field: string from_user_id = 1
+     */
+    fromUserId: string;
+    /**
+     * @generated from protobuf field: string from_session_id = 2
+     */
+    fromSessionId: string;
+    /**
+     * @generated from protobuf field: string to_session_id = 3
+     */
+    toSessionId: string;
+    /**
+     * In sending order; each signal's `seq` is one more than the last one delivered from this
+     * sender to this target (a retried request delivers nothing twice).
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.Signal signals = 4
+     */
+    signals: Signal[];
+}
+/**
  * @generated from protobuf enum stream.video.coordinator.v1.ResumeStatus
  */
 export enum ResumeStatus {
@@ -689,7 +741,9 @@ class Event$Type extends MessageType<Event> {
             { no: 22, name: "permissions_updated", kind: "message", oneof: "payload", T: () => PermissionsUpdated },
             { no: 23, name: "recording_started", kind: "message", oneof: "payload", T: () => RecordingStarted },
             { no: 24, name: "recording_stopped", kind: "message", oneof: "payload", T: () => RecordingStopped },
-            { no: 25, name: "custom", kind: "message", oneof: "payload", T: () => CustomEvent }
+            { no: 25, name: "custom", kind: "message", oneof: "payload", T: () => CustomEvent },
+            { no: 26, name: "participant_updated", kind: "message", oneof: "payload", T: () => ParticipantUpdated },
+            { no: 27, name: "call_signal", kind: "message", oneof: "payload", T: () => CallSignal }
         ]);
     }
 }
@@ -896,3 +950,30 @@ class CustomEvent$Type extends MessageType<CustomEvent> {
  * @generated MessageType for protobuf message stream.video.coordinator.v1.CustomEvent
  */
 export const CustomEvent = new CustomEvent$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class ParticipantUpdated$Type extends MessageType<ParticipantUpdated> {
+    constructor() {
+        super("stream.video.coordinator.v1.ParticipantUpdated", [
+            { no: 1, name: "participant", kind: "message", T: () => Participant }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.ParticipantUpdated
+ */
+export const ParticipantUpdated = new ParticipantUpdated$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class CallSignal$Type extends MessageType<CallSignal> {
+    constructor() {
+        super("stream.video.coordinator.v1.CallSignal", [
+            { no: 1, name: "from_user_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "from_session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "to_session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "signals", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => Signal }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.CallSignal
+ */
+export const CallSignal = new CallSignal$Type();

@@ -85,6 +85,28 @@ export interface CallSettings {
      * @generated from protobuf field: repeated string requestable_permissions = 3
      */
     requestablePermissions: string[];
+    /**
+     * Audio and video of the call's participants.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.MediaSettings media = 4
+     */
+    media?: MediaSettings;
+}
+/**
+ * How a call carries audio and video: a peer-to-peer mesh between the participants' sessions,
+ * with the coordinator relaying the signalling (SendSignals).
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.MediaSettings
+ */
+export interface MediaSettings {
+    /**
+     * Most participants (sessions) that may publish tracks at once; 0 means the coordinator's
+     * default, 4. Beyond it UpdatePublishedTracks answers `resource_exhausted` (meta
+     * `reason = "mesh_limit"`); joining still works, to receive and for the call's data.
+     *
+     * @generated from protobuf field: uint32 max_publishers = 1
+     */
+    maxPublishers: number;
 }
 /**
  * The capabilities granted to one call role, e.g. role "admin" may "start-record-call".
@@ -221,6 +243,12 @@ export interface Participant {
      * @generated from protobuf field: google.protobuf.Timestamp joined_at = 4
      */
     joinedAt?: Timestamp;
+    /**
+     * The tracks this session publishes now, each type at most once, in TrackType order.
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.TrackType published_tracks = 5
+     */
+    publishedTracks: TrackType[];
 }
 /**
  * A call with the data a client needs to show it.
@@ -290,7 +318,7 @@ export interface Credentials {
     iceServers: IceServer[];
 }
 /**
- * A STUN/TURN server.
+ * A STUN/TURN server, as RTCIceServer takes it.
  *
  * @generated from protobuf message stream.video.coordinator.v1.IceServer
  */
@@ -307,6 +335,169 @@ export interface IceServer {
      * @generated from protobuf field: string password = 3
      */
     password: string;
+}
+/**
+ * An SDP offer, answer or rollback.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.SessionDescription
+ */
+export interface SessionDescription {
+    /**
+     * @generated from protobuf field: stream.video.coordinator.v1.SdpType type = 1
+     */
+    type: SdpType;
+    /**
+     * Empty for a rollback.
+     *
+     * @generated from protobuf field: string sdp = 2
+     */
+    sdp: string;
+    /**
+     * The sender's published tracks by transceiver mid, so that the receiver knows which
+     * incoming track is the camera and which the screen share.
+     *
+     * @generated from protobuf field: map<string, stream.video.coordinator.v1.TrackType> track_types = 3
+     */
+    trackTypes: {
+        [key: string]: TrackType;
+    };
+}
+/**
+ * A trickled ICE candidate, as RTCIceCandidateInit. An empty `candidate` is the end of the
+ * candidates of the generation `username_fragment` (all generations when that is empty too).
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.IceCandidate
+ */
+export interface IceCandidate {
+    /**
+     * @generated from protobuf field: string candidate = 1
+     */
+    candidate: string;
+    /**
+     * @generated from protobuf field: string sdp_mid = 2
+     */
+    sdpMid: string;
+    /**
+     * -1 when unknown.
+     *
+     * @generated from protobuf field: int32 sdp_m_line_index = 3
+     */
+    sdpMLineIndex: number;
+    /**
+     * @generated from protobuf field: string username_fragment = 4
+     */
+    usernameFragment: string;
+}
+/**
+ * Asks the receiver to restart ICE (RTCPeerConnection.restartIce) and send a new offer: the
+ * sender's connection failed and the receiver is the side that makes the offer.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.IceRestart
+ */
+export interface IceRestart {
+}
+/**
+ * One signal from a session to another.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.Signal
+ */
+export interface Signal {
+    /**
+     * 1, 2, 3... per (sender session, target session).
+     *
+     * @generated from protobuf field: uint64 seq = 1 [jstype = JS_NUMBER]
+     */
+    seq: number;
+    /**
+     * @generated from protobuf oneof: kind
+     */
+    kind: {
+        oneofKind: "description";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.SessionDescription description = 2
+         */
+        description: SessionDescription;
+    } | {
+        oneofKind: "candidate";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.IceCandidate candidate = 3
+         */
+        candidate: IceCandidate;
+    } | {
+        oneofKind: "iceRestart";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.IceRestart ice_restart = 4
+         */
+        iceRestart: IceRestart;
+    } | {
+        oneofKind: undefined;
+    };
+    /**
+     * The generation of the sender's peer connection to the target, 0 first. A larger one than
+     * the receiver's means the sender replaced a connection that could not connect, and the
+     * receiver replaces its own; a smaller one comes from a replaced connection and is dropped.
+     *
+     * @generated from protobuf field: uint32 generation = 5
+     */
+    generation: number;
+}
+/**
+ * A kind of track a participant publishes.
+ *
+ * @generated from protobuf enum stream.video.coordinator.v1.TrackType
+ */
+export enum TrackType {
+    /**
+     * @generated from protobuf enum value: TRACK_TYPE_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * The microphone; needs the "send-audio" capability.
+     *
+     * @generated from protobuf enum value: TRACK_TYPE_AUDIO = 1;
+     */
+    AUDIO = 1,
+    /**
+     * The camera; needs the "send-video" capability.
+     *
+     * @generated from protobuf enum value: TRACK_TYPE_VIDEO = 2;
+     */
+    VIDEO = 2,
+    /**
+     * A shared screen or window; needs the "screenshare" capability.
+     *
+     * @generated from protobuf enum value: TRACK_TYPE_SCREEN_SHARE = 3;
+     */
+    SCREEN_SHARE = 3
+}
+/**
+ * The type of a session description, as RTCSessionDescription's `type`.
+ *
+ * @generated from protobuf enum stream.video.coordinator.v1.SdpType
+ */
+export enum SdpType {
+    /**
+     * @generated from protobuf enum value: SDP_TYPE_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * @generated from protobuf enum value: SDP_TYPE_OFFER = 1;
+     */
+    OFFER = 1,
+    /**
+     * @generated from protobuf enum value: SDP_TYPE_ANSWER = 2;
+     */
+    ANSWER = 2,
+    /**
+     * @generated from protobuf enum value: SDP_TYPE_PRANSWER = 3;
+     */
+    PRANSWER = 3,
+    /**
+     * The sender withdrew its offer: the receiver rolls back the offer it applied.
+     *
+     * @generated from protobuf enum value: SDP_TYPE_ROLLBACK = 4;
+     */
+    ROLLBACK = 4
 }
 // @generated message type with reflection information, may provide speed optimized methods
 class User$Type extends MessageType<User> {
@@ -355,7 +546,8 @@ class CallSettings$Type extends MessageType<CallSettings> {
         super("stream.video.coordinator.v1.CallSettings", [
             { no: 1, name: "recording", kind: "message", T: () => RecordingSettings },
             { no: 2, name: "ring", kind: "message", T: () => RingSettings },
-            { no: 3, name: "requestable_permissions", kind: "scalar", repeat: 2 /*RepeatType.UNPACKED*/, T: 9 /*ScalarType.STRING*/ }
+            { no: 3, name: "requestable_permissions", kind: "scalar", repeat: 2 /*RepeatType.UNPACKED*/, T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "media", kind: "message", T: () => MediaSettings }
         ]);
     }
 }
@@ -363,6 +555,18 @@ class CallSettings$Type extends MessageType<CallSettings> {
  * @generated MessageType for protobuf message stream.video.coordinator.v1.CallSettings
  */
 export const CallSettings = new CallSettings$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class MediaSettings$Type extends MessageType<MediaSettings> {
+    constructor() {
+        super("stream.video.coordinator.v1.MediaSettings", [
+            { no: 1, name: "max_publishers", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.MediaSettings
+ */
+export const MediaSettings = new MediaSettings$Type();
 // @generated message type with reflection information, may provide speed optimized methods
 class RoleCapabilities$Type extends MessageType<RoleCapabilities> {
     constructor() {
@@ -424,7 +628,8 @@ class Participant$Type extends MessageType<Participant> {
             { no: 1, name: "user", kind: "message", T: () => User },
             { no: 2, name: "session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 3, name: "role", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 4, name: "joined_at", kind: "message", T: () => Timestamp }
+            { no: 4, name: "joined_at", kind: "message", T: () => Timestamp },
+            { no: 5, name: "published_tracks", kind: "enum", repeat: 1 /*RepeatType.PACKED*/, T: () => ["stream.video.coordinator.v1.TrackType", TrackType, "TRACK_TYPE_"] }
         ]);
     }
 }
@@ -489,3 +694,58 @@ class IceServer$Type extends MessageType<IceServer> {
  * @generated MessageType for protobuf message stream.video.coordinator.v1.IceServer
  */
 export const IceServer = new IceServer$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class SessionDescription$Type extends MessageType<SessionDescription> {
+    constructor() {
+        super("stream.video.coordinator.v1.SessionDescription", [
+            { no: 1, name: "type", kind: "enum", T: () => ["stream.video.coordinator.v1.SdpType", SdpType, "SDP_TYPE_"] },
+            { no: 2, name: "sdp", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "track_types", kind: "map", K: 9 /*ScalarType.STRING*/, V: { kind: "enum", T: () => ["stream.video.coordinator.v1.TrackType", TrackType, "TRACK_TYPE_"] } }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.SessionDescription
+ */
+export const SessionDescription = new SessionDescription$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class IceCandidate$Type extends MessageType<IceCandidate> {
+    constructor() {
+        super("stream.video.coordinator.v1.IceCandidate", [
+            { no: 1, name: "candidate", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "sdp_mid", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "sdp_m_line_index", kind: "scalar", T: 5 /*ScalarType.INT32*/ },
+            { no: 4, name: "username_fragment", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.IceCandidate
+ */
+export const IceCandidate = new IceCandidate$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class IceRestart$Type extends MessageType<IceRestart> {
+    constructor() {
+        super("stream.video.coordinator.v1.IceRestart", []);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.IceRestart
+ */
+export const IceRestart = new IceRestart$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class Signal$Type extends MessageType<Signal> {
+    constructor() {
+        super("stream.video.coordinator.v1.Signal", [
+            { no: 1, name: "seq", kind: "scalar", T: 4 /*ScalarType.UINT64*/, L: 2 /*LongType.NUMBER*/ },
+            { no: 2, name: "description", kind: "message", oneof: "kind", T: () => SessionDescription },
+            { no: 3, name: "candidate", kind: "message", oneof: "kind", T: () => IceCandidate },
+            { no: 4, name: "ice_restart", kind: "message", oneof: "kind", T: () => IceRestart },
+            { no: 5, name: "generation", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.Signal
+ */
+export const Signal = new Signal$Type();

@@ -1,0 +1,156 @@
+/**
+ * Helpers for the Chromium tests of the demo page (Debian's chromium through playwright-core):
+ * one browser per test file, a context of its own per user, waits that fail with what the
+ * page shows instead, and screenshots in test-results/screenshots/.
+ *
+ * ```ts
+ * const session: BrowserSession = { contexts: [] };
+ * const { page } = await openAs(session, demo.url, 'alice', { media: true });
+ * await seeText(page, 'connection-state', /^connected$/, 'alice');
+ * await closeBrowser(session);
+ * ```
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import * as assert from 'uvu/assert';
+
+declare global {
+  interface Window {
+    /** The demo page's client (examples/demo-page/app.ts sets it). */
+    demo: { client: import('../../src/index').StreamVideoClient };
+    /** What {@link MEDIA_PROBE} counts. */
+    __rtc: { pcs: RTCPeerConnection[]; tracks: MediaStreamTrack[] };
+  }
+}
+
+export const CHROMIUM = '/usr/bin/chromium';
+const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+/** Fake camera and microphone, granted without a prompt; media plays without a gesture. */
+const MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
+/** Bound of every wait for the page, in ms. */
+export const WAIT_MS = 5000;
+
+/** The browser of one test file and the contexts its tests opened. */
+export interface BrowserSession {
+  browser?: Promise<Browser>;
+  contexts: BrowserContext[];
+}
+
+/** Launches chromium once per session (with the fake media devices when `media`). */
+export async function launch(session: BrowserSession, media = false): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install chromium; scripts/test.sh installs it)`);
+  }
+  session.browser ??= chromium.launch({ executablePath: CHROMIUM, args: media ? [...BASE_ARGS, ...MEDIA_ARGS] : BASE_ARGS, timeout: 15_000 });
+  return session.browser;
+}
+
+/** Closes the contexts the session's tests opened (an `after.each` hook). */
+export async function closeContexts(session: BrowserSession): Promise<void> {
+  await Promise.all(session.contexts.splice(0).map((c) => c.close()));
+}
+
+/** Closes the browser (an `after` hook). */
+export async function closeBrowser(session: BrowserSession): Promise<void> {
+  await closeContexts(session);
+  await (await session.browser?.catch(() => undefined))?.close();
+}
+
+/** Options of {@link openAs}. */
+export interface OpenOptions {
+  /** Grant camera and microphone and count peer connections and tracks (see {@link MEDIA_PROBE}). */
+  media?: boolean;
+}
+
+/**
+ * Counts, in the page, every `RTCPeerConnection` made and every track it saw (from
+ * `getUserMedia`, `getDisplayMedia` and each connection's `track` events): `window.__rtc`.
+ * Runs before the page's own scripts, so the SDK picks up the counting constructor.
+ */
+export const MEDIA_PROBE = `(() => {
+  const rtc = { pcs: [], tracks: [] };
+  window.__rtc = rtc;
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      rtc.pcs.push(this);
+      this.addEventListener('track', (e) => rtc.tracks.push(e.track));
+    }
+  };
+  for (const name of ['getUserMedia', 'getDisplayMedia']) {
+    const original = navigator.mediaDevices[name].bind(navigator.mediaDevices);
+    navigator.mediaDevices[name] = async (constraints) => {
+      const stream = await original(constraints);
+      rtc.tracks.push(...stream.getTracks());
+      return stream;
+    };
+  }
+})();`;
+
+/** What {@link MEDIA_PROBE} counts now in a page. */
+export function mediaCounts(page: Page): Promise<{ pcs: number; openPcs: number; tracks: number; liveTracks: number }> {
+  return page.evaluate(() => {
+    const rtc = window.__rtc;
+    return {
+      pcs: rtc.pcs.length,
+      openPcs: rtc.pcs.filter((pc) => pc.connectionState !== 'closed').length,
+      tracks: new Set(rtc.tracks).size,
+      liveTracks: [...new Set(rtc.tracks)].filter((t) => t.readyState === 'live').length,
+    };
+  });
+}
+
+/** A fresh page of its own at `url`, connected as `user`; collects the page's errors. */
+export async function openAs(session: BrowserSession, url: string, user: string, options: OpenOptions = {}): Promise<{ page: Page; errors: string[] }> {
+  const browser = await launch(session, options.media);
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...(options.media ? { permissions: ['camera', 'microphone'] } : {}) });
+  session.contexts.push(context);
+  if (options.media) await context.addInitScript(MEDIA_PROBE);
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`${user}: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`${user}: console: ${msg.text()}`);
+  });
+  await page.goto(url);
+  await page.getByTestId('user-select').selectOption(user);
+  await page.getByTestId('connect').click();
+  await seeText(page, 'connection-state', /^connected$/, user);
+  await seeText(page, 'current-user', `Signed in as ${user.charAt(0).toUpperCase()}${user.slice(1)} (${user})`, user);
+  return { page, errors };
+}
+
+/** Waits until an element with `testId` shows `text`; fails with what it shows instead. */
+export async function seeText(page: Page, testId: string, text: string | RegExp, who: string, within = page.locator('body')): Promise<void> {
+  const all = within.getByTestId(testId);
+  try {
+    await all.filter({ hasText: text }).first().waitFor({ state: 'visible', timeout: WAIT_MS });
+  } catch {
+    throw new Error(`${who}'s page: [data-testid=${testId}] never showed ${String(text)}; it shows ${JSON.stringify(await all.allTextContents())}`);
+  }
+}
+
+/** Waits until `selector` matches exactly `n` elements. */
+export async function count(page: Page, selector: string, n: number, who: string): Promise<void> {
+  try {
+    await page.waitForFunction(([s, expected]) => document.querySelectorAll(s).length === expected, [selector, n] as const, { timeout: WAIT_MS });
+  } catch {
+    const actual = await page.locator(selector).count();
+    throw new Error(`${who}'s page: expected ${n} × ${selector}, found ${actual}`);
+  }
+}
+
+/** A key moment: no page shows an error; screenshots of every page, named `<prefix>-<moment>-<who>.png`. */
+export async function checkpoint(pages: Record<string, Page>, moment: string, prefix = 'demo'): Promise<void> {
+  for (const [who, page] of Object.entries(pages)) {
+    const error = page.getByTestId('error');
+    assert.ok(await error.isHidden(), `${who}'s page shows an error at "${moment}": ${await error.textContent()}`);
+  }
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await Promise.all(Object.entries(pages).map(([who, page]) => page.screenshot({ path: join(SCREENSHOTS, `${prefix}-${moment}-${who}.png`), fullPage: true })));
+}
