@@ -221,9 +221,10 @@ export class UserSession {
 
   /** Rebuilds the store through RPCs after events were lost beyond the replay buffer, or the server restarted. */
   private async resync(): Promise<void> {
-    // Signals may be among the lost events: the joined call's peer connections start again.
-    this.join.media?.resync();
     const calls = await this.loadCalls(false);
+    // Signals may be among the lost events: the joined call's peer connections start again,
+    // from the participants (and their published tracks) the snapshot shows.
+    this.join.media?.resync();
     if (calls !== undefined) this.deps.router.emit('connection.recovered', { type: 'connection.recovered', reason: 'resync', calls });
   }
 
