@@ -20,6 +20,7 @@ import { StreamVideoClient, CALL_CONFIG } from '../src/index-node';
 import { LocalCoordinator } from '../src/testing';
 import type { EventPayload } from '../src/testing/state/coordinator-state';
 import { bounded, fmt, fmtSummary, now, repeat, summarize, type Row } from './stats';
+import { Participant, User } from '../gen/stream/video/coordinator/v1/models';
 
 const N = 20_000;
 const SAMPLES = 15;
@@ -50,7 +51,7 @@ export function connectRawHubClient(c: LocalCoordinator, userId: string, token: 
     ws.on('error', (err) => phase !== 'live' && fail(err));
     ws.on('open', () => {
       const resume = { lastSeq: 0, fresh: true, epoch: '' };
-      ws.send(ClientFrame.toBinary({ frame: { oneofKind: 'auth', auth: { apiKey: c.apiKey, token, user: { id: userId, name: userId, imageUrl: '', role: 'user' }, resume } } }));
+      ws.send(ClientFrame.toBinary({ frame: { oneofKind: 'auth', auth: { apiKey: c.apiKey, token, user: User.create({ id: userId, name: userId, imageUrl: '', role: 'user' }), resume } } }));
     });
     ws.on('message', (data: Buffer) => {
       if (phase === 'live') {
@@ -69,14 +70,13 @@ export function connectRawHubClient(c: LocalCoordinator, userId: string, token: 
 }
 
 /** A participant of the schema, numbered. */
-export function participant(n: number) {
-  return {
+export function participant(n: number): Participant {
+  return Participant.create({
     sessionId: `s-${n}`,
     role: 'user',
-    user: { id: `u-${n}`, name: `User ${n}`, imageUrl: '', role: 'user' },
+    user: User.create({ id: `u-${n}`, name: `User ${n}`, role: 'user' }),
     joinedAt: Timestamp.fromDate(new Date(1_700_000_000_000 + n)),
-    publishedTracks: [],
-  };
+  });
 }
 
 export const joined = (n: number): EventPayload => ({ oneofKind: 'participantJoined', participantJoined: { participant: participant(n) } });
@@ -87,7 +87,7 @@ function payloads(count: number): EventPayload[] {
   const out: EventPayload[] = [];
   for (let i = 0; out.length < count; i++) {
     out.push(joined(i));
-    if (out.length < count) out.push({ oneofKind: 'custom', custom: { user: { id: 'u-x', name: 'X', imageUrl: '', role: 'user' }, custom: Struct.fromJson({ n: i, kind: 'bench', ok: true }) } });
+    if (out.length < count) out.push({ oneofKind: 'custom', custom: { user: User.create({ id: 'u-x', name: 'X', imageUrl: '', role: 'user' }), custom: Struct.fromJson({ n: i, kind: 'bench', ok: true }) } });
     if (out.length < count) out.push(left(i));
   }
   return out;

@@ -19,6 +19,7 @@ import { encodeServerFrame } from '../src/ws/frames';
 import { LocalCoordinator } from '../src/testing';
 import { connectRawHubClient, type RawHubClient } from './event-path';
 import { bounded, fmt, fmtSummary, now, summarize, type Row } from './stats';
+import { User } from '../gen/stream/video/coordinator/v1/models';
 
 const KS = [50, 200, 500] as const;
 /** Deliveries per sample: broadcasts = this ÷ K (200 at K=50, 20 at K=500). */
@@ -94,7 +95,7 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
     log(`  ${kMax} clients connected to the coordinator and to the raw server`);
 
     const custom = Struct.fromJson({ bench: 'fanout', text: 'hello everyone' });
-    const payload = { oneofKind: 'custom' as const, custom: { user: { id: 'host', name: 'Host', imageUrl: '', role: 'user' }, custom } };
+    const payload = { oneofKind: 'custom' as const, custom: { user: User.create({ id: 'host', name: 'Host', imageUrl: '', role: 'user' }), custom } };
     // The raw server's frame: an event frame like the coordinator's, encoded once.
     const bytes = encodeServerFrame({ oneofKind: 'event', event: { seq: 1, callCid: 'default:fanout', createdAt: undefined, payload } });
 

@@ -17,6 +17,7 @@ import { CALL_CONFIG, ExponentialBackoff, StreamVideoClient } from '../src/index
 import { LocalCoordinator } from '../src/testing';
 import type { Connection } from '../src/ws/connection';
 import { bounded, fmt, fmtSummary, now, summarize, type Row } from './stats';
+import { User } from '../gen/stream/video/coordinator/v1/models';
 
 const BASE_MS = 50;
 const DROPS = 21;
@@ -62,7 +63,7 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
     firstSeq = c.events.log(USER).seq + 1;
     stream = setInterval(() => {
       for (let i = 0; i < PER_TICK; i++) {
-        c.events.publish([USER], 'default:resume', { oneofKind: 'custom', custom: { user: { id: 'x', name: 'X', imageUrl: '', role: 'user' }, custom } });
+        c.events.publish([USER], 'default:resume', { oneofKind: 'custom', custom: { user: User.create({ id: 'x', name: 'X', imageUrl: '', role: 'user' }), custom } });
         published++;
       }
     }, 1);

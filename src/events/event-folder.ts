@@ -1,5 +1,5 @@
 import { batch } from 'nanostores';
-import type { CallState, Participant } from '../../gen/stream/video/coordinator/v1/models';
+import { User, type CallState, type Participant } from '../../gen/stream/video/coordinator/v1/models';
 import type { StreamParticipant } from '../store/participant-table';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import { toDate, type CoordinatorEvent, type CoordinatorEventMap } from './event-map';
@@ -122,7 +122,7 @@ export function foldEvent(event: CoordinatorEvent, target: FoldTarget): void {
 
 /** A participant of the schema in the store's form (without the flags the table sets). */
 export function toStreamParticipant(p: Participant): Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned'> {
-  const user = p.user ?? { id: '', name: '', imageUrl: '', role: '' };
+  const user = p.user ?? User.create();
   return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt: toDate(p.joinedAt), publishedTracks: p.publishedTracks };
 }
 

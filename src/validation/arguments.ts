@@ -1,6 +1,6 @@
 import { Struct } from '../../gen/google/protobuf/struct';
 import { StreamVideoError } from '../errors/stream-video-error';
-import type { User } from '../../gen/stream/video/coordinator/v1/models';
+import { User } from '../../gen/stream/video/coordinator/v1/models';
 
 const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const FILTER_OPERATORS = new Set(['$eq', '$ne', '$in', '$nin', '$gt', '$gte', '$lt', '$lte']);
@@ -120,7 +120,7 @@ export function toUser(method: string, argument: string, value: unknown, id?: st
     return v;
   };
   const custom = value['custom'] === undefined ? undefined : toStruct(method, `${argument}.custom`, value['custom']);
-  return { id: userId, name: text('name'), imageUrl: text('imageUrl'), role: text('role'), custom };
+  return User.create({ id: userId, name: text('name'), imageUrl: text('imageUrl'), role: text('role'), custom });
 }
 
 /** Levels of `$and` / `$or` a filter may have, the filter itself being level 1 (as the server counts). */

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CALL_CONFIG, type ParticipantList, type StreamVideoClient } from '../../src/index-node';
 import { Harness, mulberry32, nextEvent, uniqueId } from '../helpers/sdk';
+import { Participant, User } from '../../gen/stream/video/coordinator/v1/models';
 
 const test = suite<{ h: Harness }>('StreamVideoClient: store', { h: undefined as never });
 test.before.each(async (ctx) => {
@@ -94,13 +95,7 @@ test(`store consistency: ${PARTICIPANTS} participants join and leave in a seeded
   const model = new Model(call.sessionId);
   const rand = mulberry32(0x5eed);
   const publish = (payload: Parameters<typeof h.c.events.publish>[2]) => h.c.events.publish(['alice'], cid, payload);
-  const participant = (n: number) => ({
-    sessionId: `s-${n}`,
-    role: 'user',
-    user: { id: `u-${n}`, name: `User ${n}`, imageUrl: '', role: 'user' },
-    joinedAt: undefined,
-    publishedTracks: [],
-  });
+  const participant = (n: number) => Participant.create({ sessionId: `s-${n}`, role: 'user', user: User.create({ id: `u-${n}`, name: `User ${n}`, role: 'user' }) });
 
   let joined = 0;
   let left = 0;

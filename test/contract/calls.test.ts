@@ -11,7 +11,7 @@ import {
   QueryCallsRequest,
   type MemberInput,
 } from '../../gen/stream/video/coordinator/v1/coordinator_service';
-import type { CallSettings } from '../../gen/stream/video/coordinator/v1/models';
+import { User, type CallSettings } from '../../gen/stream/video/coordinator/v1/models';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
 
@@ -22,7 +22,7 @@ const ADMIN_CAPS = [
 const MEMBER_CAPS = ['join-call', 'read-call', 'send-audio', 'send-video'];
 
 function member(userId: string, role = '', name = ''): MemberInput {
-  return { userId, role, user: name ? { id: userId, name, imageUrl: '', role: '' } : undefined };
+  return { userId, role, user: name ? User.create({ id: userId, name }) : undefined };
 }
 
 function create(type: string, id: string, members: MemberInput[] = [], extra: { ring?: boolean; settingsOverride?: CallSettings; custom?: Struct } = {}) {

@@ -14,7 +14,7 @@ import {
   type MemberInput,
 } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
-import type { Member } from '../../gen/stream/video/coordinator/v1/models';
+import { User, type Member } from '../../gen/stream/video/coordinator/v1/models';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
 
@@ -29,7 +29,7 @@ test.after(async (ctx) => {
 });
 
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin'];
-const m = (userId: string, role = '', name = ''): MemberInput => ({ userId, role, user: name ? { id: userId, name, imageUrl: '', role: '' } : undefined });
+const m = (userId: string, role = '', name = ''): MemberInput => ({ userId, role, user: name ? User.create({ id: userId, name }) : undefined });
 
 /** alice creates default:<id> with bob as member. */
 async function setup(c: LocalCoordinator, json: boolean) {

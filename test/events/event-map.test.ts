@@ -5,13 +5,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
-import { SdpType, TrackType, type Call, type CallState, type Member, type Participant, type User } from '../../gen/stream/video/coordinator/v1/models';
+import { SdpType, TrackType, User, type Call, type CallState, type Member, type Participant } from '../../gen/stream/video/coordinator/v1/models';
 import { EVENT_NAMES, toCoordinatorEvent, type CoordinatorEvent, type EventCase } from '../../src/events/event-map';
 
 const test = suite('toCoordinatorEvent');
 
 const CID = 'default:c1';
-const user = (id: string): User => ({ id, name: id.toUpperCase(), imageUrl: `https://img/${id}`, role: 'user' });
+const user = (id: string): User => User.create({ id, name: id.toUpperCase(), imageUrl: `https://img/${id}`, role: 'user' });
 const call: Call = {
   type: 'default',
   id: 'c1',

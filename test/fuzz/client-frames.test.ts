@@ -22,10 +22,11 @@ import { CLOSE_CODES } from '../../src/ws/close-codes';
 import { RawClient } from '../helpers/channel';
 import { concat, fuzz, hex, loud, mutate, mutationArb, runs, unknownFieldArb, watchProcess, type Mutation } from '../helpers/fuzz';
 import { Harness, until } from '../helpers/sdk';
+import { User } from '../../gen/stream/video/coordinator/v1/models';
 
 const SECRET = 'fuzz-secret';
 const WAIT_MS = 3000;
-const MALLORY = { id: 'mallory', name: 'Mallory', imageUrl: '', role: '' };
+const MALLORY = User.create({ id: 'mallory', name: 'Mallory', imageUrl: '', role: '' });
 
 interface Ctx {
   h: Harness;

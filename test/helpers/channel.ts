@@ -32,6 +32,7 @@ import { webSocketOf } from './websocket';
 export const SAFETY_MS = 5000;
 
 import { startCoordinator } from './coordinator';
+import { User } from '../../gen/stream/video/coordinator/v1/models';
 
 export { startCoordinator };
 
@@ -321,7 +322,7 @@ export class TestClient {
     this.conn = new Connection({
       url: coordinator.wsUrl,
       apiKey: options.apiKey ?? coordinator.apiKey,
-      user: { id: userId, name: userId[0]!.toUpperCase() + userId.slice(1), imageUrl: '', role: '' },
+      user: User.create({ id: userId, name: userId[0]!.toUpperCase() + userId.slice(1), imageUrl: '', role: '' }),
       tokens: this.tokens,
       WebSocket: webSocketOf((url) => {
         transcript.push(`ws url: ${url}`);

@@ -17,6 +17,7 @@ import type { LocalCoordinator } from '../../src/testing';
 import { RawClient } from '../helpers/channel';
 import { checkTwirpAnswer, loud, twirpPost } from '../helpers/fuzz';
 import { startCoordinator } from '../helpers/rpc';
+import { User } from '../../gen/stream/video/coordinator/v1/models';
 
 const SECRET = 'security-secret';
 
@@ -177,7 +178,7 @@ test('RPCs: a token acts as its own user only (the body cannot name another one)
 
 // ---- the WebSocket ------------------------------------------------------------------------------
 
-const USER = (id: string) => ({ id, name: id, imageUrl: '', role: '' });
+const USER = (id: string) => User.create({ id, name: id });
 
 async function authFrame(ctx: Ctx, auth: { apiKey: string; token: string; user?: ReturnType<typeof USER> }): Promise<{ code: number; error: string; message: string; frames: string[] }> {
   const raw = new RawClient(ctx.c.wsUrl);

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { HUB_SWEEP_FLOOR_MS, resolveHubOptions, sweepIntervalMs, type HubOptions } from '../../src/testing/hub/hub-options';
 import { Scope } from '../helpers/channel';
+import { User } from '../../gen/stream/video/coordinator/v1/models';
 
 const scope = new Scope();
 const test = suite('hub options');
@@ -102,7 +103,7 @@ test('the hub sweeps at the period it reports, and announces the interval it was
   assert.is(c.hub.sweepIntervalMs, 10);
   const raw = scope.raw(c.wsUrl);
   await raw.opened;
-  raw.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: { id: 'bob', name: '', imageUrl: '', role: '' } } });
+  raw.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: User.create({ id: 'bob', name: '', imageUrl: '', role: '' }) } });
   await raw.until(() => raw.framesOf('connectionOk').length === 1, 'connection ok');
   assert.is(raw.framesOf('connectionOk')[0]!.connectionOk.healthCheckIntervalMs, 10);
 });

@@ -12,12 +12,13 @@ import { ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { CLOSE_CODES } from '../../src/ws/close-codes';
 import { RawClient, Scope, Signal, untilTurns, within } from '../helpers/channel';
+import { User } from '../../gen/stream/video/coordinator/v1/models';
 
 const scope = new Scope();
 const test = suite('hub: oversized frames');
 test.after.each(() => scope.close());
 
-const USER = { id: 'bob', name: 'Bob', imageUrl: '', role: '' };
+const USER = User.create({ id: 'bob', name: 'Bob', imageUrl: '', role: '' });
 
 /** A raw client authenticated as bob and live. */
 async function live(c: LocalCoordinator): Promise<RawClient> {

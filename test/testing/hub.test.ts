@@ -9,12 +9,13 @@ import { CLOSE_CODES } from '../../src/ws/close-codes';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { WebSocket } from 'ws';
 import { customPayload, range, RawClient, Scope, untilTurns, within } from '../helpers/channel';
+import { User } from '../../gen/stream/video/coordinator/v1/models';
 
 const scope = new Scope();
 const test = suite('hub');
 test.after.each(() => scope.close());
 
-const USER = { id: 'bob', name: 'Bob', imageUrl: '', role: '' };
+const USER = User.create({ id: 'bob', name: 'Bob', imageUrl: '', role: '' });
 
 /** A raw client that authenticated as bob with a resume point (default: fresh), after the connection ok. */
 async function handshake(c: LocalCoordinator, resume: { lastSeq: number; fresh: boolean; epoch?: string } = { lastSeq: 0, fresh: true }): Promise<RawClient> {

@@ -12,6 +12,7 @@ import { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { CLOSE_CODES } from '../../src/ws/close-codes';
 import { RawClient, turns, untilTurns, within } from '../helpers/channel';
 import { authHeaders } from '../helpers/fuzz';
+import { User } from '../../gen/stream/video/coordinator/v1/models';
 
 const test = suite('local coordinator: HTTP limits and close');
 
@@ -66,7 +67,7 @@ test('close() resolves with no socket and no timer of the coordinator left', asy
   // an RPC held by injected latency and an edge probe held by its delay.
   const live = new RawClient(c.wsUrl);
   await live.opened;
-  live.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: { id: 'bob', name: '', imageUrl: '', role: '' } } });
+  live.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: User.create({ id: 'bob', name: '', imageUrl: '', role: '' }) } });
   await live.until(() => live.framesOf('connectionOk').length === 1, 'connection ok');
   const silent = new RawClient(c.wsUrl);
   await silent.opened;

@@ -15,12 +15,13 @@ import type { Event } from '../../gen/stream/video/coordinator/v1/events';
 import { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { RawClient, Scope, untilTurns } from '../helpers/channel';
 import { rpcClient, uniqueId } from '../helpers/rpc';
+import { User } from '../../gen/stream/video/coordinator/v1/models';
 
 const scope = new Scope();
 const test = suite('participant grace');
 test.after.each(() => scope.close());
 
-const profile = (id: string) => ({ id, name: id, imageUrl: '', role: '' });
+const profile = (id: string) => User.create({ id, name: id });
 
 /** A raw socket of `userId` that has authenticated (fresh: it receives the events published from now on). */
 async function online(c: LocalCoordinator, userId: string): Promise<RawClient> {

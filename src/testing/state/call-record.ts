@@ -1,6 +1,7 @@
 import { Timestamp } from '../../../gen/google/protobuf/timestamp';
 import type { Struct } from '../../../gen/google/protobuf/struct';
-import type { Call, CallSettings, CallState, Member, Participant, TrackType, User } from '../../../gen/stream/video/coordinator/v1/models';
+import type { PartialMessage } from '@protobuf-ts/runtime';
+import { User, type Call, type CallSettings, type CallState, type Member, type Participant, type TrackType } from '../../../gen/stream/video/coordinator/v1/models';
 import { NON_MEMBER_ROLE, type CallTypeDefinition } from './call-types';
 
 /** A member as the local coordinator keeps it. */
@@ -165,20 +166,16 @@ export class UserDirectory {
   /** Stores `user`'s profile, keeping known fields that the new profile leaves empty. */
   upsert(user: User): User {
     const known = this.users.get(user.id);
-    const merged: User = {
-      id: user.id,
-      name: user.name || known?.name || '',
-      imageUrl: user.imageUrl || known?.imageUrl || '',
-      role: user.role || known?.role || 'user',
-      custom: user.custom ?? known?.custom,
-    };
+    // Every field the new profile gives (not empty) wins; the others keep what was known.
+    const given = Object.fromEntries(Object.entries(user).filter(([, v]) => v !== '' && v !== undefined)) as PartialMessage<User>;
+    const merged = User.create({ ...known, ...given, role: given.role ?? known?.role ?? 'user' });
     this.users.set(user.id, merged);
     return merged;
   }
 
   /** The profile of `userId`; a bare one when the user was never described. */
   get(userId: string): User {
-    return this.users.get(userId) ?? { id: userId, name: '', imageUrl: '', role: 'user' };
+    return this.users.get(userId) ?? User.create({ id: userId, role: 'user' });
   }
 }
 
