@@ -1,5 +1,7 @@
-import type { GetOrCreateCallResponse, QueryCallsResponse, RequestPermissionResponse, UpdateUserPermissionsResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
+import { QueryCallsResponse as WireQueryCallsResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
 import { TokenManager, type TokenOrProvider } from './auth/token-manager';
+import { toPlain } from './plain/plain-data';
+import type { GetOrCreateCallResponse, QueryCallsResponse, RequestPermissionResponse, UpdateUserPermissionsResponse } from './plain/plain-types';
 import type { Call } from './call/call';
 import type { CallRequestData } from './call/call-request';
 import type { StreamVideoReadOnlyStateStore } from './call/call-store';
@@ -173,7 +175,7 @@ export class StreamVideoClient {
     const method = 'queryCalls';
     if (next !== undefined && typeof next !== 'string') throw StreamVideoError.invalidArgument(method, 'next', 'must be a cursor string');
     const input = { filterConditions: toFilterStruct(method, filterConditions), sort: toSortParams(method, sort), limit: checkLimit(method, limit), next: next ?? '' };
-    return this.coordinatorClient.queryCalls(input, { session: this.requireSession(method).rpc });
+    return toPlain(WireQueryCallsResponse, await this.coordinatorClient.queryCalls(input, { session: this.requireSession(method).rpc }));
   }
 
   /** Starts recording the call `callType:callId`; every member sees `call.recording_started`. */

@@ -11,7 +11,7 @@ export { codeOfIntermediaryStatus, toStreamVideoError } from './coordinator/inte
 export type { TokenOrProvider, TokenProvider, TokenSource } from './auth/token-manager';
 export { StreamVideoError, type StreamVideoErrorCode, type StreamVideoErrorInit } from './errors/stream-video-error';
 export { consoleLogger, silentLogger, withLevel, LOG_LEVELS, type Logger, type LogLevel, type LogLevelThreshold } from './config/logger';
-export type { StreamEventMap, StreamEventName, StreamEvent, CoordinatorEvent, CoordinatorEventMap, ConnectionEventMap, CoordinatorEventBase, JsonValue } from './events/event-map';
+export type { StreamEventMap, StreamEventName, StreamEvent, CoordinatorEvent, CoordinatorEventMap, ConnectionEventMap, CoordinatorEventBase } from './events/event-map';
 export type { EventHandler } from './events/event-router';
 export type { ReadOnlyStateStore, PendingCall, CallAcceptedEvent, PermissionRequestEvent, ActiveCallState } from './store/state-store';
 export type { ParticipantList, StreamParticipant, ParticipantMedia } from './store/participant-table';
@@ -25,4 +25,4 @@ export { ExponentialBackoff, type ReconnectPolicy, type ReconnectContext, type E
 export { CLOSE_CODES } from './ws/close-codes';
 export type { WebSocketLike, WebSocketConstructor, NetworkEventSource } from './ws/websocket-like';
 export { KNOWN_CALL_TYPES, type SortParamRequest, type UserInput } from './validation/arguments';
-export type * from './messages';
+export * from './messages';

@@ -1,6 +1,8 @@
 import { batch } from 'nanostores';
 import { Struct } from '../../gen/google/protobuf/struct';
-import type { CallState } from '../../gen/stream/video/coordinator/v1/models';
+import { QueryCallsResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
+import { toPlain } from '../plain/plain-data';
+import type { CallState } from '../plain/plain-types';
 import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
 import { toStreamParticipant } from '../events/event-folder';
@@ -89,7 +91,7 @@ async function queryAll(coordinator: StreamCoordinatorClient, session: RpcSessio
       { filterConditions: Struct.fromJson(filter as never), sort: [{ field: 'created_at', direction: 2 }], limit: 100, next },
       { session },
     );
-    out.push(...res.calls);
+    out.push(...toPlain(QueryCallsResponse, res).calls);
     next = res.next;
     if (!next) break;
   }

@@ -1,5 +1,5 @@
 import type { ReadableAtom } from 'nanostores';
-import type { Call as CallData, Credentials, Member } from '../../gen/stream/video/coordinator/v1/models';
+import type { CallData, Credentials, Member } from '../plain/plain-types';
 import { StreamVideoError } from '../errors/stream-video-error';
 import type { MediaSession } from '../media/media-session';
 import { TrackType } from '../media/track-type';

@@ -1,4 +1,4 @@
-import type { User } from '../../gen/stream/video/coordinator/v1/models';
+import type { User } from '../plain/plain-types';
 import type { CallConfig } from '../config/call-config';
 import type { ResolvedOptions } from '../options/client-options';
 import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';

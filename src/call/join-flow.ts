@@ -1,6 +1,8 @@
 import type { PartialMessage } from '@protobuf-ts/runtime';
 import { atom } from 'nanostores';
 import type { JoinCallRequest } from '../../gen/stream/video/coordinator/v1/coordinator_service';
+import { CallState } from '../../gen/stream/video/coordinator/v1/models';
+import { toPlain } from '../plain/plain-data';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { toStreamParticipant } from '../events/event-folder';
 import { EMPTY_PARTICIPANTS } from '../store/participant-table';
@@ -128,7 +130,7 @@ export class JoinFlow {
       () => coordinator.joinCall({ ...request, sessionId, latencyMeasurements: this.ctx.edges.current() }, { session: rpc }),
       (joined) => {
         if (rpc.signal.aborted) return;
-        const state = joined.call;
+        const state = joined.call && toPlain(CallState, joined.call);
         if (!state?.call || !joined.credentials) throw new StreamVideoError('internal', 'the join answer lacks the call or the credentials', { method });
         this.inFlight = undefined;
         const callState = atom<ActiveCallState>({ data: state.call, members: state.members, ownCapabilities: state.ownCapabilities });

@@ -1,5 +1,6 @@
-import { CallEventType, type GetOrCreateCallResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
-import type { CallState } from '../../gen/stream/video/coordinator/v1/models';
+import { CallEventType, GetOrCreateCallResponse as WireGetOrCreateCallResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
+import { toPlain } from '../plain/plain-data';
+import type { CallState, GetOrCreateCallResponse } from '../plain/plain-types';
 import { StreamVideoError } from '../errors/stream-video-error';
 import type { PendingCall } from '../store/state-store';
 import { CallDropScheduler, type DropAction } from './call-drop-scheduler';
@@ -54,7 +55,7 @@ export class RingFlow {
     await this.ctx.ready('getOrCreateCall');
     return gate.around(
       (e) => e.callCid === `${type}:${id}`,
-      () => coordinator.getOrCreateCall({ type, id, ring, data: { members, settingsOverride: data?.settingsOverride, custom } }, { session: rpc }),
+      async () => toPlain(WireGetOrCreateCallResponse, await coordinator.getOrCreateCall({ type, id, ring, data: { members, settingsOverride: data?.settingsOverride, custom } }, { session: rpc })),
       (response) => {
         const state = response.call;
         if (ring && state?.call && state.call.createdByUserId === user.id && state.call.ringing && store.active?.cid !== state.call.cid) {

@@ -1,8 +1,8 @@
 import { batch } from 'nanostores';
-import { User, type CallState, type Participant } from '../../gen/stream/video/coordinator/v1/models';
+import type { CallState, Participant } from '../plain/plain-types';
 import type { StreamParticipant } from '../store/participant-table';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
-import { toDate, type CoordinatorEvent, type CoordinatorEventMap } from './event-map';
+import type { CoordinatorEvent, CoordinatorEventMap } from './event-map';
 
 /** The store events fold into, with the connected user's id. */
 export interface FoldTarget {
@@ -122,8 +122,8 @@ export function foldEvent(event: CoordinatorEvent, target: FoldTarget): void {
 
 /** A participant of the schema in the store's form (without the flags the table sets). */
 export function toStreamParticipant(p: Participant): Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned'> {
-  const user = p.user ?? User.create();
-  return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt: toDate(p.joinedAt), publishedTracks: p.publishedTracks };
+  const user = p.user ?? { id: '', name: '', imageUrl: '', role: '' };
+  return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt: p.joinedAt ?? new Date(0), publishedTracks: p.publishedTracks };
 }
 
 const REJECTIONS = new WeakMap<CallState, Set<string>>();

@@ -1,5 +1,6 @@
-import { Struct } from '../../gen/google/protobuf/struct';
-import type { Event } from '../../gen/stream/video/coordinator/v1/events';
+import { Event } from '../../gen/stream/video/coordinator/v1/events';
+import type { IMessageType } from '@protobuf-ts/runtime';
+import { toPlain, type JsonObject, type JsonValue, type Plain } from '../plain/plain-data';
 import type { StreamVideoError } from '../errors/stream-video-error';
 import type { CoordinatorEventBase } from '../store/state-store';
 import type { ConnectionState } from '../ws/connection-state';
@@ -9,7 +10,7 @@ export type { CoordinatorEventBase };
 type Payload = Event['payload'];
 /** The oneof cases of an event's payload, e.g. `callRing`. */
 export type EventCase = Exclude<Payload['oneofKind'], undefined>;
-type PayloadOf<K extends EventCase> = Extract<Payload, { oneofKind: K }> extends infer P ? (K extends keyof P ? P[K] : never) : never;
+type PayloadOf<K extends EventCase> = Plain<Extract<Payload, { oneofKind: K }> extends infer P ? (K extends keyof P ? P[K] : never) : never>;
 
 /**
  * The name of each coordinator event, by the oneof case that carries it. A new case in the
@@ -38,8 +39,7 @@ export const EVENT_NAMES = {
 
 type NameOf<K extends EventCase> = (typeof EVENT_NAMES)[K];
 
-/** A JSON value, as in custom data. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonObject, JsonValue };
 
 /** The coordinator events by name, each with its payload's fields. */
 export type CoordinatorEventMap = {
@@ -50,7 +50,7 @@ export type CoordinatorEventMap = {
     /** The user who sent the event. */
     user?: PayloadOf<'custom'>['user'];
     /** The event's JSON payload, as sent; `{}` when it had none. */
-    custom: { [key: string]: JsonValue };
+    custom: JsonObject;
   };
 };
 
@@ -113,28 +113,32 @@ export function toCoordinatorEvent(event: Event): CoordinatorEvent | undefined {
   const payload = event.payload;
   if (payload.oneofKind === undefined) return undefined;
   const name = EVENT_NAMES[payload.oneofKind];
-  if (name === undefined) return undefined;
-  const base = { type: name, callCid: event.callCid, seq: event.seq, createdAt: toDate(event.createdAt) };
-  if (payload.oneofKind === 'custom') {
-    let custom: { [key: string]: JsonValue } = {};
-    try {
-      if (payload.custom.custom) custom = Struct.toJson(payload.custom.custom) as { [key: string]: JsonValue };
-    } catch {
-      return undefined; // a Struct that JSON cannot hold (NaN, a value of no kind): unreadable
-    }
-    return { type: 'custom', callCid: base.callCid, seq: base.seq, createdAt: base.createdAt, user: payload.custom.user, custom };
-  }
+  const type = PAYLOAD_TYPES.get(payload.oneofKind);
+  if (name === undefined || type === undefined) return undefined;
   const body = (payload as Record<string, unknown>)[payload.oneofKind] as object;
-  // The payload's fields, then the base fields: the same object as `{ ...body, ...base }`, but
-  // Object.assign and plain stores are ~15x faster here than spreading a decoded message (whose
-  // prototype carries the message type), on the path of every event.
-  const named = Object.assign({}, body) as Record<string, unknown>;
-  named.type = base.type;
-  named.callCid = base.callCid;
-  named.seq = base.seq;
-  named.createdAt = base.createdAt;
+  let plain: object;
+  try {
+    // Custom data as JSON, times as Dates; a message with neither comes back as it is.
+    plain = toPlain(type, body);
+  } catch {
+    return undefined; // custom data that JSON cannot hold (NaN, a value of no kind): unreadable
+  }
+  // The payload's fields, then the base fields. A copy only when toPlain made none: a decoded
+  // message's prototype carries its message type, and Object.assign into a fresh object is
+  // ~15x faster than a spread of it, on the path of every event.
+  const named = (plain === body ? Object.assign({}, body) : plain) as Record<string, unknown>;
+  if (payload.oneofKind === 'custom') named.custom ??= {};
+  named.type = name;
+  named.callCid = event.callCid;
+  named.seq = event.seq;
+  named.createdAt = toDate(event.createdAt);
   return named as unknown as CoordinatorEvent;
 }
+
+/** The message type of each payload case, from the schema. */
+const PAYLOAD_TYPES: ReadonlyMap<string, IMessageType<object>> = new Map(
+  Event.fields.filter((f) => f.oneof === 'payload' && f.kind === 'message').map((f) => [f.localName, (f as { T: () => IMessageType<object> }).T()]),
+);
 
 /** A protobuf `Timestamp` as a `Date` (the epoch when absent), to the millisecond. */
 export function toDate(ts: Event['createdAt']): Date {

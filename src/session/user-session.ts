@@ -1,5 +1,6 @@
 import { batch } from 'nanostores';
-import type { User } from '../../gen/stream/video/coordinator/v1/models';
+import { CallState, User as WireUser, type User } from '../../gen/stream/video/coordinator/v1/models';
+import { toPlain } from '../plain/plain-data';
 import type { TokenManager } from '../auth/token-manager';
 import type { Call } from '../call/call';
 import { applyCalls, fetchCalls } from '../call/call-loader';
@@ -104,7 +105,7 @@ export class UserSession {
       coordinator: deps.coordinator,
       rpc: this.rpc,
       gate: this.pipeline.gate,
-      user,
+      user: toPlain(WireUser, user),
       callConfig: deps.callConfig,
       options,
       edges: this.edges,
@@ -150,7 +151,7 @@ export class UserSession {
       this.close();
       throw StreamVideoError.from(err, 'connectUser');
     }
-    this.deps.store.connectedUser$.set(this.deps.user);
+    this.deps.store.connectedUser$.set(toPlain(WireUser, this.deps.user));
   }
 
   /** Resolves once the socket is connected; waits for a reconnect up to `timeouts.reconnectWaitMs`. */
@@ -213,7 +214,7 @@ export class UserSession {
     this.wasOffline = false;
     this.edges.update(ok.edges);
     if (resumed === 'fresh') {
-      applyCalls(this.deps.store, { me: this.deps.user.id, ringingOnly: true, calls: ok.ringingCalls, activeCid: undefined, activeState: undefined });
+      applyCalls(this.deps.store, { me: this.deps.user.id, ringingOnly: true, calls: ok.ringingCalls.map((c) => toPlain(CallState, c)), activeCid: undefined, activeState: undefined });
     } else if (resumed === 'resync') {
       void this.resync();
     }

@@ -1,4 +1,5 @@
-import { TrackType, type User } from '../../gen/stream/video/coordinator/v1/models';
+import { TrackType } from '../../gen/stream/video/coordinator/v1/models';
+import type { User } from '../plain/plain-types';
 
 /** A participant of the active call, as the store shows it. */
 export interface StreamParticipant {

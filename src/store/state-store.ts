@@ -1,6 +1,7 @@
 import { atom, batch, computed, type ReadableAtom, type WritableAtom } from 'nanostores';
 import type { CallAccepted, PermissionRequest } from '../../gen/stream/video/coordinator/v1/events';
-import type { Call as CallData, CallState, Member, User } from '../../gen/stream/video/coordinator/v1/models';
+import type { Plain } from '../plain/plain-data';
+import type { CallData, CallState, Member, User } from '../plain/plain-types';
 import type { ConnectionState } from '../ws/connection-state';
 import type { CallStatsReport } from './call-stats-report';
 import { ParticipantSnapshot, ParticipantTable, type ParticipantList, type StreamParticipant } from './participant-table';
@@ -34,9 +35,9 @@ export interface CoordinatorEventBase<T extends string> {
 }
 
 /** The `call.accepted` event of an outgoing call. */
-export type CallAcceptedEvent = CoordinatorEventBase<'call.accepted'> & CallAccepted;
+export type CallAcceptedEvent = CoordinatorEventBase<'call.accepted'> & Plain<CallAccepted>;
 /** The `call.permission_request` event. */
-export type PermissionRequestEvent = CoordinatorEventBase<'call.permission_request'> & PermissionRequest;
+export type PermissionRequestEvent = CoordinatorEventBase<'call.permission_request'> & Plain<PermissionRequest>;
 
 /** The joined call's data as the server last described it. */
 export interface ActiveCallState {

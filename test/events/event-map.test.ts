@@ -4,7 +4,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
-import type { Event } from '../../gen/stream/video/coordinator/v1/events';
+import { Event } from '../../gen/stream/video/coordinator/v1/events';
+import type { IMessageType } from '@protobuf-ts/runtime';
+import { toPlain } from '../../src/plain/plain-data';
 import { SdpType, TrackType, User, type Call, type CallState, type Member, type Participant } from '../../gen/stream/video/coordinator/v1/models';
 import { EVENT_NAMES, toCoordinatorEvent, type CoordinatorEvent, type EventCase } from '../../src/events/event-map';
 
@@ -31,6 +33,11 @@ const participant: Participant = { user: user('carol'), sessionId: 's-1', role: 
 type Payloads = { [K in EventCase]: Extract<Event['payload'], { oneofKind: K }> };
 
 /** One payload of each case: a new case in the schema fails to compile here until added. */
+/** The message type of each payload case, from the schema. */
+const PAYLOAD_TYPES = Object.fromEntries(
+  Event.fields.filter((f) => f.oneof === 'payload' && f.kind === 'message').map((f) => [f.localName, (f as { T: () => IMessageType<object> }).T()]),
+) as Record<EventCase, IMessageType<object>>;
+
 const PAYLOADS: Payloads = {
   callCreated: { oneofKind: 'callCreated', callCreated: { call: state } },
   callRing: { oneofKind: 'callRing', callRing: { call: state, user: user('alice') } },
@@ -85,8 +92,10 @@ for (const kind of Object.keys(EVENT_NAMES) as EventCase[]) {
     assert.is(e!.seq, 7);
     assert.instance(e!.createdAt, Date);
     assert.is(e!.createdAt.getTime(), 1_700_000_000_123);
-    const body = Reflect.get(payload, kind) as Record<string, unknown>;
+    const wire = Reflect.get(payload, kind) as object;
     if (kind === 'custom') return; // its Struct becomes JSON: see below
+    // Every field of the payload, in its plain form (custom data as JSON, times as Dates).
+    const body = toPlain(PAYLOAD_TYPES[kind], wire) as Record<string, unknown>;
     assert.equal(Object.keys(e!).sort(), [...Object.keys(body), 'type', 'callCid', 'seq', 'createdAt'].sort());
     for (const [field, value] of Object.entries(body)) assert.equal(e![field], value, `${kind}.${field}`);
   });

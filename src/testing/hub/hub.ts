@@ -159,6 +159,9 @@ export class Hub {
   }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // An upgrade socket has no error listener of Node's: a client that resets it while it is
+    // refused (or while ws handles it) must not take the process down.
+    socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     if (path !== this.path) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
