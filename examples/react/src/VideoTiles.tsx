@@ -1,0 +1,60 @@
+/** A tile per participant: the camera, the remote microphone, name and mute state. */
+import { useStore } from '@nanostores/react';
+import { useEffect, useRef } from 'react';
+import { TrackType, type StreamParticipant } from 'stream-video-client';
+import { store } from './client';
+import { displayName } from './ConnectPanel';
+
+/** The tiles of everyone in the active call. */
+export function VideoTiles() {
+  const participants = useStore(store.participants$);
+  return (
+    <div className="tiles" data-testid="tiles">
+      {participants.toArray().map((p) => (
+        <VideoTile key={p.sessionId} participant={p} />
+      ))}
+    </div>
+  );
+}
+
+function VideoTile({ participant: p }: { participant: StreamParticipant }) {
+  const audioOn = p.publishedTracks.includes(TrackType.AUDIO);
+  const videoOn = p.publishedTracks.includes(TrackType.VIDEO);
+  return (
+    <div className="tile" data-testid="tile" data-user-id={p.userId} data-session-id={p.sessionId} data-local={p.isLocalParticipant}>
+      <Media kind="video" stream={p.videoStream} testId="tile-video" />
+      {/* Never play one's own microphone. */}
+      {!p.isLocalParticipant && <Media kind="audio" stream={p.audioStream} testId="tile-audio" />}
+      <div className="label">
+        <span className="grow" data-testid="tile-name">
+          {displayName(p.user.id ? p.user : { id: p.userId })}
+        </span>
+        <span className={`tag${audioOn ? '' : ' off'}`} data-testid={audioOn ? 'audio-on' : 'audio-muted'}>
+          {audioOn ? 'mic' : 'mic off'}
+        </span>
+        <span className={`tag${videoOn ? '' : ' off'}`} data-testid={videoOn ? 'video-on' : 'video-muted'}>
+          {videoOn ? 'cam' : 'cam off'}
+        </span>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * A `<video>` or `<audio>` element playing a stream. React has no `srcObject` prop: an effect
+ * sets it when the stream changes, and the element is kept across renders so playback does
+ * not restart.
+ */
+function Media({ kind, stream, testId }: { kind: 'video' | 'audio'; stream: MediaStream | undefined; testId: string }) {
+  const ref = useRef<HTMLVideoElement & HTMLAudioElement>(null);
+  useEffect(() => {
+    const element = ref.current;
+    if (!element) return;
+    element.srcObject = stream ?? null;
+    return () => {
+      element.srcObject = null;
+    };
+  }, [stream]);
+  // Video is muted: sound plays through the tile's audio element.
+  return kind === 'video' ? <video ref={ref} autoPlay playsInline muted hidden={!stream} data-testid={testId} /> : <audio ref={ref} autoPlay hidden data-testid={testId} />;
+}
