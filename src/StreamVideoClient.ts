@@ -14,7 +14,7 @@ import { EventRouter, type EventHandler } from './events/event-router';
 import { TEST_SEAM, type ClientProbe } from './session/test-seam';
 import { probeSession, UserSession, type ActionInput, type SessionAction } from './session/user-session';
 import { StreamVideoWriteableStateStore } from './store/state-store';
-import { checkCallId, checkCallType, checkLimit, checkPermissions, checkUserId, toFilterStruct, toSortParams, toUser, type SortParamRequest, type UserInput } from './validation/arguments';
+import { checkCallId, checkCallType, checkData, checkLimit, checkPermissions, checkUserId, toFilterStruct, toSortParams, toUser, type SortParamRequest, type UserInput } from './validation/arguments';
 
 /**
  * A `StreamVideoClient` instance lets you communicate with our API, and authenticate users.
@@ -194,7 +194,7 @@ export class StreamVideoClient {
    * @param data `{ permissions }`: the permissions to ask for.
    */
   async requestCallPermissions(callId: string, callType: string, data: { permissions: string[] }): Promise<RequestPermissionResponse> {
-    const permissions = checkPermissions('requestCallPermissions', 'data.permissions', data?.permissions, false);
+    const permissions = checkPermissions('requestCallPermissions', 'data.permissions', checkData('requestCallPermissions', data, ['permissions'])['permissions'], false);
     return this.callAction('requestPermission', callId, callType, { permissions }, 'requestCallPermissions');
   }
 
@@ -206,7 +206,7 @@ export class StreamVideoClient {
    */
   async updateUserPermissions(callId: string, callType: string, data: { userId: string; grantPermissions?: string[]; revokePermissions?: string[] }): Promise<UpdateUserPermissionsResponse> {
     const method = 'updateUserPermissions';
-    const userId = checkUserId(method, 'data.userId', data?.userId);
+    const userId = checkUserId(method, 'data.userId', checkData(method, data, ['userId', 'grantPermissions', 'revokePermissions'])['userId']);
     const grantPermissions = checkPermissions(method, 'data.grantPermissions', data.grantPermissions, true);
     const revokePermissions = checkPermissions(method, 'data.revokePermissions', data.revokePermissions, true);
     if (grantPermissions.length + revokePermissions.length === 0) throw StreamVideoError.invalidArgument(method, 'data', 'must grant or revoke a permission');

@@ -1,7 +1,8 @@
 import type { MemberInput } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { Struct } from '../../gen/google/protobuf/struct';
 import { StreamVideoError } from '../errors/stream-video-error';
-import { checkUserId, toStruct, toUser, type UserInput } from '../validation/arguments';
+import { checkPermissions, checkUserId, toStruct, toUser, type UserInput } from '../validation/arguments';
+import { checkKnownKeys } from '../validation/known-keys';
 
 /**
  * One member to add to a new call, in {@link CallRequestData.members}.
@@ -82,19 +83,50 @@ export interface CallRequestData {
  * Checks the data of `getOrCreateCall` / `joinCall` and turns it into the schema's form.
  * @throws StreamVideoError `invalid_argument` naming the offending field (`data.members[1].userId`...).
  */
-export function toCallInput(method: string, data: CallRequestData | undefined): { members: MemberInput[]; custom: Struct | undefined } {
+export function toCallInput(
+  method: string,
+  data: CallRequestData | undefined,
+): { members: MemberInput[]; custom: Struct | undefined; settingsOverride: CallSettingsOverride | undefined } {
   if (data !== undefined && (typeof data !== 'object' || data === null)) throw StreamVideoError.invalidArgument(method, 'data', 'must be an object');
+  if (data) checkKnownKeys(method, 'data', data, ['members', 'ring', 'settingsOverride', 'custom']);
   if (data?.members !== undefined && !Array.isArray(data.members)) throw StreamVideoError.invalidArgument(method, 'data.members', 'must be an array');
   const members = (data?.members ?? []).map((m, i) => {
     const arg = `data.members[${i}]`;
     if (typeof m !== 'object' || m === null) throw StreamVideoError.invalidArgument(method, arg, 'must be an object');
+    checkKnownKeys(method, arg, m, ['userId', 'role', 'user']);
     const userId = checkUserId(method, `${arg}.userId`, m.userId);
     if (m.role !== undefined && typeof m.role !== 'string') throw StreamVideoError.invalidArgument(method, `${arg}.role`, 'must be a string');
     return { userId, role: m.role ?? '', user: m.user === undefined ? undefined : toUser(method, `${arg}.user`, m.user, userId) };
   });
   if (data?.ring !== undefined && typeof data.ring !== 'boolean') throw StreamVideoError.invalidArgument(method, 'data.ring', 'must be a boolean');
   const custom = data?.custom === undefined ? undefined : toStruct(method, 'data.custom', data.custom);
-  return { members, custom };
+  return { members, custom, settingsOverride: checkSettingsOverride(method, data?.settingsOverride) };
+}
+
+/** Checks `data.settingsOverride`: its keys and the type of each value. */
+function checkSettingsOverride(method: string, value: unknown): CallSettingsOverride | undefined {
+  if (value === undefined) return undefined;
+  const path = 'data.settingsOverride';
+  const object = (v: unknown, p: string): Record<string, unknown> => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw StreamVideoError.invalidArgument(method, p, 'must be an object');
+    return v as Record<string, unknown>;
+  };
+  const o = object(value, path);
+  checkKnownKeys(method, path, o, ['recording', 'ring', 'requestablePermissions']);
+  if (o['recording'] !== undefined) {
+    const recording = object(o['recording'], `${path}.recording`);
+    checkKnownKeys(method, `${path}.recording`, recording, ['enabled']);
+    if (typeof recording['enabled'] !== 'boolean') throw StreamVideoError.invalidArgument(method, `${path}.recording.enabled`, 'must be a boolean');
+  }
+  if (o['ring'] !== undefined) {
+    const ring = object(o['ring'], `${path}.ring`);
+    checkKnownKeys(method, `${path}.ring`, ring, ['incomingCallTimeoutMs', 'outgoingCallTimeoutMs']);
+    for (const [k, v] of Object.entries(ring)) {
+      if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2 ** 32 - 1)) throw StreamVideoError.invalidArgument(method, `${path}.ring.${k}`, 'must be a whole number of ms');
+    }
+  }
+  if (o['requestablePermissions'] !== undefined) checkPermissions(method, `${path}.requestablePermissions`, o['requestablePermissions'], true);
+  return o as CallSettingsOverride;
 }
 
 /** A new id for a session in a call: a UUID where the platform has one. */

@@ -81,7 +81,7 @@ export class JoinFlow {
       if (this.joining.cid === cid) return this.joining.promise;
       throw new StreamVideoError('failed_precondition', `already joining call ${this.joining.cid}`, { method });
     }
-    const request = { type, id, data: { members: input.members, settingsOverride: data?.settingsOverride, custom: input.custom }, ring: data?.ring ?? false, accept };
+    const request = { type, id, data: { members: input.members, settingsOverride: input.settingsOverride, custom: input.custom }, ring: data?.ring ?? false, accept };
     const joining = { cid, promise: this.run(cid, request, method) };
     this.joining = joining;
     try {

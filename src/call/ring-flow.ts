@@ -50,12 +50,12 @@ export class RingFlow {
    * folded after it.
    */
   async create(id: string, type: string, data: CallRequestData | undefined, ring: boolean): Promise<GetOrCreateCallResponse> {
-    const { members, custom } = toCallInput('getOrCreateCall', data);
+    const { members, custom, settingsOverride } = toCallInput('getOrCreateCall', data);
     const { store, coordinator, rpc, gate, user } = this.ctx;
     await this.ctx.ready('getOrCreateCall');
     return gate.around(
       (e) => e.callCid === `${type}:${id}`,
-      async () => toPlain(WireGetOrCreateCallResponse, await coordinator.getOrCreateCall({ type, id, ring, data: { members, settingsOverride: data?.settingsOverride, custom } }, { session: rpc })),
+      async () => toPlain(WireGetOrCreateCallResponse, await coordinator.getOrCreateCall({ type, id, ring, data: { members, settingsOverride, custom } }, { session: rpc })),
       (response) => {
         const state = response.call;
         if (ring && state?.call && state.call.createdByUserId === user.id && state.call.ringing && store.active?.cid !== state.call.cid) {

@@ -2,6 +2,8 @@ import type { RpcTransport } from '@protobuf-ts/runtime-rpc';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../coordinator/retry-policy';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { KNOWN_CALL_TYPES } from '../validation/arguments';
+import { checkKnownKeys } from '../validation/known-keys';
+import { OPTION_INTERVAL_RANGE } from '../ws/heartbeat';
 import type { ReconnectPolicy } from '../ws/reconnect-policy';
 import type { NetworkEventSource, WebSocketConstructor } from '../ws/websocket-like';
 import { consoleLogger, LOG_LEVELS, withLevel, type Logger, type LogLevelThreshold } from '../config/logger';
@@ -126,12 +128,21 @@ export function resolveOptions(opts: StreamClientOptions): ResolvedOptions {
   };
 }
 
+/** Every option, every time limit and every retry setting: any other key is refused. */
+const OPTION_KEYS: readonly (keyof StreamClientOptions)[] = [
+  'baseUrl', 'twirpUrl', 'wsUrl', 'logger', 'logLevel', 'sendJson', 'transport', 'timeouts', 'retry', 'reconnectPolicy',
+  'WebSocket', 'healthCheckIntervalMs', 'callTypes', 'network', 'RTCPeerConnection', 'statsIntervalMs',
+];
+const TIMEOUT_KEYS: readonly (keyof StreamClientTimeouts)[] = ['rpcMs', 'connectMs', 'handshakeMs', 'edgeMeasurementMs', 'reconnectWaitMs', 'tokenProviderMs'];
+const RETRY_KEYS: readonly (keyof RetryPolicy)[] = ['maxAttempts', 'baseDelayMs', 'maxDelayMs'];
+
 const bad = (argument: string, why: string) => StreamVideoError.invalidArgument('constructor', argument, why);
 
 /** Checks the shape of the options; a wrong type is `invalid_argument` naming the option. */
 function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw bad('opts', 'must be an object');
   const o = opts as Record<string, unknown>;
+  checkKnownKeys('constructor', 'opts', o, OPTION_KEYS);
   if (o['baseUrl'] !== undefined && typeof o['baseUrl'] !== 'string' && !(o['baseUrl'] instanceof URL)) throw bad('opts.baseUrl', 'must be a URL string');
   for (const key of ['twirpUrl', 'wsUrl'] as const) if (o[key] !== undefined && typeof o[key] !== 'string') throw bad(`opts.${key}`, 'must be a URL string');
   if (o['logLevel'] !== undefined && !LOG_LEVELS.includes(o['logLevel'] as LogLevelThreshold)) throw bad('opts.logLevel', `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -143,11 +154,16 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
   for (const key of ['logger', 'WebSocket', 'RTCPeerConnection'] as const) if (o[key] !== undefined && typeof o[key] !== 'function') throw bad(`opts.${key}`, 'must be a function');
   if (o['callTypes'] !== undefined && (!Array.isArray(o['callTypes']) || o['callTypes'].some((t) => typeof t !== 'string'))) throw bad('opts.callTypes', 'must be an array of strings');
   if (o['statsIntervalMs'] !== undefined && !(typeof o['statsIntervalMs'] === 'number' && o['statsIntervalMs'] >= 0 && o['statsIntervalMs'] <= 3_600_000)) throw bad('opts.statsIntervalMs', 'must be a number from 0 to 3600000');
-  if (o['healthCheckIntervalMs'] !== undefined && !(typeof o['healthCheckIntervalMs'] === 'number' && o['healthCheckIntervalMs'] >= 5)) throw bad('opts.healthCheckIntervalMs', 'must be a number >= 5');
+  const interval = o['healthCheckIntervalMs'];
+  if (interval !== undefined && !(Number.isInteger(interval) && (interval as number) >= OPTION_INTERVAL_RANGE.min && (interval as number) <= OPTION_INTERVAL_RANGE.max)) {
+    // Beyond 2^31 - 1 ms a timer fires at once: a probe flood.
+    throw bad('opts.healthCheckIntervalMs', `must be a whole number from ${OPTION_INTERVAL_RANGE.min} to ${OPTION_INTERVAL_RANGE.max}`);
+  }
   for (const group of ['timeouts', 'retry'] as const) {
     const g = o[group];
     if (g === undefined) continue;
     if (typeof g !== 'object' || g === null) throw bad(`opts.${group}`, 'must be an object');
+    checkKnownKeys('constructor', `opts.${group}`, g, group === 'timeouts' ? TIMEOUT_KEYS : RETRY_KEYS);
     for (const [k, v] of Object.entries(g)) if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 3_600_000)) throw bad(`opts.${group}.${k}`, 'must be a number from 0 to 3600000');
   }
   const policy = o['reconnectPolicy'] as { nextDelayMs?: unknown } | undefined;

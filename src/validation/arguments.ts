@@ -1,5 +1,6 @@
 import { Struct } from '../../gen/google/protobuf/struct';
 import { StreamVideoError } from '../errors/stream-video-error';
+import { checkKnownKeys } from './known-keys';
 import { User } from '../../gen/stream/video/coordinator/v1/models';
 
 const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -36,6 +37,16 @@ export function checkUserId(method: string, argument: string, value: unknown): s
     throw StreamVideoError.invalidArgument(method, argument, 'must be 1-128 characters without spaces');
   }
   return value;
+}
+
+/**
+ * Checks the `data` object of a call action: an object (when required) with only `keys`.
+ * @returns the object, or an empty one when it is optional and was left out.
+ */
+export function checkData(method: string, data: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw StreamVideoError.invalidArgument(method, 'data', 'must be an object');
+  checkKnownKeys(method, 'data', data, keys);
+  return data as Record<string, unknown>;
 }
 
 /** Checks a list of permission names. */
@@ -109,9 +120,13 @@ export interface UserInput {
   custom?: Record<string, unknown>;
 }
 
+/** The keys of a {@link UserInput}. */
+const USER_KEYS = ['id', 'name', 'imageUrl', 'role', 'custom'];
+
 /** Checks a user profile and turns it into the schema's `User`. */
 export function toUser(method: string, argument: string, value: unknown, id?: string): User {
   if (!isPlainObject(value)) throw StreamVideoError.invalidArgument(method, argument, 'must be an object');
+  checkKnownKeys(method, argument, value, USER_KEYS);
   const userId = checkUserId(method, `${argument}.id`, id ?? value['id']);
   const text = (field: 'name' | 'imageUrl' | 'role'): string => {
     const v = value[field];
@@ -159,6 +174,7 @@ export function toSortParams(method: string, sort: unknown): { field: string; di
     if (typeof s !== 'object' || s === null || typeof s.field !== 'string' || s.field.length === 0) {
       throw StreamVideoError.invalidArgument(method, 'sort', `[${i}] needs a field name`);
     }
+    checkKnownKeys(method, `sort[${i}]`, s, ['field', 'direction']);
     if (s.direction !== undefined && s.direction !== 1 && s.direction !== -1) {
       throw StreamVideoError.invalidArgument(method, 'sort', `[${i}].direction must be 1 or -1`);
     }
