@@ -6,6 +6,7 @@ import type { Call } from './call/call';
 import type { CallRequestData } from './call/call-request';
 import type { StreamVideoReadOnlyStateStore } from './call/call-store';
 import { CALL_CONFIG, type CallConfig } from './config/call-config';
+import { resolveCallConfig } from './config/resolve-call-config';
 import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options/client-options';
 import { StreamCoordinatorClient, type RpcOutput } from './coordinator/coordinator-client';
 import { StreamVideoError } from './errors/stream-video-error';
@@ -49,7 +50,7 @@ export class StreamVideoClient {
   constructor(private readonly apiKey: string, opts: StreamClientOptions = {}, callConfig: CallConfig = CALL_CONFIG.meeting) {
     if (typeof apiKey !== 'string' || apiKey.length === 0) throw StreamVideoError.invalidArgument('constructor', 'apiKey', 'must be a non-empty string');
     this.options = resolveOptions(opts);
-    this.callConfig = callConfig;
+    this.callConfig = resolveCallConfig(callConfig) && callConfig; // a bad config is refused here, not at connectUser
     const { twirpUrl, timeouts, retry, logger, sendJson, transport } = this.options;
     this.coordinatorClient = new StreamCoordinatorClient({ twirpUrl, apiKey, timeoutMs: timeouts.rpcMs, retry, logger, sendJson, transport });
     this.readOnlyStateStore = this.store.readOnly;
@@ -67,7 +68,8 @@ export class StreamVideoClient {
     const fullUser = toUser('connectUser', 'user', user);
     if (this.session) throw new StreamVideoError('already_connected', 'a user is connected: call disconnectUser first', { method: 'connectUser' });
     const tokens = new TokenManager(tokenOrProvider, { providerTimeoutMs: this.options.timeouts.tokenProviderMs });
-    const { apiKey, options, callConfig, store, router, coordinatorClient: coordinator } = this;
+    const { apiKey, options, store, router, coordinatorClient: coordinator } = this;
+    const callConfig = resolveCallConfig(this.callConfig);
     const onEnded = (ended: UserSession) => void (this.session === ended && (this.session = undefined));
     await (this.session = new UserSession({ apiKey, user: fullUser, tokens, options, callConfig, store, router, coordinator, onEnded })).start();
   }
@@ -113,15 +115,14 @@ export class StreamVideoClient {
    * Allows you to create new calls with the given parameters. If a call with the same
    * combination of type and id already exists, it will be returned. Causes `call.created`
    * for the members when the call did not exist; with `ring`, they receive `call.ring`.
+   * With the call config's `joinCallInstantly`, the creator also joins, in the same request.
    * @param id the id of the call.
    * @param type the type of the call.
    * @param data the members, settings and custom data of a new call, and whether to ring.
    * @returns A call metadata with information about the call.
    */
   async getOrCreateCall(id: string, type: string, data?: CallRequestData): Promise<GetOrCreateCallResponse> {
-    const session = this.checkCall('getOrCreateCall', id, type, 'id', 'type');
-    const ring = data?.ring ?? (this.callConfig.ringByDefault && (data?.members?.length ?? 0) > 0);
-    return session.ring.create(id, type, data, ring);
+    return this.checkCall('getOrCreateCall', id, type, 'id', 'type').getOrCreate(id, type, data);
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { User } from '../plain/plain-types';
-import type { CallConfig } from '../config/call-config';
+import type { ResolvedCallConfig } from '../config/call-config';
 import type { ResolvedOptions } from '../options/client-options';
 import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
@@ -21,7 +21,7 @@ export interface FlowContext {
   /** The connected user. */
   readonly user: User;
   /** How calls ring on this client. */
-  readonly callConfig: CallConfig;
+  readonly callConfig: ResolvedCallConfig;
   /** The client's options (timeouts, logger). */
   readonly options: ResolvedOptions;
   /** The latency to each edge, measured in the background. */

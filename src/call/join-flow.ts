@@ -7,6 +7,7 @@ import { StreamVideoError } from '../errors/stream-video-error';
 import { toStreamParticipant } from '../events/event-folder';
 import { EMPTY_PARTICIPANTS } from '../store/participant-table';
 import type { ActiveCallState } from '../store/state-store';
+import type { GetOrCreateCallResponse } from '../plain/plain-types';
 import { createMediaSession, type MediaSessionSeam } from '../media/create-media-session';
 import type { MediaSession } from '../media/media-session';
 import { Call, type CallHost } from './call';
@@ -23,8 +24,8 @@ const ABANDONED_LEAVE_MS = 2_000;
  */
 export class JoinFlow {
   private joining: { cid: string; promise: Promise<Call> } | undefined;
-  /** The joined call and its media, until the store no longer holds that call. */
-  private current: { call: Call; media: MediaSession | undefined } | undefined;
+  /** The joined call, its media and the join's answer, until the store no longer holds that call. */
+  private current: { call: Call; media: MediaSession | undefined; answer: GetOrCreateCallResponse } | undefined;
   /** A JoinCall request that may have reached the server, until its answer is applied. */
   private inFlight: { type: string; id: string; sessionId: string } | undefined;
   private readonly host: CallHost = {
@@ -52,6 +53,12 @@ export class JoinFlow {
     if (!this.current || this.current.call === call) return;
     this.current.media?.close();
     this.current = undefined;
+  }
+
+  /** What the join of `call` answered, as `getOrCreateCall` answers: the call, and whether the join created it. */
+  answerOf(call: Call): GetOrCreateCallResponse {
+    if (this.current?.call === call) return this.current.answer;
+    return { call: { call: call.data, members: [...call.members], ownCapabilities: [...call.ownCapabilities], participants: [] }, created: false };
   }
 
   /** The cid of the call being joined, if any. */
@@ -137,7 +144,7 @@ export class JoinFlow {
         const { type, id } = state.call;
         const media = createMediaSession({ type, id, sessionId, ownCapabilities: () => callState.get().ownCapabilities }, joined.credentials, this.mediaSeam());
         call = new Call(callState, joined.credentials, sessionId, this.host, media);
-        this.current = { call, media };
+        this.current = { call, media, answer: { call: state, created: joined.created } };
         store.setActiveCall(call, cid, callState);
         store.removePending(cid);
         store.callRecordingInProgress$.set(state.call.recording);

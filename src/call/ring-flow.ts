@@ -7,6 +7,7 @@ import { CallDropScheduler, type DropAction } from './call-drop-scheduler';
 import type { CallRequestData } from './call-request';
 import { toCallInput } from './call-request';
 import type { FlowContext } from './flow-context';
+import { RingSounds } from './ring-sounds';
 
 /** The ring-flow answers, by the SDK member that sends them. */
 const ANSWERS = {
@@ -26,7 +27,10 @@ export type RingAnswer = keyof typeof ANSWERS;
  */
 export class RingFlow {
   private readonly timers = new CallDropScheduler((cid, action) => this.onTimeout(cid, action));
+  private readonly sounds: RingSounds | undefined;
   private readonly unsubscribe: () => void;
+  /** Incoming rings already looked at for `autoRejectWhenInCall`. */
+  private readonly seen = new Set<string>();
 
   /**
    * @param ctx what the session's flows share.
@@ -36,7 +40,13 @@ export class RingFlow {
     private readonly ctx: FlowContext,
     private readonly isJoining: (cid: string) => boolean,
   ) {
-    this.unsubscribe = ctx.store.pendingCalls$.subscribe((calls) => this.timers.sync(new Map(calls.map((p) => [p.call.call!.cid, this.timerOf(p)]))));
+    const config = ctx.callConfig;
+    if (config.playSounds) this.sounds = new RingSounds(config.ringtone, config.ringbackTone);
+    this.unsubscribe = ctx.store.pendingCalls$.subscribe((calls) => {
+      this.timers.sync(new Map(calls.map((p) => [p.call.call!.cid, this.timerOf(p)])));
+      this.sounds?.follow(calls);
+      if (config.autoRejectWhenInCall) this.rejectWhenBusy(calls);
+    });
   }
 
   /** Ring timers running now. */
@@ -69,21 +79,39 @@ export class RingFlow {
    * Sends an answer to a ring (accepted, rejected or cancelled) and forgets the ringing call.
    * The server treats a repeated answer as done, so it is safe to send again.
    */
-  async answer(method: RingAnswer, id: string, type: string): Promise<void> {
+  async answer(method: RingAnswer, id: string, type: string, reason = ''): Promise<void> {
     const cid = `${type}:${id}`;
     const active = this.ctx.store.active;
     if (method === 'cancelCall' && ((active?.cid === cid && !active.call.hasLeft) || this.isJoining(cid))) {
       throw new StreamVideoError('failed_precondition', 'cannot cancel a joined call: leave it', { method });
     }
     await this.ctx.ready(method);
-    await this.ctx.coordinator.sendCallEvent({ type, id, eventType: ANSWERS[method] }, { idempotent: true, session: this.ctx.rpc });
+    await this.ctx.coordinator.sendCallEvent({ type, id, eventType: ANSWERS[method], reason }, { idempotent: true, session: this.ctx.rpc });
     this.ctx.store.removePending(cid);
   }
 
-  /** Stops the timers and stops following the ringing calls. */
+  /** Stops the timers and the sounds, and stops following the ringing calls. */
   dispose(): void {
     this.unsubscribe();
     this.timers.clearAll();
+    this.sounds?.dispose();
+  }
+
+  /** A ring that comes while the user is in another call is rejected at once, as `busy`. */
+  private rejectWhenBusy(calls: readonly PendingCall[]): void {
+    const active = this.ctx.store.active?.cid;
+    for (const p of calls) {
+      const cid = p.call.call!.cid;
+      if (p.direction !== 'incoming' || this.seen.has(cid)) continue;
+      this.seen.add(cid);
+      if (!active || active === cid) continue;
+      const { type, id } = p.call.call!;
+      this.ctx.store.removePending(cid);
+      this.answer('rejectCall', id, type, 'busy').catch((err: unknown) => {
+        this.ctx.options.logger('warn', `could not reject ${cid} while in another call`, { code: StreamVideoError.from(err).code });
+      });
+    }
+    for (const cid of this.seen) if (!calls.some((p) => p.call.call!.cid === cid)) this.seen.delete(cid);
   }
 
   private timerOf(p: PendingCall): { action: DropAction; timeoutMs: number } {

@@ -5,9 +5,11 @@ import type { TokenManager } from '../auth/token-manager';
 import type { Call } from '../call/call';
 import { applyCalls, fetchCalls } from '../call/call-loader';
 import type { FlowContext } from '../call/flow-context';
+import type { CallRequestData } from '../call/call-request';
 import { JoinFlow } from '../call/join-flow';
+import type { GetOrCreateCallResponse } from '../plain/plain-types';
 import { RingFlow } from '../call/ring-flow';
-import type { CallConfig } from '../config/call-config';
+import type { ResolvedCallConfig } from '../config/call-config';
 import type { ResolvedOptions } from '../options/client-options';
 import type { PartialMessage } from '@protobuf-ts/runtime';
 import type { RpcCallOptions, RpcInput, RpcOutput, StreamCoordinatorClient } from '../coordinator/coordinator-client';
@@ -38,7 +40,7 @@ export interface UserSessionDeps {
   readonly user: User;
   readonly tokens: TokenManager;
   readonly options: ResolvedOptions;
-  readonly callConfig: CallConfig;
+  readonly callConfig: ResolvedCallConfig;
   readonly store: StreamVideoWriteableStateStore<Call>;
   readonly router: EventRouter<StreamEventMap>;
   readonly coordinator: StreamCoordinatorClient;
@@ -158,6 +160,16 @@ export class UserSession {
   async ready(method: string): Promise<void> {
     if (this.ended) throw new StreamVideoError('disconnected', 'the user session ended', { method });
     await this.connection.waitUntilConnected(this.deps.options.timeouts.reconnectWaitMs, method);
+  }
+
+  /**
+   * Gets or creates a call, ringing its members as `data.ring` or the call config says;
+   * with `joinCallInstantly`, joins it in the same request (and rings nobody).
+   */
+  async getOrCreate(id: string, type: string, data: CallRequestData | undefined): Promise<GetOrCreateCallResponse> {
+    if (this.deps.callConfig.joinCallInstantly) return this.join.answerOf(await this.join.join(id, type, { ...data, ring: false }));
+    const ring = data?.ring ?? (this.deps.callConfig.ringByDefault && (data?.members?.length ?? 0) > 0);
+    return this.ring.create(id, type, data, ring);
   }
 
   /**

@@ -27,7 +27,7 @@ test('constructor: a bad apiKey is invalid_argument; callConfig defaults to CALL
   expectThrows(() => new StreamVideoClient('key', { baseUrl: 'not a url' }), 'invalid_argument', 'opts.baseUrl');
   const meeting = new StreamVideoClient(h.c.apiKey, { baseUrl: h.c.baseUrl, logger: () => {} });
   assert.is(meeting.callConfig, CALL_CONFIG.meeting);
-  assert.equal(meeting.callConfig, { ringByDefault: false, autoCancelTimeoutInMs: 0, autoRejectTimeoutInMs: 0 });
+  assert.equal(meeting.callConfig, { ringByDefault: false, autoCancelTimeoutInMs: 0, autoRejectTimeoutInMs: 0, autoRejectWhenInCall: false, joinCallInstantly: false, playSounds: false });
   const custom = { ringByDefault: true, autoCancelTimeoutInMs: 5, autoRejectTimeoutInMs: 6 };
   assert.is(new StreamVideoClient(h.c.apiKey, {}, custom).callConfig, custom);
   const store = meeting.readOnlyStateStore;

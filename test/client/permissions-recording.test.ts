@@ -115,7 +115,7 @@ test('requestCallPermissions: a permission the call does not allow to request is
   assert.equal(alice.readOnlyStateStore.callPermissionRequest$.get()?.permissions, ['send-audio']);
   // Bad input never reaches the server.
   await expectError(bob.requestCallPermissions(id, 'default', { permissions: [] }), 'invalid_argument', 'data.permissions');
-  await expectError(bob.requestCallPermissions(id, 'default', undefined as never), 'invalid_argument', 'data.permissions');
+  await expectError(bob.requestCallPermissions(id, 'default', undefined as never), 'invalid_argument', 'data');
 });
 
 test('updateUserPermissions: grant then revoke screenshare; both sides get call.permissions_updated', async ({ h }) => {
@@ -161,7 +161,7 @@ test('updateUserPermissions: refused without the capability, for a non-grantable
   await expectError(r.alice.updateUserPermissions(r.id, r.type, { userId: 'bob' }), 'invalid_argument', 'data');
   await expectError(r.alice.updateUserPermissions(r.id, r.type, { userId: '', grantPermissions: ['screenshare'] }), 'invalid_argument', 'data.userId');
   await expectError(r.alice.updateUserPermissions(r.id, r.type, { userId: 'bob', grantPermissions: 'screenshare' as never }), 'invalid_argument', 'data.grantPermissions');
-  await expectError(r.alice.updateUserPermissions(r.id, r.type, undefined as never), 'invalid_argument', 'data.userId');
+  await expectError(r.alice.updateUserPermissions(r.id, r.type, undefined as never), 'invalid_argument', 'data');
   assert.not.ok(r.carolCall.ownCapabilities.includes('screenshare'));
   assert.not.ok(r.bobCall.ownCapabilities.includes('end-call'));
 });

@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
-import { Event } from '../../gen/stream/video/coordinator/v1/events';
+import { CallRejected, Event } from '../../gen/stream/video/coordinator/v1/events';
 import type { IMessageType } from '@protobuf-ts/runtime';
 import { toPlain } from '../../src/plain/plain-data';
 import { SdpType, TrackType, User, type Call, type CallState, type Member, type Participant } from '../../gen/stream/video/coordinator/v1/models';
@@ -42,7 +42,7 @@ const PAYLOADS: Payloads = {
   callCreated: { oneofKind: 'callCreated', callCreated: { call: state } },
   callRing: { oneofKind: 'callRing', callRing: { call: state, user: user('alice') } },
   callAccepted: { oneofKind: 'callAccepted', callAccepted: { user: user('bob') } },
-  callRejected: { oneofKind: 'callRejected', callRejected: { user: user('bob') } },
+  callRejected: { oneofKind: 'callRejected', callRejected: CallRejected.create({ user: user('bob'), reason: 'busy' }) },
   callCancelled: { oneofKind: 'callCancelled', callCancelled: { user: user('alice') } },
   callEnded: { oneofKind: 'callEnded', callEnded: { user: user('alice') } },
   callUpdated: { oneofKind: 'callUpdated', callUpdated: { call } },

@@ -30,7 +30,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { Struct, type Value } from '../../gen/google/protobuf/struct';
 import { WebSocket as WsWebSocket } from 'ws';
-import { ClientFrame, Event, ResumeStatus, ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
+import { CallRejected, ClientFrame, Event, ResumeStatus, ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
 import type { CallState, User } from '../../gen/stream/video/coordinator/v1/models';
 import { CALL_CONFIG, ExponentialBackoff, type ClientProbe, type StreamVideoClient } from '../../src/index-node';
 import { inspectClient } from '../../src/testing';
@@ -216,7 +216,7 @@ function payloadOf(kind: EventKind, ctx: Ctx): Event['payload'] {
     case 'callAccepted':
       return { oneofKind: kind, callAccepted: { user } };
     case 'callRejected':
-      return { oneofKind: kind, callRejected: { user } };
+      return { oneofKind: kind, callRejected: CallRejected.create({ user }) };
     case 'callCancelled':
       return { oneofKind: kind, callCancelled: { user } };
     case 'callEnded':

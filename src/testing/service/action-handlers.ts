@@ -24,7 +24,8 @@ export function actionHandlers(state: CoordinatorState): Pick<
         case CallEventType.REJECTED: {
           const answer = req.eventType === CallEventType.ACCEPTED ? 'accepted' : 'rejected';
           checkAnswer(call, ctx.userId, answer);
-          recordAnswer(state, call, ctx.userId, answer);
+          if (req.reason.length > 64) throw TwirpError.invalid('reason', 'must be at most 64 characters');
+          recordAnswer(state, call, ctx.userId, answer, answer === 'rejected' ? req.reason : '');
           break;
         }
         case CallEventType.CANCELLED: {

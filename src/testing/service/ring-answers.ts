@@ -20,14 +20,14 @@ export function checkAnswer(call: CallRecord, userId: string, answer: RingAnswer
 /**
  * Records `userId`'s answer (checked with {@link checkAnswer}) and tells the call's audience,
  * once: a repeated answer changes nothing and publishes nothing. An accept ends the ring; so
- * does the last callee's reject.
+ * does the last callee's reject. A reject's `reason` (e.g. `busy`) goes with its event.
  */
-export function recordAnswer(state: CoordinatorState, call: CallRecord, userId: string, answer: RingAnswer): void {
+export function recordAnswer(state: CoordinatorState, call: CallRecord, userId: string, answer: RingAnswer, reason = ''): void {
   if (call.answers.get(userId) === answer) return;
   call.answers.set(userId, answer);
   const callees = [...call.members.keys()].filter((u) => u !== call.createdBy);
   if (answer === 'accepted' || callees.every((u) => call.answers.get(u) === 'rejected')) call.ringing = false;
   call.touch(state.now());
   const user = state.users.get(userId);
-  state.publish(call.audience(), call, answer === 'accepted' ? { oneofKind: 'callAccepted', callAccepted: { user } } : { oneofKind: 'callRejected', callRejected: { user } });
+  state.publish(call.audience(), call, answer === 'accepted' ? { oneofKind: 'callAccepted', callAccepted: { user } } : { oneofKind: 'callRejected', callRejected: { user, reason } });
 }

@@ -51,10 +51,17 @@ export class RpcFaults {
     this.latency.clear();
   }
 
+  /** How many calls waited on an injected latency, by method, and how long in all (ms). */
+  readonly delayed = new Map<string, { calls: number; ms: number }>();
+
   /** @internal Applies the planned faults to one call of `method`: waits, then throws or returns. */
   async apply(method: string): Promise<void> {
     const delay = (this.latency.get(method) ?? 0) + (this.latency.get('*') ?? 0);
-    if (delay > 0) await this.delay(delay);
+    if (delay > 0) {
+      const seen = this.delayed.get(method) ?? { calls: 0, ms: 0 };
+      this.delayed.set(method, { calls: seen.calls + 1, ms: seen.ms + delay });
+      await this.delay(delay);
+    }
     const failure = this.take(method) ?? this.take('*');
     if (failure) {
       this.injected.set(method, (this.injected.get(method) ?? 0) + 1);

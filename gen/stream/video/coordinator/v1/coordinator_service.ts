@@ -316,6 +316,13 @@ export interface SendCallEventRequest {
      * @generated from protobuf field: google.protobuf.Struct custom = 4
      */
     custom?: Struct;
+    /**
+     * Why a ring is rejected (e.g. "busy": the callee is in another call); passed on to the
+     * call's members in `call.rejected`.
+     *
+     * @generated from protobuf field: string reason = 5
+     */
+    reason: string;
 }
 /**
  * @generated from protobuf message stream.video.coordinator.v1.SendCallEventResponse
@@ -837,7 +844,8 @@ class SendCallEventRequest$Type extends MessageType<SendCallEventRequest> {
             { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 3, name: "event_type", kind: "enum", T: () => ["stream.video.coordinator.v1.CallEventType", CallEventType, "CALL_EVENT_TYPE_"] },
-            { no: 4, name: "custom", kind: "message", T: () => Struct }
+            { no: 4, name: "custom", kind: "message", T: () => Struct },
+            { no: 5, name: "reason", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
         ]);
     }
 }

@@ -400,6 +400,12 @@ export interface CallRejected {
      * @generated from protobuf field: stream.video.coordinator.v1.User user = 1
      */
     user?: User;
+    /**
+     * Why the ring was rejected, when the rejecting client said (e.g. "busy").
+     *
+     * @generated from protobuf field: string reason = 2
+     */
+    reason: string;
 }
 /**
  * @generated from protobuf message stream.video.coordinator.v1.CallCancelled
@@ -792,7 +798,8 @@ export const CallAccepted = new CallAccepted$Type();
 class CallRejected$Type extends MessageType<CallRejected> {
     constructor() {
         super("stream.video.coordinator.v1.CallRejected", [
-            { no: 1, name: "user", kind: "message", T: () => User }
+            { no: 1, name: "user", kind: "message", T: () => User },
+            { no: 2, name: "reason", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
         ]);
     }
 }
