@@ -1,7 +1,7 @@
 export { StreamVideoClient } from './StreamVideoClient';
 export type { CallRequestData, CallMemberRequest, CallSettingsOverride } from './call/call-request';
 export type { StreamClientOptions, StreamClientTimeouts } from './options/client-options';
-export { CALL_CONFIG, type CallConfig } from './config/call-config';
+export { CALL_CONFIG, type CallConfig, type ResolvedCallConfig, type RingSound } from './config/call-config';
 export { Call } from './call/call';
 export type { StreamVideoReadOnlyStateStore } from './call/call-store';
 export { CallDropScheduler, type DropAction } from './call/call-drop-scheduler';

@@ -82,6 +82,7 @@ export class JoinFlow {
     if (active && !active.hasLeft) {
       if (active.cid !== cid) throw new StreamVideoError('failed_precondition', `already in call ${active.cid}: leave it first`, { method });
       if (accept) await this.ring.answer('acceptCall', id, type);
+      if (this.current?.call === active) this.current.answer = { ...this.current.answer, created: false }; // it exists now
       return active;
     }
     if (this.joining) {
