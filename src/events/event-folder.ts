@@ -55,6 +55,7 @@ export const EVENT_FOLDERS = {
   'call.ended': (e, { store }) => {
     batch(() => {
       store.removePending(e.callCid);
+      if (store.acceptedCall$.get()?.callCid === e.callCid) store.acceptedCall$.set(undefined);
       if (store.active?.cid === e.callCid) store.clearActiveCall();
     });
   },
@@ -92,7 +93,9 @@ export const EVENT_FOLDERS = {
     if (store.active?.cid === e.callCid) store.dominantSpeakerSessionId$.set(e.sessionId || undefined);
   },
   'call.permission_request': (e, { store, userId }) => {
-    if (store.active?.cid === e.callCid && e.user?.id !== userId) store.callPermissionRequest$.set(e);
+    // Only those who can grant it see a request (as the vendor's store does).
+    const canGrant = store.activeState(e.callCid)?.get().ownCapabilities.includes('update-call-permissions');
+    if (canGrant && e.user?.id !== userId) store.callPermissionRequest$.set(e);
   },
   'call.permissions_updated': (e, { store, userId }) => {
     const state = store.activeState(e.callCid);

@@ -59,8 +59,7 @@ export interface ParticipantList extends Iterable<StreamParticipant> {
    */
   has(sessionId: string): boolean;
   /**
-   * The participants as a frozen array, in the list's order: join order, or pin order for
-   * the pinned list. The array is cached until the participants change.
+   * The participants as a frozen array, in join order (the pinned list too). The array is cached until the participants change.
    */
   toArray(): readonly StreamParticipant[];
 }
@@ -163,10 +162,8 @@ export class ParticipantTable {
 
   /** @internal */ *iterate(selector: Selector): IterableIterator<StreamParticipant> {
     if (selector === 'pinned') {
-      for (const id of this.pinned) {
-        const p = this.bySession.get(id);
-        if (p) yield p;
-      }
+      // In participant (join) order, as the vendor's; a walk of all only when some are pinned.
+      if (this.pinned.size > 0) for (const p of this.bySession.values()) if (p.isPinned) yield p;
       return;
     }
     for (const p of this.bySession.values()) if (selector === 'all' || !p.isLocalParticipant) yield p;

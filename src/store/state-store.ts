@@ -71,7 +71,7 @@ export interface ReadOnlyStateStore<TCall> {
   incomingCalls$: ReadableAtom<readonly PendingCall[]>;
   /** Ringing calls the connected user started. */
   outgoingCalls$: ReadableAtom<readonly PendingCall[]>;
-  /** The last `call.accepted` event of an outgoing call. */
+  /** The last `call.accepted` event of an outgoing call; cleared once that call is joined or ends. */
   acceptedCall$: ReadableAtom<CallAcceptedEvent | undefined>;
   /** The call the user has joined. */
   activeCall$: ReadableAtom<TCall | undefined>;
@@ -81,13 +81,13 @@ export interface ReadOnlyStateStore<TCall> {
   localParticipant$: ReadableAtom<StreamParticipant | undefined>;
   /** Everyone in the active call but the local participant. */
   remoteParticipants$: ReadableAtom<ParticipantList>;
-  /** Pinned participants, in the order they were pinned. */
+  /** Pinned participants, in join order (as the participants list). */
   pinnedParticipants$: ReadableAtom<ParticipantList>;
   /** The participant speaking the most, when the server says so. */
   dominantSpeaker$: ReadableAtom<StreamParticipant | undefined>;
   /** Whether the active call is being recorded. */
   callRecordingInProgress$: ReadableAtom<boolean>;
-  /** The last permission request in the active call. */
+  /** The last permission request in the active call, for users who may grant it (`update-call-permissions`). */
   callPermissionRequest$: ReadableAtom<PermissionRequestEvent | undefined>;
   /** Whether a participant of the active call shares a screen (publishes `TrackType.SCREEN_SHARE`). */
   hasOngoingScreenShare$: ReadableAtom<boolean>;
@@ -187,7 +187,11 @@ export class StreamVideoWriteableStateStore<TCall> {
   /** Makes `call` the joined call `cid`; its events update `state`. */
   setActiveCall(call: TCall, cid: string, state: WritableAtom<ActiveCallState>): void {
     this.active = { cid, call, state };
-    this.activeCall$.set(call);
+    batch(() => {
+      this.activeCall$.set(call);
+      // The accepted outgoing call is now the joined one: it is no longer news.
+      if (this.acceptedCall$.get()?.callCid === cid) this.acceptedCall$.set(undefined);
+    });
   }
 
   /** The state of the joined call `cid`, when it is the joined one. */
