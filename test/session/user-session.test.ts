@@ -106,4 +106,20 @@ test('disconnectUser ends everything the session started: no ring timer, socket 
   await until(() => h.c.hub.connectionsOf('alice') === 0, 'the socket closed');
 });
 
+test('listeners added before connectUser hear every session; the SDK adds none of its own', async ({ h }) => {
+  const alice = h.client({ callConfig: CALL_CONFIG.meeting });
+  const seen: number[] = [];
+  alice.on('custom', (e) => void seen.push(e.custom['n'] as number));
+  for (let n = 1; n <= 3; n++) {
+    await alice.connectUser({ id: 'alice' }, () => h.c.createToken('alice'));
+    assert.is(inspectClient(alice).listeners, 1, 'only the app listener');
+    const heard = nextEvent(alice, 'custom');
+    h.c.events.publish(['alice'], 'default:x', { oneofKind: 'custom', custom: { user: undefined, custom: Struct.fromJson({ n }) } });
+    await heard;
+    await alice.disconnectUser();
+  }
+  assert.equal(seen, [1, 2, 3]);
+  assert.is(inspectClient(alice).listeners, 1);
+});
+
 test.run();
