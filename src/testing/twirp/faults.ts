@@ -52,7 +52,15 @@ export class RpcFaults {
   }
 
   /** How many calls waited on an injected latency, by method, and how long in all (ms). */
-  readonly delayed = new Map<string, { calls: number; ms: number }>();
+  readonly delayed = new Map<
+    string,
+    {
+      /** Calls of the method that waited. */
+      calls: number;
+      /** Milliseconds they waited, summed. */
+      ms: number;
+    }
+  >();
 
   /** @internal Applies the planned faults to one call of `method`: waits, then throws or returns. */
   async apply(method: string): Promise<void> {
