@@ -137,17 +137,17 @@ function renderPending(direction: 'incoming' | 'outgoing', calls: readonly Pendi
 store.incomingCalls$.subscribe((calls) => renderPending('incoming', calls));
 store.outgoingCalls$.subscribe((calls) => renderPending('outgoing', calls));
 
-// The callee accepted an outgoing call: say so, and join it (unless already in a call).
-let lastAccepted: unknown;
+// The callee accepted an outgoing call: say so, and join it (unless already in a call). The
+// store clears acceptedCall$ once the call is joined; the line keeps the last one as news.
 store.acceptedCall$.subscribe((accepted) => {
+  if (!accepted) return;
   const line = $('accepted');
-  line.hidden = !accepted;
-  line.textContent = accepted ? `${accepted.callCid} accepted by ${accepted.user?.id ?? 'someone'}` : '';
-  if (accepted && accepted !== lastAccepted && !store.activeCall$.get()) {
+  line.hidden = false;
+  line.textContent = `${accepted.callCid} accepted by ${accepted.user?.id ?? 'someone'}`;
+  if (!store.activeCall$.get()) {
     const [type, id] = splitCid(accepted.callCid);
     queueMicrotask(() => void act('join', () => client.joinCall(id, type)));
   }
-  lastAccepted = accepted;
 });
 
 // ---- media: toggles, a video tile per participant, the quality line ---------------------

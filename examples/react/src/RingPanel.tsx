@@ -1,7 +1,7 @@
 /** Ring someone; the incoming calls (accept, reject) and the outgoing ones (cancel). */
 import { useStore } from '@nanostores/react';
-import { useState, type FormEvent } from 'react';
-import type { PendingCall } from 'stream-video-client';
+import { useEffect, useState, type FormEvent } from 'react';
+import type { CallAcceptedEvent, PendingCall } from 'stream-video-client';
 import { CALL_TYPE, client, newCallId, run, splitCid, store } from './client';
 import { displayName } from './ConnectPanel';
 
@@ -10,7 +10,7 @@ export function RingPanel() {
   const user = useStore(store.connectedUser$);
   const incoming = useStore(store.incomingCalls$);
   const outgoing = useStore(store.outgoingCalls$);
-  const accepted = useStore(store.acceptedCall$);
+  const accepted = useLastAccepted();
   const [callee, setCallee] = useState('');
   const ring = (event: FormEvent) => {
     event.preventDefault();
@@ -42,6 +42,15 @@ export function RingPanel() {
       </section>
     </>
   );
+}
+
+/** The last accepted outgoing call: the store clears acceptedCall$ once it is joined, this keeps it as news. */
+function useLastAccepted(): CallAcceptedEvent | undefined {
+  const [last, setLast] = useState<CallAcceptedEvent | undefined>(store.acceptedCall$.get());
+  useEffect(() => store.acceptedCall$.subscribe((accepted) => {
+    if (accepted) setLast(accepted);
+  }), []);
+  return last;
 }
 
 function PendingList({ calls, direction, me }: { calls: readonly PendingCall[]; direction: 'incoming' | 'outgoing'; me: string | undefined }) {
