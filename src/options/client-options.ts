@@ -2,6 +2,7 @@ import type { RpcTransport } from '@protobuf-ts/runtime-rpc';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../coordinator/retry-policy';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { KNOWN_CALL_TYPES } from '../validation/arguments';
+import { OPTION_INTERVAL_RANGE } from '../ws/heartbeat';
 import type { ReconnectPolicy } from '../ws/reconnect-policy';
 import type { NetworkEventSource, WebSocketConstructor } from '../ws/websocket-like';
 import { consoleLogger, LOG_LEVELS, withLevel, type Logger, type LogLevelThreshold } from '../config/logger';
@@ -53,7 +54,7 @@ export interface StreamClientOptions {
   reconnectPolicy?: ReconnectPolicy;
   /** The WebSocket constructor (default: the platform's; the Node entry uses `ws`). */
   WebSocket?: WebSocketConstructor;
-  /** Health-check interval of the socket, in ms (default: the server's). */
+  /** Health-check interval of the socket, in ms, from 5 to 3,600,000 (default: the server's, clamped to 1,000 to 600,000). */
   healthCheckIntervalMs?: number;
   /** The call types `callType` arguments are checked against (default {@link KNOWN_CALL_TYPES}). */
   callTypes?: readonly string[];
@@ -143,7 +144,10 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
   for (const key of ['logger', 'WebSocket', 'RTCPeerConnection'] as const) if (o[key] !== undefined && typeof o[key] !== 'function') throw bad(`opts.${key}`, 'must be a function');
   if (o['callTypes'] !== undefined && (!Array.isArray(o['callTypes']) || o['callTypes'].some((t) => typeof t !== 'string'))) throw bad('opts.callTypes', 'must be an array of strings');
   if (o['statsIntervalMs'] !== undefined && !(typeof o['statsIntervalMs'] === 'number' && o['statsIntervalMs'] >= 0 && o['statsIntervalMs'] <= 3_600_000)) throw bad('opts.statsIntervalMs', 'must be a number from 0 to 3600000');
-  if (o['healthCheckIntervalMs'] !== undefined && !(typeof o['healthCheckIntervalMs'] === 'number' && o['healthCheckIntervalMs'] >= 5)) throw bad('opts.healthCheckIntervalMs', 'must be a number >= 5');
+  const hc = o['healthCheckIntervalMs'];
+  // Past setInterval's 2^31 - 1 ms (or Infinity), Node and browsers fire every 1 ms: a probe flood.
+  const { min, max } = OPTION_INTERVAL_RANGE;
+  if (hc !== undefined && !(typeof hc === 'number' && hc >= min && hc <= max)) throw bad('opts.healthCheckIntervalMs', `must be a number from ${min} to ${max}`);
   for (const group of ['timeouts', 'retry'] as const) {
     const g = o[group];
     if (g === undefined) continue;
