@@ -9,7 +9,10 @@ import * as assert from 'uvu/assert';
 import { TokenManager } from '../../src/auth/token-manager';
 import { StreamVideoError, type StreamVideoClient } from '../../src/index-node';
 import { inspectClient, type LocalCoordinator } from '../../src/testing';
-import { expectError, Harness, recordEvents, until, waitFor } from '../helpers/sdk';
+import { expectError, Harness, recordEvents, until, waitFor, withTimeout } from '../helpers/sdk';
+
+/** Far above what any wait here needs: it only turns a hang (the bug) into a clear failure. */
+const SAFETY_MS = 8000;
 
 const test = suite<{ h: Harness }>('token provider', { h: undefined as never });
 test.before.each(async (ctx) => {
@@ -71,7 +74,7 @@ test('TokenManager: a provider call that hangs fails with timeout and is not sha
   let calls = 0;
   let answer = false;
   const tokens = new TokenManager(() => (++calls, answer ? Promise.resolve('fresh') : new Promise<string>(() => {})), { providerTimeoutMs: 50 });
-  const [a, b] = await Promise.allSettled([tokens.get(), tokens.get()]);
+  const [a, b] = await withTimeout(Promise.allSettled([tokens.get(), tokens.get()]), SAFETY_MS, 'the hung provider call to time out');
   assert.is(calls, 1, 'concurrent callers share a call while it is within its bound');
   for (const r of [a, b]) assert.is(r.status === 'rejected' && (r.reason as StreamVideoError).code, 'timeout');
   answer = true;
@@ -91,7 +94,7 @@ test('TokenManager: a provider that throws or returns no token fails with unavai
 test('an RPC that needs a refresh while the provider hangs settles with timeout; a later one succeeds once the provider answers', async ({ h }) => {
   const { alice, provider } = await aliceWithExpiredToken(h, { opts: { timeouts: { rpcMs: 2000, tokenProviderMs: 200 }, retry: { baseDelayMs: 10, maxDelayMs: 20 } } });
   provider.then = 'hang';
-  const err = await expectError(alice.queryCalls({}, []), 'timeout');
+  const err = await withTimeout(expectError(alice.queryCalls({}, []), 'timeout'), SAFETY_MS, 'queryCalls to settle');
   assert.is(err.method, 'tokenProvider');
   assert.ok(provider.hung >= 1);
   provider.then = 'answer';
@@ -108,7 +111,7 @@ test('a reconnect while the provider hangs keeps trying, and recovers once the p
   await until(() => provider.hung >= 2, 'a second provider call after the first one hung');
   assert.is(alice.readOnlyStateStore.connectionState$.get(), 'reconnecting');
   provider.then = 'answer';
-  await waitFor(alice.readOnlyStateStore.connectionState$, (s) => s === 'connected', 'connected again');
+  await waitFor(alice.readOnlyStateStore.connectionState$, (s) => s === 'connected', 'connected again', SAFETY_MS);
   stop();
   assert.equal(events.filter((e) => e.type === 'connection.error'), [], 'never closed for good');
   assert.is(alice.readOnlyStateStore.connectedUser$.get()?.id, 'alice');
