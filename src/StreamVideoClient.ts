@@ -62,7 +62,8 @@ export class StreamVideoClient {
    * users, call `disconnectUser` first. On success `connectedUser$` holds the user.
    * @param user the user to connect.
    * @param tokenOrProvider a token or a function that returns a token; a function is called again when the token expires.
-   * @throws StreamVideoError `already_connected`, `unauthenticated`, `token_expired`, `timeout`.
+   * @throws StreamVideoError `already_connected`, `unauthenticated`, `token_expired`, `timeout`;
+   *   `invalid_argument` for a bad user or token, or a profile too large for the auth frame (`user.custom`).
    */
   async connectUser(user: UserInput, tokenOrProvider: TokenOrProvider): Promise<void> {
     const fullUser = toUser('connectUser', 'user', user);

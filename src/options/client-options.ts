@@ -55,7 +55,7 @@ export interface StreamClientOptions {
   reconnectPolicy?: ReconnectPolicy;
   /** The WebSocket constructor (default: the platform's; the Node entry uses `ws`). */
   WebSocket?: WebSocketConstructor;
-  /** Health-check interval of the socket, in ms (default: the server's). */
+  /** Health-check interval of the socket, in ms, from 5 to 3,600,000 (default: the server's, clamped to 1,000 to 600,000). */
   healthCheckIntervalMs?: number;
   /** The call types `callType` arguments are checked against (default {@link KNOWN_CALL_TYPES}). */
   callTypes?: readonly string[];

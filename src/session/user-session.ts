@@ -22,6 +22,7 @@ import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import type { ConnectionOk } from '../../gen/stream/video/coordinator/v1/events';
 import { EdgeLatency } from '../call/edge-latency';
 import { Connection } from '../ws/connection';
+import { checkAuthFrameSize } from '../ws/frames';
 import type { ResumeVerdict } from '../ws/sequence-tracker';
 import type { ClientProbe } from './test-seam';
 import { ExponentialBackoff } from '../ws/reconnect-policy';
@@ -70,10 +71,14 @@ export class UserSession {
   private readonly stopActiveListener: () => void;
   private ended = false;
 
-  /** @throws StreamVideoError `invalid_argument` when the platform has no WebSocket and none was passed. */
+  /**
+   * @throws StreamVideoError `invalid_argument` when the platform has no WebSocket and none was
+   *   passed, or when the user's profile (`user.custom`) would not fit the server's frame limit.
+   */
   constructor(private readonly deps: UserSessionDeps) {
     const { options, store, router, user, tokens } = deps;
     if (!options.WebSocket) throw new StreamVideoError('invalid_argument', 'no WebSocket: pass opts.WebSocket', { method: 'connectUser' });
+    checkAuthFrameSize('connectUser', deps.apiKey, user);
     this.rpc = { tokens, signal: this.controller.signal };
     // Folded events go to the joined call's media (signals, participants coming and going), then to the listeners.
     this.pipeline = new EventPipeline(

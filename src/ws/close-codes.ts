@@ -12,7 +12,7 @@
  * | 4003 | `TOKEN_EXPIRED` | yes, after fetching a new token from the provider |
  * | 4004 | `HEALTH_CHECK_TIMEOUT` | yes: the other side went silent |
  * | 4005 | `DROPPED` | yes: dropped by the server (fault injection, load shedding, too many sockets of one user) |
- * | 4006 | `FRAME_TOO_LARGE` | **no**, not with the same frame: a client frame was over the server's size limit |
+ * | 4006 | `FRAME_TOO_LARGE` | **no**: a client frame was over the server's size limit; the client gives up with `invalid_argument` |
  *
  * The server sends a `ConnectionError` frame (its `code` says why, e.g. `frame_too_large`)
  * before every close it starts, except when it shuts down (1001) or the socket went silent (4004).
@@ -38,7 +38,8 @@ export const CLOSE_CODES = {
    * 4006: a client frame was larger than the server accepts (error `frame_too_large`); the
    * server refuses it from its header, without reading it. A client must not send the same
    * frame again: reconnecting only helps when what made the frame large (e.g. the profile in
-   * the auth frame) changes.
+   * the auth frame) changes. The client gives up with `invalid_argument`; `connectUser` refuses
+   * a profile whose auth frame would not fit before it opens a socket.
    */
   FRAME_TOO_LARGE: 4006,
 } as const;

@@ -245,6 +245,11 @@ export class Connection {
       this.fail(asError(this.lastError, 'unauthenticated', 'the server refused the credentials'));
       return;
     }
+    if (code === CLOSE_CODES.FRAME_TOO_LARGE) {
+      // Final: the next socket would send the same oversized frame (the auth frame's profile).
+      this.fail(error?.code === 'invalid_argument' ? error : new StreamVideoError('invalid_argument', 'a frame was over the server\'s size limit', { method: 'connect', meta: { reason: 'frame_too_large' } }));
+      return;
+    }
     if (code === CLOSE_CODES.TOKEN_EXPIRED) {
       this.expiredInARow++;
       if (this.expiredInARow > 2 || !this.options.tokens.canRefresh) {

@@ -1,4 +1,6 @@
 import { ClientFrame, ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
+import type { User } from '../../gen/stream/video/coordinator/v1/models';
+import { StreamVideoError } from '../errors/stream-video-error';
 
 /** The cases of a server frame's oneof, e.g. `connectionOk`, `event`. */
 export type ServerFrameCase = Exclude<ServerFrame['frame']['oneofKind'], undefined>;
@@ -27,4 +29,27 @@ export function decodeServerFrame(data: Uint8Array): ServerFrame {
 /** Decodes binary protobuf into a client frame; throws on bytes that are not one. */
 export function decodeClientFrame(data: Uint8Array): ClientFrame {
   return ClientFrame.fromBinary(data);
+}
+
+/**
+ * The largest client frame the coordinator reads, in bytes (64 KiB). A larger one is refused
+ * with a `frame_too_large` error frame and close 4006 (`CLOSE_CODES.FRAME_TOO_LARGE`).
+ */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+
+/** Room kept in the auth frame for the token and the resume point, unknown before connecting, in bytes. */
+export const AUTH_FRAME_RESERVE_BYTES = 8 * 1024;
+
+/**
+ * Checks that the auth frame of `user` fits the coordinator's frame limit with room for the
+ * token and the resume point ({@link AUTH_FRAME_RESERVE_BYTES}): a profile that does not
+ * would be refused with 4006 on every attempt. Only `custom` is unbounded in a profile.
+ * @throws StreamVideoError `invalid_argument` naming `user.custom` (or `user` without custom data).
+ */
+export function checkAuthFrameSize(method: string, apiKey: string, user: User): void {
+  const bytes = encodeClientFrame({ oneofKind: 'auth', auth: { apiKey, token: '', user, resume: undefined } }).byteLength;
+  const room = MAX_CLIENT_FRAME_BYTES - AUTH_FRAME_RESERVE_BYTES;
+  if (bytes > room) {
+    throw StreamVideoError.invalidArgument(method, user.custom ? 'user.custom' : 'user', `makes the auth frame ${bytes} bytes: at most ${room} fit (the server reads frames of up to ${MAX_CLIENT_FRAME_BYTES} bytes)`);
+  }
 }

@@ -205,5 +205,7 @@ function closeErrorCode(code: string): StreamVideoErrorCode {
   if (code === 'unauthenticated' || code === 'token_expired') return code;
   if (code === 'auth_timeout') return 'timeout';
   if (code === 'invalid_frame') return 'malformed';
+  // Sending the same frame again would be refused again: the input that made it large must change.
+  if (code === 'frame_too_large') return 'invalid_argument';
   return 'internal';
 }

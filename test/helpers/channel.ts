@@ -122,19 +122,27 @@ export const transcript: string[] = [];
 /** Every token handed to a client's connection (static or from its provider). */
 export const issuedTokens = new Set<string>();
 
+/** Where the transcript ends now: pass it to {@link assertNoTokenLeak} to check only the lines written after it. */
+export function transcriptMark(): number {
+  return transcript.length;
+}
+
 /**
- * Asserts that no token handed to a client (nor its payload or signature part) appears in
- * the transcript: log lines, error messages, WebSocket URLs. Returns what it checked.
+ * Asserts that no token handed to a client of this process (nor its payload or signature
+ * part) appears in the transcript's lines from `since` on (default: all of them): log lines,
+ * error messages, WebSocket URLs. Returns what it checked. A test checks its own lines by
+ * taking a {@link transcriptMark} first; every {@link Scope} checks the lines of each test.
  */
-export function assertNoTokenLeak(): { tokens: number; lines: number } {
-  const text = transcript.join('\n');
+export function assertNoTokenLeak(since = 0): { tokens: number; lines: number } {
+  const lines = transcript.slice(since);
+  const text = lines.join('\n');
   for (const token of issuedTokens) {
     const [, payload = token, signature = token] = token.split('.');
     for (const piece of [token, payload, signature]) {
-      if (text.includes(piece)) throw new Error(`a token (or a part of one) appears in a log line, an error or a URL: ${transcript.find((l) => l.includes(piece))?.slice(0, 200)}`);
+      if (text.includes(piece)) throw new Error(`a token (or a part of one) appears in a log line, an error or a URL: ${lines.find((l) => l.includes(piece))?.slice(0, 200)}`);
     }
   }
-  return { tokens: issuedTokens.size, lines: transcript.length };
+  return { tokens: issuedTokens.size, lines: lines.length };
 }
 
 /** Adds an error (its message, code, server message, meta and causes) to the transcript. */
@@ -543,14 +551,18 @@ export class RawClient {
 
 /**
  * What a test opened, closed in an after-hook whatever happened:
- * `test.after.each(() => scope.close())`.
+ * `test.after.each(() => scope.close())`. Closing also checks that no token leaked into the
+ * lines the test wrote to the transcript (each test checks its own, whatever ran before).
  */
 export class Scope {
   private coordinators: LocalCoordinator[] = [];
   private clients: TestClient[] = [];
   private raws: RawClient[] = [];
+  /** Where the transcript stood when the current test opened its first resource; undefined between tests. */
+  private mark: number | undefined;
 
   async coordinator(options: LocalCoordinatorOptions = {}): Promise<LocalCoordinator> {
+    this.mark ??= transcriptMark();
     const c = await startCoordinator(options);
     this.coordinators.push(c);
     return c;
@@ -558,6 +570,7 @@ export class Scope {
 
   /** A client, not connected. */
   async client(c: LocalCoordinator, userId: string, options: ClientOptions = {}): Promise<TestClient> {
+    this.mark ??= transcriptMark();
     const client = await createClient(c, userId, options);
     this.clients.push(client);
     return client;
@@ -571,12 +584,13 @@ export class Scope {
   }
 
   raw(url: string): RawClient {
+    this.mark ??= transcriptMark();
     const raw = new RawClient(url);
     this.raws.push(raw);
     return raw;
   }
 
-  /** Closes clients, raw sockets, then coordinators. */
+  /** Closes clients, raw sockets, then coordinators; then checks the test's transcript lines for tokens. */
   async close(): Promise<void> {
     const clients = this.clients;
     const raws = this.raws;
@@ -588,5 +602,8 @@ export class Scope {
     await Promise.all(coordinators.map((c) => c.close()));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    const since = this.mark;
+    this.mark = undefined;
+    if (since !== undefined) assertNoTokenLeak(since);
   }
 }

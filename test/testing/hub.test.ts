@@ -40,7 +40,6 @@ test('no auth frame within the time limit: an auth_timeout error frame, then clo
   assert.is(raw.frames.length, 1);
   const error = raw.framesOf('error')[0]!.error;
   assert.is(error.code, 'auth_timeout');
-  assert.match(error.message, /100 ms/);
 });
 
 test('a first frame that is not auth: invalid_frame, close 4000', async () => {
@@ -50,8 +49,8 @@ test('a first frame that is not auth: invalid_frame, close 4000', async () => {
   raw.send({ oneofKind: 'healthCheck', healthCheck: { connectionId: '', reply: false } });
   const { code } = await raw.closed;
   assert.is(code, CLOSE_CODES.INVALID_FRAME);
-  assert.is(raw.framesOf('error')[0]!.error.code, 'invalid_frame');
-  assert.match(raw.framesOf('error')[0]!.error.message, /first frame must be auth/);
+  assert.equal(raw.framesOf('error').map((f) => f.error.code), ['invalid_frame']);
+  assert.equal(raw.framesOf('connectionOk'), [], 'not authenticated by a frame of another kind');
 });
 
 test('a text frame or bytes that are not a ClientFrame: invalid_frame, close 4000', async () => {
@@ -79,12 +78,12 @@ test('a wrong path is refused before the upgrade', async () => {
 test('bad credentials: an unauthenticated error frame then close 4002, the token not echoed', async () => {
   const c = await scope.coordinator();
   const cases = [
-    { apiKey: 'wrong', token: await c.createToken('bob'), user: USER, message: /API key/ },
-    { apiKey: c.apiKey, token: 'not-a-jwt', user: USER, message: /not valid/ },
-    { apiKey: c.apiKey, token: await c.createToken('alice'), user: USER, message: /another user/ },
-    { apiKey: c.apiKey, token: await c.createToken('bob'), user: undefined, message: /another user/ },
+    { apiKey: 'wrong', token: await c.createToken('bob'), user: USER },
+    { apiKey: c.apiKey, token: 'not-a-jwt', user: USER },
+    { apiKey: c.apiKey, token: await c.createToken('alice'), user: USER },
+    { apiKey: c.apiKey, token: await c.createToken('bob'), user: undefined },
   ];
-  for (const { message, ...auth } of cases) {
+  for (const auth of cases) {
     const raw = scope.raw(c.wsUrl);
     await raw.opened;
     raw.send({ oneofKind: 'auth', auth });
@@ -92,8 +91,8 @@ test('bad credentials: an unauthenticated error frame then close 4002, the token
     assert.is(code, CLOSE_CODES.UNAUTHENTICATED);
     const error = raw.framesOf('error')[0]!.error;
     assert.is(error.code, 'unauthenticated');
-    assert.match(error.message, message);
-    assert.not.ok(error.message.includes(auth.token));
+    assert.is(raw.frames.length, 1, 'the error frame only: no connection ok');
+    assert.not.ok(error.message.includes(auth.token), 'the token is not echoed');
   }
   const raw = scope.raw(c.wsUrl);
   await raw.opened;

@@ -1,12 +1,23 @@
 /**
  * The heartbeat's verdict: a server that stops answering is declared silent; a process that
- * stalls (a long synchronous task) does not count its own stall as the server's silence.
+ * stalls (a long synchronous task) does not count its own stall as the server's silence; and
+ * a hostile server's announced interval (1 ms, 2^32 - 1 ms) neither floods the socket with
+ * probes nor overflows a timer into one (issue 14, item 5).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { StreamVideoClient } from '../../src/index-node';
+import { inspectClient } from '../../src/testing';
 import { Heartbeat, probeInterval, SERVER_INTERVAL_RANGE } from '../../src/ws/heartbeat';
+import { startHostileHub, type HostileHub } from '../helpers/hostile';
 
 const test = suite('Heartbeat');
+const hubs: HostileHub[] = [];
+const clients: StreamVideoClient[] = [];
+test.after.each(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.disconnectUser()));
+  await Promise.all(hubs.splice(0).map((h) => h.close()));
+});
 
 /** Blocks the event loop for `ms` (a long synchronous task). */
 function stall(ms: number): void {
@@ -54,6 +65,58 @@ test('the interval: the option when given, else the server’s clamped to a sane
   assert.is(probeInterval(undefined, 2 ** 32 - 1), SERVER_INTERVAL_RANGE.max, 'nor overflows a timer');
   assert.is(probeInterval(undefined, 0), 10_000);
   assert.is(probeInterval(undefined, 20_000), 20_000);
+});
+
+/**
+ * Connects a client to a hostile hub announcing `announcedMs`, then counts what the client
+ * sends over `windowMs` (a bounded window: a loaded machine only makes the counts smaller).
+ */
+async function probesAgainst(announcedMs: number, windowMs: number): Promise<{ probes: number; sockets: number; state: string; warnings: string[] }> {
+  const hub = await startHostileHub({ connectionOk: { healthCheckIntervalMs: announcedMs } });
+  hubs.push(hub);
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const client = new StreamVideoClient('key', { baseUrl: 'http://127.0.0.1:9', wsUrl: hub.url, logger: () => {} });
+    clients.push(client);
+    await client.connectUser({ id: 'alice' }, 'any-token');
+    const before = hub.framesIn.get('healthCheck') ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    return {
+      probes: (hub.framesIn.get('healthCheck') ?? 0) - before,
+      sockets: hub.sockets,
+      state: client.readOnlyStateStore.connectionState$.get(),
+      warnings,
+    };
+  } finally {
+    process.off('warning', onWarning);
+  }
+}
+
+test('a server announcing 1 ms: the client probes at the 1 s floor, not in a flood, and does not declare it dead', async () => {
+  const seen = await probesAgainst(1, 1000);
+  assert.ok(seen.probes <= 2, `probes in 1 s: ${seen.probes}`);
+  assert.is(seen.sockets, 1, 'no reconnect loop');
+  assert.is(seen.state, 'connected');
+});
+
+test('a server announcing 2^32 - 1 ms: no timer overflows into a 1 ms probe flood', async () => {
+  const seen = await probesAgainst(2 ** 32 - 1, 500);
+  assert.is(seen.probes, 0, 'the interval is clamped to 10 minutes');
+  assert.is(seen.sockets, 1);
+  assert.is(seen.state, 'connected');
+  assert.not.ok(seen.warnings.includes('TimeoutOverflowWarning'), `warnings: ${seen.warnings.join(', ')}`);
+});
+
+test('the counts above can see probes: with its own 20 ms option, the client probes the hostile hub', async () => {
+  const hub = await startHostileHub({ connectionOk: { healthCheckIntervalMs: 50 } });
+  hubs.push(hub);
+  const client = new StreamVideoClient('key', { baseUrl: 'http://127.0.0.1:9', wsUrl: hub.url, logger: () => {}, healthCheckIntervalMs: 20 });
+  clients.push(client);
+  await client.connectUser({ id: 'alice' }, 'any-token');
+  await hub.until(() => (hub.framesIn.get('healthCheck') ?? 0) >= 3, 'three probes');
+  assert.is(inspectClient(client).connection?.stats.sockets, 1);
 });
 
 test.run();

@@ -1,13 +1,14 @@
 /**
  * Resuming after a drop: every event exactly once and in order, under one drop, under many
  * seeded drops (with and without frame delays), and a re-sync when the gap is older than the
- * replay buffer.
+ * replay buffer. (Every test's log lines and errors are checked for tokens by `scope.close()`.)
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import type { ReconnectPolicy } from '../../src/ws/reconnect-policy';
-import { assertNoTokenLeak, customN, customPayload, FakeNetwork, mulberry32, range, Scope, turns, type TestClient } from '../helpers/channel';
+import { ResumeStatus } from '../../gen/stream/video/coordinator/v1/events';
+import { customN, customPayload, FakeNetwork, mulberry32, range, Scope, turns, type TestClient } from '../helpers/channel';
 
 const scope = new Scope();
 const test = suite('resume');
@@ -113,7 +114,7 @@ test('a gap older than the replay buffer after a drop: one re-sync, then seq con
   assert.is(bob.conn.stats.resyncs, 1);
   assert.is(bob.conn.lastSeq, 53);
   assert.equal(bob.seqs, [1, 2, 3], 'the lost events are not delivered');
-  assert.ok(bob.logs.some((l) => l.message.includes('re-syncing')));
+  assert.ok(bob.logs.some((l) => l.extra?.['status'] === ResumeStatus.RESYNC_REQUIRED), 'the re-sync was logged with the server\'s resume status');
 
   publish(c, 'bob', 54, 58);
   await bob.untilSeq(58);
@@ -177,11 +178,6 @@ test('a gap older than the buffer\'s age limit: re-sync', async () => {
   publish(c, 'bob', 6, 6);
   await bob.untilSeq(6);
   assert.equal(bob.seqs, [1, 2, 6]);
-});
-
-test('no token appears in a log line, an error or a URL of the connections above', () => {
-  const { tokens, lines } = assertNoTokenLeak();
-  assert.ok(tokens >= 1 && lines >= 1);
 });
 
 test.run();

@@ -1,0 +1,26 @@
+/**
+ * The client's options are checked when the client is made: a value a timer cannot hold
+ * (2^31 ms or more, Infinity) would fire every millisecond instead (issue 14, item 5).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { StreamVideoClient } from '../../src/index-node';
+import { OPTION_INTERVAL_RANGE } from '../../src/ws/heartbeat';
+import { expectThrows } from '../helpers/sdk';
+
+const test = suite('client options');
+
+test('healthCheckIntervalMs: 2^31, 2^31 - 1, Infinity, NaN and values past the range are invalid_argument', () => {
+  for (const bad of [2 ** 31, 2 ** 31 - 1, 2 ** 32 - 1, Infinity, NaN, OPTION_INTERVAL_RANGE.max + 1, OPTION_INTERVAL_RANGE.min - 1, 0, -1, '1000']) {
+    expectThrows(() => new StreamVideoClient('key', { healthCheckIntervalMs: bad as number }), 'invalid_argument', 'opts.healthCheckIntervalMs');
+  }
+});
+
+test('healthCheckIntervalMs: both ends of the range are accepted', () => {
+  assert.equal(OPTION_INTERVAL_RANGE, { min: 5, max: 3_600_000 });
+  for (const good of [OPTION_INTERVAL_RANGE.min, 1000, OPTION_INTERVAL_RANGE.max]) {
+    assert.instance(new StreamVideoClient('key', { healthCheckIntervalMs: good }), StreamVideoClient);
+  }
+});
+
+test.run();
