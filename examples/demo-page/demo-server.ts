@@ -66,6 +66,17 @@ export function nodeOnlyInputs(metafile: Metafile): string[] {
   return [...found].sort();
 }
 
+/** A browser bundle that pulls in Node-only modules: `modules` names them (and who imports them). */
+export class NodeOnlyBundleError extends Error {
+  constructor(
+    readonly entry: string,
+    readonly modules: readonly string[],
+  ) {
+    super(`the browser bundle of ${entry} pulls in Node-only modules:\n  ${modules.join('\n  ')}`);
+    this.name = 'NodeOnlyBundleError';
+  }
+}
+
 /**
  * Bundles `entry` for the browser (ESM, minified), in memory. Throws when the build fails or
  * when the bundle pulls in `ws` or a Node built-in module.
@@ -85,7 +96,7 @@ export async function bundleForBrowser(entry: string): Promise<{ code: string; m
   });
   const nodeOnly = nodeOnlyInputs(result.metafile);
   if (nodeOnly.length > 0) {
-    throw new Error(`the browser bundle of ${entry} pulls in Node-only modules:\n  ${nodeOnly.join('\n  ')}`);
+    throw new NodeOnlyBundleError(entry, nodeOnly);
   }
   const output = result.outputFiles[0];
   if (!output) throw new Error(`esbuild produced no output for ${entry}`);

@@ -61,7 +61,7 @@ export class EventRouter<M extends { [K in keyof M]: { type: string } }> {
       try {
         (listener as EventHandler<unknown>)(event);
       } catch (err) {
-        this.logger('error', `a listener of "${String(name)}" threw`, { error: err instanceof Error ? err.message : String(err) });
+        this.logger('error', `a listener of "${String(name)}" threw`, { event: String(name), error: err instanceof Error ? err.message : String(err) });
       }
     }
   }
