@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { Struct } from '../gen/google/protobuf/struct';
 import { encodeServerFrame } from '../src/ws/frames';
 import { LocalCoordinator } from '../src/testing';
-import { connectRawHubClient, type RawHubClient } from './event-path';
+import { connectRawHubClient, type RawHubClient } from './hub-client';
 import { bounded, fmt, fmtSummary, now, summarize, type Row } from './stats';
 import { User } from '../gen/stream/video/coordinator/v1/models';
 

@@ -19,7 +19,7 @@ import { ServerFrame } from '../gen/stream/video/coordinator/v1/events';
 import { encodeServerFrame } from '../src/ws/frames';
 import { CALL_CONFIG, StreamVideoClient } from '../src/index-node';
 import { LocalCoordinator } from '../src/testing';
-import { joined, left } from './event-path';
+import { joined, left } from './hub-client';
 import { bounded, fmt, fmtSummary, now, summarize, tick, type Row } from './stats';
 
 const SIZES = [100, 1_000, 10_000, 50_000] as const;

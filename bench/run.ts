@@ -4,7 +4,7 @@
  * from results.json by bench/readme.ts). Everything runs on 127.0.0.1, bounded in count and time.
  *
  *   npm run bench                      # all of them (a few minutes on 2 cores)
- *   npm run bench -- event-path rpc    # some of them; results.json and README.md are left alone
+ *   npm run bench -- receive-path rpc  # some of them; results.json and README.md are left alone
  *
  * Progress goes to stderr, the table to stdout. Run with `--expose-gc` (the npm script does)
  * for the heap figure and a GC before each sample.
@@ -19,12 +19,13 @@ import { fmt, now, type Row } from './stats';
 type Bench = { name: string; load: () => Promise<{ run: (log: (line: string) => void) => Promise<Row[]> }> };
 
 const BENCHES: Bench[] = [
-  { name: 'event-path', load: () => import('./event-path') },
+  { name: 'receive-path', load: () => import('./receive-path') },
   { name: 'rpc', load: () => import('./rpc') },
   { name: 'large-calls', load: () => import('./large-calls') },
   { name: 'resume', load: () => import('./resume') },
   { name: 'fanout', load: () => import('./fanout') },
   { name: 'bundle-size', load: () => import('./bundle-size') },
+  { name: 'journeys', load: () => import('./journeys') },
 ];
 
 /** Bound of the whole run: a hung step fails the run instead of hanging it. */

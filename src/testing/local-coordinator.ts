@@ -36,6 +36,12 @@ export interface LocalCoordinatorOptions {
   /** Extra delay of each edge's latency endpoint, in ms (0 to 3,600,000), to steer edge selection in tests. */
   edgeLatencyMs?: Record<string, number>;
   /**
+   * The base URL of the edges' latency endpoints handed to clients (default: the coordinator's
+   * own `baseUrl`): set it when clients reach the coordinator through a proxy (e.g. one that
+   * adds network latency), so that their latency probes travel through it too.
+   */
+  edgeBaseUrl?: string;
+  /**
    * STUN/TURN servers per call type, handed to participants with their edge credentials
    * (default: each call type's own, none for the built-in types: on loopback, host
    * candidates connect). E.g. `{ default: [{ urls: ['stun:stun.example.org:3478'], username: '', password: '' }] }`.
@@ -143,6 +149,7 @@ export class LocalCoordinator {
     const http = httpLimits(opts);
     const graceMs = opts.participantGraceMs === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : wholeNumber('participantGraceMs', opts.participantGraceMs, 30_000, 10, ONE_HOUR_MS);
     for (const [edge, ms] of Object.entries(opts.edgeLatencyMs ?? {})) wholeNumber(`edgeLatencyMs.${edge}`, ms, 0, 0, ONE_HOUR_MS);
+    const edgeBaseUrl = opts.edgeBaseUrl === undefined ? undefined : httpBaseUrl('edgeBaseUrl', opts.edgeBaseUrl);
     const now = opts.now ?? Date.now;
     const tokens = new TokenAuthority(opts.secret);
     const events = new EventLogs(opts.replayBuffer, now);
@@ -151,7 +158,7 @@ export class LocalCoordinator {
     const edgeNames = opts.edges ?? ['edge-a', 'edge-b'];
     let coordinator: LocalCoordinator | undefined;
     let hub: Hub | undefined;
-    const edges = (): Edge[] => edgeNames.map((name) => ({ name, latencyUrl: `${coordinator!.baseUrl}/latency/${encodeURIComponent(name)}` }));
+    const edges = (): Edge[] => edgeNames.map((name) => ({ name, latencyUrl: `${edgeBaseUrl ?? coordinator!.baseUrl}/latency/${encodeURIComponent(name)}` }));
     const grace = new ParticipantGrace(state, (userId) => (hub?.connectionsOf(userId) ?? 0) > 0, timers, graceMs);
 
     const iceServers = (type: string) => (opts.iceServers?.[type] ?? CALL_TYPES.get(type)?.iceServers ?? []).map((server) => ({ ...server, urls: [...server.urls] }));
@@ -239,6 +246,18 @@ export class LocalCoordinator {
     await this.hub.close();
     await serverClosed;
   }
+}
+
+/** An `http:` or `https:` URL without its trailing slashes; a RangeError naming `name` otherwise. */
+function httpBaseUrl(name: string, value: unknown): string {
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new RangeError(`${name} must be an http: or https: URL`);
+  return String(value).replace(/\/+$/, '');
 }
 
 /** The HTTP server's time limits, from the options, checked. */

@@ -123,6 +123,8 @@ test('bad HTTP limits: RangeError, nothing started', async () => {
     { connectionsCheckingIntervalMs: 120_000 },
     { edgeLatencyMs: { 'edge-a': 2 ** 31 } },
     { edgeLatencyMs: { 'edge-a': -1 } },
+    { edgeBaseUrl: 'not a url' },
+    { edgeBaseUrl: 'ws://127.0.0.1:1' },
   ];
   for (const options of bad) {
     let caught: unknown;
@@ -133,6 +135,21 @@ test('bad HTTP limits: RangeError, nothing started', async () => {
     assert.instance(caught, RangeError, JSON.stringify(options));
   }
   assert.is(count('TCPServerWrap'), before);
+});
+
+test('edgeBaseUrl: the edges handed to clients point their latency probes at it', async () => {
+  const direct = await start();
+  const proxied = await start({ edgeBaseUrl: 'http://proxy.example:8080/' });
+  const edgesOf = async (c: LocalCoordinator) => {
+    const client = new RawClient(c.wsUrl);
+    await client.opened;
+    client.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: { id: 'bob', name: '', imageUrl: '', role: '' } } });
+    await client.until(() => client.framesOf('connectionOk').length === 1, 'connection ok');
+    client.ws.terminate();
+    return client.framesOf('connectionOk')[0]!.connectionOk.edges.map((e) => e.latencyUrl);
+  };
+  assert.equal(await edgesOf(direct), [`${direct.baseUrl}/latency/edge-a`, `${direct.baseUrl}/latency/edge-b`]);
+  assert.equal(await edgesOf(proxied), ['http://proxy.example:8080/latency/edge-a', 'http://proxy.example:8080/latency/edge-b']);
 });
 
 test('close() is idempotent', async () => {
