@@ -41,7 +41,7 @@ import { User } from '../gen/stream/video/coordinator/v1/models';
 /** Events per burst. */
 export const N = 4_000;
 /** Pairs of bursts (one to each client, in alternating order) measured, after WARMUP pairs. */
-const PAIRS = 60;
+const PAIRS = Number(process.env.RECEIVE_PATH_PAIRS) || 60;
 const WARMUP = 5;
 const CALL_ID = 'receive-path';
 const CID = `default:${CALL_ID}`;

@@ -25,6 +25,11 @@ export class EventGate {
 
   /** Delivers `event` now, or keeps it for the hold it matches. */
   push(event: CoordinatorEvent): void {
+    if (this.holds.size > 0) this.holdOrDeliver(event);
+    else this.deliver(event);
+  }
+
+  private holdOrDeliver(event: CoordinatorEvent): void {
     for (const hold of this.holds) {
       if (hold.matches(event)) {
         hold.events.push(event);

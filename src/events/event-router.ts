@@ -57,12 +57,19 @@ export class EventRouter<M extends { [K in keyof M]: { type: string } }> {
   private deliver(set: Set<EventHandler<never>> | undefined, event: unknown, name: keyof M): void {
     if (!set || set.size === 0) return;
     // A snapshot: listeners added or removed by a listener take effect from the next event.
-    for (const listener of [...set]) {
-      try {
-        (listener as EventHandler<unknown>)(event);
-      } catch (err) {
-        this.logger('error', `a listener of "${String(name)}" threw`, { event: String(name), error: err instanceof Error ? err.message : String(err) });
-      }
+    // One listener (the usual case) needs no copy of the set, made for every event.
+    if (set.size === 1) {
+      this.call(set.values().next().value!, event, name);
+      return;
+    }
+    for (const listener of [...set]) this.call(listener, event, name);
+  }
+
+  private call(listener: EventHandler<never>, event: unknown, name: keyof M): void {
+    try {
+      (listener as EventHandler<unknown>)(event);
+    } catch (err) {
+      this.logger('error', `a listener of "${String(name)}" threw`, { event: String(name), error: err instanceof Error ? err.message : String(err) });
     }
   }
 }
