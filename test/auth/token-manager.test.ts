@@ -26,7 +26,7 @@ type Step = 'answer' | 'hang' | 'throw';
 
 /**
  * A token provider the test steers: each call takes the next step of `plan`, then `then`.
- * The first token it hands out expires within a second, so that the server soon asks for a
+ * The first token it hands out expires within two seconds, so that the server soon asks for a
  * new one; a hung call never settles.
  */
 class Provider {
@@ -50,23 +50,27 @@ class Provider {
     }
     if (step === 'throw') throw new Error('the token backend is down');
     if (this.firstToken !== undefined) return this.c.createToken(this.userId);
-    this.firstToken = await this.c.createToken(this.userId, { expiresInSeconds: 1 });
+    // 2 s (1 to 2 s from now, exp being whole seconds): it outlives connectUser on a loaded machine.
+    this.firstToken = await this.c.createToken(this.userId, { expiresInSeconds: 2 });
     return this.firstToken;
   };
 
-  /** Resolves once the first token has expired (within a second of its making). */
+  /** Resolves once the first token has expired (within two seconds of its making). */
   async firstTokenExpired(): Promise<void> {
     const payload = JSON.parse(Buffer.from(this.firstToken!.split('.')[1]!, 'base64url').toString()) as { exp: number };
-    await until(() => Date.now() >= payload.exp * 1000, 'the first token to expire', 3000);
+    await until(() => Date.now() >= payload.exp * 1000, 'the first token to expire', 4000);
   }
 }
 
 /** Alice, connected with a steered provider whose first token has expired by now. */
-async function aliceWithExpiredToken(h: Harness, opts: Parameters<Harness['client']>[0] = {}): Promise<{ alice: StreamVideoClient; provider: Provider }> {
+async function aliceWithExpiredToken(h: Harness, opts: Parameters<Harness['client']>[0] = {}, then: Step = 'answer'): Promise<{ alice: StreamVideoClient; provider: Provider }> {
   const provider = new Provider(h.c, 'alice');
   const alice = h.client(opts);
   await alice.connectUser({ id: 'alice' }, provider.fn);
+  // Set before the token expires: a refresh the SDK starts on its own meets `then` too.
+  provider.then = then;
   await provider.firstTokenExpired();
+  assert.is(provider.calls, 1, 'the SDK still holds the first token, now expired');
   return { alice, provider };
 }
 
@@ -92,8 +96,7 @@ test('TokenManager: a provider that throws or returns no token fails with unavai
 });
 
 test('an RPC that needs a refresh while the provider hangs settles with timeout; a later one succeeds once the provider answers', async ({ h }) => {
-  const { alice, provider } = await aliceWithExpiredToken(h, { opts: { timeouts: { rpcMs: 2000, tokenProviderMs: 200 }, retry: { baseDelayMs: 10, maxDelayMs: 20 } } });
-  provider.then = 'hang';
+  const { alice, provider } = await aliceWithExpiredToken(h, { opts: { timeouts: { rpcMs: 2000, tokenProviderMs: 200 }, retry: { baseDelayMs: 10, maxDelayMs: 20 } } }, 'hang');
   const err = await withTimeout(expectError(alice.queryCalls({}, []), 'timeout'), SAFETY_MS, 'queryCalls to settle');
   assert.is(err.method, 'tokenProvider');
   assert.ok(provider.hung >= 1);
