@@ -6,7 +6,7 @@ import type { Call } from './call/call';
 import type { CallRequestData } from './call/call-request';
 import type { StreamVideoReadOnlyStateStore } from './call/call-store';
 import { CALL_CONFIG, type CallConfig } from './config/call-config';
-import { resolveCallConfig } from './config/resolve-call-config';
+import { checkCallConfig, resolveCallConfig } from './config/resolve-call-config';
 import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options/client-options';
 import { StreamCoordinatorClient, type RpcOutput } from './coordinator/coordinator-client';
 import { StreamVideoError } from './errors/stream-video-error';
@@ -50,7 +50,7 @@ export class StreamVideoClient {
   constructor(private readonly apiKey: string, opts: StreamClientOptions = {}, callConfig: CallConfig = CALL_CONFIG.meeting) {
     if (typeof apiKey !== 'string' || apiKey.length === 0) throw StreamVideoError.invalidArgument('constructor', 'apiKey', 'must be a non-empty string');
     this.options = resolveOptions(opts);
-    this.callConfig = resolveCallConfig(callConfig) && callConfig; // a bad config is refused here, not at connectUser
+    this.callConfig = checkCallConfig(callConfig); // a bad config is refused here, not at connectUser
     const { twirpUrl, timeouts, retry, logger, sendJson, transport } = this.options;
     this.coordinatorClient = new StreamCoordinatorClient({ twirpUrl, apiKey, timeoutMs: timeouts.rpcMs, retry, logger, sendJson, transport });
     this.readOnlyStateStore = this.store.readOnly;
@@ -70,9 +70,8 @@ export class StreamVideoClient {
     if (this.session) throw new StreamVideoError('already_connected', 'a user is connected: call disconnectUser first', { method: 'connectUser' });
     const tokens = new TokenManager(tokenOrProvider, { providerTimeoutMs: this.options.timeouts.tokenProviderMs });
     const { apiKey, options, store, router, coordinatorClient: coordinator } = this;
-    const callConfig = resolveCallConfig(this.callConfig);
     const onEnded = (ended: UserSession) => void (this.session === ended && (this.session = undefined));
-    await (this.session = new UserSession({ apiKey, user: fullUser, tokens, options, callConfig, store, router, coordinator, onEnded })).start();
+    await (this.session = new UserSession({ apiKey, user: fullUser, tokens, options, callConfig: resolveCallConfig(this.callConfig), store, router, coordinator, onEnded })).start();
   }
 
   /**

@@ -26,3 +26,13 @@ export function resolveCallConfig(config: CallConfig): ResolvedCallConfig {
   const defined = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
   return { ...CALL_CONFIG.meeting, ...defined };
 }
+
+/**
+ * `config` as given, once checked: what the client keeps (fields left out are filled at each
+ * `connectUser`, so that a later change of `client.callConfig` counts).
+ * @throws StreamVideoError `invalid_argument`, as {@link resolveCallConfig}.
+ */
+export function checkCallConfig(config: CallConfig): CallConfig {
+  resolveCallConfig(config);
+  return config;
+}
