@@ -14,8 +14,7 @@
  */
 import { Struct } from '../gen/google/protobuf/struct';
 import { CALL_CONFIG, ExponentialBackoff, StreamVideoClient } from '../src/index-node';
-import { LocalCoordinator } from '../src/testing';
-import type { Connection } from '../src/ws/connection';
+import { inspectClient, LocalCoordinator } from '../src/testing';
 import { bounded, fmt, fmtSummary, now, summarize, type Row } from './stats';
 import { User } from '../gen/stream/video/coordinator/v1/models';
 
@@ -41,7 +40,10 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
   let stream: ReturnType<typeof setInterval> | undefined;
   try {
     await client.connectUser({ id: USER, name: 'Resume' }, await c.createToken(USER));
-    const connection = (client as unknown as { connection: Connection }).connection;
+    // The test seam's view of the live connection (its stats are read live).
+    const seam = inspectClient(client).connection;
+    if (!seam) throw new Error('no connection after connectUser');
+    const connection = seam;
     const seqs: number[] = [];
     let firstSeq = 0;
     /** Set while a drop is measured: the socket count before it and the drop's time. */
