@@ -18,7 +18,8 @@ export interface TokenClaims {
  * ```
  */
 export class TokenAuthority {
-  private readonly key: Uint8Array;
+  /** The secret as an HMAC key, imported once: jose would import raw bytes again on every sign and verify. */
+  private readonly key: Promise<CryptoKey>;
 
   /**
    * Creates an authority that signs and verifies with `secret`.
@@ -29,7 +30,7 @@ export class TokenAuthority {
     if (typeof secret !== 'string' || secret.length === 0) {
       throw new TypeError('TokenAuthority: the app secret must be a non-empty string');
     }
-    this.key = new TextEncoder().encode(secret);
+    this.key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
   /**
@@ -45,7 +46,7 @@ export class TokenAuthority {
     if (options.expiresInSeconds !== undefined) {
       jwt.setExpirationTime(Math.floor(Date.now() / 1000) + options.expiresInSeconds);
     }
-    return jwt.sign(this.key);
+    return jwt.sign(await this.key);
   }
 
   /** Mints the token for an edge server (SFU): scoped to one call and edge, valid one hour. */
@@ -54,7 +55,7 @@ export class TokenAuthority {
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuedAt()
       .setExpirationTime('1h')
-      .sign(this.key);
+      .sign(await this.key);
   }
 
   /**
@@ -67,7 +68,7 @@ export class TokenAuthority {
       throw new TwirpError('unauthenticated', 'a user token is required', { reason: 'missing_token' });
     }
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'] });
       const userId = payload['user_id'];
       if (typeof userId !== 'string' || userId.length === 0) {
         throw new TwirpError('unauthenticated', 'the token has no user_id claim', { reason: 'invalid_token' });
