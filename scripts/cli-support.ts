@@ -1,3 +1,5 @@
+import { parseArgs } from 'node:util';
+
 /** Resolves on the first SIGINT or SIGTERM, after saying which one arrived. */
 export function untilStopSignal(): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -19,4 +21,46 @@ export function runMain(main: (argv: string[]) => Promise<number>, label?: strin
       process.exit(1);
     },
   );
+}
+
+/** What `demo:web` and `example:react` take: where to listen, and the coordinator's secret and API key. */
+export interface ServeArgs {
+  port: number;
+  host: string;
+  secret: string;
+  apiKey: string;
+}
+
+/**
+ * Parses `--port`, `--host`, `--secret`, `--api-key` and `--help` for a command that serves a
+ * page beside a local coordinator. Returns the arguments, or the exit code when there is
+ * nothing to serve: 0 after printing `usage` for `--help`, 2 after saying what is wrong.
+ */
+export function parseServeArgs(argv: string[], usage: string, defaultPort: number): ServeArgs | number {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', default: String(defaultPort) },
+        host: { type: 'string', default: '127.0.0.1' },
+        secret: { type: 'string', default: 'local-secret' },
+        'api-key': { type: 'string', default: 'local-key' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`--port must be an integer from 0 to 65535, got "${values.port}"\n`);
+    return 2;
+  }
+  return { port, host: values.host, secret: values.secret, apiKey: values['api-key'] };
 }
