@@ -24,6 +24,7 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalCoordinator } from '../../src/testing/local-coordinator';
+import { HttpError, readJsonBody, sendJson, stringField, TOKEN_TTL_SECONDS, USER_ID } from '../shared/json-http';
 
 /** Options of {@link startDemoServer}; every one has a default. */
 export interface DemoServerOptions {
@@ -49,9 +50,6 @@ export interface DemoServer {
 }
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const TOKEN_TTL_SECONDS = 3600;
-const MAX_BODY_BYTES = 16 * 1024;
-const USER_ID = /^[^\s\u0000-\u001f]{1,128}$/;
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /** Why a bundle is not fit for a browser: the Node-only modules it pulls in (empty when fit). */
@@ -103,52 +101,13 @@ export async function bundleForBrowser(entry: string): Promise<{ code: string; m
   return { code: output.text, metafile: result.metafile };
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'the body must be JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
-  return body as Record<string, unknown>;
-}
-
-function stringField(body: Record<string, unknown>, name: string, pattern?: RegExp): string {
-  const value = body[name];
-  if (typeof value !== 'string' || value.length === 0 || (pattern && !pattern.test(value))) {
-    throw new HttpError(400, `"${name}" must be a${pattern ? ' valid' : ' non-empty'} string`);
-  }
-  return value;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, head: boolean): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(head ? undefined : body);
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body), false);
 }
 
 /** Starts the coordinator with the demo routes; resolves once it listens. */

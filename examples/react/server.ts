@@ -18,6 +18,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { build, mergeConfig, type Rolldown } from 'vite';
 import { LocalCoordinator } from '../../src/testing/local-coordinator';
+import { HttpError, readJsonBody, sendJson, stringField, TOKEN_TTL_SECONDS, USER_ID } from '../shared/json-http';
 import config from './vite.config';
 
 /** Options of {@link startReactExample}; every one has a default. */
@@ -52,9 +53,6 @@ export interface BuiltFile {
   readonly body: Buffer;
 }
 
-const TOKEN_TTL_SECONDS = 3600;
-const MAX_BODY_BYTES = 16 * 1024;
-const USER_ID = /^[^\s\u0000-\u001f]{1,128}$/;
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
@@ -92,40 +90,6 @@ export async function buildReactExample(apiKey = 'local-key'): Promise<Map<strin
   return files;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The `userId` of a `{"userId": "…"}` body. */
-async function readUserId(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'the body must be JSON');
-  }
-  const userId = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).userId : undefined;
-  if (typeof userId !== 'string' || !USER_ID.test(userId)) throw new HttpError(400, '"userId" must be a valid user id');
-  return userId;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' }).end(text);
-}
-
 /** Builds the app, then starts the coordinator that serves it; resolves once it listens. */
 export async function startReactExample(options: ReactExampleOptions = {}): Promise<ReactExample> {
   const apiKey = options.apiKey ?? 'local-key';
@@ -150,7 +114,7 @@ export async function startReactExample(options: ReactExampleOptions = {}): Prom
         res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': cache });
         res.end(req.method === 'HEAD' ? undefined : file.body);
       } else {
-        const userId = await readUserId(req);
+        const userId = stringField(await readJsonBody(req), 'userId', USER_ID);
         sendJson(res, 200, { token: await coordinator!.createToken(userId, { expiresInSeconds: TOKEN_TTL_SECONDS }) });
       }
     } catch (err) {
