@@ -23,7 +23,7 @@ import { CALL_CONFIG, KNOWN_CALL_TYPES, StreamVideoClient, StreamVideoError, typ
 import { Struct } from '../../gen/google/protobuf/struct';
 import { describeError, fuzz, loud, runs, watchProcess } from '../helpers/fuzz';
 import { Harness } from '../helpers/sdk';
-import { webSocketOf } from '../helpers/websocket';
+import { webSocketOf } from '../../src/testing';
 
 interface Ctx {
   h: Harness;

@@ -33,9 +33,8 @@ import { WebSocket as WsWebSocket } from 'ws';
 import { CallRejected, ClientFrame, Event, ResumeStatus, ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
 import type { CallState, User } from '../../gen/stream/video/coordinator/v1/models';
 import { CALL_CONFIG, ExponentialBackoff, type ClientProbe, type StreamVideoClient } from '../../src/index-node';
-import { inspectClient } from '../../src/testing';
+import { inspectClient, webSocketOf } from '../../src/testing';
 import { Harness, until, type ClientSetup } from '../helpers/sdk';
-import { webSocketOf } from '../helpers/websocket';
 import { concat, field, fuzz, hex, loud, mutate, mutationArb, runs, storeSnapshot, unknownFieldArb, watchProcess, WIRE, type Mutation } from '../helpers/fuzz';
 
 const WAIT_MS = 3000;

@@ -26,7 +26,7 @@ import { Connection } from '../../src/ws/connection';
 import type { ConnectionState } from '../../src/ws/connection-state';
 import { ExponentialBackoff, type ReconnectPolicy } from '../../src/ws/reconnect-policy';
 import type { NetworkEventSource, WebSocketLike } from '../../src/ws/websocket-like';
-import { webSocketOf } from './websocket';
+import { webSocketOf } from '../../src/testing';
 
 /** Default bound of every wait, in ms: a wait that takes longer fails the test. */
 export const SAFETY_MS = 5000;

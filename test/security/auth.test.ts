@@ -11,9 +11,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
+import { WebSocket } from 'ws';
 import { CoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { CALL_CONFIG, CLOSE_CODES, StreamVideoClient, StreamVideoError } from '../../src/index-node';
-import type { LocalCoordinator } from '../../src/testing';
+import { webSocketOf, type LocalCoordinator } from '../../src/testing';
 import { RawClient } from '../helpers/channel';
 import { checkTwirpAnswer, loud, twirpPost } from '../helpers/fuzz';
 import { startCoordinator } from '../helpers/rpc';
@@ -234,12 +235,7 @@ test('the SDK: a refused token fails connectUser once with unauthenticated / tok
       {
         baseUrl: ctx.c.baseUrl,
         logger: () => {},
-        WebSocket: class extends (await import('ws')).WebSocket {
-          constructor(url: string) {
-            super(url);
-            sockets++;
-          }
-        } as never,
+        WebSocket: webSocketOf((url) => (sockets++, new WebSocket(url))),
       },
       CALL_CONFIG.meeting,
     );

@@ -13,10 +13,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket as WsWebSocket } from 'ws';
 import { CALL_CONFIG, StreamVideoClient, type Call, type StreamEventName, type WebSocketConstructor } from '../../src/index-node';
-import { LocalCoordinator } from '../../src/testing';
+import { LocalCoordinator, webSocketOf } from '../../src/testing';
 import { describe } from '../helpers/channel';
 import { until } from '../helpers/sdk';
-import { webSocketOf } from '../helpers/websocket';
 
 test('the demo scenario and failures on purpose: no token in any URL, log line or error', async () => {
   const urls: string[] = [];

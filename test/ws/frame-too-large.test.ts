@@ -8,10 +8,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
 import { StreamVideoError } from '../../src/index-node';
-import type { LocalCoordinatorOptions } from '../../src/testing';
+import { webSocketOf, type LocalCoordinatorOptions } from '../../src/testing';
 import { AUTH_FRAME_RESERVE_BYTES, MAX_CLIENT_FRAME_BYTES } from '../../src/ws/frames';
 import { expectError, Harness } from '../helpers/sdk';
-import { webSocketOf } from '../helpers/websocket';
 
 const test = suite<{ h: Harness | undefined }>('frame too large', { h: undefined });
 test.after.each(async (ctx) => {
