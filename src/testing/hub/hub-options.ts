@@ -1,4 +1,5 @@
 import { ONE_HOUR_MS, wholeNumber } from '../options';
+import { MAX_CLIENT_FRAME_BYTES } from '../../ws/frames';
 
 /** Options of the WebSocket hub. Each is checked when the coordinator starts: a bad value is a `RangeError` naming it. */
 export interface HubOptions {
@@ -60,7 +61,7 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
     authTimeoutMs: wholeNumber('hub.authTimeoutMs', options.authTimeoutMs, 5000, 10, ONE_HOUR_MS),
     healthCheckIntervalMs,
     deadAfterMs,
-    maxFrameBytes: wholeNumber('hub.maxFrameBytes', options.maxFrameBytes, 64 * 1024, 1024, 16 * 1024 * 1024),
+    maxFrameBytes: wholeNumber('hub.maxFrameBytes', options.maxFrameBytes, MAX_CLIENT_FRAME_BYTES, 1024, 16 * 1024 * 1024),
     maxUnauthenticatedSockets: wholeNumber('hub.maxUnauthenticatedSockets', options.maxUnauthenticatedSockets, 256, 1, 1_000_000),
     maxSocketsPerUser: wholeNumber('hub.maxSocketsPerUser', options.maxSocketsPerUser, 64, 1, 1_000_000),
     closeGraceMs: wholeNumber('hub.closeGraceMs', options.closeGraceMs, 1000, 0, 60_000),
