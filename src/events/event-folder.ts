@@ -84,14 +84,9 @@ export const EVENT_FOLDERS = {
   'call.participant_left': (e, { store }) => {
     if (store.active?.cid !== e.callCid || !e.participant) return;
     const sessionId = e.participant.sessionId;
-    // A batch only when the dominant speaker leaves too: one for every leave costs a Map.
-    if (store.dominantSpeakerSessionId$.get() !== sessionId) {
-      store.updateParticipants((t) => t.remove(sessionId));
-      return;
-    }
     batch(() => {
       store.updateParticipants((t) => t.remove(sessionId));
-      store.dominantSpeakerSessionId$.set(undefined);
+      if (store.dominantSpeakerSessionId$.get() === sessionId) store.dominantSpeakerSessionId$.set(undefined);
     });
   },
   'call.dominant_speaker_changed': (e, { store }) => {

@@ -172,21 +172,14 @@ export class StreamVideoWriteableStateStore<TCall> {
   /** Sets the participant stores from the table: new lists, and the participants that changed. */
   private publishParticipants(): void {
     const s = this.table.snapshot();
-    const set = () => {
+    batch(() => {
       this.participants$.set(s.all);
       this.remoteParticipants$.set(s.remote);
       this.pinnedParticipants$.set(s.pinned);
       this.localParticipant$.set(s.local);
       this.dominantSpeaker$.set(s.get(this.dominantSpeakerSessionId$.get()));
       this.hasOngoingScreenShare$.set(this.table.hasScreenShare);
-    };
-    // With no listener, no one can see the stores half set: no batch (a Map per change).
-    if (this.participantListeners() > 0) batch(set);
-    else set();
-  }
-
-  private participantListeners(): number {
-    return this.participants$.lc + this.remoteParticipants$.lc + this.pinnedParticipants$.lc + this.localParticipant$.lc + this.dominantSpeaker$.lc + this.hasOngoingScreenShare$.lc;
+    });
   }
 
   /** Adds or replaces a pending call (by cid). */
