@@ -10,31 +10,16 @@
  * Screenshots of the tiles go to test-results/screenshots/media-*.png.
  */
 import type { Page } from 'playwright-core';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startDemoServer, type DemoServer } from '../../examples/demo-page/demo-server';
-import { checkpoint, closeBrowser, closeContexts, count, mediaCounts, openAs, seeText, type BrowserSession } from '../helpers/browser';
+import { startDemoServer } from '../../examples/demo-page/demo-server';
+import { browserSuite, checkpoint, count, mediaCounts, openAs, seeText } from '../helpers/browser';
 
 /** Safety bound of a media wait (ICE and the first decoded frames on a busy machine), in ms. */
 const MEDIA_WAIT_MS = 20_000;
 /** Join/leave cycles of the teardown test. */
 const CYCLES = 50;
 
-interface Ctx extends BrowserSession {
-  demo?: DemoServer;
-}
-
-const test = suite<Ctx>('media in a browser', { contexts: [] });
-test.before.each(async (ctx) => {
-  ctx.demo ??= await startDemoServer({ port: 0 });
-});
-test.after.each(async (ctx) => {
-  await closeContexts(ctx);
-});
-test.after(async (ctx) => {
-  await closeBrowser(ctx);
-  await ctx.demo?.close();
-});
+const test = browserSuite('media in a browser', () => startDemoServer({ port: 0 }));
 
 const tile = (page: Page, userId: string) => page.locator(`[data-testid="tile"][data-user-id="${userId}"]`);
 
@@ -108,7 +93,7 @@ async function ringAndAccept(alice: Page, bob: Page): Promise<string> {
 }
 
 test('ring, accept, both publish camera and microphone, each decodes the other; a revoke stops the video', async (ctx) => {
-  const [a, b] = await Promise.all([openAs(ctx, ctx.demo!.url, 'alice', { media: true }), openAs(ctx, ctx.demo!.url, 'bob', { media: true })]);
+  const [a, b] = await Promise.all([openAs(ctx, ctx.server!.url, 'alice', { media: true }), openAs(ctx, ctx.server!.url, 'bob', { media: true })]);
   const { page: alice } = a;
   const { page: bob } = b;
   const both = { alice, bob };
@@ -191,7 +176,7 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
 });
 
 test(`${CYCLES} join/leave cycles leave no open peer connection and no live track`, async (ctx) => {
-  const [a, b] = await Promise.all([openAs(ctx, ctx.demo!.url, 'alice', { media: true }), openAs(ctx, ctx.demo!.url, 'bob', { media: true })]);
+  const [a, b] = await Promise.all([openAs(ctx, ctx.server!.url, 'alice', { media: true }), openAs(ctx, ctx.server!.url, 'bob', { media: true })]);
   const id = `cycles-${Date.now().toString(36)}`;
   // alice stays in the call and publishes; bob joins, publishes a fresh camera and microphone
   // and leaves, fifty times: on even cycles once connected, on odd ones at once (mid-negotiation).

@@ -8,30 +8,14 @@
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bundleForBrowser, NodeOnlyBundleError, startDemoServer, type DemoServer } from '../../examples/demo-page/demo-server';
-import { checkpoint, closeBrowser, closeContexts, count, openAs as open, ROOT, seeText, type BrowserSession } from '../helpers/browser';
+import { browserSuite, checkpoint, count, openAs as open, ROOT, seeText, type ServerSession } from '../helpers/browser';
 
-interface Ctx extends BrowserSession {
-  demo?: DemoServer;
-}
-
-// Set-up happens in `before.each`, not `before`: uvu swallows an error thrown by `before`.
-const test = suite<Ctx>('demo page in a browser', { contexts: [] });
-test.before.each(async (ctx) => {
-  ctx.demo ??= await startDemoServer({ port: 0 });
-});
-test.after.each(async (ctx) => {
-  await closeContexts(ctx);
-});
-test.after(async (ctx) => {
-  await closeBrowser(ctx);
-  await ctx.demo?.close();
-});
+const test = browserSuite('demo page in a browser', () => startDemoServer({ port: 0 }));
 
 /** A fresh page of its own, connected as `user`; collects the page's errors. */
-const openAs = (ctx: Ctx, user: string) => open(ctx, ctx.demo!.url, user);
+const openAs = (ctx: ServerSession<DemoServer>, user: string) => open(ctx, ctx.server!.url, user);
 
 /** The participants list as the page shows it. */
 function participants(page: Page) {
@@ -65,7 +49,7 @@ test('the browser bundle pulls in no Node module; the Node entry is refused', as
   }
 });
 
-test('HTTP routes: page, bundle, token by POST body only, dominant speaker, no CORS on /demo/', async ({ demo }) => {
+test('HTTP routes: page, bundle, token by POST body only, dominant speaker, no CORS on /demo/', async ({ server: demo }) => {
   const base = demo!.url;
   const page = await fetch(base);
   assert.is(page.status, 200);
@@ -161,7 +145,7 @@ test('alice rings bob; bob accepts; screenshare, recording, dominant speaker, pi
   // Dominant speaker: bob through the endpoint, then alice through her page's button.
   const bobSession = await bob.locator('[data-testid="participant"][data-local="true"]').getAttribute('data-session-id');
   assert.ok(bobSession, "bob's session id");
-  const res = await post(new URL('dominant-speaker', ctx.demo!.url).href, JSON.stringify({ callCid: cid, userId: 'bob', sessionId: bobSession }));
+  const res = await post(new URL('dominant-speaker', ctx.server!.url).href, JSON.stringify({ callCid: cid, userId: 'bob', sessionId: bobSession }));
   assert.is(res.status, 204);
   for (const [who, page] of Object.entries(both)) {
     await participant(page, 'bob', '[data-dominant="true"]').getByTestId('dominant-marker').waitFor();

@@ -13,32 +13,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { build } from 'vite';
-import { startReactExample, type ReactExample } from '../../examples/react/server';
+import { startReactExample } from '../../examples/react/server';
 import { browserOnly } from '../../examples/react/vite.config';
-import { checkpoint, closeBrowser, closeContexts, count, openAs, seeText, type BrowserSession } from '../helpers/browser';
+import { browserSuite, checkpoint, count, openAs, seeText } from '../helpers/browser';
 
 /** Safety bound of a media wait (ICE and the first decoded frames on a busy machine), in ms. */
 const MEDIA_WAIT_MS = 20_000;
 
-interface Ctx extends BrowserSession {
-  example?: ReactExample;
-}
-
-// Set-up happens in `before.each`, not `before`: uvu swallows an error thrown by `before`.
-const test = suite<Ctx>('React example in a browser', { contexts: [] });
-test.before.each(async (ctx) => {
-  ctx.example ??= await startReactExample({ port: 0 });
-});
-test.after.each(async (ctx) => {
-  await closeContexts(ctx);
-});
-test.after(async (ctx) => {
-  await closeBrowser(ctx);
-  await ctx.example?.close();
-});
+const test = browserSuite('React example in a browser', () => startReactExample({ port: 0 }));
 
 function post(url: string, body: string): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -70,7 +54,7 @@ async function seesVideoOf(page: Page, userId: string, who: string): Promise<num
   }
 }
 
-test('the server: the built page and its assets, a token by POST body only, no CORS on the app routes', async ({ example }) => {
+test('the server: the built page and its assets, a token by POST body only, no CORS on the app routes', async ({ server: example }) => {
   const { url, files } = example!;
   const page = await fetch(url);
   assert.is(page.status, 200);
@@ -127,7 +111,7 @@ test("the example's build refuses ws and Node built-in modules (vite alone would
 });
 
 test('alice rings bob: reject, then accept; participants, video both ways, the recording badge on both', async (ctx) => {
-  const url = ctx.example!.url;
+  const url = ctx.server!.url;
   const [a, b] = await Promise.all([openAs(ctx, url, 'alice', { media: true }), openAs(ctx, url, 'bob', { media: true })]);
   const { page: alice } = a;
   const { page: bob } = b;

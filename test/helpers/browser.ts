@@ -11,6 +11,7 @@
  * ```
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { suite } from 'uvu';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import * as assert from 'uvu/assert';
@@ -153,4 +154,27 @@ export async function checkpoint(pages: Record<string, Page>, moment: string, pr
   }
   mkdirSync(SCREENSHOTS, { recursive: true });
   await Promise.all(Object.entries(pages).map(([who, page]) => page.screenshot({ path: join(SCREENSHOTS, `${prefix}-${moment}-${who}.png`), fullPage: true })));
+}
+
+/** The context of a {@link browserSuite}: its browser session and the server it started. */
+export interface ServerSession<S> extends BrowserSession {
+  server?: S;
+}
+
+/**
+ * A uvu suite of browser tests against the server `start` starts, once, in the first test's
+ * `before.each` (uvu swallows an error thrown by `before`). Each test's pages close after it;
+ * the browser and the server after the suite.
+ */
+export function browserSuite<S extends { close(): Promise<void> }>(name: string, start: () => Promise<S>) {
+  const test = suite<ServerSession<S>>(name, { contexts: [] });
+  test.before.each(async (ctx) => {
+    ctx.server ??= await start();
+  });
+  test.after.each(closeContexts);
+  test.after(async (ctx) => {
+    await closeBrowser(ctx);
+    await ctx.server?.close();
+  });
+  return test;
 }
