@@ -12,33 +12,14 @@
 import type { Page } from 'playwright-core';
 import * as assert from 'uvu/assert';
 import { startDemoServer } from '../../examples/demo-page/demo-server';
-import { browserSuite, checkpoint, count, mediaCounts, openAs, seeText } from '../helpers/browser';
+import { browserSuite, checkpoint, count, MEDIA_WAIT_MS, mediaCounts, openAs, seesVideoOf, seeText } from '../helpers/browser';
 
-/** Safety bound of a media wait (ICE and the first decoded frames on a busy machine), in ms. */
-const MEDIA_WAIT_MS = 20_000;
 /** Join/leave cycles of the teardown test. */
 const CYCLES = 50;
 
 const test = browserSuite('media in a browser', () => startDemoServer({ port: 0 }));
 
 const tile = (page: Page, userId: string) => page.locator(`[data-testid="tile"][data-user-id="${userId}"]`);
-
-/** Waits until the remote tile of `userId` plays video (videoWidth > 0). */
-async function seesVideoOf(page: Page, userId: string, who: string): Promise<number> {
-  try {
-    const handle = await page.waitForFunction(
-      (id) => {
-        const video = document.querySelector<HTMLVideoElement>(`[data-testid="tile"][data-user-id="${id}"] [data-testid="tile-video"]`);
-        return video && !video.hidden && video.videoWidth > 0 ? video.videoWidth : false;
-      },
-      userId,
-      { timeout: MEDIA_WAIT_MS },
-    );
-    return (await handle.jsonValue()) as number;
-  } catch {
-    throw new Error(`${who}'s page never played ${userId}'s video`);
-  }
-}
 
 /** Video frames decoded from `userId`'s peer connection, per the SDK's getStats. */
 function framesDecodedFrom(page: Page, userId: string): Promise<number> {

@@ -17,10 +17,8 @@ import * as assert from 'uvu/assert';
 import { build } from 'vite';
 import { startReactExample } from '../../examples/react/server';
 import { browserOnly } from '../../examples/react/vite.config';
-import { browserSuite, checkpoint, count, openAs, seeText } from '../helpers/browser';
+import { browserSuite, checkpoint, count, openAs, seesVideoOf, seeText } from '../helpers/browser';
 
-/** Safety bound of a media wait (ICE and the first decoded frames on a busy machine), in ms. */
-const MEDIA_WAIT_MS = 20_000;
 
 const test = browserSuite('React example in a browser', () => startReactExample({ port: 0 }));
 
@@ -35,23 +33,6 @@ function participants(page: Page): Promise<{ userId: string | undefined; local: 
       .map((li) => ({ userId: (li as HTMLElement).dataset.userId, local: (li as HTMLElement).dataset.local === 'true' }))
       .sort((a, b) => String(a.userId).localeCompare(String(b.userId))),
   );
-}
-
-/** Waits until the tile of `userId` plays video (videoWidth > 0); returns the width. */
-async function seesVideoOf(page: Page, userId: string, who: string): Promise<number> {
-  try {
-    const handle = await page.waitForFunction(
-      (id) => {
-        const video = document.querySelector<HTMLVideoElement>(`[data-testid="tile"][data-user-id="${id}"] [data-testid="tile-video"]`);
-        return video && !video.hidden && video.videoWidth > 0 ? video.videoWidth : false;
-      },
-      userId,
-      { timeout: MEDIA_WAIT_MS },
-    );
-    return (await handle.jsonValue()) as number;
-  } catch {
-    throw new Error(`${who}'s page never played ${userId}'s video`);
-  }
 }
 
 test('the server: the built page and its assets, a token by POST body only, no CORS on the app routes', async ({ server: example }) => {

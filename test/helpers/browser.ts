@@ -178,3 +178,23 @@ export function browserSuite<S extends { close(): Promise<void> }>(name: string,
   });
   return test;
 }
+
+/** Safety bound of a media wait (ICE and the first decoded frames on a busy machine), in ms. */
+export const MEDIA_WAIT_MS = 20_000;
+
+/** Waits until the tile of `userId` on `page` (`who`'s) plays video (videoWidth > 0); returns the width. */
+export async function seesVideoOf(page: Page, userId: string, who: string): Promise<number> {
+  try {
+    const handle = await page.waitForFunction(
+      (id) => {
+        const video = document.querySelector<HTMLVideoElement>(`[data-testid="tile"][data-user-id="${id}"] [data-testid="tile-video"]`);
+        return video && !video.hidden && video.videoWidth > 0 ? video.videoWidth : false;
+      },
+      userId,
+      { timeout: MEDIA_WAIT_MS },
+    );
+    return (await handle.jsonValue()) as number;
+  } catch {
+    throw new Error(`${who}'s page never played ${userId}'s video`);
+  }
+}
