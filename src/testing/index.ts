@@ -7,4 +7,4 @@ export type { HubOptions } from './hub/hub-options';
 export type { ReplayBufferOptions } from './hub/event-log';
 export { CALL_TYPES, CAPABILITIES, GRANTABLE_PERMISSIONS, type CallTypeDefinition } from './state/call-types';
 export { inspectClient } from './inspect-client';
-export { webSocketOf } from './web-socket-of';
+export { webSocketOf, type WsSocket } from './web-socket-of';
