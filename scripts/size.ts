@@ -2,7 +2,7 @@
  * The browser bundle's size against its budget: bundles the browser entry (`src/index.ts`,
  * what `import { StreamVideoClient } from 'stream-video-client'` resolves to in a browser)
  * minified, and the dependencies alone side by side; fails when the entry's gzipped size
- * exceeds the budget or when the bundle pulls in `ws` or a `node:` module.
+ * exceeds the budget or when the bundle pulls in `ws`, `undici` or a `node:` module.
  *
  * The README's size table is this script's output: `--write-readme` rewrites it from the
  * measurement, `--check-readme` fails when it is further from the measurement than
@@ -72,9 +72,9 @@ async function bundle(options: { entry?: string; contents?: string }): Promise<B
   return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length, nodeModules: nodeOnly(result.metafile) };
 }
 
-/** The inputs of a bundle that are Node-only: `node:` modules, `ws`, what esbuild disabled for the browser. */
+/** The inputs of a bundle that are Node-only: `node:` modules, `ws`, `undici`, what esbuild disabled for the browser. */
 export function nodeOnly(meta: Metafile): string[] {
-  return Object.keys(meta.inputs).filter((p) => p.startsWith('node:') || /node_modules\/ws\//.test(p) || p.startsWith('(disabled)'));
+  return Object.keys(meta.inputs).filter((p) => p.startsWith('node:') || /node_modules\/(ws|undici)\//.test(p) || p.startsWith('(disabled)'));
 }
 
 export async function measure(): Promise<{ sdk: BundleSize; deps: BundleSize; budget: number }> {

@@ -7,7 +7,7 @@ import type { CallRequestData } from './call/call-request';
 import type { StreamVideoReadOnlyStateStore } from './call/call-store';
 import { CALL_CONFIG, type CallConfig } from './config/call-config';
 import { checkCallConfig, resolveCallConfig } from './config/resolve-call-config';
-import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options/client-options';
+import { resolveOptions, type ClientPlatform, type ResolvedOptions, type StreamClientOptions } from './options/client-options';
 import { StreamCoordinatorClient, type RpcOutput } from './coordinator/coordinator-client';
 import { StreamVideoError } from './errors/stream-video-error';
 import type { StreamEvent, StreamEventMap, StreamEventName } from './events/event-map';
@@ -26,6 +26,8 @@ import { checkCallId, checkCallType, checkData, checkLimit, checkPermissions, ch
  * ```
  */
 export class StreamVideoClient {
+  /** @internal What the entry point supplies for its runtime (the Node entry: `ws` and a response cap). */
+  protected static readonly platform: ClientPlatform = {};
   /** Configuration parameters for controlling call behavior. */
   callConfig: CallConfig;
   /** The coordinator's RPCs, typed, with the SDK's auth, retry, timeout and error policies. */
@@ -49,10 +51,10 @@ export class StreamVideoClient {
    */
   constructor(private readonly apiKey: string, opts: StreamClientOptions = {}, callConfig: CallConfig = CALL_CONFIG.meeting) {
     if (typeof apiKey !== 'string' || apiKey.length === 0) throw StreamVideoError.invalidArgument('constructor', 'apiKey', 'must be a non-empty string');
-    this.options = resolveOptions(opts);
+    this.options = resolveOptions(opts, (new.target as typeof StreamVideoClient).platform);
     this.callConfig = checkCallConfig(callConfig); // a bad config is refused here, not at connectUser
-    const { twirpUrl, timeouts, retry, logger, sendJson, transport } = this.options;
-    this.coordinatorClient = new StreamCoordinatorClient({ twirpUrl, apiKey, timeoutMs: timeouts.rpcMs, retry, logger, sendJson, transport });
+    const { twirpUrl, timeouts, retry, logger, sendJson, transport, responseCap } = this.options;
+    this.coordinatorClient = new StreamCoordinatorClient({ twirpUrl, apiKey, timeoutMs: timeouts.rpcMs, retry, logger, sendJson, transport, responseCap });
     this.readOnlyStateStore = this.store.readOnly;
     this.router = new EventRouter<StreamEventMap>(logger);
   }

@@ -72,6 +72,8 @@ export interface StreamCoordinatorClientOptions {
   sendJson?: boolean;
   /** Where requests go (default: `TwirpFetchTransport` to `twirpUrl`). The SDK's interceptors apply to any transport. */
   transport?: RpcTransport;
+  /** The interceptor that caps answers' bytes, innermost (default: none; the Node entry has one). */
+  responseCap?: RpcInterceptor;
 }
 
 // Interface merging: the class has one method per RPC of CoordinatorRpcs, added in its constructor.
@@ -102,7 +104,7 @@ export class StreamCoordinatorClient {
 
   /**
    * @internal Made by `StreamVideoClient` (`client.coordinatorClient`).
-   * @param options the Twirp URL, API key, per-attempt timeout, retry policy, logger, format and transport.
+   * @param options the Twirp URL, API key, per-attempt timeout, retry policy, logger, format, transport and response cap.
    */
   constructor(options: StreamCoordinatorClientOptions) {
     this.transport =
@@ -114,6 +116,7 @@ export class StreamCoordinatorClient {
       authInterceptor(options.apiKey),
       timeoutInterceptor(options.timeoutMs),
       abortOnDisconnectInterceptor(),
+      ...(options.responseCap ? [options.responseCap] : []),
     ]);
     this.client = new CoordinatorServiceClient(this.transport);
     for (const method of CoordinatorService.methods) {

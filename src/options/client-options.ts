@@ -1,4 +1,4 @@
-import type { RpcTransport } from '@protobuf-ts/runtime-rpc';
+import type { RpcInterceptor, RpcTransport } from '@protobuf-ts/runtime-rpc';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../coordinator/retry-policy';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { KNOWN_CALL_TYPES } from '../validation/arguments';
@@ -68,7 +68,28 @@ export interface StreamClientOptions {
   RTCPeerConnection?: RTCPeerConnectionConstructor;
   /** How often the store's `callStatsReport$` is refreshed while in a call, in ms (default 2,000; 0 never). */
   statsIntervalMs?: number;
+  /**
+   * The largest RPC answer the client reads, in bytes, from 1,024 to 1,073,741,824 (default
+   * 8 MiB); past it the read stops and the request fails with `resource_exhausted`. Enforced
+   * by the Node entry, for the default transport. In browsers `TwirpFetchTransport` reads
+   * every answer whole and only `timeouts.rpcMs` bounds it.
+   */
+  maxResponseBytes?: number;
 }
+
+/**
+ * @internal What an entry point supplies for its runtime: the Node entry gives `ws` and a
+ * response cap through undici; the browser entry gives nothing (the platform's own are used).
+ */
+export interface ClientPlatform {
+  WebSocket?: WebSocketConstructor;
+  /** The interceptor that caps RPC answers at `maxBytes`. */
+  responseCap?: (maxBytes: number) => RpcInterceptor;
+}
+
+/** The default of {@link StreamClientOptions.maxResponseBytes}: 8 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+const MAX_RESPONSE_BYTES_RANGE = { min: 1024, max: 1024 * 1024 * 1024 };
 
 /** The options with every default filled in; `logger` already filtered by `logLevel`. */
 export interface ResolvedOptions {
@@ -86,13 +107,15 @@ export interface ResolvedOptions {
   network: NetworkEventSource | undefined;
   RTCPeerConnection: RTCPeerConnectionConstructor | undefined;
   statsIntervalMs: number;
+  /** The interceptor that caps RPC answers, when the platform has one and the transport is the default. */
+  responseCap: RpcInterceptor | undefined;
 }
 
 /** The local coordinator's default address. */
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3030';
 
-/** Fills in the defaults of `opts`. */
-export function resolveOptions(opts: StreamClientOptions): ResolvedOptions {
+/** Fills in the defaults of `opts`, with what `platform` supplies where `opts` names nothing. */
+export function resolveOptions(opts: StreamClientOptions, platform: ClientPlatform = {}): ResolvedOptions {
   checkOptions(opts);
   const base = String(opts.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   let url: URL;
@@ -119,19 +142,20 @@ export function resolveOptions(opts: StreamClientOptions): ResolvedOptions {
     },
     retry: { ...DEFAULT_RETRY_POLICY, ...opts.retry },
     reconnectPolicy: opts.reconnectPolicy,
-    WebSocket: opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
+    WebSocket: opts.WebSocket ?? platform.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
     healthCheckIntervalMs: opts.healthCheckIntervalMs,
     callTypes: opts.callTypes ?? KNOWN_CALL_TYPES,
     network: opts.network ?? (typeof win?.addEventListener === 'function' ? win : undefined),
     RTCPeerConnection: opts.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection,
     statsIntervalMs: opts.statsIntervalMs ?? 2000,
+    responseCap: opts.transport ? undefined : platform.responseCap?.(opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
   };
 }
 
 /** Every option, every time limit and every retry setting: any other key is refused. */
 const OPTION_KEYS: readonly (keyof StreamClientOptions)[] = [
   'baseUrl', 'twirpUrl', 'wsUrl', 'logger', 'logLevel', 'sendJson', 'transport', 'timeouts', 'retry', 'reconnectPolicy',
-  'WebSocket', 'healthCheckIntervalMs', 'callTypes', 'network', 'RTCPeerConnection', 'statsIntervalMs',
+  'WebSocket', 'healthCheckIntervalMs', 'callTypes', 'network', 'RTCPeerConnection', 'statsIntervalMs', 'maxResponseBytes',
 ];
 const TIMEOUT_KEYS: readonly (keyof StreamClientTimeouts)[] = ['rpcMs', 'connectMs', 'handshakeMs', 'edgeMeasurementMs', 'reconnectWaitMs', 'tokenProviderMs'];
 const RETRY_KEYS: readonly (keyof RetryPolicy)[] = ['maxAttempts', 'baseDelayMs', 'maxDelayMs'];
@@ -154,6 +178,10 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
   for (const key of ['logger', 'WebSocket', 'RTCPeerConnection'] as const) if (o[key] !== undefined && typeof o[key] !== 'function') throw bad(`opts.${key}`, 'must be a function');
   if (o['callTypes'] !== undefined && (!Array.isArray(o['callTypes']) || o['callTypes'].some((t) => typeof t !== 'string'))) throw bad('opts.callTypes', 'must be an array of strings');
   if (o['statsIntervalMs'] !== undefined && !(typeof o['statsIntervalMs'] === 'number' && o['statsIntervalMs'] >= 0 && o['statsIntervalMs'] <= 3_600_000)) throw bad('opts.statsIntervalMs', 'must be a number from 0 to 3600000');
+  const cap = o['maxResponseBytes'];
+  if (cap !== undefined && !(Number.isInteger(cap) && (cap as number) >= MAX_RESPONSE_BYTES_RANGE.min && (cap as number) <= MAX_RESPONSE_BYTES_RANGE.max)) {
+    throw bad('opts.maxResponseBytes', `must be a whole number from ${MAX_RESPONSE_BYTES_RANGE.min} to ${MAX_RESPONSE_BYTES_RANGE.max}`);
+  }
   const interval = o['healthCheckIntervalMs'];
   if (interval !== undefined && !(Number.isInteger(interval) && (interval as number) >= OPTION_INTERVAL_RANGE.min && (interval as number) <= OPTION_INTERVAL_RANGE.max)) {
     // Beyond 2^31 - 1 ms a timer fires at once: a probe flood.

@@ -50,7 +50,7 @@ test('typed RPCs end to end: create, read, join and leave through the generated 
   const alice = await h.connect('alice', { callConfig: CALL_CONFIG.meeting });
   const rpc = alice.coordinatorClient;
   assert.instance(rpc.transport, TwirpFetchTransport);
-  assert.is(rpc.interceptors.length, 5);
+  assert.is(rpc.interceptors.length, 6, "error mapping, retry, auth, timeout, abort on disconnect, response cap (the Node entry)");
   const { call, created } = await rpc.getOrCreateCall({ type: 'default', id: 'typed', data: { members: [{ userId: 'bob', role: 'member' }] } });
   assert.ok(created);
   assert.is(call?.call?.cid, 'default:typed');

@@ -1,10 +1,12 @@
 /**
  * The client's options are checked when the client is made: a value a timer cannot hold
- * (2^31 ms or more, Infinity) would fire every millisecond instead (issue 14, item 5).
+ * (2^31 ms or more, Infinity) would fire every millisecond instead (issue 14, item 5); the
+ * cap on RPC answers must be a usable number of bytes (item 6).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StreamVideoClient } from '../../src/index-node';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../../src/options/client-options';
 import { OPTION_INTERVAL_RANGE } from '../../src/ws/heartbeat';
 import { expectThrows } from '../helpers/sdk';
 
@@ -21,6 +23,16 @@ test('healthCheckIntervalMs: both ends of the range are accepted', () => {
   for (const good of [OPTION_INTERVAL_RANGE.min, 1000, OPTION_INTERVAL_RANGE.max]) {
     assert.instance(new StreamVideoClient('key', { healthCheckIntervalMs: good }), StreamVideoClient);
   }
+});
+
+test('maxResponseBytes: a whole number from 1,024 to 1 GiB; anything else is invalid_argument', () => {
+  for (const bad of [0, -1, 1023, 1024.5, 2 ** 30 + 1, Infinity, NaN, '8388608']) {
+    expectThrows(() => new StreamVideoClient('key', { maxResponseBytes: bad as number }), 'invalid_argument', 'opts.maxResponseBytes');
+  }
+  for (const good of [1024, DEFAULT_MAX_RESPONSE_BYTES, 2 ** 30]) {
+    assert.instance(new StreamVideoClient('key', { maxResponseBytes: good }), StreamVideoClient);
+  }
+  assert.is(DEFAULT_MAX_RESPONSE_BYTES, 8 * 1024 * 1024);
 });
 
 test.run();

@@ -51,7 +51,7 @@ test('ESM import connects a user to the packaged local coordinator', () => {
   assert.equal(JSON.parse(run('node', ['esm.mjs'], work)), { state: 'connected', code: 'invalid_argument' });
 });
 
-test('CJS require works, the browser condition has no ws', () => {
+test('CJS require works, the browser condition has no ws and no undici', () => {
   writeFileSync(
     join(work, 'cjs.cjs'),
     `const sdk = require('stream-video-client');
@@ -59,8 +59,8 @@ test('CJS require works, the browser condition has no ws', () => {
      console.log(JSON.stringify({ client: typeof sdk.StreamVideoClient, ring: sdk.CALL_CONFIG.ring.autoCancelTimeoutInMs, coordinator: typeof testing.LocalCoordinator.start }));`,
   );
   assert.equal(JSON.parse(run('node', ['cjs.cjs'], work)), { client: 'function', ring: 30000, coordinator: 'function' });
-  const browser = run('node', ['--conditions=browser', '-e', "import('stream-video-client').then(() => console.log(Object.keys(require.cache).some((k) => k.includes('/ws/')) ? 'ws' : 'no-ws'))"], work);
-  assert.equal(browser.trim(), 'no-ws');
+  const browser = run('node', ['--conditions=browser', '-e', "import('stream-video-client').then(() => console.log(Object.keys(require.cache).some((k) => /\\/(ws|undici)\\//.test(k)) ? 'node-only' : 'none'))"], work);
+  assert.equal(browser.trim(), 'none');
 });
 
 test('bundled for a browser from the installed package: within the growth guard, no Node modules', async () => {
