@@ -56,7 +56,7 @@ const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 export function nodeOnlyInputs(metafile: Metafile): string[] {
   const found = new Set<string>();
   const isNodeOnly = (path: string) =>
-    path.startsWith('node:') || NODE_BUILTINS.has(path) || path === 'ws' || /(^|[/\\])node_modules[/\\]ws[/\\]/.test(path);
+    path.startsWith('node:') || NODE_BUILTINS.has(path) || path === 'ws' || path === 'undici' || /(^|[/\\])node_modules[/\\](ws|undici)[/\\]/.test(path);
   for (const [input, info] of Object.entries(metafile.inputs)) {
     if (isNodeOnly(input)) found.add(input);
     for (const imported of info.imports) if (isNodeOnly(imported.path)) found.add(`${imported.path} (imported by ${input})`);
@@ -77,7 +77,8 @@ export class NodeOnlyBundleError extends Error {
 
 /**
  * Bundles `entry` for the browser (ESM, minified), in memory. Throws when the build fails or
- * when the bundle pulls in `ws` or a Node built-in module.
+ * when the bundle pulls in `ws`, `undici` or a Node built-in module (built-ins are left
+ * external, so that the bundle's imports name them instead of the build failing on them).
  */
 export async function bundleForBrowser(entry: string): Promise<{ code: string; metafile: Metafile }> {
   const result = await build({
@@ -90,6 +91,7 @@ export async function bundleForBrowser(entry: string): Promise<{ code: string; m
     metafile: true,
     target: 'es2022',
     define: { 'process.env.NODE_ENV': '"production"' },
+    external: [...NODE_BUILTINS],
     logLevel: 'silent',
   });
   const nodeOnly = nodeOnlyInputs(result.metafile);

@@ -46,6 +46,7 @@ test('the browser bundle pulls in no Node module; the Node entry is refused', as
   } catch (err) {
     assert.instance(err, NodeOnlyBundleError);
     assert.ok((err as NodeOnlyBundleError).modules.some((m) => /node_modules\/ws\//.test(m)), 'ws is named');
+    assert.ok((err as NodeOnlyBundleError).modules.some((m) => /node_modules\/undici\//.test(m)), 'undici is named');
   }
 });
 
