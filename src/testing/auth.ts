@@ -20,6 +20,12 @@ export interface TokenClaims {
 export class TokenAuthority {
   /** The secret as an HMAC key, imported once: jose would import raw bytes again on every sign and verify. */
   private readonly key: Promise<CryptoKey>;
+  /**
+   * Tokens already verified, with their claims, oldest first (at most VERIFIED_CACHE_SIZE):
+   * a client sends the same token with every request, and a WebCrypto verify is a trip to
+   * the thread pool. A cached token's `exp` is still checked on every use.
+   */
+  private readonly verified = new Map<string, TokenClaims>();
 
   /**
    * Creates an authority that signs and verifies with `secret`.
@@ -67,13 +73,22 @@ export class TokenAuthority {
     if (typeof token !== 'string' || token.length === 0) {
       throw new TwirpError('unauthenticated', 'a user token is required', { reason: 'missing_token' });
     }
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp === undefined || known.exp > Date.now() / 1000) return { ...known };
+      this.verified.delete(token);
+      throw new TwirpError('unauthenticated', 'the token has expired', { reason: 'token_expired' });
+    }
     try {
       const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'] });
       const userId = payload['user_id'];
       if (typeof userId !== 'string' || userId.length === 0) {
         throw new TwirpError('unauthenticated', 'the token has no user_id claim', { reason: 'invalid_token' });
       }
-      return { user_id: userId, exp: payload.exp };
+      const claims: TokenClaims = { user_id: userId, exp: payload.exp };
+      // A token not valid yet (nbf) is verified again next time, not cached.
+      if (payload.nbf === undefined) this.remember(token, claims);
+      return { ...claims };
     } catch (err) {
       if (err instanceof TwirpError) throw err;
       if (err instanceof joseErrors.JWTExpired) {
@@ -82,4 +97,12 @@ export class TokenAuthority {
       throw new TwirpError('unauthenticated', 'the token is not valid', { reason: 'invalid_token' });
     }
   }
+
+  private remember(token: string, claims: TokenClaims): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+  }
 }
+
+/** How many verified tokens {@link TokenAuthority} remembers. */
+const VERIFIED_CACHE_SIZE = 4096;

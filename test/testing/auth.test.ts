@@ -70,6 +70,18 @@ test('an expired token is token_expired', async () => {
   await rejects(old, 'token_expired');
 });
 
+test('a token verified before still expires: the verified-token cache checks exp on every use', async () => {
+  const exp = Math.floor(Date.now() / 1000) + 2;
+  const token = await new SignJWT({ user_id: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(key);
+  const first = await authority.verify(token);
+  assert.equal(first, { user_id: 'alice', exp });
+  first.user_id = 'mallory'; // the caller's copy, not the cache's
+  assert.equal(await authority.verify(token), { user_id: 'alice', exp });
+  while (Date.now() / 1000 < exp) await new Promise((r) => setTimeout(r, 100));
+  await rejects(token, 'token_expired');
+  await rejects(token, 'token_expired'); // and stays so
+});
+
 test('a token without a usable user_id claim is invalid_token', async () => {
   const sign = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(key);
   await rejects(await sign({ sub: 'alice' }), 'invalid_token');
