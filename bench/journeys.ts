@@ -18,7 +18,9 @@
  *   callee's listener (the store shows it then).
  *
  * Beside them, for context, a raw HTTP request on a kept-alive connection through the same
- * proxy (one round trip plus the server's time): what "1" costs here.
+ * proxy (one round trip plus the server's time): what "1" costs here; and the same request
+ * through Node's `fetch`, which `TwirpFetchTransport` (the named transport) sends every RPC
+ * with: what "1" costs an RPC here before the SDK or the coordinator do anything.
  */
 import { Agent, request } from 'node:http';
 import { Struct } from '../gen/google/protobuf/struct';
@@ -103,6 +105,13 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
         req.end();
       });
     await raw();
+    // The same request through fetch, as TwirpFetchTransport sends (kept alive by fetch's own pool).
+    const rawFetch = async () => {
+      const res = await fetch(`${proxy.url}/latency/edge-a`, { cache: 'no-store' });
+      await res.arrayBuffer();
+      return now();
+    };
+    await rawFetch();
 
     const joiner = client();
     await joiner.connectUser({ id: 'joiner', name: 'Joiner' }, tokens.joiner!);
@@ -139,6 +148,13 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
         goal: Number.NaN,
         floor: 1,
         once: () => timed(raw),
+      },
+      {
+        key: 'raw-fetch',
+        figure: 'the same request through Node\'s `fetch` (context: what 1 RTT costs an RPC sent with fetch, as TwirpFetchTransport sends)',
+        goal: Number.NaN,
+        floor: 1,
+        once: () => timed(rawFetch),
       },
       {
         key: 'connect',
