@@ -7,25 +7,16 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StreamVideoClient } from '../../src/index-node';
 import { inspectClient } from '../../src/testing';
-import { hugeBody, startHostileHttp, startHostileHub, type HostileHttp, type HostileHub } from '../helpers/hostile';
+import { closedAfterEach, startHostileHub, startHugeHttp } from '../helpers/hostile';
 import { until } from '../helpers/sdk';
 
 const test = suite('edge latency');
-const servers: (HostileHub | HostileHttp)[] = [];
-const clients: StreamVideoClient[] = [];
-test.after.each(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.disconnectUser()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const { servers, clients } = closedAfterEach(test);
 
 const MB = 1024 * 1024;
 
 test('a latency probe answered with 300 MB: measured from the headers, the body cancelled after a few MB', async () => {
-  const probes: { written: number; finished: boolean }[] = [];
-  const edge = await startHostileHttp(hugeBody(300 * MB, (r) => {
-    probes.push(r);
-    edge.notify();
-  }));
+  const { http: edge, answers: probes } = await startHugeHttp(300 * MB);
   servers.push(edge);
   const hub = await startHostileHub({ connectionOk: { edges: [{ name: 'huge', latencyUrl: `${edge.url}/latency/huge` }] } });
   servers.push(hub);

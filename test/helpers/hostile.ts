@@ -175,3 +175,38 @@ export function hugeBody(totalBytes: number, onEnd: (result: { written: number; 
     pump();
   };
 }
+
+/** A running {@link startHugeHttp}: the server and how far each answer got. */
+export interface HugeHttp {
+  readonly http: HostileHttp;
+  /** One entry per answer that ended, in order: bytes written, and whether the body was sent whole. */
+  readonly answers: readonly { written: number; finished: boolean }[];
+}
+
+/** Starts an HTTP server that answers every request with {@link hugeBody} of `totalBytes`. */
+export async function startHugeHttp(totalBytes: number): Promise<HugeHttp> {
+  const answers: { written: number; finished: boolean }[] = [];
+  const http: HostileHttp = await startHostileHttp(
+    hugeBody(totalBytes, (r) => {
+      answers.push(r);
+      http.notify();
+    }),
+  );
+  return { http, answers };
+}
+
+/** What a suite of hostile-server tests starts, closed after each test (clients disconnected first). */
+export interface Started {
+  readonly servers: { close(): Promise<void> }[];
+  readonly clients: { disconnectUser(): Promise<void> }[];
+}
+
+/** Disconnects the clients and closes the servers pushed to the returned lists after each test of `test`. */
+export function closedAfterEach(test: { after: { each(fn: () => Promise<void>): void } }): Started {
+  const started: Started = { servers: [], clients: [] };
+  test.after.each(async () => {
+    await Promise.all(started.clients.splice(0).map((c) => c.disconnectUser()));
+    await Promise.all(started.servers.splice(0).map((s) => s.close()));
+  });
+  return started;
+}

@@ -7,15 +7,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { QueryCallsResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { StreamVideoClient, StreamVideoError } from '../../src/index-node';
-import { hugeBody, startHostileHttp, startHostileHub, type HostileHttp, type HostileHub } from '../helpers/hostile';
+import { closedAfterEach, startHostileHttp, startHostileHub, startHugeHttp, type HostileHttp } from '../helpers/hostile';
 
 const test = suite('response cap');
-const servers: (HostileHub | HostileHttp)[] = [];
-const clients: StreamVideoClient[] = [];
-test.after.each(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.disconnectUser()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const { servers, clients } = closedAfterEach(test);
 
 const MB = 1024 * 1024;
 
@@ -41,11 +36,7 @@ async function failure(promise: Promise<unknown>): Promise<StreamVideoError> {
 
 for (const sendJson of [false, true]) {
   test(`a 300 MB answer (${sendJson ? 'JSON' : 'binary'}): resource_exhausted after the cap, read once, never whole`, async () => {
-    const answers: { written: number; finished: boolean }[] = [];
-    const http = await startHostileHttp(hugeBody(300 * MB, (r) => {
-      answers.push(r);
-      http.notify();
-    }));
+    const { http, answers } = await startHugeHttp(300 * MB);
     servers.push(http);
     const client = await connected(http, { maxResponseBytes: MB, sendJson });
 
@@ -78,11 +69,7 @@ test('an answer under the cap decodes, in binary and in JSON', async () => {
 });
 
 test('the default cap is 8 MiB', async () => {
-  const answers: { written: number; finished: boolean }[] = [];
-  const http = await startHostileHttp(hugeBody(300 * MB, (r) => {
-    answers.push(r);
-    http.notify();
-  }));
+  const { http } = await startHugeHttp(300 * MB);
   servers.push(http);
   const client = await connected(http);
   const err = await failure(client.queryCalls({}, []));
