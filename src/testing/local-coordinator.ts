@@ -59,7 +59,11 @@ export interface LocalCoordinatorOptions {
    * client that has not sent them by then gets 408 and is disconnected (slow-loris).
    */
   headersTimeoutMs?: number;
-  /** Time allowed to receive a whole HTTP request, in ms: from `headersTimeoutMs` to 3,600,000 (default 30,000). */
+  /**
+   * Time allowed to receive a whole HTTP request, in ms: from `headersTimeoutMs` to 3,600,000
+   * (default 10,000, or `headersTimeoutMs` when larger: a request of at most 1 MiB that trickles
+   * in for longer is a slow-loris, not a client).
+   */
   requestTimeoutMs?: number;
   /** How often the HTTP server checks the two time limits above, in ms: 10 to 60,000 (default 1,000). */
   connectionsCheckingIntervalMs?: number;
@@ -263,7 +267,7 @@ function httpBaseUrl(name: string, value: unknown): string {
 /** The HTTP server's time limits, from the options, checked. */
 function httpLimits(opts: LocalCoordinatorOptions): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
   const headersTimeout = wholeNumber('headersTimeoutMs', opts.headersTimeoutMs, 10_000, 10, ONE_HOUR_MS);
-  const requestTimeout = wholeNumber('requestTimeoutMs', opts.requestTimeoutMs, Math.max(30_000, headersTimeout), headersTimeout, ONE_HOUR_MS);
+  const requestTimeout = wholeNumber('requestTimeoutMs', opts.requestTimeoutMs, Math.max(10_000, headersTimeout), headersTimeout, ONE_HOUR_MS);
   const connectionsCheckingInterval = wholeNumber('connectionsCheckingIntervalMs', opts.connectionsCheckingIntervalMs, 1000, 10, 60_000);
   return { headersTimeout, requestTimeout, connectionsCheckingInterval };
 }

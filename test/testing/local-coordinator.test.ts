@@ -112,6 +112,14 @@ test('slow-loris: unfinished headers, no bytes at all and an unfinished body are
   assert.is(await heldRequest(c, 'GET', '/latency/edge-a', ''), 'answered 200');
 });
 
+test('HTTP limits by default: 10 s for the headers and 10 s for the whole request (a slow-loris is gone in 10 s)', async () => {
+  const c = await start();
+  assert.is(c.httpServer.headersTimeout, 10_000);
+  assert.is(c.httpServer.requestTimeout, 10_000);
+  const longer = await start({ headersTimeoutMs: 20_000 });
+  assert.is(longer.httpServer.requestTimeout, 20_000, 'never shorter than the headers time');
+});
+
 test('bad HTTP limits: RangeError, nothing started', async () => {
   const before = count('TCPServerWrap');
   const bad = [
