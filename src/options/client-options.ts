@@ -72,7 +72,8 @@ export interface StreamClientOptions {
    * The largest RPC answer the client reads, in bytes, from 1,024 to 1,073,741,824 (default
    * 8 MiB); past it the read stops and the request fails with `resource_exhausted`. Enforced
    * by the Node entry, for the default transport. In browsers `TwirpFetchTransport` reads
-   * every answer whole and only `timeouts.rpcMs` bounds it.
+   * every answer whole and only `timeouts.rpcMs` bounds it: setting it there (or with your
+   * own `transport`) logs a warning with `reason` `runtime` (or `custom_transport`).
    */
   maxResponseBytes?: number;
 }
@@ -126,10 +127,16 @@ export function resolveOptions(opts: StreamClientOptions, platform: ClientPlatfo
   }
   const ws = `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}${url.pathname.replace(/\/$/, '')}/video/connect`;
   const win = (globalThis as { window?: NetworkEventSource }).window;
+  const logger = withLevel(opts.logger ?? consoleLogger, opts.logLevel ?? 'warn');
+  const responseCap = opts.transport ? undefined : platform.responseCap?.(opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+  if (opts.maxResponseBytes !== undefined && !responseCap) {
+    // Accepted (the same options may serve Node and browsers), but said: nothing enforces it here.
+    logger('warn', 'maxResponseBytes is not enforced with this transport or runtime', { reason: opts.transport ? 'custom_transport' : 'runtime' });
+  }
   return {
     twirpUrl: opts.twirpUrl ?? `${base}/twirp`,
     wsUrl: opts.wsUrl ?? ws,
-    logger: withLevel(opts.logger ?? consoleLogger, opts.logLevel ?? 'warn'),
+    logger,
     sendJson: opts.sendJson ?? false,
     transport: opts.transport,
     timeouts: {
@@ -148,7 +155,7 @@ export function resolveOptions(opts: StreamClientOptions, platform: ClientPlatfo
     network: opts.network ?? (typeof win?.addEventListener === 'function' ? win : undefined),
     RTCPeerConnection: opts.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection,
     statsIntervalMs: opts.statsIntervalMs ?? 2000,
-    responseCap: opts.transport ? undefined : platform.responseCap?.(opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
+    responseCap,
   };
 }
 

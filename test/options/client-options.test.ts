@@ -5,7 +5,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport';
 import { StreamVideoClient } from '../../src/index-node';
+import { StreamVideoClient as UniversalClient, type Logger } from '../../src/index';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../../src/options/client-options';
 import { OPTION_INTERVAL_RANGE } from '../../src/ws/heartbeat';
 import { expectThrows } from '../helpers/sdk';
@@ -33,6 +35,20 @@ test('maxResponseBytes: a whole number from 1,024 to 1 GiB; anything else is inv
     assert.instance(new StreamVideoClient('key', { maxResponseBytes: good }), StreamVideoClient);
   }
   assert.is(DEFAULT_MAX_RESPONSE_BYTES, 8 * 1024 * 1024);
+});
+
+test('maxResponseBytes where nothing enforces it (the universal entry, or a custom transport) is accepted and warned about', () => {
+  const warnings = (make: (logger: Logger) => unknown) => {
+    const seen: [string, Record<string, unknown> | undefined][] = [];
+    make((level, _message, extra) => void seen.push([level, extra]));
+    return seen;
+  };
+  assert.equal(warnings((logger) => new UniversalClient('key', { maxResponseBytes: 4096, logger })), [['warn', { reason: 'runtime' }]]);
+  const transport = new TwirpFetchTransport({ baseUrl: 'http://127.0.0.1:9/twirp' });
+  assert.equal(warnings((logger) => new StreamVideoClient('key', { maxResponseBytes: 4096, transport, logger })), [['warn', { reason: 'custom_transport' }]]);
+  // enforced: nothing to say; not set: nothing to say
+  assert.equal(warnings((logger) => new StreamVideoClient('key', { maxResponseBytes: 4096, logger })), []);
+  assert.equal(warnings((logger) => new UniversalClient('key', { logger })), []);
 });
 
 test.run();
