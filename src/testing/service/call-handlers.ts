@@ -31,17 +31,22 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
     async joinCall(req, ctx) {
       if (!req.sessionId) throw TwirpError.missing('session_id');
       checkUserId('session_id', req.sessionId);
-      const existing = state.calls.get(`${req.type}:${req.id}`)?.participants.get(req.sessionId);
+      const cid = `${req.type}:${req.id}`;
+      const existing = state.calls.get(cid)?.participants.get(req.sessionId);
       if (existing && existing.userId !== ctx.userId) throw new TwirpError('already_exists', `session ${req.sessionId} belongs to another user`);
+      // The edge token is signed on WebCrypto's thread pool while the call is got or created
+      // and checked here, off the join's critical path; it is used only once every check passed.
+      const offered = edges();
+      const edge = offered.length > 0 ? pickEdge(offered, req.latencyMeasurements) : undefined;
+      const signing = edge && tokens.createEdgeToken(ctx.userId, cid, edge.name);
+      signing?.catch(() => {}); // awaited below, unless a check fails first
       // Joining an existing call needs `join-call` (a non-member of a `default` call has none).
       const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring, 'join-call');
       // Every check of the join before the accept: a refused join leaves no accept behind.
       requireNotEnded(call);
       if (req.accept) checkAnswer(call, ctx.userId, 'accepted');
-      const offered = edges();
-      if (offered.length === 0) throw new TwirpError('unavailable', 'no edge server is available');
-      const edge = pickEdge(offered, req.latencyMeasurements);
-      const token = await tokens.createEdgeToken(ctx.userId, call.cid, edge.name);
+      if (!edge || !signing) throw new TwirpError('unavailable', 'no edge server is available');
+      const token = await signing;
       if (req.accept) recordAnswer(state, call, ctx.userId, 'accepted');
       let joined = false;
       if (!call.participants.has(req.sessionId)) {
