@@ -232,4 +232,17 @@ for (const { json, label } of FORMATS) {
   });
 }
 
+test('with no edge server: a join is unavailable, leaves no participant, and a non-member still gets permission_denied first', async () => {
+  const c = await startCoordinator({ edges: [] });
+  try {
+    const { alice, carol, join, get } = await setup(c, false);
+    await expectRpcError(join(carol, 'carol-1'), 'permission_denied');
+    await expectRpcError(join(alice, 'alice-1'), 'unavailable');
+    const { call } = await get(alice).response;
+    assert.equal(call?.participants, []);
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
