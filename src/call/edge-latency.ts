@@ -70,7 +70,10 @@ export class EdgeLatency {
   private measure(): Promise<void> {
     if (this.running || this.edges.length === 0 || this.options.signal.aborted) return this.running ?? Promise.resolve();
     const edges = this.edges;
-    this.running = measureEdges(edges, this.options.timeoutMs, this.options.signal, this.options.samples).then((result) => {
+    // Started on a later task: fetch does much of its work when called, and a round started
+    // from a connect or a join must not delay its answer.
+    const later = new Promise<void>((resolve) => setTimeout(resolve, 0));
+    this.running = later.then(() => measureEdges(edges, this.options.timeoutMs, this.options.signal, this.options.samples)).then((result) => {
       this.running = undefined;
       if (edges !== this.edges || this.options.signal.aborted) return;
       this.measured = result;
