@@ -19,6 +19,25 @@
 
 type Kind = 'audio' | 'video';
 
+/** Whether every one of `names` is a method of `target`. */
+const hasMethods = (target: object, names: readonly string[]) => names.every((name) => typeof Reflect.get(target, name) === 'function');
+
+/**
+ * The fakes stand where the SDK's options and methods take the DOM's `RTCPeerConnection` and
+ * `MediaStream`, which a Node fake cannot fully be. These guards check at run time that a fake
+ * has every method the SDK calls (src/media), then let it pass as the DOM type.
+ */
+const PEER_CONNECTION_METHODS = ['setLocalDescription', 'setRemoteDescription', 'addIceCandidate', 'addTrack', 'getTransceivers', 'getReceivers', 'getStats', 'restartIce', 'close'] as const;
+const MEDIA_STREAM_METHODS = ['getTracks', 'getAudioTracks', 'getVideoTracks'] as const;
+
+function isPeerConnectionClass(value: abstract new (...args: never[]) => object): value is typeof value & (new (config?: RTCConfiguration) => RTCPeerConnection) {
+  return hasMethods(value.prototype, PEER_CONNECTION_METHODS);
+}
+
+function isMediaStream(value: object): value is MediaStream {
+  return hasMethods(value, MEDIA_STREAM_METHODS);
+}
+
 /** A track: `stop()` ends it; `end()` ends it as the browser would (with an `ended` event). */
 export class FakeTrack extends EventTarget {
   readyState: 'live' | 'ended' = 'live';
@@ -102,11 +121,13 @@ export class FakeWebRtc {
   for(label: string): new (config?: RTCConfiguration) => RTCPeerConnection {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const rtc = this;
-    return class extends FakePeerConnection {
+    const Labelled = class extends FakePeerConnection {
       constructor(config?: RTCConfiguration) {
         super(rtc, label, config);
       }
-    } as unknown as new (config?: RTCConfiguration) => RTCPeerConnection;
+    };
+    if (!isPeerConnectionClass(Labelled)) throw new TypeError('FakePeerConnection lacks a method the SDK calls');
+    return Labelled;
   }
 
   /** {@link stream} typed as the `MediaStream` the SDK's methods take. */
@@ -116,7 +137,8 @@ export class FakeWebRtc {
 
   /** A fake stream typed as the `MediaStream` the SDK's methods take (the SDK reads only what it models). */
   asMediaStream(stream: FakeStream): MediaStream {
-    return stream as unknown as MediaStream;
+    if (!isMediaStream(stream)) throw new TypeError('FakeStream lacks a method the SDK calls');
+    return stream;
   }
 
   /** The connections made by the client labelled `label`. */
