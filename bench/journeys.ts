@@ -24,7 +24,7 @@
  */
 import { Agent, request } from 'node:http';
 import { Struct } from '../gen/google/protobuf/struct';
-import { CALL_CONFIG, StreamVideoClient } from '../src/index-node';
+import { CALL_CONFIG, StreamVideoClient, type Call } from '../src/index-node';
 import { inspectClient, LocalCoordinator } from '../src/testing';
 import { describe, DelayProxy, type ProxyEntry } from './delay-proxy';
 import { bounded, fmt, fmtSummary, now, summarize, type Row } from './stats';
@@ -129,6 +129,17 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
       await new Promise((r) => setTimeout(r, 20));
     }
 
+    /** Times `enter` (a join or an accept) until it resolves with the call, then leaves the call. */
+    const timedInCall = async (enter: () => Promise<Call>): Promise<Sample> => {
+      let call: Call | undefined;
+      const sample = await timed(async () => {
+        call = await enter();
+        return now();
+      });
+      await call!.leave();
+      return sample;
+    };
+
     /** The next `call.ring` of `cid` on the callee, with its arrival time. */
     const ringOf = (cid: string) => {
       const got = deferred<number>();
@@ -176,15 +187,7 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
         figure: '`joinCall` (warm keep-alive, edges measured in the background)',
         goal: 1.2,
         floor: 1,
-        once: async (i) => {
-          let call: Awaited<ReturnType<StreamVideoClient['joinCall']>> | undefined;
-          const sample = await timed(async () => {
-            call = await joiner.joinCall(`join-${i}-${Date.now()}`, 'default');
-            return now();
-          });
-          await call!.leave();
-          return sample;
-        },
+        once: (i) => timedInCall(() => joiner.joinCall(`join-${i}-${Date.now()}`, 'default')),
       },
       {
         key: 'accept',
@@ -196,13 +199,7 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
           const rung = ringOf(`default:${id}`);
           await caller.getOrCreateCall(id, 'default', { members: [{ userId: 'callee' }], ring: true });
           await bounded(rung, STEP_MS, 'the ring before the accept');
-          let call: Awaited<ReturnType<StreamVideoClient['acceptCall']>> | undefined;
-          const sample = await timed(async () => {
-            call = await callee.acceptCall(id, 'default');
-            return now();
-          });
-          await call!.leave();
-          return sample;
+          return timedInCall(() => callee.acceptCall(id, 'default'));
         },
       },
       {
