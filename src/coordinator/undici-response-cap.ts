@@ -1,5 +1,5 @@
 import { Agent, DecoratorHandler, type Dispatcher } from 'undici';
-import type { ResponseCap } from './response-cap';
+import type { ResponseCap } from './interceptors/response-cap';
 
 /** undici's code for an answer cut by `maxResponseSize`. */
 const EXCEEDED = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
