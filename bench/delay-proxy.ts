@@ -74,14 +74,14 @@ class DelayLine {
     this.timer = undefined;
     this.spinning = false;
     let t = now();
-    while (this.queue.length > 0 && this.queue[0]!.due <= t) {
+    while (this.queue.length > 0 && this.queue[0].due <= t) {
       const item = this.queue.shift()!;
       this.maxLateMs = Math.max(this.maxLateMs, t - item.due);
       item.run();
       t = now();
     }
     if (this.queue.length === 0) return;
-    const wait = this.queue[0]!.due - t;
+    const wait = this.queue[0].due - t;
     if (wait > 1.5) this.timer = setTimeout(this.pump, Math.floor(wait - 1));
     else if (!this.spinning) {
       this.spinning = true;
@@ -149,9 +149,9 @@ class StreamReader {
   private readFrame(): boolean {
     const b = this.buf;
     if (b.length < 2) return false;
-    const opcode = b[0]! & 0x0f;
-    const masked = (b[1]! & 0x80) !== 0;
-    let length = b[1]! & 0x7f;
+    const opcode = b[0] & 0x0f;
+    const masked = (b[1] & 0x80) !== 0;
+    let length = b[1] & 0x7f;
     let at = 2;
     if (length === 126) {
       if (b.length < 4) return false;
@@ -168,7 +168,7 @@ class StreamReader {
     let payload = b.subarray(at, at + length);
     if (masked) {
       payload = Buffer.from(payload);
-      for (let i = 0; i < payload.length; i++) payload[i]! ^= b[maskAt + (i & 3)]!;
+      for (let i = 0; i < payload.length; i++) payload[i] ^= b[maskAt + (i & 3)];
     }
     this.buf = b.subarray(at + length);
     this.onFrame(`${this.side === 'c2s' ? 'c→s' : 's→c'} ${frameKind(this.side, opcode, payload)}`);

@@ -36,7 +36,7 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => P
     Array.from({ length: Math.min(limit, items.length) }, async () => {
       while (next < items.length) {
         const i = next++;
-        out[i] = await fn(items[i]!);
+        out[i] = await fn(items[i]);
       }
     }),
   );
@@ -74,15 +74,18 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
     const rawCount = new Counter();
     const users = Array.from({ length: kMax }, (_, i) => `fan-${i}`);
     const tokens = await Promise.all(users.map((u) => c.createToken(u)));
-    hubClients.push(...(await pool(users, CONNECT_CONCURRENCY, (u) => connectRawHubClient(c, u, tokens[users.indexOf(u)]!, hubCount.hit))));
+    hubClients.push(...(await pool(users, CONNECT_CONCURRENCY, (u) => connectRawHubClient(c, u, tokens[users.indexOf(u)], hubCount.hit))));
     rawClients.push(
-      ...(await pool(users, CONNECT_CONCURRENCY, () =>
-        new Promise<WebSocket>((resolve, reject) => {
-          const ws = new WebSocket(`ws://127.0.0.1:${port}`);
-          ws.on('open', () => resolve(ws));
-          ws.on('error', reject);
-          ws.on('message', rawCount.hit);
-        }),
+      ...(await pool(
+        users,
+        CONNECT_CONCURRENCY,
+        () =>
+          new Promise<WebSocket>((resolve, reject) => {
+            const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+            ws.on('open', () => resolve(ws));
+            ws.on('error', reject);
+            ws.on('message', rawCount.hit);
+          }),
       )),
     );
     await bounded(
@@ -139,7 +142,9 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
         hubRates.push(got.hub);
         rawRates.push(got.raw);
         ratios.push(got.hub / got.raw);
-        log(`  K=${k} sample ${s + 1}/${SAMPLES}: coordinator ${fmt(got.hub / 1000, 1)}k deliveries/s, raw ${fmt(got.raw / 1000, 1)}k/s, ratio ${fmt(got.hub / got.raw)}`);
+        log(
+          `  K=${k} sample ${s + 1}/${SAMPLES}: coordinator ${fmt(got.hub / 1000, 1)}k deliveries/s, raw ${fmt(got.raw / 1000, 1)}k/s, ratio ${fmt(got.hub / got.raw)}`,
+        );
       }
       const r = summarize(ratios);
       rows.push({

@@ -34,7 +34,11 @@ export function connectRawHubClient(c: LocalCoordinator, userId: string, token: 
     ws.on('error', (err) => phase !== 'live' && fail(err));
     ws.on('open', () => {
       const resume = { lastSeq: 0, fresh: true, epoch: '' };
-      ws.send(ClientFrame.toBinary({ frame: { oneofKind: 'auth', auth: { apiKey: c.apiKey, token, user: User.create({ id: userId, name: userId, role: 'user' }), resume } } }));
+      ws.send(
+        ClientFrame.toBinary({
+          frame: { oneofKind: 'auth', auth: { apiKey: c.apiKey, token, user: User.create({ id: userId, name: userId, role: 'user' }), resume } },
+        }),
+      );
     });
     ws.on('message', (data: Buffer) => {
       if (phase === 'live') {

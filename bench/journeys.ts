@@ -70,7 +70,13 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
 
 export async function run(log: (line: string) => void): Promise<Row[]> {
   const proxy = await DelayProxy.start({ oneWayMs: ONE_WAY_MS });
-  const c = await LocalCoordinator.start({ host: '127.0.0.1', port: 0, edgeBaseUrl: proxy.url, hub: { healthCheckIntervalMs: 600_000 }, participantGraceMs: Number.POSITIVE_INFINITY });
+  const c = await LocalCoordinator.start({
+    host: '127.0.0.1',
+    port: 0,
+    edgeBaseUrl: proxy.url,
+    hub: { healthCheckIntervalMs: 600_000 },
+    participantGraceMs: Number.POSITIVE_INFINITY,
+  });
   proxy.target = c.baseUrl;
   const opts = { baseUrl: proxy.url, logger: () => {} };
   const clients: StreamVideoClient[] = [];
@@ -81,7 +87,9 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
   };
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const tokens = Object.fromEntries(await Promise.all(['cold', 'joiner', 'caller', 'callee', 'resumer'].map(async (u) => [u, await c.createToken(u)] as const)));
+    const tokens = Object.fromEntries(
+      await Promise.all(['cold', 'joiner', 'caller', 'callee', 'resumer'].map(async (u) => [u, await c.createToken(u)] as const)),
+    );
 
     /** Runs `journey` between `t0` and the time `done` resolves with. */
     const timed = async (start: () => Promise<number>): Promise<Sample> => {
@@ -114,13 +122,13 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
     await rawFetch();
 
     const joiner = client();
-    await joiner.connectUser({ id: 'joiner', name: 'Joiner' }, tokens.joiner!);
+    await joiner.connectUser({ id: 'joiner', name: 'Joiner' }, tokens.joiner);
     const caller = client();
-    await caller.connectUser({ id: 'caller', name: 'Caller' }, tokens.caller!);
+    await caller.connectUser({ id: 'caller', name: 'Caller' }, tokens.caller);
     const callee = client();
-    await callee.connectUser({ id: 'callee', name: 'Callee' }, tokens.callee!);
+    await callee.connectUser({ id: 'callee', name: 'Callee' }, tokens.callee);
     const resumer = client();
-    await resumer.connectUser({ id: 'resumer', name: 'Resumer' }, tokens.resumer!);
+    await resumer.connectUser({ id: 'resumer', name: 'Resumer' }, tokens.resumer);
     // The background edge measurements are done before any join is timed.
     const measured = (x: StreamVideoClient) => Object.keys(inspectClient(x).edgeLatency).length > 0;
     const t = now();
@@ -162,7 +170,7 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
       },
       {
         key: 'raw-fetch',
-        figure: 'the same request through Node\'s `fetch` (context: what 1 RTT costs an RPC sent with fetch, as TwirpFetchTransport sends)',
+        figure: "the same request through Node's `fetch` (context: what 1 RTT costs an RPC sent with fetch, as TwirpFetchTransport sends)",
         goal: Number.NaN,
         floor: 1,
         once: () => timed(rawFetch),
@@ -175,7 +183,7 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
         once: async () => {
           const cold = client();
           const sample = await timed(async () => {
-            await cold.connectUser({ id: 'cold', name: 'Cold' }, tokens.cold!);
+            await cold.connectUser({ id: 'cold', name: 'Cold' }, tokens.cold);
             return now();
           });
           await cold.disconnectUser();
@@ -220,7 +228,10 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
           const custom = Struct.fromJson({ bench: 'journeys' });
           const sample = await timed(async () => {
             if (c.hub.faults.dropUser('resumer') !== 1) throw new Error('the resumer had no socket to drop');
-            c.events.publish(['resumer'], 'default:resume', { oneofKind: 'custom', custom: { user: User.create({ id: 'x', name: 'X', role: 'user' }), custom } });
+            c.events.publish(['resumer'], 'default:resume', {
+              oneofKind: 'custom',
+              custom: { user: User.create({ id: 'x', name: 'X', role: 'user' }), custom },
+            });
             return first.promise;
           });
           return sample;
@@ -273,7 +284,17 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
         value: `${fmtSummary(summary)}${all.length > samples.length ? ` of ${all.length} tried` : ''}; floor ${journey.floor}; ${requests}${lists.size > 1 ? ` (samples differ: ${lists.size} lists)` : ''}`,
         goal: hasGoal ? `≤ ${journey.goal}` : '— (context)',
         holds: hasGoal ? summary.median <= journey.goal : null,
-        data: { rttMs: RTT_MS, rtts: summary, ms: samples.map((s) => s.ms), tried: all.map((s) => ({ ms: s.ms, lateMs: s.lateMs })), everySample, floor: journey.floor, requests, lists: [...lists], timeline },
+        data: {
+          rttMs: RTT_MS,
+          rtts: summary,
+          ms: samples.map((s) => s.ms),
+          tried: all.map((s) => ({ ms: s.ms, lateMs: s.lateMs })),
+          everySample,
+          floor: journey.floor,
+          requests,
+          lists: [...lists],
+          timeline,
+        },
       });
     }
     return rows;

@@ -43,7 +43,9 @@ async function heapUsed(): Promise<number> {
  * from 50,000 participant_joined frames like those the SDK receives; bytes per participant.
  */
 export async function rawHeapPerParticipant(): Promise<number> {
-  const frames = Array.from({ length: 50_000 }, (_, i) => encodeServerFrame({ oneofKind: 'event', event: { seq: i + 1, callCid: 'default:x', createdAt: undefined, payload: joined(i) } }));
+  const frames = Array.from({ length: 50_000 }, (_, i) =>
+    encodeServerFrame({ oneofKind: 'event', event: { seq: i + 1, callCid: 'default:x', createdAt: undefined, payload: joined(i) } }),
+  );
   const before = await heapUsed();
   const map = new Map<string, unknown>();
   for (const f of frames) {
@@ -123,7 +125,10 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
       let n = list().size;
       while (n < sc.size) {
         const count = Math.min(CHUNK, sc.size - n);
-        await burst(sc, Array.from({ length: count }, (_, i) => joined(sc.size * 10 + n + i)));
+        await burst(
+          sc,
+          Array.from({ length: count }, (_, i) => joined(sc.size * 10 + n + i)),
+        );
         n += count;
       }
       if (list().size !== sc.size) throw new Error(`the ${sc.size} call holds ${list().size} remote participants`);
@@ -137,7 +142,7 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
     const ratios = new Map<number, number[]>(SIZES.map((s) => [s, []]));
     for (let round = -WARMUP_ROUNDS; round < ROUNDS; round++) {
       const got = new Map<number, number>();
-      const order = clients.map((_, i) => clients[(i + Math.max(0, round)) % clients.length]!);
+      const order = clients.map((_, i) => clients[(i + Math.max(0, round)) % clients.length]);
       for (const sc of order) {
         const payloads: Parameters<typeof c.events.publish>[2][] = [];
         for (let i = 0; i < PAIRS; i++) {
@@ -168,7 +173,13 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
         value: `${fmtSummary(r)}; ${fmt(summarize(perUpdate.get(s)!).median, 2)} µs vs ${fmt(summarize(perUpdate.get(100)!).median, 2)} µs`,
         goal: '≤ 2',
         holds: r.median <= 2,
-        data: { ratio: r, microsPerUpdate: summarize(perUpdate.get(s)!), microsPerUpdateAt100: summarize(perUpdate.get(100)!), pairsPerRound: PAIRS, ratios: ratios.get(s) },
+        data: {
+          ratio: r,
+          microsPerUpdate: summarize(perUpdate.get(s)!),
+          microsPerUpdateAt100: summarize(perUpdate.get(100)!),
+          pairsPerRound: PAIRS,
+          ratios: ratios.get(s),
+        },
       });
     }
     const heapRatio = sdkBytes / rawBytes;
@@ -185,4 +196,3 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
     await c.close();
   }
 }
-

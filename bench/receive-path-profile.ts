@@ -31,7 +31,7 @@ function part(url: string, fn: string): string {
   if (src) return `SDK src/${src[1]}/`;
   if (/\/src\/[^/]+\.ts$/.test(url)) return 'SDK src/ (top level)';
   const pkg = /node_modules\/((@[^/]+\/)?[^/]+)\//.exec(url);
-  if (pkg) return pkg[1]!;
+  if (pkg) return pkg[1];
   if (url.startsWith('node:')) return 'node internals';
   if (url.includes('/bench/')) return 'bench (listener)';
   return fn.startsWith('(') ? fn : 'native / other';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     let micros = 0;
     for (let i = 0; i < bursts; i++) micros += await path[who].burst(N);
     const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
-    if (outIndex >= 0) writeFileSync(args[outIndex + 1]!, JSON.stringify(profile));
+    if (outIndex >= 0) writeFileSync(args[outIndex + 1], JSON.stringify(profile));
 
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
     const parts = new Map<string, number>();
@@ -82,7 +82,9 @@ async function main(): Promise<void> {
         .slice(0, k)
         .map(([name, t]) => `  ${fmt((t / total) * 100, 1).padStart(5)}%  ${name}`)
         .join('\n');
-    process.stdout.write(`${who}: ${fmt(micros / (bursts * N), 2)} µs CPU per event (process.cpuUsage over ${bursts} bursts of ${N}); profile: ${fmt(total / 1000, 0)} ms sampled, not idle\n`);
+    process.stdout.write(
+      `${who}: ${fmt(micros / (bursts * N), 2)} µs CPU per event (process.cpuUsage over ${bursts} bursts of ${N}); profile: ${fmt(total / 1000, 0)} ms sampled, not idle\n`,
+    );
     process.stdout.write(`by part:\n${lines(parts, 20)}\nby function (self time):\n${lines(fns, top)}\n`);
   } finally {
     session.disconnect();

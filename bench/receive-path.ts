@@ -108,8 +108,12 @@ export async function startReceivePath(): Promise<ReceivePath> {
         sdkSockets.push(this);
       }
     }
-    client = new StreamVideoClient(ready.apiKey, { baseUrl: ready.baseUrl, logger: () => {}, statsIntervalMs: 0, WebSocket: PausableWebSocket as unknown as WebSocketConstructor }, CALL_CONFIG.meeting);
-    await client.connectUser({ id: 'bench-sdk', name: 'SDK' }, ready.tokens['bench-sdk']!);
+    client = new StreamVideoClient(
+      ready.apiKey,
+      { baseUrl: ready.baseUrl, logger: () => {}, statsIntervalMs: 0, WebSocket: PausableWebSocket as unknown as WebSocketConstructor },
+      CALL_CONFIG.meeting,
+    );
+    await client.connectUser({ id: 'bench-sdk', name: 'SDK' }, ready.tokens['bench-sdk']);
     await client.joinCall(CALL_ID, 'default');
     let sdkSeen = 0;
     let sdkTarget = 0;
@@ -134,7 +138,14 @@ export async function startReceivePath(): Promise<ReceivePath> {
       ws.on('error', (err) => !live && reject(err));
       ws.on('open', () => {
         const resume = { lastSeq: 0, fresh: true, epoch: '' };
-        ws.send(ClientFrame.toBinary({ frame: { oneofKind: 'auth', auth: { apiKey: ready.apiKey, token: ready.tokens['bench-lean']!, user: User.create({ id: 'bench-lean', name: 'Lean', role: 'user' }), resume } } }));
+        ws.send(
+          ClientFrame.toBinary({
+            frame: {
+              oneofKind: 'auth',
+              auth: { apiKey: ready.apiKey, token: ready.tokens['bench-lean'], user: User.create({ id: 'bench-lean', name: 'Lean', role: 'user' }), resume },
+            },
+          }),
+        );
       });
       ws.on('message', (data: Buffer) => {
         // The same call on the same input as the SDK's (a plain Uint8Array view: protobuf-ts
@@ -149,7 +160,8 @@ export async function startReceivePath(): Promise<ReceivePath> {
           if (event.seq !== lastSeq + 1) gaps++;
           lastSeq = event.seq;
           const p = event.payload;
-          if (p.oneofKind === 'participantJoined' && p.participantJoined.participant) participants.set(p.participantJoined.participant.sessionId, p.participantJoined.participant);
+          if (p.oneofKind === 'participantJoined' && p.participantJoined.participant)
+            participants.set(p.participantJoined.participant.sessionId, p.participantJoined.participant);
           else if (p.oneofKind === 'participantLeft' && p.participantLeft.participant) participants.delete(p.participantLeft.participant.sessionId);
           if (++leanSeen === leanTarget) leanDone?.();
         } else if (frame.oneofKind === 'error') {
@@ -202,7 +214,10 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
       sdkUs.push(got.sdk!);
       leanUs.push(got.lean!);
       ratios.push(got.sdk! / got.lean!);
-      if ((i + 1) % 10 === 0) log(`  receive path pairs ${i - 8}-${i + 1}/${PAIRS}: median ratio so far ${fmt(summarize(ratios).median)} (last pair: SDK ${fmt(got.sdk!, 2)} µs/event, lean ${fmt(got.lean!, 2)} µs/event)`);
+      if ((i + 1) % 10 === 0)
+        log(
+          `  receive path pairs ${i - 8}-${i + 1}/${PAIRS}: median ratio so far ${fmt(summarize(ratios).median)} (last pair: SDK ${fmt(got.sdk!, 2)} µs/event, lean ${fmt(got.lean!, 2)} µs/event)`,
+        );
     }
     const ratio = summarize(ratios);
     const sdk = summarize(sdkUs);

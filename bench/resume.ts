@@ -65,7 +65,10 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
     firstSeq = c.events.log(USER).seq + 1;
     stream = setInterval(() => {
       for (let i = 0; i < PER_TICK; i++) {
-        c.events.publish([USER], 'default:resume', { oneofKind: 'custom', custom: { user: User.create({ id: 'x', name: 'X', imageUrl: '', role: 'user' }), custom } });
+        c.events.publish([USER], 'default:resume', {
+          oneofKind: 'custom',
+          custom: { user: User.create({ id: 'x', name: 'X', imageUrl: '', role: 'user' }), custom },
+        });
         published++;
       }
     }, 1);
@@ -128,7 +131,7 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
     const lost = expected - distinct.size;
     const duplicated = streamed.length - distinct.size;
     let outOfOrder = 0;
-    for (let i = 1; i < streamed.length; i++) if (streamed[i]! <= streamed[i - 1]!) outOfOrder++;
+    for (let i = 1; i < streamed.length; i++) if (streamed[i] <= streamed[i - 1]) outOfOrder++;
 
     const u = summarize(units);
     const o = summarize(overheads);

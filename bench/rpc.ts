@@ -32,7 +32,10 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
     const methods = [
       {
         name: 'QueryMembers',
-        raw: { url: url('QueryMembers'), body: new Uint8Array(QueryMembersRequest.toBinary(QueryMembersRequest.create({ type: 'default', id: 'rpc-0', limit: 1 }))) },
+        raw: {
+          url: url('QueryMembers'),
+          body: new Uint8Array(QueryMembersRequest.toBinary(QueryMembersRequest.create({ type: 'default', id: 'rpc-0', limit: 1 }))),
+        },
         decode: (bytes: Uint8Array) => QueryMembersResponse.fromBinary(bytes),
         sdk: () => client.coordinatorClient.queryMembers({ type: 'default', id: 'rpc-0', limit: 1 }),
       },
@@ -72,26 +75,45 @@ export async function run(log: (line: string) => void): Promise<Row[]> {
           // Rotate the order so that no side always goes first.
           for (let k = 0; k < 3; k++) {
             const side = (i + k) % 3;
-            times[side]!.push(await time(sides[side]!));
+            times[side].push(await time(sides[side]));
           }
         }
         if (round < 0) continue;
-        const [rawP50, decodedP50, sdkP50] = times.map((t) => quantile(t.sort((a, b) => a - b), 0.5)) as [number, number, number];
-        p50s[0]!.push(rawP50);
-        p50s[1]!.push(decodedP50);
-        p50s[2]!.push(sdkP50);
+        const [rawP50, decodedP50, sdkP50] = times.map((t) =>
+          quantile(
+            t.sort((a, b) => a - b),
+            0.5,
+          ),
+        ) as [number, number, number];
+        p50s[0].push(rawP50);
+        p50s[1].push(decodedP50);
+        p50s[2].push(sdkP50);
         ratios.push(sdkP50 / rawP50);
         decodedRatios.push(sdkP50 / decodedP50);
-        log(`  ${m.name} round ${round + 1}/${ROUNDS}: raw p50 ${fmt(rawP50, 3)} ms, raw+decode ${fmt(decodedP50, 3)} ms, SDK ${fmt(sdkP50, 3)} ms, ratio ${fmt(sdkP50 / rawP50)}`);
+        log(
+          `  ${m.name} round ${round + 1}/${ROUNDS}: raw p50 ${fmt(rawP50, 3)} ms, raw+decode ${fmt(decodedP50, 3)} ms, SDK ${fmt(sdkP50, 3)} ms, ratio ${fmt(sdkP50 / rawP50)}`,
+        );
       }
       const ratio = summarize(ratios);
-      const [rawS, decodedS, sdkS] = p50s.map((p) => summarize(p)) as [ReturnType<typeof summarize>, ReturnType<typeof summarize>, ReturnType<typeof summarize>];
+      const [rawS, decodedS, sdkS] = p50s.map((p) => summarize(p)) as [
+        ReturnType<typeof summarize>,
+        ReturnType<typeof summarize>,
+        ReturnType<typeof summarize>,
+      ];
       rows.push({
         figure: `2. RPC ${m.name}: SDK p50 ÷ raw fetch p50 latency`,
         value: `${fmtSummary(ratio)}; SDK ${fmt(sdkS.median, 3)} ms vs raw ${fmt(rawS.median, 3)} ms (÷ raw fetch + generated decode: ${fmt(summarize(decodedRatios).median)})`,
         goal: '≤ 1.15',
         holds: ratio.median <= 1.15,
-        data: { ratio, ratioVsFetchAndDecode: summarize(decodedRatios), rawP50Ms: rawS, rawAndDecodeP50Ms: decodedS, sdkP50Ms: sdkS, callsPerRoundPerSide: CALLS_PER_ROUND, ratios },
+        data: {
+          ratio,
+          ratioVsFetchAndDecode: summarize(decodedRatios),
+          rawP50Ms: rawS,
+          rawAndDecodeP50Ms: decodedS,
+          sdkP50Ms: sdkS,
+          callsPerRoundPerSide: CALLS_PER_ROUND,
+          ratios,
+        },
       });
     }
     return rows;

@@ -36,8 +36,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 function table(rows: Row[]): string {
   const header = ['figure', 'value', 'goal', 'holds'];
   const cells = rows.map((r) => [r.figure, r.value, r.goal, r.holds === null ? '—' : r.holds ? 'yes' : 'NO']);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
 }
 
@@ -49,7 +49,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const selected = wanted.length === 0 ? BENCHES : BENCHES.filter((b) => wanted.includes(b.name));
-  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') log('note: run with --expose-gc (npm run bench does) for the heap figure and a GC before each sample');
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function')
+    log('note: run with --expose-gc (npm run bench does) for the heap figure and a GC before each sample');
 
   const started = now();
   const rows: Row[] = [];
@@ -67,11 +68,15 @@ async function main(): Promise<number> {
       rows.push({ figure: `${bench.name}: failed`, value: err instanceof Error ? err.message : String(err), goal: 'runs', holds: false });
     }
     timings[bench.name] = (now() - t0) / 1000;
-    log(`   ${bench.name} took ${fmt(timings[bench.name]!, 1)} s`);
+    log(`   ${bench.name} took ${fmt(timings[bench.name], 1)} s`);
   }
   const seconds = (now() - started) / 1000;
 
-  process.stdout.write(`\n${table(rows)}\n\nwhole run: ${fmt(seconds, 1)} s on ${cpus().length} cores (load average ${loadavg().map((l) => fmt(l, 2)).join(' ')})\n`);
+  process.stdout.write(
+    `\n${table(rows)}\n\nwhole run: ${fmt(seconds, 1)} s on ${cpus().length} cores (load average ${loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')})\n`,
+  );
   if (wanted.length === 0) {
     const file = resolve(import.meta.dirname, 'results.json');
     const results = {

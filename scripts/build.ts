@@ -81,7 +81,10 @@ for (const file of [...walk(types)]) {
   if (!file.endsWith('.d.ts')) continue;
   const source = readFileSync(file, 'utf8');
   const relativeWith = (ext: '.js' | '.cjs') => (text: string) =>
-    text.replace(/(from\s+|import\()(['"])(\.{1,2}(?:\/[^'"]*)?)\2/g, (_m, lead: string, q: string, spec: string) => `${lead}${q}${withExtension(dirname(file), spec, ext)}${q}`);
+    text.replace(
+      /(from\s+|import\()(['"])(\.{1,2}(?:\/[^'"]*)?)\2/g,
+      (_m, lead: string, q: string, spec: string) => `${lead}${q}${withExtension(dirname(file), spec, ext)}${q}`,
+    );
   writeFileSync(file, relativeWith('.js')(source));
   writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), esmOnlyAsImport(relativeWith('.cjs')(source), file));
 }
@@ -101,12 +104,15 @@ function esmOnlyAsImport(text: string, file: string): string {
   const pkgs = esmOnly.map((p) => p.replace(/[/.-]/g, '\\$&')).join('|');
   const mode = `{ 'resolution-mode': 'import' }`;
   return text
-    .replace(new RegExp(`^(import|export)(\\s+type)?\\s+([^;]*?)\\s+from\\s+(['"])(${pkgs})\\4;`, 'gm'), (m, kind: string, typeOnly: string | undefined, clause: string, q: string, pkg: string) => {
-      if (kind === 'export' && !typeOnly && !/^\{(\s*type\s+[^,}]+,?)*\s*\}$/.test(clause.trim())) {
-        throw new Error(`build: ${relative(root, file)} re-exports values of the ESM-only ${pkg}, which a CommonJS declaration cannot: ${m}`);
-      }
-      return `${kind} type ${clause.replace(/\btype\s+/g, '')} from ${q}${pkg}${q} with ${mode};`;
-    })
+    .replace(
+      new RegExp(`^(import|export)(\\s+type)?\\s+([^;]*?)\\s+from\\s+(['"])(${pkgs})\\4;`, 'gm'),
+      (m, kind: string, typeOnly: string | undefined, clause: string, q: string, pkg: string) => {
+        if (kind === 'export' && !typeOnly && !/^\{(\s*type\s+[^,}]+,?)*\s*\}$/.test(clause.trim())) {
+          throw new Error(`build: ${relative(root, file)} re-exports values of the ESM-only ${pkg}, which a CommonJS declaration cannot: ${m}`);
+        }
+        return `${kind} type ${clause.replace(/\btype\s+/g, '')} from ${q}${pkg}${q} with ${mode};`;
+      },
+    )
     .replace(new RegExp(`import\\((['"])(${pkgs})\\1\\)`, 'g'), (_m, q: string, pkg: string) => `import(${q}${pkg}${q}, { with: ${mode} })`);
 }
 

@@ -86,7 +86,9 @@ async function main(): Promise<number> {
   }
   const runs = args.seeds;
   console.log('');
-  console.log(`seeds run: ${runs} (${args.from}..${args.from + runs - 1}), passed: ${runs - failed.length}, failed: ${failed.length}${failed.length ? ` [${failed.join(', ')}]` : ''}`);
+  console.log(
+    `seeds run: ${runs} (${args.from}..${args.from + runs - 1}), passed: ${runs - failed.length}, failed: ${failed.length}${failed.length ? ` [${failed.join(', ')}]` : ''}`,
+  );
   console.log(
     `faults injected: unavailable=${total.unavailable} internal=${total.internal} dropped sockets=${total.dropped} ` +
       `silenced sockets=${total.silenced} delayed frames=${total.delayedFrames}`,

@@ -45,7 +45,16 @@ function watch(name: string, client: StreamVideoClient): void {
   s.outgoingCalls$.listen((v) => line(name, 'store outgoingCalls$', v.map((c) => c.call.call?.cid).join(', ') || '(none)'));
   s.acceptedCall$.listen((v) => v && line(name, 'store acceptedCall$', `accepted by ${v.user?.id}`));
   s.activeCall$.listen((v) => line(name, 'store activeCall$', v ? v.cid : '(none)'));
-  s.participants$.listen((v) => line(name, 'store participants$', v.toArray().map((p) => p.userId + (p.isLocalParticipant ? ' (me)' : '')).join(', ') || '(none)'));
+  s.participants$.listen((v) =>
+    line(
+      name,
+      'store participants$',
+      v
+        .toArray()
+        .map((p) => p.userId + (p.isLocalParticipant ? ' (me)' : ''))
+        .join(', ') || '(none)',
+    ),
+  );
   s.callRecordingInProgress$.listen((v) => line(name, 'store callRecordingInProgress$', String(v)));
   s.callPermissionRequest$.listen((v) => v && line(name, 'store callPermissionRequest$', `${v.user?.id}: ${v.permissions.join(', ')}`));
 }
@@ -112,7 +121,7 @@ async function main(): Promise<void> {
   line('carol', 'creates her own call');
   await carol.getOrCreateCall('carol-standup', 'default', { members: [{ userId: 'dave' }, { userId: 'alice' }], ring: false });
   const found = await alice.queryCalls({ created_by_user_id: 'carol' }, [{ field: 'created_at', direction: -1 }], 10);
-  line('alice', 'queries carol\'s calls', found.calls.map((c) => `${c.call?.cid} (${c.members.length} members)`).join(', '));
+  line('alice', "queries carol's calls", found.calls.map((c) => `${c.call?.cid} (${c.members.length} members)`).join(', '));
 
   line('bob', 'leaves');
   const bobLeftSeen = next(alice, 'call.participant_left');

@@ -20,7 +20,10 @@ export function readBlock(text: string, name: string): string {
   const from = text.indexOf(start);
   const to = text.indexOf(end);
   if (from < 0 || to < from) throw new Error(`README.md has no ${name} block (${start} ... ${end})`);
-  return text.slice(from + start.length, to).replace(/^\n/, '').replace(/\n$/, '');
+  return text
+    .slice(from + start.length, to)
+    .replace(/^\n/, '')
+    .replace(/\n$/, '');
 }
 
 /** `text` with block `name` replaced by `content`. */

@@ -68,7 +68,7 @@ async function bundle(options: { entry?: string; contents?: string }): Promise<B
     metafile: true,
     logLevel: 'silent',
   });
-  const code = result.outputFiles[0]!.contents;
+  const code = result.outputFiles[0].contents;
   return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length, nodeModules: nodeOnly(result.metafile) };
 }
 
@@ -113,7 +113,7 @@ export function sizeBlockDrift(readme: string, expected: string): string[] {
   const shape = (t: string) => t.replace(/\d+(?:\.\d+)?/g, '#');
   if (shape(actual) !== shape(expected)) return [`the table's layout differs from what the script writes:\n${actual}\n---\n${expected}`];
   const [a, e] = [numbers(actual), numbers(expected)];
-  return a.flatMap((n, i) => (Math.abs(n - e[i]!) > README_TOLERANCE_KB ? [`README says ${n}, the build measures ${e[i]}`] : []));
+  return a.flatMap((n, i) => (Math.abs(n - e[i]) > README_TOLERANCE_KB ? [`README says ${n}, the build measures ${e[i]}`] : []));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -133,7 +133,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   let failed = false;
   if (process.argv.includes('--write-readme')) {
-    process.stderr.write(writeReadmeBlock('size', renderSizeBlock(measured)) ? 'README.md: size table rewritten\n' : 'README.md: size table already up to date\n');
+    process.stderr.write(
+      writeReadmeBlock('size', renderSizeBlock(measured)) ? 'README.md: size table rewritten\n' : 'README.md: size table already up to date\n',
+    );
   } else if (process.argv.includes('--check-readme')) {
     const drift = sizeBlockDrift(readFileSync(README, 'utf8'), renderSizeBlock(measured));
     if (drift.length > 0) {

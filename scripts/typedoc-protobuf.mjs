@@ -35,9 +35,16 @@ export function load(app) {
     if (signature.comment || !method || method.parent?.name !== 'StreamCoordinatorClient' || !method.kindOf(ReflectionKind.Method)) return;
     // The schema's comment, which the mapped type carries over from the generated client's method.
     const symbol = context.getSymbolFromReflection(method);
-    const text = symbol ? ts.displayPartsToString(symbol.getDocumentationComment(context.checker)).replace(/\s*@generated[^\n]*$/, '').trim() : '';
+    const text = symbol
+      ? ts
+          .displayPartsToString(symbol.getDocumentationComment(context.checker))
+          .replace(/\s*@generated[^\n]*$/, '')
+          .trim()
+      : '';
     if (!text) return;
-    signature.comment = new Comment([{ kind: 'text', text: `${text}\n\nSent through the SDK's interceptors (see \`Rpc\`); rejects with a \`StreamVideoError\`.` }]);
+    signature.comment = new Comment([
+      { kind: 'text', text: `${text}\n\nSent through the SDK's interceptors (see \`Rpc\`); rejects with a \`StreamVideoError\`.` },
+    ]);
   });
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
     const project = context.project;
@@ -45,7 +52,7 @@ export function load(app) {
       if (!(alias instanceof Object) || !('type' in alias)) continue;
       const type = /** @type {import('typedoc').DeclarationReflection} */ (alias).type;
       if (type?.type !== 'reference' || !type.name.endsWith('$Type')) continue;
-      const siblings = alias.parent && 'children' in alias.parent ? /** @type {import('typedoc').ContainerReflection} */ (alias.parent).children ?? [] : [];
+      const siblings = alias.parent && 'children' in alias.parent ? (/** @type {import('typedoc').ContainerReflection} */ (alias.parent).children ?? []) : [];
       if (!siblings.some((s) => s !== alias && s.name === alias.name && s.kindOf(ReflectionKind.Interface))) continue;
       project.removeReflection(alias);
     }

@@ -15,7 +15,19 @@ import { EventRouter, type EventHandler } from './events/event-router';
 import { TEST_SEAM, type ClientProbe } from './session/test-seam';
 import { probeSession, UserSession, type ActionInput, type SessionAction } from './session/user-session';
 import { StreamVideoWriteableStateStore } from './store/state-store';
-import { checkCallId, checkCallType, checkData, checkLimit, checkPermissions, checkUserId, toFilterStruct, toSortParams, toUser, type SortParamRequest, type UserInput } from './validation/arguments';
+import {
+  checkCallId,
+  checkCallType,
+  checkData,
+  checkLimit,
+  checkPermissions,
+  checkUserId,
+  toFilterStruct,
+  toSortParams,
+  toUser,
+  type SortParamRequest,
+  type UserInput,
+} from './validation/arguments';
 
 /**
  * A `StreamVideoClient` instance lets you communicate with our API, and authenticate users.
@@ -49,9 +61,13 @@ export class StreamVideoClient {
    * @param opts the options for the client.
    * @param callConfig custom call configuration (default `CALL_CONFIG.meeting`)
    */
-  constructor(private readonly apiKey: string, opts: StreamClientOptions = {}, callConfig: CallConfig = CALL_CONFIG.meeting) {
+  constructor(
+    private readonly apiKey: string,
+    opts: StreamClientOptions = {},
+    callConfig: CallConfig = CALL_CONFIG.meeting,
+  ) {
     if (typeof apiKey !== 'string' || apiKey.length === 0) throw StreamVideoError.invalidArgument('constructor', 'apiKey', 'must be a non-empty string');
-    this.options = resolveOptions(opts, (new.target as typeof StreamVideoClient).platform);
+    this.options = resolveOptions(opts, new.target.platform);
     this.callConfig = checkCallConfig(callConfig); // a bad config is refused here, not at connectUser
     const { twirpUrl, timeouts, retry, logger, sendJson, transport, responseCap } = this.options;
     this.coordinatorClient = new StreamCoordinatorClient({ twirpUrl, apiKey, timeoutMs: timeouts.rpcMs, retry, logger, sendJson, transport, responseCap });
@@ -73,7 +89,17 @@ export class StreamVideoClient {
     const tokens = new TokenManager(tokenOrProvider, { providerTimeoutMs: this.options.timeouts.tokenProviderMs });
     const { apiKey, options, store, router, coordinatorClient: coordinator } = this;
     const onEnded = (ended: UserSession) => void (this.session === ended && (this.session = undefined));
-    await (this.session = new UserSession({ apiKey, user: fullUser, tokens, options, callConfig: resolveCallConfig(this.callConfig), store, router, coordinator, onEnded })).start();
+    await (this.session = new UserSession({
+      apiKey,
+      user: fullUser,
+      tokens,
+      options,
+      callConfig: resolveCallConfig(this.callConfig),
+      store,
+      router,
+      coordinator,
+      onEnded,
+    })).start();
   }
 
   /**
@@ -177,7 +203,12 @@ export class StreamVideoClient {
   async queryCalls(filterConditions: Record<string, unknown>, sort: SortParamRequest[], limit?: number, next?: string): Promise<QueryCallsResponse> {
     const method = 'queryCalls';
     if (next !== undefined && typeof next !== 'string') throw StreamVideoError.invalidArgument(method, 'next', 'must be a cursor string');
-    const input = { filterConditions: toFilterStruct(method, filterConditions), sort: toSortParams(method, sort), limit: checkLimit(method, limit), next: next ?? '' };
+    const input = {
+      filterConditions: toFilterStruct(method, filterConditions),
+      sort: toSortParams(method, sort),
+      limit: checkLimit(method, limit),
+      next: next ?? '',
+    };
     return toPlain(WireQueryCallsResponse, await this.coordinatorClient.queryCalls(input, { session: this.requireSession(method).rpc }));
   }
 
@@ -197,7 +228,12 @@ export class StreamVideoClient {
    * @param data `{ permissions }`: the permissions to ask for.
    */
   async requestCallPermissions(callId: string, callType: string, data: { permissions: string[] }): Promise<RequestPermissionResponse> {
-    const permissions = checkPermissions('requestCallPermissions', 'data.permissions', checkData('requestCallPermissions', data, ['permissions'])['permissions'], false);
+    const permissions = checkPermissions(
+      'requestCallPermissions',
+      'data.permissions',
+      checkData('requestCallPermissions', data, ['permissions'])['permissions'],
+      false,
+    );
     return this.callAction('requestPermission', callId, callType, { permissions }, 'requestCallPermissions');
   }
 
@@ -207,7 +243,11 @@ export class StreamVideoClient {
    * `call.permissions_updated` is sent to all members.
    * @param data `{ userId, grantPermissions?, revokePermissions? }`.
    */
-  async updateUserPermissions(callId: string, callType: string, data: { userId: string; grantPermissions?: string[]; revokePermissions?: string[] }): Promise<UpdateUserPermissionsResponse> {
+  async updateUserPermissions(
+    callId: string,
+    callType: string,
+    data: { userId: string; grantPermissions?: string[]; revokePermissions?: string[] },
+  ): Promise<UpdateUserPermissionsResponse> {
     const method = 'updateUserPermissions';
     const userId = checkUserId(method, 'data.userId', checkData(method, data, ['userId', 'grantPermissions', 'revokePermissions'])['userId']);
     const grantPermissions = checkPermissions(method, 'data.grantPermissions', data.grantPermissions, true);
@@ -234,7 +274,13 @@ export class StreamVideoClient {
     return { ...probeSession(this.session), listeners: this.router.listenerCount };
   }
 
-  private async callAction<K extends SessionAction>(rpc: K, callId: string, callType: string, extra: ActionInput<K>, method: string = rpc): Promise<RpcOutput<K>> {
+  private async callAction<K extends SessionAction>(
+    rpc: K,
+    callId: string,
+    callType: string,
+    extra: ActionInput<K>,
+    method: string = rpc,
+  ): Promise<RpcOutput<K>> {
     return this.checkCall(method, callId, callType).act(rpc, method, { type: callType, id: callId, ...extra });
   }
 

@@ -5,13 +5,29 @@ export { CALL_CONFIG, type CallConfig, type ResolvedCallConfig, type RingSound }
 export { Call } from './call/call';
 export type { StreamVideoReadOnlyStateStore } from './call/call-store';
 export { CallDropScheduler, type DropAction } from './call/call-drop-scheduler';
-export { StreamCoordinatorClient, type CoordinatorRpcs, type Rpc, type RpcName, type RpcInput, type RpcOutput, type RpcCallOptions } from './coordinator/coordinator-client';
+export {
+  StreamCoordinatorClient,
+  type CoordinatorRpcs,
+  type Rpc,
+  type RpcName,
+  type RpcInput,
+  type RpcOutput,
+  type RpcCallOptions,
+} from './coordinator/coordinator-client';
 export { DEFAULT_RETRY_POLICY, IDEMPOTENT_RPCS, type RetryPolicy } from './coordinator/retry-policy';
 export { codeOfIntermediaryStatus, toStreamVideoError } from './coordinator/interceptors/error-mapping';
 export type { TokenOrProvider, TokenProvider, TokenSource } from './auth/token-manager';
 export { StreamVideoError, type StreamVideoErrorCode, type StreamVideoErrorInit } from './errors/stream-video-error';
 export { consoleLogger, silentLogger, withLevel, LOG_LEVELS, type Logger, type LogLevel, type LogLevelThreshold } from './config/logger';
-export type { StreamEventMap, StreamEventName, StreamEvent, CoordinatorEvent, CoordinatorEventMap, ConnectionEventMap, CoordinatorEventBase } from './events/event-map';
+export type {
+  StreamEventMap,
+  StreamEventName,
+  StreamEvent,
+  CoordinatorEvent,
+  CoordinatorEventMap,
+  ConnectionEventMap,
+  CoordinatorEventBase,
+} from './events/event-map';
 export type { EventHandler } from './events/event-router';
 export type { ReadOnlyStateStore, PendingCall, CallAcceptedEvent, PermissionRequestEvent, ActiveCallState } from './store/state-store';
 export type { ParticipantList, StreamParticipant, ParticipantMedia } from './store/participant-table';

@@ -7,7 +7,16 @@
  * carry `data-user-id`, `data-session-id`, `data-local`, `data-pinned` and `data-dominant`.
  * `window.demo` holds the client, for the console and the browser tests.
  */
-import { CALL_CONFIG, StreamVideoClient, TrackType, type CallStatsReport, type PendingCall, type PermissionRequestEvent, type StreamParticipant, type User } from '../../src/index';
+import {
+  CALL_CONFIG,
+  StreamVideoClient,
+  TrackType,
+  type CallStatsReport,
+  type PendingCall,
+  type PermissionRequestEvent,
+  type StreamParticipant,
+  type User,
+} from '../../src/index';
 
 const CALL_TYPE = 'default';
 
@@ -118,7 +127,12 @@ function pendingItem(pending: PendingCall): HTMLElement {
   const incoming = pending.direction === 'incoming';
   const label = incoming
     ? `${displayName(pending.ringer)} is calling`
-    : `Ringing ${pending.call.members.filter((m) => m.userId !== me).map((m) => m.userId).join(', ') || '…'}`;
+    : `Ringing ${
+        pending.call.members
+          .filter((m) => m.userId !== me)
+          .map((m) => m.userId)
+          .join(', ') || '…'
+      }`;
   return h(
     'li',
     { 'data-testid': `${pending.direction}-call`, 'data-call-cid': cid },
@@ -229,7 +243,13 @@ function renderTiles(): void {
   const roots = list.map((p) => {
     const tile = tileFor(p);
     const root = tile.root;
-    Object.assign(root.dataset, { userId: p.userId, sessionId: p.sessionId, local: String(p.isLocalParticipant), pinned: String(p.isPinned), dominant: String(p.sessionId === dominant) });
+    Object.assign(root.dataset, {
+      userId: p.userId,
+      sessionId: p.sessionId,
+      local: String(p.isLocalParticipant),
+      pinned: String(p.isPinned),
+      dominant: String(p.sessionId === dominant),
+    });
     root.className = `tile${p.sessionId === dominant ? ' dominant' : ''}${p.isPinned ? ' pinned' : ''}`;
     attach(tile.video, p.videoStream);
     attach(tile.screen, p.screenShareStream);
@@ -246,7 +266,11 @@ function renderTiles(): void {
       canSendVideo &&
         h(
           'button',
-          { class: 'danger', 'data-testid': 'revoke-video', onclick: () => act('revoke video', () => client.updateUserPermissions(...activeIds(), { userId: p.userId, revokePermissions: ['send-video'] })) },
+          {
+            class: 'danger',
+            'data-testid': 'revoke-video',
+            onclick: () => act('revoke video', () => client.updateUserPermissions(...activeIds(), { userId: p.userId, revokePermissions: ['send-video'] })),
+          },
           'Revoke cam',
         ),
     ];
@@ -373,7 +397,9 @@ function renderPermissionRequest(): void {
     });
   box.replaceChildren(
     h('span', { 'data-testid': 'permission-request-text' }, `${userId || 'someone'} asks for ${request.permissions.join(', ')}`),
-    granted.has(request) ? h('span', { class: 'tag ok', 'data-testid': 'permission-granted' }, 'granted') : h('button', { 'data-testid': 'grant', onclick: grant }, 'Grant'),
+    granted.has(request)
+      ? h('span', { class: 'tag ok', 'data-testid': 'permission-granted' }, 'granted')
+      : h('button', { 'data-testid': 'grant', onclick: grant }, 'Grant'),
   );
 }
 store.callPermissionRequest$.subscribe(renderPermissionRequest);

@@ -147,7 +147,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   };
 
   const httpHandler = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const path = (req.url ?? '/').split('?')[0]!;
+    const path = (req.url ?? '/').split('?')[0];
     if (path === '/' || path === '/demo') {
       res.writeHead(302, { location: '/demo/' }).end();
       return true;
@@ -156,7 +156,10 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     // The coordinator allows any origin; the demo routes (tokens!) are for the page itself only.
     for (const name of res.getHeaderNames()) if (name.startsWith('access-control-')) res.removeHeader(name);
     res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'");
+    res.setHeader(
+      'content-security-policy',
+      "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+    );
     const route = routes[path];
     try {
       if (!route) throw new HttpError(404, 'not found');
@@ -173,7 +176,13 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     return true;
   };
 
-  coordinator = await LocalCoordinator.start({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', secret: options.secret ?? 'local-secret', apiKey, httpHandler });
+  coordinator = await LocalCoordinator.start({
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    secret: options.secret ?? 'local-secret',
+    apiKey,
+    httpHandler,
+  });
   const started = coordinator;
   return {
     url: `${started.baseUrl}/demo/`,

@@ -97,7 +97,7 @@ export async function startReactExample(options: ReactExampleOptions = {}): Prom
   let coordinator: LocalCoordinator | undefined;
 
   const httpHandler = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const path = (req.url ?? '/').split('?')[0]!;
+    const path = (req.url ?? '/').split('?')[0];
     const file = files.get(path);
     if (!file && path !== '/token') return false;
     // The coordinator allows any origin; the app's routes (tokens!) are for the page itself only.
@@ -124,7 +124,13 @@ export async function startReactExample(options: ReactExampleOptions = {}): Prom
     return true;
   };
 
-  coordinator = await LocalCoordinator.start({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', secret: options.secret ?? 'local-secret', apiKey, httpHandler });
+  coordinator = await LocalCoordinator.start({
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    secret: options.secret ?? 'local-secret',
+    apiKey,
+    httpHandler,
+  });
   const started = coordinator;
   return { url: `${started.baseUrl}/`, coordinator: started, files, close: () => started.close() };
 }

@@ -95,9 +95,15 @@ export class TokenManager implements TokenSource {
         .then(
           (token: unknown) => {
             if (typeof token === 'string' && token.length > 0) resolve(token);
-            else reject(new StreamVideoError('unavailable', 'the token provider returned no token', { method: 'tokenProvider', meta: { reason: 'token_provider' } }));
+            else
+              reject(
+                new StreamVideoError('unavailable', 'the token provider returned no token', { method: 'tokenProvider', meta: { reason: 'token_provider' } }),
+              );
           },
-          (err: unknown) => reject(new StreamVideoError('unavailable', 'the token provider failed', { method: 'tokenProvider', meta: { reason: 'token_provider' }, cause: err })),
+          (err: unknown) =>
+            reject(
+              new StreamVideoError('unavailable', 'the token provider failed', { method: 'tokenProvider', meta: { reason: 'token_provider' }, cause: err }),
+            ),
         )
         .finally(() => clearTimeout(timer));
     });

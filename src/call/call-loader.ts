@@ -57,7 +57,9 @@ export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snaps
 
   batch(() => {
     const before = new Map(store.pendingCalls$.get().map((p) => [p.call.call?.cid, p]));
-    const after = ringingOnly ? [...before.values(), ...pending.filter((p) => !before.has(p.call.call?.cid))] : pending.map((p) => before.get(p.call.call?.cid) ?? p);
+    const after = ringingOnly
+      ? [...before.values(), ...pending.filter((p) => !before.has(p.call.call?.cid))]
+      : pending.map((p) => before.get(p.call.call?.cid) ?? p);
     const current = store.pendingCalls$.get();
     if (after.length !== current.length || after.some((p, i) => p !== current[i])) store.pendingCalls$.set(after);
 

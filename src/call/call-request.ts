@@ -122,11 +122,12 @@ function checkSettingsOverride(method: string, value: unknown): CallSettingsOver
     const ring = object(o['ring'], `${path}.ring`);
     checkKnownKeys(method, `${path}.ring`, ring, ['incomingCallTimeoutMs', 'outgoingCallTimeoutMs']);
     for (const [k, v] of Object.entries(ring)) {
-      if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2 ** 32 - 1)) throw StreamVideoError.invalidArgument(method, `${path}.ring.${k}`, 'must be a whole number of ms');
+      if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2 ** 32 - 1))
+        throw StreamVideoError.invalidArgument(method, `${path}.ring.${k}`, 'must be a whole number of ms');
     }
   }
   if (o['requestablePermissions'] !== undefined) checkPermissions(method, `${path}.requestablePermissions`, o['requestablePermissions'], true);
-  return o as CallSettingsOverride;
+  return o;
 }
 
 /** A new id for a session in a call: a UUID where the platform has one. */

@@ -73,12 +73,14 @@ export class EdgeLatency {
     // Started on a later task: fetch does much of its work when called, and a round started
     // from a connect or a join must not delay its answer.
     const later = new Promise<void>((resolve) => setTimeout(resolve, 0));
-    this.running = later.then(() => measureEdges(edges, this.options.timeoutMs, this.options.signal, this.options.samples)).then((result) => {
-      this.running = undefined;
-      if (edges !== this.edges || this.options.signal.aborted) return;
-      this.measured = result;
-      this.measuredAt = Date.now();
-    });
+    this.running = later
+      .then(() => measureEdges(edges, this.options.timeoutMs, this.options.signal, this.options.samples))
+      .then((result) => {
+        this.running = undefined;
+        if (edges !== this.edges || this.options.signal.aborted) return;
+        this.measured = result;
+        this.measuredAt = Date.now();
+      });
     return this.running;
   }
 }
@@ -99,7 +101,7 @@ export async function measureEdges(edges: readonly Edge[], timeoutMs: number, si
     const results = await Promise.all(edges.map((edge) => measureOne(edge, samples, controller.signal)));
     const out: LatencyMeasurements = {};
     edges.forEach((edge, i) => {
-      const times = results[i]!;
+      const times = results[i];
       if (times.length > 0) out[edge.name] = { measurementsSeconds: times };
     });
     return out;

@@ -89,7 +89,13 @@ export class JoinFlow {
       if (this.joining.cid === cid) return this.joining.promise;
       throw new StreamVideoError('failed_precondition', `already joining call ${this.joining.cid}`, { method });
     }
-    const request = { type, id, data: { members: input.members, settingsOverride: input.settingsOverride, custom: input.custom }, ring: data?.ring ?? false, accept };
+    const request = {
+      type,
+      id,
+      data: { members: input.members, settingsOverride: input.settingsOverride, custom: input.custom },
+      ring: data?.ring ?? false,
+      accept,
+    };
     const joining = { cid, promise: this.run(cid, request, method) };
     this.joining = joining;
     try {
@@ -123,7 +129,15 @@ export class JoinFlow {
 
   private mediaSeam(): MediaSessionSeam {
     const { options, coordinator, rpc, store, user } = this.ctx;
-    return { RTCPeerConnection: options.RTCPeerConnection, statsIntervalMs: options.statsIntervalMs, logger: options.logger, coordinator, rpc, store, userId: user.id };
+    return {
+      RTCPeerConnection: options.RTCPeerConnection,
+      statsIntervalMs: options.statsIntervalMs,
+      logger: options.logger,
+      coordinator,
+      rpc,
+      store,
+      userId: user.id,
+    };
   }
 
   private async run(cid: string, request: Omit<PartialMessage<JoinCallRequest>, 'sessionId'>, method: string): Promise<Call> {

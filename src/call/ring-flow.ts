@@ -65,7 +65,11 @@ export class RingFlow {
     await this.ctx.ready('getOrCreateCall');
     return gate.around(
       (e) => e.callCid === `${type}:${id}`,
-      async () => toPlain(WireGetOrCreateCallResponse, await coordinator.getOrCreateCall({ type, id, ring, data: { members, settingsOverride, custom } }, { session: rpc })),
+      async () =>
+        toPlain(
+          WireGetOrCreateCallResponse,
+          await coordinator.getOrCreateCall({ type, id, ring, data: { members, settingsOverride, custom } }, { session: rpc }),
+        ),
       (response) => {
         const state = response.call;
         if (ring && state?.call && state.call.createdByUserId === user.id && state.call.ringing && store.active?.cid !== state.call.cid) {
@@ -115,7 +119,9 @@ export class RingFlow {
   }
 
   private timerOf(p: PendingCall): { action: DropAction; timeoutMs: number } {
-    return p.direction === 'incoming' ? { action: 'reject', timeoutMs: this.timeout(p.call, 'incoming') } : { action: 'cancel', timeoutMs: this.timeout(p.call, 'outgoing') };
+    return p.direction === 'incoming'
+      ? { action: 'reject', timeoutMs: this.timeout(p.call, 'incoming') }
+      : { action: 'cancel', timeoutMs: this.timeout(p.call, 'outgoing') };
   }
 
   /** A non-zero call config timeout wins over the call's own ring settings. */
@@ -130,7 +136,7 @@ export class RingFlow {
   private onTimeout(cid: string, action: DropAction): void {
     const [type, ...rest] = cid.split(':');
     this.ctx.store.removePending(cid);
-    this.answer(action === 'cancel' ? 'cancelCall' : 'rejectCall', rest.join(':'), type!).catch((err: unknown) => {
+    this.answer(action === 'cancel' ? 'cancelCall' : 'rejectCall', rest.join(':'), type).catch((err: unknown) => {
       this.ctx.options.logger('warn', `could not ${action} ${cid}`, { code: StreamVideoError.from(err).code });
     });
   }

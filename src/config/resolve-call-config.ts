@@ -12,7 +12,8 @@ const SOUNDS = ['ringtone', 'ringbackTone'] as const;
  */
 export function resolveCallConfig(config: CallConfig): ResolvedCallConfig {
   const bad = (key: string, why: string) => StreamVideoError.invalidArgument('constructor', `callConfig.${key}`, why);
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw StreamVideoError.invalidArgument('constructor', 'callConfig', 'must be an object');
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw StreamVideoError.invalidArgument('constructor', 'callConfig', 'must be an object');
   checkKnownKeys('constructor', 'callConfig', config, [...FLAGS, ...TIMEOUTS, ...SOUNDS]);
   for (const key of FLAGS) if (config[key] !== undefined && typeof config[key] !== 'boolean') throw bad(key, 'must be a boolean');
   for (const key of TIMEOUTS) {

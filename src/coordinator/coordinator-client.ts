@@ -141,6 +141,6 @@ export class StreamCoordinatorClient {
       session: options.session ?? this.session,
     };
     const generated = this.client as unknown as Record<string, (i: object, o: SdkRpcOptions) => { response: Promise<object> }>;
-    return generated[method.localName]!.call(this.client, method.I.create(input as never), rpcOptions).response;
+    return generated[method.localName].call(this.client, method.I.create(input as never), rpcOptions).response;
   }
 }

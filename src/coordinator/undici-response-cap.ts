@@ -12,7 +12,10 @@ const Decorator = DecoratorHandler as unknown as new (handler: Dispatcher.Dispat
 
 /** Passes everything on to the fetch's own handler, noting whether undici cut the answer. */
 class CutWatch extends Decorator {
-  constructor(handler: Dispatcher.DispatchHandlers, private readonly onCut: () => void) {
+  constructor(
+    handler: Dispatcher.DispatchHandlers,
+    private readonly onCut: () => void,
+  ) {
     super(handler);
   }
 

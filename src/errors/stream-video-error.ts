@@ -55,7 +55,6 @@ export type StreamVideoErrorCode =
   | 'internal'
   | 'unknown';
 
-
 /** Details of a {@link StreamVideoError}. */
 export interface StreamVideoErrorInit {
   /** The RPC method (`JoinCall`) or the SDK member (`connectUser`) that failed. */

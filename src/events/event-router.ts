@@ -25,14 +25,14 @@ export class EventRouter<M extends { [K in keyof M]: { type: string } }> {
     let set = this.listeners.get(name);
     if (!set) this.listeners.set(name, (set = new Set()));
     set.add(callback);
-    return () => this.off(name as keyof M, callback as EventHandler<M[keyof M]>);
+    return () => this.off(name, callback as EventHandler<M[keyof M]>);
   }
 
   /** Removes `callback` from `name`; does nothing when it is not there. */
   off<K extends keyof M>(name: K | '*', callback: EventHandler<M[K]>): void {
     const set = this.listeners.get(name);
     if (!set) return;
-    set.delete(callback as EventHandler<never>);
+    set.delete(callback);
     if (set.size === 0) this.listeners.delete(name);
   }
 

@@ -107,12 +107,15 @@ export class MediaSession {
    */
   publish(type: PublishableTrackType, stream: MediaStream, method: string): Promise<void> {
     return this.serialize(async () => {
-      if (!stream || typeof (stream as Partial<MediaStream>).getTracks !== 'function') throw StreamVideoError.invalidArgument(method, 'stream', 'must be a MediaStream');
+      if (!stream || typeof (stream as Partial<MediaStream>).getTracks !== 'function')
+        throw StreamVideoError.invalidArgument(method, 'stream', 'must be a MediaStream');
       const track = type === TrackType.AUDIO ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
-      if (!track || track.readyState === 'ended') throw StreamVideoError.invalidArgument(method, 'stream', `must hold a live ${type === TrackType.AUDIO ? 'audio' : 'video'} track`);
+      if (!track || track.readyState === 'ended')
+        throw StreamVideoError.invalidArgument(method, 'stream', `must hold a live ${type === TrackType.AUDIO ? 'audio' : 'video'} track`);
       this.requireOpen(method);
       const capability = TRACK_CAPABILITIES[type];
-      if (!this.o.ownCapabilities().includes(capability)) throw new StreamVideoError('permission_denied', `publishing needs the "${capability}" capability`, { method, meta: { capability } });
+      if (!this.o.ownCapabilities().includes(capability))
+        throw new StreamVideoError('permission_denied', `publishing needs the "${capability}" capability`, { method, meta: { capability } });
       if (!this.announced.includes(type)) await this.announce([...this.announced, type], method);
       this.requireOpen(method);
       const before = this.published.get(type);
@@ -121,7 +124,10 @@ export class MediaSession {
       this.published.set(type, { track, stream, preview });
       // Ended by the browser (the "Stop sharing" bar, a camera unplugged): unpublish it.
       track.addEventListener?.('ended', () => {
-        if (this.published.get(type)?.track === track) this.stopPublish(type).catch((err: unknown) => this.o.logger('warn', 'could not unpublish an ended track', { code: StreamVideoError.from(err).code }));
+        if (this.published.get(type)?.track === track)
+          this.stopPublish(type).catch((err: unknown) =>
+            this.o.logger('warn', 'could not unpublish an ended track', { code: StreamVideoError.from(err).code }),
+          );
       });
       for (const p of this.o.store.remoteParticipants$.get()) this.peerFor(p.sessionId, p.userId);
       await Promise.all([...this.peers.values()].map((peer) => peer.setTrack(type, track, stream)));
@@ -139,7 +145,11 @@ export class MediaSession {
       if (!isPublishableTrackType(type)) throw StreamVideoError.invalidArgument(method, 'trackType', 'must be TrackType.AUDIO, VIDEO or SCREEN_SHARE');
       this.requireOpen(method);
       await this.unpublish(type);
-      if (this.announced.includes(type)) await this.announce(this.announced.filter((t) => t !== type), method);
+      if (this.announced.includes(type))
+        await this.announce(
+          this.announced.filter((t) => t !== type),
+          method,
+        );
     });
   }
 
@@ -157,7 +167,8 @@ export class MediaSession {
         return this.onSignal(event);
       case 'call.participant_joined':
         // Publishing: the newcomer gets an offer with every published track.
-        if (this.published.size > 0 && event.participant && event.participant.sessionId !== this.o.sessionId) this.peerFor(event.participant.sessionId, event.participant.user?.id ?? '');
+        if (this.published.size > 0 && event.participant && event.participant.sessionId !== this.o.sessionId)
+          this.peerFor(event.participant.sessionId, event.participant.user?.id ?? '');
         return;
       case 'call.participant_left': {
         const sessionId = event.participant?.sessionId ?? '';

@@ -170,7 +170,9 @@ export class PeerConnection {
   handle(signal: Signal): Promise<void> {
     this.chain = this.chain
       .then(() => this.apply(signal))
-      .catch((err: unknown) => this.host.logger('warn', 'could not apply a signal', { from: this.remoteSessionId, kind: signal.kind.oneofKind, error: String(err) }));
+      .catch((err: unknown) =>
+        this.host.logger('warn', 'could not apply a signal', { from: this.remoteSessionId, kind: signal.kind.oneofKind, error: String(err) }),
+      );
     return this.chain;
   }
 
@@ -253,7 +255,10 @@ export class PeerConnection {
   private sendDescription(): void {
     const description = this.pc.localDescription;
     if (this.closed || !description) return;
-    this.host.signal({ oneofKind: 'description', description: { type: TO_SDP_TYPE[description.type], sdp: description.sdp, trackTypes: this.ownTrackTypes() } });
+    this.host.signal({
+      oneofKind: 'description',
+      description: { type: TO_SDP_TYPE[description.type], sdp: description.sdp, trackTypes: this.ownTrackTypes() },
+    });
   }
 
   /** This side's published tracks by mid, for the remote side to tell camera from screen. */
@@ -271,7 +276,12 @@ export class PeerConnection {
 /** A candidate of `icecandidate` in the schema's form; `null` (the end of candidates) is an empty one. */
 function toCandidate(candidate: RTCIceCandidate | null): IceCandidate {
   if (!candidate) return { candidate: '', sdpMid: '', sdpMLineIndex: -1, usernameFragment: '' };
-  return { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? '', sdpMLineIndex: candidate.sdpMLineIndex ?? -1, usernameFragment: candidate.usernameFragment ?? '' };
+  return {
+    candidate: candidate.candidate,
+    sdpMid: candidate.sdpMid ?? '',
+    sdpMLineIndex: candidate.sdpMLineIndex ?? -1,
+    usernameFragment: candidate.usernameFragment ?? '',
+  };
 }
 
 /** A schema candidate as `addIceCandidate` takes it. */

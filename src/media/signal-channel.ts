@@ -169,7 +169,7 @@ function prefix(queue: readonly { to: string; signal: Signal }[]): { to: string;
   const targets = new Set<string>();
   let n = 0;
   for (; n < queue.length && n < MAX_BATCH; n++) {
-    const to = queue[n]!.to;
+    const to = queue[n].to;
     if (!targets.has(to) && targets.size === MAX_TARGETS) break;
     targets.add(to);
   }

@@ -22,7 +22,16 @@ interface StatsEntry {
 
 /** An empty {@link AggregatedStatsReport}. */
 export function emptyStats(): AggregatedStatsReport {
-  return { totalBytes: 0, framesProcessed: 0, packetsLost: 0, averageJitterInMs: 0, averageRoundTripTimeInMs: 0, highestFrameWidth: 0, highestFrameHeight: 0, highestFramesPerSecond: 0 };
+  return {
+    totalBytes: 0,
+    framesProcessed: 0,
+    packetsLost: 0,
+    averageJitterInMs: 0,
+    averageRoundTripTimeInMs: 0,
+    highestFrameWidth: 0,
+    highestFrameHeight: 0,
+    highestFramesPerSecond: 0,
+  };
 }
 
 class Accumulator {
@@ -79,7 +88,13 @@ export async function peerStats(peer: PeerConnection): Promise<PeerStatsReport> 
       inn.rtt(e.currentRoundTripTime);
     }
   }
-  return { sessionId: peer.remoteSessionId, userId: peer.remoteUserId, connectionState: peer.pc.connectionState, publisher: out.done(), subscriber: inn.done() };
+  return {
+    sessionId: peer.remoteSessionId,
+    userId: peer.remoteUserId,
+    connectionState: peer.pc.connectionState,
+    publisher: out.done(),
+    subscriber: inn.done(),
+  };
 }
 
 /** Sums peer reports into a {@link CallStatsReport}. */

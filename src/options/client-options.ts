@@ -161,8 +161,23 @@ export function resolveOptions(opts: StreamClientOptions, platform: ClientPlatfo
 
 /** Every option, every time limit and every retry setting: any other key is refused. */
 const OPTION_KEYS: readonly (keyof StreamClientOptions)[] = [
-  'baseUrl', 'twirpUrl', 'wsUrl', 'logger', 'logLevel', 'sendJson', 'transport', 'timeouts', 'retry', 'reconnectPolicy',
-  'WebSocket', 'healthCheckIntervalMs', 'callTypes', 'network', 'RTCPeerConnection', 'statsIntervalMs', 'maxResponseBytes',
+  'baseUrl',
+  'twirpUrl',
+  'wsUrl',
+  'logger',
+  'logLevel',
+  'sendJson',
+  'transport',
+  'timeouts',
+  'retry',
+  'reconnectPolicy',
+  'WebSocket',
+  'healthCheckIntervalMs',
+  'callTypes',
+  'network',
+  'RTCPeerConnection',
+  'statsIntervalMs',
+  'maxResponseBytes',
 ];
 const TIMEOUT_KEYS: readonly (keyof StreamClientTimeouts)[] = ['rpcMs', 'connectMs', 'handshakeMs', 'edgeMeasurementMs', 'reconnectWaitMs', 'tokenProviderMs'];
 const RETRY_KEYS: readonly (keyof RetryPolicy)[] = ['maxAttempts', 'baseDelayMs', 'maxDelayMs'];
@@ -176,21 +191,31 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
   checkKnownKeys('constructor', 'opts', o, OPTION_KEYS);
   if (o['baseUrl'] !== undefined && typeof o['baseUrl'] !== 'string' && !(o['baseUrl'] instanceof URL)) throw bad('opts.baseUrl', 'must be a URL string');
   for (const key of ['twirpUrl', 'wsUrl'] as const) if (o[key] !== undefined && typeof o[key] !== 'string') throw bad(`opts.${key}`, 'must be a URL string');
-  if (o['logLevel'] !== undefined && !LOG_LEVELS.includes(o['logLevel'] as LogLevelThreshold)) throw bad('opts.logLevel', `must be one of ${LOG_LEVELS.join(', ')}`);
+  if (o['logLevel'] !== undefined && !LOG_LEVELS.includes(o['logLevel'] as LogLevelThreshold))
+    throw bad('opts.logLevel', `must be one of ${LOG_LEVELS.join(', ')}`);
   if (o['sendJson'] !== undefined && typeof o['sendJson'] !== 'boolean') throw bad('opts.sendJson', 'must be a boolean');
   const transport = o['transport'] as { unary?: unknown; mergeOptions?: unknown } | undefined;
-  if (transport !== undefined && (typeof transport !== 'object' || transport === null || typeof transport.unary !== 'function' || typeof transport.mergeOptions !== 'function')) {
+  if (
+    transport !== undefined &&
+    (typeof transport !== 'object' || transport === null || typeof transport.unary !== 'function' || typeof transport.mergeOptions !== 'function')
+  ) {
     throw bad('opts.transport', 'must be an RpcTransport');
   }
-  for (const key of ['logger', 'WebSocket', 'RTCPeerConnection'] as const) if (o[key] !== undefined && typeof o[key] !== 'function') throw bad(`opts.${key}`, 'must be a function');
-  if (o['callTypes'] !== undefined && (!Array.isArray(o['callTypes']) || o['callTypes'].some((t) => typeof t !== 'string'))) throw bad('opts.callTypes', 'must be an array of strings');
-  if (o['statsIntervalMs'] !== undefined && !(typeof o['statsIntervalMs'] === 'number' && o['statsIntervalMs'] >= 0 && o['statsIntervalMs'] <= 3_600_000)) throw bad('opts.statsIntervalMs', 'must be a number from 0 to 3600000');
+  for (const key of ['logger', 'WebSocket', 'RTCPeerConnection'] as const)
+    if (o[key] !== undefined && typeof o[key] !== 'function') throw bad(`opts.${key}`, 'must be a function');
+  if (o['callTypes'] !== undefined && (!Array.isArray(o['callTypes']) || o['callTypes'].some((t) => typeof t !== 'string')))
+    throw bad('opts.callTypes', 'must be an array of strings');
+  if (o['statsIntervalMs'] !== undefined && !(typeof o['statsIntervalMs'] === 'number' && o['statsIntervalMs'] >= 0 && o['statsIntervalMs'] <= 3_600_000))
+    throw bad('opts.statsIntervalMs', 'must be a number from 0 to 3600000');
   const cap = o['maxResponseBytes'];
   if (cap !== undefined && !(Number.isInteger(cap) && (cap as number) >= MAX_RESPONSE_BYTES_RANGE.min && (cap as number) <= MAX_RESPONSE_BYTES_RANGE.max)) {
     throw bad('opts.maxResponseBytes', `must be a whole number from ${MAX_RESPONSE_BYTES_RANGE.min} to ${MAX_RESPONSE_BYTES_RANGE.max}`);
   }
   const interval = o['healthCheckIntervalMs'];
-  if (interval !== undefined && !(Number.isInteger(interval) && (interval as number) >= OPTION_INTERVAL_RANGE.min && (interval as number) <= OPTION_INTERVAL_RANGE.max)) {
+  if (
+    interval !== undefined &&
+    !(Number.isInteger(interval) && (interval as number) >= OPTION_INTERVAL_RANGE.min && (interval as number) <= OPTION_INTERVAL_RANGE.max)
+  ) {
     // Beyond 2^31 - 1 ms a timer fires at once: a probe flood.
     throw bad('opts.healthCheckIntervalMs', `must be a whole number from ${OPTION_INTERVAL_RANGE.min} to ${OPTION_INTERVAL_RANGE.max}`);
   }
@@ -199,8 +224,10 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
     if (g === undefined) continue;
     if (typeof g !== 'object' || g === null) throw bad(`opts.${group}`, 'must be an object');
     checkKnownKeys('constructor', `opts.${group}`, g, group === 'timeouts' ? TIMEOUT_KEYS : RETRY_KEYS);
-    for (const [k, v] of Object.entries(g)) if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 3_600_000)) throw bad(`opts.${group}.${k}`, 'must be a number from 0 to 3600000');
+    for (const [k, v] of Object.entries(g))
+      if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 3_600_000)) throw bad(`opts.${group}.${k}`, 'must be a number from 0 to 3600000');
   }
   const policy = o['reconnectPolicy'] as { nextDelayMs?: unknown } | undefined;
-  if (policy !== undefined && (typeof policy !== 'object' || policy === null || typeof policy.nextDelayMs !== 'function')) throw bad('opts.reconnectPolicy', 'must have a nextDelayMs function');
+  if (policy !== undefined && (typeof policy !== 'object' || policy === null || typeof policy.nextDelayMs !== 'function'))
+    throw bad('opts.reconnectPolicy', 'must have a nextDelayMs function');
 }

@@ -109,5 +109,5 @@ function convertMessage(type: IMessageType<object>, message: object): object {
  * @throws StreamVideoError `dataloss` for custom data that JSON cannot hold.
  */
 export function toPlain<T extends object>(type: IMessageType<T>, message: T): Plain<T> {
-  return convertMessage(type as IMessageType<object>, message) as Plain<T>;
+  return convertMessage(type, message) as Plain<T>;
 }

@@ -85,7 +85,7 @@ export class UserSession {
       { store, userId: user.id },
       (event) => {
         this.join.media?.onEvent(event);
-        router.emit(event.type, event as never);
+        router.emit(event.type, event);
       },
       options.logger,
     );
@@ -94,7 +94,7 @@ export class UserSession {
       apiKey: deps.apiKey,
       user,
       tokens,
-      WebSocket: options.WebSocket!,
+      WebSocket: options.WebSocket,
       reconnectPolicy: options.reconnectPolicy ?? new ExponentialBackoff(),
       logger: options.logger,
       handshakeTimeoutMs: options.timeouts.handshakeMs,
@@ -231,7 +231,13 @@ export class UserSession {
     this.wasOffline = false;
     this.edges.update(ok.edges);
     if (resumed === 'fresh') {
-      applyCalls(this.deps.store, { me: this.deps.user.id, ringingOnly: true, calls: ok.ringingCalls.map((c) => toPlain(CallState, c)), activeCid: undefined, activeState: undefined });
+      applyCalls(this.deps.store, {
+        me: this.deps.user.id,
+        ringingOnly: true,
+        calls: ok.ringingCalls.map((c) => toPlain(CallState, c)),
+        activeCid: undefined,
+        activeState: undefined,
+      });
     } else if (resumed === 'resync') {
       void this.resync();
     }
@@ -257,7 +263,9 @@ export class UserSession {
       );
       return snapshot.calls.length;
     } catch (err) {
-      options.logger(ringingOnly ? 'warn' : 'error', ringingOnly ? 'could not load the ringing calls' : 'could not re-sync', { code: StreamVideoError.from(err).code });
+      options.logger(ringingOnly ? 'warn' : 'error', ringingOnly ? 'could not load the ringing calls' : 'could not re-sync', {
+        code: StreamVideoError.from(err).code,
+      });
       return undefined;
     }
   }

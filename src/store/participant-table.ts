@@ -92,7 +92,10 @@ export class ParticipantTable {
   }
 
   /** Adds or replaces a participant; keeps its pin and its media (streams). */
-  upsert(p: Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | keyof ParticipantMedia>, media: ParticipantMedia | undefined = this.bySession.get(p.sessionId)): void {
+  upsert(
+    p: Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | keyof ParticipantMedia>,
+    media: ParticipantMedia | undefined = this.bySession.get(p.sessionId),
+  ): void {
     // Fields listed one by one: spreading `p` costs ~1 µs per participant event, this ~0.03 µs.
     this.bySession.set(p.sessionId, {
       sessionId: p.sessionId,

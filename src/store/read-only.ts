@@ -21,5 +21,5 @@ export function readOnly<T>(store: ReadableAtom<T>): ReadableAtom<T> {
     get value() {
       return store.value;
     },
-  }) as ReadableAtom<T>;
+  });
 }

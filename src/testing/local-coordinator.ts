@@ -151,7 +151,10 @@ export class LocalCoordinator {
     const opts = { secret: 'local-secret', apiKey: 'local-key', ...options };
     const hubOptions = resolveHubOptions(opts.hub);
     const http = httpLimits(opts);
-    const graceMs = opts.participantGraceMs === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : wholeNumber('participantGraceMs', opts.participantGraceMs, 30_000, 10, ONE_HOUR_MS);
+    const graceMs =
+      opts.participantGraceMs === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : wholeNumber('participantGraceMs', opts.participantGraceMs, 30_000, 10, ONE_HOUR_MS);
     for (const [edge, ms] of Object.entries(opts.edgeLatencyMs ?? {})) wholeNumber(`edgeLatencyMs.${edge}`, ms, 0, 0, ONE_HOUR_MS);
     const edgeBaseUrl = opts.edgeBaseUrl === undefined ? undefined : httpBaseUrl('edgeBaseUrl', opts.edgeBaseUrl);
     const now = opts.now ?? Date.now;
@@ -165,7 +168,8 @@ export class LocalCoordinator {
     const edges = (): Edge[] => edgeNames.map((name) => ({ name, latencyUrl: `${edgeBaseUrl ?? coordinator!.baseUrl}/latency/${encodeURIComponent(name)}` }));
     const grace = new ParticipantGrace(state, (userId) => (hub?.connectionsOf(userId) ?? 0) > 0, timers, graceMs);
 
-    const iceServers = (type: string) => (opts.iceServers?.[type] ?? CALL_TYPES.get(type)?.iceServers ?? []).map((server) => ({ ...server, urls: [...server.urls] }));
+    const iceServers = (type: string) =>
+      (opts.iceServers?.[type] ?? CALL_TYPES.get(type)?.iceServers ?? []).map((server) => ({ ...server, urls: [...server.urls] }));
     const calls = callHandlers({ state, tokens, edges, iceServers });
     const implementation = {
       ...calls,
@@ -192,7 +196,7 @@ export class LocalCoordinator {
         const auth = headers['authorization'] ?? '';
         const match = /^Bearer\s+(\S+)$/i.exec(auth);
         if (!match) throw new TwirpError('unauthenticated', 'the Authorization header must be "Bearer <token>"', { reason: 'missing_token' });
-        return (await tokens.verify(match[1]!)).user_id;
+        return (await tokens.verify(match[1])).user_id;
       },
       onInternalError: (err, where) => opts.onError?.(err, where),
     });
@@ -219,7 +223,18 @@ export class LocalCoordinator {
       timers.close();
       throw err;
     }
-    coordinator = new LocalCoordinator({ server, hub, host: opts.host ?? '127.0.0.1', apiKey: opts.apiKey, tokens, events, state, rpcFaults, timers, participantGrace: grace });
+    coordinator = new LocalCoordinator({
+      server,
+      hub,
+      host: opts.host ?? '127.0.0.1',
+      apiKey: opts.apiKey,
+      tokens,
+      events,
+      state,
+      rpcFaults,
+      timers,
+      participantGrace: grace,
+    });
     return coordinator;
   }
 
@@ -294,12 +309,12 @@ async function handleHttp(
     return;
   }
   if (await twirp(req, res)) return;
-  const path = (req.url ?? '/').split('?')[0]!;
+  const path = (req.url ?? '/').split('?')[0];
   const latency = /^\/latency\/([^/]+)$/.exec(path);
   if (latency && req.method === 'GET') {
     let edge: string | undefined;
     try {
-      edge = decodeURIComponent(latency[1]!);
+      edge = decodeURIComponent(latency[1]);
     } catch {
       edge = undefined; // malformed percent-encoding: no such edge
     }

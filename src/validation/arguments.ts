@@ -103,7 +103,7 @@ function nonJson(value: unknown, depth: number): string {
     }
     return '';
   }
-  return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'class'} instance` : `a ${typeof value}`;
+  return typeof value === 'object' ? `a ${value.constructor?.name ?? 'class'} instance` : `a ${typeof value}`;
 }
 
 /** A user profile as `connectUser` and call members take it. */
@@ -131,7 +131,8 @@ export function toUser(method: string, argument: string, value: unknown, id?: st
   const text = (field: 'name' | 'imageUrl' | 'role'): string => {
     const v = value[field];
     if (v === undefined) return '';
-    if (typeof v !== 'string' || v.length > 1024) throw StreamVideoError.invalidArgument(method, `${argument}.${field}`, 'must be a string of at most 1024 characters');
+    if (typeof v !== 'string' || v.length > 1024)
+      throw StreamVideoError.invalidArgument(method, `${argument}.${field}`, 'must be a string of at most 1024 characters');
     return v;
   };
   const custom = value['custom'] === undefined ? undefined : toStruct(method, `${argument}.custom`, value['custom']);

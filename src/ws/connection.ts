@@ -112,7 +112,9 @@ export class Connection {
       this.state.set('connecting');
       this.listenNetwork('addEventListener');
       this.connectTimer = setTimeout(() => {
-        this.fail(new StreamVideoError('timeout', `could not connect within ${this.options.connectTimeoutMs} ms`, { method: 'connect', cause: this.lastError }));
+        this.fail(
+          new StreamVideoError('timeout', `could not connect within ${this.options.connectTimeoutMs} ms`, { method: 'connect', cause: this.lastError }),
+        );
       }, this.options.connectTimeoutMs);
       void this.open();
     });
@@ -247,13 +249,23 @@ export class Connection {
     }
     if (code === CLOSE_CODES.FRAME_TOO_LARGE) {
       // Final: the next socket would send the same oversized frame (the auth frame's profile).
-      this.fail(error?.code === 'invalid_argument' ? error : new StreamVideoError('invalid_argument', 'a frame was over the server\'s size limit', { method: 'connect', meta: { reason: 'frame_too_large' } }));
+      this.fail(
+        error?.code === 'invalid_argument'
+          ? error
+          : new StreamVideoError('invalid_argument', "a frame was over the server's size limit", { method: 'connect', meta: { reason: 'frame_too_large' } }),
+      );
       return;
     }
     if (code === CLOSE_CODES.TOKEN_EXPIRED) {
       this.expiredInARow++;
       if (this.expiredInARow > 2 || !this.options.tokens.canRefresh) {
-        this.fail(new StreamVideoError('token_expired', this.options.tokens.canRefresh ? 'the token provider returns expired tokens' : 'the token expired and there is no token provider', { method: 'connect' }));
+        this.fail(
+          new StreamVideoError(
+            'token_expired',
+            this.options.tokens.canRefresh ? 'the token provider returns expired tokens' : 'the token expired and there is no token provider',
+            { method: 'connect' },
+          ),
+        );
         return;
       }
       void this.refreshAndReopen(token);

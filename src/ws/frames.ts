@@ -50,6 +50,10 @@ export function checkAuthFrameSize(method: string, apiKey: string, user: User): 
   const bytes = encodeClientFrame({ oneofKind: 'auth', auth: { apiKey, token: '', user, resume: undefined } }).byteLength;
   const room = MAX_CLIENT_FRAME_BYTES - AUTH_FRAME_RESERVE_BYTES;
   if (bytes > room) {
-    throw StreamVideoError.invalidArgument(method, user.custom ? 'user.custom' : 'user', `makes the auth frame ${bytes} bytes: at most ${room} fit (the server reads frames of up to ${MAX_CLIENT_FRAME_BYTES} bytes)`);
+    throw StreamVideoError.invalidArgument(
+      method,
+      user.custom ? 'user.custom' : 'user',
+      `makes the auth frame ${bytes} bytes: at most ${room} fit (the server reads frames of up to ${MAX_CLIENT_FRAME_BYTES} bytes)`,
+    );
   }
 }

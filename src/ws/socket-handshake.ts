@@ -78,7 +78,11 @@ export class SocketHandshake {
     },
     error: ({ error }) => {
       // The close that follows decides what happens; keep the server's reason for it.
-      this.error = new StreamVideoError(closeErrorCode(error.code), error.message, { method: 'connect', serverMessage: error.message, meta: { reason: error.code } });
+      this.error = new StreamVideoError(closeErrorCode(error.code), error.message, {
+        method: 'connect',
+        serverMessage: error.message,
+        meta: { reason: error.code },
+      });
     },
   } satisfies { [K in ServerFrameCase]: Handler<K> };
 
@@ -172,7 +176,7 @@ export class SocketHandshake {
       this.options.logger('debug', 'skipped a frame of an unknown kind');
       return;
     }
-    (this.handlers[kind] as Handler<typeof kind>)(frame.frame as never);
+    (this.handlers[kind] as Handler<typeof kind>)(frame.frame);
   }
 
   /** Whether the socket is at `step`; logs and skips a frame that comes out of turn. */

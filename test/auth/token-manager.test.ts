@@ -57,13 +57,17 @@ class Provider {
 
   /** Resolves once the first token has expired (within two seconds of its making). */
   async firstTokenExpired(): Promise<void> {
-    const payload = JSON.parse(Buffer.from(this.firstToken!.split('.')[1]!, 'base64url').toString()) as { exp: number };
+    const payload = JSON.parse(Buffer.from(this.firstToken!.split('.')[1], 'base64url').toString()) as { exp: number };
     await until(() => Date.now() >= payload.exp * 1000, 'the first token to expire', 4000);
   }
 }
 
 /** Alice, connected with a steered provider whose first token has expired by now. */
-async function aliceWithExpiredToken(h: Harness, opts: Parameters<Harness['client']>[0] = {}, then: Step = 'answer'): Promise<{ alice: StreamVideoClient; provider: Provider }> {
+async function aliceWithExpiredToken(
+  h: Harness,
+  opts: Parameters<Harness['client']>[0] = {},
+  then: Step = 'answer',
+): Promise<{ alice: StreamVideoClient; provider: Provider }> {
   const provider = new Provider(h.c, 'alice');
   const alice = h.client(opts);
   await alice.connectUser({ id: 'alice' }, provider.fn);
@@ -96,7 +100,11 @@ test('TokenManager: a provider that throws or returns no token fails with unavai
 });
 
 test('an RPC that needs a refresh while the provider hangs settles with timeout; a later one succeeds once the provider answers', async ({ h }) => {
-  const { alice, provider } = await aliceWithExpiredToken(h, { opts: { timeouts: { rpcMs: 2000, tokenProviderMs: 200 }, retry: { baseDelayMs: 10, maxDelayMs: 20 } } }, 'hang');
+  const { alice, provider } = await aliceWithExpiredToken(
+    h,
+    { opts: { timeouts: { rpcMs: 2000, tokenProviderMs: 200 }, retry: { baseDelayMs: 10, maxDelayMs: 20 } } },
+    'hang',
+  );
   const err = await withTimeout(expectError(alice.queryCalls({}, []), 'timeout'), SAFETY_MS, 'queryCalls to settle');
   assert.is(err.method, 'tokenProvider');
   assert.ok(provider.hung >= 1);
@@ -116,7 +124,11 @@ test('a reconnect while the provider hangs keeps trying, and recovers once the p
   provider.then = 'answer';
   await waitFor(alice.readOnlyStateStore.connectionState$, (s) => s === 'connected', 'connected again', SAFETY_MS);
   stop();
-  assert.equal(events.filter((e) => e.type === 'connection.error'), [], 'never closed for good');
+  assert.equal(
+    events.filter((e) => e.type === 'connection.error'),
+    [],
+    'never closed for good',
+  );
   assert.is(alice.readOnlyStateStore.connectedUser$.get()?.id, 'alice');
   assert.equal((await alice.queryCalls({}, [])).calls, []);
   assert.ok(inspectClient(alice).tokenProviderCalls >= 4, `provider calls: ${inspectClient(alice).tokenProviderCalls}`);

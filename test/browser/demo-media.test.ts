@@ -90,8 +90,15 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
   // Each page plays the other's camera and decodes its frames; mute state shows on the tiles.
   const [bobWidth, aliceWidth] = [await seesVideoOf(alice, 'bob', 'alice'), await seesVideoOf(bob, 'alice', 'bob')];
   assert.ok(bobWidth > 0 && aliceWidth > 0);
-  for (const [who, page, other] of [['alice', alice, 'bob'], ['bob', bob, 'alice']] as const) {
-    const frames = await eventually(() => framesDecodedFrom(page, other), (n) => n > 0, `${who} decodes ${other}'s frames`);
+  for (const [who, page, other] of [
+    ['alice', alice, 'bob'],
+    ['bob', bob, 'alice'],
+  ] as const) {
+    const frames = await eventually(
+      () => framesDecodedFrom(page, other),
+      (n) => n > 0,
+      `${who} decodes ${other}'s frames`,
+    );
     assert.ok(frames > 0, `${who} decoded ${frames} frames of ${other}`);
     await tile(page, other).getByTestId('video-on').waitFor();
     await tile(page, other).getByTestId('audio-on').waitFor();
@@ -149,7 +156,11 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
   for (const page of [bob, alice]) await page.getByTestId('leave').click();
   for (const [who, page] of Object.entries(both)) {
     await seeText(page, 'active-call', /^Not in a call$/, who);
-    const counts = await eventually(() => mediaCounts(page), (c) => c.openPcs === 0 && c.liveTracks === 0, `${who} has nothing open`);
+    const counts = await eventually(
+      () => mediaCounts(page),
+      (c) => c.openPcs === 0 && c.liveTracks === 0,
+      `${who} has nothing open`,
+    );
     assert.equal([counts.openPcs, counts.liveTracks], [0, 0], who);
     assert.ok(counts.pcs >= 1 && counts.tracks >= 3, `${who} had connections and tracks: ${JSON.stringify(counts)}`);
   }
@@ -184,7 +195,13 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
           const first = rtc.pcs.length - 1;
           const deadline = Date.now() + waitMs;
           while (!rtc.pcs.slice(first).some((pc) => pc.connectionState === 'connected')) {
-            if (Date.now() > deadline) throw new Error(`cycle ${i}: not connected (${rtc.pcs.slice(first).map((pc) => pc.connectionState).join(', ')})`);
+            if (Date.now() > deadline)
+              throw new Error(
+                `cycle ${i}: not connected (${rtc.pcs
+                  .slice(first)
+                  .map((pc) => pc.connectionState)
+                  .join(', ')})`,
+              );
             await new Promise((r) => setTimeout(r, 20));
           }
           connected++;
@@ -196,16 +213,28 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
     { callId: id, cycles: CYCLES, waitMs: MEDIA_WAIT_MS },
   );
   assert.is(result.connected, CYCLES / 2);
-  const bobCounts = await eventually(() => mediaCounts(b.page), (c) => c.openPcs === 0 && c.liveTracks === 0, 'bob has nothing open');
+  const bobCounts = await eventually(
+    () => mediaCounts(b.page),
+    (c) => c.openPcs === 0 && c.liveTracks === 0,
+    'bob has nothing open',
+  );
   assert.ok(bobCounts.pcs >= CYCLES, `a peer connection per cycle at least: ${bobCounts.pcs}`);
   assert.is(bobCounts.tracks >= CYCLES * 2, true, `bob made ${bobCounts.tracks} tracks`);
   // alice closed her connection to each of bob's sessions; only her own camera and microphone live on.
-  const aliceCounts = await eventually(() => mediaCounts(a.page), (c) => c.openPcs === 0 && c.liveTracks === 2, 'alice has only her own tracks');
+  const aliceCounts = await eventually(
+    () => mediaCounts(a.page),
+    (c) => c.openPcs === 0 && c.liveTracks === 2,
+    'alice has only her own tracks',
+  );
   assert.ok(aliceCounts.pcs >= CYCLES, `alice made ${aliceCounts.pcs} connections`);
   await count(a.page, '[data-testid="tile"]', 1, 'alice');
   await checkpoint({ alice: a.page, bob: b.page }, '4-after-cycles', 'media');
   await a.page.getByTestId('leave').click();
-  const after = await eventually(() => mediaCounts(a.page), (c) => c.openPcs === 0 && c.liveTracks === 0, 'alice has nothing open after leaving');
+  const after = await eventually(
+    () => mediaCounts(a.page),
+    (c) => c.openPcs === 0 && c.liveTracks === 0,
+    'alice has nothing open after leaving',
+  );
   assert.equal([after.openPcs, after.liveTracks], [0, 0]);
   assert.equal([...a.errors, ...b.errors], [], 'no errors in the pages');
 });

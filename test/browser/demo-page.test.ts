@@ -39,14 +39,23 @@ async function post(url: string, body: string): Promise<Response> {
 test('the browser bundle pulls in no Node module; the Node entry is refused', async () => {
   const { code, metafile } = await bundleForBrowser(join(ROOT, 'examples/demo-page/app.ts'));
   assert.ok(code.length > 0);
-  assert.ok(Object.keys(metafile.inputs).some((i) => i.endsWith('src/StreamVideoClient.ts')), 'the bundle holds the SDK');
+  assert.ok(
+    Object.keys(metafile.inputs).some((i) => i.endsWith('src/StreamVideoClient.ts')),
+    'the bundle holds the SDK',
+  );
   try {
     await bundleForBrowser(join(ROOT, 'src/index-node.ts'));
     assert.unreachable('the Node entry (with ws) was bundled for the browser');
   } catch (err) {
     assert.instance(err, NodeOnlyBundleError);
-    assert.ok((err as NodeOnlyBundleError).modules.some((m) => /node_modules\/ws\//.test(m)), 'ws is named');
-    assert.ok((err as NodeOnlyBundleError).modules.some((m) => /node_modules\/undici\//.test(m)), 'undici is named');
+    assert.ok(
+      (err as NodeOnlyBundleError).modules.some((m) => /node_modules\/ws\//.test(m)),
+      'ws is named',
+    );
+    assert.ok(
+      (err as NodeOnlyBundleError).modules.some((m) => /node_modules\/undici\//.test(m)),
+      'undici is named',
+    );
   }
 });
 
@@ -74,7 +83,7 @@ test('HTTP routes: page, bundle, token by POST body only, dominant speaker, no C
   const res = await post(tokenUrl, '{"userId":"alice"}');
   assert.is(res.status, 200);
   const { token } = (await res.json()) as { token: string };
-  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { user_id: string; exp: number };
+  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { user_id: string; exp: number };
   assert.is(claims.user_id, 'alice');
   assert.ok(Math.abs(claims.exp - Date.now() / 1000 - 3600) < 60, 'the token lives 1 h');
 
@@ -175,7 +184,11 @@ test('alice rings bob; bob accepts; screenshare, recording, dominant speaker, pi
   await bob.getByTestId('leave').click();
   await seeText(bob, 'active-call', /^Not in a call$/, 'bob');
   await count(alice, '[data-testid="participant"]', 1, 'alice');
-  assert.equal(await participants(alice), [{ userId: 'alice', local: true, markers: ['local-marker', 'dominant-marker'] }], 'alice alone, still the dominant speaker');
+  assert.equal(
+    await participants(alice),
+    [{ userId: 'alice', local: true, markers: ['local-marker', 'dominant-marker'] }],
+    'alice alone, still the dominant speaker',
+  );
   await alice.getByTestId('leave').click();
   await seeText(alice, 'active-call', /^Not in a call$/, 'alice');
   for (const [who, page] of Object.entries(both)) {

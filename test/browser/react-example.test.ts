@@ -19,7 +19,6 @@ import { startReactExample } from '../../examples/react/server';
 import { browserOnly } from '../../examples/react/vite.config';
 import { browserSuite, checkpoint, count, openAs, seesVideoOf, seeText } from '../helpers/browser';
 
-
 const test = browserSuite('React example in a browser', () => startReactExample({ port: 0 }));
 
 function post(url: string, body: string): Promise<Response> {
@@ -28,11 +27,13 @@ function post(url: string, body: string): Promise<Response> {
 
 /** The participants list as the page shows it: user ids, sorted, and which one is local. */
 function participants(page: Page): Promise<{ userId: string | undefined; local: boolean }[]> {
-  return page.getByTestId('participant').evaluateAll((items) =>
-    items
-      .map((li) => ({ userId: (li as HTMLElement).dataset.userId, local: (li as HTMLElement).dataset.local === 'true' }))
-      .sort((a, b) => String(a.userId).localeCompare(String(b.userId))),
-  );
+  return page
+    .getByTestId('participant')
+    .evaluateAll((items) =>
+      items
+        .map((li) => ({ userId: (li as HTMLElement).dataset.userId, local: (li as HTMLElement).dataset.local === 'true' }))
+        .sort((a, b) => String(a.userId).localeCompare(String(b.userId))),
+    );
 }
 
 test('the server: the built page and its assets, a token by POST body only, no CORS on the app routes', async ({ server: example }) => {
@@ -44,7 +45,7 @@ test('the server: the built page and its assets, a token by POST body only, no C
   assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
   const html = await page.text();
   assert.match(html, /<div id="root"><\/div>/);
-  const scripts = [...html.matchAll(/src="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+  const scripts = [...html.matchAll(/src="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]);
   assert.is(scripts.length, 1, 'one entry script');
   // Every file vite built is served with its type, and the page refers to built files only.
   const assets = [...files.keys()].filter((p) => p.startsWith('/assets/'));
@@ -63,7 +64,7 @@ test('the server: the built page and its assets, a token by POST body only, no C
   assert.is(minted.status, 200);
   const { token } = (await minted.json()) as { token: string };
   assert.is(token.split('.').length, 3, 'a JWT');
-  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { user_id: string };
+  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { user_id: string };
   assert.is(claims.user_id, 'alice');
   assert.is((await fetch(tokenUrl)).status, 405, 'never by GET (a token in no URL)');
   assert.is((await post(tokenUrl, '{"userId":""}')).status, 400);
@@ -84,7 +85,11 @@ test("the example's build refuses ws and Node built-in modules (vite alone would
       } catch (err) {
         failure = err as typeof failure;
       }
-      assert.equal(failure?.errors?.map((e) => [e.plugin, e.hook]), [['stream-video-browser-only', 'resolveId']], source);
+      assert.equal(
+        failure?.errors?.map((e) => [e.plugin, e.hook]),
+        [['stream-video-browser-only', 'resolveId']],
+        source,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -139,7 +144,10 @@ test('alice rings bob: reject, then accept; participants, video both ways, the r
   const bobWidth = await seesVideoOf(alice, 'bob', 'alice');
   const aliceWidth = await seesVideoOf(bob, 'alice', 'bob');
   assert.ok(bobWidth > 0 && aliceWidth > 0, `widths ${bobWidth}, ${aliceWidth}`);
-  for (const [page, other] of [[alice, 'bob'], [bob, 'alice']] as const) {
+  for (const [page, other] of [
+    [alice, 'bob'],
+    [bob, 'alice'],
+  ] as const) {
     await page.locator(`[data-testid="tile"][data-user-id="${other}"] [data-testid="video-on"]`).waitFor();
   }
   await checkpoint(both, '2-in-call-with-video', 'react');

@@ -70,7 +70,13 @@ test('joinCall while leave() of the same call is in flight: waits for the leave,
   assert.is(second.hasLeft, false);
   assert.is.not(second.sessionId, first.sessionId);
   assert.is(alice.readOnlyStateStore.activeCall$.get(), second);
-  assert.equal(alice.readOnlyStateStore.participants$.get().toArray().map((p) => p.sessionId), [second.sessionId]);
+  assert.equal(
+    alice.readOnlyStateStore.participants$
+      .get()
+      .toArray()
+      .map((p) => p.sessionId),
+    [second.sessionId],
+  );
   assert.equal([...h.c.state.calls.get('default:again')!.participants.keys()], [second.sessionId], 'one session on the server: the new one');
 });
 
@@ -94,10 +100,16 @@ test('disconnectUser while the JoinCall answer is in flight: the SDK leaves, the
   await left;
   assert.equal(onServer(h, 'default:ghost'), ['alice'], 'no ghost');
   assert.is(await withTimeout(join, 3000, 'the join to settle'), 'disconnected');
-  assert.equal(alice.readOnlyStateStore.participants$.get().toArray().map((p) => p.userId), ['alice']);
+  assert.equal(
+    alice.readOnlyStateStore.participants$
+      .get()
+      .toArray()
+      .map((p) => p.userId),
+    ['alice'],
+  );
 });
 
-test('disconnectUser while the JoinCall answer is in flight and the SDK\'s LeaveCall is lost: the grace period drops the ghost', async (ctx) => {
+test("disconnectUser while the JoinCall answer is in flight and the SDK's LeaveCall is lost: the grace period drops the ghost", async (ctx) => {
   const { h, tally } = await start(ctx, { participantGraceMs: 100 });
   const proxy = (ctx.proxy = await startTcpProxy(h.c.baseUrl));
   const alice = await h.connect('alice', meeting);

@@ -27,7 +27,14 @@ test('constructor: a bad apiKey is invalid_argument; callConfig defaults to CALL
   expectThrows(() => new StreamVideoClient('key', { baseUrl: 'not a url' }), 'invalid_argument', 'opts.baseUrl');
   const meeting = new StreamVideoClient(h.c.apiKey, { baseUrl: h.c.baseUrl, logger: () => {} });
   assert.is(meeting.callConfig, CALL_CONFIG.meeting);
-  assert.equal(meeting.callConfig, { ringByDefault: false, autoCancelTimeoutInMs: 0, autoRejectTimeoutInMs: 0, autoRejectWhenInCall: false, joinCallInstantly: false, playSounds: false });
+  assert.equal(meeting.callConfig, {
+    ringByDefault: false,
+    autoCancelTimeoutInMs: 0,
+    autoRejectTimeoutInMs: 0,
+    autoRejectWhenInCall: false,
+    joinCallInstantly: false,
+    playSounds: false,
+  });
   const custom = { ringByDefault: true, autoCancelTimeoutInMs: 5, autoRejectTimeoutInMs: 6 };
   assert.is(new StreamVideoClient(h.c.apiKey, {}, custom).callConfig, custom);
   const store = meeting.readOnlyStateStore;
@@ -73,8 +80,8 @@ test('connectUser: of two concurrent calls exactly one succeeds, the other is al
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   assert.is(ok.length, 1);
   assert.is(failed.length, 1);
-  assert.instance(failed[0]!.reason, StreamVideoError);
-  assert.is((failed[0]!.reason as StreamVideoError).code, 'already_connected');
+  assert.instance(failed[0].reason, StreamVideoError);
+  assert.is((failed[0].reason as StreamVideoError).code, 'already_connected');
   assert.is(alice.readOnlyStateStore.connectionState$.get(), 'connected');
   await until(() => h.c.hub.connectionCount === 1, 'one socket on the hub');
 });
@@ -103,8 +110,8 @@ test('connectUser: a provider that keeps failing is retried on the backoff until
     'timeout',
   );
   assert.ok(err.cause instanceof StreamVideoError);
-  assert.is((err.cause as StreamVideoError).code, 'unavailable');
-  assert.is((err.cause as StreamVideoError).method, 'tokenProvider');
+  assert.is(err.cause.code, 'unavailable');
+  assert.is(err.cause.method, 'tokenProvider');
   assert.ok(calls >= 2, `the provider was retried (${calls} calls)`);
   assert.is(carol.readOnlyStateStore.connectionState$.get(), 'disconnected');
   assert.is(h.c.hub.connectionCount, 0);

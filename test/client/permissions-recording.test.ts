@@ -26,7 +26,11 @@ async function joinedCall(h: Harness, type = 'default') {
   const aliceCall = await alice.joinCall(id, type, { members: [{ userId: 'bob' }, { userId: 'carol' }] });
   const bobCall = await bob.joinCall(id, type);
   const carolCall = await carol.joinCall(id, type);
-  const all: [string, StreamVideoClient, Call][] = [['alice', alice, aliceCall], ['bob', bob, bobCall], ['carol', carol, carolCall]];
+  const all: [string, StreamVideoClient, Call][] = [
+    ['alice', alice, aliceCall],
+    ['bob', bob, bobCall],
+    ['carol', carol, carolCall],
+  ];
   for (const [who, client] of all) await waitFor(client.readOnlyStateStore.participants$, (l) => l.size === 3, `${who} sees 3 participants`);
   return { id, type, cid: aliceCall.cid, alice, bob, carol, aliceCall, bobCall, carolCall, all };
 }
@@ -160,7 +164,11 @@ test('updateUserPermissions: refused without the capability, for a non-grantable
   await expectError(r.alice.updateUserPermissions(r.id, r.type, { userId: 'nobody', grantPermissions: ['screenshare'] }), 'not_found');
   await expectError(r.alice.updateUserPermissions(r.id, r.type, { userId: 'bob' }), 'invalid_argument', 'data');
   await expectError(r.alice.updateUserPermissions(r.id, r.type, { userId: '', grantPermissions: ['screenshare'] }), 'invalid_argument', 'data.userId');
-  await expectError(r.alice.updateUserPermissions(r.id, r.type, { userId: 'bob', grantPermissions: 'screenshare' as never }), 'invalid_argument', 'data.grantPermissions');
+  await expectError(
+    r.alice.updateUserPermissions(r.id, r.type, { userId: 'bob', grantPermissions: 'screenshare' as never }),
+    'invalid_argument',
+    'data.grantPermissions',
+  );
   await expectError(r.alice.updateUserPermissions(r.id, r.type, undefined as never), 'invalid_argument', 'data');
   assert.not.ok(r.carolCall.ownCapabilities.includes('screenshare'));
   assert.not.ok(r.bobCall.ownCapabilities.includes('end-call'));

@@ -36,7 +36,10 @@ test('queryCalls: filter, sort by member_count both ways, and the values of each
   const ids = await fiveCalls(alice);
   const all = await alice.queryCalls({}, [{ field: 'member_count', direction: 1 }]);
   assert.equal(idsOf(all), ids);
-  assert.equal(all.calls.map((c) => c.call!.memberCount), [1, 2, 3, 4, 5]);
+  assert.equal(
+    all.calls.map((c) => c.call!.memberCount),
+    [1, 2, 3, 4, 5],
+  );
   assert.is(all.next, '');
   const desc = await alice.queryCalls({}, [{ field: 'member_count', direction: -1 }]);
   assert.equal(idsOf(desc), [...ids].reverse());
@@ -45,12 +48,12 @@ test('queryCalls: filter, sort by member_count both ways, and the values of each
   assert.equal(idsOf(withBob), ids.slice(1));
   const big = await alice.queryCalls({ member_count: { $gte: 4 } }, [{ field: 'member_count', direction: -1 }]);
   assert.equal(idsOf(big), [ids[4], ids[3]]);
-  const either = await alice.queryCalls({ $or: [{ id: ids[0]! }, { id: ids[2]! }] }, [{ field: 'member_count' }]);
+  const either = await alice.queryCalls({ $or: [{ id: ids[0] }, { id: ids[2] }] }, [{ field: 'member_count' }]);
   assert.equal(idsOf(either).sort(), [ids[0], ids[2]].sort());
   const none = await alice.queryCalls({ recording: true }, []);
   assert.equal(none.calls, []);
 
-  const one = (await alice.queryCalls({ cid: `default:${ids[2]}` }, [])).calls[0]!;
+  const one = (await alice.queryCalls({ cid: `default:${ids[2]}` }, [])).calls[0];
   assert.is(one.call!.createdByUserId, 'alice');
   assert.equal(one.members.map((m) => m.userId).sort(), ['alice', 'bob', 'carol']);
   assert.ok(one.ownCapabilities.includes('end-call'));
@@ -58,7 +61,7 @@ test('queryCalls: filter, sort by member_count both ways, and the values of each
   const bob = await h.connect('bob', meeting);
   const bobs = await bob.queryCalls({ members: { $in: ['bob'] } }, [{ field: 'member_count', direction: 1 }]);
   assert.equal(idsOf(bobs), ids.slice(1));
-  assert.not.ok(bobs.calls[0]!.ownCapabilities.includes('end-call'));
+  assert.not.ok(bobs.calls[0].ownCapabilities.includes('end-call'));
 });
 
 test('queryCalls: limit and next cursor paging visit every call once, in order', async ({ h }) => {
@@ -86,7 +89,8 @@ test('validation: queryCalls rejects bad filters, sorts, limits and cursors befo
   const alice = await h.connect('alice', meeting);
   // The next RPC to reach the server fails: the valid query at the end proves none did before.
   h.c.rpcFaults.failNext('*', 1, 'failed_precondition', 'reached the server');
-  const q = (filter: unknown, sort: unknown = [], limit?: unknown, next?: unknown) => alice.queryCalls(filter as never, sort as never, limit as never, next as never);
+  const q = (filter: unknown, sort: unknown = [], limit?: unknown, next?: unknown) =>
+    alice.queryCalls(filter as never, sort as never, limit as never, next as never);
 
   for (const filter of [
     undefined,
@@ -153,9 +157,13 @@ test('validation: ids, call types and arguments of every call method, before any
   await expectError(alice.getOrCreateCall('ok', 'default', { members: [{ userId: '' }] }), 'invalid_argument', 'data.members[0].userId');
   await expectError(alice.getOrCreateCall('ok', 'default', { members: [{ userId: 'bob' }, null as never] }), 'invalid_argument', 'data.members[1]');
   await expectError(alice.getOrCreateCall('ok', 'default', { custom: 'x' as never }), 'invalid_argument', 'data.custom');
-  await expectError(alice.getOrCreateCall('ok', 'default', { custom: { f: () => 1 } as never }), 'invalid_argument', 'data.custom');
+  await expectError(alice.getOrCreateCall('ok', 'default', { custom: { f: () => 1 } }), 'invalid_argument', 'data.custom');
   await expectError(alice.requestCallPermissions('ok', 'default', { permissions: [''] }), 'invalid_argument', 'data.permissions');
-  await expectError(alice.updateUserPermissions('ok', 'default', { userId: 'bob', revokePermissions: [7 as never] }), 'invalid_argument', 'data.revokePermissions');
+  await expectError(
+    alice.updateUserPermissions('ok', 'default', { userId: 'bob', revokePermissions: [7 as never] }),
+    'invalid_argument',
+    'data.revokePermissions',
+  );
 
   assert.is(h.c.state.calls.size, callsBefore, 'no call was created');
   assert.is(h.c.rpcFaults.injected.size, 0, 'no RPC reached the server');
@@ -192,7 +200,12 @@ test('no failure path returns undefined: actions without a user, during a failed
   // Actions called while a connect is failing settle with a StreamVideoError too.
   const failing = h.client(meeting);
   const connecting = failing.connectUser({ id: 'alice' }, 'bad-token');
-  const during = actions(failing).map((action) => action().then((value) => ({ value }), (err: unknown) => err));
+  const during = actions(failing).map((action) =>
+    action().then(
+      (value) => ({ value }),
+      (err: unknown) => err,
+    ),
+  );
   await expectError(connecting, 'unauthenticated');
   for (const err of await Promise.all(during)) {
     assert.instance(err, StreamVideoError, `got ${JSON.stringify(err)}`);

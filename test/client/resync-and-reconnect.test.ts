@@ -51,10 +51,19 @@ function summarize(client: StreamVideoClient): Summary {
   const s = client.readOnlyStateStore;
   return {
     active: s.activeCall$.get()?.cid,
-    participants: s.participants$.get().toArray().map((p) => p.userId),
-    remote: s.remoteParticipants$.get().toArray().map((p) => p.userId),
+    participants: s.participants$
+      .get()
+      .toArray()
+      .map((p) => p.userId),
+    remote: s.remoteParticipants$
+      .get()
+      .toArray()
+      .map((p) => p.userId),
     local: s.localParticipant$.get()?.userId,
-    pinned: s.pinnedParticipants$.get().toArray().map((p) => p.userId),
+    pinned: s.pinnedParticipants$
+      .get()
+      .toArray()
+      .map((p) => p.userId),
     recording: s.callRecordingInProgress$.get(),
     pending: s.pendingCalls$.get().map((p) => `${p.direction} ${p.call.call?.cid}`),
     ownCapabilities: [...(s.activeCall$.get()?.ownCapabilities ?? [])],
@@ -87,13 +96,15 @@ async function scenario(drop: boolean): Promise<{ summary: Summary; serverSessio
       await down;
     }
     const seqBefore = h.c.events.log('alice').seq;
-    await carol!.joinCall(JoinCallRequest.create({ type: 'development', id, sessionId: 'carol-1' }));
-    await dave!.joinCall(JoinCallRequest.create({ type: 'development', id, sessionId: 'dave-1' }));
+    await carol.joinCall(JoinCallRequest.create({ type: 'development', id, sessionId: 'carol-1' }));
+    await dave.joinCall(JoinCallRequest.create({ type: 'development', id, sessionId: 'dave-1' }));
     await bob.startRecording(id, 'development');
     await bob.requestCallPermissions(id, 'development', { permissions: ['screenshare'] });
-    await erin!.joinCall(JoinCallRequest.create({ type: 'development', id, sessionId: 'erin-1' }));
-    await dave!.leaveCall(LeaveCallRequest.create({ type: 'development', id, sessionId: 'dave-1' }));
-    await frank!.getOrCreateCall(GetOrCreateCallRequest.create({ type: 'default', id: 'frank-rings', ring: true, data: { members: [{ userId: 'alice', role: '' }] } }));
+    await erin.joinCall(JoinCallRequest.create({ type: 'development', id, sessionId: 'erin-1' }));
+    await dave.leaveCall(LeaveCallRequest.create({ type: 'development', id, sessionId: 'dave-1' }));
+    await frank.getOrCreateCall(
+      GetOrCreateCallRequest.create({ type: 'default', id: 'frank-rings', ring: true, data: { members: [{ userId: 'alice', role: '' }] } }),
+    );
     const lost = h.c.events.log('alice').seq - seqBefore;
 
     if (drop) {
@@ -108,7 +119,10 @@ async function scenario(drop: boolean): Promise<{ summary: Summary; serverSessio
     // The Call object follows the store.
     assert.is(aliceCall.participants.size, 4);
     const serverSessions = [...h.c.state.calls.get(aliceCall.cid)!.participants.keys()];
-    const aliceSessions = alice.readOnlyStateStore.participants$.get().toArray().map((p) => p.sessionId);
+    const aliceSessions = alice.readOnlyStateStore.participants$
+      .get()
+      .toArray()
+      .map((p) => p.sessionId);
     return { summary: summarize(alice), serverSessions, aliceSessions, recovered, lost };
   } finally {
     await h.close();
@@ -189,7 +203,10 @@ test('reconnect: no second accept or join; listeners keep firing; replayed event
   assert.equal(cids(alice.readOnlyStateStore.pendingCalls$.get()), []);
 
   // Both sockets drop; bob's and alice's come back.
-  for (const [user, client] of [['bob', bob], ['alice', alice]] as const) {
+  for (const [user, client] of [
+    ['bob', bob],
+    ['alice', alice],
+  ] as const) {
     const back = nextEvent(client, 'connection.changed', (e) => e.state === 'connected');
     const down = nextEvent(client, 'connection.changed', (e) => e.state === 'reconnecting');
     h.c.hub.faults.dropUser(user);
@@ -211,12 +228,23 @@ test('reconnect: no second accept or join; listeners keep firing; replayed event
 
   const coordinatorEvents = aliceLog.events.filter((e): e is Extract<typeof e, { seq: number }> => 'seq' in e);
   const seqs = coordinatorEvents.map((e) => e.seq);
-  assert.equal(seqs, [...seqs].sort((a, b) => a - b), 'in sequence order');
+  assert.equal(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+    'in sequence order',
+  );
   assert.is(new Set(seqs).size, seqs.length, 'no event delivered twice');
   assert.is(seqs.at(-1), h.c.events.log('alice').seq, 'nothing missing at the end');
   assert.is(coordinatorEvents.filter((e) => e.type === 'call.accepted').length, 1, 'one call.accepted');
-  assert.is(coordinatorEvents.filter((e) => e.type === 'call.participant_joined' && e.participant?.sessionId === bobCall.sessionId).length, 1, "one participant_joined for bob's session");
-  assert.equal(coordinatorEvents.filter((e) => e.type === 'custom').map((e) => (e as { custom: Record<string, unknown> }).custom), [{ n: 1 }, { n: 2 }, { marker: 99 }]);
+  assert.is(
+    coordinatorEvents.filter((e) => e.type === 'call.participant_joined' && e.participant?.sessionId === bobCall.sessionId).length,
+    1,
+    "one participant_joined for bob's session",
+  );
+  assert.equal(
+    coordinatorEvents.filter((e) => e.type === 'custom').map((e) => (e as { custom: Record<string, unknown> }).custom),
+    [{ n: 1 }, { n: 2 }, { marker: 99 }],
+  );
   assert.is(aliceLog.events.filter((e) => e.type === 'connection.recovered').length, 0, 'replayed, no re-sync');
   const states = aliceLog.events.filter((e) => e.type === 'connection.changed').map((e) => (e as { state: string }).state);
   assert.equal(states, ['reconnecting', 'connected']);
@@ -231,9 +259,19 @@ test('reconnect: no second accept or join; listeners keep firing; replayed event
   assert.is(kinds.filter((k) => k === 'callAccepted').length, 1);
   assert.is(kinds.filter((k) => k === 'participantJoined').length, 2);
   // Both stores still show the call with both sessions.
-  for (const [who, client, call] of [['alice', alice, aliceCall], ['bob', bob, bobCall]] as const) {
+  for (const [who, client, call] of [
+    ['alice', alice, aliceCall],
+    ['bob', bob, bobCall],
+  ] as const) {
     assert.is(client.readOnlyStateStore.activeCall$.get(), call, `${who}: active call`);
-    assert.equal(client.readOnlyStateStore.participants$.get().toArray().map((p) => p.userId), ['bob', 'alice'], `${who}: participants`);
+    assert.equal(
+      client.readOnlyStateStore.participants$
+        .get()
+        .toArray()
+        .map((p) => p.userId),
+      ['bob', 'alice'],
+      `${who}: participants`,
+    );
     assert.is(client.readOnlyStateStore.localParticipant$.get()?.sessionId, call.sessionId);
   }
 });

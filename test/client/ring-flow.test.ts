@@ -45,7 +45,10 @@ test('getOrCreateCall with ring: the response, the outgoing call, the incoming c
   assert.is(response.call?.call?.cid, cid);
   assert.is(response.call?.call?.createdByUserId, 'alice');
   assert.is(response.call?.call?.ringing, true);
-  assert.equal(response.call?.members.map((m) => [m.userId, m.role]).sort(), [['alice', 'admin'], ['bob', 'member']]);
+  assert.equal(response.call?.members.map((m) => [m.userId, m.role]).sort(), [
+    ['alice', 'admin'],
+    ['bob', 'member'],
+  ]);
 
   assert.is(event.callCid, cid);
   assert.is(event.user?.id, 'alice');
@@ -54,13 +57,13 @@ test('getOrCreateCall with ring: the response, the outgoing call, the incoming c
 
   const outgoing = alice.readOnlyStateStore.outgoingCalls$.get();
   assert.equal(cids(outgoing), [cid]);
-  assert.is(outgoing[0]!.direction, 'outgoing');
-  assert.is(outgoing[0]!.ringer?.id, 'alice');
+  assert.is(outgoing[0].direction, 'outgoing');
+  assert.is(outgoing[0].ringer?.id, 'alice');
   assert.equal(cids(alice.readOnlyStateStore.incomingCalls$.get()), []);
   const incoming = bob.readOnlyStateStore.incomingCalls$.get();
   assert.equal(cids(incoming), [cid]);
-  assert.is(incoming[0]!.direction, 'incoming');
-  assert.is(incoming[0]!.ringer?.id, 'alice');
+  assert.is(incoming[0].direction, 'incoming');
+  assert.is(incoming[0].ringer?.id, 'alice');
   assert.equal(cids(bob.readOnlyStateStore.pendingCalls$.get()), [cid]);
   assert.equal(cids(bob.readOnlyStateStore.outgoingCalls$.get()), []);
 
@@ -104,7 +107,10 @@ test('accept: the caller sees call.accepted and acceptedCall$, pending lists emp
   assert.is(h.c.state.calls.get(cid)!.ringing, false);
   // The caller joins the accepted call.
   const aliceCall = await alice.joinCall(id, 'default');
-  assert.equal(aliceCall.participants.toArray().map((p) => p.userId), ['bob', 'alice']);
+  assert.equal(
+    aliceCall.participants.toArray().map((p) => p.userId),
+    ['bob', 'alice'],
+  );
 });
 
 test('reject: the caller sees call.rejected, pending lists empty on both sides', async ({ h }) => {
@@ -229,8 +235,8 @@ test('a ring sent while the callee was offline shows up when he connects', async
   const bob = await h.connect('bob');
   const incoming = bob.readOnlyStateStore.incomingCalls$.get();
   assert.equal(cids(incoming), [`default:${id}`]);
-  assert.is(incoming[0]!.direction, 'incoming');
-  assert.is(incoming[0]!.call.call?.createdByUserId, 'alice');
+  assert.is(incoming[0].direction, 'incoming');
+  assert.is(incoming[0].call.call?.createdByUserId, 'alice');
   // It can be answered like any other ring.
   const rejected = nextEvent(alice, 'call.rejected');
   await bob.rejectCall(id, 'default');

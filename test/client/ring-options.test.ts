@@ -66,7 +66,10 @@ test('joinCallInstantly: getOrCreateCall creates and joins in one request, rings
   assert.is(requests, 1, 'one JoinCall');
   assert.is(response.created, true);
   assert.is(response.call!.call!.cid, `default:${id}`);
-  assert.equal(response.call!.participants.map((p) => p.user?.id), ['alice']);
+  assert.equal(
+    response.call!.participants.map((p) => p.user?.id),
+    ['alice'],
+  );
   const active = alice.readOnlyStateStore.activeCall$.get();
   assert.is(active?.cid, `default:${id}`);
   assert.is(h.c.state.calls.get(`default:${id}`)!.ringing, false, 'nobody rings');
@@ -85,16 +88,30 @@ test('playSounds: the ringtone while a call rings the user, the ringback while t
   const bob = await h.connect('bob', { callConfig: { ...CALL_CONFIG.ring, ...sounds } });
   const id = uniqueId('sounds');
   await alice.getOrCreateCall(id, 'default', { members: [{ userId: 'bob' }], ring: true });
-  await until(() => log.includes('ringback play') && log.includes('ringtone play'), () => `both sounds (${log.join(', ')})`);
+  await until(
+    () => log.includes('ringback play') && log.includes('ringtone play'),
+    () => `both sounds (${log.join(', ')})`,
+  );
   await bob.rejectCall(id, 'default');
-  await until(() => log.filter((l) => l.endsWith('stop')).length === 2, () => `both stopped (${log.join(', ')})`);
-  assert.equal(log.filter((l) => l.startsWith('ringtone')), ['ringtone play', 'ringtone stop']);
-  assert.equal(log.filter((l) => l.startsWith('ringback')), ['ringback play', 'ringback stop']);
+  await until(
+    () => log.filter((l) => l.endsWith('stop')).length === 2,
+    () => `both stopped (${log.join(', ')})`,
+  );
+  assert.equal(
+    log.filter((l) => l.startsWith('ringtone')),
+    ['ringtone play', 'ringtone stop'],
+  );
+  assert.equal(
+    log.filter((l) => l.startsWith('ringback')),
+    ['ringback play', 'ringback stop'],
+  );
 });
 
 test('playSounds off (the meeting preset, or in Node without sounds given): nothing plays, the generated tone is silent without Web Audio', async ({ h }) => {
   const log: string[] = [];
-  const alice = await h.connect('alice', { callConfig: { ...CALL_CONFIG.meeting, ringtone: recordingSound('ringtone', log), ringbackTone: recordingSound('ringback', log) } });
+  const alice = await h.connect('alice', {
+    callConfig: { ...CALL_CONFIG.meeting, ringtone: recordingSound('ringtone', log), ringbackTone: recordingSound('ringback', log) },
+  });
   const bob = await h.connect('bob', { callConfig: CALL_CONFIG.ring }); // generated tones: Node has no AudioContext
   const ring = nextEvent(bob, 'call.ring');
   await alice.getOrCreateCall(uniqueId('quiet'), 'default', { members: [{ userId: 'bob' }], ring: true });

@@ -66,11 +66,11 @@ class Model {
   /** A present session picked with `rand`, the local one included. */
   pick(rand: () => number): string {
     const i = Math.floor(rand() * (this.remote.length + 1));
-    return i === this.remote.length ? this.local : this.remote[i]!;
+    return i === this.remote.length ? this.local : this.remote[i];
   }
 
   pickRemote(rand: () => number): string {
-    return this.remote[Math.floor(rand() * this.remote.length)]!;
+    return this.remote[Math.floor(rand() * this.remote.length)];
   }
 }
 
@@ -85,7 +85,11 @@ function assertStore(client: StreamVideoClient, model: Model, when: string): voi
   assert.is(s.localParticipant$.get()?.sessionId, model.local, `${when}: localParticipant$`);
   assert.is(s.dominantSpeaker$.get()?.sessionId, model.dominant, `${when}: dominantSpeaker$`);
   const pinned = new Set(model.pinned);
-  assert.equal(ids(s.pinnedParticipants$.get()), [...model.order.keys()].filter((id) => pinned.has(id)), `${when}: pinnedParticipants$ in join order`);
+  assert.equal(
+    ids(s.pinnedParticipants$.get()),
+    [...model.order.keys()].filter((id) => pinned.has(id)),
+    `${when}: pinnedParticipants$ in join order`,
+  );
 }
 
 test(`store consistency: ${PARTICIPANTS} participants join and leave in a seeded random order`, async ({ h }) => {
@@ -96,7 +100,8 @@ test(`store consistency: ${PARTICIPANTS} participants join and leave in a seeded
   const model = new Model(call.sessionId);
   const rand = mulberry32(0x5eed);
   const publish = (payload: Parameters<typeof h.c.events.publish>[2]) => h.c.events.publish(['alice'], cid, payload);
-  const participant = (n: number) => Participant.create({ sessionId: `s-${n}`, role: 'user', user: User.create({ id: `u-${n}`, name: `User ${n}`, role: 'user' }) });
+  const participant = (n: number) =>
+    Participant.create({ sessionId: `s-${n}`, role: 'user', user: User.create({ id: `u-${n}`, name: `User ${n}`, role: 'user' }) });
 
   let joined = 0;
   let left = 0;
@@ -144,9 +149,29 @@ test(`store consistency: ${PARTICIPANTS} participants join and leave in a seeded
   const s = alice.readOnlyStateStore;
   const order = [...model.order.keys()];
   assert.equal(ids(s.participants$.get()), order, 'participants$ in join order');
-  assert.equal(ids(s.remoteParticipants$.get()), order.filter((id) => id !== model.local), 'remoteParticipants$ in join order');
-  assert.equal(s.participants$.get().toArray().filter((p) => p.isPinned).map((p) => p.sessionId).sort(), [...model.pinned].sort(), 'isPinned flags');
-  assert.equal(s.participants$.get().toArray().filter((p) => p.isLocalParticipant).map((p) => p.sessionId), [model.local]);
+  assert.equal(
+    ids(s.remoteParticipants$.get()),
+    order.filter((id) => id !== model.local),
+    'remoteParticipants$ in join order',
+  );
+  assert.equal(
+    s.participants$
+      .get()
+      .toArray()
+      .filter((p) => p.isPinned)
+      .map((p) => p.sessionId)
+      .sort(),
+    [...model.pinned].sort(),
+    'isPinned flags',
+  );
+  assert.equal(
+    s.participants$
+      .get()
+      .toArray()
+      .filter((p) => p.isLocalParticipant)
+      .map((p) => p.sessionId),
+    [model.local],
+  );
   assert.is(s.dominantSpeaker$.get()?.userId, `u-${speaker.slice(2)}`);
   // Look-ups by session agree with the lists.
   const all = s.participants$.get();
@@ -176,17 +201,36 @@ test('read-only store: no set, frozen views, frozen store', async ({ h }) => {
   const store = alice.readOnlyStateStore;
   assert.ok(Object.isFrozen(store), 'readOnlyStateStore is frozen');
   const names = [
-    'connectedUser$', 'connectionState$', 'pendingCalls$', 'incomingCalls$', 'outgoingCalls$', 'acceptedCall$', 'activeCall$',
-    'participants$', 'localParticipant$', 'remoteParticipants$', 'pinnedParticipants$', 'dominantSpeaker$',
-    'callRecordingInProgress$', 'callPermissionRequest$',
+    'connectedUser$',
+    'connectionState$',
+    'pendingCalls$',
+    'incomingCalls$',
+    'outgoingCalls$',
+    'acceptedCall$',
+    'activeCall$',
+    'participants$',
+    'localParticipant$',
+    'remoteParticipants$',
+    'pinnedParticipants$',
+    'dominantSpeaker$',
+    'callRecordingInProgress$',
+    'callPermissionRequest$',
   ] as const;
   for (const name of names) {
     const view: object = store[name];
     assert.is(Reflect.get(view, 'set'), undefined, `${name}.set`);
     assert.is(Reflect.get(view, 'setKey'), undefined, `${name}.setKey`);
     assert.ok(Object.isFrozen(view), `${name} is frozen`);
-    assert.is(Reflect.set(view, 'set', () => {}), false, `${name}.set cannot be added`);
-    assert.is(Reflect.set(view, 'get', () => 'forged'), false, `${name}.get cannot be replaced`);
+    assert.is(
+      Reflect.set(view, 'set', () => {}),
+      false,
+      `${name}.set cannot be added`,
+    );
+    assert.is(
+      Reflect.set(view, 'get', () => 'forged'),
+      false,
+      `${name}.get cannot be replaced`,
+    );
     assert.is(Reflect.deleteProperty(view, 'get'), false, `${name}.get cannot be deleted`);
     assert.is(Reflect.get(view, 'set'), undefined);
   }
@@ -209,7 +253,7 @@ test('read-only store: no set, frozen views, frozen store', async ({ h }) => {
   const seen: boolean[] = [];
   const stop = store.callRecordingInProgress$.listen((v) => void seen.push(v));
   const recorded = nextEvent(alice, 'call.recording_started');
-  await alice.startRecording(call!.data.id, 'default');
+  await alice.startRecording(call.data.id, 'default');
   await recorded;
   stop();
   assert.equal(seen, [true]);

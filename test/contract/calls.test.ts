@@ -16,8 +16,16 @@ import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
 
 const ADMIN_CAPS = [
-  'end-call', 'join-call', 'read-call', 'screenshare', 'send-audio', 'send-video',
-  'start-record-call', 'stop-record-call', 'update-call-member', 'update-call-permissions',
+  'end-call',
+  'join-call',
+  'read-call',
+  'screenshare',
+  'send-audio',
+  'send-video',
+  'start-record-call',
+  'stop-record-call',
+  'update-call-member',
+  'update-call-permissions',
 ];
 const MEMBER_CAPS = ['join-call', 'read-call', 'send-audio', 'send-video'];
 
@@ -80,11 +88,11 @@ for (const { json, label } of FORMATS) {
     const bobEvents = eventsOf(c, 'bob', seq.bob);
     assert.equal(kindsOf(aliceEvents), ['callCreated']);
     assert.equal(kindsOf(bobEvents), ['callCreated']);
-    assert.is(bobEvents[0]!.callCid, call.cid);
-    const bobCreated = bobEvents[0]!.payload;
+    assert.is(bobEvents[0].callCid, call.cid);
+    const bobCreated = bobEvents[0].payload;
     assert.ok(bobCreated.oneofKind === 'callCreated');
     assert.equal(bobCreated.callCreated.call?.ownCapabilities, MEMBER_CAPS);
-    const aliceCreated = aliceEvents[0]!.payload;
+    const aliceCreated = aliceEvents[0].payload;
     assert.ok(aliceCreated.oneofKind === 'callCreated');
     assert.equal(aliceCreated.callCreated.call?.ownCapabilities, ADMIN_CAPS);
     assert.equal(eventsOf(c, 'carol', seq.carol), []);
@@ -98,7 +106,9 @@ for (const { json, label } of FORMATS) {
     await alice.getOrCreateCall(create('default', id, [member('bob')]));
     const seq = { alice: seqOf(c, 'alice'), bob: seqOf(c, 'bob') };
 
-    const again = await bob.getOrCreateCall(create('default', id, [member('dave', 'admin')], { settingsOverride: { requestablePermissions: ['screenshare'] } }));
+    const again = await bob.getOrCreateCall(
+      create('default', id, [member('dave', 'admin')], { settingsOverride: { requestablePermissions: ['screenshare'] } }),
+    );
     assert.is(again.response.created, false);
     assert.is(again.response.call!.call!.createdByUserId, 'alice');
     assert.is(again.response.call!.call!.memberCount, 2, 'data of a get is ignored');
@@ -121,7 +131,13 @@ for (const { json, label } of FORMATS) {
   getOrCreate(`settings override replaces the call type's defaults (${label})`, async ({ c }) => {
     const alice = await rpcClient(c, 'alice', { json });
     const { response } = await alice.getOrCreateCall(
-      create('audio_room', uniqueId('override'), [], { settingsOverride: { recording: { enabled: false }, requestablePermissions: ['screenshare'], ring: { incomingCallTimeoutMs: 5000, outgoingCallTimeoutMs: 0 } } }),
+      create('audio_room', uniqueId('override'), [], {
+        settingsOverride: {
+          recording: { enabled: false },
+          requestablePermissions: ['screenshare'],
+          ring: { incomingCallTimeoutMs: 5000, outgoingCallTimeoutMs: 0 },
+        },
+      }),
     );
     const settings = response.call!.call!.settings!;
     assert.is(settings.recording?.enabled, false);
@@ -141,7 +157,7 @@ for (const { json, label } of FORMATS) {
     for (const callee of ['bob', 'carol'] as const) {
       const events = eventsOf(c, callee, seq[callee]);
       assert.equal(kindsOf(events), ['callCreated', 'callRing']);
-      const ring = events[1]!.payload;
+      const ring = events[1].payload;
       assert.ok(ring.oneofKind === 'callRing');
       assert.is(ring.callRing.user?.id, 'alice');
       assert.is(ring.callRing.call?.call?.ringing, true);
@@ -226,7 +242,7 @@ function measurements(byEdge: Record<string, number[]>): JoinCallRequest['latenc
 }
 
 function decodeJwt(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 }
 
 let sessions = 0;
@@ -276,7 +292,7 @@ for (const { json, label } of FORMATS) {
       }
       measured[edge] = samples;
     }
-    assert.ok(measured['edge-b']![0]! >= 0.14, 'edge-b answers slowly');
+    assert.ok(measured['edge-b'][0] >= 0.14, 'edge-b answers slowly');
     assert.is((await alice.joinCall(join(id, measured))).response.credentials!.edgeName, 'edge-a');
     // an edge left out (unreachable) loses against any measured edge
     assert.is((await alice.joinCall(join(id, { 'edge-b': [0.9] }))).response.credentials!.edgeName, 'edge-b');

@@ -54,14 +54,14 @@ function contractSources(): { file: string; text: string }[] {
 /** The RPCs the schema declares, by name, read from the proto file itself. */
 function schemaRpcs(): string[] {
   const proto = readFileSync(join(HERE, '../../proto/stream/video/coordinator/v1/coordinator_service.proto'), 'utf8');
-  return [...stripComments(proto).matchAll(/\brpc\s+(\w+)\s*\(/g)].map((m) => m[1]!).sort();
+  return [...stripComments(proto).matchAll(/\brpc\s+(\w+)\s*\(/g)].map((m) => m[1]).sort();
 }
 
 test('the descriptor lists the schema methods (as the proto declares them), with local names', () => {
   assert.equal(CoordinatorService.methods.map((m) => m.name).sort(), schemaRpcs(), 'gen/ is generated from proto/: run npm run generate');
   for (const m of CoordinatorService.methods) {
     assert.ok(/^[A-Z]\w+$/.test(m.name), m.name);
-    assert.is(m.localName, m.name[0]!.toLowerCase() + m.name.slice(1));
+    assert.is(m.localName, m.name[0].toLowerCase() + m.name.slice(1));
   }
 });
 
@@ -88,7 +88,10 @@ test('the check finds what is missing (self-test)', () => {
 test('every RPC of CoordinatorService has a contract test', () => {
   const sources = contractSources();
   assert.ok(sources.length > 0, `no contract test files in ${HERE}`);
-  const missing = uncovered(CoordinatorService.methods, sources.map((s) => s.text));
+  const missing = uncovered(
+    CoordinatorService.methods,
+    sources.map((s) => s.text),
+  );
   assert.equal(missing, [], `methods without a contract test in test/contract (${sources.map((s) => s.file).join(', ')}):\n  ${missing.join('\n  ')}`);
 });
 

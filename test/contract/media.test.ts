@@ -29,7 +29,11 @@ test.after(async (ctx) => {
   await ctx.c.close();
 });
 
-const offer = (seq: number, sdp = `v=0 offer ${seq}`): Signal => ({ seq, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp, trackTypes: { '0': TrackType.AUDIO, '1': TrackType.VIDEO } } } });
+const offer = (seq: number, sdp = `v=0 offer ${seq}`): Signal => ({
+  seq,
+  generation: 0,
+  kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp, trackTypes: { '0': TrackType.AUDIO, '1': TrackType.VIDEO } } },
+});
 const candidate = (seq: number, line = `candidate:${seq} 1 udp 2122260223 127.0.0.1 5${seq} typ host`): Signal => ({
   seq,
   generation: 0,
@@ -40,13 +44,14 @@ const candidate = (seq: number, line = `candidate:${seq} 1 udp 2122260223 127.0.
 async function setup(c: LocalCoordinator, json: boolean, data: Partial<CallInput> = {}) {
   const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u) => rpcClient(c, u, { json })));
   const id = uniqueId('media');
-  await alice!.getOrCreateCall(GetOrCreateCallRequest.create({ type: 'default', id, data: { members: [{ userId: 'bob', role: '' }], ...data } }));
-  const join = (client: CoordinatorServiceClient, sessionId: string, callId = id) => client.joinCall(JoinCallRequest.create({ type: 'default', id: callId, sessionId }));
+  await alice.getOrCreateCall(GetOrCreateCallRequest.create({ type: 'default', id, data: { members: [{ userId: 'bob', role: '' }], ...data } }));
+  const join = (client: CoordinatorServiceClient, sessionId: string, callId = id) =>
+    client.joinCall(JoinCallRequest.create({ type: 'default', id: callId, sessionId }));
   const send = (client: CoordinatorServiceClient, sessionId: string, targets: OutgoingSignals[], callId = id) =>
     client.sendSignals(SendSignalsRequest.create({ type: 'default', id: callId, sessionId, targets }));
   const publish = (client: CoordinatorServiceClient, sessionId: string, publishedTracks: TrackType[]) =>
     client.updatePublishedTracks(UpdatePublishedTracksRequest.create({ type: 'default', id, sessionId, publishedTracks }));
-  return { alice: alice!, bob: bob!, carol: carol!, id, cid: `default:${id}`, join, send, publish };
+  return { alice: alice, bob: bob, carol: carol, id, cid: `default:${id}`, join, send, publish };
 }
 
 /** The call.signal payloads `user` received after `after`. */
@@ -64,9 +69,9 @@ for (const { json, label } of FORMATS) {
     assert.equal([response.delivered, response.duplicates, response.undeliverable], [3, 0, 0]);
     const got = signalsOf(c, 'bob', bobSeq);
     assert.is(got.length, 1, 'one event per request and target');
-    assert.equal([got[0]!.fromUserId, got[0]!.fromSessionId, got[0]!.toSessionId], ['alice', 'a-1', 'b-1']);
-    assert.equal(got[0]!.signals, [offer(1), candidate(2), candidate(3)]);
-    assert.is(eventsOf(c, 'bob', bobSeq)[0]!.callCid, s.cid);
+    assert.equal([got[0].fromUserId, got[0].fromSessionId, got[0].toSessionId], ['alice', 'a-1', 'b-1']);
+    assert.equal(got[0].signals, [offer(1), candidate(2), candidate(3)]);
+    assert.is(eventsOf(c, 'bob', bobSeq)[0].callCid, s.cid);
     assert.equal(eventsOf(c, 'alice', aliceSeq), [], 'the sender hears nothing');
     // Every kind of signal travels: an answer, the end of candidates, an ICE restart request.
     const more: Signal[] = [
@@ -76,7 +81,10 @@ for (const { json, label } of FORMATS) {
       { seq: 4, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.ROLLBACK, sdp: '', trackTypes: {} } } },
     ];
     await s.send(s.bob, 'b-1', [{ toSessionId: 'a-1', signals: more }]);
-    assert.equal(signalsOf(c, 'alice', aliceSeq).flatMap((e) => e.signals), more);
+    assert.equal(
+      signalsOf(c, 'alice', aliceSeq).flatMap((e) => e.signals),
+      more,
+    );
   });
 
   test(`SendSignals: a retried request delivers nothing twice; counts per (sender, target) (${label})`, async ({ c }) => {
@@ -99,12 +107,19 @@ for (const { json, label } of FORMATS) {
     const got = signalsOf(c, 'bob', bobSeq);
     assert.equal(
       got.map((e) => [e.fromSessionId, e.signals.map((x) => x.seq)]),
-      [['a-1', [1, 2]], ['a-1', [3, 4]], ['a-2', [1]]],
+      [
+        ['a-1', [1, 2]],
+        ['a-1', [3, 4]],
+        ['a-2', [1]],
+      ],
       'each signal once, in order',
     );
     // alice's own other session is a target like any other: her stream carries it, to a-1.
     const toSelf = signalsOf(c, 'alice', aliceSeq).filter((e) => e.toSessionId === 'a-1');
-    assert.equal(toSelf.map((e) => [e.fromSessionId, e.signals.length]), [['a-2', 1]]);
+    assert.equal(
+      toSelf.map((e) => [e.fromSessionId, e.signals.length]),
+      [['a-2', 1]],
+    );
   });
 
   test(`SendSignals: only a participant, from its own session, to a participant of the same call (${label})`, async ({ c }) => {
@@ -132,7 +147,10 @@ for (const { json, label } of FORMATS) {
     assert.is((await expectRpcError(s.send(s.alice, '', to('b-1')), 'invalid_argument')).meta['argument'], 'session_id');
     const zero = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [candidate(0)] }]), 'invalid_argument');
     assert.is(zero.meta['argument'], 'targets[0].signals[0].seq');
-    const empty = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [{ seq: 1, generation: 0, kind: { oneofKind: undefined } }] }]), 'invalid_argument');
+    const empty = await expectRpcError(
+      s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [{ seq: 1, generation: 0, kind: { oneofKind: undefined } }] }]),
+      'invalid_argument',
+    );
     assert.is(empty.meta['argument'], 'targets[0].signals[0].kind');
     await expectRpcError(s.send(s.alice, 'a-1', to('b-1'), uniqueId('nope')), 'not_found');
     // After bob leaves, signals to and from his session are dropped and counted (a leave
@@ -155,9 +173,12 @@ for (const { json, label } of FORMATS) {
     for (const user of ['alice', 'bob'] as const) {
       const events = eventsOf(c, user, seq[user]);
       assert.equal(kindsOf(events), ['participantUpdated'], user);
-      const p = events[0]!.payload;
+      const p = events[0].payload;
       assert.ok(p.oneofKind === 'participantUpdated');
-      assert.equal([p.participantUpdated.participant?.sessionId, p.participantUpdated.participant?.publishedTracks], ['b-1', [TrackType.AUDIO, TrackType.VIDEO]]);
+      assert.equal(
+        [p.participantUpdated.participant?.sessionId, p.participantUpdated.participant?.publishedTracks],
+        ['b-1', [TrackType.AUDIO, TrackType.VIDEO]],
+      );
     }
     await s.publish(s.bob, 'b-1', [TrackType.AUDIO, TrackType.VIDEO]);
     assert.is(eventsOf(c, 'alice', seq.alice).length, 1, 'the same set again: no event');
@@ -168,7 +189,13 @@ for (const { json, label } of FORMATS) {
     // Mute: the type leaves the set, and the state shows it.
     await s.publish(s.bob, 'b-1', [TrackType.AUDIO]);
     const state = c.state.calls.get(s.cid)!;
-    assert.equal(state.toState('alice', c.state.users).participants.map((p) => [p.sessionId, p.publishedTracks]), [['a-1', [TrackType.SCREEN_SHARE]], ['b-1', [TrackType.AUDIO]]]);
+    assert.equal(
+      state.toState('alice', c.state.users).participants.map((p) => [p.sessionId, p.publishedTracks]),
+      [
+        ['a-1', [TrackType.SCREEN_SHARE]],
+        ['b-1', [TrackType.AUDIO]],
+      ],
+    );
     assert.equal(kindsOf(eventsOf(c, 'alice', seq.alice)), ['participantUpdated', 'participantUpdated', 'participantUpdated']);
     // Denials.
     await expectRpcError(s.publish(s.alice, 'b-1', [TrackType.AUDIO]), 'permission_denied');
@@ -178,7 +205,13 @@ for (const { json, label } of FORMATS) {
   });
 
   test(`UpdatePublishedTracks: the mesh limit refuses one more publisher, joining still works (${label})`, async ({ c }) => {
-    const s = await setup(c, json, { members: [{ userId: 'bob', role: '' }, { userId: 'dave', role: '' }], settingsOverride: { media: { maxPublishers: 2 }, requestablePermissions: [] } });
+    const s = await setup(c, json, {
+      members: [
+        { userId: 'bob', role: '' },
+        { userId: 'dave', role: '' },
+      ],
+      settingsOverride: { media: { maxPublishers: 2 }, requestablePermissions: [] },
+    });
     const dave = await rpcClient(c, 'dave', { json });
     await Promise.all([s.join(s.alice, 'a-1'), s.join(s.bob, 'b-1'), s.join(s.alice, 'a-2'), s.join(dave, 'd-1')]);
     await s.publish(s.alice, 'a-1', [TrackType.AUDIO]);
@@ -201,12 +234,23 @@ for (const { json, label } of FORMATS) {
     await s.publish(s.bob, 'b-1', [TrackType.AUDIO, TrackType.VIDEO]);
     await s.publish(s.bob, 'b-2', [TrackType.VIDEO]);
     const aliceSeq = seqOf(c, 'alice');
-    const { response } = await s.alice.updateUserPermissions(UpdateUserPermissionsRequest.create({ type: 'default', id: s.id, userId: 'bob', revokePermissions: ['send-video'] }));
+    const { response } = await s.alice.updateUserPermissions(
+      UpdateUserPermissionsRequest.create({ type: 'default', id: s.id, userId: 'bob', revokePermissions: ['send-video'] }),
+    );
     assert.not.ok(response.capabilities.includes('send-video'));
     const events = eventsOf(c, 'alice', aliceSeq);
     assert.equal(kindsOf(events), ['permissionsUpdated', 'participantUpdated', 'participantUpdated']);
-    const updated = events.slice(1).map((e) => (e.payload.oneofKind === 'participantUpdated' ? [e.payload.participantUpdated.participant?.sessionId, e.payload.participantUpdated.participant?.publishedTracks] : []));
-    assert.equal(updated, [['b-1', [TrackType.AUDIO]], ['b-2', []]]);
+    const updated = events
+      .slice(1)
+      .map((e) =>
+        e.payload.oneofKind === 'participantUpdated'
+          ? [e.payload.participantUpdated.participant?.sessionId, e.payload.participantUpdated.participant?.publishedTracks]
+          : [],
+      );
+    assert.equal(updated, [
+      ['b-1', [TrackType.AUDIO]],
+      ['b-2', []],
+    ]);
     await expectRpcError(s.publish(s.bob, 'b-1', [TrackType.AUDIO, TrackType.VIDEO]), 'permission_denied');
     // Granted again: bob may publish video again; a revoke of what is not published emits no update.
     await s.alice.updateUserPermissions(UpdateUserPermissionsRequest.create({ type: 'default', id: s.id, userId: 'bob', grantPermissions: ['send-video'] }));

@@ -35,14 +35,23 @@ const m = (userId: string, role = '', name = ''): MemberInput => ({ userId, role
 async function setup(c: LocalCoordinator, json: boolean) {
   const [alice, bob, carol, dave, erin] = await Promise.all(USERS.map((u) => rpcClient(c, u, { json })));
   const id = uniqueId('members');
-  await alice!.getOrCreateCall(GetOrCreateCallRequest.create({ type: 'default', id, data: { members: [m('bob')] } }));
+  await alice.getOrCreateCall(GetOrCreateCallRequest.create({ type: 'default', id, data: { members: [m('bob')] } }));
   const seq = Object.fromEntries(USERS.map((u) => [u, seqOf(c, u)]));
   return {
-    alice: alice!, bob: bob!, carol: carol!, dave: dave!, erin: erin!, id, cid: `default:${id}`, seq,
+    alice: alice,
+    bob: bob,
+    carol: carol,
+    dave: dave,
+    erin: erin,
+    id,
+    cid: `default:${id}`,
+    seq,
     update: (client: CoordinatorServiceClient, updateMembers: MemberInput[], removeUserIds: string[] = []) =>
       client.updateCallMembers(UpdateCallMembersRequest.create({ type: 'default', id, updateMembers, removeUserIds })),
     query: (client: CoordinatorServiceClient, filter?: object, limit = 0, next = '') =>
-      client.queryMembers(QueryMembersRequest.create({ type: 'default', id, filterConditions: filter ? Struct.fromJson(filter as never) : undefined, limit, next })),
+      client.queryMembers(
+        QueryMembersRequest.create({ type: 'default', id, filterConditions: filter ? Struct.fromJson(filter as never) : undefined, limit, next }),
+      ),
   };
 }
 
@@ -53,17 +62,21 @@ for (const { json, label } of FORMATS) {
     const s = await setup(c, json);
     const before = (await s.query(s.alice)).response.members.find((x) => x.userId === 'bob')!;
     const { response } = await s.update(s.alice, [m('carol', 'moderator'), m('dave', '', 'Dave'), m('bob', 'moderator')]);
-    assert.equal(roles(response.members), [['carol', 'moderator'], ['dave', 'member'], ['bob', 'moderator']]);
+    assert.equal(roles(response.members), [
+      ['carol', 'moderator'],
+      ['dave', 'member'],
+      ['bob', 'moderator'],
+    ]);
     assert.ok(response.members.every((x) => x.callCid === s.cid));
-    assert.is(response.members[1]!.user?.name, 'Dave');
-    const bob = response.members[2]!;
+    assert.is(response.members[1].user?.name, 'Dave');
+    const bob = response.members[2];
     assert.equal(bob.createdAt, before.createdAt, 'an update keeps created_at');
     assert.ok(Timestamp.toDate(bob.updatedAt!) > Timestamp.toDate(before.updatedAt!), 'and moves updated_at');
 
     for (const user of ['alice', 'bob', 'carol', 'dave']) {
       const events = eventsOf(c, user, s.seq[user]);
       assert.equal(kindsOf(events), ['callMembersUpdated'], user);
-      const p = events[0]!.payload;
+      const p = events[0].payload;
       assert.ok(p.oneofKind === 'callMembersUpdated');
       assert.equal(roles(p.callMembersUpdated.members), roles(response.members));
       assert.equal(p.callMembersUpdated.removedUserIds, []);
@@ -85,7 +98,7 @@ for (const { json, label } of FORMATS) {
     for (const user of ['alice', 'bob', 'carol']) {
       const events = eventsOf(c, user, seq[user]);
       assert.equal(kindsOf(events), ['callMembersUpdated'], user);
-      const p = events[0]!.payload;
+      const p = events[0].payload;
       assert.ok(p.oneofKind === 'callMembersUpdated');
       assert.equal(p.callMembersUpdated.removedUserIds, ['bob'], 'only actual members are reported removed');
       assert.is(p.callMembersUpdated.call?.memberCount, 2);
@@ -93,7 +106,10 @@ for (const { json, label } of FORMATS) {
     assert.equal(eventsOf(c, 'erin', seq.erin), []);
     await s.alice.startRecording(StartRecordingRequest.create({ type: 'default', id: s.id }));
     assert.equal(kindsOf(eventsOf(c, 'bob', seq.bob)), ['callMembersUpdated'], 'bob is out of the call');
-    assert.equal(roles((await s.query(s.alice)).response.members), [['alice', 'admin'], ['carol', 'member']]);
+    assert.equal(roles((await s.query(s.alice)).response.members), [
+      ['alice', 'admin'],
+      ['carol', 'member'],
+    ]);
   });
 
   test(`UpdateCallMembers: denials, and a failing request changes nothing (${label})`, async ({ c }) => {
@@ -117,9 +133,19 @@ for (const { json, label } of FORMATS) {
     }
     // the creator may be named without a role: stays admin
     await s.update(s.alice, [m('alice')]);
-    assert.equal(roles((await s.query(s.alice)).response.members), [['alice', 'admin'], ['bob', 'member']], 'no partial update');
+    assert.equal(
+      roles((await s.query(s.alice)).response.members),
+      [
+        ['alice', 'admin'],
+        ['bob', 'member'],
+      ],
+      'no partial update',
+    );
     assert.equal(kindsOf(eventsOf(c, 'bob', s.seq.bob)), ['callMembersUpdated'], 'only the successful update sent an event');
-    await expectRpcError(s.alice.updateCallMembers(UpdateCallMembersRequest.create({ type: 'default', id: uniqueId('nope'), updateMembers: [m('bob')] })), 'not_found');
+    await expectRpcError(
+      s.alice.updateCallMembers(UpdateCallMembersRequest.create({ type: 'default', id: uniqueId('nope'), updateMembers: [m('bob')] })),
+      'not_found',
+    );
     await s.alice.endCall(EndCallRequest.create({ type: 'default', id: s.id }));
     await expectRpcError(s.update(s.alice, [m('carol')]), 'failed_precondition');
   });
@@ -132,16 +158,21 @@ for (const { json, label } of FORMATS) {
     const denied = await expectRpcError(s.query(s.erin), 'permission_denied');
     assert.is(denied.meta.capability, 'read-call');
     const all = (await s.query(s.dave)).response;
-    assert.equal(roles(all.members), [['alice', 'admin'], ['bob', 'member'], ['carol', 'moderator'], ['dave', 'member']]);
+    assert.equal(roles(all.members), [
+      ['alice', 'admin'],
+      ['bob', 'member'],
+      ['carol', 'moderator'],
+      ['dave', 'member'],
+    ]);
     assert.is(all.next, '');
     assert.ok(all.members.every((x) => x.callCid === s.cid && x.createdAt));
-    assert.is(all.members[3]!.user?.name, 'Dave');
+    assert.is(all.members[3].user?.name, 'Dave');
 
     const ids = async (filter: object) => (await s.query(s.bob, filter)).response.members.map((x) => x.userId);
     assert.equal(await ids({ role: 'member' }), ['bob', 'dave']);
     assert.equal(await ids({ role: { $ne: 'member' } }), ['alice', 'carol']);
     assert.equal(await ids({ user_id: { $in: ['dave', 'alice', 'zed'] } }), ['alice', 'dave']);
-    const carolAt = Timestamp.toDate(all.members[2]!.createdAt!);
+    const carolAt = Timestamp.toDate(all.members[2].createdAt!);
     assert.equal(await ids({ created_at: { $gte: carolAt.toISOString() } }), ['carol', 'dave']);
     assert.equal(await ids({ created_at: { $lt: carolAt.getTime() } }), ['alice', 'bob']);
     assert.equal(await ids({ $or: [{ role: 'admin' }, { user_id: 'dave' }] }), ['alice', 'dave']);
@@ -170,9 +201,15 @@ for (const { json, label } of FORMATS) {
     assert.equal(seen, ['alice', 'bob', ...names]);
 
     const filtered = await s.query(s.bob, { user_id: { $nin: ['alice', 'bob'] } }, 5);
-    assert.equal(filtered.response.members.map((x) => x.userId), names.slice(0, 5));
+    assert.equal(
+      filtered.response.members.map((x) => x.userId),
+      names.slice(0, 5),
+    );
     const rest = await s.query(s.bob, { user_id: { $nin: ['alice', 'bob'] } }, 5, filtered.response.next);
-    assert.equal(rest.response.members.map((x) => x.userId), names.slice(5));
+    assert.equal(
+      rest.response.members.map((x) => x.userId),
+      names.slice(5),
+    );
     assert.is(rest.response.next, '');
 
     assert.is((await s.query(s.bob, undefined, 100)).response.members.length, 9);

@@ -26,7 +26,18 @@ interface Ctx {
 
 const test = suite<Ctx>('QueryCalls', {} as Ctx);
 
-const ADMIN = ['end-call', 'join-call', 'read-call', 'screenshare', 'send-audio', 'send-video', 'start-record-call', 'stop-record-call', 'update-call-member', 'update-call-permissions'];
+const ADMIN = [
+  'end-call',
+  'join-call',
+  'read-call',
+  'screenshare',
+  'send-audio',
+  'send-video',
+  'start-record-call',
+  'stop-record-call',
+  'update-call-member',
+  'update-call-permissions',
+];
 const DEV_CALLS = 60;
 
 /**
@@ -47,15 +58,15 @@ test.before(async (ctx) => {
   const create = (cl: CoordinatorServiceClient, type: string, id: string, members: string[], ring = false) =>
     cl.getOrCreateCall(GetOrCreateCallRequest.create({ type, id, ring, data: { members: members.map((userId) => ({ userId, role: '' })) } }));
   const steps: [number, () => PromiseLike<unknown>][] = [
-    [1, () => create(alice!, 'default', 'q1', ['bob'])],
-    [2, () => create(alice!, 'default', 'q2', ['bob', 'carol', 'dave'])],
-    [3, () => create(bob!, 'audio_room', 'q3', [])],
-    [4, () => create(carol!, 'default', 'q4', ['alice', 'bob'], true)],
-    [5, () => create(alice!, 'livestream', 'q5', ['dave'])],
-    [6, () => create(dave!, 'default', 'q6', [])],
-    [7, () => alice!.startRecording(StartRecordingRequest.create({ type: 'livestream', id: 'q5' }))],
-    [8, () => dave!.endCall(EndCallRequest.create({ type: 'default', id: 'q6' }))],
-    [9, () => alice!.updateCallMembers(UpdateCallMembersRequest.create({ type: 'default', id: 'q1', updateMembers: [{ userId: 'erin', role: '' }] }))],
+    [1, () => create(alice, 'default', 'q1', ['bob'])],
+    [2, () => create(alice, 'default', 'q2', ['bob', 'carol', 'dave'])],
+    [3, () => create(bob, 'audio_room', 'q3', [])],
+    [4, () => create(carol, 'default', 'q4', ['alice', 'bob'], true)],
+    [5, () => create(alice, 'livestream', 'q5', ['dave'])],
+    [6, () => create(dave, 'default', 'q6', [])],
+    [7, () => alice.startRecording(StartRecordingRequest.create({ type: 'livestream', id: 'q5' }))],
+    [8, () => dave.endCall(EndCallRequest.create({ type: 'default', id: 'q6' }))],
+    [9, () => alice.updateCallMembers(UpdateCallMembersRequest.create({ type: 'default', id: 'q1', updateMembers: [{ userId: 'erin', role: '' }] }))],
   ];
   for (const [second, step] of steps) {
     ctx.setClock(second);
@@ -64,7 +75,7 @@ test.before(async (ctx) => {
   for (let i = 0; i < DEV_CALLS; i++) {
     ctx.setClock(100 + (i >> 1));
     const members = ['m1', 'm2', 'm3'].slice(0, (i * 7) % 4);
-    await create(frank!, 'development', `d${String(i).padStart(2, '0')}`, members);
+    await create(frank, 'development', `d${String(i).padStart(2, '0')}`, members);
   }
   ctx.setClock(200);
 });
@@ -90,20 +101,29 @@ for (const { json, label } of FORMATS) {
     const bob = await rpcClient(c, 'bob', { json });
     const { response } = await bob.queryCalls(request(FIXTURE));
     // not default:q6: a default call is for its members only
-    assert.equal(response.calls.map((s) => s.call!.cid), ['livestream:q5', 'default:q4', 'audio_room:q3', 'default:q2', 'default:q1']);
+    assert.equal(
+      response.calls.map((s) => s.call!.cid),
+      ['livestream:q5', 'default:q4', 'audio_room:q3', 'default:q2', 'default:q1'],
+    );
     assert.is(response.next, '');
     assert.is(response.prev, '');
     const byId = new Map(response.calls.map((s) => [s.call!.id, s]));
     assert.equal(byId.get('q3')!.ownCapabilities, ADMIN);
     assert.equal(byId.get('q1')!.ownCapabilities, ['join-call', 'read-call', 'send-audio', 'send-video']);
     assert.equal(byId.get('q5')!.ownCapabilities, ['join-call', 'read-call'], 'not a member of q5');
-    assert.equal(byId.get('q1')!.members.map((m) => m.userId).sort(), ['alice', 'bob', 'erin']);
+    assert.equal(
+      byId
+        .get('q1')!
+        .members.map((m) => m.userId)
+        .sort(),
+      ['alice', 'bob', 'erin'],
+    );
     assert.is(byId.get('q1')!.call!.memberCount, 3);
     assert.is(byId.get('q4')!.call!.ringing, true);
     assert.is(byId.get('q5')!.call!.recording, true);
     const dave = await rpcClient(c, 'dave', { json });
     const [q6] = (await dave.queryCalls(request({ id: 'q6' }))).response.calls;
-    assert.ok(q6!.call!.endedAt);
+    assert.ok(q6.call!.endedAt);
   });
 
   test(`each user sees only the calls they may read; cursors page over those alone (${label})`, async ({ c }) => {
@@ -150,8 +170,14 @@ for (const { json, label } of FORMATS) {
       // ties are broken by cid, ascending, in either direction
       [[desc('member_count')], ['q2', 'q1', 'q4', 'q5', 'q3']],
       [[asc('member_count')], ['q3', 'q5', 'q1', 'q4', 'q2']],
-      [[asc('member_count'), desc('created_at')], ['q3', 'q5', 'q4', 'q1', 'q2']],
-      [[desc('member_count'), asc('updated_at')], ['q2', 'q4', 'q1', 'q5', 'q3']],
+      [
+        [asc('member_count'), desc('created_at')],
+        ['q3', 'q5', 'q4', 'q1', 'q2'],
+      ],
+      [
+        [desc('member_count'), asc('updated_at')],
+        ['q2', 'q4', 'q1', 'q5', 'q3'],
+      ],
     ];
     for (const [sort, expected] of cases) {
       assert.equal(await ids(bob, {}, sort), expected, JSON.stringify(sort));
@@ -209,7 +235,15 @@ for (const { json, label } of FORMATS) {
     for (const [filter, expected] of daveCases) {
       assert.equal(await ids(dave, filter), expected, `dave: ${JSON.stringify(filter)}`);
     }
-    const invalid = [{ name: 'x' }, { type: { $like: 'd%' } }, { member_count: 'two' }, { recording: { $gt: false } }, { created_at: 'yesterday' }, { $or: [] }, { $nor: [{ id: 'q1' }] }];
+    const invalid = [
+      { name: 'x' },
+      { type: { $like: 'd%' } },
+      { member_count: 'two' },
+      { recording: { $gt: false } },
+      { created_at: 'yesterday' },
+      { $or: [] },
+      { $nor: [{ id: 'q1' }] },
+    ];
     for (const filter of invalid) {
       const err = await expectRpcError(bob.queryCalls(request(filter)), 'invalid_argument');
       assert.is(err.meta.argument, 'filter_conditions', JSON.stringify(filter));
@@ -234,7 +268,14 @@ for (const { json, label } of FORMATS) {
   test(`paging with next returns every call exactly once, for every sort (${label})`, async ({ c }) => {
     const frank = await rpcClient(c, 'frank', { json });
     const dev = { type: 'development' };
-    const sorts: SortParam[][] = [[], [asc('created_at')], [desc('updated_at')], [asc('updated_at')], [asc('member_count')], [desc('member_count'), asc('created_at')]];
+    const sorts: SortParam[][] = [
+      [],
+      [asc('created_at')],
+      [desc('updated_at')],
+      [asc('updated_at')],
+      [asc('member_count')],
+      [desc('member_count'), asc('created_at')],
+    ];
     for (const sort of sorts) {
       const expected = (await frank.queryCalls(request(dev, sort, 100))).response.calls.map((s) => s.call!.cid);
       assert.is(expected.length, DEV_CALLS);
@@ -257,7 +298,7 @@ for (const { json, label } of FORMATS) {
 
       // and back again with prev from the last page
       const back: string[] = [];
-      let prev = prevs[prevs.length - 1]!;
+      let prev = prevs[prevs.length - 1];
       while (prev) {
         const { response } = await frank.queryCalls(request(dev, sort, 7, '', prev));
         back.unshift(...response.calls.map((s) => s.call!.cid));
@@ -298,7 +339,10 @@ test('a call created while paging does not make another call repeat or go missin
       setClock(200);
     }
   } while (next && pages < 20);
-  assert.equal(seen.filter((cid) => cid !== 'development:d-late'), before);
+  assert.equal(
+    seen.filter((cid) => cid !== 'development:d-late'),
+    before,
+  );
   assert.is(new Set(seen).size, seen.length, 'no call twice');
 });
 

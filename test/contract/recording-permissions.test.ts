@@ -31,16 +31,30 @@ const USERS = ['alice', 'bob', 'carol', 'dave', 'erin'];
 async function setup(c: LocalCoordinator, json: boolean, type = 'default', settingsOverride?: CallSettings) {
   const [alice, bob, carol, dave, erin] = await Promise.all(USERS.map((u) => rpcClient(c, u, { json })));
   const id = uniqueId(type);
-  await alice!.getOrCreateCall(
+  await alice.getOrCreateCall(
     GetOrCreateCallRequest.create({
       type,
       id,
-      data: { members: [{ userId: 'bob', role: '' }, { userId: 'carol', role: 'member' }, { userId: 'dave', role: 'moderator' }], settingsOverride },
+      data: {
+        members: [
+          { userId: 'bob', role: '' },
+          { userId: 'carol', role: 'member' },
+          { userId: 'dave', role: 'moderator' },
+        ],
+        settingsOverride,
+      },
     }),
   );
   const seq = Object.fromEntries(USERS.map((u) => [u, seqOf(c, u)]));
   return {
-    alice: alice!, bob: bob!, carol: carol!, dave: dave!, erin: erin!, id, type, seq,
+    alice: alice,
+    bob: bob,
+    carol: carol,
+    dave: dave,
+    erin: erin,
+    id,
+    type,
+    seq,
     start: (client: CoordinatorServiceClient) => client.startRecording(StartRecordingRequest.create({ type, id })),
     stop: (client: CoordinatorServiceClient) => client.stopRecording(StopRecordingRequest.create({ type, id })),
     request: (client: CoordinatorServiceClient, permissions: string[]) => client.requestPermission(RequestPermissionRequest.create({ type, id, permissions })),
@@ -62,7 +76,7 @@ for (const { json, label } of FORMATS) {
     for (const user of ['alice', 'bob', 'carol', 'dave']) {
       const events = eventsOf(c, user, s.seq[user]);
       assert.equal(kindsOf(events), ['recordingStarted'], user);
-      const p = events[0]!.payload;
+      const p = events[0].payload;
       assert.ok(p.oneofKind === 'recordingStarted' && p.recordingStarted.user?.id === 'alice');
     }
     assert.equal(kindsSince(c, s.seq, 'erin'), []);
@@ -71,7 +85,7 @@ for (const { json, label } of FORMATS) {
 
     assert.equal(await s.stop(s.dave).then((r) => r.response), {});
     assert.is((await s.state(s.bob)).call!.recording, false);
-    const stopped = eventsOf(c, 'carol', s.seq.carol)[1]!.payload;
+    const stopped = eventsOf(c, 'carol', s.seq.carol)[1].payload;
     assert.ok(stopped.oneofKind === 'recordingStopped' && stopped.recordingStopped.user?.id === 'dave');
     await expectRpcError(s.stop(s.alice), 'failed_precondition');
     assert.equal(kindsSince(c, s.seq, 'alice'), ['recordingStarted', 'recordingStopped']);
@@ -123,7 +137,7 @@ for (const { json, label } of FORMATS) {
     for (const user of ['alice', 'bob', 'carol', 'dave']) {
       const events = eventsOf(c, user, s.seq[user]);
       assert.equal(kindsOf(events), ['permissionRequest'], user);
-      const p = events[0]!.payload;
+      const p = events[0].payload;
       assert.ok(p.oneofKind === 'permissionRequest');
       assert.is(p.permissionRequest.user?.id, 'bob');
       assert.equal(p.permissionRequest.permissions, ['send-audio']);
@@ -143,7 +157,10 @@ for (const { json, label } of FORMATS) {
     assert.is(empty.meta.argument, 'permissions');
     const live = await setup(c, json, 'livestream');
     await expectRpcError(live.request(live.bob, ['send-audio']), 'permission_denied');
-    await expectRpcError(s.alice.requestPermission(RequestPermissionRequest.create({ type: 'audio_room', id: uniqueId('nope'), permissions: ['send-audio'] })), 'not_found');
+    await expectRpcError(
+      s.alice.requestPermission(RequestPermissionRequest.create({ type: 'audio_room', id: uniqueId('nope'), permissions: ['send-audio'] })),
+      'not_found',
+    );
     await s.alice.endCall(EndCallRequest.create({ type: s.type, id: s.id }));
     await expectRpcError(s.request(s.bob, ['send-audio']), 'failed_precondition');
     assert.not.ok(kindsSince(c, s.seq, 'alice').includes('permissionRequest'), 'no request was sent');
@@ -158,7 +175,7 @@ for (const { json, label } of FORMATS) {
     for (const user of ['alice', 'bob', 'carol', 'dave']) {
       const events = eventsOf(c, user, s.seq[user]);
       assert.equal(kindsOf(events), ['permissionsUpdated'], user);
-      const p = events[0]!.payload;
+      const p = events[0].payload;
       assert.ok(p.oneofKind === 'permissionsUpdated');
       assert.equal(p.permissionsUpdated, { userId: 'bob', ownCapabilities: ['join-call', 'read-call', 'screenshare', 'send-audio'] });
     }
@@ -192,7 +209,9 @@ for (const { json, label } of FORMATS) {
     }
     await expectRpcError(s.update(s.alice, 'erin', ['send-audio']), 'not_found');
     await expectRpcError(
-      s.alice.updateUserPermissions(UpdateUserPermissionsRequest.create({ type: 'audio_room', id: uniqueId('nope'), userId: 'bob', grantPermissions: ['send-audio'] })),
+      s.alice.updateUserPermissions(
+        UpdateUserPermissionsRequest.create({ type: 'audio_room', id: uniqueId('nope'), userId: 'bob', grantPermissions: ['send-audio'] }),
+      ),
       'not_found',
     );
     assert.equal(kindsSince(c, s.seq, 'bob'), [], 'nothing changed');

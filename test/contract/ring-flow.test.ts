@@ -30,15 +30,25 @@ const USERS = ['alice', 'bob', 'carol', 'dave'];
 async function ringing(c: LocalCoordinator, json: boolean, ring = true, type = 'default') {
   const [alice, bob, carol, dave] = await Promise.all(USERS.map((u) => rpcClient(c, u, { json })));
   const id = uniqueId('ring');
-  const created = await alice!.getOrCreateCall(
-    GetOrCreateCallRequest.create({ type, id, ring, data: { members: [{ userId: 'bob', role: '' }, { userId: 'carol', role: '' }] } }),
+  const created = await alice.getOrCreateCall(
+    GetOrCreateCallRequest.create({
+      type,
+      id,
+      ring,
+      data: {
+        members: [
+          { userId: 'bob', role: '' },
+          { userId: 'carol', role: '' },
+        ],
+      },
+    }),
   );
   assert.is(created.response.call!.call!.ringing, ring);
   const send = (client: CoordinatorServiceClient, eventType: CallEventType, custom?: object) =>
     client.sendCallEvent(SendCallEventRequest.create({ type, id, eventType, custom: custom ? Struct.fromJson(custom as never) : undefined }));
   const join = (client: CoordinatorServiceClient, sessionId: string) => client.joinCall(JoinCallRequest.create({ type, id, sessionId }));
   const seq = Object.fromEntries(USERS.map((u) => [u, seqOf(c, u)]));
-  return { alice: alice!, bob: bob!, carol: carol!, dave: dave!, id, cid: `${type}:${id}`, send, join, seq };
+  return { alice: alice, bob: bob, carol: carol, dave: dave, id, cid: `${type}:${id}`, send, join, seq };
 }
 
 /** Asserts that each of `users` got exactly `kinds` since `seq`, each by `by`. */
@@ -157,7 +167,7 @@ for (const { json, label } of FORMATS) {
     assert.is(response.call!.call!.cid, r.cid);
     assertEvents(c, r.seq, ['alice', 'bob', 'carol'], ['custom'], 'carol');
     assertEvents(c, r.seq, ['dave'], []);
-    const event = eventsOf(c, 'bob', r.seq.bob)[0]!.payload;
+    const event = eventsOf(c, 'bob', r.seq.bob)[0].payload;
     assert.ok(event.oneofKind === 'custom');
     assert.equal(Struct.toJson(event.custom.custom!), payload);
 
@@ -189,7 +199,10 @@ for (const { json, label } of FORMATS) {
     assert.is(noType.meta.argument, 'event_type');
     const noId = await expectRpcError(r.bob.sendCallEvent(SendCallEventRequest.create({ type: 'default', eventType: ACCEPTED })), 'invalid_argument');
     assert.is(noId.meta.argument, 'id');
-    const badType = await expectRpcError(r.bob.sendCallEvent(SendCallEventRequest.create({ type: 'meeting', id: r.id, eventType: ACCEPTED })), 'invalid_argument');
+    const badType = await expectRpcError(
+      r.bob.sendCallEvent(SendCallEventRequest.create({ type: 'meeting', id: r.id, eventType: ACCEPTED })),
+      'invalid_argument',
+    );
     assert.is(badType.meta.argument, 'type');
     await expectRpcError(r.bob.sendCallEvent(SendCallEventRequest.create({ type: 'default', id: uniqueId('nope'), eventType: ACCEPTED })), 'not_found');
     assertEvents(c, r.seq, USERS, []);

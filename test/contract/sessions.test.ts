@@ -3,12 +3,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  EndCallRequest,
-  GetOrCreateCallRequest,
-  JoinCallRequest,
-  LeaveCallRequest,
-} from '../../gen/stream/video/coordinator/v1/coordinator_service';
+import { EndCallRequest, GetOrCreateCallRequest, JoinCallRequest, LeaveCallRequest } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
@@ -28,14 +23,23 @@ test.after(async (ctx) => {
 async function setup(c: LocalCoordinator, json: boolean, type = 'default') {
   const [alice, bob, carol, dave] = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((u) => rpcClient(c, u, { json })));
   const id = uniqueId('session');
-  await alice!.getOrCreateCall(
-    GetOrCreateCallRequest.create({ type, id, data: { members: [{ userId: 'bob', role: '' }, { userId: 'dave', role: 'moderator' }] } }),
+  await alice.getOrCreateCall(
+    GetOrCreateCallRequest.create({
+      type,
+      id,
+      data: {
+        members: [
+          { userId: 'bob', role: '' },
+          { userId: 'dave', role: 'moderator' },
+        ],
+      },
+    }),
   );
   const join = (client: CoordinatorServiceClient, sessionId: string) => client.joinCall(JoinCallRequest.create({ type, id, sessionId }));
   const leave = (client: CoordinatorServiceClient, sessionId: string) => client.leaveCall(LeaveCallRequest.create({ type, id, sessionId }));
   const end = (client: CoordinatorServiceClient) => client.endCall(EndCallRequest.create({ type, id }));
   const get = (client: CoordinatorServiceClient) => client.getOrCreateCall(GetOrCreateCallRequest.create({ type, id }));
-  return { alice: alice!, bob: bob!, carol: carol!, dave: dave!, id, type, cid: `${type}:${id}`, join, leave, end, get };
+  return { alice: alice, bob: bob, carol: carol, dave: dave, id, type, cid: `${type}:${id}`, join, leave, end, get };
 }
 
 function marks(c: LocalCoordinator, users: string[]): Record<string, number> {
@@ -49,16 +53,19 @@ for (const { json, label } of FORMATS) {
     const { response } = await s.join(s.bob, 'bob-phone');
     assert.is(response.joined, true);
     assert.is(response.call!.call!.cid, s.cid);
-    assert.equal(response.call!.participants.map((p) => [p.user?.id, p.sessionId, p.role]), [['bob', 'bob-phone', 'member']]);
-    assert.ok(response.call!.participants[0]!.joinedAt);
+    assert.equal(
+      response.call!.participants.map((p) => [p.user?.id, p.sessionId, p.role]),
+      [['bob', 'bob-phone', 'member']],
+    );
+    assert.ok(response.call!.participants[0].joinedAt);
 
     for (const user of ['alice', 'bob', 'dave']) {
       const events = eventsOf(c, user, seq[user]);
       assert.equal(kindsOf(events), ['participantJoined'], user);
-      const p = events[0]!.payload;
+      const p = events[0].payload;
       assert.ok(p.oneofKind === 'participantJoined');
       assert.equal([p.participantJoined.participant?.user?.id, p.participantJoined.participant?.sessionId], ['bob', 'bob-phone']);
-      assert.is(events[0]!.callCid, s.cid);
+      assert.is(events[0].callCid, s.cid);
     }
     assert.equal(eventsOf(c, 'carol', seq.carol), [], 'a non-member outside the call hears nothing');
 
@@ -89,7 +96,7 @@ for (const { json, label } of FORMATS) {
     const seq = marks(c, ['carol']);
     const { response } = await s.join(s.carol, 'carol-1');
     assert.is(response.joined, true);
-    assert.is(response.call!.participants[0]!.role, 'user');
+    assert.is(response.call!.participants[0].role, 'user');
     assert.equal(response.call!.ownCapabilities, ['join-call', 'read-call']);
     await s.join(s.alice, 'alice-1');
     assert.equal(kindsOf(eventsOf(c, 'carol', seq.carol)), ['participantJoined', 'participantJoined']);
@@ -115,10 +122,15 @@ for (const { json, label } of FORMATS) {
     const s = await setup(c, json);
     const id = uniqueId('new');
     const seq = marks(c, ['alice', 'bob']);
-    const { response } = await s.alice.joinCall(JoinCallRequest.create({ type: 'default', id, sessionId: 'a-1', data: { members: [{ userId: 'bob', role: '' }] } }));
+    const { response } = await s.alice.joinCall(
+      JoinCallRequest.create({ type: 'default', id, sessionId: 'a-1', data: { members: [{ userId: 'bob', role: '' }] } }),
+    );
     assert.is(response.created, true);
     assert.is(response.joined, true);
-    assert.equal(response.call!.members.map((m) => [m.userId, m.role]).sort(), [['alice', 'admin'], ['bob', 'member']]);
+    assert.equal(response.call!.members.map((m) => [m.userId, m.role]).sort(), [
+      ['alice', 'admin'],
+      ['bob', 'member'],
+    ]);
     assert.equal(kindsOf(eventsOf(c, 'bob', seq.bob)), ['callCreated', 'participantJoined']);
     const again = await s.alice.joinCall(JoinCallRequest.create({ type: 'default', id, sessionId: 'a-1' }));
     assert.equal([again.response.created, again.response.joined], [false, false]);
@@ -156,7 +168,7 @@ for (const { json, label } of FORMATS) {
     for (const user of ['alice', 'bob', 'carol', 'dave']) {
       const events = eventsOf(c, user, seq[user]);
       assert.equal(kindsOf(events), ['participantLeft'], user);
-      const p = events[0]!.payload;
+      const p = events[0].payload;
       assert.ok(p.oneofKind === 'participantLeft');
       assert.equal([p.participantLeft.participant?.user?.id, p.participantLeft.participant?.sessionId], ['carol', 'carol-1']);
     }
@@ -200,7 +212,7 @@ for (const { json, label } of FORMATS) {
     for (const user of ['alice', 'bob', 'carol', 'dave']) {
       const events = eventsOf(c, user, seq[user]);
       assert.equal(kindsOf(events), ['callEnded'], user);
-      const p = events[0]!.payload;
+      const p = events[0].payload;
       assert.ok(p.oneofKind === 'callEnded');
       assert.is(p.callEnded.user?.id, 'alice');
     }

@@ -50,22 +50,31 @@ test('typed RPCs end to end: create, read, join and leave through the generated 
   const alice = await h.connect('alice', { callConfig: CALL_CONFIG.meeting });
   const rpc = alice.coordinatorClient;
   assert.instance(rpc.transport, TwirpFetchTransport);
-  assert.is(rpc.interceptors.length, 6, "error mapping, retry, auth, timeout, abort on disconnect, response cap (the Node entry)");
+  assert.is(rpc.interceptors.length, 6, 'error mapping, retry, auth, timeout, abort on disconnect, response cap (the Node entry)');
   const { call, created } = await rpc.getOrCreateCall({ type: 'default', id: 'typed', data: { members: [{ userId: 'bob', role: 'member' }] } });
   assert.ok(created);
   assert.is(call?.call?.cid, 'default:typed');
   assert.equal(call?.members.map((m) => m.userId).sort(), ['alice', 'bob']);
   const { calls } = await rpc.queryCalls({ limit: 10 });
-  assert.equal(calls.map((c) => c.call?.cid), ['default:typed']);
+  assert.equal(
+    calls.map((c) => c.call?.cid),
+    ['default:typed'],
+  );
   const { members } = await rpc.queryMembers({ type: 'default', id: 'typed' });
   assert.equal(members.map((m) => m.userId).sort(), ['alice', 'bob']);
   const joined = await rpc.joinCall({ type: 'default', id: 'typed', sessionId: 'session-1' });
   assert.ok(joined.joined);
-  assert.equal(joined.call?.participants.map((p) => p.sessionId), ['session-1']);
+  assert.equal(
+    joined.call?.participants.map((p) => p.sessionId),
+    ['session-1'],
+  );
   assert.ok((await rpc.leaveCall({ type: 'default', id: 'typed', sessionId: 'session-1' })).left);
   // Binary protobuf by default, with the user's token on every request.
   assert.ok(seen.contentTypes.length >= 5);
-  assert.ok(seen.contentTypes.every((t) => t === 'application/protobuf'), seen.contentTypes.join());
+  assert.ok(
+    seen.contentTypes.every((t) => t === 'application/protobuf'),
+    seen.contentTypes.join(),
+  );
   assert.ok(seen.auth.every((a) => /^Bearer \S+$/.test(a)));
 });
 
@@ -86,7 +95,10 @@ test('sendJson: requests go as Twirp JSON and the answers decode the same', asyn
   const { calls } = await alice.queryCalls({ cid: 'default:json-call' }, []);
   assert.is(calls.length, 1);
   assert.ok(seen.contentTypes.length >= 2);
-  assert.ok(seen.contentTypes.every((t) => t === 'application/json'), seen.contentTypes.join());
+  assert.ok(
+    seen.contentTypes.every((t) => t === 'application/json'),
+    seen.contentTypes.join(),
+  );
   await expectError(alice.coordinatorClient.endCall({ type: 'default', id: 'missing' }), 'not_found');
 });
 

@@ -28,7 +28,13 @@ const call: Call = {
 };
 const member = (userId: string): Member => ({ userId, callCid: CID, role: 'member', user: user(userId) });
 const state: CallState = { call, members: [member('alice'), member('bob')], ownCapabilities: ['join-call'], participants: [] };
-const participant: Participant = { user: user('carol'), sessionId: 's-1', role: 'member', joinedAt: { seconds: 1700000002, nanos: 0 }, publishedTracks: [TrackType.AUDIO, TrackType.VIDEO] };
+const participant: Participant = {
+  user: user('carol'),
+  sessionId: 's-1',
+  role: 'member',
+  joinedAt: { seconds: 1700000002, nanos: 0 },
+  publishedTracks: [TrackType.AUDIO, TrackType.VIDEO],
+};
 
 type Payloads = { [K in EventCase]: Extract<Event['payload'], { oneofKind: K }> };
 
@@ -67,7 +73,10 @@ const PAYLOADS: Payloads = {
       ],
     },
   },
-  custom: { oneofKind: 'custom', custom: { user: user('bob'), custom: Struct.fromJson({ kind: 'reaction', emoji: ':+1:', n: 3, ok: true, nothing: null, list: [1, 'two', { three: 3 }] }) } },
+  custom: {
+    oneofKind: 'custom',
+    custom: { user: user('bob'), custom: Struct.fromJson({ kind: 'reaction', emoji: ':+1:', n: 3, ok: true, nothing: null, list: [1, 'two', { three: 3 }] }) },
+  },
 };
 
 const CREATED_AT = { seconds: 1700000000, nanos: 123_456_789 };
@@ -87,17 +96,17 @@ for (const kind of Object.keys(EVENT_NAMES) as EventCase[]) {
     const payload = PAYLOADS[kind];
     const e = toCoordinatorEvent(eventOf(payload)) as (CoordinatorEvent & Record<string, unknown>) | undefined;
     assert.ok(e, 'converted');
-    assert.is(e!.type, EVENT_NAMES[kind]);
-    assert.is(e!.callCid, CID);
-    assert.is(e!.seq, 7);
-    assert.instance(e!.createdAt, Date);
-    assert.is(e!.createdAt.getTime(), 1_700_000_000_123);
+    assert.is(e.type, EVENT_NAMES[kind]);
+    assert.is(e.callCid, CID);
+    assert.is(e.seq, 7);
+    assert.instance(e.createdAt, Date);
+    assert.is(e.createdAt.getTime(), 1_700_000_000_123);
     const wire = Reflect.get(payload, kind) as object;
     if (kind === 'custom') return; // its Struct becomes JSON: see below
     // Every field of the payload, in its plain form (custom data as JSON, times as Dates).
     const body = toPlain(PAYLOAD_TYPES[kind], wire) as Record<string, unknown>;
-    assert.equal(Object.keys(e!).sort(), [...Object.keys(body), 'type', 'callCid', 'seq', 'createdAt'].sort());
-    for (const [field, value] of Object.entries(body)) assert.equal(e![field], value, `${kind}.${field}`);
+    assert.equal(Object.keys(e).sort(), [...Object.keys(body), 'type', 'callCid', 'seq', 'createdAt'].sort());
+    for (const [field, value] of Object.entries(body)) assert.equal(e[field], value, `${kind}.${field}`);
   });
 }
 
@@ -107,12 +116,15 @@ test('field by field, for a few cases', () => {
   if (ring?.type === 'call.ring') {
     assert.is(ring.user!.id, 'alice');
     assert.is(ring.call!.call!.cid, CID);
-    assert.equal(ring.call!.members.map((m) => m.userId), ['alice', 'bob']);
+    assert.equal(
+      ring.call!.members.map((m) => m.userId),
+      ['alice', 'bob'],
+    );
   }
   const members = toCoordinatorEvent(eventOf(PAYLOADS.callMembersUpdated));
   if (members?.type !== 'call.members_updated') throw new Error('not call.members_updated');
   assert.equal(members.removedUserIds, ['erin']);
-  assert.is(members.members[0]!.userId, 'dave');
+  assert.is(members.members[0].userId, 'dave');
   const speaker = toCoordinatorEvent(eventOf(PAYLOADS.dominantSpeakerChanged));
   if (speaker?.type !== 'call.dominant_speaker_changed') throw new Error('not call.dominant_speaker_changed');
   assert.is(speaker.userId, 'carol');
@@ -150,7 +162,7 @@ test('no createdAt: the epoch', () => {
   assert.is(e!.createdAt.getTime(), 0);
 });
 
-test('the seq is the event\'s; the input event is not changed', () => {
+test("the seq is the event's; the input event is not changed", () => {
   const event = eventOf(PAYLOADS.callAccepted, 42);
   const before = JSON.stringify(event);
   const e = toCoordinatorEvent(event)!;

@@ -38,16 +38,18 @@ interface Ctx {
 
 const test = suite<Ctx>('fuzz: frames from a client', {} as Ctx);
 
-test.before(loud(async (ctx) => {
-  ctx.h = await Harness.start({ secret: SECRET });
-  ctx.authority = new TokenAuthority(SECRET);
-  ctx.token = await ctx.h.c.createToken('mallory');
-  ctx.carolGot = [];
-  ctx.carol = await ctx.h.connect('carol', { callConfig: CALL_CONFIG.meeting });
-  ctx.carol.on('custom', (e) => {
-    if (typeof e.custom['n'] === 'number') ctx.carolGot.push(e.custom['n']);
-  });
-}));
+test.before(
+  loud(async (ctx) => {
+    ctx.h = await Harness.start({ secret: SECRET });
+    ctx.authority = new TokenAuthority(SECRET);
+    ctx.token = await ctx.h.c.createToken('mallory');
+    ctx.carolGot = [];
+    ctx.carol = await ctx.h.connect('carol', { callConfig: CALL_CONFIG.meeting });
+    ctx.carol.on('custom', (e) => {
+      if (typeof e.custom['n'] === 'number') ctx.carolGot.push(e.custom['n']);
+    });
+  }),
+);
 
 test.after(async (ctx) => {
   await ctx.h.close();
@@ -73,7 +75,11 @@ const templateArb: fc.Arbitrary<Template> = fc.oneof(
     user: fc.constantFrom('right' as const, 'right' as const, 'other' as const, 'none' as const),
     // Any resume point, this epoch or another, in range or not: the hub always answers with a connection ok.
     resume: fc.option(
-      fc.record({ fresh: fc.boolean(), lastSeq: fc.oneof(fc.constant(0), fc.nat(5), fc.constant(Number.MAX_SAFE_INTEGER)), epoch: fc.constantFrom('', 'current', 'other') }),
+      fc.record({
+        fresh: fc.boolean(),
+        lastSeq: fc.oneof(fc.constant(0), fc.nat(5), fc.constant(Number.MAX_SAFE_INTEGER)),
+        epoch: fc.constantFrom('', 'current', 'other'),
+      }),
       { nil: undefined },
     ),
   }),
@@ -129,10 +135,7 @@ function materialize(recipe: Recipe, ctx: Ctx, otherToken: string): Uint8Array |
 }
 
 /** What the hub must do with one frame. */
-type Expected =
-  | { kind: 'close'; code: number; error: string }
-  | { kind: 'ignore' }
-  | { kind: 'answer'; frame: 'connectionOk' | 'healthCheck' };
+type Expected = { kind: 'close'; code: number; error: string } | { kind: 'ignore' } | { kind: 'answer'; frame: 'connectionOk' | 'healthCheck' };
 
 async function expectation(data: Uint8Array | string, phase: Phase, ctx: Ctx): Promise<Expected> {
   const invalid: Expected = { kind: 'close', code: CLOSE_CODES.INVALID_FRAME, error: 'invalid_frame' };
@@ -232,7 +235,10 @@ test('random, text and mutated client frames before auth, after auth and live: e
               assert.ok(replies(raw) - repliesBefore <= 2, `${what}: at most one answer per probe`);
             }
             assert.is(raw.close, undefined, `${what}: the socket stays open`);
-            assert.not.ok(raw.frames.slice(framesBefore).some((f) => f.frame.oneofKind === 'error'), `${what}: no error frame`);
+            assert.not.ok(
+              raw.frames.slice(framesBefore).some((f) => f.frame.oneofKind === 'error'),
+              `${what}: no error frame`,
+            );
           }
           await carolStillServed(ctx, what);
           watch.assertClean(what);
@@ -246,7 +252,10 @@ test('random, text and mutated client frames before auth, after auth and live: e
     watch.stop();
     console.log(`fuzz: client -> hub frames: outcomes ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
   }
-  await until(() => ctx.h.c.hub.connectionCount === 1, () => `only carol's socket left (${ctx.h.c.hub.connectionCount})`);
+  await until(
+    () => ctx.h.c.hub.connectionCount === 1,
+    () => `only carol's socket left (${ctx.h.c.hub.connectionCount})`,
+  );
 });
 
 test('many frames in a row on one live socket: the hub stops at the first bad one and never crashes', async (ctx) => {
@@ -312,7 +321,10 @@ test('an auth frame whose profile holds what JSON cannot (NaN, a Value of no kin
     for (const value of [{ kind: { oneofKind: 'numberValue' as const, numberValue: Number.NaN } }, { kind: { oneofKind: undefined } }]) {
       const raw = new RawClient(ctx.h.c.wsUrl);
       await raw.opened;
-      raw.send({ oneofKind: 'auth', auth: { apiKey: ctx.h.c.apiKey, token: ctx.token, user: { ...MALLORY, name: 'Poisoned', custom: { fields: { x: value } } } } });
+      raw.send({
+        oneofKind: 'auth',
+        auth: { apiKey: ctx.h.c.apiKey, token: ctx.token, user: { ...MALLORY, name: 'Poisoned', custom: { fields: { x: value } } } },
+      });
       const { code } = await raw.closed;
       assert.is(code, CLOSE_CODES.INVALID_FRAME);
       assert.is(raw.framesOf('error')[0]?.error.code, 'invalid_frame');

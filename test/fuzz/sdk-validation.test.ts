@@ -42,11 +42,11 @@ test.before(
     ctx.rpcs = [];
     ctx.sockets = 0;
     const realFetch = globalThis.fetch;
-    globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    globalThis.fetch = (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       if (url.includes('/twirp/')) ctx.rpcs.push(url.slice(url.lastIndexOf('/') + 1));
       return realFetch(input, init);
-    }) as typeof fetch;
+    };
     ctx.restore = () => (globalThis.fetch = realFetch);
     ctx.h = await Harness.start();
     ctx.alice = await ctx.h.connect('alice', { callConfig: CALL_CONFIG.meeting, opts: options(ctx) });
@@ -98,7 +98,14 @@ const isJsonObject = (v: unknown) => isPlainObject(v) && isJson(v);
 const validSort = (v: unknown) =>
   v === undefined ||
   (Array.isArray(v) &&
-    v.every((s) => typeof s === 'object' && s !== null && typeof (s as { field?: unknown }).field === 'string' && (s as { field: string }).field.length > 0 && [undefined, 1, -1].includes((s as { direction?: unknown }).direction as never)));
+    v.every(
+      (s) =>
+        typeof s === 'object' &&
+        s !== null &&
+        typeof (s as { field?: unknown }).field === 'string' &&
+        (s as { field: string }).field.length > 0 &&
+        [undefined, 1, -1].includes((s as { direction?: unknown }).direction as never),
+    ));
 const validLimit = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 100);
 const validPermissions = (v: unknown, allowEmpty: boolean) =>
   (allowEmpty && v === undefined) || (Array.isArray(v) && (allowEmpty || v.length > 0) && v.every((p) => typeof p === 'string' && p.length > 0));
@@ -117,15 +124,35 @@ const anything = fc.anything({
   withUnicodeString: true,
   maxDepth: 3,
 });
-const odd = fc.constantFrom<unknown>(Number.NaN, Number.POSITIVE_INFINITY, -0, undefined, null, '', ' ', 'a b', 'x'.repeat(65), 'x'.repeat(129), '\u0000', () => 1, Symbol('s'), 10n, new Date(0), [], {});
-const mix = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: anything }, { weight: 1, arbitrary: odd }, { weight: 2, arbitrary: valid as fc.Arbitrary<unknown> });
+const odd = fc.constantFrom<unknown>(
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  -0,
+  undefined,
+  null,
+  '',
+  ' ',
+  'a b',
+  'x'.repeat(65),
+  'x'.repeat(129),
+  '\u0000',
+  () => 1,
+  Symbol('s'),
+  10n,
+  new Date(0),
+  [],
+  {},
+);
+const mix = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: anything }, { weight: 1, arbitrary: odd }, { weight: 2, arbitrary: valid });
 
 const idArb = mix(fc.oneof(fc.constantFrom('v-1', 'v-2'), fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)));
 const typeArb = mix(fc.constantFrom(...KNOWN_CALL_TYPES));
 const userIdArb = mix(fc.constantFrom('bob', 'carol', 'ünïcødé', 'x'.repeat(128)));
 const jsonObjectArb = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
 /** JSON objects with one value, somewhere, replaced by anything. */
-const nearlyJsonArb = fc.tuple(jsonObjectArb, fc.string({ maxLength: 6 }), fc.oneof(anything, odd)).map(([obj, key, v]) => ({ ...obj, [key]: { deeper: [v] } }));
+const nearlyJsonArb = fc
+  .tuple(jsonObjectArb, fc.string({ maxLength: 6 }), fc.oneof(anything, odd))
+  .map(([obj, key, v]) => ({ ...obj, [key]: { deeper: [v] } }));
 
 // ---- the property every call must keep ------------------------------------------------------------
 
@@ -168,16 +195,24 @@ async function check(ctx: Ctx, violations: Violations, label: string, what: stri
   const sent = ctx.rpcs.length - rpcsBefore + (ctx.sockets - socketsBefore);
   const short = what.length > 240 ? `${what.slice(0, 240)}…` : what;
   if (threw && !(caught instanceof StreamVideoError)) {
-    violations.add(`${label}: throws ${(caught as Error)?.name ?? typeof caught}, not a StreamVideoError`, `${short} -> ${describeError(caught).slice(0, 160)}`);
+    violations.add(
+      `${label}: throws ${(caught as Error)?.name ?? typeof caught}, not a StreamVideoError`,
+      `${short} -> ${describeError(caught).slice(0, 160)}`,
+    );
     return;
   }
   const err = caught as StreamVideoError | undefined;
   if (invalid) {
     checkedInvalid++;
-    if (!threw) violations.add(`${label}: invalid input accepted`, `${short}${sent > 0 ? ` (then sent: ${ctx.rpcs.slice(rpcsBefore).join(', ') || `${sent} socket(s)`})` : ''}`);
+    if (!threw)
+      violations.add(
+        `${label}: invalid input accepted`,
+        `${short}${sent > 0 ? ` (then sent: ${ctx.rpcs.slice(rpcsBefore).join(', ') || `${sent} socket(s)`})` : ''}`,
+      );
     else if (sent > 0) violations.add(`${label}: invalid input reached the server, refused there with ${err!.code}`, `${short} -> ${err!.message}`);
     else if (err!.code !== 'invalid_argument') violations.add(`${label}: refused with "${err!.code}", not invalid_argument`, `${short} -> ${err!.message}`);
-    else if (!(typeof err!.meta['argument'] === 'string' && err!.meta['argument'].length > 0)) violations.add(`${label}: no meta.argument`, `${short} -> ${err!.message}`);
+    else if (!(typeof err!.meta['argument'] === 'string' && err!.meta['argument'].length > 0))
+      violations.add(`${label}: no meta.argument`, `${short} -> ${err!.message}`);
   } else {
     checkedValid++;
     if (exact && threw && sent === 0 && err!.code === 'invalid_argument') violations.add(`${label}: valid input refused`, `${short} -> ${err!.message}`);
@@ -198,11 +233,17 @@ async function target<T>(label: string, arb: fc.Arbitrary<T>, numRuns: number, b
   const violations = new Violations();
   const started = Date.now();
   try {
-    await fuzz(label, arb, async (value) => {
-      const errors = watch.errors.length;
-      await body(value, violations);
-      for (const e of watch.errors.slice(errors)) violations.add(`${label}: ${e.split(' at ')[0]!.slice(0, 120)}`, `${show(value).slice(0, 240)} -> ${e.slice(0, 300)}`);
-    }, { numRuns, show });
+    await fuzz(
+      label,
+      arb,
+      async (value) => {
+        const errors = watch.errors.length;
+        await body(value, violations);
+        for (const e of watch.errors.slice(errors))
+          violations.add(`${label}: ${e.split(' at ')[0].slice(0, 120)}`, `${show(value).slice(0, 240)} -> ${e.slice(0, 300)}`);
+      },
+      { numRuns, show },
+    );
   } finally {
     watch.stop();
     console.log(`fuzz: ${label}: ${Date.now() - started} ms`);
@@ -212,8 +253,27 @@ async function target<T>(label: string, arb: fc.Arbitrary<T>, numRuns: number, b
 
 // ---- targets ------------------------------------------------------------------------------------
 
-type CallMethod = 'getOrCreateCall' | 'joinCall' | 'acceptCall' | 'rejectCall' | 'cancelCall' | 'startRecording' | 'stopRecording' | 'requestCallPermissions' | 'updateUserPermissions';
-const CALL_METHODS: CallMethod[] = ['getOrCreateCall', 'joinCall', 'acceptCall', 'rejectCall', 'cancelCall', 'startRecording', 'stopRecording', 'requestCallPermissions', 'updateUserPermissions'];
+type CallMethod =
+  | 'getOrCreateCall'
+  | 'joinCall'
+  | 'acceptCall'
+  | 'rejectCall'
+  | 'cancelCall'
+  | 'startRecording'
+  | 'stopRecording'
+  | 'requestCallPermissions'
+  | 'updateUserPermissions';
+const CALL_METHODS: CallMethod[] = [
+  'getOrCreateCall',
+  'joinCall',
+  'acceptCall',
+  'rejectCall',
+  'cancelCall',
+  'startRecording',
+  'stopRecording',
+  'requestCallPermissions',
+  'updateUserPermissions',
+];
 
 function callWith(client: StreamVideoClient, method: CallMethod, id: unknown, type: unknown): Promise<unknown> {
   // Arguments of any type, as plain JavaScript could pass them.
@@ -224,13 +284,21 @@ function callWith(client: StreamVideoClient, method: CallMethod, id: unknown, ty
 }
 
 test('ids and call types of every call method', async (ctx) => {
-  await target('SDK validation: ids and types', fc.record({ method: fc.constantFrom(...CALL_METHODS), id: idArb, type: typeArb }), runs(1500), ({ method, id, type }, v) =>
-    check(ctx, v, `${method}: id, type`, `${method}(${show(id)}, ${show(type)})`, !validCallId(id) || !validCallType(type), () => callWith(ctx.alice, method, id, type)),
+  await target(
+    'SDK validation: ids and types',
+    fc.record({ method: fc.constantFrom(...CALL_METHODS), id: idArb, type: typeArb }),
+    runs(1500),
+    ({ method, id, type }, v) =>
+      check(ctx, v, `${method}: id, type`, `${method}(${show(id)}, ${show(type)})`, !validCallId(id) || !validCallType(type), () =>
+        callWith(ctx.alice, method, id, type),
+      ),
   );
 });
 
 test('queryCalls: filter conditions', async (ctx) => {
-  const filterArb = mix(fc.oneof(jsonObjectArb, nearlyJsonArb, fc.constant({ members: { $in: ['bob'] } }), fc.constant({ $or: [{ id: 'a' }, { recording: true }] })));
+  const filterArb = mix(
+    fc.oneof(jsonObjectArb, nearlyJsonArb, fc.constant({ members: { $in: ['bob'] } }), fc.constant({ $or: [{ id: 'a' }, { recording: true }] })),
+  );
   // Not `exact`: a JSON filter of a wrong shape (an unknown operator...) may be refused by the SDK or by the server.
   await target('SDK validation: queryCalls filter', filterArb, runs(1000), (filter, v) =>
     check(ctx, v, 'queryCalls: filterConditions', `queryCalls(${show(filter)})`, !isJsonObject(filter), () => ctx.alice.queryCalls(filter as never, []), false),
@@ -238,20 +306,28 @@ test('queryCalls: filter conditions', async (ctx) => {
 });
 
 test('queryCalls: sort, limit and cursor', async (ctx) => {
-  const sortArb = mix(fc.array(fc.record({ field: mix(fc.constantFrom('created_at', 'member_count')), direction: mix(fc.constantFrom(1, -1)) }, { requiredKeys: ['field'] }), { maxLength: 2 }));
+  const sortArb = mix(
+    fc.array(fc.record({ field: mix(fc.constantFrom('created_at', 'member_count')), direction: mix(fc.constantFrom(1, -1)) }, { requiredKeys: ['field'] }), {
+      maxLength: 2,
+    }),
+  );
   const limitArb = mix(fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constant(undefined)));
   const nextArb = mix(fc.oneof(fc.constant(undefined), fc.constant('')));
   // Not `exact`: a sort field the server does not know is for the server to refuse.
-  await target('SDK validation: queryCalls sort, limit, next', fc.record({ sort: sortArb, limit: limitArb, next: nextArb }), runs(1000), ({ sort, limit, next }, v) =>
-    check(
-      ctx,
-      v,
-      'queryCalls: sort, limit, next',
-      `queryCalls({}, ${show(sort)}, ${show(limit)}, ${show(next)})`,
-      !validSort(sort) || !validLimit(limit) || !(next === undefined || typeof next === 'string'),
-      () => ctx.alice.queryCalls({}, sort as never, limit as never, next as never),
-      false,
-    ),
+  await target(
+    'SDK validation: queryCalls sort, limit, next',
+    fc.record({ sort: sortArb, limit: limitArb, next: nextArb }),
+    runs(1000),
+    ({ sort, limit, next }, v) =>
+      check(
+        ctx,
+        v,
+        'queryCalls: sort, limit, next',
+        `queryCalls({}, ${show(sort)}, ${show(limit)}, ${show(next)})`,
+        !validSort(sort) || !validLimit(limit) || !(next === undefined || typeof next === 'string'),
+        () => ctx.alice.queryCalls({}, sort as never, limit as never, next as never),
+        false,
+      ),
   );
 });
 
@@ -273,7 +349,9 @@ test('getOrCreateCall: members and custom data', async (ctx) => {
             const { userId, role } = m as { userId?: unknown; role?: unknown };
             return validUserId(userId) && (role === undefined || typeof role === 'string');
           }));
-      return check(ctx, v, 'getOrCreateCall: data.members', `getOrCreateCall(id, 'default', ${show(data)})`, !ok, () => ctx.alice.getOrCreateCall(`data-${++id}`, 'default', data as never));
+      return check(ctx, v, 'getOrCreateCall: data.members', `getOrCreateCall(id, 'default', ${show(data)})`, !ok, () =>
+        ctx.alice.getOrCreateCall(`data-${++id}`, 'default', data as never),
+      );
     }
     return check(ctx, v, 'getOrCreateCall: data.custom', `getOrCreateCall(id, 'default', ${show(data)})`, !(custom === undefined || isJsonObject(custom)), () =>
       ctx.alice.getOrCreateCall(`data-${++id}`, 'default', data as never),
@@ -286,7 +364,10 @@ test('requestCallPermissions and updateUserPermissions: permissions and the user
   const permsArb = mix(fc.array(fc.constantFrom('send-audio', 'screenshare'), { maxLength: 2 }));
   const inputArb = fc.oneof(
     fc.record({ kind: fc.constant('request' as const), data: mix(fc.record({ permissions: permsArb })) }),
-    fc.record({ kind: fc.constant('update' as const), data: mix(fc.record({ userId: userIdArb, grantPermissions: permsArb, revokePermissions: permsArb }, { requiredKeys: ['userId'] })) }),
+    fc.record({
+      kind: fc.constant('update' as const),
+      data: mix(fc.record({ userId: userIdArb, grantPermissions: permsArb, revokePermissions: permsArb }, { requiredKeys: ['userId'] })),
+    }),
   );
   await target('SDK validation: permissions', inputArb, runs(800), (input, v) => {
     const data = input.data as Record<string, unknown> | null | undefined;
@@ -303,7 +384,9 @@ test('requestCallPermissions and updateUserPermissions: permissions and the user
       !validPermissions(grant, true) ||
       !validPermissions(revoke, true) ||
       ((grant as unknown[] | undefined)?.length ?? 0) + ((revoke as unknown[] | undefined)?.length ?? 0) === 0;
-    return check(ctx, v, 'updateUserPermissions: data', `updateUserPermissions(${show(data)})`, invalid, () => ctx.alice.updateUserPermissions('perm-call', 'default', data as never));
+    return check(ctx, v, 'updateUserPermissions: data', `updateUserPermissions(${show(data)})`, invalid, () =>
+      ctx.alice.updateUserPermissions('perm-call', 'default', data as never),
+    );
   });
 });
 
@@ -316,7 +399,9 @@ test('connectUser: the user and the token', async (ctx) => {
     fc.pre(!(userOk && tokenOk)); // a valid pair connects (or tries to): the next test
     const client = new StreamVideoClient(ctx.h.c.apiKey, { baseUrl: ctx.h.c.baseUrl, logger: () => {}, ...options(ctx) });
     try {
-      await check(ctx, v, 'connectUser: user, token', `connectUser(${show(user)}, ${show(token)})`, true, () => client.connectUser(user as never, token as never));
+      await check(ctx, v, 'connectUser: user, token', `connectUser(${show(user)}, ${show(token)})`, true, () =>
+        client.connectUser(user as never, token as never),
+      );
     } finally {
       await client.disconnectUser();
     }
@@ -352,9 +437,16 @@ test('connectUser: the profile (name, image, role, custom) with a valid id and t
         customOk = false;
       }
     }
-    const client = new StreamVideoClient(ctx.h.c.apiKey, { baseUrl: ctx.h.c.baseUrl, logger: () => {}, ...options(ctx), timeouts: { handshakeMs: 150, connectMs: 300 } });
+    const client = new StreamVideoClient(ctx.h.c.apiKey, {
+      baseUrl: ctx.h.c.baseUrl,
+      logger: () => {},
+      ...options(ctx),
+      timeouts: { handshakeMs: 150, connectMs: 300 },
+    });
     try {
-      await check(ctx, v, 'connectUser: profile', `connectUser(${show({ id, ...profile })}, token)`, !strings || !customOk, () => client.connectUser({ id, ...(profile as object) } as never, () => ctx.h.c.createToken(id)));
+      await check(ctx, v, 'connectUser: profile', `connectUser(${show({ id, ...profile })}, token)`, !strings || !customOk, () =>
+        client.connectUser({ id, ...(profile as object) }, () => ctx.h.c.createToken(id)),
+      );
     } finally {
       await client.disconnectUser();
     }
@@ -383,7 +475,10 @@ test('new StreamVideoClient: the API key, the options and the base URL', async (
   const inputArb = fc.record({
     apiKey: mix(fc.constant('key')),
     opts: fc.oneof({ weight: 4, arbitrary: fc.constant('object' as const) }, { weight: 1, arbitrary: mix(fc.constant(undefined)) }),
-    baseUrl: fc.oneof(mix(fc.constantFrom(undefined, 'http://127.0.0.1:3030', 'https://video.example.com/base/')), fc.constant(new URL('http://127.0.0.1:3030'))),
+    baseUrl: fc.oneof(
+      mix(fc.constantFrom(undefined, 'http://127.0.0.1:3030', 'https://video.example.com/base/')),
+      fc.constant(new URL('http://127.0.0.1:3030')),
+    ),
   });
   await target('SDK validation: constructor', inputArb, runs(600), ({ apiKey, opts, baseUrl }, v) => {
     let urlOk = baseUrl === undefined || baseUrl instanceof URL; // a URL object is taken as its string
@@ -398,7 +493,15 @@ test('new StreamVideoClient: the API key, the options and the base URL', async (
     const options = opts === 'object' ? { baseUrl, logger: () => {} } : opts;
     const optsOk = opts === 'object' ? urlOk : opts === undefined || (typeof opts === 'object' && opts !== null && !Array.isArray(opts));
     const invalid = typeof apiKey !== 'string' || apiKey.length === 0 || !optsOk;
-    return check(ctx, v, 'constructor', `new StreamVideoClient(${show(apiKey)}, ${show(options)})`, invalid, () => new StreamVideoClient(apiKey as never, options as never), false);
+    return check(
+      ctx,
+      v,
+      'constructor',
+      `new StreamVideoClient(${show(apiKey)}, ${show(options)})`,
+      invalid,
+      () => new StreamVideoClient(apiKey as never, options as never),
+      false,
+    );
   });
 });
 

@@ -83,30 +83,34 @@ const setup = (logs: string[], probes: Probes = { sent: 0, answered: 0 }): Clien
     reconnectPolicy: new ExponentialBackoff({ baseMs: 5, maxMs: 20 }),
     timeouts: { edgeMeasurementMs: 500 },
     healthCheckIntervalMs: 25,
-    WebSocket: webSocketOf((url) => new (class extends WsWebSocket {
-      private readonly mine: number[] = [];
-      constructor(url: string) {
-        super(url);
-        this.on('message', (data: ArrayBuffer | Buffer) => {
-          let frame: ServerFrame;
-          try {
-            frame = ServerFrame.fromBinary(new Uint8Array(data));
-          } catch {
-            return;
+    WebSocket: webSocketOf(
+      (url) =>
+        new (class extends WsWebSocket {
+          private readonly mine: number[] = [];
+          constructor(url: string) {
+            super(url);
+            this.on('message', (data: ArrayBuffer | Buffer) => {
+              let frame: ServerFrame;
+              try {
+                frame = ServerFrame.fromBinary(new Uint8Array(data));
+              } catch {
+                return;
+              }
+              if (frame.frame.oneofKind === 'healthCheck' && frame.frame.healthCheck.reply) probes.answered = Math.max(probes.answered, this.mine.shift() ?? 0);
+            });
           }
-          if (frame.frame.oneofKind === 'healthCheck' && frame.frame.healthCheck.reply) probes.answered = Math.max(probes.answered, this.mine.shift() ?? 0);
-        });
-      }
-      override send(data: Uint8Array, ...rest: unknown[]): void {
-        try {
-          const frame = ClientFrame.fromBinary(data);
-          if (frame.frame.oneofKind === 'healthCheck' && !frame.frame.healthCheck.reply && this.readyState === WsWebSocket.OPEN) this.mine.push(++probes.sent);
-        } catch {
-          // not a frame of ours to count
-        }
-        (super.send as (...args: unknown[]) => void)(data, ...rest);
-      }
-    })(url)),
+          override send(data: Uint8Array, ...rest: unknown[]): void {
+            try {
+              const frame = ClientFrame.fromBinary(data);
+              if (frame.frame.oneofKind === 'healthCheck' && !frame.frame.healthCheck.reply && this.readyState === WsWebSocket.OPEN)
+                this.mine.push(++probes.sent);
+            } catch {
+              // not a frame of ours to count
+            }
+            (super.send as (...args: unknown[]) => void)(data, ...rest);
+          }
+        })(url),
+    ),
   },
 });
 
@@ -121,25 +125,27 @@ async function watched(h: Harness, userId: string): Promise<Watched> {
   return w;
 }
 
-test.before(loud(async (ctx) => {
-  ctx.h = await Harness.start();
-  ctx.alice = await ctx.h.connect('alice', setup([]));
-  await ctx.alice.getOrCreateCall('fz-ring', 'default', { members: [{ userId: 'bob' }], ring: true });
-  ctx.bob = await watched(ctx.h, 'bob');
-  const bob = ctx.bob.client;
-  // A store with something in every part: a ringing call, an active call with a remote
-  // participant pinned, a permission request.
-  await until(() => bob.readOnlyStateStore.incomingCalls$.get().length === 1, 'bob sees the ring');
-  await bob.joinCall('fz-room', 'default', { members: [{ userId: 'alice' }] });
-  await ctx.alice.joinCall('fz-room', 'default');
-  await until(() => bob.readOnlyStateStore.participants$.get().size === 2, 'bob sees alice join');
-  const aliceSession = bob.readOnlyStateStore.remoteParticipants$.get().toArray()[0]!.sessionId;
-  bob.setParticipantIsPinned(aliceSession, true);
-  await ctx.alice.requestCallPermissions('fz-room', 'default', { permissions: ['screenshare'] });
-  await until(() => bob.readOnlyStateStore.callPermissionRequest$.get() !== undefined, 'bob sees the permission request');
-  ctx.roomState = ctx.h.c.state.calls.get('default:fz-room')!.toState('bob', ctx.h.c.state.users);
-  ctx.user = ctx.h.c.state.users.get('alice');
-}));
+test.before(
+  loud(async (ctx) => {
+    ctx.h = await Harness.start();
+    ctx.alice = await ctx.h.connect('alice', setup([]));
+    await ctx.alice.getOrCreateCall('fz-ring', 'default', { members: [{ userId: 'bob' }], ring: true });
+    ctx.bob = await watched(ctx.h, 'bob');
+    const bob = ctx.bob.client;
+    // A store with something in every part: a ringing call, an active call with a remote
+    // participant pinned, a permission request.
+    await until(() => bob.readOnlyStateStore.incomingCalls$.get().length === 1, 'bob sees the ring');
+    await bob.joinCall('fz-room', 'default', { members: [{ userId: 'alice' }] });
+    await ctx.alice.joinCall('fz-room', 'default');
+    await until(() => bob.readOnlyStateStore.participants$.get().size === 2, 'bob sees alice join');
+    const aliceSession = bob.readOnlyStateStore.remoteParticipants$.get().toArray()[0].sessionId;
+    bob.setParticipantIsPinned(aliceSession, true);
+    await ctx.alice.requestCallPermissions('fz-room', 'default', { permissions: ['screenshare'] });
+    await until(() => bob.readOnlyStateStore.callPermissionRequest$.get() !== undefined, 'bob sees the permission request');
+    ctx.roomState = ctx.h.c.state.calls.get('default:fz-room')!.toState('bob', ctx.h.c.state.users);
+    ctx.user = ctx.h.c.state.users.get('alice');
+  }),
+);
 
 test.after(async (ctx) => {
   await ctx.h.close();
@@ -171,9 +177,22 @@ function publishFiller(ctx: Ctx, w: Watched): void {
 
 type SeqChoice = 'dup' | 'older' | 'zero' | 'gap' | 'far' | 'max-safe' | 'next';
 const EVENT_KINDS = [
-  'callCreated', 'callRing', 'callAccepted', 'callRejected', 'callCancelled', 'callEnded', 'callUpdated', 'callMembersUpdated',
-  'participantJoined', 'participantLeft', 'dominantSpeakerChanged', 'permissionRequest', 'permissionsUpdated',
-  'recordingStarted', 'recordingStopped', 'custom',
+  'callCreated',
+  'callRing',
+  'callAccepted',
+  'callRejected',
+  'callCancelled',
+  'callEnded',
+  'callUpdated',
+  'callMembersUpdated',
+  'participantJoined',
+  'participantLeft',
+  'dominantSpeakerChanged',
+  'permissionRequest',
+  'permissionsUpdated',
+  'recordingStarted',
+  'recordingStopped',
+  'custom',
 ] as const;
 type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -206,7 +225,7 @@ function seqOf(choice: SeqChoice, last: number): number {
 function payloadOf(kind: EventKind, ctx: Ctx): Event['payload'] {
   const state = ctx.roomState;
   const user = ctx.user;
-  const participant = state.participants[0]!;
+  const participant = state.participants[0];
   switch (kind) {
     case 'callCreated':
       return { oneofKind: kind, callCreated: { call: state } };
@@ -246,7 +265,12 @@ function payloadOf(kind: EventKind, ctx: Ctx): Event['payload'] {
 function encodeTemplate(t: Template, ctx: Ctx, last: number): Uint8Array {
   switch (t.frame) {
     case 'connectionOk':
-      return ServerFrame.toBinary({ frame: { oneofKind: 'connectionOk', connectionOk: { connectionId: 'forged', user: ctx.user, healthCheckIntervalMs: t.interval, ringingCalls: [], edges: [] } } });
+      return ServerFrame.toBinary({
+        frame: {
+          oneofKind: 'connectionOk',
+          connectionOk: { connectionId: 'forged', user: ctx.user, healthCheckIntervalMs: t.interval, ringingCalls: [], edges: [] },
+        },
+      });
     case 'error':
       return ServerFrame.toBinary({ frame: { oneofKind: 'error', error: { code: t.code, message: 'forged error' } } });
     case 'healthCheck':
@@ -254,7 +278,12 @@ function encodeTemplate(t: Template, ctx: Ctx, last: number): Uint8Array {
     case 'resumed': {
       // A connection ok with a resume result, forged while live: out of turn, skipped.
       const resume = { status: t.status, lastSeq: seqOf(t.seq, last), replayed: 1, epoch: 'forged' };
-      return ServerFrame.toBinary({ frame: { oneofKind: 'connectionOk', connectionOk: { connectionId: 'forged', user: ctx.user, healthCheckIntervalMs: 0, resume, ringingCalls: [], edges: [] } } });
+      return ServerFrame.toBinary({
+        frame: {
+          oneofKind: 'connectionOk',
+          connectionOk: { connectionId: 'forged', user: ctx.user, healthCheckIntervalMs: 0, resume, ringingCalls: [], edges: [] },
+        },
+      });
     }
     case 'event': {
       const cid = t.cid === 'room' ? 'default:fz-room' : t.cid === 'ring' ? 'default:fz-ring' : 'default:elsewhere';
@@ -270,7 +299,13 @@ const harmlessSeq = fc.constantFrom<SeqChoice>('dup', 'older', 'zero', 'gap', 'f
 const templateArb = (seq: fc.Arbitrary<SeqChoice>): fc.Arbitrary<Template> =>
   fc.oneof(
     { weight: 1, arbitrary: fc.record({ frame: fc.constant('connectionOk' as const), interval: fc.constantFrom(0, 1, 20, 10_000, 2 ** 32 - 1) }) },
-    { weight: 1, arbitrary: fc.record({ frame: fc.constant('error' as const), code: fc.constantFrom('unauthenticated', 'token_expired', 'invalid_frame', 'internal', '') }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        frame: fc.constant('error' as const),
+        code: fc.constantFrom('unauthenticated', 'token_expired', 'invalid_frame', 'internal', ''),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ frame: fc.constant('healthCheck' as const), reply: fc.boolean() }) },
     {
       weight: 1,
@@ -280,13 +315,18 @@ const templateArb = (seq: fc.Arbitrary<SeqChoice>): fc.Arbitrary<Template> =>
         seq: fc.constantFrom<SeqChoice>('dup', 'older', 'zero', 'gap', 'far', 'next'),
       }),
     },
-    { weight: 6, arbitrary: fc.record({ frame: fc.constant('event' as const), kind: fc.constantFrom(...EVENT_KINDS), seq, cid: fc.constantFrom('room' as const, 'ring' as const, 'other' as const) }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        frame: fc.constant('event' as const),
+        kind: fc.constantFrom(...EVENT_KINDS),
+        seq,
+        cid: fc.constantFrom('room' as const, 'ring' as const, 'other' as const),
+      }),
+    },
   );
 
-type Recipe =
-  | { kind: 'random'; bytes: Uint8Array }
-  | { kind: 'text'; text: string }
-  | { kind: 'frames'; parts: Template[]; mutations: Mutation[] };
+type Recipe = { kind: 'random'; bytes: Uint8Array } | { kind: 'text'; text: string } | { kind: 'frames'; parts: Template[]; mutations: Mutation[] };
 
 const recipeArb: fc.Arbitrary<Recipe> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('random' as const), bytes: fc.uint8Array({ maxLength: 300 }) }) },
@@ -309,11 +349,7 @@ function materialize(recipe: Recipe, ctx: Ctx, last: number): Uint8Array | strin
 
 // ---- how the client must treat it --------------------------------------------------------------
 
-type Expected =
-  | { kind: 'malformed' }
-  | { kind: 'unknown-frame' }
-  | { kind: 'event'; seq: number; known: boolean }
-  | { kind: 'control'; frame: string };
+type Expected = { kind: 'malformed' } | { kind: 'unknown-frame' } | { kind: 'event'; seq: number; known: boolean } | { kind: 'control'; frame: string };
 
 function expectation(data: Uint8Array | string): Expected {
   if (typeof data === 'string') return { kind: 'malformed' };
@@ -352,7 +388,8 @@ async function settled(ctx: Ctx, w: Watched, barrier = false): Promise<void> {
   const from = barrier ? w.probes.sent : -1;
   await until(
     () => w.probes.answered > from && w.client.readOnlyStateStore.connectionState$.get() === 'connected' && ctx.h.c.hub.connectionsOf(w.userId) === 1,
-    () => `${w.userId} settled (probes sent ${w.probes.sent}, answered up to ${w.probes.answered} of > ${from}; state ${w.client.readOnlyStateStore.connectionState$.get()}, hub sockets ${ctx.h.c.hub.connectionsOf(w.userId)})`,
+    () =>
+      `${w.userId} settled (probes sent ${w.probes.sent}, answered up to ${w.probes.answered} of > ${from}; state ${w.client.readOnlyStateStore.connectionState$.get()}, hub sockets ${ctx.h.c.hub.connectionsOf(w.userId)})`,
     WAIT_MS,
   );
 }
@@ -382,7 +419,8 @@ async function injectAndProbe(
   const expectedSeq = ctx.h.c.events.log(w.userId).seq;
   await until(
     () => w.received.includes(n) || watch.errors.length > 0,
-    () => `${what}: the real event #${n} (seq ${expectedSeq}) to arrive; client lastSeq=${conn.lastSeq} state=${w.client.readOnlyStateStore.connectionState$.get()} stats=${JSON.stringify(conn.stats)} last logs=${w.logs.slice(-3).join(' | ')}`,
+    () =>
+      `${what}: the real event #${n} (seq ${expectedSeq}) to arrive; client lastSeq=${conn.lastSeq} state=${w.client.readOnlyStateStore.connectionState$.get()} stats=${JSON.stringify(conn.stats)} last logs=${w.logs.slice(-3).join(' | ')}`,
     WAIT_MS,
   );
   watch.assertClean(what);
@@ -393,7 +431,7 @@ async function injectAndProbe(
   // make the hub close the socket; wait until the hub has handled it.
   await settled(ctx, w, reconnects === 'maybe');
   if (reconnects === 'maybe') assert.ok(conn.stats.sockets <= socketsBefore + 1, `${what}: at most one new socket (${conn.stats.sockets - socketsBefore})`);
-  else assert.is(conn.stats.sockets, socketsBefore + (reconnects === "yes" ? 1 : 0), `${what}: sockets opened ${w.logs.slice(-6).join(" | ")}`);
+  else assert.is(conn.stats.sockets, socketsBefore + (reconnects === 'yes' ? 1 : 0), `${what}: sockets opened ${w.logs.slice(-6).join(' | ')}`);
 }
 
 test('random bytes, text and mutated frames from the server: skipped, delivery goes on, the store is unchanged', async (ctx) => {
@@ -407,7 +445,8 @@ test('random bytes, text and mutated frames from the server: skipped, delivery g
       'server -> client frames',
       recipeArb,
       async (recipe) => {
-        if (bob.client.readOnlyStateStore.connectionState$.get() !== 'connected') await until(() => bob.client.readOnlyStateStore.connectionState$.get() === 'connected', 'bob connected again', WAIT_MS);
+        if (bob.client.readOnlyStateStore.connectionState$.get() !== 'connected')
+          await until(() => bob.client.readOnlyStateStore.connectionState$.get() === 'connected', 'bob connected again', WAIT_MS);
         const last = conn.lastSeq!;
         const data = materialize(recipe, ctx, last);
         const expected = expectation(data);
@@ -416,7 +455,11 @@ test('random bytes, text and mutated frames from the server: skipped, delivery g
           fc.pre(false); // a valid event at the next seq: fuzzed below, without the store check
         }
         const label =
-          expected.kind === 'event' ? `event ${expected.seq <= last ? 'duplicate' : expected.seq === last + 1 ? 'unknown kind, next seq' : 'gap'}` : expected.kind === 'control' ? expected.frame : expected.kind;
+          expected.kind === 'event'
+            ? `event ${expected.seq <= last ? 'duplicate' : expected.seq === last + 1 ? 'unknown kind, next seq' : 'gap'}`
+            : expected.kind === 'control'
+              ? expected.frame
+              : expected.kind;
         outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
         const what = describeInput(data, expected);
         const before = storeSnapshot(bob.client.readOnlyStateStore);
@@ -426,7 +469,15 @@ test('random bytes, text and mutated frames from the server: skipped, delivery g
         // anything else must leave the socket alone.
         const gap = expected.kind === 'event' && expected.seq > last + 1;
         const handshake = expected.kind === 'control' && expected.frame === 'connectionOk';
-        await injectAndProbe(ctx, bob, data, expected.kind === 'event' && !expected.known && expected.seq === last + 1, watch, what, gap ? 'yes' : handshake ? 'maybe' : 'no');
+        await injectAndProbe(
+          ctx,
+          bob,
+          data,
+          expected.kind === 'event' && !expected.known && expected.seq === last + 1,
+          watch,
+          what,
+          gap ? 'yes' : handshake ? 'maybe' : 'no',
+        );
         if (expected.kind === 'malformed') assert.is(conn.stats.malformedFrames, malformedBefore + 1, `${what}: counted as malformed`);
         else assert.is(conn.stats.malformedFrames, malformedBefore, `${what}: not counted as malformed`);
         assert.is(storeSnapshot(bob.client.readOnlyStateStore), before, `${what}: the store changed`);
@@ -435,11 +486,13 @@ test('random bytes, text and mutated frames from the server: skipped, delivery g
     );
   } finally {
     watch.stop();
-    console.log(`fuzz: server -> client frames: outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; ${skippedNextSeq} valid events at the next seq left to a later test`);
+    console.log(
+      `fuzz: server -> client frames: outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; ${skippedNextSeq} valid events at the next seq left to a later test`,
+    );
   }
   // Every real event arrived exactly once, in order; no filler was delivered.
   assert.equal(bob.received, bob.published);
-  for (let i = 1; i < bob.seqs.length; i++) assert.ok(bob.seqs[i]! > bob.seqs[i - 1]!, `seqs increase: ${bob.seqs.slice(Math.max(0, i - 3), i + 2)}`);
+  for (let i = 1; i < bob.seqs.length; i++) assert.ok(bob.seqs[i] > bob.seqs[i - 1], `seqs increase: ${bob.seqs.slice(Math.max(0, i - 3), i + 2)}`);
   assert.ok(bob.published.length >= runs(400) / 2, `real events checked: ${bob.published.length}`);
 });
 
@@ -460,7 +513,8 @@ test('valid frames of unknown kinds are skipped; an unknown event kind takes its
       'server -> client unknown kinds',
       unknownArb,
       async ({ where, fields, payloadFields }) => {
-        if (erin.client.readOnlyStateStore.connectionState$.get() !== 'connected') await until(() => erin.client.readOnlyStateStore.connectionState$.get() === 'connected', 'erin connected again', WAIT_MS);
+        if (erin.client.readOnlyStateStore.connectionState$.get() !== 'connected')
+          await until(() => erin.client.readOnlyStateStore.connectionState$.get() === 'connected', 'erin connected again', WAIT_MS);
         const last = conn.lastSeq!;
         const cid = field(3, WIRE.LEN, Buffer.from('default:fz-room'));
         let data: Uint8Array;
@@ -517,8 +571,18 @@ const valueArb: fc.Arbitrary<Value> = fc.letrec<{ value: Value; struct: Struct }
 type NextRecipe = { kind: 'mutated'; template: EventKind; mutations: Mutation[] } | { kind: 'custom'; fields: Record<string, Value> };
 
 const nextRecipeArb: fc.Arbitrary<NextRecipe> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('mutated' as const), template: fc.constantFrom(...EVENT_KINDS), mutations: fc.array(mutationArb, { minLength: 1, maxLength: 5 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('custom' as const), fields: fc.dictionary(fc.string({ maxLength: 6 }), valueArb, { minKeys: 1, maxKeys: 3 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('mutated' as const),
+      template: fc.constantFrom(...EVENT_KINDS),
+      mutations: fc.array(mutationArb, { minLength: 1, maxLength: 5 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('custom' as const), fields: fc.dictionary(fc.string({ maxLength: 6 }), valueArb, { minKeys: 1, maxKeys: 3 }) }),
+  },
 );
 
 test('events at the next seq with mutated or odd payloads (NaN, values of no kind): no crash, delivery goes on', async (ctx) => {
@@ -532,11 +596,17 @@ test('events at the next seq with mutated or odd payloads (NaN, values of no kin
       'server -> client events at the next seq',
       nextRecipeArb,
       async (recipe) => {
-        if (carol.client.readOnlyStateStore.connectionState$.get() !== 'connected') await until(() => carol.client.readOnlyStateStore.connectionState$.get() === 'connected', 'carol connected again', WAIT_MS);
+        if (carol.client.readOnlyStateStore.connectionState$.get() !== 'connected')
+          await until(() => carol.client.readOnlyStateStore.connectionState$.get() === 'connected', 'carol connected again', WAIT_MS);
         const last = conn.lastSeq!;
         let event: Event;
         if (recipe.kind === 'custom') {
-          event = { seq: last + 1, callCid: 'default:fz-room', createdAt: undefined, payload: { oneofKind: 'custom', custom: { user: ctx.user, custom: { fields: recipe.fields } } } };
+          event = {
+            seq: last + 1,
+            callCid: 'default:fz-room',
+            createdAt: undefined,
+            payload: { oneofKind: 'custom', custom: { user: ctx.user, custom: { fields: recipe.fields } } },
+          };
         } else {
           const template = Event.toBinary({ seq: 7, callCid: 'default:fz-room', createdAt: undefined, payload: payloadOf(recipe.template, ctx) });
           let decoded: Event | undefined;
@@ -575,8 +645,21 @@ test('a connection ok with any resume result after the handshake does not move t
       for (const delta of [+50, -2]) {
         const last = conn.lastSeq!;
         const resume = { status, lastSeq: Math.max(0, last + delta), replayed: 0, epoch: 'forged' };
-        const data = ServerFrame.toBinary({ frame: { oneofKind: 'connectionOk', connectionOk: { connectionId: 'forged', user: undefined, healthCheckIntervalMs: 0, resume, ringingCalls: [], edges: [] } } });
-        await injectAndProbe(ctx, frank, data, false, watch, `connection ok with resume status ${ResumeStatus[status]} lastSeq ${last + delta} while live at seq ${last}`, 'maybe');
+        const data = ServerFrame.toBinary({
+          frame: {
+            oneofKind: 'connectionOk',
+            connectionOk: { connectionId: 'forged', user: undefined, healthCheckIntervalMs: 0, resume, ringingCalls: [], edges: [] },
+          },
+        });
+        await injectAndProbe(
+          ctx,
+          frank,
+          data,
+          false,
+          watch,
+          `connection ok with resume status ${ResumeStatus[status]} lastSeq ${last + delta} while live at seq ${last}`,
+          'maybe',
+        );
       }
     }
   } finally {
@@ -597,7 +680,12 @@ test('a custom event whose Struct holds NaN, Infinity or a Value of no kind does
     ];
     for (const value of odd) {
       const last = conn.lastSeq!;
-      const event: Event = { seq: last + 1, callCid: 'default:elsewhere', createdAt: undefined, payload: { oneofKind: 'custom', custom: { user: undefined, custom: { fields: { x: value } } } } };
+      const event: Event = {
+        seq: last + 1,
+        callCid: 'default:elsewhere',
+        createdAt: undefined,
+        payload: { oneofKind: 'custom', custom: { user: undefined, custom: { fields: { x: value } } } },
+      };
       const data = ServerFrame.toBinary({ frame: { oneofKind: 'event', event } });
       const shown = value.kind.oneofKind === 'numberValue' ? String(value.kind.numberValue) : 'a Value of no kind';
       await injectAndProbe(ctx, gina, data, true, watch, `custom event with ${shown}`, 'maybe');

@@ -14,7 +14,21 @@ import type { MethodInfo } from '@protobuf-ts/runtime-rpc';
 import { Struct, type Value } from '../../gen/google/protobuf/struct';
 import { CoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { LocalCoordinator } from '../../src/testing';
-import { authHeaders, checkTwirpAnswer, describeError, fuzz, loud, METHODS, mutate, mutationArb, runs, twirpPost, watchProcess, type Mutation, type RawAnswer } from '../helpers/fuzz';
+import {
+  authHeaders,
+  checkTwirpAnswer,
+  describeError,
+  fuzz,
+  loud,
+  METHODS,
+  mutate,
+  mutationArb,
+  runs,
+  twirpPost,
+  watchProcess,
+  type Mutation,
+  type RawAnswer,
+} from '../helpers/fuzz';
 import { startCoordinator } from '../helpers/rpc';
 
 interface Ctx {
@@ -30,21 +44,29 @@ const test = suite<Ctx>('fuzz: Twirp requests', {} as Ctx);
 const USERS = ['alice', 'bob', 'carol', 'dave'];
 const IDS = ['tw-1', 'tw-2', 'tw-3', 'tw-4', 'tw-5'];
 
-test.before(loud(async (ctx) => {
-  ctx.internal = [];
-  ctx.codes = new Map();
-  ctx.c = await startCoordinator({ onError: (err, where) => ctx.internal.push(`${where}: ${describeError(err)}`) });
-  ctx.tokens = {};
-  for (const u of USERS) ctx.tokens[u] = await ctx.c.createToken(u);
-  // Some state to reach deep into the handlers: calls with members, a session, a ring.
-  for (const [i, id] of IDS.entries()) {
-    const members = USERS.slice(1, 1 + (i % 4)).map((user_id, j) => ({ user_id, role: j === 0 ? 'moderator' : 'member' }));
-    const res = await post(ctx, 'GetOrCreateCall', 'json', JSON.stringify({ type: 'default', id, data: { members }, ring: members.length > 0 && i % 2 === 0 }), 'alice');
-    assert.is(res.status, 200, `setup ${id}`);
-  }
-  assert.is((await post(ctx, 'JoinCall', 'json', JSON.stringify({ type: 'default', id: 'tw-2', session_id: 'alice-1' }), 'alice')).status, 200);
-  assert.is((await post(ctx, 'StartRecording', 'json', JSON.stringify({ type: 'default', id: 'tw-3' }), 'alice')).status, 200);
-}));
+test.before(
+  loud(async (ctx) => {
+    ctx.internal = [];
+    ctx.codes = new Map();
+    ctx.c = await startCoordinator({ onError: (err, where) => ctx.internal.push(`${where}: ${describeError(err)}`) });
+    ctx.tokens = {};
+    for (const u of USERS) ctx.tokens[u] = await ctx.c.createToken(u);
+    // Some state to reach deep into the handlers: calls with members, a session, a ring.
+    for (const [i, id] of IDS.entries()) {
+      const members = USERS.slice(1, 1 + (i % 4)).map((user_id, j) => ({ user_id, role: j === 0 ? 'moderator' : 'member' }));
+      const res = await post(
+        ctx,
+        'GetOrCreateCall',
+        'json',
+        JSON.stringify({ type: 'default', id, data: { members }, ring: members.length > 0 && i % 2 === 0 }),
+        'alice',
+      );
+      assert.is(res.status, 200, `setup ${id}`);
+    }
+    assert.is((await post(ctx, 'JoinCall', 'json', JSON.stringify({ type: 'default', id: 'tw-2', session_id: 'alice-1' }), 'alice')).status, 200);
+    assert.is((await post(ctx, 'StartRecording', 'json', JSON.stringify({ type: 'default', id: 'tw-3' }), 'alice')).status, 200);
+  }),
+);
 
 test.after(async (ctx) => {
   await ctx.c.close();
@@ -54,14 +76,17 @@ const CONTENT_TYPE = { json: 'application/json', protobuf: 'application/protobuf
 type Format = keyof typeof CONTENT_TYPE;
 
 function post(ctx: Ctx, method: string, format: Format, body: Uint8Array | string, user: string, headers?: Record<string, string>): Promise<RawAnswer> {
-  return twirpPost(ctx.c, method, body, headers ?? authHeaders(ctx.c, ctx.tokens[user]!, CONTENT_TYPE[format]));
+  return twirpPost(ctx.c, method, body, headers ?? authHeaders(ctx.c, ctx.tokens[user], CONTENT_TYPE[format]));
 }
 
 // ---- requests in the protobuf JSON mapping, per method ------------------------------------------
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const typeArb = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('default', 'audio_room', 'livestream', 'development') }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) });
+const typeArb = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('default', 'audio_room', 'livestream', 'development') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+);
 const idArb = fc.oneof(
   { weight: 5, arbitrary: fc.constantFrom(...IDS) },
   { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) },
@@ -71,7 +96,22 @@ const userIdArb = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...USERS) }, 
 const permissionArb = fc.constantFrom('send-audio', 'send-video', 'screenshare', 'end-call', 'read-call', '', 'x');
 const jsonObjectArb = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }) as fc.Arbitrary<{ [k: string]: Json }>;
 
-const FILTER_FIELDS = ['type', 'id', 'cid', 'created_by_user_id', 'members', 'created_at', 'updated_at', 'ended_at', 'recording', 'ringing', 'member_count', 'user_id', 'role', 'nope'];
+const FILTER_FIELDS = [
+  'type',
+  'id',
+  'cid',
+  'created_by_user_id',
+  'members',
+  'created_at',
+  'updated_at',
+  'ended_at',
+  'recording',
+  'ringing',
+  'member_count',
+  'user_id',
+  'role',
+  'nope',
+];
 const operandArb: fc.Arbitrary<Json> = fc.oneof(
   fc.constantFrom(...USERS, 'default', 'default:tw-1', '2024-01-01T00:00:00Z', '2024-02-30T00:00:00Z', 'moderator'),
   fc.integer(),
@@ -167,7 +207,11 @@ const REQUESTS: Record<string, fc.Arbitrary<{ [k: string]: unknown }>> = {
       accept: fc.boolean(),
       latency_measurements: fc.dictionary(
         fc.constantFrom('edge-a', 'edge-b', 'edge-z', ''),
-        fc.record({ measurements_seconds: fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom('NaN', 'Infinity', '-Infinity')), { maxLength: 3 }) }),
+        fc.record({
+          measurements_seconds: fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom('NaN', 'Infinity', '-Infinity')), {
+            maxLength: 3,
+          }),
+        }),
         { maxKeys: 3 },
       ),
     },
@@ -178,7 +222,9 @@ const REQUESTS: Record<string, fc.Arbitrary<{ [k: string]: unknown }>> = {
   QueryCalls: fc.record(
     {
       filter_conditions: filterArb,
-      sort: fc.array(fc.record({ field: fc.constantFrom('created_at', 'updated_at', 'member_count', 'id', ''), direction: fc.constantFrom(0, 1, 2, 3) }), { maxLength: 3 }),
+      sort: fc.array(fc.record({ field: fc.constantFrom('created_at', 'updated_at', 'member_count', 'id', ''), direction: fc.constantFrom(0, 1, 2, 3) }), {
+        maxLength: 3,
+      }),
       limit: fc.oneof(fc.constant(0), fc.nat(150)),
       next: cursorArb([['created_at', 'desc']]),
       prev: cursorArb([['created_at', 'desc']]),
@@ -189,7 +235,12 @@ const REQUESTS: Record<string, fc.Arbitrary<{ [k: string]: unknown }>> = {
   StartRecording: fc.record(call),
   StopRecording: fc.record(call),
   RequestPermission: fc.record({ ...call, permissions: fc.array(permissionArb, { maxLength: 3 }) }),
-  UpdateUserPermissions: fc.record({ ...call, user_id: userIdArb, grant_permissions: fc.array(permissionArb, { maxLength: 3 }), revoke_permissions: fc.array(permissionArb, { maxLength: 3 }) }),
+  UpdateUserPermissions: fc.record({
+    ...call,
+    user_id: userIdArb,
+    grant_permissions: fc.array(permissionArb, { maxLength: 3 }),
+    revoke_permissions: fc.array(permissionArb, { maxLength: 3 }),
+  }),
   UpdateCallMembers: fc.record({ ...call, update_members: fc.array(memberArb, { maxLength: 3 }), remove_user_ids: fc.array(userIdArb, { maxLength: 3 }) }),
   QueryMembers: fc.record(
     { ...call, filter_conditions: filterArb, limit: fc.oneof(fc.constant(0), fc.nat(150)), next: cursorArb([['created_at', 'asc']]) },
@@ -203,8 +254,24 @@ const REQUESTS: Record<string, fc.Arbitrary<{ [k: string]: unknown }>> = {
         to_session_id: fc.oneof(fc.constantFrom('alice-1', 's-1', ''), fc.string({ maxLength: 20 })),
         signals: fc.array(
           fc.oneof(
-            fc.record({ seq: fc.nat(5), description: fc.record({ type: fc.integer({ min: 0, max: 5 }), sdp: fc.string({ maxLength: 30 }), track_types: fc.dictionary(fc.string({ maxLength: 3 }), fc.integer({ min: 0, max: 4 }), { maxKeys: 2 }) }, { requiredKeys: [] }) }),
-            fc.record({ seq: fc.nat(5), candidate: fc.record({ candidate: fc.string({ maxLength: 40 }), sdp_mid: fc.string({ maxLength: 3 }), sdp_m_line_index: fc.integer({ min: -2, max: 3 }) }, { requiredKeys: [] }) }),
+            fc.record({
+              seq: fc.nat(5),
+              description: fc.record(
+                {
+                  type: fc.integer({ min: 0, max: 5 }),
+                  sdp: fc.string({ maxLength: 30 }),
+                  track_types: fc.dictionary(fc.string({ maxLength: 3 }), fc.integer({ min: 0, max: 4 }), { maxKeys: 2 }),
+                },
+                { requiredKeys: [] },
+              ),
+            }),
+            fc.record({
+              seq: fc.nat(5),
+              candidate: fc.record(
+                { candidate: fc.string({ maxLength: 40 }), sdp_mid: fc.string({ maxLength: 3 }), sdp_m_line_index: fc.integer({ min: -2, max: 3 }) },
+                { requiredKeys: [] },
+              ),
+            }),
             fc.record({ seq: fc.nat(5), ice_restart: fc.constant({}) }),
             fc.record({ seq: fc.nat(5) }),
           ),
@@ -214,7 +281,11 @@ const REQUESTS: Record<string, fc.Arbitrary<{ [k: string]: unknown }>> = {
       { maxLength: 3 },
     ),
   }),
-  UpdatePublishedTracks: fc.record({ ...call, session_id: fc.oneof(fc.constantFrom('alice-1', 's-1', ''), fc.string({ maxLength: 20 })), published_tracks: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }) }),
+  UpdatePublishedTracks: fc.record({
+    ...call,
+    session_id: fc.oneof(fc.constantFrom('alice-1', 's-1', ''), fc.string({ maxLength: 20 })),
+    published_tracks: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }),
+  }),
 };
 assert.equal(Object.keys(REQUESTS).sort(), METHODS.map((m) => m.name).sort(), 'a request arbitrary for every method');
 
@@ -229,10 +300,17 @@ type JsonEdit =
 const jsonEditArb: fc.Arbitrary<JsonEdit> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('replace' as const), at: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json> }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('huge-string' as const), at: fc.nat(), length: fc.constantFrom(70, 200, 5_000, 300_000, 900_000) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('deep' as const), at: fc.nat(), depth: fc.constantFrom(9, 50, 1_000, 20_000, 200_000), array: fc.boolean() }) },
   {
     weight: 1,
-    arbitrary: fc.record({ op: fc.constant('big-number' as const), at: fc.nat(), value: fc.constantFrom<number | string>(-1, 2 ** 32, 2 ** 53, 1e300, 0.5, '12', '-3', '1e3', 'NaN') }),
+    arbitrary: fc.record({ op: fc.constant('deep' as const), at: fc.nat(), depth: fc.constantFrom(9, 50, 1_000, 20_000, 200_000), array: fc.boolean() }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('big-number' as const),
+      at: fc.nat(),
+      value: fc.constantFrom<number | string>(-1, 2 ** 32, 2 ** 53, 1e300, 0.5, '12', '-3', '1e3', 'NaN'),
+    }),
   },
 );
 
@@ -248,11 +326,11 @@ function editJson(request: { [k: string]: unknown }, edits: readonly JsonEdit[])
     const walk = (node: Json, depth: number) => {
       if (depth > 12) return;
       if (Array.isArray(node)) node.forEach((v, i) => (slots.push([node, i]), walk(v, depth + 1)));
-      else if (node && typeof node === 'object') for (const k of Object.keys(node)) slots.push([node, k]), walk(node[k]!, depth + 1);
+      else if (node && typeof node === 'object') for (const k of Object.keys(node)) (slots.push([node, k]), walk(node[k], depth + 1));
     };
     walk(root, 0);
     slots.push([root, 'unknown_field']);
-    const [container, key] = slots[edit.at % slots.length]!;
+    const [container, key] = slots[edit.at % slots.length];
     const set = (v: Json) => ((container as Record<string | number, Json>)[key] = v);
     if (edit.op === 'replace') set(edit.value === undefined ? null : (JSON.parse(JSON.stringify(edit.value)) as Json));
     else if (edit.op === 'huge-string') set('x'.repeat(edit.length));
@@ -317,7 +395,10 @@ interface Input {
   body: Body;
 }
 
-const methodNameArb = fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...METHODS.map((m) => m.name)) }, { weight: 1, arbitrary: fc.constantFrom('getOrCreateCall', 'Nope', '', '..%2F', 'GetOrCreateCall/x') });
+const methodNameArb = fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom(...METHODS.map((m) => m.name)) },
+  { weight: 1, arbitrary: fc.constantFrom('getOrCreateCall', 'Nope', '', '..%2F', 'GetOrCreateCall/x') },
+);
 
 const inputArb: fc.Arbitrary<Input> = methodNameArb.chain((method) =>
   fc.record({
@@ -327,7 +408,10 @@ const inputArb: fc.Arbitrary<Input> = methodNameArb.chain((method) =>
       { weight: 1, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'APPLICATION/PROTOBUF', 'text/plain', 'application/x-protobuf', '') },
     ),
     user: fc.constantFrom(...USERS),
-    credentials: fc.oneof({ weight: 12, arbitrary: fc.constant('valid' as const) }, { weight: 1, arbitrary: fc.constantFrom('none' as const, 'garbage' as const, 'wrong-key' as const) }),
+    credentials: fc.oneof(
+      { weight: 12, arbitrary: fc.constant('valid' as const) },
+      { weight: 1, arbitrary: fc.constantFrom('none' as const, 'garbage' as const, 'wrong-key' as const) },
+    ),
     body: fc.oneof(
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('random-bytes' as const), bytes: fc.uint8Array({ maxLength: 200 }) }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('random-json' as const), value: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json> }) },
@@ -336,12 +420,18 @@ const inputArb: fc.Arbitrary<Input> = methodNameArb.chain((method) =>
         weight: 8,
         arbitrary: fc.record({
           kind: fc.constant('request' as const),
-          request: REQUESTS[method] ?? REQUESTS['EndCall']!,
-          mutations: fc.oneof({ weight: 1, arbitrary: fc.constant([] as Mutation[]) }, { weight: 1, arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 3 }) }),
-          edits: fc.oneof({ weight: 1, arbitrary: fc.constant([] as JsonEdit[]) }, { weight: 1, arbitrary: fc.array(jsonEditArb, { minLength: 1, maxLength: 2 }) }),
+          request: REQUESTS[method] ?? REQUESTS['EndCall'],
+          mutations: fc.oneof(
+            { weight: 1, arbitrary: fc.constant([] as Mutation[]) },
+            { weight: 1, arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 3 }) },
+          ),
+          edits: fc.oneof(
+            { weight: 1, arbitrary: fc.constant([] as JsonEdit[]) },
+            { weight: 1, arbitrary: fc.array(jsonEditArb, { minLength: 1, maxLength: 2 }) },
+          ),
         }),
       },
-      { weight: 2, arbitrary: fc.record({ kind: fc.constant('odd-struct' as const), request: REQUESTS[method] ?? REQUESTS['EndCall']!, value: oddValueArb }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('odd-struct' as const), request: REQUESTS[method] ?? REQUESTS['EndCall'], value: oddValueArb }) },
     ),
   }),
 );
@@ -378,13 +468,13 @@ function bodyOf(input: Input): Uint8Array | string {
         message = method.I.create();
       }
       poisonStructs(message as Record<string, unknown>, b.value);
-      return method.I.toBinary(message as never);
+      return method.I.toBinary(message);
     }
   }
 }
 
 function formatOf(contentType: string): Format | undefined {
-  const t = contentType.split(';')[0]!.trim().toLowerCase();
+  const t = contentType.split(';')[0].trim().toLowerCase();
   return t === CONTENT_TYPE.json ? 'json' : t === CONTENT_TYPE.protobuf ? 'protobuf' : undefined;
 }
 
@@ -392,7 +482,7 @@ function headersOf(ctx: Ctx, input: Input): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': input.contentType };
   if (input.credentials === 'none') return headers;
   headers['stream-api-key'] = input.credentials === 'wrong-key' ? 'not-the-key' : ctx.c.apiKey;
-  headers['authorization'] = `Bearer ${input.credentials === 'garbage' ? 'a.b.c' : ctx.tokens[input.user]!}`;
+  headers['authorization'] = `Bearer ${input.credentials === 'garbage' ? 'a.b.c' : ctx.tokens[input.user]}`;
   return headers;
 }
 
@@ -428,7 +518,7 @@ test('random and mutated Twirp bodies, protobuf and JSON: a decodable 200 or a T
   } finally {
     watch.stop();
     const byCode = new Map<string, number>();
-    for (const [k, n] of ctx.codes) byCode.set(k.split(' ')[1]!, (byCode.get(k.split(' ')[1]!) ?? 0) + n);
+    for (const [k, n] of ctx.codes) byCode.set(k.split(' ')[1], (byCode.get(k.split(' ')[1]) ?? 0) + n);
     console.log(`fuzz: Twirp requests: answers ${JSON.stringify(Object.fromEntries([...byCode].sort()))}`);
   }
 });
@@ -462,7 +552,10 @@ function binary(method: string, message: object): Uint8Array {
 
 test('a filter holding a Value of no kind (or NaN) is invalid_argument filter_conditions, not internal', async (ctx) => {
   for (const value of [NO_KIND, NAN]) {
-    for (const [method, extra] of [['QueryCalls', {}], ['QueryMembers', { type: 'default', id: 'tw-1' }]] as const) {
+    for (const [method, extra] of [
+      ['QueryCalls', {}],
+      ['QueryMembers', { type: 'default', id: 'tw-1' }],
+    ] as const) {
       const body = binary(method, { ...extra, filterConditions: { fields: { members: value } } });
       const answer = await post(ctx, method, 'protobuf', body, 'alice');
       assert.is(checkTwirpAnswer(BY_NAME.get(method), 'protobuf', answer, method), 'invalid_argument', `${method} ${value.kind.oneofKind ?? 'no kind'}`);
@@ -474,12 +567,23 @@ test('a filter holding a Value of no kind (or NaN) is invalid_argument filter_co
 
 test('custom data or a profile holding NaN or a Value of no kind is refused: it could not be shown in JSON, nor by the SDK', async (ctx) => {
   // a call of this test's own: the fuzzing above may have ended the others
-  assert.is((await post(ctx, 'GetOrCreateCall', 'json', JSON.stringify({ type: 'default', id: 'odd-base', data: { members: [{ user_id: 'bob' }] } }), 'alice')).status, 200);
+  assert.is(
+    (await post(ctx, 'GetOrCreateCall', 'json', JSON.stringify({ type: 'default', id: 'odd-base', data: { members: [{ user_id: 'bob' }] } }), 'alice')).status,
+    200,
+  );
   const cases: [string, object, string][] = [
     ['GetOrCreateCall', { type: 'default', id: 'odd-1', data: { custom: { fields: { x: NAN } } } }, 'data.custom'],
-    ['GetOrCreateCall', { type: 'default', id: 'odd-2', data: { members: [{ userId: 'bob', user: { id: 'bob', name: 'B', custom: { fields: { x: NO_KIND } } } }] } }, 'data.members[0].user.custom'],
+    [
+      'GetOrCreateCall',
+      { type: 'default', id: 'odd-2', data: { members: [{ userId: 'bob', user: { id: 'bob', name: 'B', custom: { fields: { x: NO_KIND } } } }] } },
+      'data.members[0].user.custom',
+    ],
     ['SendCallEvent', { type: 'default', id: 'odd-base', eventType: 4, custom: { fields: { x: NAN } } }, 'custom'],
-    ['UpdateCallMembers', { type: 'default', id: 'odd-base', updateMembers: [{ userId: 'carol', user: { id: 'carol', custom: { fields: { x: NO_KIND } } } }] }, 'update_members[0].user.custom'],
+    [
+      'UpdateCallMembers',
+      { type: 'default', id: 'odd-base', updateMembers: [{ userId: 'carol', user: { id: 'carol', custom: { fields: { x: NO_KIND } } } }] },
+      'update_members[0].user.custom',
+    ],
   ];
   for (const [method, message, argument] of cases) {
     const published = ctx.c.events.published;
@@ -496,12 +600,15 @@ test('custom data or a profile holding NaN or a Value of no kind is refused: it 
 });
 
 test('a user both updated and removed by one UpdateCallMembers is invalid_argument, not internal', async (ctx) => {
-  assert.is((await post(ctx, 'GetOrCreateCall', 'json', JSON.stringify({ type: 'default', id: 'both-ways', data: { members: [{ user_id: 'bob' }] } }), 'alice')).status, 200);
+  assert.is(
+    (await post(ctx, 'GetOrCreateCall', 'json', JSON.stringify({ type: 'default', id: 'both-ways', data: { members: [{ user_id: 'bob' }] } }), 'alice')).status,
+    200,
+  );
   const published = ctx.c.events.published;
   for (const format of ['json', 'protobuf'] as const) {
     const request = { type: 'default', id: 'both-ways', update_members: [{ user_id: 'bob', role: 'moderator' }], remove_user_ids: ['bob'] };
     const method = BY_NAME.get('UpdateCallMembers')!;
-    const body = format === 'json' ? JSON.stringify(request) : method.I.toBinary(method.I.fromJson(request as never));
+    const body = format === 'json' ? JSON.stringify(request) : method.I.toBinary(method.I.fromJson(request));
     const answer = await post(ctx, 'UpdateCallMembers', format, body, 'alice');
     assert.is(checkTwirpAnswer(method, format, answer, `UpdateCallMembers ${format}`), 'invalid_argument');
     assert.is(JSON.parse(Buffer.from(answer.body).toString()).meta.argument, 'remove_user_ids[0]');
@@ -512,13 +619,21 @@ test('a user both updated and removed by one UpdateCallMembers is invalid_argume
 });
 
 test('random paths and verbs outside Twirp (latency probes, 404s): never a 5xx', async (ctx) => {
-  const segment = fc.oneof(fc.constantFrom('latency', 'twirp', 'edge-a', '%', '%E0%A4%A', '%2F', '..', ''), fc.webSegment(), fc.string({ maxLength: 6 }).map(encodeURIComponent));
+  const segment = fc.oneof(
+    fc.constantFrom('latency', 'twirp', 'edge-a', '%', '%E0%A4%A', '%2F', '..', ''),
+    fc.webSegment(),
+    fc.string({ maxLength: 6 }).map(encodeURIComponent),
+  );
   const pathArb = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join('/')}`);
   await fuzz(
     'HTTP paths',
     fc.record({ path: pathArb, method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS') }),
     async ({ path, method }) => {
-      const res = await fetch(`${ctx.c.baseUrl}${path}`, { method, headers: authHeaders(ctx.c, ctx.tokens['alice']!, 'application/json'), body: method === 'GET' || method === 'OPTIONS' ? undefined : '{}' });
+      const res = await fetch(`${ctx.c.baseUrl}${path}`, {
+        method,
+        headers: authHeaders(ctx.c, ctx.tokens['alice'], 'application/json'),
+        body: method === 'GET' || method === 'OPTIONS' ? undefined : '{}',
+      });
       await res.arrayBuffer();
       assert.ok(res.status < 500, `${method} ${path}: ${res.status} (${ctx.internal.join(' | ')})`);
       assert.equal(ctx.internal, [], `${method} ${path}`);
@@ -536,7 +651,10 @@ test('a large request is not quadratic: creating a call with 2,000 members, ring
   assert.is(checkTwirpAnswer(BY_NAME.get('GetOrCreateCall'), 'json', answer, 'GetOrCreateCall with 2,000 members'), 'ok');
   assert.ok(elapsed < 2000, `took ${elapsed} ms`);
   const ring = ctx.c.events.log('big-1999').since(0, Date.now());
-  assert.ok(ring.kind === 'events' && ring.events.some((e) => e.payload.oneofKind === 'callRing' && e.payload.callRing.call!.members.length === 2001), 'the ring carries every member');
+  assert.ok(
+    ring.kind === 'events' && ring.events.some((e) => e.payload.oneofKind === 'callRing' && e.payload.callRing.call!.members.length === 2001),
+    'the ring carries every member',
+  );
 });
 
 test.run();

@@ -139,7 +139,8 @@ export function assertNoTokenLeak(since = 0): { tokens: number; lines: number } 
   for (const token of issuedTokens) {
     const [, payload = token, signature = token] = token.split('.');
     for (const piece of [token, payload, signature]) {
-      if (text.includes(piece)) throw new Error(`a token (or a part of one) appears in a log line, an error or a URL: ${lines.find((l) => l.includes(piece))?.slice(0, 200)}`);
+      if (text.includes(piece))
+        throw new Error(`a token (or a part of one) appears in a log line, an error or a URL: ${lines.find((l) => l.includes(piece))?.slice(0, 200)}`);
     }
   }
   return { tokens: issuedTokens.size, lines: lines.length };
@@ -189,7 +190,10 @@ export class TrackedSocket implements WebSocketLike {
   private _onclose: WebSocketLike['onclose'] = null;
   private _onerror: WebSocketLike['onerror'] = null;
 
-  constructor(readonly url: string, onChange: () => void) {
+  constructor(
+    readonly url: string,
+    onChange: () => void,
+  ) {
     this.inner = new WebSocket(url);
     this.closed = new Promise((resolve) => {
       this.inner.once('close', (code: number, reason: Buffer) => {
@@ -330,7 +334,7 @@ export class TestClient {
     this.conn = new Connection({
       url: coordinator.wsUrl,
       apiKey: options.apiKey ?? coordinator.apiKey,
-      user: User.create({ id: userId, name: userId[0]!.toUpperCase() + userId.slice(1), imageUrl: '', role: '' }),
+      user: User.create({ id: userId, name: userId[0].toUpperCase() + userId.slice(1), imageUrl: '', role: '' }),
       tokens: this.tokens,
       WebSocket: webSocketOf((url) => {
         transcript.push(`ws url: ${url}`);

@@ -206,7 +206,8 @@ export function diffRuns(reference: ChaosResult, run: ChaosResult): string[] {
     }
   });
   for (const u of CHAOS_USERS) {
-    if (!same(reference.final[u], run.final[u])) out.push(`final store of ${u}: expected ${JSON.stringify(reference.final[u])}, got ${JSON.stringify(run.final[u])}`);
+    if (!same(reference.final[u], run.final[u]))
+      out.push(`final store of ${u}: expected ${JSON.stringify(reference.final[u])}, got ${JSON.stringify(run.final[u])}`);
     if (!same(reference.events[u], run.events[u])) out.push(`events of ${u}: expected [${reference.events[u].join(', ')}], got [${run.events[u].join(', ')}]`);
     const r = run.seqs[u];
     if (!r.consecutive || r.lost > 0 || r.duplicated > 0) out.push(`seqs of ${u}: ${JSON.stringify(r)}`);
@@ -263,7 +264,7 @@ interface StepFaults {
 }
 
 function drawFaults(rand: () => number, step: Step): StepFaults {
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)];
   const faults: StepFaults = { rpc: undefined, sockets: [], frameDelayMs: 0 };
   if (rand() < 0.6) {
     const method = rand() < 0.85 ? pick(step.rpcs) : '*';
@@ -310,7 +311,18 @@ export async function runChaosScenario(options: ChaosOptions): Promise<ChaosResu
     const { alice, bob, carol } = clients;
     const store = (u: ChaosUser) => clients[u].readOnlyStateStore;
     const participantsOf = (u: ChaosUser, ...expected: string[]) =>
-      waitFor(store(u).participants$, (l) => JSON.stringify(l.toArray().map((p) => p.userId).sort()) === JSON.stringify(expected), `${u}'s participants to be [${expected}]`, waitMs);
+      waitFor(
+        store(u).participants$,
+        (l) =>
+          JSON.stringify(
+            l
+              .toArray()
+              .map((p) => p.userId)
+              .sort(),
+          ) === JSON.stringify(expected),
+        `${u}'s participants to be [${expected}]`,
+        waitMs,
+      );
     const untilEvent = (u: ChaosUser, check: () => boolean, what: string) => recorders.get(u)!.signal.until(check, `${u}: ${what}`, waitMs);
     const calls: Partial<Record<ChaosUser, Call>> = {};
     const leave = async (u: ChaosUser) => {
@@ -510,7 +522,10 @@ export async function runChaosScenario(options: ChaosOptions): Promise<ChaosResu
   } catch (err) {
     const seen = [...recorders.entries()].map(([u, r]) => `${u}: seqs up to ${r.lastSeq} (server ${h.c.events.log(u).seq})`).join('; ');
     const logs = sdkLogs.slice(-10).join('\n    ');
-    throw new Error(`seed ${options.seed}${options.faults ? '' : ' (reference)'}: ${err instanceof Error ? err.message : String(err)}\n  ${seen}${logs ? `\n  last SDK warnings:\n    ${logs}` : ''}`, { cause: err });
+    throw new Error(
+      `seed ${options.seed}${options.faults ? '' : ' (reference)'}: ${err instanceof Error ? err.message : String(err)}\n  ${seen}${logs ? `\n  last SDK warnings:\n    ${logs}` : ''}`,
+      { cause: err },
+    );
   } finally {
     for (const t of timers) clearTimeout(t);
     for (const r of recorders.values()) r.close();

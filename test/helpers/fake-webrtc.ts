@@ -27,10 +27,22 @@ const hasMethods = (target: object, names: readonly string[]) => names.every((na
  * `MediaStream`, which a Node fake cannot fully be. These guards check at run time that a fake
  * has every method the SDK calls (src/media), then let it pass as the DOM type.
  */
-const PEER_CONNECTION_METHODS = ['setLocalDescription', 'setRemoteDescription', 'addIceCandidate', 'addTrack', 'getTransceivers', 'getReceivers', 'getStats', 'restartIce', 'close'] as const;
+const PEER_CONNECTION_METHODS = [
+  'setLocalDescription',
+  'setRemoteDescription',
+  'addIceCandidate',
+  'addTrack',
+  'getTransceivers',
+  'getReceivers',
+  'getStats',
+  'restartIce',
+  'close',
+] as const;
 const MEDIA_STREAM_METHODS = ['getTracks', 'getAudioTracks', 'getVideoTracks'] as const;
 
-function isPeerConnectionClass(value: abstract new (...args: never[]) => object): value is typeof value & (new (config?: RTCConfiguration) => RTCPeerConnection) {
+function isPeerConnectionClass(
+  value: abstract new (...args: never[]) => object,
+): value is typeof value & (new (config?: RTCConfiguration) => RTCPeerConnection) {
   return hasMethods(value.prototype, PEER_CONNECTION_METHODS);
 }
 
@@ -256,7 +268,8 @@ export class FakePeerConnection {
     this.requireOpen();
     const type = desc?.type ?? (this.signalingState === 'have-remote-offer' ? 'answer' : 'offer');
     if (type === 'offer') {
-      if (this.signalingState !== 'stable' && this.signalingState !== 'have-local-offer') throw domError('InvalidStateError', `offer in ${this.signalingState}`);
+      if (this.signalingState !== 'stable' && this.signalingState !== 'have-local-offer')
+        throw domError('InvalidStateError', `offer in ${this.signalingState}`);
       for (const t of this.transceivers) {
         if (t.mid === null) {
           t.mid = String(this.nextMid++);
@@ -340,12 +353,31 @@ export class FakePeerConnection {
     const remote = this.remotePc();
     for (const t of this.transceivers) {
       if (t.kind !== 'video' || t.mid === null) continue;
-      if (t.sender.track) out.set(`out-${t.mid}`, { type: 'outbound-rtp', kind: 'video', bytesSent: 1000, framesEncoded: 1, frameWidth: 640, frameHeight: 480, framesPerSecond: 30 });
+      if (t.sender.track)
+        out.set(`out-${t.mid}`, {
+          type: 'outbound-rtp',
+          kind: 'video',
+          bytesSent: 1000,
+          framesEncoded: 1,
+          frameWidth: 640,
+          frameHeight: 480,
+          framesPerSecond: 30,
+        });
       if (!t.receiving) continue;
       const source = remote?.transceivers.find((x) => x.mid === t.mid)?.sender.track;
       let frames = this.statsReads.get(t.mid) ?? 0;
       if (this.connectionState === 'connected' && source?.readyState === 'live') this.statsReads.set(t.mid, ++frames);
-      out.set(`in-${t.mid}`, { type: 'inbound-rtp', kind: 'video', bytesReceived: frames * 100, framesDecoded: frames, packetsLost: 0, jitter: 0.001, frameWidth: 640, frameHeight: 480, framesPerSecond: 30 });
+      out.set(`in-${t.mid}`, {
+        type: 'inbound-rtp',
+        kind: 'video',
+        bytesReceived: frames * 100,
+        framesDecoded: frames,
+        packetsLost: 0,
+        jitter: 0.001,
+        frameWidth: 640,
+        frameHeight: 480,
+        framesPerSecond: 30,
+      });
     }
     return out;
   }
@@ -390,7 +422,10 @@ export class FakePeerConnection {
     const ufrag = this.ufrag;
     setTimeout(() => {
       if (this.signalingState === 'closed') return;
-      for (const n of [1, 2]) this.onicecandidate?.({ candidate: { candidate: `candidate:${n} 1 udp 1 127.0.0.1 ${5000 + n} typ host`, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: ufrag } });
+      for (const n of [1, 2])
+        this.onicecandidate?.({
+          candidate: { candidate: `candidate:${n} 1 udp 1 127.0.0.1 ${5000 + n} typ host`, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: ufrag },
+        });
       this.onicecandidate?.({ candidate: null });
       this.checkConnected();
     }, 1);

@@ -112,7 +112,10 @@ export type Mutation =
 
 export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), at: fc.nat(), byte: fc.constantFrom(0x00, 0x01, 0x7f, 0x80, 0xff, 0x08, 0x0a, 0x12, 0x22) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('set' as const), at: fc.nat(), byte: fc.constantFrom(0x00, 0x01, 0x7f, 0x80, 0xff, 0x08, 0x0a, 0x12, 0x22) }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 12 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }) }) },
@@ -126,7 +129,7 @@ export function mutate(input: Uint8Array, mutations: readonly Mutation[]): Uint8
     const len = bytes.length;
     switch (m.op) {
       case 'flip':
-        if (len > 0) bytes[m.at % len]! ^= 1 << m.bit;
+        if (len > 0) bytes[m.at % len] ^= 1 << m.bit;
         break;
       case 'set':
         if (len > 0) bytes[m.at % len] = m.byte;
@@ -322,10 +325,10 @@ export function checkTwirpAnswer(method: MethodInfo | undefined, format: 'json' 
     return assert.unreachable(`${what}: status ${answer.status} with a body that is not JSON`) as never;
   }
   assert.ok(isTwirpCode(body.code), `${what}: "${String(body.code)}" is not a Twirp code`);
-  const code = body.code as keyof typeof TWIRP_STATUS;
+  const code = body.code;
   assert.is(answer.status, TWIRP_STATUS[code], `${what}: status of "${code}"`);
   assert.type(body.msg, 'string', `${what}: msg`);
   assert.ok(typeof body.meta === 'object' && body.meta !== null && !Array.isArray(body.meta), `${what}: meta is an object`);
-  for (const v of Object.values(body.meta as object)) assert.type(v, 'string', `${what}: meta values are strings`);
+  for (const v of Object.values(body.meta)) assert.type(v, 'string', `${what}: meta values are strings`);
   return code;
 }

@@ -81,7 +81,9 @@ export async function startHostileHub(options: HostileHubOptions = {}): Promise<
         };
         ws.send(ServerFrame.toBinary({ frame: { oneofKind: 'connectionOk', connectionOk: ok } }));
       } else if (frame.frame.oneofKind === 'healthCheck' && !frame.frame.healthCheck.reply && answerProbes) {
-        ws.send(ServerFrame.toBinary({ frame: { oneofKind: 'healthCheck', healthCheck: { connectionId: frame.frame.healthCheck.connectionId, reply: true } } }));
+        ws.send(
+          ServerFrame.toBinary({ frame: { oneofKind: 'healthCheck', healthCheck: { connectionId: frame.frame.healthCheck.connectionId, reply: true } } }),
+        );
       }
       signal.notify();
     });
@@ -152,7 +154,10 @@ export async function startHostileHttp(handler: (req: IncomingMessage, res: Serv
  * A response handler that streams `totalBytes` of zeros in 1 MiB chunks, writing only as fast
  * as the client reads (backpressure), and reports how far it got when the client went away.
  */
-export function hugeBody(totalBytes: number, onEnd: (result: { written: number; finished: boolean }) => void): (req: IncomingMessage, res: ServerResponse) => void {
+export function hugeBody(
+  totalBytes: number,
+  onEnd: (result: { written: number; finished: boolean }) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const chunk = Buffer.alloc(1024 * 1024);
   return (_req, res) => {
     let written = 0;

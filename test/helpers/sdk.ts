@@ -13,7 +13,15 @@
  */
 import * as assert from 'uvu/assert';
 import type { ReadableAtom } from 'nanostores';
-import { StreamVideoClient, StreamVideoError, CALL_CONFIG, type CallConfig, type StreamClientOptions, type StreamEventMap, type StreamVideoErrorCode } from '../../src/index-node';
+import {
+  StreamVideoClient,
+  StreamVideoError,
+  CALL_CONFIG,
+  type CallConfig,
+  type StreamClientOptions,
+  type StreamEventMap,
+  type StreamVideoErrorCode,
+} from '../../src/index-node';
 import { LocalCoordinator, type LocalCoordinatorOptions } from '../../src/testing';
 
 /** Default bound of every wait, in ms. */
@@ -44,7 +52,11 @@ export class Harness {
 
   /** A new client, not connected, pointed at the coordinator. */
   client(setup: ClientSetup = {}): StreamVideoClient {
-    const client = new StreamVideoClient(this.c.apiKey, { baseUrl: this.c.baseUrl, logger: () => {}, logLevel: 'debug', ...setup.opts }, setup.callConfig ?? CALL_CONFIG.ring);
+    const client = new StreamVideoClient(
+      this.c.apiKey,
+      { baseUrl: this.c.baseUrl, logger: () => {}, logLevel: 'debug', ...setup.opts },
+      setup.callConfig ?? CALL_CONFIG.ring,
+    );
     this.clients.push(client);
     return client;
   }
@@ -52,7 +64,7 @@ export class Harness {
   /** A new client connected as `userId` (with a token provider). */
   async connect(userId: string, setup: ClientSetup = {}): Promise<StreamVideoClient> {
     const client = this.client(setup);
-    await client.connectUser({ id: userId, name: setup.name ?? userId[0]!.toUpperCase() + userId.slice(1) }, () => this.c.createToken(userId));
+    await client.connectUser({ id: userId, name: setup.name ?? userId[0].toUpperCase() + userId.slice(1) }, () => this.c.createToken(userId));
     return client;
   }
 

@@ -24,7 +24,7 @@ function manual() {
   const request = async (n: number) => {
     const sent = (async () => {
       while (requests.length <= n) await new Promise<void>((r) => (waiter = r));
-      return requests[n]!;
+      return requests[n];
     })();
     return withTimeout(sent, WAIT_MS, `request #${n + 1} was never sent`);
   };
@@ -46,7 +46,14 @@ test('numbers per target; what is queued while a request is in flight goes toget
   channel.send('b', restart);
   channel.send('a', cand(1));
   const first = await m.request(0);
-  assert.equal(shape(first.targets), [['a', [1, 2]], ['b', [1]]], 'one request, each target in order');
+  assert.equal(
+    shape(first.targets),
+    [
+      ['a', [1, 2]],
+      ['b', [1]],
+    ],
+    'one request, each target in order',
+  );
   channel.send('a', cand(2));
   channel.send('a', cand(3));
   channel.send('b', cand(4));
@@ -54,7 +61,10 @@ test('numbers per target; what is queued while a request is in flight goes toget
   assert.is(m.requests.length, 1, 'one request at a time');
   first.resolve(ok);
   const second = await m.request(1);
-  assert.equal(shape(second.targets), [['a', [3, 4]], ['b', [2]]]);
+  assert.equal(shape(second.targets), [
+    ['a', [3, 4]],
+    ['b', [2]],
+  ]);
   second.resolve(ok);
   await channel.idle();
   assert.is(channel.requests, 2);
@@ -129,7 +139,10 @@ test('at most 16 targets in one request', async () => {
   assert.is(first.targets.length, 16);
   first.resolve(ok);
   const second = await m.request(1);
-  assert.equal(second.targets.map((t) => t.toSessionId), ['s16', 's17', 's18', 's19']);
+  assert.equal(
+    second.targets.map((t) => t.toSessionId),
+    ['s16', 's17', 's18', 's19'],
+  );
   second.resolve(ok);
   await channel.idle();
   channel.close();
@@ -137,7 +150,10 @@ test('at most 16 targets in one request', async () => {
 
 test('accept: each (sender, seq) once, in order; a forgotten sender starts again', () => {
   const channel = new SignalChannel(manual().transport, silent);
-  assert.equal([1, 2, 2, 1, 3].map((seq) => channel.accept('a', seq)), [true, true, false, false, true]);
+  assert.equal(
+    [1, 2, 2, 1, 3].map((seq) => channel.accept('a', seq)),
+    [true, true, false, false, true],
+  );
   assert.is(channel.accept('b', 1), true, 'per sender');
   channel.forget('a');
   assert.is(channel.accept('a', 1), true);

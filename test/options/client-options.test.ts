@@ -43,12 +43,24 @@ test('maxResponseBytes where nothing enforces it (the universal entry, or a cust
     make((level, _message, extra) => void seen.push([level, extra]));
     return seen;
   };
-  assert.equal(warnings((logger) => new UniversalClient('key', { maxResponseBytes: 4096, logger })), [['warn', { reason: 'runtime' }]]);
+  assert.equal(
+    warnings((logger) => new UniversalClient('key', { maxResponseBytes: 4096, logger })),
+    [['warn', { reason: 'runtime' }]],
+  );
   const transport = new TwirpFetchTransport({ baseUrl: 'http://127.0.0.1:9/twirp' });
-  assert.equal(warnings((logger) => new StreamVideoClient('key', { maxResponseBytes: 4096, transport, logger })), [['warn', { reason: 'custom_transport' }]]);
+  assert.equal(
+    warnings((logger) => new StreamVideoClient('key', { maxResponseBytes: 4096, transport, logger })),
+    [['warn', { reason: 'custom_transport' }]],
+  );
   // enforced: nothing to say; not set: nothing to say
-  assert.equal(warnings((logger) => new StreamVideoClient('key', { maxResponseBytes: 4096, logger })), []);
-  assert.equal(warnings((logger) => new UniversalClient('key', { logger })), []);
+  assert.equal(
+    warnings((logger) => new StreamVideoClient('key', { maxResponseBytes: 4096, logger })),
+    [],
+  );
+  assert.equal(
+    warnings((logger) => new UniversalClient('key', { logger })),
+    [],
+  );
 });
 
 test.run();

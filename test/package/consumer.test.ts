@@ -29,8 +29,15 @@ test('the tarball holds dist, types and the schema, and no sources or tests', ()
   assert.ok(files.includes('package/dist/cli.js'));
   assert.ok(files.includes('package/dist/types/src/index.d.ts'));
   assert.ok(files.some((f) => f.startsWith('package/proto/')));
-  assert.equal(files.filter((f) => /^package\/(src|test|scripts|gen)\//.test(f) || f.endsWith('.map')), []);
-  assert.equal(files.filter((f) => /demo-page/.test(f)), [], 'no declarations of development-only modules');
+  assert.equal(
+    files.filter((f) => /^package\/(src|test|scripts|gen)\//.test(f) || f.endsWith('.map')),
+    [],
+  );
+  assert.equal(
+    files.filter((f) => /demo-page/.test(f)),
+    [],
+    'no declarations of development-only modules',
+  );
 });
 
 test('ESM import connects a user to the packaged local coordinator', () => {
@@ -59,7 +66,15 @@ test('CJS require works, the browser condition has no ws and no undici', () => {
      console.log(JSON.stringify({ client: typeof sdk.StreamVideoClient, ring: sdk.CALL_CONFIG.ring.autoCancelTimeoutInMs, coordinator: typeof testing.LocalCoordinator.start }));`,
   );
   assert.equal(JSON.parse(run('node', ['cjs.cjs'], work)), { client: 'function', ring: 30000, coordinator: 'function' });
-  const browser = run('node', ['--conditions=browser', '-e', "import('stream-video-client').then(() => console.log(Object.keys(require.cache).some((k) => /\\/(ws|undici)\\//.test(k)) ? 'node-only' : 'none'))"], work);
+  const browser = run(
+    'node',
+    [
+      '--conditions=browser',
+      '-e',
+      "import('stream-video-client').then(() => console.log(Object.keys(require.cache).some((k) => /\\/(ws|undici)\\//.test(k)) ? 'node-only' : 'none'))",
+    ],
+    work,
+  );
   assert.equal(browser.trim(), 'none');
 });
 
@@ -76,13 +91,19 @@ test('bundled for a browser from the installed package: within the growth guard,
     logLevel: 'silent',
   });
   // What ends up in the bundle (the metafile's inputs also list what tree-shaking dropped).
-  const output = Object.values(result.metafile.outputs)[0]!;
-  const inputs = Object.entries(output.inputs).filter(([, v]) => v.bytesInOutput > 0).map(([p]) => p);
-  assert.ok(inputs.some((p) => p.includes('node_modules/stream-video-client/dist/')), `the SDK comes from dist/: ${inputs.join(', ')}`);
+  const output = Object.values(result.metafile.outputs)[0];
+  const inputs = Object.entries(output.inputs)
+    .filter(([, v]) => v.bytesInOutput > 0)
+    .map(([p]) => p);
+  assert.ok(
+    inputs.some((p) => p.includes('node_modules/stream-video-client/dist/')),
+    `the SDK comes from dist/: ${inputs.join(', ')}`,
+  );
   assert.equal(nodeOnly(result.metafile), [], 'no Node modules');
-  const gzipped = gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length;
+  const gzipped = gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
   // Over the budget today (see scripts/size.ts): the guard keeps it from growing meanwhile.
-  if (gzipped > BUDGET_BYTES) console.log(`  package: the browser bundle is ${(gzipped / 1024).toFixed(1)} KB gzipped, over the ${BUDGET_BYTES / 1024} KB budget`);
+  if (gzipped > BUDGET_BYTES)
+    console.log(`  package: the browser bundle is ${(gzipped / 1024).toFixed(1)} KB gzipped, over the ${BUDGET_BYTES / 1024} KB budget`);
   assert.ok(gzipped <= GROWTH_GUARD_BYTES, `${(gzipped / 1024).toFixed(1)} KB gzipped, over the ${GROWTH_GUARD_BYTES / 1024} KB growth guard`);
 });
 
@@ -104,7 +125,25 @@ export async function demo(): Promise<number> {
 function tsc(files: string[], options: string[]): void {
   const bin = join(root, 'node_modules/typescript/bin/tsc');
   // skipLibCheck false: errors inside the package's declarations (TS1479, TS1542) count too.
-  run('node', [bin, '--strict', '--noEmit', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), ...options, ...files], work);
+  run(
+    'node',
+    [
+      bin,
+      '--strict',
+      '--noEmit',
+      '--skipLibCheck',
+      'false',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      '--typeRoots',
+      join(root, 'node_modules/@types'),
+      ...options,
+      ...files,
+    ],
+    work,
+  );
 }
 
 test('ESM and CommonJS consumers type-check with tsc --strict (node16, nodenext, bundler, node10)', () => {

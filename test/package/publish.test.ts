@@ -31,9 +31,15 @@ test('the tarball holds LICENSE, CHANGELOG.md, README.md and the node10 stub of 
 });
 
 test('no source map is shipped, and no shipped file references one', () => {
-  assert.equal(pkg.files.filter((f) => f.endsWith('.map')), []);
+  assert.equal(
+    pkg.files.filter((f) => f.endsWith('.map')),
+    [],
+  );
   const referencing = walk(join(pkg.installed, 'dist')).filter((f) => /\n\/\/# sourceMappingURL=/.test(readFileSync(f, 'utf8')));
-  assert.equal(referencing.map((f) => relative(pkg.installed, f)), []);
+  assert.equal(
+    referencing.map((f) => relative(pkg.installed, f)),
+    [],
+  );
 });
 
 test('arethetypeswrong: no problem, and each resolver reads declarations of the format it loads', () => {
@@ -45,7 +51,12 @@ test('arethetypeswrong: no problem, and each resolver reads declarations of the 
   assert.equal(result.analysis.problems, []);
   assert.is(out.status, 0);
   const typesOf = (entry: string) =>
-    Object.fromEntries(Object.entries(result.analysis.entrypoints[entry]!.resolutions).map(([kind, r]) => [kind, r.resolution?.fileName.replace('/node_modules/stream-video-client/', '')]));
+    Object.fromEntries(
+      Object.entries(result.analysis.entrypoints[entry].resolutions).map(([kind, r]) => [
+        kind,
+        r.resolution?.fileName.replace('/node_modules/stream-video-client/', ''),
+      ]),
+    );
   assert.equal(typesOf('.'), {
     node10: 'dist/types/src/index.d.cts',
     'node16-cjs': 'dist/types/src/index.d.cts',
@@ -62,7 +73,11 @@ test('arethetypeswrong: no problem, and each resolver reads declarations of the 
 
 test('publint --strict reports nothing (not even a suggestion)', async () => {
   const tarball = readFileSync(pkg.tarball);
-  const { messages } = await publint({ pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) }, strict: true, level: 'suggestion' });
+  const { messages } = await publint({
+    pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) },
+    strict: true,
+    level: 'suggestion',
+  });
   assert.equal(messages, []);
 });
 
@@ -76,19 +91,28 @@ test('npm publish --dry-run, offline: no warning, bin kept, the files every pack
   const out = spawnSync('npm', ['publish', '--dry-run', '--offline', '--ignore-scripts', '--json'], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, npm_config_userconfig: userconfig, npm_config_registry: 'https://registry.npmjs.org/', npm_config_loglevel: 'notice', npm_config_update_notifier: 'false' },
+    env: {
+      ...process.env,
+      npm_config_userconfig: userconfig,
+      npm_config_registry: 'https://registry.npmjs.org/',
+      npm_config_loglevel: 'notice',
+      npm_config_update_notifier: 'false',
+    },
   });
   assert.is(out.status, 0, out.stderr);
-  assert.equal(out.stderr.split('\n').filter((l) => /^npm (warn|WARN|ERR)/.test(l)), []);
+  assert.equal(
+    out.stderr.split('\n').filter((l) => /^npm (warn|WARN|ERR)/.test(l)),
+    [],
+  );
   const report = JSON.parse(out.stdout) as Record<string, { files: { path: string }[] }>;
-  const files = report['stream-video-client']!.files.map((f) => f.path);
+  const files = report['stream-video-client'].files.map((f) => f.path);
   for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md', 'dist/cli.js']) assert.ok(files.includes(file), file);
   // npm drops a bin entry it finds invalid (and warns); the installed package still has it.
   assert.equal(JSON.parse(readFileSync(join(pkg.installed, 'package.json'), 'utf8')).bin, { 'stream-video-coordinator': 'dist/cli.js' });
 });
 
 test('jose loads only with stream-video-client/testing (ESM chunks and CJS bundles)', () => {
-  const entry = (subpath: string, condition: string) => join(pkg.installed, manifest.exports[subpath]!.import![condition]!);
+  const entry = (subpath: string, condition: string) => join(pkg.installed, manifest.exports[subpath].import[condition]);
   const browser = packagesReachedFrom(entry('.', 'browser'));
   const node = packagesReachedFrom(entry('.', 'node'));
   const testing = packagesReachedFrom(entry('./testing', 'default'));
@@ -99,7 +123,10 @@ test('jose loads only with stream-video-client/testing (ESM chunks and CJS bundl
   assert.not.ok(node.has('jose'), [...node].join(', '));
   // CommonJS bundles inline the ESM-only jose; only the coordinator's holds it.
   const inlinesJose = (file: string) => readFileSync(join(pkg.installed, 'dist', file), 'utf8').includes('node_modules/jose/');
-  assert.equal({ index: inlinesJose('index.cjs'), node: inlinesJose('node.cjs'), testing: inlinesJose('testing.cjs') }, { index: false, node: false, testing: true });
+  assert.equal(
+    { index: inlinesJose('index.cjs'), node: inlinesJose('node.cjs'), testing: inlinesJose('testing.cjs') },
+    { index: false, node: false, testing: true },
+  );
 });
 
 test('the CLI answers --version and --help from the installed bin', () => {
@@ -123,9 +150,9 @@ function packagesReachedFrom(file: string): Set<string> {
     seen.add(path);
     const code = readFileSync(path, 'utf8');
     for (const m of code.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*(["'])([^"']+)\1/g)) {
-      const spec = m[2]!;
+      const spec = m[2];
       if (spec.startsWith('.')) visit(resolve(dirname(path), spec));
-      else if (!spec.startsWith('node:')) packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+      else if (!spec.startsWith('node:')) packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
     }
   };
   visit(file);

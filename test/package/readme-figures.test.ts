@@ -34,7 +34,10 @@ test('the benchmark table is what bench/results.json renders to (npm run bench w
 
 test('sizes are stated once: no KB figure outside the size table', () => {
   const outside = replaceBlock(readme, 'size', '');
-  assert.equal([...outside.matchAll(/\d+(?:\.\d+)?\s*KB\b/g)].map((m) => m[0]), []);
+  assert.equal(
+    [...outside.matchAll(/\d+(?:\.\d+)?\s*KB\b/g)].map((m) => m[0]),
+    [],
+  );
 });
 
 test.run();

@@ -47,7 +47,10 @@ export function packed(): Promise<Packed> {
       if (!process.env.KEEP_CONSUMER) rmSync(work, { recursive: true, force: true });
     });
     run('npm', ['pack', '--silent', '--pack-destination', work], root);
-    const tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+    const tarball = join(
+      work,
+      readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+    );
     const files = run('tar', ['-tzf', tarball], work).split('\n').filter(Boolean);
     writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], work);

@@ -24,7 +24,8 @@ test.after.each(async (ctx) => {
 function wireShapes(value: unknown, path = '$', found: string[] = []): string[] {
   if (value instanceof Date || value === null || typeof value !== 'object') return found;
   const o = value as Record<string, unknown>;
-  if ('fields' in o && typeof o['fields'] === 'object' && Object.values(o['fields'] as object).some((v) => v && typeof v === 'object' && 'kind' in v)) found.push(`${path}: a Struct`);
+  if ('fields' in o && typeof o['fields'] === 'object' && Object.values(o['fields'] as object).some((v) => v && typeof v === 'object' && 'kind' in v))
+    found.push(`${path}: a Struct`);
   if ('seconds' in o && 'nanos' in o) found.push(`${path}: a Timestamp`);
   for (const [k, v] of Object.entries(o)) if (typeof v === 'object') wireShapes(v, `${path}.${k}`, found);
   return found;
@@ -39,15 +40,19 @@ test('toPlain: Struct and Timestamp at any depth, in lists, oneofs and maps; not
   const plain = toPlain(CallState, wire);
   assert.equal(plain.call!.custom, { a: [1, { b: true }], c: null });
   assert.is(plain.call!.createdAt!.getTime(), 1_700_000_000_123);
-  assert.equal(plain.members[0]!.user!.custom, { team: 'red' });
-  assert.is(plain.members[0]!.createdAt!.getTime(), 5);
-  assert.is(plain.participants[0]!.joinedAt!.getTime(), 7);
+  assert.equal(plain.members[0].user!.custom, { team: 'red' });
+  assert.is(plain.members[0].createdAt!.getTime(), 5);
+  assert.is(plain.participants[0].joinedAt!.getTime(), 7);
   assert.is(plain.call!.cid, 'default:x');
   assert.equal(wireShapes(plain), []);
   // The wire message is left as it was.
   assert.ok(wire.call!.custom!.fields['a']);
   // A oneof: the case that is set is converted.
-  const event = Event.create({ seq: 1, createdAt: Timestamp.fromDate(new Date(9)), payload: { oneofKind: 'callRing', callRing: { user: User.create({ id: 'a', custom: Struct.fromJson({ x: 1 }) }) } } });
+  const event = Event.create({
+    seq: 1,
+    createdAt: Timestamp.fromDate(new Date(9)),
+    payload: { oneofKind: 'callRing', callRing: { user: User.create({ id: 'a', custom: Struct.fromJson({ x: 1 }) }) } },
+  });
   const plainEvent = toPlain(Event, event);
   assert.is(plainEvent.createdAt!.getTime(), 9);
   assert.ok(plainEvent.payload.oneofKind === 'callRing');
@@ -83,7 +88,7 @@ test('the facade: answers, the joined call, the store and the events are plain',
   assert.equal(wireShapes(event), [], 'call.ring payload');
   const pending = await waitFor(bob.readOnlyStateStore.incomingCalls$, (c) => c.length === 1, 'incoming');
   assert.equal(wireShapes(pending), [], 'incomingCalls$');
-  assert.equal(pending[0]!.call.call!.custom, { topic: 'standup' });
+  assert.equal(pending[0].call.call!.custom, { topic: 'standup' });
 
   const joined = nextEvent(alice, 'call.participant_joined');
   const call = await bob.acceptCall('plain', 'default');
@@ -96,7 +101,7 @@ test('the facade: answers, the joined call, the store and the events are plain',
   assert.equal(bob.readOnlyStateStore.localParticipant$.get()!.user.custom, { team: 'blue', level: 3 }, 'participants');
 
   const { calls } = await bob.queryCalls({ cid: 'default:plain' }, []);
-  assert.equal(calls[0]!.call!.custom, { topic: 'standup' }, 'queryCalls');
+  assert.equal(calls[0].call!.custom, { topic: 'standup' }, 'queryCalls');
   assert.equal(wireShapes(calls), []);
   const accepted = await waitFor(alice.readOnlyStateStore.acceptedCall$, (a) => a !== undefined, 'accepted').catch(() => undefined);
   if (accepted) assert.equal(wireShapes(accepted), [], 'acceptedCall$');

@@ -110,7 +110,10 @@ test(`${CYCLES} connect / join / leave / disconnect cycles leave no timer, socke
     assert.is(inspectClient(client).listeners, 4, `cycle ${i}: the app's listeners stay until it removes them`);
     for (const off of offs) off();
     assert.is(inspectClient(client).listeners, 0, `cycle ${i}: listeners left after the app removed its own`);
-    await until(() => c.hub.connectionCount === 0, () => `cycle ${i}: the hub to close the socket (${c.hub.connectionCount} open)`);
+    await until(
+      () => c.hub.connectionCount === 0,
+      () => `cycle ${i}: the hub to close the socket (${c.hub.connectionCount} open)`,
+    );
   };
 
   try {

@@ -41,16 +41,26 @@ test(`${CLIENTS} clients in ${CALLS} calls of ${PER_CALL} receive every event on
   const started = Date.now();
   let held = 0;
   try {
-    await withTimeout(run(c, members, signal, (n) => (held = Math.max(held, n))), BOUND_MS, 'the load run');
+    await withTimeout(
+      run(c, members, signal, (n) => (held = Math.max(held, n))),
+      BOUND_MS,
+      'the load run',
+    );
   } finally {
     await Promise.all(members.map((m) => m.client.disconnectUser().catch(() => {})));
     await c.close();
   }
-  await until(() => c.hub.connectionCount === 0, () => `the hub to forget every socket (${c.hub.connectionCount} left)`, 5000);
+  await until(
+    () => c.hub.connectionCount === 0,
+    () => `the hub to forget every socket (${c.hub.connectionCount} left)`,
+    5000,
+  );
   await noTimersLeft(2000);
   const delivered = members.reduce((n, m) => n + m.seqs.length, 0);
   const reconnects = members.reduce((n, m) => n + Math.max(0, m.connected - 1), 0);
-  console.log(`  load: ${held} clients held at once, ${delivered} events delivered (${c.events.published} published, 0 lost, 0 twice), ${reconnects} reconnects after ${c.hub.faultCounts.dropped} drops, ${Date.now() - started} ms`);
+  console.log(
+    `  load: ${held} clients held at once, ${delivered} events delivered (${c.events.published} published, 0 lost, 0 twice), ${reconnects} reconnects after ${c.hub.faultCounts.dropped} drops, ${Date.now() - started} ms`,
+  );
   assert.is(held, CLIENTS);
 });
 
@@ -115,7 +125,11 @@ async function run(c: LocalCoordinator, members: Member[], signal: Signal, holdi
   for (const m of dropped) assert.is(m.connected, 2, `${m.userId} reconnected once`);
   const expectedCustoms = Array.from({ length: EVENTS_PER_CALL }, (_, n) => n);
   const wrong = members.filter((m) => JSON.stringify(m.customs) !== JSON.stringify(expectedCustoms));
-  assert.equal(wrong.slice(0, 3).map((m) => `${m.userId}: ${m.customs.join(',')}`), [], `${wrong.length} clients saw the custom events out of order, twice or not at all`);
+  assert.equal(
+    wrong.slice(0, 3).map((m) => `${m.userId}: ${m.customs.join(',')}`),
+    [],
+    `${wrong.length} clients saw the custom events out of order, twice or not at all`,
+  );
   // Each client: call.created, 10 participant joins (its own included), 50 custom events.
   for (const m of members) assert.ok(c.events.log(m.userId).seq >= 1 + PER_CALL + EVENTS_PER_CALL, `${m.userId}: ${c.events.log(m.userId).seq} events`);
 

@@ -91,13 +91,20 @@ test('ring: call.accepted arriving before the GetOrCreateCall(ring) answer leave
   await create;
   assert.is(await seen, 0, 'the listener of call.accepted sees no outgoing ring in the store');
   assert.is(h.c.state.calls.get('default:ring-race')!.ringing, false, 'the ring is over on the server');
-  assert.equal(alice.readOnlyStateStore.outgoingCalls$.get().map((p) => p.call.call?.cid), [], 'no outgoing ring (its 30 s auto-cancel would fail)');
+  assert.equal(
+    alice.readOnlyStateStore.outgoingCalls$.get().map((p) => p.call.call?.cid),
+    [],
+    'no outgoing ring (its 30 s auto-cancel would fail)',
+  );
 });
 
 test('re-sync: an event delivered while the re-sync reads the calls wins over its older snapshot', async (ctx) => {
   const { h, proxy } = ctx;
   let reconnectDelay = 0;
-  const alice = await h.connect('alice', { callConfig: CALL_CONFIG.meeting, opts: { twirpUrl: proxy.twirpUrl, reconnectPolicy: { nextDelayMs: () => reconnectDelay } } });
+  const alice = await h.connect('alice', {
+    callConfig: CALL_CONFIG.meeting,
+    opts: { twirpUrl: proxy.twirpUrl, reconnectPolicy: { nextDelayMs: () => reconnectDelay } },
+  });
   const bob = await h.connect('bob', { callConfig: CALL_CONFIG.meeting });
   await alice.joinCall('resync-race', 'development', { members: [{ userId: 'bob' }] });
   await bob.joinCall('resync-race', 'development');
@@ -107,7 +114,8 @@ test('re-sync: an event delivered while the re-sync reads the calls wins over it
   const down = nextEvent(alice, 'connection.changed', (e) => e.state === 'reconnecting');
   h.c.hub.faults.dropUser('alice');
   await down;
-  for (let i = 0; i < 4; i++) h.c.events.publish(['alice'], 'development:resync-race', { oneofKind: 'custom', custom: { user: undefined, custom: Struct.fromJson({ i }) } });
+  for (let i = 0; i < 4; i++)
+    h.c.events.publish(['alice'], 'development:resync-race', { oneofKind: 'custom', custom: { user: undefined, custom: Struct.fromJson({ i }) } });
   // The re-sync's second QueryCalls reads the active call: its answer is held.
   const held = holdAnswerOf(ctx, 'QueryCalls', 2);
   await held;
@@ -138,7 +146,11 @@ test('disconnectUser while joinCall measures the edges: the join fails with disc
   await alice.disconnectUser();
   await alice.connectUser({ id: 'alice' }, () => h.c.createToken('alice'));
   assert.is(await withTimeout(outcome, 3000, 'the join to settle'), 'disconnected', 'how the join ended');
-  assert.equal([...(h.c.state.calls.get('default:zombie')?.participants.values() ?? [])].map((p) => p.userId), [], 'no session on the server');
+  assert.equal(
+    [...(h.c.state.calls.get('default:zombie')?.participants.values() ?? [])].map((p) => p.userId),
+    [],
+    'no session on the server',
+  );
   assert.is(alice.readOnlyStateStore.activeCall$.get(), undefined, 'no active call in the new session');
 });
 
@@ -154,7 +166,10 @@ test('the proxy holds answers until released (the harness of the races works)', 
   for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
   assert.is(settled, false, 'the answer is held');
   proxy.release();
-  assert.equal((await late).calls.map((c) => c.call?.cid), ['default:plain']);
+  assert.equal(
+    (await late).calls.map((c) => c.call?.cid),
+    ['default:plain'],
+  );
 });
 
 test.run();

@@ -45,14 +45,25 @@ for (const sendJson of [false, true]) {
     assert.equal(err.meta, { limit_bytes: String(MB) });
     await http.until(() => answers.length === 1, 'the answer to end');
     assert.is(http.requests.length, 1, 'a cut answer is not asked for again');
-    assert.is(answers[0]!.finished, false, 'the client went away before the body ended');
-    assert.ok(answers[0]!.written < 32 * MB, `bytes the server could write before the client went away: ${(answers[0]!.written / MB).toFixed(1)} MB`);
+    assert.is(answers[0].finished, false, 'the client went away before the body ended');
+    assert.ok(answers[0].written < 32 * MB, `bytes the server could write before the client went away: ${(answers[0].written / MB).toFixed(1)} MB`);
   });
 }
 
 test('an answer under the cap decodes, in binary and in JSON', async () => {
   const custom = { notes: 'x'.repeat(512 * 1024) };
-  const answer = QueryCallsResponse.create({ calls: [{ call: { type: 'default', id: 'big', cid: 'default:big', custom: { fields: { notes: { kind: { oneofKind: 'stringValue', stringValue: custom.notes } } } } } }] });
+  const answer = QueryCallsResponse.create({
+    calls: [
+      {
+        call: {
+          type: 'default',
+          id: 'big',
+          cid: 'default:big',
+          custom: { fields: { notes: { kind: { oneofKind: 'stringValue', stringValue: custom.notes } } } },
+        },
+      },
+    ],
+  });
   const http = await startHostileHttp((req, res) => {
     const json = req.headers['content-type'] === 'application/json';
     res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/protobuf' });
@@ -63,7 +74,7 @@ test('an answer under the cap decodes, in binary and in JSON', async () => {
     const client = await connected(http, { maxResponseBytes: MB, sendJson });
     const { calls } = await client.queryCalls({}, []);
     assert.is(calls.length, 1);
-    assert.equal(calls[0]!.call?.custom, custom);
+    assert.equal(calls[0].call?.custom, custom);
     await client.disconnectUser();
   }
 });

@@ -27,7 +27,12 @@ test.after.each(async (ctx) => {
 const FAST_RETRY = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
 
 /** A client for `userId` whose log lines are kept in `logs` (and passed to `onLog`, synchronously). */
-async function connect(h: Harness, userId: string, opts: StreamClientOptions = {}, onLog?: (message: string) => void): Promise<{ client: StreamVideoClient; logs: string[] }> {
+async function connect(
+  h: Harness,
+  userId: string,
+  opts: StreamClientOptions = {},
+  onLog?: (message: string) => void,
+): Promise<{ client: StreamVideoClient; logs: string[] }> {
   const logs: string[] = [];
   const client = await h.connect(userId, {
     callConfig: CALL_CONFIG.meeting,
@@ -81,7 +86,11 @@ test('joinCall: JoinCall fails twice with unavailable; one session joins', async
     assert.is(h.c.rpcFaults.injected.get(m), 2, `${m}: injected`);
   }
   const server = h.c.state.calls.get('default:r2')!;
-  assert.equal([...server.participants.values()].map((p) => p.sessionId), [call.sessionId], 'exactly one session on the server');
+  assert.equal(
+    [...server.participants.values()].map((p) => p.sessionId),
+    [call.sessionId],
+    'exactly one session on the server',
+  );
   await until(() => alice.readOnlyStateStore.participants$.get().size === 1, 'alice in her participants');
   await call.leave();
 });
@@ -163,7 +172,10 @@ test('timeout: an attempt slower than timeouts.rpcMs is aborted and retried; the
   h.c.rpcFaults.setLatency('QueryCalls', 0);
 });
 
-test('non-idempotent startRecording and requestCallPermissions: one unavailable fails the call; the server saw one attempt and changed nothing', async ({ h, tally }) => {
+test('non-idempotent startRecording and requestCallPermissions: one unavailable fails the call; the server saw one attempt and changed nothing', async ({
+  h,
+  tally,
+}) => {
   const { client: alice } = await connect(h, 'alice');
   const { client: bob } = await connect(h, 'bob');
   await alice.joinCall('rec', 'default', { members: [{ userId: 'bob' }] });

@@ -45,7 +45,8 @@ test.after(async (ctx) => {
 
 // ---- tokens by hand -----------------------------------------------------------------------------
 
-const b64 = (value: object | string | Buffer) => Buffer.from(typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: object | string | Buffer) =>
+  Buffer.from(typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A JWT signed with HMAC (`sha256`, `sha384`, `sha512`) over `header.payload`, whatever `alg` the header claims. */
@@ -89,7 +90,10 @@ function badTokens(good: string): BadToken[] {
     invalid('HS384 with the right secret', hmacToken({ alg: 'HS384', typ: 'JWT' }, claims, SECRET, 'sha384')),
     invalid('HS512 with the right secret', hmacToken({ alg: 'HS512', typ: 'JWT' }, claims, SECRET, 'sha512')),
     invalid('alg confusion: RS256 header, HMAC-SHA256 with the secret', hmacToken({ alg: 'RS256', typ: 'JWT' }, claims, SECRET)),
-    invalid('alg confusion: RS256 header, HMAC with the RSA public key as the secret', hmacToken({ alg: 'RS256', typ: 'JWT' }, claims, rsaPublic.export({ type: 'spki', format: 'pem' }).toString())),
+    invalid(
+      'alg confusion: RS256 header, HMAC with the RSA public key as the secret',
+      hmacToken({ alg: 'RS256', typ: 'JWT' }, claims, rsaPublic.export({ type: 'spki', format: 'pem' }).toString()),
+    ),
     invalid('a real RS256 token', rs256Token(claims)),
     invalid('ES256 header, HMAC signature', hmacToken({ alg: 'ES256' }, claims, SECRET)),
     invalid('no user_id claim', hmacToken(hs256, { iat: now() }, SECRET)),
@@ -102,7 +106,12 @@ function badTokens(good: string): BadToken[] {
     invalid('a header that is not JSON', `${b64('not json')}.${payload}.${signature}`),
     invalid('garbage', 'garbage'),
     invalid('four parts', `${good}.${signature}`),
-    { name: 'expired (HS256, right secret)', token: hmacToken(hs256, { user_id: 'alice', exp: now() - 60 }, SECRET), reason: 'token_expired', close: CLOSE_CODES.TOKEN_EXPIRED },
+    {
+      name: 'expired (HS256, right secret)',
+      token: hmacToken(hs256, { user_id: 'alice', exp: now() - 60 }, SECRET),
+      reason: 'token_expired',
+      close: CLOSE_CODES.TOKEN_EXPIRED,
+    },
   ];
 }
 
@@ -118,7 +127,16 @@ const headers = (ctx: Ctx, token: string | undefined, apiKey: string | null = ct
 
 /** Asserts a 401 `unauthenticated` with `reason`, whose body does not reveal any part of `token`. */
 function assertRefused(answer: Awaited<ReturnType<typeof twirpPost>>, reason: string, token: string, what: string): void {
-  assert.is(checkTwirpAnswer(METHODS.find((m) => m.name === 'QueryCalls'), 'json', answer, what), 'unauthenticated', what);
+  assert.is(
+    checkTwirpAnswer(
+      METHODS.find((m) => m.name === 'QueryCalls'),
+      'json',
+      answer,
+      what,
+    ),
+    'unauthenticated',
+    what,
+  );
   assert.is(answer.status, 401, what);
   const body = Buffer.from(answer.body).toString();
   assert.is((JSON.parse(body) as { meta: Record<string, string> }).meta['reason'], reason, `${what}: meta.reason`);
@@ -159,20 +177,40 @@ test('RPCs: the API key and the Authorization header are checked', async (ctx) =
     assertRefused(await twirpPost(ctx.c, 'QueryCalls', '{}', h), reason, ctx.good, name);
   }
   // A token in the query string is not a credential.
-  const inQuery = await twirpPost(ctx.c, 'QueryCalls', '{}', headers(ctx, undefined), `/twirp/${CoordinatorService.typeName}/QueryCalls?token=${ctx.good}&access_token=${ctx.good}`);
+  const inQuery = await twirpPost(
+    ctx.c,
+    'QueryCalls',
+    '{}',
+    headers(ctx, undefined),
+    `/twirp/${CoordinatorService.typeName}/QueryCalls?token=${ctx.good}&access_token=${ctx.good}`,
+  );
   assertRefused(inQuery, 'missing_token', ctx.good, 'a token in the query string');
   // The right ones pass.
   assert.is((await twirpPost(ctx.c, 'QueryCalls', '{}', headers(ctx, ctx.good))).status, 200);
-  assert.is((await twirpPost(ctx.c, 'QueryCalls', '{}', headers(ctx, undefined, ctx.c.apiKey, `bearer ${ctx.good}`))).status, 200, 'the scheme is case-insensitive');
+  assert.is(
+    (await twirpPost(ctx.c, 'QueryCalls', '{}', headers(ctx, undefined, ctx.c.apiKey, `bearer ${ctx.good}`))).status,
+    200,
+    'the scheme is case-insensitive',
+  );
 });
 
 test('RPCs: a token acts as its own user only (the body cannot name another one)', async (ctx) => {
   const bob = await ctx.c.createToken('bob');
-  const created = await twirpPost(ctx.c, 'GetOrCreateCall', JSON.stringify({ type: 'default', id: 'owned', data: { members: [{ user_id: 'carol' }] } }), headers(ctx, ctx.good));
+  const created = await twirpPost(
+    ctx.c,
+    'GetOrCreateCall',
+    JSON.stringify({ type: 'default', id: 'owned', data: { members: [{ user_id: 'carol' }] } }),
+    headers(ctx, ctx.good),
+  );
   assert.is(created.status, 200);
   assert.is(ctx.c.state.calls.get('default:owned')!.createdBy, 'alice');
   // bob cannot end alice's call, even naming alice anywhere in the request
-  const end = await twirpPost(ctx.c, 'EndCall', JSON.stringify({ type: 'default', id: 'owned', user_id: 'alice', created_by_user_id: 'alice' }), headers(ctx, bob));
+  const end = await twirpPost(
+    ctx.c,
+    'EndCall',
+    JSON.stringify({ type: 'default', id: 'owned', user_id: 'alice', created_by_user_id: 'alice' }),
+    headers(ctx, bob),
+  );
   assert.is(end.status, 403);
   assert.not.ok(ctx.c.state.calls.get('default:owned')!.ended);
 });
@@ -181,7 +219,10 @@ test('RPCs: a token acts as its own user only (the body cannot name another one)
 
 const USER = (id: string) => User.create({ id, name: id });
 
-async function authFrame(ctx: Ctx, auth: { apiKey: string; token: string; user?: ReturnType<typeof USER> }): Promise<{ code: number; error: string; message: string; frames: string[] }> {
+async function authFrame(
+  ctx: Ctx,
+  auth: { apiKey: string; token: string; user?: ReturnType<typeof USER> },
+): Promise<{ code: number; error: string; message: string; frames: string[] }> {
   const raw = new RawClient(ctx.c.wsUrl);
   ctx.raws.push(raw);
   await raw.opened;
@@ -216,7 +257,7 @@ test('WebSocket: a wrong API key, a token for another user than the frame claims
     assert.is(got.code, CLOSE_CODES.UNAUTHENTICATED, `${name}: close code`);
     assert.equal(got.frames, ['error'], `${name}: only an error frame`);
     assert.is(got.error, 'unauthenticated', name);
-    assert.not.ok(got.message.includes(ctx.good.split('.')[2]!), `${name}: the error echoes the token`);
+    assert.not.ok(got.message.includes(ctx.good.split('.')[2]), `${name}: the error echoes the token`);
   }
   assert.is(ctx.c.hub.connectionsOf('mallory') + ctx.c.hub.connectionsOf('alice'), 0, 'nobody got in');
 });

@@ -43,12 +43,16 @@ interface Rpc {
 }
 
 const capabilitiesOf = (role: Role, def: CallTypeDefinition): readonly string[] => def.roles[CALL_ROLE[role]] ?? [];
-const byCapability = (capability: string) => (role: Role, def: CallTypeDefinition): Outcome => (capabilitiesOf(role, def).includes(capability) ? 'ok' : 'permission_denied');
+const byCapability =
+  (capability: string) =>
+  (role: Role, def: CallTypeDefinition): Outcome =>
+    capabilitiesOf(role, def).includes(capability) ? 'ok' : 'permission_denied';
 /** Someone in the call (every role but the non-member, who has no session here) who may read it. */
-const inCall = (role: Role, def: CallTypeDefinition): Outcome => (role !== 'non-member' && capabilitiesOf(role, def).includes('read-call') ? 'ok' : 'permission_denied');
+const inCall = (role: Role, def: CallTypeDefinition): Outcome =>
+  role !== 'non-member' && capabilitiesOf(role, def).includes('read-call') ? 'ok' : 'permission_denied';
 /** The permission a RequestPermission asks for: one the call type lets users request, when it has any. */
 const requested = (def: CallTypeDefinition) => def.settings.requestablePermissions[0] ?? 'screenshare';
-const grantable = [...GRANTABLE_PERMISSIONS][0]!;
+const grantable = [...GRANTABLE_PERMISSIONS][0];
 
 const RPCS: Rpc[] = [
   { label: 'StartRecording', method: 'StartRecording', body: (type, id) => ({ type, id }), expect: byCapability('start-record-call'), effect: 'changes' },
@@ -83,16 +87,14 @@ const RPCS: Rpc[] = [
     expect: (role) => (role === 'creator' ? 'ok' : 'permission_denied'),
     effect: 'changes',
   },
-  ...(['ACCEPTED', 'REJECTED'] as const).map(
-    (answer): Rpc => ({
-      label: `SendCallEvent ${answer}`,
-      method: 'SendCallEvent',
-      body: (type, id) => ({ type, id, event_type: `CALL_EVENT_TYPE_${answer}` }),
-      // Only members answer a ring; the creator rings and cannot answer.
-      expect: (role) => (role === 'non-member' ? 'permission_denied' : role === 'creator' ? 'failed_precondition' : 'ok'),
-      effect: 'changes',
-    }),
-  ),
+  ...(['ACCEPTED', 'REJECTED'] as const).map((answer): Rpc => ({
+    label: `SendCallEvent ${answer}`,
+    method: 'SendCallEvent',
+    body: (type, id) => ({ type, id, event_type: `CALL_EVENT_TYPE_${answer}` }),
+    // Only members answer a ring; the creator rings and cannot answer.
+    expect: (role) => (role === 'non-member' ? 'permission_denied' : role === 'creator' ? 'failed_precondition' : 'ok'),
+    effect: 'changes',
+  })),
   {
     label: 'RequestPermission',
     method: 'RequestPermission',
@@ -143,7 +145,7 @@ test.after(async (ctx) => {
 const BY_NAME = new Map(METHODS.map((m) => [m.name, m]));
 
 function call(ctx: Ctx, role: Role, method: string, body: object) {
-  return twirpPost(ctx.c, method, JSON.stringify(body), authHeaders(ctx.c, ctx.tokens[USER[role]]!, 'application/json'));
+  return twirpPost(ctx.c, method, JSON.stringify(body), authHeaders(ctx.c, ctx.tokens[USER[role]], 'application/json'));
 }
 
 function expectOk(answer: Awaited<ReturnType<typeof twirpPost>>, what: string): void {
@@ -208,8 +210,12 @@ async function runMatrix(ctx: Ctx, def: CallTypeDefinition): Promise<string[][]>
 
 function print(def: CallTypeDefinition, rows: string[][]): void {
   const header = ['RPC', ...ROLES.map((r) => `${r} (${CALL_ROLE[r]})`)];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   console.log(`\nauthorisation matrix, call type "${def.name}" (derived from CALL_TYPES and the service rules; all asserted):`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -222,10 +228,20 @@ test('the default call type: every privileged RPC x every role', async (ctx) => 
   print(def, rows);
   // The table is not vacuous: in `default`, every RPC is refused to someone (at least the
   // non-member: a default call is for its members) and allowed to someone.
-  for (const row of rows) assert.ok(row.slice(1).some((c) => c !== '200 ok'), `${row[0]}: refused to someone`);
-  assert.ok(rows.every((row) => row.slice(1).some((c) => c === '200 ok')), 'every RPC is allowed to someone');
+  for (const row of rows)
+    assert.ok(
+      row.slice(1).some((c) => c !== '200 ok'),
+      `${row[0]}: refused to someone`,
+    );
+  assert.ok(
+    rows.every((row) => row.slice(1).some((c) => c === '200 ok')),
+    'every RPC is allowed to someone',
+  );
   const outsider = 1 + ROLES.indexOf('non-member');
-  assert.ok(rows.every((row) => row[outsider] !== '200 ok'), 'a non-member may neither read nor do anything in a default call');
+  assert.ok(
+    rows.every((row) => row[outsider] !== '200 ok'),
+    'a non-member may neither read nor do anything in a default call',
+  );
 });
 
 test('open call types: a non-member reads, finds and joins the call', async (ctx) => {
@@ -254,7 +270,10 @@ test('a member granted a capability-less permission still cannot record; a revok
   expectOk(await call(ctx, 'creator', 'GetOrCreateCall', { type: 'default', id, data: { members: [{ user_id: USER.member }] } }), 'create');
   const grant = await call(ctx, 'creator', 'UpdateUserPermissions', { type: 'default', id, user_id: USER.member, grant_permissions: ['start-record-call'] });
   assert.is(checkTwirpAnswer(BY_NAME.get('UpdateUserPermissions'), 'json', grant, 'grant start-record-call'), 'invalid_argument');
-  assert.is(checkTwirpAnswer(BY_NAME.get('StartRecording'), 'json', await call(ctx, 'member', 'StartRecording', { type: 'default', id }), 'member records'), 'permission_denied');
+  assert.is(
+    checkTwirpAnswer(BY_NAME.get('StartRecording'), 'json', await call(ctx, 'member', 'StartRecording', { type: 'default', id }), 'member records'),
+    'permission_denied',
+  );
   // A moderator's capability can be narrowed, but only for grantable permissions.
   expectOk(await call(ctx, 'creator', 'UpdateUserPermissions', { type: 'default', id, user_id: USER.member, revoke_permissions: ['send-audio'] }), 'revoke');
   assert.not.ok(ctx.c.state.calls.get(`default:${id}`)!.capabilitiesOf(USER.member).includes('send-audio'));

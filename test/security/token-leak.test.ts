@@ -26,7 +26,7 @@ test('the demo scenario and failures on purpose: no token in any URL, log line o
   const leaksInRequests: string[] = [];
 
   const realFetch = globalThis.fetch;
-  globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+  globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     urls.push(`fetch ${init?.method ?? 'GET'} ${url}`);
     const headers = new Headers(init?.headers);
@@ -36,14 +36,18 @@ test('the demo scenario and failures on purpose: no token in any URL, log line o
     if (typeof init?.body === 'string') logs.push(`request body ${init.body}`);
     else if (init?.body instanceof Uint8Array) logs.push(`request body ${Buffer.from(init.body).toString('latin1')}`);
     return realFetch(input, init);
-  }) as typeof fetch;
+  };
 
   const RecordingWebSocket = webSocketOf((url) => {
     urls.push(`websocket ${url}`);
     return new WsWebSocket(url);
   });
 
-  const coordinator = await LocalCoordinator.start({ host: '127.0.0.1', port: 0, onError: (err, where) => errors.push(`coordinator ${where}: ${describe(err)}`) });
+  const coordinator = await LocalCoordinator.start({
+    host: '127.0.0.1',
+    port: 0,
+    onError: (err, where) => errors.push(`coordinator ${where}: ${describe(err)}`),
+  });
   const mint = async (userId: string, options?: { expiresInSeconds?: number }) => {
     const token = await coordinator.createToken(userId, options);
     tokens.add(token);
@@ -120,8 +124,12 @@ test('the demo scenario and failures on purpose: no token in any URL, log line o
     const stoppedSeen = next(bob, 'call.recording_stopped');
     await step('alice stops recording', () => alice.stopRecording('demo-call', 'default'));
     await stoppedSeen;
-    await step('carol creates her call', () => carol.getOrCreateCall('carol-standup', 'default', { members: [{ userId: 'dave' }, { userId: 'alice' }], ring: false }));
-    const found = await step('alice queries carol\'s calls', () => alice.queryCalls({ created_by_user_id: 'carol' }, [{ field: 'created_at', direction: -1 }], 10));
+    await step('carol creates her call', () =>
+      carol.getOrCreateCall('carol-standup', 'default', { members: [{ userId: 'dave' }, { userId: 'alice' }], ring: false }),
+    );
+    const found = await step("alice queries carol's calls", () =>
+      alice.queryCalls({ created_by_user_id: 'carol' }, [{ field: 'created_at', direction: -1 }], 10),
+    );
     assert.is(found!.calls.length, 1);
 
     // Failures on purpose: refused by the server, refused by the SDK, a dropped socket.
@@ -133,14 +141,25 @@ test('the demo scenario and failures on purpose: no token in any URL, log line o
     await step('a call that does not exist', () => bob.stopRecording('no-such-call', 'default'), true);
     const socketsBefore = urls.filter((u) => u.startsWith('websocket')).length;
     coordinator.hub.faults.dropUser('carol');
-    await until(() => urls.filter((u) => u.startsWith('websocket')).length > socketsBefore && carol.readOnlyStateStore.connectionState$.get() === 'connected', 'carol reconnected');
+    await until(
+      () => urls.filter((u) => u.startsWith('websocket')).length > socketsBefore && carol.readOnlyStateStore.connectionState$.get() === 'connected',
+      'carol reconnected',
+    );
 
     // Connects that fail: a bad token, an expired one, one for another user, a failing provider.
     const badToken = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from('{"user_id":"mallory"}').toString('base64url')}.c2lnbmF0dXJlLXRoYXQtaXMtd3Jvbmc`;
     tokens.add(badToken);
     await step('connect with a bad token', () => make('mallory1').connectUser({ id: 'mallory' }, badToken), true);
-    await step('connect with an expired token', async () => make('mallory2').connectUser({ id: 'mallory' }, await mint('mallory', { expiresInSeconds: -30 })), true);
-    await step('connect with a token for alice as mallory', async () => make('mallory3').connectUser({ id: 'mallory' }, await mint('alice', { expiresInSeconds: 120 })), true);
+    await step(
+      'connect with an expired token',
+      async () => make('mallory2').connectUser({ id: 'mallory' }, await mint('mallory', { expiresInSeconds: -30 })),
+      true,
+    );
+    await step(
+      'connect with a token for alice as mallory',
+      async () => make('mallory3').connectUser({ id: 'mallory' }, await mint('alice', { expiresInSeconds: 120 })),
+      true,
+    );
     await step(
       'connect with a provider that fails',
       () =>
@@ -149,7 +168,11 @@ test('the demo scenario and failures on purpose: no token in any URL, log line o
         }),
       true,
     );
-    await step('connect with a provider that keeps returning expired tokens', () => make('mallory5').connectUser({ id: 'mallory' }, () => mint('mallory', { expiresInSeconds: -5 })), true);
+    await step(
+      'connect with a provider that keeps returning expired tokens',
+      () => make('mallory5').connectUser({ id: 'mallory' }, () => mint('mallory', { expiresInSeconds: -5 })),
+      true,
+    );
 
     // The end of the demo.
     const bobLeftSeen = next(alice, 'call.participant_left');
@@ -165,7 +188,10 @@ test('the demo scenario and failures on purpose: no token in any URL, log line o
   assert.ok(tokens.size >= 10, `tokens checked: ${tokens.size}`);
   assert.ok(urls.some((u) => u.startsWith('websocket')) && urls.some((u) => u.includes('/twirp/')), 'URLs were recorded');
   assert.ok(errors.length >= 11, `errors recorded: ${errors.length}`);
-  assert.ok(logs.some((l) => / (debug|info|warn) /.test(l)), 'log lines were recorded');
+  assert.ok(
+    logs.some((l) => / (debug|info|warn) /.test(l)),
+    'log lines were recorded',
+  );
   assert.equal(leaksInRequests, []);
   const corpus = [...urls.map((u) => `url: ${u}`), ...logs.map((l) => `log: ${l}`), ...errors.map((e) => `error: ${e}`)];
   for (const token of tokens) {
@@ -178,7 +204,9 @@ test('the demo scenario and failures on purpose: no token in any URL, log line o
   const bearer = corpus.find((line) => /bearer/i.test(line));
   assert.not.ok(bearer, `"Bearer" appears in: ${bearer?.slice(0, 300)}`);
   for (const u of urls) assert.not.ok(/[?&](token|access_token|auth|authorization)=/i.test(u), `a credential in a URL: ${u}`);
-  console.log(`security: ${tokens.size} tokens checked against ${urls.length} URLs, ${logs.length} log lines and request headers/bodies, ${errors.length} errors`);
+  console.log(
+    `security: ${tokens.size} tokens checked against ${urls.length} URLs, ${logs.length} log lines and request headers/bodies, ${errors.length} errors`,
+  );
 });
 
 test.run();

@@ -19,7 +19,11 @@ const custom = (n: number) => ({ oneofKind: 'custom' as const, custom: { user: u
 
 /** alice's client, with a network source the test switches off and on, recording custom events. */
 async function connectAlice(c: LocalCoordinator, network: FakeNetwork): Promise<{ alice: StreamVideoClient; seen: number[] }> {
-  const alice = new StreamVideoClient(c.apiKey, { baseUrl: c.baseUrl, logger: () => {}, network, reconnectPolicy: { nextDelayMs: () => 20 } }, CALL_CONFIG.ring);
+  const alice = new StreamVideoClient(
+    c.apiKey,
+    { baseUrl: c.baseUrl, logger: () => {}, network, reconnectPolicy: { nextDelayMs: () => 20 } },
+    CALL_CONFIG.ring,
+  );
   const seen: number[] = [];
   alice.on('custom', (e) => void seen.push(e.custom['n'] as number));
   // The provider mints with whichever coordinator runs now: both sign with the same secret.
@@ -53,7 +57,10 @@ for (const when of ['before', 'after'] as const) {
       network.goOnline();
       await recovered;
       if (when === 'after') publish();
-      await until(() => seen.length === 7, () => `the new coordinator’s events (seen ${seen.join(',')})`);
+      await until(
+        () => seen.length === 7,
+        () => `the new coordinator’s events (seen ${seen.join(',')})`,
+      );
       assert.equal(seen, [1, 2, 3, 101, 102, 103, 104], 'each event once, in order');
       assert.is(alice.readOnlyStateStore.connectionState$.get(), 'connected');
     } finally {
@@ -84,7 +91,10 @@ test('a ring sent by the new coordinator before the client reconnected reaches i
     const ring = nextEvent(alice, 'call.ring');
     network.goOnline();
     assert.is((await ring).callCid, 'default:ring-after-restart');
-    assert.equal(alice.readOnlyStateStore.incomingCalls$.get().map((p) => p.call.call?.cid), ['default:ring-after-restart']);
+    assert.equal(
+      alice.readOnlyStateStore.incomingCalls$.get().map((p) => p.call.call?.cid),
+      ['default:ring-after-restart'],
+    );
     await bob.disconnectUser();
   } finally {
     await alice.disconnectUser();

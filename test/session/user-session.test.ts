@@ -25,7 +25,8 @@ test('the reconnect policy gives up: error, then disconnected, the store cleared
   let errorEvent: StreamEvent | undefined;
   const off = alice.on('*', (e) => {
     if (e.type === 'connection.error') errorEvent = e;
-    if (e.type === 'connection.error' || e.type === 'connection.changed') order.push(e.type === 'connection.changed' ? `changed:${e.state}:${alice.readOnlyStateStore.connectionState$.get()}` : 'error');
+    if (e.type === 'connection.error' || e.type === 'connection.changed')
+      order.push(e.type === 'connection.changed' ? `changed:${e.state}:${alice.readOnlyStateStore.connectionState$.get()}` : 'error');
   });
   const closed = nextEvent(alice, 'connection.changed', (e) => e.state === 'disconnected');
   h.c.hub.faults.dropUser('alice');
@@ -73,7 +74,9 @@ test('every event reaches its listeners already folded into the store', async ({
   alice.on('call.participant_left', (e) => checks.push(`left ${!store.participants$.get().has(e.participant!.sessionId)}`));
   alice.on('call.recording_started', () => checks.push(`recording ${store.callRecordingInProgress$.get()}`));
   alice.on('call.recording_stopped', () => checks.push(`stopped ${!store.callRecordingInProgress$.get()}`));
-  alice.on('call.permissions_updated', (e) => checks.push(`capabilities ${store.activeCall$.get()!.ownCapabilities.join(',') === e.ownCapabilities.join(',')}`));
+  alice.on('call.permissions_updated', (e) =>
+    checks.push(`capabilities ${store.activeCall$.get()!.ownCapabilities.join(',') === e.ownCapabilities.join(',')}`),
+  );
   alice.on('call.updated', (e) => checks.push(`updated ${store.activeCall$.get()!.data === e.call}`));
   await alice.joinCall('folded', 'development', { members: [{ userId: 'bob' }] });
   const bobCall = await bob.joinCall('folded', 'development');
@@ -81,8 +84,14 @@ test('every event reaches its listeners already folded into the store', async ({
   await alice.stopRecording('folded', 'development');
   await bob.updateUserPermissions('folded', 'development', { userId: 'alice', revokePermissions: ['screenshare'] });
   await bobCall.leave();
-  await until(() => checks.length >= 5, () => `the events (${checks.join(', ')})`);
-  assert.ok(checks.every((c) => c.endsWith('true')), checks.join(', '));
+  await until(
+    () => checks.length >= 5,
+    () => `the events (${checks.join(', ')})`,
+  );
+  assert.ok(
+    checks.every((c) => c.endsWith('true')),
+    checks.join(', '),
+  );
   // Incoming rings: the listener of call.ring sees the ring in incomingCalls$.
   const seen = nextEvent(alice, 'call.ring').then((e) => store.incomingCalls$.get().some((p) => p.call.call?.cid === e.callCid));
   await bob.getOrCreateCall('rings', 'default', { members: [{ userId: 'alice' }], ring: true });

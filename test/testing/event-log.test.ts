@@ -13,7 +13,7 @@ function seqsOf(result: ReturnType<ReturnType<EventLogs['log']>['since']>): numb
   return result.kind === 'gap' ? 'gap' : result.events.map((e) => e.seq);
 }
 
-test('numbers each user\'s events from 1; one publish to a user listed twice is one event', () => {
+test("numbers each user's events from 1; one publish to a user listed twice is one event", () => {
   const logs = new EventLogs({}, () => 1000);
   const seen: [string, Event][] = [];
   const unsubscribe = logs.subscribe((u, e) => seen.push([u, e]));
@@ -31,7 +31,7 @@ test('numbers each user\'s events from 1; one publish to a user listed twice is 
       ['bob', 2, 'default:b', 2],
     ],
   );
-  assert.is(Number(seen[0]![1].createdAt!.seconds), 1);
+  assert.is(Number(seen[0][1].createdAt!.seconds), 1);
   unsubscribe();
   logs.publish(['alice'], 'default:a', customPayload(3));
   assert.is(seen.length, 3, 'an unsubscribed sink gets nothing');

@@ -41,7 +41,11 @@ const BAD: HubOptions[] = [
 
 test('every bad value is a RangeError', () => {
   for (const options of BAD) {
-    assert.throws(() => resolveHubOptions(options), (err: unknown) => err instanceof RangeError, JSON.stringify(options));
+    assert.throws(
+      () => resolveHubOptions(options),
+      (err: unknown) => err instanceof RangeError,
+      JSON.stringify(options),
+    );
   }
 });
 
@@ -103,9 +107,12 @@ test('the hub sweeps at the period it reports, and announces the interval it was
   assert.is(c.hub.sweepIntervalMs, 10);
   const raw = scope.raw(c.wsUrl);
   await raw.opened;
-  raw.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: User.create({ id: 'bob', name: '', imageUrl: '', role: '' }) } });
+  raw.send({
+    oneofKind: 'auth',
+    auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: User.create({ id: 'bob', name: '', imageUrl: '', role: '' }) },
+  });
   await raw.until(() => raw.framesOf('connectionOk').length === 1, 'connection ok');
-  assert.is(raw.framesOf('connectionOk')[0]!.connectionOk.healthCheckIntervalMs, 10);
+  assert.is(raw.framesOf('connectionOk')[0].connectionOk.healthCheckIntervalMs, 10);
 });
 
 test.run();

@@ -121,9 +121,9 @@ test('a header that claims 1 GiB is answered at once, without its payload', asyn
       [0x2, 0x8],
       'an error frame (binary), then the close',
     );
-    const error = ServerFrame.fromBinary(frames[0]!.payload).frame;
+    const error = ServerFrame.fromBinary(frames[0].payload).frame;
     assert.is(error.oneofKind === 'error' ? error.error.code : '', 'frame_too_large');
-    assert.is(frames[1]!.payload.readUInt16BE(0), CLOSE_CODES.FRAME_TOO_LARGE);
+    assert.is(frames[1].payload.readUInt16BE(0), CLOSE_CODES.FRAME_TOO_LARGE);
   } finally {
     socket.destroy();
     await received.until(() => ended, 'the TCP socket to close');
@@ -135,8 +135,8 @@ function parseFrames(bytes: Buffer): { opcode: number; payload: Buffer }[] {
   const frames: { opcode: number; payload: Buffer }[] = [];
   let i = 0;
   while (i + 2 <= bytes.length) {
-    const opcode = bytes[i]! & 0x0f;
-    let length = bytes[i + 1]! & 0x7f;
+    const opcode = bytes[i] & 0x0f;
+    let length = bytes[i + 1] & 0x7f;
     let at = i + 2;
     if (length === 126) {
       if (at + 2 > bytes.length) break;

@@ -28,7 +28,7 @@ async function handshake(c: LocalCoordinator, resume: { lastSeq: number; fresh: 
 
 /** The resume result of the connection ok `raw` received. */
 function resumeOf(raw: RawClient) {
-  return raw.framesOf('connectionOk')[0]!.connectionOk.resume;
+  return raw.framesOf('connectionOk')[0].connectionOk.resume;
 }
 
 test('no auth frame within the time limit: an auth_timeout error frame, then close 4001', async () => {
@@ -38,7 +38,7 @@ test('no auth frame within the time limit: an auth_timeout error frame, then clo
   const { code } = await raw.closed;
   assert.is(code, CLOSE_CODES.AUTH_TIMEOUT);
   assert.is(raw.frames.length, 1);
-  const error = raw.framesOf('error')[0]!.error;
+  const error = raw.framesOf('error')[0].error;
   assert.is(error.code, 'auth_timeout');
 });
 
@@ -49,7 +49,10 @@ test('a first frame that is not auth: invalid_frame, close 4000', async () => {
   raw.send({ oneofKind: 'healthCheck', healthCheck: { connectionId: '', reply: false } });
   const { code } = await raw.closed;
   assert.is(code, CLOSE_CODES.INVALID_FRAME);
-  assert.equal(raw.framesOf('error').map((f) => f.error.code), ['invalid_frame']);
+  assert.equal(
+    raw.framesOf('error').map((f) => f.error.code),
+    ['invalid_frame'],
+  );
   assert.equal(raw.framesOf('connectionOk'), [], 'not authenticated by a frame of another kind');
 });
 
@@ -61,7 +64,7 @@ test('a text frame or bytes that are not a ClientFrame: invalid_frame, close 400
     raw.ws.send(data);
     const { code } = await raw.closed;
     assert.is(code, CLOSE_CODES.INVALID_FRAME, `after ${typeof data}`);
-    assert.is(raw.framesOf('error')[0]!.error.code, 'invalid_frame');
+    assert.is(raw.framesOf('error')[0].error.code, 'invalid_frame');
   }
 });
 
@@ -89,7 +92,7 @@ test('bad credentials: an unauthenticated error frame then close 4002, the token
     raw.send({ oneofKind: 'auth', auth });
     const { code } = await raw.closed;
     assert.is(code, CLOSE_CODES.UNAUTHENTICATED);
-    const error = raw.framesOf('error')[0]!.error;
+    const error = raw.framesOf('error')[0].error;
     assert.is(error.code, 'unauthenticated');
     assert.is(raw.frames.length, 1, 'the error frame only: no connection ok');
     assert.not.ok(error.message.includes(auth.token), 'the token is not echoed');
@@ -98,7 +101,7 @@ test('bad credentials: an unauthenticated error frame then close 4002, the token
   await raw.opened;
   raw.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob', { expiresInSeconds: -5 }), user: USER } });
   assert.is((await raw.closed).code, CLOSE_CODES.TOKEN_EXPIRED);
-  assert.is(raw.framesOf('error')[0]!.error.code, 'token_expired');
+  assert.is(raw.framesOf('error')[0].error.code, 'token_expired');
   await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget the refused sockets');
 });
 
@@ -107,16 +110,19 @@ test('handshake in one exchange: auth with a fresh resume point, one connection 
   c.events.publish(['bob'], 'default:x', customPayload(1));
   c.events.publish(['bob'], 'default:x', customPayload(2));
   const raw = await handshake(c);
-  const ok = raw.framesOf('connectionOk')[0]!.connectionOk;
+  const ok = raw.framesOf('connectionOk')[0].connectionOk;
   assert.ok(ok.connectionId.length > 0);
   assert.is(ok.user!.id, 'bob');
   assert.is(ok.healthCheckIntervalMs, 1234);
   assert.equal(ok.resume, { status: ResumeStatus.FRESH, lastSeq: 2, replayed: 0, epoch: c.events.epoch });
-  assert.equal(ok.edges.map((e) => e.name), ['edge-a', 'edge-b']);
+  assert.equal(
+    ok.edges.map((e) => e.name),
+    ['edge-a', 'edge-b'],
+  );
   assert.equal(ok.ringingCalls, []);
   c.events.publish(['bob'], 'default:x', customPayload(3));
   await raw.until(() => raw.framesOf('event').length === 1, 'one event');
-  assert.is(raw.framesOf('event')[0]!.event.seq, 3);
+  assert.is(raw.framesOf('event')[0].event.seq, 3);
   assert.equal(
     raw.frames.map((f) => f.frame.oneofKind),
     ['connectionOk', 'event'],
@@ -142,7 +148,13 @@ test('the connection ok carries the calls that ring the user now, newest first, 
   answered.answers.set('bob', 'rejected');
   await mk('r3');
   const raw = await handshake(c);
-  assert.equal(raw.framesOf('connectionOk')[0]!.connectionOk.ringingCalls.map((s) => s.call?.cid).sort(), ['default:r1', 'default:r3']);
+  assert.equal(
+    raw
+      .framesOf('connectionOk')[0]
+      .connectionOk.ringingCalls.map((s) => s.call?.cid)
+      .sort(),
+    ['default:r1', 'default:r3'],
+  );
 });
 
 test('resume: replays what is in the buffer, in order, then live; a gap asks for a re-sync', async () => {
@@ -181,7 +193,10 @@ test('resume from another epoch: a re-sync, with every event of this epoch repla
   const raw = await handshake(c, { lastSeq: 40, fresh: false, epoch: 'an-earlier-start' });
   assert.equal(resumeOf(raw), { status: ResumeStatus.RESYNC_REQUIRED, lastSeq: 0, replayed: 3, epoch: c.events.epoch });
   await raw.until(() => raw.framesOf('event').length === 3, 'the three events of this epoch');
-  assert.equal(raw.framesOf('event').map((f) => f.event.seq), [1, 2, 3]);
+  assert.equal(
+    raw.framesOf('event').map((f) => f.event.seq),
+    [1, 2, 3],
+  );
 });
 
 test('every coordinator start has its own epoch', async () => {
@@ -197,7 +212,7 @@ test('health checks: the hub answers probes, probes at its interval, and closes 
   raw.send({ oneofKind: 'healthCheck', healthCheck: { connectionId: 'x', reply: false } });
   await raw.until(() => raw.framesOf('healthCheck').some((f) => f.healthCheck.reply), 'a reply');
   await raw.until(() => raw.framesOf('healthCheck').some((f) => !f.healthCheck.reply), 'a probe');
-  const id = raw.framesOf('connectionOk')[0]!.connectionOk.connectionId;
+  const id = raw.framesOf('connectionOk')[0].connectionOk.connectionId;
   for (const f of raw.framesOf('healthCheck')) assert.is(f.healthCheck.connectionId, id);
   // the raw client never answers: dead after 120 ms
   const { code } = await raw.closed;
@@ -235,7 +250,7 @@ test('faults: dropUser kills the sockets at once and counts each once; silenceUs
   assert.throws(() => c.hub.faults.setFrameDelay(Number.NaN), RangeError);
 });
 
-test('a frame delay keeps every socket\'s order', async () => {
+test("a frame delay keeps every socket's order", async () => {
   const c = await scope.coordinator();
   const raw = await handshake(c, { lastSeq: 0, fresh: true });
   c.hub.faults.setFrameDelay(1);
@@ -283,13 +298,13 @@ test('sockets that have not authenticated are capped: the rest get HTTP 503 befo
   assert.is(c.hub.refusedUpgrades, 32);
 
   // a socket that authenticates frees its place, and so does one that closes
-  opened[0]!.ws.send(ClientFrame.toBinary({ frame: { oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: USER } } }));
+  opened[0].ws.send(ClientFrame.toBinary({ frame: { oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: USER } } }));
   await untilTurns(() => c.hub.connectionsOf('bob') === 1, 'the socket to authenticate');
   assert.is(c.hub.unauthenticatedCount, 7);
   const ninth = await upgradeStatus(c.wsUrl);
   assert.is(ninth.status, 101);
   assert.is((await upgradeStatus(c.wsUrl)).status, 503, 'full again');
-  opened[1]!.ws.close();
+  opened[1].ws.close();
   await untilTurns(() => c.hub.unauthenticatedCount === 7, 'a place to free');
   const tenth = await upgradeStatus(c.wsUrl);
   assert.is(tenth.status, 101);

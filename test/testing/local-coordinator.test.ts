@@ -67,18 +67,33 @@ test('close() resolves with no socket and no timer of the coordinator left', asy
   // an RPC held by injected latency and an edge probe held by its delay.
   const live = new RawClient(c.wsUrl);
   await live.opened;
-  live.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: User.create({ id: 'bob', name: '', imageUrl: '', role: '' }) } });
+  live.send({
+    oneofKind: 'auth',
+    auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: User.create({ id: 'bob', name: '', imageUrl: '', role: '' }) },
+  });
   await live.until(() => live.framesOf('connectionOk').length === 1, 'connection ok');
   const silent = new RawClient(c.wsUrl);
   await silent.opened;
   const token = await c.createToken('alice');
   const rpc = (method: string, body: object) =>
-    fetch(`${c.twirpUrl}/stream.video.coordinator.v1.CoordinatorService/${method}`, { method: 'POST', headers: authHeaders(c, token, 'application/json'), body: JSON.stringify(body) });
+    fetch(`${c.twirpUrl}/stream.video.coordinator.v1.CoordinatorService/${method}`, {
+      method: 'POST',
+      headers: authHeaders(c, token, 'application/json'),
+      body: JSON.stringify(body),
+    });
   assert.is((await rpc('JoinCall', { type: 'development', id: 'held', session_id: 'alice-1' })).status, 200, 'created and joined');
   assert.is(c.participantGrace.pendingCount, 1, 'alice has no socket: her grace period runs');
   const timersBefore = count('Timeout');
-  const held = [heldRequest(c, 'POST', '/twirp/stream.video.coordinator.v1.CoordinatorService/QueryCalls', token), heldRequest(c, 'GET', '/latency/edge-a', token)];
-  await untilTurns(() => count('Timeout') >= timersBefore + 2, 'the held requests to wait on their timers', 10_000, () => JSON.stringify(resources()));
+  const held = [
+    heldRequest(c, 'POST', '/twirp/stream.video.coordinator.v1.CoordinatorService/QueryCalls', token),
+    heldRequest(c, 'GET', '/latency/edge-a', token),
+  ];
+  await untilTurns(
+    () => count('Timeout') >= timersBefore + 2,
+    'the held requests to wait on their timers',
+    10_000,
+    () => JSON.stringify(resources()),
+  );
 
   await c.close();
   assert.is(c.hub.connectionCount, 0, 'every socket is gone when close() resolves');
@@ -91,7 +106,12 @@ test('close() resolves with no socket and no timer of the coordinator left', asy
   // Handles close a few loop turns after their 'close' events; the held timers ran for 60 s, so
   // a timer the coordinator left behind would keep the count above what it was before.
   const settled = () => Object.entries(resources()).every(([kind, n]) => n <= before[kind as keyof typeof before]);
-  await untilTurns(settled, 'no timer, server or socket of the coordinator left', 10_000, () => `before ${JSON.stringify(before)}, now ${JSON.stringify(resources())}`);
+  await untilTurns(
+    settled,
+    'no timer, server or socket of the coordinator left',
+    10_000,
+    () => `before ${JSON.stringify(before)}, now ${JSON.stringify(resources())}`,
+  );
 });
 
 test('slow-loris: unfinished headers, no bytes at all and an unfinished body are answered 408 and closed', async () => {
@@ -154,7 +174,7 @@ test('edgeBaseUrl: the edges handed to clients point their latency probes at it'
     client.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: { id: 'bob', name: '', imageUrl: '', role: '' } } });
     await client.until(() => client.framesOf('connectionOk').length === 1, 'connection ok');
     client.ws.terminate();
-    return client.framesOf('connectionOk')[0]!.connectionOk.edges.map((e) => e.latencyUrl);
+    return client.framesOf('connectionOk')[0].connectionOk.edges.map((e) => e.latencyUrl);
   };
   assert.equal(await edgesOf(direct), [`${direct.baseUrl}/latency/edge-a`, `${direct.baseUrl}/latency/edge-b`]);
   assert.equal(await edgesOf(proxied), ['http://proxy.example:8080/latency/edge-a', 'http://proxy.example:8080/latency/edge-b']);

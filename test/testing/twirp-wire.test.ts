@@ -179,7 +179,12 @@ test('injected latency delays answers until removed', async (ctx) => {
 
 test('JSON answers use proto field names and emit defaults; requests take either name', async (ctx) => {
   const id = uniqueId('json');
-  const res = await send(ctx, 'GetOrCreateCall', { type: 'default', id, data: { members: [{ user_id: 'bob' }, { userId: 'carol', role: 'moderator' }] }, unknown_field: 1 });
+  const res = await send(ctx, 'GetOrCreateCall', {
+    type: 'default',
+    id,
+    data: { members: [{ user_id: 'bob' }, { userId: 'carol', role: 'moderator' }] },
+    unknown_field: 1,
+  });
   assert.is(res.status, 200);
   assert.is(res.headers.get('content-type'), 'application/json');
   const body = (await res.json()) as Record<string, any>;
@@ -193,7 +198,14 @@ test('JSON answers use proto field names and emit defaults; requests take either
   assert.type(call.created_at, 'string');
   assert.ok(Array.isArray(body.call.own_capabilities));
   assert.equal(body.call.participants, []);
-  assert.equal(body.call.members.map((m: { user_id: string; role: string }) => [m.user_id, m.role]), [['alice', 'admin'], ['bob', 'member'], ['carol', 'moderator']]);
+  assert.equal(
+    body.call.members.map((m: { user_id: string; role: string }) => [m.user_id, m.role]),
+    [
+      ['alice', 'admin'],
+      ['bob', 'member'],
+      ['carol', 'moderator'],
+    ],
+  );
   const charset = await send(ctx, 'QueryCalls', {}, { contentType: 'application/json; charset=utf-8' });
   assert.is(charset.status, 200);
   const empty = await send(ctx, 'QueryCalls', null, { body: '' });
@@ -211,7 +223,10 @@ test('protobuf requests get protobuf answers', async (ctx) => {
   assert.is(decoded.call!.call!.cid, `default:${id}`);
   assert.is(decoded.call!.call!.memberCount, 2);
   // errors stay JSON even for protobuf requests
-  const err = await send(ctx, 'GetOrCreateCall', null, { body: GetOrCreateCallRequest.toBinary(GetOrCreateCallRequest.create({ type: 'nope', id })), contentType: 'application/protobuf' });
+  const err = await send(ctx, 'GetOrCreateCall', null, {
+    body: GetOrCreateCallRequest.toBinary(GetOrCreateCallRequest.create({ type: 'nope', id })),
+    contentType: 'application/protobuf',
+  });
   assert.is((await expectError(err, 400, 'invalid_argument')).argument, 'type');
 });
 

@@ -35,20 +35,51 @@ test("the vendor's { members: [{ user_id }] } is refused, naming the key; nothin
   const alice = await h.connect('alice');
   let requests = 0;
   h.c.httpServer.on('request', (req) => void (req.url?.startsWith('/twirp/') && requests++));
-  const vendor = await expectError(alice.getOrCreateCall('s1', 'default', { members: [{ user_id: 'bob' }] } as never), 'invalid_argument', 'data.members[0].user_id');
+  const vendor = await expectError(
+    alice.getOrCreateCall('s1', 'default', { members: [{ user_id: 'bob' }] } as never),
+    'invalid_argument',
+    'data.members[0].user_id',
+  );
   assert.is(vendor.meta['suggestion'], 'userId');
   await expectError(alice.joinCall('s1', 'default', { member: [] } as never), 'invalid_argument', 'data.member');
-  await expectError(alice.getOrCreateCall('s1', 'default', { members: [{ userId: 'bob', user: { id: 'bob', image_url: 'x' } }] } as never), 'invalid_argument', 'data.members[0].user.image_url');
-  await expectError(alice.getOrCreateCall('s1', 'default', { settingsOverride: { recording: { enable: false } } } as never), 'invalid_argument', 'data.settingsOverride.recording.enable');
-  await expectError(alice.getOrCreateCall('s1', 'default', { settingsOverride: { recording: { enabled: 'no' } } } as never), 'invalid_argument', 'data.settingsOverride.recording.enabled');
-  await expectError(alice.getOrCreateCall('s1', 'default', { settingsOverride: { ring: { incomingCallTimeoutMs: -1 } } }), 'invalid_argument', 'data.settingsOverride.ring.incomingCallTimeoutMs');
-  await expectError(alice.getOrCreateCall('s1', 'default', { settingsOverride: { requestablePermissions: 'screenshare' } } as never), 'invalid_argument', 'data.settingsOverride.requestablePermissions');
+  await expectError(
+    alice.getOrCreateCall('s1', 'default', { members: [{ userId: 'bob', user: { id: 'bob', image_url: 'x' } }] } as never),
+    'invalid_argument',
+    'data.members[0].user.image_url',
+  );
+  await expectError(
+    alice.getOrCreateCall('s1', 'default', { settingsOverride: { recording: { enable: false } } } as never),
+    'invalid_argument',
+    'data.settingsOverride.recording.enable',
+  );
+  await expectError(
+    alice.getOrCreateCall('s1', 'default', { settingsOverride: { recording: { enabled: 'no' } } } as never),
+    'invalid_argument',
+    'data.settingsOverride.recording.enabled',
+  );
+  await expectError(
+    alice.getOrCreateCall('s1', 'default', { settingsOverride: { ring: { incomingCallTimeoutMs: -1 } } }),
+    'invalid_argument',
+    'data.settingsOverride.ring.incomingCallTimeoutMs',
+  );
+  await expectError(
+    alice.getOrCreateCall('s1', 'default', { settingsOverride: { requestablePermissions: 'screenshare' } } as never),
+    'invalid_argument',
+    'data.settingsOverride.requestablePermissions',
+  );
   await expectError(alice.requestCallPermissions('s1', 'default', { permissions: ['screenshare'], reason: 'x' } as never), 'invalid_argument', 'data.reason');
-  await expectError(alice.updateUserPermissions('s1', 'default', { user_id: 'bob', grantPermissions: ['send-audio'] } as never), 'invalid_argument', 'data.user_id');
+  await expectError(
+    alice.updateUserPermissions('s1', 'default', { user_id: 'bob', grantPermissions: ['send-audio'] } as never),
+    'invalid_argument',
+    'data.user_id',
+  );
   await expectError(alice.queryCalls({}, [{ field: 'created_at', dir: 1 }] as never), 'invalid_argument', 'sort[0].dir');
   assert.is(requests, 0, 'no request was sent');
   // The right keys go through.
-  const { call } = await alice.getOrCreateCall('s1', 'default', { members: [{ userId: 'bob' }], settingsOverride: { recording: { enabled: false }, ring: { incomingCallTimeoutMs: 5000 } } });
+  const { call } = await alice.getOrCreateCall('s1', 'default', {
+    members: [{ userId: 'bob' }],
+    settingsOverride: { recording: { enabled: false }, ring: { incomingCallTimeoutMs: 5000 } },
+  });
   assert.equal(call!.members.map((m) => m.userId).sort(), ['alice', 'bob']);
   assert.is(call!.call!.settings!.recording!.enabled, false);
   assert.is(call!.call!.settings!.ring!.incomingCallTimeoutMs, 5000);

@@ -19,13 +19,13 @@ function leftovers(): string[] {
 /** How many of each kind the process holds. */
 function counts(): Record<string, number> {
   const out: Record<string, number> = { Timeout: 0, TCPSocketWrap: 0, TCPServerWrap: 0 };
-  for (const r of leftovers()) out[r]! += 1;
+  for (const r of leftovers()) out[r] += 1;
   return out;
 }
 
 /** Resolves once the process holds no more timers and TCP handles than `baseline`. */
 function backTo(baseline: Record<string, number>): Promise<void> {
-  const within = () => Object.entries(counts()).every(([k, n]) => n <= baseline[k]!);
+  const within = () => Object.entries(counts()).every(([k, n]) => n <= baseline[k]);
   return untilTurns(within, `no more Timeout and TCP handles than before (${JSON.stringify(baseline)})`, 10_000, () => JSON.stringify(counts()));
 }
 

@@ -36,32 +36,49 @@ test('events from RPCs reach the right users, in order, with their payloads; a n
   await aliceRpc.getOrCreateCall(GetOrCreateCallRequest.create({ type: 'default', id, ring: true, data: { members: [{ userId: 'bob', role: '' }] } }));
   await bobRpc.sendCallEvent(SendCallEventRequest.create({ type: 'default', id, eventType: CallEventType.ACCEPTED }));
   await aliceRpc.startRecording(StartRecordingRequest.create({ type: 'default', id }));
-  await bobRpc.sendCallEvent(SendCallEventRequest.create({ type: 'default', id, eventType: CallEventType.CUSTOM, custom: Struct.fromJson({ hello: 'world', n: 2 }) }));
+  await bobRpc.sendCallEvent(
+    SendCallEventRequest.create({ type: 'default', id, eventType: CallEventType.CUSTOM, custom: Struct.fromJson({ hello: 'world', n: 2 }) }),
+  );
 
-  const a = await alice!.collectEvents(4);
-  const b = await bob!.collectEvents(5);
-  assert.equal(a.map((e) => e.payload.oneofKind), ['callCreated', 'callAccepted', 'recordingStarted', 'custom']);
-  assert.equal(b.map((e) => e.payload.oneofKind), ['callCreated', 'callRing', 'callAccepted', 'recordingStarted', 'custom']);
-  assert.equal(a.map((e) => e.seq), [1, 2, 3, 4]);
-  assert.equal(b.map((e) => e.seq), [1, 2, 3, 4, 5]);
+  const a = await alice.collectEvents(4);
+  const b = await bob.collectEvents(5);
+  assert.equal(
+    a.map((e) => e.payload.oneofKind),
+    ['callCreated', 'callAccepted', 'recordingStarted', 'custom'],
+  );
+  assert.equal(
+    b.map((e) => e.payload.oneofKind),
+    ['callCreated', 'callRing', 'callAccepted', 'recordingStarted', 'custom'],
+  );
+  assert.equal(
+    a.map((e) => e.seq),
+    [1, 2, 3, 4],
+  );
+  assert.equal(
+    b.map((e) => e.seq),
+    [1, 2, 3, 4, 5],
+  );
   for (const e of [...a, ...b]) assert.is(e.callCid, cid);
 
   // payloads
-  for (const [events, user] of [[a, 'alice'], [b, 'bob']] as const) {
-    const created = payloadOf(events[0]!, 'callCreated').callCreated.call!;
+  for (const [events, user] of [
+    [a, 'alice'],
+    [b, 'bob'],
+  ] as const) {
+    const created = payloadOf(events[0], 'callCreated').callCreated.call!;
     assert.is(created.call!.cid, cid);
     assert.is(created.call!.createdByUserId, 'alice');
     assert.equal(created.members.map((m) => m.userId).sort(), ['alice', 'bob'], `members seen by ${user}`);
   }
-  const ring = payloadOf(b[1]!, 'callRing').callRing;
+  const ring = payloadOf(b[1], 'callRing').callRing;
   assert.is(ring.user!.id, 'alice');
   assert.is(ring.call!.call!.cid, cid);
   assert.is(ring.call!.call!.ringing, true);
-  assert.is(payloadOf(a[1]!, 'callAccepted').callAccepted.user!.id, 'bob');
-  assert.is(payloadOf(b[2]!, 'callAccepted').callAccepted.user!.id, 'bob');
-  assert.is(payloadOf(a[2]!, 'recordingStarted').recordingStarted.user!.id, 'alice');
-  assert.is(payloadOf(b[3]!, 'recordingStarted').recordingStarted.user!.id, 'alice');
-  for (const e of [a[3]!, b[4]!]) {
+  assert.is(payloadOf(a[1], 'callAccepted').callAccepted.user!.id, 'bob');
+  assert.is(payloadOf(b[2], 'callAccepted').callAccepted.user!.id, 'bob');
+  assert.is(payloadOf(a[2], 'recordingStarted').recordingStarted.user!.id, 'alice');
+  assert.is(payloadOf(b[3], 'recordingStarted').recordingStarted.user!.id, 'alice');
+  for (const e of [a[3], b[4]]) {
     const custom = payloadOf(e, 'custom').custom;
     assert.is(custom.user!.id, 'bob');
     assert.equal(Struct.toJson(custom.custom!), { hello: 'world', n: 2 });
@@ -69,18 +86,18 @@ test('events from RPCs reach the right users, in order, with their payloads; a n
 
   // carol is no member: a sentinel published to her after all of it is the first thing she gets
   c.events.publish(['carol'], 'default:sentinel', customPayload(42));
-  await carol!.collectEvents(1);
-  assert.is(carol!.events.length, 1);
-  assert.is(carol!.events[0]!.callCid, 'default:sentinel');
-  assert.is(carol!.events[0]!.seq, 1);
+  await carol.collectEvents(1);
+  assert.is(carol.events.length, 1);
+  assert.is(carol.events[0].callCid, 'default:sentinel');
+  assert.is(carol.events[0].seq, 1);
 
   // and nothing more for alice and bob: a sentinel each arrives right after what they had
   c.events.publish(['alice', 'bob'], 'default:sentinel', customPayload(43));
-  await alice!.untilSeq(5);
-  await bob!.untilSeq(6);
-  assert.equal(alice!.seqs, range(1, 5));
-  assert.equal(bob!.seqs, range(1, 6));
-  for (const cl of [alice!, bob!, carol!]) {
+  await alice.untilSeq(5);
+  await bob.untilSeq(6);
+  assert.equal(alice.seqs, range(1, 5));
+  assert.equal(bob.seqs, range(1, 6));
+  for (const cl of [alice, bob, carol]) {
     assert.is(cl.conn.stats.sockets, 1);
     assert.is(cl.conn.stats.duplicatesDropped, 0);
     assert.is(cl.conn.stats.gaps, 0);
@@ -112,14 +129,17 @@ test('a silent server is detected by health checks and the client reconnects on 
   c.events.publish(['bob'], 'default:x', customPayload(3));
   await bob.until(() => bob.conn.stats.sockets === 2 && bob.state === 'connected', 'a second socket, connected');
   assert.equal(bob.states.slice(from), ['reconnecting', 'connected']);
-  assert.ok(bob.logs.some((l) => l.extra?.['code'] === CLOSE_CODES.HEALTH_CHECK_TIMEOUT), 'the socket ended as a health-check timeout (4004)');
+  assert.ok(
+    bob.logs.some((l) => l.extra?.['code'] === CLOSE_CODES.HEALTH_CHECK_TIMEOUT),
+    'the socket ended as a health-check timeout (4004)',
+  );
   await bob.collectEvents(3);
   c.events.publish(['bob'], 'default:x', customPayload(4));
   await bob.untilSeq(4);
   assert.equal(bob.seqs, [1, 2, 3, 4]);
   assert.equal(bob.events.map(customN), [1, 2, 3, 4]);
   assert.is(bob.conn.stats.sockets, 2);
-  await bob.sockets[0]!.closed;
+  await bob.sockets[0].closed;
 });
 
 test('a malformed binary frame, a text frame and an empty frame are skipped; the connection survives', async () => {
@@ -162,21 +182,21 @@ test('a frame or a close arriving on a superseded socket is ignored', async () =
   // a valid event frame with the next seq, delivered through the old socket's handler
   const late: Event = { seq: 3, callCid: 'default:late', createdAt: undefined, payload: customPayload(99) };
   const bytes = ServerFrame.toBinary({ frame: { oneofKind: 'event', event: late } });
-  oldOnMessage!({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
-  oldOnMessage!({ data: bytes });
+  oldOnMessage({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+  oldOnMessage({ data: bytes });
   assert.is(bob.events.length, 2, 'nothing delivered from the old socket');
   assert.is(bob.conn.lastSeq, 2);
   assert.is(bob.conn.stats.malformedFrames, 0);
 
   // a late close of the old socket does not tear down the new one
-  oldOnClose!({ code: 4005, reason: 'late close' });
+  oldOnClose({ code: 4005, reason: 'late close' });
   assert.is(bob.state, 'connected');
   assert.is(bob.conn.stats.sockets, 2);
 
   c.events.publish(['bob'], 'default:real', customPayload(3));
   await bob.untilSeq(3);
   assert.equal(bob.seqs, [1, 2, 3]);
-  assert.is(bob.events[2]!.callCid, 'default:real');
+  assert.is(bob.events[2].callCid, 'default:real');
   assert.is(bob.conn.stats.sockets, 2);
 });
 

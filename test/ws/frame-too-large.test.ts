@@ -39,7 +39,11 @@ async function start(ctx: { h: Harness | undefined }, options: LocalCoordinatorO
 test('connectUser refuses a profile whose auth frame would be over 64 KiB: invalid_argument naming user.custom, no socket opened', async (ctx) => {
   const h = await start(ctx);
   const { client, opened } = countedClient(h);
-  const err = await expectError(client.connectUser({ id: 'alice', custom: { bio: 'x'.repeat(70 * 1024) } }, await h.c.createToken('alice')), 'invalid_argument', 'user.custom');
+  const err = await expectError(
+    client.connectUser({ id: 'alice', custom: { bio: 'x'.repeat(70 * 1024) } }, await h.c.createToken('alice')),
+    'invalid_argument',
+    'user.custom',
+  );
   assert.is(err.method, 'connectUser');
   assert.is(opened.sockets, 0);
   assert.is(h.c.hub.connectionCount, 0);
@@ -47,7 +51,7 @@ test('connectUser refuses a profile whose auth frame would be over 64 KiB: inval
 });
 
 test('a profile that fits with room for the token connects to the default 64 KiB hub', async (ctx) => {
-  assert.is(MAX_CLIENT_FRAME_BYTES, 64 * 1024, 'the hub\'s default');
+  assert.is(MAX_CLIENT_FRAME_BYTES, 64 * 1024, "the hub's default");
   const h = await start(ctx);
   const { client, opened } = countedClient(h);
   const big = 'x'.repeat(MAX_CLIENT_FRAME_BYTES - AUTH_FRAME_RESERVE_BYTES - 1024);
@@ -60,7 +64,7 @@ test('a server that refuses the auth frame as too large (4006): connectUser fail
   const h = await start(ctx, { hub: { maxFrameBytes: 1024 } });
   const { client, opened } = countedClient(h);
   const err = await expectError(client.connectUser({ id: 'alice', custom: { bio: 'x'.repeat(2048) } }, await h.c.createToken('alice')), 'invalid_argument');
-  assert.is(err.meta['reason'], 'frame_too_large', 'the server\'s error frame is kept');
+  assert.is(err.meta['reason'], 'frame_too_large', "the server's error frame is kept");
   assert.instance(err, StreamVideoError);
   assert.is(client.readOnlyStateStore.connectionState$.get(), 'disconnected');
   // a reconnect would open its socket 10 ms after the close: a timer set now for 100 ms fires after it

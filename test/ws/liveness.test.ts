@@ -31,11 +31,11 @@ test('a quiet connection stays up: both sides probe and answer (20 ms interval, 
   assert.is(bob.events.length, 0);
 });
 
-test('the client follows the interval it was given rather than the server\'s', async () => {
+test("the client follows the interval it was given rather than the server's", async () => {
   const c = await scope.coordinator({ hub: { healthCheckIntervalMs: 60_000 } });
   const bob = await scope.connected(c, 'bob', { healthCheckIntervalMs: 20, deadAfterMs: 250 });
   // the hub answers each client probe: 10 answers only come from the client's own 20 ms pace
-  await bob.until(() => bob.socket.framesReceived >= 10, '10 answers to the client\'s probes');
+  await bob.until(() => bob.socket.framesReceived >= 10, "10 answers to the client's probes");
   assert.is(bob.conn.stats.sockets, 1);
   // and a silent server is noticed at that pace
   c.hub.faults.silenceUser('bob');
@@ -52,7 +52,10 @@ test('a handshake that never completes is retried; connect() then fails with tim
   const cause = err.cause as StreamVideoError | undefined;
   assert.instance(cause, StreamVideoError);
   assert.is(cause!.code, 'timeout', 'the last attempt timed out too');
-  assert.ok(bob.logs.some((l) => l.extra?.['code'] === CLOSE_CODES.HEALTH_CHECK_TIMEOUT), 'each attempt ended with the handshake timeout close (4004)');
+  assert.ok(
+    bob.logs.some((l) => l.extra?.['code'] === CLOSE_CODES.HEALTH_CHECK_TIMEOUT),
+    'each attempt ended with the handshake timeout close (4004)',
+  );
   assert.ok(bob.conn.stats.sockets >= 2, `sockets: ${bob.conn.stats.sockets}`);
   assert.is(bob.state, 'disconnected');
   await bob.allSocketsClosed();
@@ -81,7 +84,10 @@ test('an event that skips a seq: the client resumes from what it has and gets th
   c.hub.faults.sendRaw('bob', eventFrame(5, 500)); // as if 3 and 4 were lost on the way
   await bob.until(() => bob.conn.stats.gaps === 1 && bob.conn.stats.sockets === 2 && bob.state === 'connected', 'resumed on a new socket');
   assert.equal(bob.seqs, [1, 2], 'the event after the gap is not delivered');
-  assert.ok(bob.logs.some((l) => l.level === 'warn' && l.extra?.['expected'] === 3 && l.extra?.['got'] === 5), 'the gap was logged with what was expected and what came');
+  assert.ok(
+    bob.logs.some((l) => l.level === 'warn' && l.extra?.['expected'] === 3 && l.extra?.['got'] === 5),
+    'the gap was logged with what was expected and what came',
+  );
 
   for (let n = 3; n <= 5; n++) c.events.publish(['bob'], 'default:x', customPayload(n));
   await bob.untilSeq(5);

@@ -114,7 +114,10 @@ test('a gap older than the replay buffer after a drop: one re-sync, then seq con
   assert.is(bob.conn.stats.resyncs, 1);
   assert.is(bob.conn.lastSeq, 53);
   assert.equal(bob.seqs, [1, 2, 3], 'the lost events are not delivered');
-  assert.ok(bob.logs.some((l) => l.extra?.['status'] === ResumeStatus.RESYNC_REQUIRED), 'the re-sync was logged with the server\'s resume status');
+  assert.ok(
+    bob.logs.some((l) => l.extra?.['status'] === ResumeStatus.RESYNC_REQUIRED),
+    "the re-sync was logged with the server's resume status",
+  );
 
   publish(c, 'bob', 54, 58);
   await bob.untilSeq(58);
@@ -161,7 +164,7 @@ test('a gap within the replay buffer is replayed, no re-sync', async () => {
   assert.is(bob.recovered, 0);
 });
 
-test('a gap older than the buffer\'s age limit: re-sync', async () => {
+test("a gap older than the buffer's age limit: re-sync", async () => {
   let clock = Date.now();
   const c = await scope.coordinator({ replayBuffer: { size: 100, maxAgeMs: 1000 }, now: () => clock });
   const net = new FakeNetwork();

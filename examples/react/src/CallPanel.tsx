@@ -43,13 +43,30 @@ export function CallPanel() {
         </p>
         {call && (
           <div className="row">
-            <button onClick={record} disabled={!capabilities.includes(recording ? 'stop-record-call' : 'start-record-call')} data-recording={recording} data-testid="record">
+            <button
+              onClick={record}
+              disabled={!capabilities.includes(recording ? 'stop-record-call' : 'start-record-call')}
+              data-recording={recording}
+              data-testid="record"
+            >
               {recording ? 'Stop recording' : 'Start recording'}
             </button>
-            <button className="secondary" onClick={() => run('camera', () => toggle(call, TrackType.VIDEO, camera))} disabled={!camera && !capabilities.includes('send-video')} data-on={camera} data-testid="camera-toggle">
+            <button
+              className="secondary"
+              onClick={() => run('camera', () => toggle(call, TrackType.VIDEO, camera))}
+              disabled={!camera && !capabilities.includes('send-video')}
+              data-on={camera}
+              data-testid="camera-toggle"
+            >
               {camera ? 'Stop camera' : 'Start camera'}
             </button>
-            <button className="secondary" onClick={() => run('microphone', () => toggle(call, TrackType.AUDIO, mic))} disabled={!mic && !capabilities.includes('send-audio')} data-on={mic} data-testid="mic-toggle">
+            <button
+              className="secondary"
+              onClick={() => run('microphone', () => toggle(call, TrackType.AUDIO, mic))}
+              disabled={!mic && !capabilities.includes('send-audio')}
+              data-on={mic}
+              data-testid="mic-toggle"
+            >
               {mic ? 'Mute microphone' : 'Start microphone'}
             </button>
             <button className="danger" onClick={() => run('leave', () => call.leave())} data-testid="leave">

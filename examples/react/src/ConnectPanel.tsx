@@ -14,7 +14,7 @@ export function displayName(user: { id: string; name?: string } | undefined): st
 /** The user picker and the connect/disconnect buttons. */
 export function ConnectPanel() {
   const user = useStore(store.connectedUser$);
-  const [picked, setPicked] = useState(USERS[0]!);
+  const [picked, setPicked] = useState(USERS[0]);
   const connect = () =>
     run('connect', () => client.connectUser({ id: picked, name: picked.charAt(0).toUpperCase() + picked.slice(1) }, () => fetchToken(picked)));
   return (

@@ -47,9 +47,13 @@ export function RingPanel() {
 /** The last accepted outgoing call: the store clears acceptedCall$ once it is joined, this keeps it as news. */
 function useLastAccepted(): CallAcceptedEvent | undefined {
   const [last, setLast] = useState<CallAcceptedEvent | undefined>(store.acceptedCall$.get());
-  useEffect(() => store.acceptedCall$.subscribe((accepted) => {
-    if (accepted) setLast(accepted);
-  }), []);
+  useEffect(
+    () =>
+      store.acceptedCall$.subscribe((accepted) => {
+        if (accepted) setLast(accepted);
+      }),
+    [],
+  );
   return last;
 }
 

@@ -56,5 +56,9 @@ function Media({ kind, stream, testId }: { kind: 'video' | 'audio'; stream: Medi
     };
   }, [stream]);
   // Video is muted: sound plays through the tile's audio element.
-  return kind === 'video' ? <video ref={ref} autoPlay playsInline muted hidden={!stream} data-testid={testId} /> : <audio ref={ref} autoPlay hidden data-testid={testId} />;
+  return kind === 'video' ? (
+    <video ref={ref} autoPlay playsInline muted hidden={!stream} data-testid={testId} />
+  ) : (
+    <audio ref={ref} autoPlay hidden data-testid={testId} />
+  );
 }

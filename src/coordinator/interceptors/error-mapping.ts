@@ -4,8 +4,22 @@ import { failedUnaryCall, mapUnaryCallErrors } from './deferred-unary-call';
 
 /** Twirp's error codes that the SDK uses under the same name. */
 const TWIRP_CODES: ReadonlySet<string> = new Set<StreamVideoErrorCode>([
-  'unknown', 'invalid_argument', 'malformed', 'not_found', 'bad_route', 'already_exists', 'permission_denied', 'unauthenticated',
-  'resource_exhausted', 'failed_precondition', 'aborted', 'out_of_range', 'unimplemented', 'internal', 'unavailable', 'dataloss',
+  'unknown',
+  'invalid_argument',
+  'malformed',
+  'not_found',
+  'bad_route',
+  'already_exists',
+  'permission_denied',
+  'unauthenticated',
+  'resource_exhausted',
+  'failed_precondition',
+  'aborted',
+  'out_of_range',
+  'unimplemented',
+  'internal',
+  'unavailable',
+  'dataloss',
 ]);
 
 /** Twirp codes whose name differs from the SDK's. */
@@ -61,7 +75,7 @@ export function toStreamVideoError(err: unknown, method: string): StreamVideoErr
     const code = codeOfIntermediaryStatus(Number(status[1]));
     return new StreamVideoError(code, `HTTP ${status[1]} from an intermediary (not a Twirp answer)`, {
       method,
-      meta: { http_error_from_intermediary: 'true', status_code: status[1]! },
+      meta: { http_error_from_intermediary: 'true', status_code: status[1] },
       cause: err,
     });
   }
@@ -91,7 +105,7 @@ export function errorMappingInterceptor(): RpcInterceptor {
 function toCode(raw: string, meta: Record<string, string>): StreamVideoErrorCode {
   const code = raw.toLowerCase();
   if (code === 'unauthenticated' && meta['reason'] === 'token_expired') return 'token_expired';
-  if (code in TWIRP_ALIASES) return TWIRP_ALIASES[code]!;
+  if (code in TWIRP_ALIASES) return TWIRP_ALIASES[code];
   if (TWIRP_CODES.has(code)) return code as StreamVideoErrorCode;
   return 'unknown';
 }

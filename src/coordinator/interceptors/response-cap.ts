@@ -34,7 +34,7 @@ export function responseCapInterceptor(cap: ResponseCap): RpcInterceptor {
     interceptUnary(next, method, input, options) {
       const attempt = cap.attempt();
       const fetchInit = { ...(options as { fetchInit?: object }).fetchInit, ...attempt.fetchInit };
-      return mapUnaryCallErrors(next(method, input, { ...options, fetchInit } as typeof options), (err) =>
+      return mapUnaryCallErrors(next(method, input, { ...options, fetchInit }), (err) =>
         attempt.cut()
           ? new StreamVideoError('resource_exhausted', `the answer is larger than maxResponseBytes (${cap.maxBytes})`, {
               method: method.name,

@@ -49,7 +49,7 @@ export class UserEventLog {
 
   private prune(now: number): void {
     while (this.buffer.length - this.head > this.size) this.head++;
-    while (this.head < this.buffer.length && now - this.buffer[this.head]!.at > this.maxAgeMs) this.head++;
+    while (this.head < this.buffer.length && now - this.buffer[this.head].at > this.maxAgeMs) this.head++;
     if (this.head > 1024 && this.head * 2 > this.buffer.length) {
       this.buffer = this.buffer.slice(this.head);
       this.head = 0;

@@ -177,7 +177,13 @@ export class Hub {
   };
 
   private onSocket(ws: HubSocket): void {
-    const conn = new HubConnection(randomUUID(), ws, () => this.frameDelayMs, () => this.faultCounts.delayedFrames++, this.now());
+    const conn = new HubConnection(
+      randomUUID(),
+      ws,
+      () => this.frameDelayMs,
+      () => this.faultCounts.delayedFrames++,
+      this.now(),
+    );
     this.all.add(conn);
     this.unauthenticated.add(conn);
     const { authTimeoutMs, maxFrameBytes } = this.options;

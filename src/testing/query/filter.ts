@@ -94,8 +94,7 @@ export function parseRfc3339(text: string): number {
 
 /** Checks and converts one operand for a field of `kind`. */
 function operand(kind: Kind, field: string, op: string, value: unknown): Scalar {
-  const bad = (expected: string) =>
-    fail(`field "${field}" expects ${expected} for ${op}, got ${describe(value)}`);
+  const bad = (expected: string) => fail(`field "${field}" expects ${expected} for ${op}, got ${describe(value)}`);
   switch (kind) {
     case 'string':
     case 'string[]':
@@ -141,9 +140,7 @@ function compileOperator(kind: Kind, field: string, op: string, raw: unknown): (
 
   const x = operand(kind, field, op, raw);
   if (kind === 'string[]') {
-    return op === '$eq'
-      ? (values: readonly string[]) => values.includes(x as string)
-      : (values: readonly string[]) => !values.includes(x as string);
+    return op === '$eq' ? (values: readonly string[]) => values.includes(x as string) : (values: readonly string[]) => !values.includes(x as string);
   }
   // Comparisons with NaN are false, so an unset time only matches $ne.
   switch (op as Operator) {
@@ -167,7 +164,7 @@ function all<T>(preds: Predicate<T>[]): Predicate<T> {
     case 0:
       return () => true;
     case 1:
-      return preds[0]!;
+      return preds[0];
     case 2: {
       const [a, b] = preds as [Predicate<T>, Predicate<T>];
       return (item) => a(item) && b(item);
@@ -181,7 +178,7 @@ function all<T>(preds: Predicate<T>[]): Predicate<T> {
 }
 
 function any<T>(preds: Predicate<T>[]): Predicate<T> {
-  if (preds.length === 1) return preds[0]!;
+  if (preds.length === 1) return preds[0];
   return (item) => {
     for (const p of preds) if (p(item)) return true;
     return false;
@@ -199,7 +196,7 @@ function compileField<T>(field: string, spec: FieldSpec<T>, condition: unknown):
   if (ops.length === 0) throw fail(`field "${field}" has an empty operator object`);
   const tests = ops.map((op) => compileOperator(spec.kind, field, op, condition[op]));
   if (tests.length === 1) {
-    const t = tests[0]!;
+    const t = tests[0];
     return (item) => t(get(item));
   }
   return (item) => {
@@ -225,7 +222,7 @@ function compileObject<T>(filter: unknown, fields: Record<string, FieldSpec<T>>,
       });
       preds.push(key === '$and' ? all(parts) : any(parts));
     } else if (Object.prototype.hasOwnProperty.call(fields, key)) {
-      preds.push(compileField(key, fields[key]!, value));
+      preds.push(compileField(key, fields[key], value));
     } else if (key.startsWith('$')) {
       throw fail(`unknown operator ${JSON.stringify(key)}`);
     } else {

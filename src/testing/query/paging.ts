@@ -140,8 +140,8 @@ function compareNumbers(a: number, b: number): number {
 
 function compareKeys(a: Key, b: Key, signs: readonly number[]): number {
   for (let i = 0; i < signs.length; i++) {
-    const c = compareNumbers(a.values[i]!, b.values[i]!);
-    if (c !== 0) return c * signs[i]!;
+    const c = compareNumbers(a.values[i], b.values[i]);
+    if (c !== 0) return c * signs[i];
   }
   return a.stable < b.stable ? -1 : a.stable > b.stable ? 1 : 0;
 }
@@ -212,7 +212,7 @@ function lowerBound<T>(sorted: readonly Entry<T>[], key: Key, signs: readonly nu
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const c = compareKeys(sorted[mid]!, key, signs);
+    const c = compareKeys(sorted[mid], key, signs);
     if (c < 0 || (orEqual && c === 0)) lo = mid + 1;
     else hi = mid;
   }
@@ -235,8 +235,7 @@ export function paginate<T>(items: readonly T[], request: PageRequest, keys: Pag
   if (typeof nextText !== 'string') throw invalid('next', 'must be a string');
   if (typeof prevText !== 'string') throw invalid('prev', 'must be a string');
   if (nextText !== '' && prevText !== '') throw invalid('next', 'cannot be set together with prev');
-  const cursor =
-    nextText !== '' ? decodeCursor(nextText, 'next', sort) : prevText !== '' ? decodeCursor(prevText, 'prev', sort) : undefined;
+  const cursor = nextText !== '' ? decodeCursor(nextText, 'next', sort) : prevText !== '' ? decodeCursor(prevText, 'prev', sort) : undefined;
 
   const { getters, signs } = sort;
   const sorted: Entry<T>[] = items.map((item) => ({
@@ -267,8 +266,8 @@ export function paginate<T>(items: readonly T[], request: PageRequest, keys: Pag
   let next = '';
   let prev = '';
   if (page.length > 0) {
-    if (end < sorted.length) next = encodeCursor({ direction: 'next', key: keyOf(page[page.length - 1]!), inclusive: false }, sort);
-    if (start > 0) prev = encodeCursor({ direction: 'prev', key: keyOf(page[0]!), inclusive: false }, sort);
+    if (end < sorted.length) next = encodeCursor({ direction: 'next', key: keyOf(page[page.length - 1]), inclusive: false }, sort);
+    if (start > 0) prev = encodeCursor({ direction: 'prev', key: keyOf(page[0]), inclusive: false }, sort);
   } else if (cursor !== undefined) {
     // An empty page sits at the cursor's bound: the other side of that bound starts just
     // where this cursor's range ended, so flip both direction and inclusiveness.

@@ -11,10 +11,9 @@ import { dropRevokedTracks } from './media-handlers';
 type Service = ICoordinatorService<TwirpContext>;
 
 /** The ring flow answers, custom events, recording and permissions. */
-export function actionHandlers(state: CoordinatorState): Pick<
-  Service,
-  'sendCallEvent' | 'startRecording' | 'stopRecording' | 'requestPermission' | 'updateUserPermissions'
-> {
+export function actionHandlers(
+  state: CoordinatorState,
+): Pick<Service, 'sendCallEvent' | 'startRecording' | 'stopRecording' | 'requestPermission' | 'updateUserPermissions'> {
   return {
     async sendCallEvent(req, ctx) {
       const call = state.getCall(req.type, req.id);
@@ -82,9 +81,13 @@ export function actionHandlers(state: CoordinatorState): Pick<
       const requestable = new Set(call.settings.requestablePermissions);
       for (const p of req.permissions) {
         if (!requestable.has(p)) {
-          throw new TwirpError('permission_denied', `permission "${p}" cannot be requested in call ${call.cid} (requestable: ${[...requestable].join(', ') || 'none'})`, {
-            permission: p,
-          });
+          throw new TwirpError(
+            'permission_denied',
+            `permission "${p}" cannot be requested in call ${call.cid} (requestable: ${[...requestable].join(', ') || 'none'})`,
+            {
+              permission: p,
+            },
+          );
         }
       }
       state.publish(call.audience(), call, {
@@ -101,9 +104,13 @@ export function actionHandlers(state: CoordinatorState): Pick<
       if (req.grantPermissions.length === 0 && req.revokePermissions.length === 0) {
         throw TwirpError.invalid('grant_permissions', 'and revoke_permissions are both empty: nothing to change');
       }
-      for (const [field, list] of [['grant_permissions', req.grantPermissions], ['revoke_permissions', req.revokePermissions]] as const) {
+      for (const [field, list] of [
+        ['grant_permissions', req.grantPermissions],
+        ['revoke_permissions', req.revokePermissions],
+      ] as const) {
         for (const p of list) {
-          if (!GRANTABLE_PERMISSIONS.has(p)) throw TwirpError.invalid(field, `contains "${p}": only ${[...GRANTABLE_PERMISSIONS].join(', ')} can be granted or revoked`);
+          if (!GRANTABLE_PERMISSIONS.has(p))
+            throw TwirpError.invalid(field, `contains "${p}": only ${[...GRANTABLE_PERMISSIONS].join(', ')} can be granted or revoked`);
         }
       }
       if (!call.involves(req.userId)) throw new TwirpError('not_found', `user "${req.userId}" is not in call ${call.cid}`);

@@ -133,7 +133,7 @@ function getOrCreate(
 
 /** The edge with the lowest median latency measured by the client; without measurements, the first one. */
 function pickEdge(offered: Edge[], measurements: { [edge: string]: LatencyMeasurement }): Edge {
-  let best = offered[0]!;
+  let best = offered[0];
   let bestLatency = Number.POSITIVE_INFINITY;
   for (const edge of offered) {
     const latency = median(measurements[edge.name]?.measurementsSeconds ?? []);
@@ -176,5 +176,5 @@ function median(values: readonly number[]): number {
   const finite = values.filter((v) => Number.isFinite(v) && v >= 0).sort((a, b) => a - b);
   if (finite.length === 0) return Number.POSITIVE_INFINITY;
   const mid = finite.length >> 1;
-  return finite.length % 2 ? finite[mid]! : (finite[mid - 1]! + finite[mid]!) / 2;
+  return finite.length % 2 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
 }

@@ -39,7 +39,9 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
         if (target.toSessionId === from.sessionId) throw TwirpError.invalid(`${field}.to_session_id`, 'must be another session than the sender');
         const to = call.participants.get(target.toSessionId);
         if (!to && !call.departed.has(target.toSessionId)) {
-          throw new TwirpError('permission_denied', `session ${target.toSessionId} is not a participant of call ${call.cid}`, { to_session_id: target.toSessionId });
+          throw new TwirpError('permission_denied', `session ${target.toSessionId} is not a participant of call ${call.cid}`, {
+            to_session_id: target.toSessionId,
+          });
         }
         if (target.signals.length === 0) throw TwirpError.missing(`${field}.signals`);
         total += target.signals.length;
@@ -93,7 +95,10 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
         let publishing = 0;
         for (const p of call.participants.values()) if (p.publishedTracks?.length) publishing++;
         if (publishing >= limit) {
-          throw new TwirpError('resource_exhausted', `call ${call.cid} has ${publishing} publishing participants, its mesh limit`, { reason: 'mesh_limit', limit: String(limit) });
+          throw new TwirpError('resource_exhausted', `call ${call.cid} has ${publishing} publishing participants, its mesh limit`, {
+            reason: 'mesh_limit',
+            limit: String(limit),
+          });
         }
       }
       if (!sameTracks(current, wanted)) setTracks(state, call, record, wanted);
@@ -140,7 +145,8 @@ function checkSignal(field: string, signal: Signal): void {
   switch (kind.oneofKind) {
     case 'description': {
       const d = kind.description;
-      if (!(d.type in SdpType) || d.type === SdpType.UNSPECIFIED) throw TwirpError.invalid(`${field}.description.type`, 'must be OFFER, ANSWER, PRANSWER or ROLLBACK');
+      if (!(d.type in SdpType) || d.type === SdpType.UNSPECIFIED)
+        throw TwirpError.invalid(`${field}.description.type`, 'must be OFFER, ANSWER, PRANSWER or ROLLBACK');
       if (d.type !== SdpType.ROLLBACK && !d.sdp) throw TwirpError.missing(`${field}.description.sdp`);
       if (d.sdp.length > MAX_SDP_CHARS) throw TwirpError.invalid(`${field}.description.sdp`, `must be at most ${MAX_SDP_CHARS} characters`);
       for (const t of Object.values(d.trackTypes)) {
@@ -149,7 +155,8 @@ function checkSignal(field: string, signal: Signal): void {
       return;
     }
     case 'candidate':
-      if (kind.candidate.candidate.length > MAX_CANDIDATE_CHARS) throw TwirpError.invalid(`${field}.candidate.candidate`, `must be at most ${MAX_CANDIDATE_CHARS} characters`);
+      if (kind.candidate.candidate.length > MAX_CANDIDATE_CHARS)
+        throw TwirpError.invalid(`${field}.candidate.candidate`, `must be at most ${MAX_CANDIDATE_CHARS} characters`);
       return;
     case 'iceRestart':
       return;

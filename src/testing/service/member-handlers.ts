@@ -45,7 +45,7 @@ export function applyMemberUpdates(state: CoordinatorState, call: CallRecord, in
     const known = call.members.get(input.userId);
     call.members.set(input.userId, {
       userId: input.userId,
-      role: input.userId === call.createdBy && known ? known.role : roles[i]!,
+      role: input.userId === call.createdBy && known ? known.role : roles[i],
       createdAt: known?.createdAt ?? now,
       updatedAt: now,
     });

@@ -29,5 +29,9 @@ export function recordAnswer(state: CoordinatorState, call: CallRecord, userId: 
   if (answer === 'accepted' || callees.every((u) => call.answers.get(u) === 'rejected')) call.ringing = false;
   call.touch(state.now());
   const user = state.users.get(userId);
-  state.publish(call.audience(), call, answer === 'accepted' ? { oneofKind: 'callAccepted', callAccepted: { user } } : { oneofKind: 'callRejected', callRejected: { user, reason } });
+  state.publish(
+    call.audience(),
+    call,
+    answer === 'accepted' ? { oneofKind: 'callAccepted', callAccepted: { user } } : { oneofKind: 'callRejected', callRejected: { user, reason } },
+  );
 }

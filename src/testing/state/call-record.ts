@@ -1,7 +1,15 @@
 import { Timestamp } from '../../../gen/google/protobuf/timestamp';
 import type { Struct } from '../../../gen/google/protobuf/struct';
 import type { PartialMessage } from '@protobuf-ts/runtime';
-import { User, type Call, type CallSettings, type CallState, type Member, type Participant, type TrackType } from '../../../gen/stream/video/coordinator/v1/models';
+import {
+  User,
+  type Call,
+  type CallSettings,
+  type CallState,
+  type Member,
+  type Participant,
+  type TrackType,
+} from '../../../gen/stream/video/coordinator/v1/models';
 import { NON_MEMBER_ROLE, type CallTypeDefinition } from './call-types';
 
 /** A member as the local coordinator keeps it. */
@@ -145,7 +153,13 @@ export class CallRecord {
   }
 
   toParticipant(p: ParticipantRecord, users: UserDirectory): Participant {
-    return { user: users.get(p.userId), sessionId: p.sessionId, role: p.role, joinedAt: toTimestamp(p.joinedAt), publishedTracks: [...(p.publishedTracks ?? [])] };
+    return {
+      user: users.get(p.userId),
+      sessionId: p.sessionId,
+      role: p.role,
+      joinedAt: toTimestamp(p.joinedAt),
+      publishedTracks: [...(p.publishedTracks ?? [])],
+    };
   }
 
   /** The call as `userId` sees it. */

@@ -50,7 +50,7 @@ function rejects(filter: unknown, fragment: string): void {
     caught = err;
   }
   assert.ok(caught instanceof TwirpError, `expected a TwirpError for ${JSON.stringify(filter)}`);
-  const err = caught as TwirpError;
+  const err = caught;
   assert.is(err.code, 'invalid_argument');
   assert.equal(err.meta, { argument: 'filter_conditions' });
   assert.ok(err.msg.startsWith('filter_conditions: '), err.msg);
@@ -358,17 +358,10 @@ test('a compiled predicate is reusable over many items', () => {
     endedAt: i % 5 ? NaN : T0 + i + 1,
     members: [`u${i % 7}`, `u${i % 11}`],
   }));
-  const match = compileFilter(
-    { type: 'default', count: { $gte: 10, $lt: 20 }, $or: [{ members: { $in: ['u1', 'u2'] } }, { live: true }] },
-    FIELDS,
-  );
+  const match = compileFilter({ type: 'default', count: { $gte: 10, $lt: 20 }, $or: [{ members: { $in: ['u1', 'u2'] } }, { live: true }] }, FIELDS);
   const n = items.filter(match).length;
   const expected = items.filter(
-    (c) =>
-      c.type === 'default' &&
-      c.count >= 10 &&
-      c.count < 20 &&
-      (c.members.includes('u1') || c.members.includes('u2') || c.live),
+    (c) => c.type === 'default' && c.count >= 10 && c.count < 20 && (c.members.includes('u1') || c.members.includes('u2') || c.live),
   ).length;
   assert.is(n, expected);
   assert.ok(n > 0);

@@ -1,15 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import {
-  DEFAULT_LIMIT,
-  MAX_LIMIT,
-  paginate,
-  type Page,
-  type PageRequest,
-  type PagingKeys,
-  type SortSpec,
-} from '../../../src/testing/query/paging';
+import { DEFAULT_LIMIT, MAX_LIMIT, paginate, type Page, type PageRequest, type PagingKeys, type SortSpec } from '../../../src/testing/query/paging';
 import { TwirpError } from '../../../src/testing/twirp/twirp-error';
 
 interface Item {
@@ -40,7 +32,7 @@ function rejects(run: () => unknown, argument: string, fragment: string): void {
     caught = err;
   }
   assert.ok(caught instanceof TwirpError, `expected a TwirpError (${fragment})`);
-  const err = caught as TwirpError;
+  const err = caught;
   assert.is(err.code, 'invalid_argument');
   assert.is(err.meta.argument, argument);
   assert.ok(err.msg.includes(fragment), `message ${JSON.stringify(err.msg)} should include ${JSON.stringify(fragment)}`);
@@ -51,7 +43,7 @@ const ASC_A: SortSpec[] = [{ field: 'a', direction: 'asc' }];
 /** Every page from the first, following `next`; fails instead of looping when paging does not end. */
 function walkNext(items: readonly Item[], sort: readonly SortSpec[], limit: number): Page<Item>[] {
   const pages = [paginate(items, { sort, limit }, KEYS)];
-  for (let last = pages[0]!; last.next; last = pages[pages.length - 1]!) {
+  for (let last = pages[0]; last.next; last = pages[pages.length - 1]!) {
     assert.ok(pages.length <= items.length + 1, 'paging does not end');
     pages.push(paginate(items, { sort, limit, next: last.next }, KEYS));
   }
@@ -72,7 +64,7 @@ test('limit: MAX_LIMIT is accepted, more is rejected', () => {
   const items = numbered(150);
   const page = paginate(items, { sort: ASC_A, limit: 100 }, KEYS);
   assert.is(page.items.length, 100);
-  assert.is(page.items[99]!.id, 'i99');
+  assert.is(page.items[99].id, 'i99');
   rejects(() => paginate(items, { sort: ASC_A, limit: 101 }, KEYS), 'limit', 'must be at most 100');
 });
 
@@ -113,14 +105,7 @@ test('empty sort with no sortable fields sorts by stable key', () => {
 });
 
 test('multi-key sort with ties broken by stable key ascending', () => {
-  const items = [
-    item('e', 1, 2),
-    item('d', 1, 2),
-    item('c', 2, 1),
-    item('b', 1, 3),
-    item('a', 2, 1),
-    item('f', 0, 0),
-  ];
+  const items = [item('e', 1, 2), item('d', 1, 2), item('c', 2, 1), item('b', 1, 3), item('a', 2, 1), item('f', 0, 0)];
   const sort = (a: 'asc' | 'desc', b: 'asc' | 'desc'): SortSpec[] => [
     { field: 'a', direction: a },
     { field: 'b', direction: b },
@@ -139,7 +124,12 @@ test('NaN sorts before every number (after, when descending), also across cursor
   assert.is(ids(paginate(items, { sort: ASC_A }, KEYS)), 'q,s,r,v,p,u');
   assert.is(ids(paginate(items, { sort: [{ field: 'a', direction: 'desc' }] }, KEYS)), 'u,p,v,r,q,s');
   assert.is(walkNext(items, ASC_A, 1).map(ids).join(','), 'q,s,r,v,p,u');
-  assert.is(walkNext(items, [{ field: 'a', direction: 'desc' }], 1).map(ids).join(','), 'u,p,v,r,q,s');
+  assert.is(
+    walkNext(items, [{ field: 'a', direction: 'desc' }], 1)
+      .map(ids)
+      .join(','),
+    'u,p,v,r,q,s',
+  );
 });
 
 test('the input array is not modified', () => {
@@ -259,11 +249,7 @@ test('an empty page after deletions still offers the way back', () => {
 test('unknown sort field or direction is rejected', () => {
   rejects(() => paginate([], { sort: [{ field: 'colour', direction: 'asc' }] }, KEYS), 'sort', 'unknown sort field "colour"');
   rejects(() => paginate([], { sort: [{ field: 'toString', direction: 'asc' }] }, KEYS), 'sort', 'unknown sort field "toString"');
-  rejects(
-    () => paginate([], { sort: [{ field: 'a', direction: 'up' as 'asc' }] }, KEYS),
-    'sort',
-    'direction of "a" must be "asc" or "desc"',
-  );
+  rejects(() => paginate([], { sort: [{ field: 'a', direction: 'up' as 'asc' }] }, KEYS), 'sort', 'direction of "a" must be "asc" or "desc"');
 });
 
 test('next and prev together are rejected', () => {
@@ -352,7 +338,7 @@ const itemsArb = fc
 
 const sortArb = fc
   .tuple(fc.shuffledSubarray([...FIELDS]), fc.array(fc.constantFrom('asc' as const, 'desc' as const), { minLength: 3, maxLength: 3 }))
-  .map(([fields, dirs]): SortSpec[] => fields.map((field, i) => ({ field, direction: dirs[i]! })));
+  .map(([fields, dirs]): SortSpec[] => fields.map((field, i) => ({ field, direction: dirs[i] })));
 
 /** An independent reference order: NaN as the smallest number, then ids by code units. */
 function referenceSort(items: readonly Item[], sort: readonly SortSpec[]): Item[] {
@@ -389,7 +375,10 @@ test('property: following next visits every item once in sort order; prev walks 
           forward.push(page);
           assert.ok(forward.length <= items.length + 1, 'too many pages');
         }
-        assert.equal(forward.flatMap((p) => p.items.map((i) => i.id)), expected);
+        assert.equal(
+          forward.flatMap((p) => p.items.map((i) => i.id)),
+          expected,
+        );
         assert.is(forward.length, Math.max(1, Math.ceil(items.length / limit)));
         forward.forEach((p, i) => {
           if (i < forward.length - 1) assert.is(p.items.length, limit);
@@ -410,7 +399,7 @@ test('property: following next visits every item once in sort order; prev walks 
           expected,
         );
         // The first backward page (now at the front) ends up at the very start.
-        assert.is(backward[0]!.prev, '');
+        assert.is(backward[0].prev, '');
       }
     }),
     { numRuns: 200 },
@@ -492,7 +481,10 @@ test('property: inserting and removing items between pages never skips or repeat
         const visitedIds = visited.map((i) => i.id);
         assert.is(new Set(visitedIds).size, visitedIds.length, 'an item was repeated');
         // Visited items are in strict sort order.
-        assert.equal(referenceSort(visited, sort).map((i) => i.id), visitedIds);
+        assert.equal(
+          referenceSort(visited, sort).map((i) => i.id),
+          visitedIds,
+        );
         // Every item present throughout was visited.
         const seen = new Set(visitedIds);
         for (const i of initial) {
@@ -516,7 +508,7 @@ test('paging 50k items stays fast', () => {
   const elapsed = performance.now() - started;
   assert.is(p1.items.length, 100);
   assert.is(p2.items.length, 100);
-  assert.is(p1.items[0]!.a, 96);
+  assert.is(p1.items[0].a, 96);
   assert.ok(elapsed < 2000, `took ${elapsed} ms`);
 });
 
