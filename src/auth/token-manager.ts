@@ -33,7 +33,9 @@ export interface TokenManagerOptions {
  * one provider call, as long as it is within its time bound: a call that hangs fails with
  * `timeout` and is never shared again, so one hung call cannot wedge later refreshes. A
  * provider that throws or returns no token fails with `unavailable` (a transient failure:
- * the connection retries it on its backoff). The token is kept here only: never logged,
+ * the connection retries it on its backoff). Every failure of the provider carries
+ * `method: 'tokenProvider'` and `meta.reason = "token_provider"` ({@link isTokenProviderFailure}):
+ * an RPC does not retry it, it fails once. The token is kept here only: never logged,
  * never put in a URL or an error.
  *
  * ```ts
@@ -88,7 +90,12 @@ export class TokenManager implements TokenSource {
     this.providerCalls++;
     const call = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new StreamVideoError('timeout', `the token provider did not answer within ${this.timeoutMs} ms`, { method: 'tokenProvider' }));
+        reject(
+          new StreamVideoError('timeout', `the token provider did not answer within ${this.timeoutMs} ms`, {
+            method: 'tokenProvider',
+            meta: { reason: 'token_provider' },
+          }),
+        );
       }, this.timeoutMs);
       Promise.resolve()
         .then(provider)
@@ -124,4 +131,15 @@ export class TokenManager implements TokenSource {
     this.pending = shared;
     return shared;
   }
+}
+
+/**
+ * Whether `err` is a failure of the token provider (it timed out, threw, or returned no
+ * token) rather than of a request: the RPC retry policy does not send a request again for
+ * it, since the provider already had its time.
+ * @param err a caught error.
+ * @returns true for the errors {@link TokenManager} raises for its provider.
+ */
+export function isTokenProviderFailure(err: StreamVideoError): boolean {
+  return err.method === 'tokenProvider' && err.meta['reason'] === 'token_provider';
 }

@@ -21,7 +21,11 @@ export interface StreamClientTimeouts {
   edgeMeasurementMs?: number;
   /** How long an action waits for a reconnecting socket (default 10,000). */
   reconnectWaitMs?: number;
-  /** One call of the token provider (default 10,000); a call that takes longer fails with `timeout` and is retried. */
+  /**
+   * One call of the token provider (default 10,000); a call that takes longer fails with
+   * `timeout` (`meta.reason = "token_provider"`): an RPC waiting on it fails once, not once per
+   * retry; a reconnect tries the provider again on its backoff.
+   */
   tokenProviderMs?: number;
 }
 

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { TokenManager } from '../../src/auth/token-manager';
 import { StreamVideoError, type StreamVideoClient } from '../../src/index-node';
 import { inspectClient, type LocalCoordinator } from '../../src/testing';
+import { tallyRpcFaults } from '../helpers/chaos';
 import { expectError, Harness, recordEvents, until, waitFor, withTimeout } from '../helpers/sdk';
 
 /** Far above what any wait here needs: it only turns a hang (the bug) into a clear failure. */
@@ -112,6 +113,27 @@ test('an RPC that needs a refresh while the provider hangs settles with timeout;
   const { calls } = await alice.queryCalls({}, []);
   assert.equal(calls, []);
   assert.is(alice.readOnlyStateStore.connectionState$.get(), 'connected');
+});
+
+test('a hung provider costs one timeout, not one per attempt: the RPC fails once, the provider called once (issue 25, item 1)', async ({ h }) => {
+  const tally = tallyRpcFaults(h.c);
+  const { alice, provider } = await aliceWithExpiredToken(
+    h,
+    { opts: { timeouts: { rpcMs: 2000, tokenProviderMs: 100 }, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } } },
+    'hang',
+  );
+  const err = await withTimeout(expectError(alice.queryCalls({}, []), 'timeout'), SAFETY_MS, 'queryCalls to settle');
+  assert.is(provider.hung, 1, 'one provider call for the refresh, not one per retry');
+  assert.is(provider.calls, 2, 'the first token and the refresh');
+  assert.is(tally.attempts.get('QueryCalls'), 1, 'the one attempt the server refused as expired; none sent again');
+  assert.is(err.method, 'tokenProvider');
+  assert.is(err.meta['reason'], 'token_provider');
+  // A provider that throws is its answer for this RPC too: one call, one failure.
+  provider.then = 'throw';
+  const thrown = await expectError(alice.queryCalls({}, []), 'unavailable');
+  assert.is(thrown.meta['reason'], 'token_provider');
+  assert.is(provider.calls, 3, 'one more provider call, not one per attempt');
+  assert.is(tally.attempts.get('QueryCalls'), 1, 'without a token nothing is sent');
 });
 
 test('a reconnect while the provider hangs keeps trying, and recovers once the provider answers again', async ({ h }) => {

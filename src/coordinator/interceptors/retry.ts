@@ -1,4 +1,5 @@
 import type { RpcInterceptor } from '@protobuf-ts/runtime-rpc';
+import { isTokenProviderFailure } from '../../auth/token-manager';
 import type { Logger } from '../../config/logger';
 import { StreamVideoError } from '../../errors/stream-video-error';
 import { IDEMPOTENT_RPCS, type RetryPolicy } from '../retry-policy';
@@ -10,8 +11,10 @@ import { toStreamVideoError } from './error-mapping';
  * The retry interceptor: an idempotent request (by {@link IDEMPOTENT_RPCS}, or the call's
  * `idempotent` option) that fails with a retryable code (`unavailable`, `network`,
  * `timeout`) is sent again after a backoff with full jitter, up to `policy.maxAttempts`
- * attempts. Waiting stops at once when the call is aborted (`cancelled`) or its session ends
- * (`disconnected`).
+ * attempts. A failure of the token provider (it timed out or failed while the auth interceptor
+ * refreshed an expired token) is not retried: the request fails once, within the provider's
+ * bound, instead of waiting on the provider again for every attempt. Waiting stops at once
+ * when the call is aborted (`cancelled`) or its session ends (`disconnected`).
  */
 export function retryInterceptor(policy: RetryPolicy, logger: Logger): RpcInterceptor {
   return {
@@ -26,7 +29,8 @@ export function retryInterceptor(policy: RetryPolicy, logger: Logger): RpcInterc
             return { call };
           } catch (caught) {
             const err = toStreamVideoError(caught, method.name);
-            if (!err.retryable || attempt >= policy.maxAttempts || options.abort?.aborted || opts.session?.signal.aborted) throw err;
+            if (!err.retryable || isTokenProviderFailure(err) || attempt >= policy.maxAttempts || options.abort?.aborted || opts.session?.signal.aborted)
+              throw err;
             const delay = Math.floor(Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
             logger('debug', `retrying ${method.name} after ${err.code}`, { attempt, delay });
             await sleep(delay, method.name, options.abort, opts.session?.signal);
