@@ -24,5 +24,6 @@ export type {
 } from './plain/plain-types';
 export type { JsonObject, JsonValue, Plain } from './plain/plain-data';
 export { toPlain } from './plain/plain-data';
+export { RingResponse } from '../gen/stream/video/coordinator/v1/models';
 export type { Struct } from '../gen/google/protobuf/struct';
 export type { Timestamp } from '../gen/google/protobuf/timestamp';

@@ -378,10 +378,10 @@ $('request-screenshare').addEventListener('click', () =>
   act('request screenshare', () => client.requestCallPermissions(...activeIds(), { permissions: ['screenshare'] })),
 );
 
-// Requests this page granted: they stay on screen, marked, instead of a Grant button.
-const granted = new WeakSet<PermissionRequestEvent>();
+// The store shows a request until it is answered; the one this page granted stays on screen, marked.
+let granted: PermissionRequestEvent | undefined;
 function renderPermissionRequest(): void {
-  const request = store.callPermissionRequest$.get();
+  const request = store.callPermissionRequest$.get() ?? granted;
   const box = $('permission-request');
   box.hidden = !request;
   if (!request) {
@@ -391,18 +391,28 @@ function renderPermissionRequest(): void {
   const userId = request.user?.id ?? '';
   const grant = () =>
     act('grant', async () => {
-      await client.updateUserPermissions(...activeIds(), { userId, grantPermissions: [...request.permissions] });
-      granted.add(request);
-      renderPermissionRequest();
+      granted = request;
+      try {
+        await client.updateUserPermissions(...activeIds(), { userId, grantPermissions: [...request.permissions] });
+      } catch (err) {
+        granted = undefined;
+        throw err;
+      } finally {
+        renderPermissionRequest();
+      }
     });
   box.replaceChildren(
     h('span', { 'data-testid': 'permission-request-text' }, `${userId || 'someone'} asks for ${request.permissions.join(', ')}`),
-    granted.has(request)
+    granted === request
       ? h('span', { class: 'tag ok', 'data-testid': 'permission-granted' }, 'granted')
       : h('button', { 'data-testid': 'grant', onclick: grant }, 'Grant'),
   );
 }
 store.callPermissionRequest$.subscribe(renderPermissionRequest);
+store.activeCall$.listen(() => {
+  granted = undefined;
+  renderPermissionRequest();
+});
 
 // Simulated speech: the demo server tells the call that this participant is the dominant speaker.
 $('speak').addEventListener('click', () =>

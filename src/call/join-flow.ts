@@ -58,7 +58,17 @@ export class JoinFlow {
   /** What the join of `call` answered, as `getOrCreateCall` answers: the call, and whether the join created it. */
   answerOf(call: Call): GetOrCreateCallResponse {
     if (this.current?.call === call) return this.current.answer;
-    return { call: { call: call.data, members: [...call.members], ownCapabilities: [...call.ownCapabilities], participants: [] }, created: false };
+    return {
+      call: {
+        call: call.data,
+        members: [...call.members],
+        ownCapabilities: [...call.ownCapabilities],
+        participants: [],
+        rungMembers: [],
+        pendingPermissionRequests: [],
+      },
+      created: false,
+    };
   }
 
   /** The cid of the call being joined, if any. */

@@ -1,4 +1,5 @@
 import { batch } from 'nanostores';
+import { RingResponse } from '../../gen/stream/video/coordinator/v1/models';
 import type { CallState, Participant } from '../plain/plain-types';
 import type { StreamParticipant } from '../store/participant-table';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
@@ -74,7 +75,11 @@ export const EVENT_FOLDERS = {
     const removed = new Set(e.removedUserIds);
     const byId = new Map(current.members.filter((m) => !removed.has(m.userId)).map((m) => [m.userId, m]));
     for (const m of e.members) byId.set(m.userId, m);
-    state.set({ ...current, data: e.call ?? current.data, members: [...byId.values()] });
+    batch(() => {
+      state.set({ ...current, data: e.call ?? current.data, members: [...byId.values()] });
+      // No longer a member: without a session they are no longer in the call, their request is withdrawn.
+      for (const userId of removed) withdrawIfGone(store, userId);
+    });
   },
   'call.participant_joined': (e, { store }) => {
     if (store.active?.cid !== e.callCid || !e.participant) return;
@@ -83,10 +88,13 @@ export const EVENT_FOLDERS = {
   },
   'call.participant_left': (e, { store }) => {
     if (store.active?.cid !== e.callCid || !e.participant) return;
-    const sessionId = e.participant.sessionId;
+    const { sessionId } = e.participant;
+    const userId = e.participant.user?.id ?? '';
     batch(() => {
       store.updateParticipants((t) => t.remove(sessionId));
       if (store.dominantSpeakerSessionId$.get() === sessionId) store.dominantSpeakerSessionId$.set(undefined);
+      // The user's last session left: their permission request is withdrawn.
+      withdrawIfGone(store, userId);
     });
   },
   'call.dominant_speaker_changed': (e, { store }) => {
@@ -95,11 +103,19 @@ export const EVENT_FOLDERS = {
   'call.permission_request': (e, { store, userId }) => {
     // Only those who can grant it see a request (as the vendor's store does).
     const canGrant = store.activeState(e.callCid)?.get().ownCapabilities.includes('update-call-permissions');
-    if (canGrant && e.user?.id !== userId) store.callPermissionRequest$.set(e);
+    if (canGrant && e.user?.id !== userId) store.permissionRequests.add(e);
   },
   'call.permissions_updated': (e, { store, userId }) => {
     const state = store.activeState(e.callCid);
-    if (state && e.userId === userId) state.set({ ...state.get(), ownCapabilities: e.ownCapabilities });
+    if (!state) return;
+    batch(() => {
+      // An update about a user answers their pending request (granted or denied).
+      store.permissionRequests.remove(e.userId);
+      if (e.userId !== userId) return;
+      state.set({ ...state.get(), ownCapabilities: e.ownCapabilities });
+      // Who may no longer grant sees no requests.
+      if (!e.ownCapabilities.includes('update-call-permissions')) store.permissionRequests.clear();
+    });
   },
   'call.recording_started': (e, { store }) => {
     if (store.active?.cid === e.callCid) store.callRecordingInProgress$.set(true);
@@ -129,9 +145,21 @@ export function toStreamParticipant(p: Participant): Omit<StreamParticipant, 'is
   return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt: p.joinedAt ?? new Date(0), publishedTracks: p.publishedTracks };
 }
 
+/**
+ * Withdraws the permission request of `userId` when they have no session left in the joined
+ * call, as the coordinator does when their last session leaves or they stop being a member.
+ * Reads the participants only when the user has a request, so a participant leaving stays O(1).
+ */
+function withdrawIfGone(store: StreamVideoWriteableStateStore<unknown>, userId: string): void {
+  if (!store.permissionRequests.has(userId)) return;
+  for (const p of store.table.iterate('all')) if (p.userId === userId) return;
+  store.permissionRequests.remove(userId);
+}
+
+/** Who rejected a ringing call's ring: those the call's state says, then each `call.rejected` seen. */
 const REJECTIONS = new WeakMap<CallState, Set<string>>();
 function rejections(call: CallState): Set<string> {
   let set = REJECTIONS.get(call);
-  if (!set) REJECTIONS.set(call, (set = new Set()));
+  if (!set) REJECTIONS.set(call, (set = new Set(call.rungMembers.filter((r) => r.response === RingResponse.REJECTED).map((r) => r.userId))));
   return set;
 }

@@ -5,6 +5,7 @@ import type { CallData, CallState, Member, User } from '../plain/plain-types';
 import type { ConnectionState } from '../ws/connection-state';
 import type { CallStatsReport } from './call-stats-report';
 import { EMPTY_PARTICIPANTS, ParticipantTable, type ParticipantList, type StreamParticipant } from './participant-table';
+import { PendingPermissionRequests } from './permission-requests';
 import { readOnly } from './read-only';
 
 /** A call that rings: incoming (someone rings the connected user) or outgoing (the user rings). */
@@ -14,8 +15,9 @@ export interface PendingCall {
   /** The call, its members and the user's capabilities in it. */
   readonly call: CallState;
   /**
-   * Who rings: the caller for an incoming call, the connected user for an outgoing one;
-   * `undefined` for a ring loaded through `queryCalls` (at `connectUser` or after a re-sync).
+   * Who rings: the caller for an incoming call, the connected user for an outgoing one (for
+   * a ring loaded at `connectUser` or by a re-sync: the call's creator as its member list
+   * describes them); `undefined` when the server described no one.
    */
   readonly ringer: User | undefined;
   /** When the ring was seen (or loaded), epoch ms. */
@@ -71,7 +73,11 @@ export interface ReadOnlyStateStore<TCall> {
   incomingCalls$: ReadableAtom<readonly PendingCall[]>;
   /** Ringing calls the connected user started. */
   outgoingCalls$: ReadableAtom<readonly PendingCall[]>;
-  /** The last `call.accepted` event of an outgoing call; cleared once that call is joined or ends. */
+  /**
+   * The last `call.accepted` event of an outgoing call; cleared once that call is joined or
+   * ends. A re-sync restores the first accept of the newest such call from the coordinator's
+   * ring answers (its `seq` is then 0).
+   */
   acceptedCall$: ReadableAtom<CallAcceptedEvent | undefined>;
   /** The call the user has joined. */
   activeCall$: ReadableAtom<TCall | undefined>;
@@ -87,7 +93,13 @@ export interface ReadOnlyStateStore<TCall> {
   dominantSpeaker$: ReadableAtom<StreamParticipant | undefined>;
   /** Whether the active call is being recorded. */
   callRecordingInProgress$: ReadableAtom<boolean>;
-  /** The last permission request in the active call, for users who may grant it (`update-call-permissions`). */
+  /**
+   * The newest permission request in the active call that no one has answered yet, for users
+   * who may grant it (`update-call-permissions`); the user's own requests are not shown.
+   * Cleared once `updateUserPermissions` answers that user (`call.permissions_updated`), the
+   * user leaves the call, or the call ends; then the next newest one shows. A re-sync
+   * restores the pending requests from the coordinator (their `seq` is then 0).
+   */
   callPermissionRequest$: ReadableAtom<PermissionRequestEvent | undefined>;
   /** Whether a participant of the active call shares a screen (publishes `TrackType.SCREEN_SHARE`). */
   hasOngoingScreenShare$: ReadableAtom<boolean>;
@@ -111,7 +123,9 @@ export class StreamVideoWriteableStateStore<TCall> {
   /** The joined call with its state; set and cleared with `activeCall$`. */
   active: ActiveCallEntry<TCall> | undefined;
   readonly callRecordingInProgress$ = atom(false);
-  readonly callPermissionRequest$ = atom<PermissionRequestEvent | undefined>(undefined);
+  /** The active call's unanswered permission requests; the newest is `callPermissionRequest$`. */
+  readonly permissionRequests = new PendingPermissionRequests();
+  readonly callPermissionRequest$ = this.permissionRequests.latest$;
   readonly dominantSpeakerSessionId$ = atom<string | undefined>(undefined);
   readonly callStatsReport$ = atom<CallStatsReport | undefined>(undefined);
   readonly table = new ParticipantTable();
@@ -219,7 +233,7 @@ export class StreamVideoWriteableStateStore<TCall> {
       this.activeCall$.set(undefined);
       this.dominantSpeakerSessionId$.set(undefined);
       this.callRecordingInProgress$.set(false);
-      this.callPermissionRequest$.set(undefined);
+      this.permissionRequests.clear();
       this.callStatsReport$.set(undefined);
       this.updateParticipants((t) => t.clear());
     });

@@ -7,9 +7,12 @@ import * as assert from 'uvu/assert';
 import {
   EndCallRequest,
   GetOrCreateCallRequest,
+  JoinCallRequest,
+  LeaveCallRequest,
   RequestPermissionRequest,
   StartRecordingRequest,
   StopRecordingRequest,
+  UpdateCallMembersRequest,
   UpdateUserPermissionsRequest,
 } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
@@ -144,6 +147,35 @@ for (const { json, label } of FORMATS) {
     }
     assert.equal(kindsSince(c, s.seq, 'erin'), [], 'a stranger hears nothing');
     assert.equal((await s.state(s.bob)).ownCapabilities, ['join-call', 'read-call'], 'asking grants nothing');
+  });
+
+  test(`RequestPermission: a request is kept until answered, withdrawn or the call ends (CallState.pending_permission_requests) (${label})`, async ({ c }) => {
+    const s = await setup(c, json, 'audio_room');
+    const pending = async () => (await s.state(s.alice)).pendingPermissionRequests.map((r) => `${r.user?.id}: ${r.permissions.join(',')}`);
+    const join = (client: CoordinatorServiceClient, sessionId: string) => client.joinCall(JoinCallRequest.create({ type: s.type, id: s.id, sessionId }));
+    const leave = (client: CoordinatorServiceClient, sessionId: string) => client.leaveCall(LeaveCallRequest.create({ type: s.type, id: s.id, sessionId }));
+    await s.request(s.bob, ['send-audio']);
+    await join(s.erin, 'erin-1'); // a stranger joins the open room, and asks too
+    await join(s.erin, 'erin-2');
+    await s.request(s.erin, ['send-audio']);
+    await s.request(s.carol, ['send-audio']);
+    assert.equal(await pending(), ['bob: send-audio', 'erin: send-audio', 'carol: send-audio'], 'oldest first');
+    const first = (await s.state(s.alice)).pendingPermissionRequests[0];
+    assert.ok(first.requestedAt && first.requestedAt.seconds > 0, 'when it was asked');
+    await s.request(s.bob, ['send-audio']);
+    assert.equal(await pending(), ['erin: send-audio', 'carol: send-audio', 'bob: send-audio'], "a user's new request replaces theirs, last");
+    await s.update(s.alice, 'carol', [], ['send-audio']);
+    assert.equal(await pending(), ['erin: send-audio', 'bob: send-audio'], 'answered (denied) by an update about carol');
+    await leave(s.erin, 'erin-1');
+    assert.equal(await pending(), ['erin: send-audio', 'bob: send-audio'], 'erin has a session left');
+    await leave(s.erin, 'erin-2');
+    assert.equal(await pending(), ['bob: send-audio'], "withdrawn by erin's last session leaving");
+    await s.alice.updateCallMembers(UpdateCallMembersRequest.create({ type: s.type, id: s.id, removeUserIds: ['bob'] }));
+    assert.equal(await pending(), [], 'withdrawn: bob is no longer a member and has no session');
+    await s.request(s.carol, ['send-audio']);
+    assert.equal((await s.state(s.carol)).pendingPermissionRequests.length, 1, 'everyone who reads the call sees them');
+    await s.alice.endCall(EndCallRequest.create({ type: s.type, id: s.id }));
+    assert.equal(await pending(), [], 'none once the call ended');
   });
 
   test(`RequestPermission: only requestable permissions, only by users in the call (${label})`, async ({ c }) => {

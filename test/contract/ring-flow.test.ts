@@ -13,6 +13,7 @@ import {
   UpdateCallMembersRequest,
 } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
+import { RingResponse } from '../../gen/stream/video/coordinator/v1/models';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
 
@@ -95,6 +96,32 @@ for (const { json, label } of FORMATS) {
     assert.is(last.response.call!.call!.ringing, false);
     assertEvents(c, r.seq, ['alice', 'bob', 'carol'], ['callRejected', 'callRejected']);
     await expectRpcError(r.send(r.carol, ACCEPTED), 'failed_precondition');
+  });
+
+  test(`CallState.rung_members: whom the call rang and how each answered, for a re-sync (${label})`, async ({ c }) => {
+    const r = await ringing(c, json);
+    const rung = async (client: CoordinatorServiceClient, id = r.id) =>
+      (await client.getOrCreateCall(GetOrCreateCallRequest.create({ type: 'default', id }))).response.call!.rungMembers;
+    assert.equal(
+      (await rung(r.alice)).map((m) => [m.userId, m.response, m.answeredAt]),
+      [
+        ['bob', RingResponse.UNSPECIFIED, undefined],
+        ['carol', RingResponse.UNSPECIFIED, undefined],
+      ],
+    );
+    await r.send(r.carol, CallEventType.REJECTED);
+    await r.send(r.bob, CallEventType.ACCEPTED);
+    const answered = await rung(r.bob);
+    assert.equal(
+      answered.map((m) => [m.userId, m.response]),
+      [
+        ['bob', RingResponse.ACCEPTED],
+        ['carol', RingResponse.REJECTED],
+      ],
+    );
+    for (const m of answered) assert.ok(m.answeredAt && m.answeredAt.seconds > 0, `${m.userId}: when`);
+    const unrung = await ringing(c, json, false);
+    assert.equal(await rung(unrung.alice, unrung.id), [], 'a call created without a ring rang no one');
   });
 
   test(`accept / reject: only members, never the creator (${label})`, async ({ c }) => {

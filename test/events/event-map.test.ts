@@ -27,7 +27,14 @@ const call: Call = {
   capabilitiesByRole: [{ role: 'admin', capabilities: ['end-call'] }],
 };
 const member = (userId: string): Member => ({ userId, callCid: CID, role: 'member', user: user(userId) });
-const state: CallState = { call, members: [member('alice'), member('bob')], ownCapabilities: ['join-call'], participants: [] };
+const state: CallState = {
+  call,
+  members: [member('alice'), member('bob')],
+  ownCapabilities: ['join-call'],
+  participants: [],
+  rungMembers: [],
+  pendingPermissionRequests: [],
+};
 const participant: Participant = {
   user: user('carol'),
   sessionId: 's-1',

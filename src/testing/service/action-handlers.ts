@@ -90,10 +90,11 @@ export function actionHandlers(
           );
         }
       }
-      state.publish(call.audience(), call, {
-        oneofKind: 'permissionRequest',
-        permissionRequest: { user: state.users.get(ctx.userId), permissions: [...new Set(req.permissions)] },
-      });
+      const permissions = [...new Set(req.permissions)];
+      // Kept until answered, withdrawn or the call ends: a re-sync shows it again.
+      call.permissionRequests.delete(ctx.userId);
+      call.permissionRequests.set(ctx.userId, { permissions, requestedAt: state.now() });
+      state.publish(call.audience(), call, { oneofKind: 'permissionRequest', permissionRequest: { user: state.users.get(ctx.userId), permissions } });
       return {};
     },
 
@@ -124,6 +125,8 @@ export function actionHandlers(
         revoked.add(p);
         granted.delete(p);
       }
+      // The user's pending request, if any, is answered: granted what was granted, the rest denied.
+      call.permissionRequests.delete(req.userId);
       call.touch(state.now());
       const capabilities = call.capabilitiesOf(req.userId);
       state.publish(call.audience(), call, { oneofKind: 'permissionsUpdated', permissionsUpdated: { userId: req.userId, ownCapabilities: capabilities } });

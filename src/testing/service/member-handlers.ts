@@ -73,6 +73,8 @@ export function memberHandlers(state: CoordinatorState): Pick<Service, 'updateCa
       const before = call.audience();
       const touched = applyMemberUpdates(state, call, req.updateMembers, 'update_members');
       const removed = req.removeUserIds.filter((u) => call.members.delete(u));
+      // No longer in the call (no member, no session): their permission request is withdrawn.
+      for (const u of removed) if (!call.involves(u)) call.permissionRequests.delete(u);
       call.touch(state.now());
       const audience = new Set([...before, ...call.audience()]);
       const members = touched.map((u) => call.toMember(call.members.get(u)!, state.users));

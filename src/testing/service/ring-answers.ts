@@ -25,6 +25,7 @@ export function checkAnswer(call: CallRecord, userId: string, answer: RingAnswer
 export function recordAnswer(state: CoordinatorState, call: CallRecord, userId: string, answer: RingAnswer, reason = ''): void {
   if (call.answers.get(userId) === answer) return;
   call.answers.set(userId, answer);
+  call.answeredAt.set(userId, state.now());
   const callees = [...call.members.keys()].filter((u) => u !== call.createdBy);
   if (answer === 'accepted' || callees.every((u) => call.answers.get(u) === 'rejected')) call.ringing = false;
   call.touch(state.now());

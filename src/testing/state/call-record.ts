@@ -2,6 +2,7 @@ import { Timestamp } from '../../../gen/google/protobuf/timestamp';
 import type { Struct } from '../../../gen/google/protobuf/struct';
 import type { PartialMessage } from '@protobuf-ts/runtime';
 import {
+  RingResponse,
   User,
   type Call,
   type CallSettings,
@@ -33,6 +34,12 @@ export interface ParticipantRecord {
 /** How a member answered a ring. */
 export type RingAnswer = 'accepted' | 'rejected';
 
+/** A permission request no one has answered yet. */
+export interface PermissionRequestRecord {
+  permissions: string[];
+  requestedAt: number;
+}
+
 /** One call in the local coordinator's memory. Times are epoch milliseconds. */
 export class CallRecord {
   readonly cid: string;
@@ -45,6 +52,14 @@ export class CallRecord {
   readonly members = new Map<string, MemberRecord>();
   readonly participants = new Map<string, ParticipantRecord>();
   readonly answers = new Map<string, RingAnswer>();
+  /** When each answer of `answers` was given. */
+  readonly answeredAt = new Map<string, number>();
+  /**
+   * Permission requests not answered yet, by user, oldest first: a user's new request
+   * replaces (and moves last) their pending one; answered by UpdateUserPermissions about the
+   * user; withdrawn when the user's last session leaves or the user is no longer in the call.
+   */
+  readonly permissionRequests = new Map<string, PermissionRequestRecord>();
   /** The users this call rang: only they may accept or reject it. */
   readonly rung = new Set<string>();
   /** Per-user permission changes on top of the role's capabilities. */
@@ -112,6 +127,7 @@ export class CallRecord {
     if (!record) return undefined;
     this.participants.delete(sessionId);
     this.departed.set(sessionId, record.userId);
+    if (![...this.participants.values()].some((p) => p.userId === record.userId)) this.permissionRequests.delete(record.userId);
     for (const key of this.signalSeqs.keys()) {
       const [from, to] = key.split('\n');
       if (from === sessionId || to === sessionId) this.signalSeqs.delete(key);
@@ -169,6 +185,18 @@ export class CallRecord {
       members: [...this.members.values()].map((m) => this.toMember(m, users)),
       ownCapabilities: this.capabilitiesOf(userId),
       participants: [...this.participants.values()].map((p) => this.toParticipant(p, users)),
+      rungMembers: [...this.rung].map((u) => {
+        const answer = this.answers.get(u);
+        const at = this.answeredAt.get(u);
+        return {
+          userId: u,
+          response: answer === 'accepted' ? RingResponse.ACCEPTED : answer === 'rejected' ? RingResponse.REJECTED : RingResponse.UNSPECIFIED,
+          answeredAt: at === undefined ? undefined : toTimestamp(at),
+        };
+      }),
+      pendingPermissionRequests: this.ended
+        ? []
+        : [...this.permissionRequests].map(([u, r]) => ({ user: users.get(u), permissions: [...r.permissions], requestedAt: toTimestamp(r.requestedAt) })),
     };
   }
 }

@@ -274,6 +274,68 @@ export interface CallState {
      * @generated from protobuf field: repeated stream.video.coordinator.v1.Participant participants = 4
      */
     participants: Participant[];
+    /**
+     * The members the call rang and how each answered, in the order rung: a re-sync rebuilds
+     * the rings and accepts a client missed from it.
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.RungMember rung_members = 5
+     */
+    rungMembers: RungMember[];
+    /**
+     * Permission requests (RequestPermission) no one has answered yet, oldest first. A user's
+     * new request replaces their pending one; UpdateUserPermissions about the user answers it
+     * (granted or denied); it is withdrawn when the user's last session leaves the call or the
+     * user is no longer in the call; none once the call has ended.
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.PendingPermissionRequest pending_permission_requests = 6
+     */
+    pendingPermissionRequests: PendingPermissionRequest[];
+}
+/**
+ * A member the call rang, and their answer.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.RungMember
+ */
+export interface RungMember {
+    /**
+     * @generated from protobuf field: string user_id = 1
+     */
+    userId: string;
+    /**
+     * @generated from protobuf field: stream.video.coordinator.v1.RingResponse response = 2
+     */
+    response: RingResponse;
+    /**
+     * When they answered; unset while they have not.
+     *
+     * @generated from protobuf field: google.protobuf.Timestamp answered_at = 3
+     */
+    answeredAt?: Timestamp;
+}
+/**
+ * A permission request that waits for an answer.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.PendingPermissionRequest
+ */
+export interface PendingPermissionRequest {
+    /**
+     * Who asks.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.User user = 1
+     */
+    user?: User;
+    /**
+     * What they ask for (from the call's requestable permissions).
+     *
+     * @generated from protobuf field: repeated string permissions = 2
+     */
+    permissions: string[];
+    /**
+     * When they asked.
+     *
+     * @generated from protobuf field: google.protobuf.Timestamp requested_at = 3
+     */
+    requestedAt?: Timestamp;
 }
 /**
  * An edge server (SFU) region a client may connect to.
@@ -471,6 +533,27 @@ export enum TrackType {
     SCREEN_SHARE = 3
 }
 /**
+ * How a member the call rang answered it.
+ *
+ * @generated from protobuf enum stream.video.coordinator.v1.RingResponse
+ */
+export enum RingResponse {
+    /**
+     * Not answered (yet).
+     *
+     * @generated from protobuf enum value: RING_RESPONSE_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * @generated from protobuf enum value: RING_RESPONSE_ACCEPTED = 1;
+     */
+    ACCEPTED = 1,
+    /**
+     * @generated from protobuf enum value: RING_RESPONSE_REJECTED = 2;
+     */
+    REJECTED = 2
+}
+/**
  * The type of a session description, as RTCSessionDescription's `type`.
  *
  * @generated from protobuf enum stream.video.coordinator.v1.SdpType
@@ -644,7 +727,9 @@ class CallState$Type extends MessageType<CallState> {
             { no: 1, name: "call", kind: "message", T: () => Call },
             { no: 2, name: "members", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => Member },
             { no: 3, name: "own_capabilities", kind: "scalar", repeat: 2 /*RepeatType.UNPACKED*/, T: 9 /*ScalarType.STRING*/ },
-            { no: 4, name: "participants", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => Participant }
+            { no: 4, name: "participants", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => Participant },
+            { no: 5, name: "rung_members", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => RungMember },
+            { no: 6, name: "pending_permission_requests", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => PendingPermissionRequest }
         ]);
     }
 }
@@ -652,6 +737,34 @@ class CallState$Type extends MessageType<CallState> {
  * @generated MessageType for protobuf message stream.video.coordinator.v1.CallState
  */
 export const CallState = new CallState$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class RungMember$Type extends MessageType<RungMember> {
+    constructor() {
+        super("stream.video.coordinator.v1.RungMember", [
+            { no: 1, name: "user_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "response", kind: "enum", T: () => ["stream.video.coordinator.v1.RingResponse", RingResponse, "RING_RESPONSE_"] },
+            { no: 3, name: "answered_at", kind: "message", T: () => Timestamp }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.RungMember
+ */
+export const RungMember = new RungMember$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class PendingPermissionRequest$Type extends MessageType<PendingPermissionRequest> {
+    constructor() {
+        super("stream.video.coordinator.v1.PendingPermissionRequest", [
+            { no: 1, name: "user", kind: "message", T: () => User },
+            { no: 2, name: "permissions", kind: "scalar", repeat: 2 /*RepeatType.UNPACKED*/, T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "requested_at", kind: "message", T: () => Timestamp }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.PendingPermissionRequest
+ */
+export const PendingPermissionRequest = new PendingPermissionRequest$Type();
 // @generated message type with reflection information, may provide speed optimized methods
 class Edge$Type extends MessageType<Edge> {
     constructor() {
