@@ -181,6 +181,17 @@ test('cancel: after joining is failed_precondition; only the creator may cancel 
   assert.equal(cids(bob.readOnlyStateStore.incomingCalls$.get()), [cid]);
 });
 
+test('acceptCall of a call that does not exist: failed_precondition, and still no call (issue 25, item 4)', async ({ h }) => {
+  const bob = await h.connect('bob');
+  const id = uniqueId('nowhere');
+  const published = h.c.events.published;
+  const err = await expectError(bob.acceptCall(id, 'default'), 'failed_precondition');
+  assert.is(h.c.state.calls.has(`default:${id}`), false, 'the refused accept created no call');
+  assert.is(h.c.events.published, published, 'and published nothing');
+  assert.is(err.meta['reason'], 'not_rung');
+  assert.is(bob.readOnlyStateStore.activeCall$.get(), undefined);
+});
+
 test('auto-cancel: an unanswered outgoing ring is cancelled after autoCancelTimeoutInMs', async ({ h }) => {
   const alice = await h.connect('alice', { callConfig: { ringByDefault: true, autoCancelTimeoutInMs: 150, autoRejectTimeoutInMs: 0 } });
   const bob = await h.connect('bob', { callConfig: { ringByDefault: true, autoCancelTimeoutInMs: 0, autoRejectTimeoutInMs: 0 } });

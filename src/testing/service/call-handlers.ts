@@ -6,7 +6,7 @@ import { TwirpError } from '../twirp/twirp-error';
 import type { TwirpContext } from '../twirp/twirp-router';
 import { type CallRecord } from '../state/call-record';
 import { checkStruct, checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
-import { applyMemberUpdates } from './member-handlers';
+import { applyMemberUpdates, checkMemberUpdates } from './member-handlers';
 import { checkAnswer, recordAnswer } from './ring-answers';
 
 type Service = ICoordinatorService<TwirpContext>;
@@ -32,21 +32,23 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
       if (!req.sessionId) throw TwirpError.missing('session_id');
       checkUserId('session_id', req.sessionId);
       const cid = `${req.type}:${req.id}`;
-      const existing = state.calls.get(cid)?.participants.get(req.sessionId);
-      if (existing && existing.userId !== ctx.userId) throw new TwirpError('already_exists', `session ${req.sessionId} belongs to another user`);
-      // The edge token is signed on WebCrypto's thread pool while the call is got or created
-      // and checked here, off the join's critical path; it is used only once every check passed.
+      // Every check of the join before anything changes: a refused join creates no call,
+      // rings no one and leaves no accept behind.
+      const check = (call: CallRecord, isNew: boolean) => {
+        const existing = call.participants.get(req.sessionId);
+        if (existing && existing.userId !== ctx.userId) throw new TwirpError('already_exists', `session ${req.sessionId} belongs to another user`);
+        requireNotEnded(call);
+        if (req.accept && isNew) throw new TwirpError('failed_precondition', `call ${cid} does not exist: it rang no one`, { reason: 'not_rung' });
+        if (req.accept) checkAnswer(call, ctx.userId, 'accepted');
+      };
+      const options = { capability: 'join-call', check } as const;
+      getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring, { ...options, dryRun: true });
       const offered = edges();
-      const edge = offered.length > 0 ? pickEdge(offered, req.latencyMeasurements) : undefined;
-      const signing = edge && tokens.createEdgeToken(ctx.userId, cid, edge.name);
-      signing?.catch(() => {}); // awaited below, unless a check fails first
-      // Joining an existing call needs `join-call` (a non-member of a `default` call has none).
-      const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring, 'join-call');
-      // Every check of the join before the accept: a refused join leaves no accept behind.
-      requireNotEnded(call);
-      if (req.accept) checkAnswer(call, ctx.userId, 'accepted');
-      if (!edge || !signing) throw new TwirpError('unavailable', 'no edge server is available');
-      const token = await signing;
+      if (offered.length === 0) throw new TwirpError('unavailable', 'no edge server is available');
+      const edge = pickEdge(offered, req.latencyMeasurements);
+      const token = await tokens.createEdgeToken(ctx.userId, cid, edge.name);
+      // Checked again: the call may have been created or changed while the token was signed.
+      const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring, options);
       if (req.accept) recordAnswer(state, call, ctx.userId, 'accepted');
       let joined = false;
       if (!call.participants.has(req.sessionId)) {
@@ -90,10 +92,21 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
   };
 }
 
+/** How {@link getOrCreate} checks a request before it changes anything. */
+interface GetOrCreateOptions {
+  /** What an existing call needs of the user (default `read-call`). */
+  capability?: 'read-call' | 'join-call';
+  /** More checks of the request on the call (`isNew`: not created yet), before anything changes. */
+  check?: (call: CallRecord, isNew: boolean) => void;
+  /** Only check: change nothing (and return nothing useful). */
+  dryRun?: boolean;
+}
+
 /**
  * The call `type:id` for `userId`: an existing one (needs `capability`, by default
  * `read-call`), or one created with `data` (the creator becomes its admin; its members get
- * `call.created`). With `ring`, rings the members.
+ * `call.created`). With `ring`, rings the members. Everything is checked before anything
+ * changes: a refused request creates no call, stores no profile and rings no one.
  */
 function getOrCreate(
   state: CoordinatorState,
@@ -102,33 +115,33 @@ function getOrCreate(
   userId: string,
   data: CallInput | undefined,
   ring: boolean,
-  capability: 'read-call' | 'join-call' = 'read-call',
+  { capability = 'read-call', check, dryRun = false }: GetOrCreateOptions = {},
 ): { call: CallRecord; created: boolean } {
-  let call = state.calls.get(`${type}:${id}`);
-  let created = false;
-  if (call) {
-    requireCapability(call, userId, capability);
-  } else {
-    call = state.createCall(type, id, userId, data?.settingsOverride);
-    created = true;
-    try {
-      if (data?.custom) checkStruct('data.custom', data.custom);
-      call.custom = data?.custom;
-      applyMemberUpdates(state, call, data?.members ?? [], 'data.members');
-      if (ring) calleesToRing(call, userId);
-    } catch (err) {
-      // A create that fails leaves no call behind (and has published nothing yet).
-      state.calls.delete(call.cid);
-      throw err;
-    }
-    // What everyone sees is built once (not once per member: quadratic in the member count).
-    const shared = call.toState(userId, state.users);
-    for (const member of call.audience()) {
-      state.publish([member], call, { oneofKind: 'callCreated', callCreated: { call: { ...shared, ownCapabilities: call.capabilitiesOf(member) } } });
-    }
+  const existing = state.calls.get(`${type}:${id}`);
+  if (existing) {
+    requireCapability(existing, userId, capability);
+    check?.(existing, false);
+    if (ring) calleesToRing(existing, userId);
+    if (!dryRun && ring) ringMembers(state, existing, userId);
+    return { call: existing, created: false };
+  }
+  const call = state.newCall(type, id, userId, data?.settingsOverride);
+  if (data?.custom) checkStruct('data.custom', data.custom);
+  const members = data?.members ?? [];
+  checkMemberUpdates(call, members, 'data.members');
+  if (ring && !members.some((m) => m.userId !== userId)) throw noOneToRing(call);
+  check?.(call, true);
+  if (dryRun) return { call, created: false };
+  state.calls.set(call.cid, call);
+  call.custom = data?.custom;
+  applyMemberUpdates(state, call, members, 'data.members');
+  // What everyone sees is built once (not once per member: quadratic in the member count).
+  const shared = call.toState(userId, state.users);
+  for (const member of call.audience()) {
+    state.publish([member], call, { oneofKind: 'callCreated', callCreated: { call: { ...shared, ownCapabilities: call.capabilitiesOf(member) } } });
   }
   if (ring) ringMembers(state, call, userId);
-  return { call, created };
+  return { call, created: true };
 }
 
 /** The edge with the lowest median latency measured by the client; without measurements, the first one. */
@@ -168,8 +181,12 @@ function calleesToRing(call: CallRecord, caller: string): string[] | undefined {
   requireNotEnded(call);
   if (call.ringing || call.cancelled || call.answers.size > 0 || call.participants.size > 0) return undefined;
   const callees = [...call.members.keys()].filter((u) => u !== caller);
-  if (callees.length === 0) throw new TwirpError('failed_precondition', `call ${call.cid} has no members to ring`);
+  if (callees.length === 0) throw noOneToRing(call);
   return callees;
+}
+
+function noOneToRing(call: CallRecord): TwirpError {
+  return new TwirpError('failed_precondition', `call ${call.cid} has no members to ring`);
 }
 
 function median(values: readonly number[]): number {

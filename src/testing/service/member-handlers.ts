@@ -25,19 +25,7 @@ const MEMBER_PAGING: PagingKeys<MemberRecord> = {
 /** Adds or updates members of `call` (no events: the caller publishes). Returns the user ids touched. */
 export function applyMemberUpdates(state: CoordinatorState, call: CallRecord, inputs: readonly MemberInput[], field: string): string[] {
   // Check every input before changing anything: a refused request changes nothing.
-  const roles = inputs.map((input, i) => {
-    checkUserId(`${field}[${i}].user_id`, input.userId);
-    if (input.user?.custom) checkStruct(`${field}[${i}].user.custom`, input.user.custom);
-    const role = input.role || 'member';
-    if (!Object.prototype.hasOwnProperty.call(call.callType.roles, role)) {
-      throw TwirpError.invalid(`${field}[${i}].role`, `"${role}" is not a role of call type ${call.type} (${Object.keys(call.callType.roles).join(', ')})`);
-    }
-    const known = call.members.get(input.userId);
-    if (input.userId === call.createdBy && known && role !== known.role && input.role) {
-      throw new TwirpError('failed_precondition', `the role of the creator of call ${call.cid} cannot change`);
-    }
-    return role;
-  });
+  const roles = checkMemberUpdates(call, inputs, field);
   const touched: string[] = [];
   const now = state.now();
   inputs.forEach((input, i) => {
@@ -53,6 +41,23 @@ export function applyMemberUpdates(state: CoordinatorState, call: CallRecord, in
   });
   if (touched.length) call.touch(now);
   return touched;
+}
+
+/** Checks member updates of `call` as {@link applyMemberUpdates} would apply them; returns each one's role. Changes nothing. */
+export function checkMemberUpdates(call: CallRecord, inputs: readonly MemberInput[], field: string): string[] {
+  return inputs.map((input, i) => {
+    checkUserId(`${field}[${i}].user_id`, input.userId);
+    if (input.user?.custom) checkStruct(`${field}[${i}].user.custom`, input.user.custom);
+    const role = input.role || 'member';
+    if (!Object.prototype.hasOwnProperty.call(call.callType.roles, role)) {
+      throw TwirpError.invalid(`${field}[${i}].role`, `"${role}" is not a role of call type ${call.type} (${Object.keys(call.callType.roles).join(', ')})`);
+    }
+    const known = call.members.get(input.userId);
+    if (input.userId === call.createdBy && known && role !== known.role && input.role) {
+      throw new TwirpError('failed_precondition', `the role of the creator of call ${call.cid} cannot change`);
+    }
+    return role;
+  });
 }
 
 /** Members: update and query. */

@@ -18,6 +18,7 @@ export interface EventPublisher {
 }
 
 const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const USER_ID = /^[^\s\u0000-\u001f]{1,128}$/;
 
 /** Checks a call id: 1 to 64 of `A-Z a-z 0-9 _ -`. */
@@ -83,12 +84,21 @@ export class CoordinatorState {
 
   /** Creates a call; the creator becomes its `admin` member. */
   createCall(type: string, id: string, creator: string, override: CallSettings | undefined): CallRecord {
+    const call = this.newCall(type, id, creator, override);
+    this.calls.set(call.cid, call);
+    return call;
+  }
+
+  /**
+   * A new call, checked but not added to the calls yet: a request that creates a call checks
+   * everything on it first, and adds it with `calls.set` only once nothing can refuse it.
+   */
+  newCall(type: string, id: string, creator: string, override: CallSettings | undefined): CallRecord {
     const def = this.callType(type);
     const settings = mergeSettings(def.settings, override);
     const now = this.now();
     const call = new CallRecord(def, checkCallId('id', id), creator, now, settings);
     call.members.set(creator, { userId: creator, role: 'admin', createdAt: now, updatedAt: now });
-    this.calls.set(call.cid, call);
     return call;
   }
 
