@@ -1,5 +1,6 @@
 import { Struct } from '../../gen/google/protobuf/struct';
 import { StreamVideoError } from '../errors/stream-video-error';
+import { badValue, wrongType } from './argument-errors';
 import { checkKnownKeys } from './known-keys';
 import { User } from '../../gen/stream/video/coordinator/v1/models';
 
@@ -19,23 +20,24 @@ export interface SortParamRequest {
 
 /** Checks a call id: 1 to 64 of `A-Z a-z 0-9 _ -`. */
 export function checkCallId(method: string, argument: string, value: unknown): string {
-  if (typeof value !== 'string') throw StreamVideoError.invalidArgument(method, argument, `must be a string, got ${typeof value}`);
-  if (!CALL_ID.test(value)) throw StreamVideoError.invalidArgument(method, argument, 'must be 1-64 characters of A-Za-z0-9_-');
+  if (typeof value !== 'string') throw wrongType(method, argument, 'string', value);
+  if (!CALL_ID.test(value)) throw badValue(method, argument, 'format', 'must be 1-64 characters of A-Za-z0-9_-');
   return value;
 }
 
 /** Checks a call type against the known ones; `argument` is the parameter's name (default `callType`). */
 export function checkCallType(method: string, value: unknown, known: readonly string[], argument = 'callType'): string {
-  if (typeof value !== 'string' || value.length === 0) throw StreamVideoError.invalidArgument(method, argument, 'must be a non-empty string');
-  if (!known.includes(value)) throw StreamVideoError.invalidArgument(method, argument, `"${value}" is not one of ${known.join(', ')}`);
+  if (typeof value !== 'string') throw wrongType(method, argument, 'string', value);
+  if (value.length === 0) throw badValue(method, argument, 'empty', 'must not be empty');
+  if (!known.includes(value)) throw badValue(method, argument, 'unknown_value', `"${value}" is not one of ${known.join(', ')}`);
   return value;
 }
 
 /** Checks a user or session id: a non-empty string of at most 128 characters without spaces. */
 export function checkUserId(method: string, argument: string, value: unknown): string {
-  if (typeof value !== 'string' || !/^[^\s\u0000-\u001f]{1,128}$/.test(value)) {
-    throw StreamVideoError.invalidArgument(method, argument, 'must be 1-128 characters without spaces');
-  }
+  if (typeof value !== 'string') throw wrongType(method, argument, 'string', value);
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+  if (!/^[^\s\u0000-\u001f]{1,128}$/.test(value)) throw badValue(method, argument, 'format', 'must be 1-128 characters without spaces');
   return value;
 }
 
@@ -44,7 +46,7 @@ export function checkUserId(method: string, argument: string, value: unknown): s
  * @returns the object, or an empty one when it is optional and was left out.
  */
 export function checkData(method: string, data: unknown, keys: readonly string[]): Record<string, unknown> {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw StreamVideoError.invalidArgument(method, 'data', 'must be an object');
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw wrongType(method, 'data', 'object', data);
   checkKnownKeys(method, 'data', data, keys);
   return data as Record<string, unknown>;
 }
@@ -52,10 +54,12 @@ export function checkData(method: string, data: unknown, keys: readonly string[]
 /** Checks a list of permission names. */
 export function checkPermissions(method: string, argument: string, value: unknown, allowEmpty: boolean): string[] {
   if (value === undefined && allowEmpty) return [];
-  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || p.length === 0)) {
-    throw StreamVideoError.invalidArgument(method, argument, 'must be an array of permissions');
-  }
-  if (!allowEmpty && value.length === 0) throw StreamVideoError.invalidArgument(method, argument, 'must not be empty');
+  if (!Array.isArray(value)) throw wrongType(method, argument, 'array', value);
+  value.forEach((p: unknown, i) => {
+    if (typeof p !== 'string') throw wrongType(method, `${argument}[${i}]`, 'string', p);
+    if (p.length === 0) throw badValue(method, `${argument}[${i}]`, 'empty', 'must not be empty');
+  });
+  if (!allowEmpty && value.length === 0) throw badValue(method, argument, 'empty', 'must not be empty');
   return value as string[];
 }
 
@@ -71,15 +75,15 @@ export function toFilterStruct(method: string, filter: unknown): Struct {
  * (Map, Set, Date...), functions, symbols, bigints, undefined values, cycles.
  */
 export function toStruct(method: string, argument: string, value: unknown): Struct {
-  if (!isPlainObject(value)) throw StreamVideoError.invalidArgument(method, argument, 'must be a plain JSON object');
+  if (!isPlainObject(value)) throw wrongType(method, argument, 'object', value);
   const bad = nonJson(value, 0);
-  if (bad) throw StreamVideoError.invalidArgument(method, argument, `must hold JSON values only (${bad})`);
+  if (bad) throw badValue(method, argument, 'not_json', `must hold JSON values only (${bad})`);
   return Struct.fromJson(value as never);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
@@ -125,14 +129,14 @@ const USER_KEYS = ['id', 'name', 'imageUrl', 'role', 'custom'];
 
 /** Checks a user profile and turns it into the schema's `User`. */
 export function toUser(method: string, argument: string, value: unknown, id?: string): User {
-  if (!isPlainObject(value)) throw StreamVideoError.invalidArgument(method, argument, 'must be an object');
+  if (!isPlainObject(value)) throw wrongType(method, argument, 'object', value);
   checkKnownKeys(method, argument, value, USER_KEYS);
   const userId = checkUserId(method, `${argument}.id`, id ?? value['id']);
   const text = (field: 'name' | 'imageUrl' | 'role'): string => {
     const v = value[field];
     if (v === undefined) return '';
-    if (typeof v !== 'string' || v.length > 1024)
-      throw StreamVideoError.invalidArgument(method, `${argument}.${field}`, 'must be a string of at most 1024 characters');
+    if (typeof v !== 'string') throw wrongType(method, `${argument}.${field}`, 'string', v);
+    if (v.length > 1024) throw badValue(method, `${argument}.${field}`, 'too_long', 'must be at most 1024 characters');
     return v;
   };
   const custom = value['custom'] === undefined ? undefined : toStruct(method, `${argument}.custom`, value['custom']);
@@ -147,10 +151,10 @@ function checkFilter(method: string, filter: unknown, path: string, depth: numbe
   if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
     throw StreamVideoError.invalidArgument(method, 'filterConditions', `${path} must be an object`);
   }
-  for (const [key, value] of Object.entries(filter)) {
+  for (const [key, value] of Object.entries(filter) as [string, unknown][]) {
     if (key === '$and' || key === '$or') {
       if (!Array.isArray(value) || value.length === 0) throw StreamVideoError.invalidArgument(method, 'filterConditions', `${key} must be a non-empty array`);
-      value.forEach((f, i) => checkFilter(method, f, `${path}.${key}[${i}]`, depth + 1));
+      value.forEach((f: unknown, i) => checkFilter(method, f, `${path}.${key}[${i}]`, depth + 1));
     } else if (key.startsWith('$')) {
       throw StreamVideoError.invalidArgument(method, 'filterConditions', `unknown operator "${key}" at ${path}`);
     } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
@@ -170,24 +174,23 @@ function checkFilter(method: string, filter: unknown, path: string, depth: numbe
 /** Checks sort keys and turns them into the schema's form. */
 export function toSortParams(method: string, sort: unknown): { field: string; direction: 1 | 2 }[] {
   if (sort === undefined) return [];
-  if (!Array.isArray(sort)) throw StreamVideoError.invalidArgument(method, 'sort', 'must be an array');
-  return sort.map((s, i) => {
-    if (typeof s !== 'object' || s === null || typeof s.field !== 'string' || s.field.length === 0) {
-      throw StreamVideoError.invalidArgument(method, 'sort', `[${i}] needs a field name`);
-    }
+  if (!Array.isArray(sort)) throw wrongType(method, 'sort', 'array', sort);
+  return sort.map((s: unknown, i) => {
+    if (!isPlainObject(s)) throw wrongType(method, `sort[${i}]`, 'object', s);
+    const { field, direction } = s;
+    if (typeof field !== 'string' || field.length === 0) throw StreamVideoError.invalidArgument(method, 'sort', `[${i}] needs a field name`);
     checkKnownKeys(method, `sort[${i}]`, s, ['field', 'direction']);
-    if (s.direction !== undefined && s.direction !== 1 && s.direction !== -1) {
+    if (direction !== undefined && direction !== 1 && direction !== -1) {
       throw StreamVideoError.invalidArgument(method, 'sort', `[${i}].direction must be 1 or -1`);
     }
-    return { field: s.field, direction: s.direction === 1 ? 1 : 2 };
+    return { field, direction: direction === 1 ? 1 : 2 };
   });
 }
 
 /** Checks a page size: an integer from 1 to 100, or undefined for the server's default. */
 export function checkLimit(method: string, limit: unknown): number {
   if (limit === undefined) return 0;
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 100) {
-    throw StreamVideoError.invalidArgument(method, 'limit', 'must be an integer from 1 to 100');
-  }
+  if (typeof limit !== 'number') throw wrongType(method, 'limit', 'integer', limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badValue(method, 'limit', 'out_of_range', 'must be an integer from 1 to 100');
   return limit;
 }

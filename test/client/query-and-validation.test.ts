@@ -111,9 +111,10 @@ test('validation: queryCalls rejects bad filters, sorts, limits and cursors befo
   ]) {
     await expectError(q(filter), 'invalid_argument', 'filterConditions');
   }
-  for (const sort of ['created_at', {}, [{}], [{ field: '' }], [{ field: 'created_at', direction: 2 }], [{ field: 'created_at', direction: 'asc' }], [null]]) {
+  for (const sort of ['created_at', {}, [{}], [{ field: '' }], [{ field: 'created_at', direction: 2 }], [{ field: 'created_at', direction: 'asc' }]]) {
     await expectError(q({}, sort), 'invalid_argument', 'sort');
   }
+  await expectError(q({}, [null]), 'invalid_argument', 'sort[0]');
   for (const limit of [-1, 0, 101, 1.5, Number.NaN, Infinity, '10', null]) {
     await expectError(q({}, [], limit), 'invalid_argument', 'limit');
   }
@@ -158,11 +159,11 @@ test('validation: ids, call types and arguments of every call method, before any
   await expectError(alice.getOrCreateCall('ok', 'default', { members: [{ userId: 'bob' }, null as never] }), 'invalid_argument', 'data.members[1]');
   await expectError(alice.getOrCreateCall('ok', 'default', { custom: 'x' as never }), 'invalid_argument', 'data.custom');
   await expectError(alice.getOrCreateCall('ok', 'default', { custom: { f: () => 1 } }), 'invalid_argument', 'data.custom');
-  await expectError(alice.requestCallPermissions('ok', 'default', { permissions: [''] }), 'invalid_argument', 'data.permissions');
+  await expectError(alice.requestCallPermissions('ok', 'default', { permissions: [''] }), 'invalid_argument', 'data.permissions[0]');
   await expectError(
     alice.updateUserPermissions('ok', 'default', { userId: 'bob', revokePermissions: [7 as never] }),
     'invalid_argument',
-    'data.revokePermissions',
+    'data.revokePermissions[0]',
   );
 
   assert.is(h.c.state.calls.size, callsBefore, 'no call was created');

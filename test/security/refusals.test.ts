@@ -21,12 +21,13 @@ import type { LocalCoordinator } from '../../src/testing';
 import { authHeaders, checkTwirpAnswer, loud, METHODS, twirpPost } from '../helpers/fuzz';
 import { rpcClient, startCoordinator } from '../helpers/rpc';
 
-/** A request the coordinator must refuse, as `user`, with `code`. */
+/** A request the coordinator must refuse, as `user`, with `code` (and `meta.reason`, when given). */
 interface Refusal {
   why: string;
   user: string;
   body: object;
   code: string;
+  reason?: string;
 }
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
@@ -40,8 +41,14 @@ const offer = (seq: number) => ({ seq, description: { type: 'SDP_TYPE_OFFER', sd
 /** By the RPC's schema name; the first test checks that the names are the descriptor's. */
 const CASES: Record<string, Refusal[]> = {
   GetOrCreateCall: [
-    { why: 'a non-member reads a default call', user: 'out', body: { type: 'default', id: 'main' }, code: 'permission_denied' },
-    { why: 'a member rings a call they did not create', user: 'bob', body: { type: 'default', id: 'main', ring: true }, code: 'permission_denied' },
+    { why: 'a non-member reads a default call', user: 'out', body: { type: 'default', id: 'main' }, code: 'permission_denied', reason: 'missing_capability' },
+    {
+      why: 'a member rings a call they did not create',
+      user: 'bob',
+      body: { type: 'default', id: 'main', ring: true },
+      code: 'permission_denied',
+      reason: 'not_creator',
+    },
     { why: 'an unknown call type', user: 'alice', body: { type: 'nope', id: 'x' }, code: 'invalid_argument' },
     { why: 'an invalid call id', user: 'alice', body: { type: 'default', id: 'a b' }, code: 'invalid_argument' },
     {
@@ -72,8 +79,15 @@ const CASES: Record<string, Refusal[]> = {
       user: 'bob',
       body: { type: 'default', id: 'nowhere', session_id: 'b-9', accept: true },
       code: 'failed_precondition',
+      reason: 'not_rung',
     },
-    { why: 'a non-member joins a default call', user: 'out', body: { type: 'default', id: 'main', session_id: 'o-1' }, code: 'permission_denied' },
+    {
+      why: 'a non-member joins a default call',
+      user: 'out',
+      body: { type: 'default', id: 'main', session_id: 'o-1' },
+      code: 'permission_denied',
+      reason: 'missing_capability',
+    },
     { why: 'join an ended call', user: 'alice', body: { type: 'default', id: 'over', session_id: 'a-2' }, code: 'failed_precondition' },
     {
       why: 'the creator accepts their own call',
@@ -98,11 +112,17 @@ const CASES: Record<string, Refusal[]> = {
   ],
   LeaveCall: [
     { why: 'no such call', user: 'alice', body: { type: 'default', id: 'nowhere', session_id: 'a-1' }, code: 'not_found' },
-    { why: "another user's session", user: 'bob', body: { type: 'development', id: 'live', session_id: 'a-1' }, code: 'permission_denied' },
+    {
+      why: "another user's session",
+      user: 'bob',
+      body: { type: 'development', id: 'live', session_id: 'a-1' },
+      code: 'permission_denied',
+      reason: 'not_own_session',
+    },
     { why: 'no session id', user: 'alice', body: { type: 'development', id: 'live' }, code: 'invalid_argument' },
   ],
   EndCall: [
-    { why: 'a member without end-call', user: 'bob', body: { type: 'default', id: 'main' }, code: 'permission_denied' },
+    { why: 'a member without end-call', user: 'bob', body: { type: 'default', id: 'main' }, code: 'permission_denied', reason: 'missing_capability' },
     { why: 'no such call', user: 'alice', body: { type: 'default', id: 'nowhere' }, code: 'not_found' },
   ],
   QueryCalls: [
@@ -111,9 +131,21 @@ const CASES: Record<string, Refusal[]> = {
     { why: 'a sort without a field', user: 'alice', body: { sort: [{ direction: 'SORT_DIRECTION_ASCENDING' }] }, code: 'invalid_argument' },
   ],
   SendCallEvent: [
-    { why: 'a non-member accepts', user: 'out', body: { type: 'default', id: 'main', event_type: 'CALL_EVENT_TYPE_ACCEPTED' }, code: 'permission_denied' },
+    {
+      why: 'a non-member accepts',
+      user: 'out',
+      body: { type: 'default', id: 'main', event_type: 'CALL_EVENT_TYPE_ACCEPTED' },
+      code: 'permission_denied',
+      reason: 'not_member',
+    },
     { why: 'the creator accepts', user: 'alice', body: { type: 'default', id: 'main', event_type: 'CALL_EVENT_TYPE_ACCEPTED' }, code: 'failed_precondition' },
-    { why: 'a member cancels', user: 'bob', body: { type: 'default', id: 'main', event_type: 'CALL_EVENT_TYPE_CANCELLED' }, code: 'permission_denied' },
+    {
+      why: 'a member cancels',
+      user: 'bob',
+      body: { type: 'default', id: 'main', event_type: 'CALL_EVENT_TYPE_CANCELLED' },
+      code: 'permission_denied',
+      reason: 'not_creator',
+    },
     {
       why: 'a reject with a reason too long',
       user: 'bob',
@@ -135,12 +167,12 @@ const CASES: Record<string, Refusal[]> = {
     { why: 'no event type', user: 'bob', body: { type: 'default', id: 'main' }, code: 'invalid_argument' },
   ],
   StartRecording: [
-    { why: 'a member without start-record-call', user: 'bob', body: { type: 'default', id: 'main' }, code: 'permission_denied' },
+    { why: 'a member without start-record-call', user: 'bob', body: { type: 'default', id: 'main' }, code: 'permission_denied', reason: 'missing_capability' },
     { why: 'an ended call', user: 'alice', body: { type: 'default', id: 'over' }, code: 'failed_precondition' },
   ],
   StopRecording: [
     { why: 'not being recorded', user: 'alice', body: { type: 'default', id: 'main' }, code: 'failed_precondition' },
-    { why: 'a member without stop-record-call', user: 'bob', body: { type: 'default', id: 'main' }, code: 'permission_denied' },
+    { why: 'a member without stop-record-call', user: 'bob', body: { type: 'default', id: 'main' }, code: 'permission_denied', reason: 'missing_capability' },
   ],
   RequestPermission: [
     {
@@ -148,8 +180,15 @@ const CASES: Record<string, Refusal[]> = {
       user: 'bob',
       body: { type: 'development', id: 'live', permissions: ['end-call'] },
       code: 'permission_denied',
+      reason: 'not_requestable',
     },
-    { why: 'someone not in the call', user: 'out', body: { type: 'default', id: 'main', permissions: ['screenshare'] }, code: 'permission_denied' },
+    {
+      why: 'someone not in the call',
+      user: 'out',
+      body: { type: 'default', id: 'main', permissions: ['screenshare'] },
+      code: 'permission_denied',
+      reason: 'missing_capability',
+    },
     { why: 'no permissions', user: 'bob', body: { type: 'development', id: 'live', permissions: [] }, code: 'invalid_argument' },
     { why: 'an ended call', user: 'alice', body: { type: 'default', id: 'over', permissions: ['screenshare'] }, code: 'failed_precondition' },
   ],
@@ -159,6 +198,7 @@ const CASES: Record<string, Refusal[]> = {
       user: 'bob',
       body: { type: 'default', id: 'main', user_id: 'mod', grant_permissions: ['screenshare'] },
       code: 'permission_denied',
+      reason: 'missing_capability',
     },
     {
       why: 'a permission that cannot be granted (carol asked: her request stays)',
@@ -180,6 +220,7 @@ const CASES: Record<string, Refusal[]> = {
       user: 'bob',
       body: { type: 'default', id: 'main', update_members: [{ user_id: 'newbie' }] },
       code: 'permission_denied',
+      reason: 'missing_capability',
     },
     { why: 'remove the creator', user: 'alice', body: { type: 'default', id: 'main', remove_user_ids: ['alice'] }, code: 'failed_precondition' },
     {
@@ -203,7 +244,7 @@ const CASES: Record<string, Refusal[]> = {
     },
   ],
   QueryMembers: [
-    { why: 'a non-member of a default call', user: 'out', body: { type: 'default', id: 'main' }, code: 'permission_denied' },
+    { why: 'a non-member of a default call', user: 'out', body: { type: 'default', id: 'main' }, code: 'permission_denied', reason: 'missing_capability' },
     { why: 'an unknown filter field', user: 'alice', body: { type: 'default', id: 'main', filter_conditions: { colour: 'red' } }, code: 'invalid_argument' },
   ],
   SendSignals: [
@@ -328,11 +369,13 @@ test('each refusal answers its code, and the coordinator state before and after 
       const answer = await twirpPost(c, method.name, JSON.stringify(refusal.body), authHeaders(c, tokens.get(refusal.user)!, 'application/json'));
       const code = checkTwirpAnswer(method, 'json', answer, what);
       if (code !== refusal.code) codes.push(`${what}: ${code}, not ${refusal.code}`);
+      const reason = (JSON.parse(Buffer.from(answer.body).toString()) as { meta?: Record<string, string> }).meta?.['reason'];
+      if (refusal.reason && reason !== refusal.reason) codes.push(`${what}: meta.reason ${reason}, not ${refusal.reason}`);
       if (JSON.stringify(dump(c.state)) !== before) changed.push(what);
     }
   }
   assert.equal(changed, [], 'refused, yet the state changed');
-  assert.equal(codes, [], 'answered with another code');
+  assert.equal(codes, [], 'answered with another code or meta.reason');
 });
 
 test('the dump sees a change: a request that is not refused changes it', async ({ c, tokens }) => {

@@ -28,7 +28,8 @@ export function actionHandlers(
           break;
         }
         case CallEventType.CANCELLED: {
-          if (call.createdBy !== ctx.userId) throw new TwirpError('permission_denied', `only the creator of call ${call.cid} may cancel it`);
+          if (call.createdBy !== ctx.userId)
+            throw new TwirpError('permission_denied', `only the creator of call ${call.cid} may cancel it`, { reason: 'not_creator' });
           requireNotEnded(call);
           if (call.cancelled) break;
           // The creator never answers; what blocks a cancel is a callee who accepted.
@@ -84,9 +85,7 @@ export function actionHandlers(
           throw new TwirpError(
             'permission_denied',
             `permission "${p}" cannot be requested in call ${call.cid} (requestable: ${[...requestable].join(', ') || 'none'})`,
-            {
-              permission: p,
-            },
+            { permission: p, reason: 'not_requestable' },
           );
         }
       }
@@ -140,7 +139,7 @@ export function actionHandlers(
 /** Throws `permission_denied` unless `userId` may read `call` and is in it (a member or a participant). */
 function requireInCall(call: CallRecord, userId: string): void {
   requireCapability(call, userId, 'read-call');
-  if (!call.involves(userId)) throw new TwirpError('permission_denied', `user "${userId}" is not in call ${call.cid}`);
+  if (!call.involves(userId)) throw new TwirpError('permission_denied', `user "${userId}" is not in call ${call.cid}`, { reason: 'not_in_call' });
 }
 
 function setOf(map: Map<string, Set<string>>, key: string): Set<string> {

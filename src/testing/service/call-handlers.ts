@@ -71,7 +71,8 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
       if (!req.sessionId) throw TwirpError.missing('session_id');
       const record = call.participants.get(req.sessionId);
       if (!record) return { left: false };
-      if (record.userId !== ctx.userId) throw new TwirpError('permission_denied', `session ${req.sessionId} belongs to another user`);
+      if (record.userId !== ctx.userId)
+        throw new TwirpError('permission_denied', `session ${req.sessionId} belongs to another user`, { reason: 'not_own_session' });
       return { left: state.removeParticipant(call, req.sessionId) };
     },
 
@@ -177,7 +178,8 @@ function ringMembers(state: CoordinatorState, call: CallRecord, caller: string):
 
 /** The members `caller` would ring now; undefined when ringing is a no-op; throws when it is not allowed. */
 function calleesToRing(call: CallRecord, caller: string): string[] | undefined {
-  if (call.createdBy !== caller) throw new TwirpError('permission_denied', `only the creator of call ${call.cid} may ring its members`);
+  if (call.createdBy !== caller)
+    throw new TwirpError('permission_denied', `only the creator of call ${call.cid} may ring its members`, { reason: 'not_creator' });
   requireNotEnded(call);
   if (call.ringing || call.cancelled || call.answers.size > 0 || call.participants.size > 0) return undefined;
   const callees = [...call.members.keys()].filter((u) => u !== caller);

@@ -8,7 +8,7 @@ import { requireNotEnded, type CoordinatorState } from '../state/coordinator-sta
  * given already.
  */
 export function checkAnswer(call: CallRecord, userId: string, answer: RingAnswer): void {
-  if (!call.members.has(userId)) throw new TwirpError('permission_denied', `only members of call ${call.cid} may answer it`);
+  if (!call.members.has(userId)) throw new TwirpError('permission_denied', `only members of call ${call.cid} may answer it`, { reason: 'not_member' });
   if (userId === call.createdBy) throw new TwirpError('failed_precondition', `the creator of call ${call.cid} cannot answer their own call`);
   if (!call.rung.has(userId)) throw new TwirpError('failed_precondition', `call ${call.cid} did not ring "${userId}"`);
   requireNotEnded(call);

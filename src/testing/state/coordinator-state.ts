@@ -138,11 +138,12 @@ export class CoordinatorState {
   }
 }
 
-/** Throws `permission_denied` unless `userId` holds `capability` in `call`. */
+/** Throws `permission_denied` (`meta.reason = "missing_capability"`, `meta.capability`) unless `userId` holds `capability` in `call`. */
 export function requireCapability(call: CallRecord, userId: string, capability: string): void {
   if (!call.can(userId, capability)) {
-    throw new TwirpError('permission_denied', `user "${userId}" may not ${capability.replace(/-/g, ' ')} in call ${call.cid}`, {
+    throw new TwirpError('permission_denied', `user "${userId}" lacks the "${capability}" capability in call ${call.cid}`, {
       capability,
+      reason: 'missing_capability',
     });
   }
 }
