@@ -114,6 +114,10 @@ export class LocalCoordinator {
   readonly httpServer: Server;
   private readonly tokens: TokenAuthority;
   private readonly timers: TimerSet;
+  /** The HTTP responses not sent yet. */
+  private readonly answering: ReadonlySet<ServerResponse>;
+  /** How long `close()` waits for clients to take their last answers (`hub.closeGraceMs`). */
+  private readonly closeGraceMs: number;
   private closing: Promise<void> | undefined;
 
   private constructor(parts: {
@@ -127,6 +131,8 @@ export class LocalCoordinator {
     rpcFaults: RpcFaults;
     timers: TimerSet;
     participantGrace: ParticipantGrace;
+    answering: ReadonlySet<ServerResponse>;
+    closeGraceMs: number;
   }) {
     const { port } = parts.server.address() as AddressInfo;
     this.httpServer = parts.server;
@@ -141,6 +147,8 @@ export class LocalCoordinator {
     this.rpcFaults = parts.rpcFaults;
     this.timers = parts.timers;
     this.participantGrace = parts.participantGrace;
+    this.answering = parts.answering;
+    this.closeGraceMs = parts.closeGraceMs;
   }
 
   /**
@@ -202,7 +210,10 @@ export class LocalCoordinator {
     });
 
     const delay = (ms: number) => timers.delay(ms);
+    const answering = new Set<ServerResponse>();
     const server = createServer(http, (req, res) => {
+      answering.add(res);
+      res.once('close', () => answering.delete(res));
       handleHttp(req, res, twirp, edgeNames, opts.edgeLatencyMs ?? {}, delay, opts.httpHandler).catch((err) => {
         opts.onError?.(err, req.url ?? '');
         if (!res.headersSent) res.writeHead(500).end();
@@ -234,6 +245,8 @@ export class LocalCoordinator {
       rpcFaults,
       timers,
       participantGrace: grace,
+      answering,
+      closeGraceMs: hubOptions.closeGraceMs,
     });
     return coordinator;
   }
@@ -259,8 +272,17 @@ export class LocalCoordinator {
 
   private async shutDown(): Promise<void> {
     this.participantGrace.close();
+    // Requests held by injected latency now answer `unavailable` (their delays reject)...
     this.timers.close();
     const serverClosed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
+    // ... once the rejections have run (microtasks: one turn of the loop), and each answer is
+    // sent before its connection closes. A request still reading its body is cut.
+    // A client that does not read its answer is dropped after `hub.closeGraceMs`, as a socket that does not answer the close.
+    await new Promise((resolve) => setImmediate(resolve));
+    const sent = [...this.answering].filter((res) => res.writableEnded).map((res) => new Promise((resolve) => res.once('close', resolve)));
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(sent), new Promise((resolve) => (grace = setTimeout(resolve, this.closeGraceMs)))]);
+    clearTimeout(grace);
     this.httpServer.closeAllConnections();
     await this.hub.close();
     await serverClosed;
@@ -327,7 +349,8 @@ async function handleHttp(
       try {
         await delay(ms);
       } catch {
-        return; // the coordinator is closing: the connection goes with it
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('the coordinator is closing');
+        return;
       }
     }
     res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('ok');

@@ -99,10 +99,11 @@ test('close() resolves with no socket and no timer of the coordinator left', asy
   assert.is(c.hub.connectionCount, 0, 'every socket is gone when close() resolves');
   assert.is(c.participantGrace.pendingCount, 0);
 
-  // What the clients see, once they have seen it: the sockets closed with 1001, the held requests cut.
+  // What the clients see, once they have seen it: the sockets closed with 1001, the held
+  // requests answered (an RPC with Twirp's `unavailable`, as the README says; issue 25, item 8).
   assert.is((await live.closed).code, CLOSE_CODES.GOING_AWAY);
   assert.is((await silent.closed).code, CLOSE_CODES.GOING_AWAY);
-  for (const h of held) assert.is(await h, 'cut');
+  assert.equal(await Promise.all(held), ['answered 503 unavailable', 'answered 503']);
   // Handles close a few loop turns after their 'close' events; the held timers ran for 60 s, so
   // a timer the coordinator left behind would keep the count above what it was before.
   const settled = () => Object.entries(resources()).every(([kind, n]) => n <= before[kind as keyof typeof before]);
@@ -191,8 +192,11 @@ test('close() is idempotent', async () => {
 function heldRequest(c: LocalCoordinator, method: string, path: string, token: string): Promise<string> {
   return new Promise((resolve) => {
     const req = httpRequest(`${c.baseUrl}${path}`, { method, agent: false, headers: authHeaders(c, token, 'application/json') }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(`answered ${res.statusCode}`));
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () =>
+        resolve(`answered ${res.statusCode}${res.headers['content-type'] === 'application/json' ? ` ${(JSON.parse(body) as { code: string }).code}` : ''}`),
+      );
       res.on('error', () => resolve('cut'));
     });
     req.on('error', () => resolve('cut'));
