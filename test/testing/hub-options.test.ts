@@ -34,6 +34,8 @@ const BAD: HubOptions[] = [
   { maxFrameBytes: 100 },
   { maxFrameBytes: 1.5e9 },
   { maxUnauthenticatedSockets: 0 },
+  { maxUnauthenticatedPerAddress: 0 },
+  { authTimeoutUnderPressureMs: 9 },
   { maxSocketsPerUser: 0.5 },
   { closeGraceMs: -1 },
   { path: 'video' },
@@ -72,6 +74,8 @@ test('defaults, and values at both ends of each range, are accepted', () => {
     deadAfterMs: 30_000,
     maxFrameBytes: 64 * 1024,
     maxUnauthenticatedSockets: 256,
+    maxUnauthenticatedPerAddress: 32,
+    authTimeoutUnderPressureMs: 1000,
     maxSocketsPerUser: 64,
     closeGraceMs: 1000,
   });

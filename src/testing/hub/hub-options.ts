@@ -21,10 +21,25 @@ export interface HubOptions {
    */
   maxFrameBytes?: number;
   /**
-   * Most sockets that have not authenticated yet (default 256, at least 1): over it, the
-   * upgrade is refused with HTTP 503 and `Retry-After: 1`.
+   * Most sockets that have not authenticated yet, all addresses together (default 256, at
+   * least 1). One more makes room: of the address that holds the most such sockets, the
+   * oldest one that has not sent its auth frame is closed (`auth_timeout`, 4001), so that a
+   * flood cannot keep out a client that authenticates at once; a socket that sent its auth
+   * frame is never closed for room. Only when every one of them has sent its auth frame is
+   * the upgrade refused (HTTP 503, `Retry-After: 1`).
    */
   maxUnauthenticatedSockets?: number;
+  /**
+   * Most sockets that have not authenticated yet from one remote address (default 32, at
+   * least 1): over it, that address's upgrade is refused with HTTP 503 and `Retry-After: 1`.
+   */
+  maxUnauthenticatedPerAddress?: number;
+  /**
+   * The auth time limit of a socket opened under pressure, when at least half of
+   * `maxUnauthenticatedSockets` is in use, in ms: 10 to 3,600,000 (default 1,000; never more
+   * than `authTimeoutMs`).
+   */
+  authTimeoutUnderPressureMs?: number;
   /**
    * Most authenticated sockets of one user (default 64, at least 1): one more gets a
    * `too_many_connections` error frame, then close 4005.
@@ -63,6 +78,8 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
     deadAfterMs,
     maxFrameBytes: wholeNumber('hub.maxFrameBytes', options.maxFrameBytes, MAX_CLIENT_FRAME_BYTES, 1024, 16 * 1024 * 1024),
     maxUnauthenticatedSockets: wholeNumber('hub.maxUnauthenticatedSockets', options.maxUnauthenticatedSockets, 256, 1, 1_000_000),
+    maxUnauthenticatedPerAddress: wholeNumber('hub.maxUnauthenticatedPerAddress', options.maxUnauthenticatedPerAddress, 32, 1, 1_000_000),
+    authTimeoutUnderPressureMs: wholeNumber('hub.authTimeoutUnderPressureMs', options.authTimeoutUnderPressureMs, 1000, 10, ONE_HOUR_MS),
     maxSocketsPerUser: wholeNumber('hub.maxSocketsPerUser', options.maxSocketsPerUser, 64, 1, 1_000_000),
     closeGraceMs: wholeNumber('hub.closeGraceMs', options.closeGraceMs, 1000, 0, 60_000),
   };

@@ -49,13 +49,17 @@ export class Hub {
   readonly limits: Readonly<Required<HubOptions>>;
   /** What the faults did. */
   readonly faultCounts: HubFaultCounts = { dropped: 0, silenced: 0, delayedFrames: 0, rawFrames: 0 };
-  /** Upgrades refused because too many sockets had not authenticated (HTTP 503). */
+  /** Upgrades refused because too many sockets had not authenticated (HTTP 503): from their address, or all of them authenticating. */
   refusedUpgrades = 0;
+  /** Sockets closed to make room for a new one: they had not sent their auth frame, and were the oldest such. */
+  evictedSockets = 0;
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<string, Set<HubConnection>>();
   private readonly all = new Set<HubConnection>();
-  /** Sockets that have not authenticated yet (counted against `maxUnauthenticatedSockets`). */
-  private readonly unauthenticated = new Set<HubConnection>();
+  /** Sockets that have not authenticated yet, oldest first, with their remote address (`maxUnauthenticatedSockets`). */
+  private readonly unauthenticated = new Map<HubConnection, string>();
+  /** How many sockets of each remote address have not authenticated yet (`maxUnauthenticatedPerAddress`). */
+  private readonly unauthenticatedByAddress = new Map<string, number>();
   private readonly options: ResolvedHubOptions;
   private frameDelayMs = 0;
   private readonly sweep: ReturnType<typeof setInterval>;
@@ -167,16 +171,55 @@ export class Hub {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    if (this.unauthenticated.size >= this.options.maxUnauthenticatedSockets) {
+    const address = req.socket.remoteAddress ?? '';
+    if (!this.makeRoom(address)) {
       // Refused before the handshake: no WebSocket, no timer, nothing held.
       this.refusedUpgrades++;
       socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws as HubSocket));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws as HubSocket, address));
   };
 
-  private onSocket(ws: HubSocket): void {
+  /**
+   * Whether a new socket from `address` may wait for its auth frame: not over its address's
+   * limit, and a place among all unauthenticated sockets, made if needed by closing a socket
+   * that has not sent its auth frame: the oldest one of the address that holds the most (a
+   * flood's: a client sends its auth frame at once, and a flood cannot push out the sockets
+   * of addresses that hold fewer than its own).
+   */
+  private makeRoom(address: string): boolean {
+    if ((this.unauthenticatedByAddress.get(address) ?? 0) >= this.options.maxUnauthenticatedPerAddress) return false;
+    if (this.unauthenticated.size < this.options.maxUnauthenticatedSockets) return true;
+    let victim: HubConnection | undefined;
+    let most = 0;
+    for (const [conn, from] of this.unauthenticated) {
+      const held = this.unauthenticatedByAddress.get(from) ?? 0;
+      if (conn.phase === 'awaiting_auth' && held > most) [victim, most] = [conn, held];
+    }
+    if (!victim) return false;
+    this.evictedSockets++;
+    this.release(victim);
+    // Closed once the newcomer's upgrade is answered (it waits for nothing else); spared if
+    // its auth frame came in between.
+    const closing = victim;
+    setImmediate(() => {
+      if (closing.phase === 'awaiting_auth') closing.fail('auth_timeout', 'no auth frame yet, and its place was needed', CLOSE_CODES.AUTH_TIMEOUT);
+    });
+    return true;
+  }
+
+  /** Stops counting `conn` among the unauthenticated sockets (it authenticated, closed or was evicted). */
+  private release(conn: HubConnection): void {
+    const address = this.unauthenticated.get(conn);
+    if (address === undefined) return;
+    this.unauthenticated.delete(conn);
+    const left = (this.unauthenticatedByAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.unauthenticatedByAddress.set(address, left);
+    else this.unauthenticatedByAddress.delete(address);
+  }
+
+  private onSocket(ws: HubSocket, address: string): void {
     const conn = new HubConnection(
       randomUUID(),
       ws,
@@ -185,8 +228,12 @@ export class Hub {
       this.now(),
     );
     this.all.add(conn);
-    this.unauthenticated.add(conn);
-    const { authTimeoutMs, maxFrameBytes } = this.options;
+    // Under pressure (half the places taken), a socket gets less time to authenticate.
+    const { maxUnauthenticatedSockets, maxFrameBytes } = this.options;
+    const underPressure = this.unauthenticated.size >= maxUnauthenticatedSockets / 2;
+    const authTimeoutMs = underPressure ? Math.min(this.options.authTimeoutMs, this.options.authTimeoutUnderPressureMs) : this.options.authTimeoutMs;
+    this.unauthenticated.set(conn, address);
+    this.unauthenticatedByAddress.set(address, (this.unauthenticatedByAddress.get(address) ?? 0) + 1);
     conn.later(authTimeoutMs, () => {
       if (conn.phase === 'awaiting_auth') conn.fail('auth_timeout', `no auth frame within ${authTimeoutMs} ms`, CLOSE_CODES.AUTH_TIMEOUT);
     });
@@ -251,7 +298,7 @@ export class Hub {
       return;
     }
     conn.userId = userId;
-    this.unauthenticated.delete(conn);
+    this.release(conn);
     const user = this.directory.users.upsert(auth.user);
     let set = this.byUser.get(userId);
     const first = !set;
@@ -319,8 +366,8 @@ export class Hub {
 
   private forget(conn: HubConnection): void {
     conn.dispose();
+    this.release(conn);
     if (!this.all.delete(conn)) return;
-    this.unauthenticated.delete(conn);
     const set = this.byUser.get(conn.userId);
     if (set?.delete(conn) && set.size === 0) {
       this.byUser.delete(conn.userId);
