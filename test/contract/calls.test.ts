@@ -78,7 +78,13 @@ for (const { json, label } of FORMATS) {
     assert.equal(call.settings?.recording?.enabled, true);
     assert.equal(call.settings?.requestablePermissions, ['send-audio', 'send-video', 'screenshare']);
     assert.equal(Struct.toJson(call.custom!), { topic: 'standup', size: 3, tags: ['a', 'b'] });
-    assert.equal(call.capabilitiesByRole.find((r) => r.role === 'member')?.capabilities, ['read-call', 'join-call', 'send-audio', 'send-video', 'create-reaction']);
+    assert.equal(call.capabilitiesByRole.find((r) => r.role === 'member')?.capabilities, [
+      'read-call',
+      'join-call',
+      'send-audio',
+      'send-video',
+      'create-reaction',
+    ]);
 
     const roles = Object.fromEntries(response.call!.members.map((m) => [m.userId, m.role]));
     assert.equal(roles, { alice: 'admin', bob: 'member' });

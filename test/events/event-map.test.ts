@@ -77,7 +77,14 @@ const PAYLOADS: Payloads = {
   callReactionNew: {
     oneofKind: 'callReactionNew',
     callReactionNew: {
-      reaction: { user: user('carol'), sessionId: 's-1', type: 'like', emojiCode: ':+1:', custom: Struct.fromJson({ x: 1 }), createdAt: { seconds: 1700000003, nanos: 0 } },
+      reaction: {
+        user: user('carol'),
+        sessionId: 's-1',
+        type: 'like',
+        emojiCode: ':+1:',
+        custom: Struct.fromJson({ x: 1 }),
+        createdAt: { seconds: 1700000003, nanos: 0 },
+      },
     },
   },
   callUserMuted: {

@@ -160,5 +160,3 @@ function sessionsOf(call: CallRecord, userId: string): string[] {
 export function requireNotBlocked(call: CallRecord, userId: string): void {
   if (call.blocked.has(userId)) throw new TwirpError('permission_denied', `user "${userId}" is blocked from call ${call.cid}`, { reason: 'blocked' });
 }
-
-

@@ -55,7 +55,11 @@ export function checkStruct(field: string, value: Struct): { [key: string]: unkn
 export function checkCustomSize(field: string, json: unknown, limit = MAX_CUSTOM_EVENT_BYTES): void {
   const size = jsonByteLength(json);
   if (size > limit) {
-    throw new TwirpError('invalid_argument', `${field} holds ${size} bytes as JSON, more than ${limit}`, { argument: field, limit: String(limit), size: String(size) });
+    throw new TwirpError('invalid_argument', `${field} holds ${size} bytes as JSON, more than ${limit}`, {
+      argument: field,
+      limit: String(limit),
+      size: String(size),
+    });
   }
 }
 
@@ -106,7 +110,9 @@ export class CoordinatorState {
 
   /** The calls that ring `userId` now (as a member: incoming or outgoing), newest first, at most `limit`, as that user sees them. */
   ringingCallsOf(userId: string, limit = 50): CallState[] {
-    const ringing = [...this.calls.values()].filter((c) => c.ringing && !c.ended && !c.cancelled && c.members.has(userId) && !c.answers.has(userId) && !c.blocked.has(userId));
+    const ringing = [...this.calls.values()].filter(
+      (c) => c.ringing && !c.ended && !c.cancelled && c.members.has(userId) && !c.answers.has(userId) && !c.blocked.has(userId),
+    );
     ringing.sort((a, b) => b.createdAt - a.createdAt);
     return ringing.slice(0, limit).map((c) => c.toState(userId, this.users));
   }
