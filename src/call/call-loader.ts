@@ -81,7 +81,8 @@ export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snaps
     restoreAccepted(store, me, calls, [...before.values()]);
 
     if (!active) return;
-    if (!activeState?.call || activeState.call.endedAt) {
+    // Ended, or this session is no longer in it (kicked, blocked, dropped while offline): left.
+    if (!activeState?.call || activeState.call.endedAt || !activeState.participants.some((p) => p.sessionId === store.table.local)) {
       store.clearActiveCall();
       return;
     }

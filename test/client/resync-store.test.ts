@@ -20,6 +20,7 @@ import {
 } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { CALL_CONFIG, TrackType, type StreamVideoClient } from '../../src/index-node';
 import { README } from '../../scripts/readme-blocks';
+import { CALL_TYPES } from '../../src/testing';
 import { rpcClient } from '../helpers/rpc';
 import { Harness, nextEvent, waitFor } from '../helpers/sdk';
 
@@ -43,7 +44,14 @@ const READ: { [K in AtomName]: (s: Store) => unknown } = {
   },
   activeCall$: (s) => {
     const call = s.activeCall$.get();
-    return call && { cid: call.cid, members: call.members.map((m) => m.userId).sort(), ownCapabilities: [...call.ownCapabilities].sort() };
+    return (
+      call && {
+        cid: call.cid,
+        members: call.members.map((m) => m.userId).sort(),
+        ownCapabilities: [...call.ownCapabilities].sort(),
+        blocked: [...call.data.blockedUserIds],
+      }
+    );
   },
   participants$: (s) => ids(s.participants$.get()),
   localParticipant$: (s) => s.localParticipant$.get()?.userId,
@@ -77,7 +85,7 @@ interface Run {
  * ivy, jack and kim in `default:reject-me`; frank rings her in `default:frank-1`. Then (her
  * socket down when `drop`): carol joins main, dave joins and leaves, bob shares his screen,
  * records, asks for screenshare, carol asks for send-audio and bob grants it, erin joins,
- * asks and leaves, bob adds gina and revokes alice's send-video; hank accepts, ivy rejects,
+ * asks and leaves, bob adds gina, revokes alice's send-video and blocks zed; hank accepts, ivy rejects,
  * frank cancels his ring and rings again in `default:frank-2`. Back online: jack and kim
  * reject (the ring is over only if ivy's reject is known), alice grants bob.
  */
@@ -142,6 +150,7 @@ async function scenario(drop: boolean): Promise<Run> {
     await leave('erin', 'erin-1');
     await bob.coordinatorClient.updateCallMembers({ type: 'development', id: 'main', updateMembers: [{ userId: 'gina' }] });
     await bob.updateUserPermissions('main', 'development', { userId: 'alice', revokePermissions: ['send-video'] });
+    await bobCall.blockUser('zed');
     await answer(raw['hank'], 'accept-me', CallEventType.ACCEPTED);
     await answer(raw['ivy'], 'reject-me', CallEventType.REJECTED);
     await answer(raw['frank'], 'frank-1', CallEventType.CANCELLED);
@@ -208,17 +217,10 @@ test('after events lost beyond the replay buffer, the re-synced store equals an 
     activeCall$: {
       cid: 'development:main',
       members: ['alice', 'bob', 'gina'],
-      ownCapabilities: [
-        'end-call',
-        'join-call',
-        'read-call',
-        'screenshare',
-        'send-audio',
-        'start-record-call',
-        'stop-record-call',
-        'update-call-member',
-        'update-call-permissions',
-      ],
+      ownCapabilities: CALL_TYPES.get('development')!
+        .roles['admin'].filter((c) => c !== 'send-video')
+        .sort(),
+      blocked: ['zed'],
     },
     participants$: ['alice', 'bob', 'carol'],
     localParticipant$: 'alice',

@@ -290,6 +290,63 @@ const CASES: Record<string, Refusal[]> = {
       code: 'permission_denied',
     },
   ],
+  SendReaction: [
+    {
+      why: 'from a session that is not the caller’s',
+      user: 'bob',
+      body: { type: 'development', id: 'live', session_id: 'a-1', reaction_type: 'like' },
+      code: 'permission_denied',
+    },
+    { why: 'no reaction type', user: 'alice', body: { type: 'development', id: 'live', session_id: 'a-1' }, code: 'invalid_argument' },
+    { why: 'an ended call', user: 'alice', body: { type: 'default', id: 'over', session_id: 'a-9', reaction_type: 'like' }, code: 'failed_precondition' },
+  ],
+  MuteUsers: [
+    {
+      why: 'a member without mute-users',
+      user: 'bob',
+      body: { type: 'default', id: 'main', user_ids: ['mod'], track_types: ['TRACK_TYPE_AUDIO'] },
+      code: 'permission_denied',
+      reason: 'missing_capability',
+    },
+    { why: 'no track types', user: 'alice', body: { type: 'development', id: 'live', user_ids: ['bob'] }, code: 'invalid_argument' },
+    {
+      why: 'a user in the call, then one who is not',
+      user: 'alice',
+      body: { type: 'development', id: 'live', user_ids: ['bob', 'out'], track_types: ['TRACK_TYPE_AUDIO'] },
+      code: 'not_found',
+    },
+  ],
+  KickUser: [
+    {
+      why: 'a member without kick-user',
+      user: 'bob',
+      body: { type: 'default', id: 'main', user_id: 'mod' },
+      code: 'permission_denied',
+      reason: 'missing_capability',
+    },
+    { why: 'an invalid user id', user: 'alice', body: { type: 'development', id: 'live', user_id: 'a b' }, code: 'invalid_argument' },
+  ],
+  BlockUser: [
+    {
+      why: 'a member without block-users',
+      user: 'bob',
+      body: { type: 'default', id: 'main', user_id: 'mod' },
+      code: 'permission_denied',
+      reason: 'missing_capability',
+    },
+    { why: 'the creator', user: 'carol', body: { type: 'development', id: 'live', user_id: 'alice' }, code: 'failed_precondition' },
+    { why: 'the caller', user: 'alice', body: { type: 'development', id: 'live', user_id: 'alice' }, code: 'invalid_argument' },
+  ],
+  UnblockUser: [
+    {
+      why: 'a member without block-users',
+      user: 'bob',
+      body: { type: 'default', id: 'main', user_id: 'mod' },
+      code: 'permission_denied',
+      reason: 'missing_capability',
+    },
+    { why: 'an invalid user id', user: 'alice', body: { type: 'development', id: 'live', user_id: '' }, code: 'invalid_argument' },
+  ],
 };
 
 /**

@@ -8,6 +8,7 @@ import { type CallRecord } from '../state/call-record';
 import { checkStruct, checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 import { applyMemberUpdates, checkMemberUpdates } from './member-handlers';
 import { checkAnswer, recordAnswer } from './ring-answers';
+import { requireNotBlocked } from './moderation-handlers';
 
 type Service = ICoordinatorService<TwirpContext>;
 
@@ -37,6 +38,7 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
       const check = (call: CallRecord, isNew: boolean) => {
         const existing = call.participants.get(req.sessionId);
         if (existing && existing.userId !== ctx.userId) throw new TwirpError('already_exists', `session ${req.sessionId} belongs to another user`);
+        requireNotBlocked(call, ctx.userId);
         requireNotEnded(call);
         if (req.accept && isNew) throw new TwirpError('failed_precondition', `call ${cid} does not exist: it rang no one`, { reason: 'not_rung' });
         if (req.accept) checkAnswer(call, ctx.userId, 'accepted');
