@@ -9,6 +9,7 @@ import { CALL_CONFIG, type CallConfig } from './config/call-config';
 import { checkCallConfig, resolveCallConfig } from './config/resolve-call-config';
 import { resolveOptions, type ClientPlatform, type ResolvedOptions, type StreamClientOptions } from './options/client-options';
 import { StreamCoordinatorClient, type RpcOutput } from './coordinator/coordinator-client';
+import { alreadyConnected, notConnected } from './errors/errors';
 import { StreamVideoError } from './errors/stream-video-error';
 import type { StreamEvent, StreamEventMap, StreamEventName } from './events/event-map';
 import { EventRouter, type EventHandler } from './events/event-router';
@@ -85,7 +86,7 @@ export class StreamVideoClient {
    */
   async connectUser(user: UserInput, tokenOrProvider: TokenOrProvider): Promise<void> {
     const fullUser = toUser('connectUser', 'user', user);
-    if (this.session) throw new StreamVideoError('already_connected', 'a user is connected: call disconnectUser first', { method: 'connectUser' });
+    if (this.session) throw alreadyConnected('connectUser');
     const tokens = new TokenManager(tokenOrProvider, { providerTimeoutMs: this.options.timeouts.tokenProviderMs });
     const { apiKey, options, store, router, coordinatorClient: coordinator } = this;
     const onEnded = (ended: UserSession) => void (this.session === ended && (this.session = undefined));
@@ -292,7 +293,7 @@ export class StreamVideoClient {
   }
 
   private requireSession(method: string): UserSession {
-    if (!this.session || this.session.hasEnded) throw new StreamVideoError('not_connected', 'connectUser must be called first', { method });
+    if (!this.session || this.session.hasEnded) throw notConnected(method);
     return this.session;
   }
 }

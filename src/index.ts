@@ -15,7 +15,7 @@ export {
   type RpcCallOptions,
 } from './coordinator/coordinator-client';
 export { DEFAULT_RETRY_POLICY, IDEMPOTENT_RPCS, type RetryPolicy } from './coordinator/retry-policy';
-export { codeOfIntermediaryStatus, toStreamVideoError } from './coordinator/interceptors/error-mapping';
+export { codeOfIntermediaryStatus, toStreamVideoError } from './errors/errors';
 export type { TokenOrProvider, TokenProvider, TokenSource } from './auth/token-manager';
 export { StreamVideoError, type StreamVideoErrorCode, type StreamVideoErrorInit } from './errors/stream-video-error';
 export { consoleLogger, silentLogger, withLevel, LOG_LEVELS, type Logger, type LogLevel, type LogLevelThreshold } from './config/logger';

@@ -1,5 +1,6 @@
 import type { ReadableAtom } from 'nanostores';
 import type { CallData, Credentials, Member } from '../plain/plain-types';
+import { callLeft } from '../errors/errors';
 import { StreamVideoError } from '../errors/stream-video-error';
 import type { MediaSession } from '../media/media-session';
 import { TrackType } from '../media/track-type';
@@ -151,7 +152,7 @@ export class Call {
   }
 
   private async withMedia<T>(method: string, act: (media: MediaSession) => Promise<T>): Promise<T> {
-    if (this.hasLeft) throw new StreamVideoError('failed_precondition', 'the call was left', { method });
+    if (this.hasLeft) throw callLeft(method);
     if (!this.media) throw new StreamVideoError('unsupported', 'no RTCPeerConnection here: pass opts.RTCPeerConnection', { method });
     return act(this.media);
   }

@@ -3,6 +3,7 @@ import { atom } from 'nanostores';
 import type { JoinCallRequest } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { CallState } from '../../gen/stream/video/coordinator/v1/models';
 import { toPlain } from '../plain/plain-data';
+import { sessionEnded } from '../errors/errors';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { toStreamParticipant } from '../events/event-folder';
 import { EMPTY_PARTICIPANTS } from '../store/participant-table';
@@ -170,7 +171,7 @@ export class JoinFlow {
         });
       },
     );
-    if (!call || rpc.signal.aborted) throw new StreamVideoError('disconnected', 'the user session ended', { method });
+    if (!call || rpc.signal.aborted) throw sessionEnded(method);
     return call;
   }
 }

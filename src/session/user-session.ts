@@ -14,6 +14,7 @@ import type { ResolvedOptions } from '../options/client-options';
 import type { PartialMessage } from '@protobuf-ts/runtime';
 import type { RpcCallOptions, RpcInput, RpcOutput, StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
+import { sessionEnded } from '../errors/errors';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { EventPipeline } from '../events/event-pipeline';
 import type { StreamEventMap } from '../events/event-map';
@@ -163,7 +164,7 @@ export class UserSession {
 
   /** Resolves once the socket is connected; waits for a reconnect up to `timeouts.reconnectWaitMs`. */
   async ready(method: string): Promise<void> {
-    if (this.ended) throw new StreamVideoError('disconnected', 'the user session ended', { method });
+    if (this.ended) throw sessionEnded(method);
     await this.connection.waitUntilConnected(this.deps.options.timeouts.reconnectWaitMs, method);
   }
 

@@ -3,7 +3,8 @@ import type { ConnectionOk, Event } from '../../gen/stream/video/coordinator/v1/
 import type { User } from '../../gen/stream/video/coordinator/v1/models';
 import type { TokenSource } from '../auth/token-manager';
 import type { Logger } from '../config/logger';
-import { StreamVideoError, type StreamVideoErrorCode } from '../errors/stream-video-error';
+import { connectionClosed, connectTimeout, credentialsRefused, frameTooLarge, gaveUp, notConnected, notReconnected, tokenExpired } from '../errors/errors';
+import { StreamVideoError } from '../errors/stream-video-error';
 import { CLOSE_CODES } from './close-codes';
 import type { ConnectionState } from './connection-state';
 import type { ReconnectPolicy } from './reconnect-policy';
@@ -105,16 +106,14 @@ export class Connection {
 
   /** Connects; resolves once live, rejects with a `StreamVideoError` on a failure retrying cannot fix or after `connectTimeoutMs`. */
   connect(): Promise<void> {
-    if (this.stopped) return Promise.reject(new StreamVideoError('disconnected', 'the connection was closed', { method: 'connect' }));
+    if (this.stopped) return Promise.reject(connectionClosed('connect'));
     if (this.state.get() !== 'idle') return Promise.reject(new StreamVideoError('already_connected', 'connect() was already called', { method: 'connect' }));
     return new Promise<void>((resolve, reject) => {
       this.firstConnect = { resolve, reject };
       this.state.set('connecting');
       this.listenNetwork('addEventListener');
       this.connectTimer = setTimeout(() => {
-        this.fail(
-          new StreamVideoError('timeout', `could not connect within ${this.options.connectTimeoutMs} ms`, { method: 'connect', cause: this.lastError }),
-        );
+        this.fail(connectTimeout(this.options.url, this.options.connectTimeoutMs, this.lastError));
       }, this.options.connectTimeoutMs);
       void this.open();
     });
@@ -123,11 +122,11 @@ export class Connection {
   /** Resolves when connected; rejects after `timeoutMs` or when the connection stops. */
   waitUntilConnected(timeoutMs: number, method: string): Promise<void> {
     if (this.state.get() === 'connected') return Promise.resolve();
-    if (this.stopped || this.state.get() === 'idle') return Promise.reject(new StreamVideoError('not_connected', 'no user is connected', { method }));
+    if (this.stopped || this.state.get() === 'idle') return Promise.reject(notConnected(method));
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(new StreamVideoError('timeout', `not reconnected within ${timeoutMs} ms`, { method }));
+        reject(notReconnected(method, timeoutMs));
       }, timeoutMs);
       const waiter = {
         resolve: () => (clearTimeout(timer), resolve()),
@@ -244,28 +243,18 @@ export class Connection {
         void this.refreshAndReopen(token);
         return;
       }
-      this.fail(asError(this.lastError, 'unauthenticated', 'the server refused the credentials'));
+      this.fail(this.lastError ?? credentialsRefused(this.options.url));
       return;
     }
     if (code === CLOSE_CODES.FRAME_TOO_LARGE) {
       // Final: the next socket would send the same oversized frame (the auth frame's profile).
-      this.fail(
-        error?.code === 'invalid_argument'
-          ? error
-          : new StreamVideoError('invalid_argument', "a frame was over the server's size limit", { method: 'connect', meta: { reason: 'frame_too_large' } }),
-      );
+      this.fail(error?.code === 'invalid_argument' ? error : frameTooLarge(this.options.url));
       return;
     }
     if (code === CLOSE_CODES.TOKEN_EXPIRED) {
       this.expiredInARow++;
       if (this.expiredInARow > 2 || !this.options.tokens.canRefresh) {
-        this.fail(
-          new StreamVideoError(
-            'token_expired',
-            this.options.tokens.canRefresh ? 'the token provider returns expired tokens' : 'the token expired and there is no token provider',
-            { method: 'connect' },
-          ),
-        );
+        this.fail(tokenExpired(this.options.url, this.options.tokens.canRefresh));
         return;
       }
       void this.refreshAndReopen(token);
@@ -297,7 +286,7 @@ export class Connection {
     }
     const delay = this.options.reconnectPolicy.nextDelayMs({ attempt: this.attempt, elapsedMs: Date.now() - this.lostAt, lastError: this.lastError });
     if (delay === null) {
-      this.fail(asError(this.lastError, 'network', 'gave up reconnecting'));
+      this.fail(gaveUp(this.options.url, this.lastError));
       return;
     }
     if (!this.firstConnect) this.state.set('reconnecting');
@@ -354,8 +343,4 @@ export class Connection {
     this.options.network?.[how]('offline', this.onOffline);
     this.options.network?.[how]('online', this.onOnline);
   }
-}
-
-function asError(err: StreamVideoError | undefined, code: StreamVideoErrorCode, message: string): StreamVideoError {
-  return err ?? new StreamVideoError(code, message, { method: 'connect' });
 }
