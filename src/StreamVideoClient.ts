@@ -1,6 +1,7 @@
 import { QueryCallsResponse as WireQueryCallsResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
 import { TokenManager, type TokenOrProvider } from './auth/token-manager';
 import { toPlain } from './plain/plain-data';
+import { callRef } from './plain/call-ref';
 import type { GetOrCreateCallResponse, QueryCallsResponse, RequestPermissionResponse, UpdateUserPermissionsResponse } from './plain/plain-types';
 import type { Call } from './call/call';
 import type { CallRequestData } from './call/call-request';
@@ -164,7 +165,7 @@ export class StreamVideoClient {
    * @returns A `Call` instance that can be used to interact with the call.
    */
   async joinCall(id: string, type: string, data?: CallRequestData): Promise<Call> {
-    return this.checkCall('joinCall', id, type, 'id', 'type').join.join(id, type, data);
+    return this.checkCall('joinCall', id, type, 'id', 'type').join.join(callRef(type, id), data);
   }
 
   /**
@@ -173,7 +174,7 @@ export class StreamVideoClient {
    * @returns the joined `Call`.
    */
   async acceptCall(callId: string, callType: string): Promise<Call> {
-    return this.checkCall('acceptCall', callId, callType).join.join(callId, callType, undefined, true);
+    return this.checkCall('acceptCall', callId, callType).join.join(callRef(callType, callId), undefined, true);
   }
 
   /**
@@ -181,7 +182,7 @@ export class StreamVideoClient {
    * Causes the `call.rejected` event to be emitted to all the call members.
    */
   async rejectCall(callId: string, callType: string): Promise<void> {
-    await this.checkCall('rejectCall', callId, callType).ring.answer('rejectCall', callId, callType);
+    await this.checkCall('rejectCall', callId, callType).ring.answer('rejectCall', callRef(callType, callId));
   }
 
   /**
@@ -191,7 +192,7 @@ export class StreamVideoClient {
    * @throws StreamVideoError `failed_precondition` after joining the call.
    */
   async cancelCall(callId: string, callType: string): Promise<void> {
-    await this.checkCall('cancelCall', callId, callType).ring.answer('cancelCall', callId, callType);
+    await this.checkCall('cancelCall', callId, callType).ring.answer('cancelCall', callRef(callType, callId));
   }
 
   /**

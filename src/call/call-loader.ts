@@ -5,7 +5,7 @@ import { toPlain } from '../plain/plain-data';
 import type { CallState } from '../plain/plain-types';
 import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
-import { toStreamParticipant } from '../events/event-folder';
+import { toStreamParticipant, type FoldedCall } from '../events/event-folder';
 import type { PendingCall, StreamVideoWriteableStateStore } from '../store/state-store';
 
 /** Most pages read when loading the user's calls (100 calls a page). */
@@ -45,14 +45,16 @@ export async function fetchCalls(
 /**
  * Folds a {@link CallsSnapshot} into the store: adds ringing calls (`ringingOnly`), or
  * rebuilds the pending calls and the joined call's participants, recording state and
- * capabilities from the server's state (a re-sync).
+ * capabilities from the server's state (a re-sync); a joined call the server shows ended,
+ * or no longer shows, ends.
+ * @param joined the session's joined call now.
  * @returns the number of calls loaded.
  */
-export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snapshot: CallsSnapshot): number {
+export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snapshot: CallsSnapshot, joined: FoldedCall | undefined): number {
   const { me, ringingOnly, calls, activeState } = snapshot;
-  const active = store.active && store.active.cid === snapshot.activeCid ? store.active : undefined;
+  const active = joined && joined.ref.cid === snapshot.activeCid ? joined : undefined;
   const pending: PendingCall[] = calls
-    .filter((c) => c.call?.ringing && !c.call.endedAt && c.call.cid !== store.active?.cid)
+    .filter((c) => c.call?.ringing && !c.call.endedAt && c.call.cid !== joined?.ref.cid)
     .map((c) => ({ direction: c.call!.createdByUserId === me ? 'outgoing' : 'incoming', call: c, ringer: undefined, since: Date.now() }));
 
   batch(() => {
@@ -65,7 +67,7 @@ export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snaps
 
     if (!active || ringingOnly) return;
     if (!activeState?.call || activeState.call.endedAt) {
-      store.clearActiveCall();
+      active.end();
       return;
     }
     active.state.set({ data: activeState.call, members: activeState.members, ownCapabilities: activeState.ownCapabilities });

@@ -8,14 +8,18 @@ import type { CallStatsReport } from '../store/call-stats-report';
 import type { ParticipantList } from '../store/participant-table';
 import type { ActiveCallState } from '../store/state-store';
 
-/** What a {@link Call} needs from the session that joined it. */
-export interface CallHost {
-  /** Leaves the call with this session. */
-  leaveCall(call: Call): Promise<void>;
-  /** The participants of the call while it is the joined one (an empty list after). */
-  participantsOf(call: Call): ParticipantList;
-  /** Whether the call is the session's joined call. */
-  isActive(call: Call): boolean;
+/** @internal What a {@link Call} reads and asks of the joined call that owns it (`ActiveCall`). */
+export interface CallOwner {
+  /** The call's state, updated by its events while joined. */
+  readonly state$: ReadableAtom<ActiveCallState>;
+  /** The call's peer connections and published tracks; none where there is no `RTCPeerConnection`. */
+  readonly media: MediaSession | undefined;
+  /** The participants while joined (an empty list after). */
+  readonly participants: ParticipantList;
+  /** Whether the call is over for this session. */
+  readonly hasLeft: boolean;
+  /** Leaves the call (a leave in flight is shared). */
+  leave(): Promise<void>;
 }
 
 /**
@@ -29,41 +33,34 @@ export interface CallHost {
  * ```
  */
 export class Call {
-  private left = false;
-  private leaving: Promise<void> | undefined;
-
   /**
    * @internal Made by the client when the join succeeds; get a `Call` from `joinCall` or
    * `acceptCall` instead.
-   * @param state the call's state, updated by its events while joined.
+   * @param owner the joined call: its state, media and leave.
    * @param credentials the edge server and its token.
    * @param sessionId this session's id in the call.
-   * @param host the session that joined the call.
-   * @param media the call's peer connections and published tracks; none where there is no `RTCPeerConnection`.
    */
   constructor(
-    private readonly state: ReadableAtom<ActiveCallState>,
+    private readonly owner: CallOwner,
     /** The edge server chosen by latency, and the token to connect to it. */
     readonly credentials: Credentials,
     /** The id of this session in the call. */
     readonly sessionId: string,
-    private readonly host: CallHost,
-    private readonly media: MediaSession | undefined,
   ) {}
 
   /** The call's data: type, id, cid, creator, settings, recording. */
   get data(): CallData {
-    return this.state.get().data;
+    return this.owner.state$.get().data;
   }
 
   /** The call's members. */
   get members(): readonly Member[] {
-    return this.state.get().members;
+    return this.owner.state$.get().members;
   }
 
   /** What the connected user may do in this call, e.g. `send-audio`. */
   get ownCapabilities(): readonly string[] {
-    return this.state.get().ownCapabilities;
+    return this.owner.state$.get().ownCapabilities;
   }
 
   /** `type:id`. */
@@ -73,12 +70,12 @@ export class Call {
 
   /** The participants, live: the same list as the store's `participants$` while joined. */
   get participants(): ParticipantList {
-    return this.host.participantsOf(this);
+    return this.owner.participants;
   }
 
   /** Whether the call was left: `leave()`, the call ended, or the user disconnected. */
   get hasLeft(): boolean {
-    return this.left || !this.host.isActive(this);
+    return this.owner.hasLeft;
   }
 
   /**
@@ -86,23 +83,7 @@ export class Call {
    * every peer connection closes at once. Calling it again does nothing.
    */
   leave(): Promise<void> {
-    if (this.hasLeft) return Promise.resolve();
-    this.media?.close();
-    this.leaving ??= this.host.leaveCall(this).then(
-      () => {
-        this.left = true;
-      },
-      (err: unknown) => {
-        this.leaving = undefined;
-        throw err;
-      },
-    );
-    return this.leaving;
-  }
-
-  /** @internal The leave in flight, if any. */
-  get pendingLeave(): Promise<void> | undefined {
-    return this.left ? undefined : this.leaving;
+    return this.owner.leave();
   }
 
   /**
@@ -153,7 +134,8 @@ export class Call {
 
   private async withMedia<T>(method: string, act: (media: MediaSession) => Promise<T>): Promise<T> {
     if (this.hasLeft) throw callLeft(method);
-    if (!this.media) throw new StreamVideoError('unsupported', 'no RTCPeerConnection here: pass opts.RTCPeerConnection', { method });
-    return act(this.media);
+    const media = this.owner.media;
+    if (!media) throw new StreamVideoError('unsupported', 'no RTCPeerConnection here: pass opts.RTCPeerConnection', { method });
+    return act(media);
   }
 }

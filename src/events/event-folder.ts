@@ -1,14 +1,32 @@
-import { batch } from 'nanostores';
+import { batch, type WritableAtom } from 'nanostores';
+import type { CallRef } from '../plain/call-ref';
 import type { CallState, Participant } from '../plain/plain-types';
 import type { StreamParticipant } from '../store/participant-table';
-import type { StreamVideoWriteableStateStore } from '../store/state-store';
+import type { ActiveCallState, StreamVideoWriteableStateStore } from '../store/state-store';
 import type { CoordinatorEvent, CoordinatorEventMap } from './event-map';
 
-/** The store events fold into, with the connected user's id. */
+/** The joined call as the folds see it: which call it is, its state, and its end. */
+export interface FoldedCall {
+  readonly ref: CallRef;
+  /** The call's data, members and the user's capabilities in it, which its events update. */
+  readonly state: WritableAtom<ActiveCallState>;
+  /** The call ended: the joined call ends with it (its media closes, the store forgets it). */
+  end(): void;
+}
+
+/** The store events fold into, with the connected user's id and the joined call. */
 export interface FoldTarget {
   readonly store: StreamVideoWriteableStateStore<unknown>;
   /** The connected user's id. */
   readonly userId: string;
+  /** The joined call, if any (its owner is the session's join flow). */
+  joined(): FoldedCall | undefined;
+}
+
+/** The joined call when it is `cid`. */
+function joinedAs(target: FoldTarget, cid: string): FoldedCall | undefined {
+  const joined = target.joined();
+  return joined?.ref.cid === cid ? joined : undefined;
 }
 
 type Folders = { [K in keyof CoordinatorEventMap]: (event: CoordinatorEventMap[K], target: FoldTarget) => void };
@@ -21,8 +39,9 @@ type Folders = { [K in keyof CoordinatorEventMap]: (event: CoordinatorEventMap[K
  */
 export const EVENT_FOLDERS = {
   'call.created': () => {},
-  'call.ring': (e, { store }) => {
-    if (!e.call?.call || e.call.call.endedAt || store.active?.cid === e.callCid) return;
+  'call.ring': (e, target) => {
+    const { store } = target;
+    if (!e.call?.call || e.call.call.endedAt || joinedAs(target, e.callCid)) return;
     store.upsertPending({ direction: 'incoming', call: e.call, ringer: e.user, since: Date.now() });
   },
   'call.accepted': (e, { store, userId }) => {
@@ -52,23 +71,25 @@ export const EVENT_FOLDERS = {
     if (callees.every((m) => rejected.has(m.userId))) store.removePending(e.callCid);
   },
   'call.cancelled': (e, { store }) => void store.removePending(e.callCid),
-  'call.ended': (e, { store }) => {
+  'call.ended': (e, target) => {
+    const { store } = target;
     batch(() => {
       store.removePending(e.callCid);
       if (store.acceptedCall$.get()?.callCid === e.callCid) store.acceptedCall$.set(undefined);
-      if (store.active?.cid === e.callCid) store.clearActiveCall();
+      joinedAs(target, e.callCid)?.end();
     });
   },
-  'call.updated': (e, { store }) => {
-    const state = store.activeState(e.callCid);
+  'call.updated': (e, target) => {
+    const { store } = target;
+    const state = joinedAs(target, e.callCid)?.state;
     if (!e.call || !state) return;
     batch(() => {
       state.set({ ...state.get(), data: e.call! });
       store.callRecordingInProgress$.set(e.call!.recording);
     });
   },
-  'call.members_updated': (e, { store }) => {
-    const state = store.activeState(e.callCid);
+  'call.members_updated': (e, target) => {
+    const state = joinedAs(target, e.callCid)?.state;
     if (!state) return;
     const current = state.get();
     const removed = new Set(e.removedUserIds);
@@ -76,40 +97,42 @@ export const EVENT_FOLDERS = {
     for (const m of e.members) byId.set(m.userId, m);
     state.set({ ...current, data: e.call ?? current.data, members: [...byId.values()] });
   },
-  'call.participant_joined': (e, { store }) => {
-    if (store.active?.cid !== e.callCid || !e.participant) return;
+  'call.participant_joined': (e, target) => {
+    if (!joinedAs(target, e.callCid) || !e.participant) return;
     const p = e.participant;
-    store.updateParticipants((t) => t.upsert(toStreamParticipant(p)));
+    target.store.updateParticipants((t) => t.upsert(toStreamParticipant(p)));
   },
-  'call.participant_left': (e, { store }) => {
-    if (store.active?.cid !== e.callCid || !e.participant) return;
+  'call.participant_left': (e, target) => {
+    const { store } = target;
+    if (!joinedAs(target, e.callCid) || !e.participant) return;
     const sessionId = e.participant.sessionId;
     batch(() => {
       store.updateParticipants((t) => t.remove(sessionId));
       if (store.dominantSpeakerSessionId$.get() === sessionId) store.dominantSpeakerSessionId$.set(undefined);
     });
   },
-  'call.dominant_speaker_changed': (e, { store }) => {
-    if (store.active?.cid === e.callCid) store.dominantSpeakerSessionId$.set(e.sessionId || undefined);
+  'call.dominant_speaker_changed': (e, target) => {
+    if (joinedAs(target, e.callCid)) target.store.dominantSpeakerSessionId$.set(e.sessionId || undefined);
   },
-  'call.permission_request': (e, { store, userId }) => {
+  'call.permission_request': (e, target) => {
     // Only those who can grant it see a request (as the vendor's store does).
-    const canGrant = store.activeState(e.callCid)?.get().ownCapabilities.includes('update-call-permissions');
-    if (canGrant && e.user?.id !== userId) store.callPermissionRequest$.set(e);
+    const canGrant = joinedAs(target, e.callCid)?.state.get().ownCapabilities.includes('update-call-permissions');
+    if (canGrant && e.user?.id !== target.userId) target.store.callPermissionRequest$.set(e);
   },
-  'call.permissions_updated': (e, { store, userId }) => {
-    const state = store.activeState(e.callCid);
-    if (state && e.userId === userId) state.set({ ...state.get(), ownCapabilities: e.ownCapabilities });
+  'call.permissions_updated': (e, target) => {
+    const state = joinedAs(target, e.callCid)?.state;
+    if (state && e.userId === target.userId) state.set({ ...state.get(), ownCapabilities: e.ownCapabilities });
   },
-  'call.recording_started': (e, { store }) => {
-    if (store.active?.cid === e.callCid) store.callRecordingInProgress$.set(true);
+  'call.recording_started': (e, target) => {
+    if (joinedAs(target, e.callCid)) target.store.callRecordingInProgress$.set(true);
   },
-  'call.recording_stopped': (e, { store }) => {
-    if (store.active?.cid === e.callCid) store.callRecordingInProgress$.set(false);
+  'call.recording_stopped': (e, target) => {
+    if (joinedAs(target, e.callCid)) target.store.callRecordingInProgress$.set(false);
   },
   custom: () => {},
-  'call.participant_updated': (e, { store }) => {
-    if (store.active?.cid !== e.callCid || !e.participant) return;
+  'call.participant_updated': (e, target) => {
+    const { store } = target;
+    if (!joinedAs(target, e.callCid) || !e.participant) return;
     const p = e.participant;
     // Only a participant still in the call: an update overtaken by its leave changes nothing.
     if (store.table.read(p.sessionId)) store.updateParticipants((t) => t.upsert(toStreamParticipant(p)));

@@ -1,4 +1,4 @@
-import { atom, batch, computed, type ReadableAtom, type WritableAtom } from 'nanostores';
+import { atom, batch, computed, type ReadableAtom } from 'nanostores';
 import type { CallAccepted, PermissionRequest } from '../../gen/stream/video/coordinator/v1/events';
 import type { Plain } from '../plain/plain-data';
 import type { CallData, CallState, Member, User } from '../plain/plain-types';
@@ -47,13 +47,6 @@ export interface ActiveCallState {
   readonly members: readonly Member[];
   /** What the connected user may do in the call, e.g. `send-audio`. */
   readonly ownCapabilities: readonly string[];
-}
-
-/** The joined call in the store: the handle users hold, and its state, which events update. */
-export interface ActiveCallEntry<TCall> {
-  readonly cid: string;
-  readonly call: TCall;
-  readonly state: WritableAtom<ActiveCallState>;
 }
 
 /**
@@ -108,8 +101,6 @@ export class StreamVideoWriteableStateStore<TCall> {
   readonly pendingCalls$ = atom<readonly PendingCall[]>([]);
   readonly acceptedCall$ = atom<CallAcceptedEvent | undefined>(undefined);
   readonly activeCall$ = atom<TCall | undefined>(undefined);
-  /** The joined call with its state; set and cleared with `activeCall$`. */
-  active: ActiveCallEntry<TCall> | undefined;
   readonly callRecordingInProgress$ = atom(false);
   readonly callPermissionRequest$ = atom<PermissionRequestEvent | undefined>(undefined);
   readonly dominantSpeakerSessionId$ = atom<string | undefined>(undefined);
@@ -197,9 +188,8 @@ export class StreamVideoWriteableStateStore<TCall> {
     return true;
   }
 
-  /** Makes `call` the joined call `cid`; its events update `state`. */
-  setActiveCall(call: TCall, cid: string, state: WritableAtom<ActiveCallState>): void {
-    this.active = { cid, call, state };
+  /** Shows `call` as the joined call `cid` (its owner, the session's join flow, keeps its state). */
+  setActiveCall(call: TCall, cid: string): void {
     batch(() => {
       this.activeCall$.set(call);
       // The accepted outgoing call is now the joined one: it is no longer news.
@@ -207,15 +197,9 @@ export class StreamVideoWriteableStateStore<TCall> {
     });
   }
 
-  /** The state of the joined call `cid`, when it is the joined one. */
-  activeState(cid: string): WritableAtom<ActiveCallState> | undefined {
-    return this.active?.cid === cid ? this.active.state : undefined;
-  }
-
   /** Forgets the active call: participants, pins, dominant speaker, recording, requests. */
   clearActiveCall(): void {
     batch(() => {
-      this.active = undefined;
       this.activeCall$.set(undefined);
       this.dominantSpeakerSessionId$.set(undefined);
       this.callRecordingInProgress$.set(false);
