@@ -17,19 +17,8 @@ import { EventRouter, type EventHandler } from './events/event-router';
 import { TEST_SEAM, type ClientProbe } from './session/test-seam';
 import { probeSession, UserSession, type ActionInput, type SessionAction } from './session/user-session';
 import { StreamVideoWriteableStateStore } from './store/state-store';
-import {
-  checkCallId,
-  checkCallType,
-  checkData,
-  checkLimit,
-  checkPermissions,
-  checkUserId,
-  toFilterStruct,
-  toSortParams,
-  toUser,
-  type SortParamRequest,
-  type UserInput,
-} from './validation/arguments';
+import { checkCallId, checkCallType, checkUserId, toUser, type SortParamRequest, type UserInput } from './validation/arguments';
+import { checkListener, checkPermissionRequest, checkPermissionUpdate, toQueryCallsInput } from './validation/facade-inputs';
 
 /**
  * A `StreamVideoClient` instance lets you communicate with our API, and authenticate users.
@@ -46,14 +35,14 @@ export class StreamVideoClient {
   callConfig: CallConfig;
   /** The coordinator's RPCs, typed, with the SDK's auth, retry, timeout and error policies. */
   coordinatorClient: StreamCoordinatorClient;
+  private readonly store = new StreamVideoWriteableStateStore<Call>();
   /**
    * A reactive store that exposes all the state variables in a reactive manner - you can
    * subscribe to changes of the different state variables. All state changes are exposed
    * in this store, so all UI changes should be handled by subscribing to these variables.
    */
-  readonly readOnlyStateStore: StreamVideoReadOnlyStateStore;
+  readonly readOnlyStateStore: StreamVideoReadOnlyStateStore = this.store.readOnly;
   private readonly options: ResolvedOptions;
-  private readonly store = new StreamVideoWriteableStateStore<Call>();
   private readonly router: EventRouter<StreamEventMap>;
   private session: UserSession | undefined;
 
@@ -73,7 +62,6 @@ export class StreamVideoClient {
     this.callConfig = checkCallConfig(callConfig); // a bad config is refused here, not at connectUser
     const { twirpUrl, timeouts, retry, logger, sendJson, transport, responseCap } = this.options;
     this.coordinatorClient = new StreamCoordinatorClient({ twirpUrl, apiKey, timeoutMs: timeouts.rpcMs, retry, logger, sendJson, transport, responseCap });
-    this.readOnlyStateStore = this.store.readOnly;
     this.router = new EventRouter<StreamEventMap>(logger);
   }
 
@@ -90,18 +78,9 @@ export class StreamVideoClient {
     if (this.session) throw alreadyConnected('connectUser');
     const tokens = new TokenManager(tokenOrProvider, { providerTimeoutMs: this.options.timeouts.tokenProviderMs });
     const { apiKey, options, store, router, coordinatorClient: coordinator } = this;
+    const callConfig = resolveCallConfig(this.callConfig);
     const onEnded = (ended: UserSession) => void (this.session === ended && (this.session = undefined));
-    await (this.session = new UserSession({
-      apiKey,
-      user: fullUser,
-      tokens,
-      options,
-      callConfig: resolveCallConfig(this.callConfig),
-      store,
-      router,
-      coordinator,
-      onEnded,
-    })).start();
+    await (this.session = new UserSession({ apiKey, user: fullUser, tokens, options, callConfig, store, router, coordinator, onEnded })).start();
   }
 
   /**
@@ -110,10 +89,7 @@ export class StreamVideoClient {
    * Listeners added with `on` stay.
    */
   async disconnectUser(): Promise<void> {
-    const session = this.session;
-    if (!session) return;
-    await session.leaveCall();
-    session.close();
+    await this.session?.disconnect();
   }
 
   /**
@@ -127,8 +103,7 @@ export class StreamVideoClient {
   on<K extends StreamEventName>(eventName: K, callback: EventHandler<StreamEventMap[K]>): () => void;
   on(eventName: '*', callback: EventHandler<StreamEvent>): () => void;
   on(eventName: keyof StreamEventMap | '*', callback: EventHandler<never>): () => void {
-    if (typeof eventName !== 'string' || eventName.length === 0) throw StreamVideoError.invalidArgument('on', 'eventName', 'must be an event name or "*"');
-    if (typeof callback !== 'function') throw StreamVideoError.invalidArgument('on', 'callback', 'must be a function');
+    checkListener('on', eventName, callback);
     return this.router.on(eventName as keyof StreamEventMap, callback as EventHandler<StreamEventMap[keyof StreamEventMap]>);
   }
 
@@ -203,15 +178,8 @@ export class StreamVideoClient {
    * @param next the cursor of the next page, from a previous response.
    */
   async queryCalls(filterConditions: Record<string, unknown>, sort: SortParamRequest[], limit?: number, next?: string): Promise<QueryCallsResponse> {
-    const method = 'queryCalls';
-    if (next !== undefined && typeof next !== 'string') throw StreamVideoError.invalidArgument(method, 'next', 'must be a cursor string');
-    const input = {
-      filterConditions: toFilterStruct(method, filterConditions),
-      sort: toSortParams(method, sort),
-      limit: checkLimit(method, limit),
-      next: next ?? '',
-    };
-    return toPlain(WireQueryCallsResponse, await this.coordinatorClient.queryCalls(input, { session: this.requireSession(method).rpc }));
+    const input = toQueryCallsInput('queryCalls', filterConditions, sort, limit, next);
+    return toPlain(WireQueryCallsResponse, await this.coordinatorClient.queryCalls(input, { session: this.requireSession('queryCalls').rpc }));
   }
 
   /** Starts recording the call `callType:callId`; every member sees `call.recording_started`. */
@@ -230,13 +198,7 @@ export class StreamVideoClient {
    * @param data `{ permissions }`: the permissions to ask for.
    */
   async requestCallPermissions(callId: string, callType: string, data: { permissions: string[] }): Promise<RequestPermissionResponse> {
-    const permissions = checkPermissions(
-      'requestCallPermissions',
-      'data.permissions',
-      checkData('requestCallPermissions', data, ['permissions'])['permissions'],
-      false,
-    );
-    return this.callAction('requestPermission', callId, callType, { permissions }, 'requestCallPermissions');
+    return this.callAction('requestPermission', callId, callType, checkPermissionRequest('requestCallPermissions', data), 'requestCallPermissions');
   }
 
   /**
@@ -250,12 +212,7 @@ export class StreamVideoClient {
     callType: string,
     data: { userId: string; grantPermissions?: string[]; revokePermissions?: string[] },
   ): Promise<UpdateUserPermissionsResponse> {
-    const method = 'updateUserPermissions';
-    const userId = checkUserId(method, 'data.userId', checkData(method, data, ['userId', 'grantPermissions', 'revokePermissions'])['userId']);
-    const grantPermissions = checkPermissions(method, 'data.grantPermissions', data.grantPermissions, true);
-    const revokePermissions = checkPermissions(method, 'data.revokePermissions', data.revokePermissions, true);
-    if (grantPermissions.length + revokePermissions.length === 0) throw StreamVideoError.invalidArgument(method, 'data', 'must grant or revoke a permission');
-    return this.callAction(method, callId, callType, { userId, grantPermissions, revokePermissions });
+    return this.callAction('updateUserPermissions', callId, callType, checkPermissionUpdate('updateUserPermissions', data));
   }
 
   /**
@@ -267,8 +224,7 @@ export class StreamVideoClient {
   setParticipantIsPinned(sessionId: string, isPinned: boolean): void {
     checkUserId('setParticipantIsPinned', 'sessionId', sessionId);
     if (typeof isPinned !== 'boolean') throw StreamVideoError.invalidArgument('setParticipantIsPinned', 'isPinned', 'must be a boolean');
-    if (!this.store.table.read(sessionId)) throw new StreamVideoError('not_found', `no participant "${sessionId}"`, { method: 'setParticipantIsPinned' });
-    this.store.updateParticipants((t) => t.setPinned(sessionId, isPinned));
+    this.store.setPinned(sessionId, isPinned, 'setParticipantIsPinned');
   }
 
   /** @internal What tests may inspect; read it with `inspectClient` from `stream-video-client/testing`. */
@@ -276,14 +232,8 @@ export class StreamVideoClient {
     return { ...probeSession(this.session), listeners: this.router.listenerCount };
   }
 
-  private async callAction<K extends SessionAction>(
-    rpc: K,
-    callId: string,
-    callType: string,
-    extra: ActionInput<K>,
-    method: string = rpc,
-  ): Promise<RpcOutput<K>> {
-    return this.checkCall(method, callId, callType).act(rpc, method, { type: callType, id: callId, ...extra });
+  private callAction<K extends SessionAction>(rpc: K, callId: string, callType: string, input: ActionInput<K>, method: string = rpc): Promise<RpcOutput<K>> {
+    return this.checkCall(method, callId, callType).act(rpc, method, { type: callType, id: callId, ...input });
   }
 
   /** Checks a call's id and type and that a user is connected; returns the session. */

@@ -181,11 +181,12 @@ export class UserSession {
     return send(input, { session: this.rpc });
   }
 
-  /** Leaves the joined call, if any, logging a failure (the session is about to end). */
-  async leaveCall(): Promise<void> {
+  /** `disconnectUser`: leaves the joined call, if any (a failure is logged), then ends the session. */
+  async disconnect(): Promise<void> {
     const active = this.join.active;
-    if (!active) return;
-    await active.leave().catch((err: unknown) => this.deps.options.logger('warn', 'could not leave the call', { code: StreamVideoError.from(err).code }));
+    if (active)
+      await active.leave().catch((err: unknown) => this.deps.options.logger('warn', 'could not leave the call', { code: StreamVideoError.from(err).code }));
+    this.close();
   }
 
   /**

@@ -1,5 +1,6 @@
 import { atom, batch, computed, type ReadableAtom } from 'nanostores';
 import type { CallAccepted, PermissionRequest } from '../../gen/stream/video/coordinator/v1/events';
+import { StreamVideoError } from '../errors/stream-video-error';
 import type { Plain } from '../plain/plain-data';
 import type { CallData, CallState, Member, User } from '../plain/plain-types';
 import type { ConnectionState } from '../ws/connection-state';
@@ -171,6 +172,15 @@ export class StreamVideoWriteableStateStore<TCall> {
       this.dominantSpeaker$.set(s.get(this.dominantSpeakerSessionId$.get()));
       this.hasOngoingScreenShare$.set(this.table.hasScreenShare);
     });
+  }
+
+  /**
+   * Pins or unpins a participant of the joined call.
+   * @throws StreamVideoError `not_found` when the joined call has no such participant.
+   */
+  setPinned(sessionId: string, isPinned: boolean, method: string): void {
+    if (!this.table.read(sessionId)) throw new StreamVideoError('not_found', `no participant "${sessionId}"`, { method });
+    this.updateParticipants((t) => t.setPinned(sessionId, isPinned));
   }
 
   /** Adds or replaces a pending call (by cid). */
