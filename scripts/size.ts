@@ -30,9 +30,11 @@ export const BUDGET_BYTES = 38 * 1024;
  * and says by how much. `--guard` (CI, the package test) fails only above this guard instead,
  * so that the entry cannot grow unnoticed while the budget is missed: a change that needs more
  * raises it in its own commit, saying why. Lower it as the entry shrinks, and remove it once
- * the entry is within the budget.
+ * the entry is within the budget. Raised from 43 to 44 KB (issue 22): the connection's state
+ * as one union with its decisions as functions, the joined call's owner, and the errors
+ * made by name, each naming the URL it tried, took the entry from 42.3 to 43.2 KB.
  */
-export const GROWTH_GUARD_BYTES = 43 * 1024;
+export const GROWTH_GUARD_BYTES = 44 * 1024;
 
 const root = resolve(import.meta.dirname, '..');
 
