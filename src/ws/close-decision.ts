@@ -100,7 +100,7 @@ export type NextAttempt =
  * @param url the WebSocket URL, for the error when the policy gives up.
  */
 export function nextAttempt(retry: RetryState, policy: ReconnectPolicy, now: number, url: string): NextAttempt {
-  const delay = policy.nextDelayMs({ attempt: retry.attempt, elapsedMs: now - retry.since, lastError: retry.lastError });
+  const delay = policy.nextDelayMs({ attempt: retry.attempt, elapsedMs: now - retry.since, lastError: retry.lastError, everConnected: retry.wasLive });
   if (delay === null) return { action: 'fail', error: gaveUp(url, retry.lastError) };
   return { action: 'wait', delayMs: Math.max(0, delay), retry: { ...retry, attempt: retry.attempt + 1 } };
 }

@@ -98,9 +98,9 @@ test('the next attempt: the policy’s delay with the attempt counted, the elaps
   }
   assert.equal(delays, [0, 50]);
   assert.equal(seen, [
-    { attempt: 0, elapsedMs: 500, lastError },
-    { attempt: 1, elapsedMs: 500, lastError },
-    { attempt: 2, elapsedMs: 500, lastError },
+    { attempt: 0, elapsedMs: 500, lastError, everConnected: true },
+    { attempt: 1, elapsedMs: 500, lastError, everConnected: true },
+    { attempt: 2, elapsedMs: 500, lastError, everConnected: true },
   ]);
   const none = nextAttempt(live(), { nextDelayMs: () => null }, 1000, URL);
   assert.ok(none.action === 'fail' && none.error.code === 'network' && none.error.meta['url'] === URL, 'network naming the URL when nothing failed');
