@@ -251,6 +251,21 @@ export function gaveUp(url: string, last: StreamVideoError | undefined): StreamV
   return connectionError(last?.code ?? 'network', 'gave up reconnecting', url, { cause: last });
 }
 
+/**
+ * Why a frame from the server was dropped: `not_binary` (a text frame), `undecodable` (not a
+ * `ServerFrame`, or nested too deep to decode), `unknown_frame` (a frame of a kind this SDK does
+ * not know), `unknown_event` (an event of a kind this SDK does not know; its sequence number
+ * is taken), `unreadable_event` (an event whose payload cannot be read, e.g. custom data
+ * JSON cannot hold).
+ */
+export type DroppedFrameReason = 'not_binary' | 'undecodable' | 'unknown_frame' | 'unknown_event' | 'unreadable_event';
+
+/** @internal `malformed`: a frame from the server was dropped; `meta.reason` says why, `meta.seq` which event when known. */
+export function droppedFrame(url: string, reason: DroppedFrameReason, seq: number | undefined, cause?: unknown): StreamVideoError {
+  const meta: Record<string, string> = seq === undefined ? { reason } : { reason, seq: String(seq) };
+  return connectionError('malformed', `dropped a frame from the server (${reason})`, url, { meta, cause });
+}
+
 /** @internal `disconnected`: the connection was closed by `disconnectUser`; `method` was pending. */
 export function connectionClosed(method: string): StreamVideoError {
   return new StreamVideoError('disconnected', 'the connection was closed', { method });

@@ -29,12 +29,14 @@ export class EventPipeline implements FoldedEvents {
   /**
    * @param target the store to fold into, and the connected user.
    * @param emit hands an event to the listeners.
-   * @param logger where unreadable events are reported (at `debug`).
+   * @param logger where unreadable events are logged (at `warn`, with their code).
+   * @param onUnreadable called with each event whose payload cannot be read (it is dropped).
    */
   constructor(
     private readonly target: FoldTarget,
     private readonly emit: (event: CoordinatorEvent) => void,
     private readonly logger: Logger,
+    private readonly onUnreadable: (event: Event) => void = () => {},
   ) {
     this.gate = new EventGate((event) => this.deliver(event));
   }
@@ -43,7 +45,9 @@ export class EventPipeline implements FoldedEvents {
   push(event: Event): void {
     const named = toCoordinatorEvent(event);
     if (!named) {
-      this.logger('debug', 'skipped an unreadable event', { seq: event.seq });
+      // Custom data JSON cannot hold, or nested deeper than converting it can go.
+      this.logger('warn', 'dropped an event it cannot read', { code: 'malformed', reason: 'unreadable_event', seq: event.seq });
+      this.onUnreadable(event);
       return;
     }
     this.gate.push(named);

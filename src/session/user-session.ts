@@ -15,7 +15,7 @@ import type { ResolvedOptions } from '../options/client-options';
 import type { PartialMessage } from '@protobuf-ts/runtime';
 import type { RpcCallOptions, RpcInput, RpcOutput, StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
-import { sessionEnded } from '../errors/errors';
+import { droppedFrame, sessionEnded } from '../errors/errors';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { EventPipeline } from '../events/event-pipeline';
 import type { StreamEventMap } from '../events/event-map';
@@ -82,7 +82,13 @@ export class UserSession {
     checkAuthFrameSize('connectUser', deps.apiKey, user);
     this.rpc = { tokens, signal: this.controller.signal };
     // Folded events go to the joined call's media (signals, participants coming and going), then to the listeners.
-    this.pipeline = new EventPipeline({ store, userId: user.id, joined: () => this.join.active }, (event) => router.emit(event.type, event), options.logger);
+    const dropped = (error: StreamVideoError) => router.emit('connection.frame_dropped', { type: 'connection.frame_dropped', error });
+    this.pipeline = new EventPipeline(
+      { store, userId: user.id, joined: () => this.join.active },
+      (event) => router.emit(event.type, event),
+      options.logger,
+      (event) => dropped(droppedFrame(options.wsUrl, 'unreadable_event', event.seq)),
+    );
     this.connection = new Connection({
       url: options.wsUrl,
       apiKey: deps.apiKey,
@@ -99,6 +105,7 @@ export class UserSession {
       onConnected: (ok, resumed) => this.onConnected(ok, resumed),
       onRestarted: () => void this.resync(),
       onClosed: (error) => this.close(error),
+      onDropped: dropped,
     });
     this.edges = new EdgeLatency({ timeoutMs: options.timeouts.edgeMeasurementMs, ttlMs: EDGE_LATENCY_TTL_MS, signal: this.controller.signal });
     const flow: FlowContext = {

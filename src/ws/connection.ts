@@ -3,7 +3,7 @@ import type { ConnectionOk, Event } from '../../gen/stream/video/coordinator/v1/
 import type { User } from '../../gen/stream/video/coordinator/v1/models';
 import type { TokenSource } from '../auth/token-manager';
 import type { Logger } from '../config/logger';
-import { alreadyConnected, connectionClosed, connectTimeout, notConnected, notReconnected } from '../errors/errors';
+import { alreadyConnected, connectionClosed, connectTimeout, droppedFrame, notConnected, notReconnected, type DroppedFrameReason } from '../errors/errors';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { CLOSE_CODES } from './close-codes';
 import { decideOnClose, nextAttempt, startRetry, type RetryState } from './close-decision';
@@ -44,6 +44,8 @@ export interface ConnectionOptions {
   onRestarted: () => void;
   /** The connection closed for good (after `connect()` resolved): why. Not called for `disconnect()`. */
   onClosed?: (error: StreamVideoError) => void;
+  /** A frame from the server was dropped (it is logged too): `malformed`, `meta.reason` says why. */
+  onDropped?: (error: StreamVideoError) => void;
 }
 
 /** Counts of what happened on a user's real-time connection, for tests and benchmarks. */
@@ -198,7 +200,7 @@ export class Connection {
         logger: this.options.logger,
         onLive: (info) => this.onLive(socket, info),
         onEvent: (event) => this.onEvent(socket, event),
-        onMalformed: () => void this.counts.malformedFrames++,
+        onDropped: (reason, cause) => this.dropped(reason, undefined, cause),
         onClosed: (code, reason, error) => this.onSocketClosed(socket, token, code, reason, error),
       });
     } catch (err) {
@@ -240,7 +242,7 @@ export class Connection {
       return;
     }
     if (event.payload.oneofKind === undefined) {
-      this.options.logger('debug', 'skipped an event of an unknown kind', { seq: event.seq });
+      this.dropped('unknown_event', event.seq);
       return;
     }
     try {
@@ -249,6 +251,15 @@ export class Connection {
       // A failure while handling one event must not stop the socket's next frames.
       this.options.logger('error', 'handling an event failed', { seq: event.seq, error: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  /** Reports a frame dropped: logged with its code and reason (`info` for a kind this SDK does not know yet), then `onDropped`. */
+  private dropped(reason: DroppedFrameReason, seq: number | undefined, cause?: unknown): void {
+    const unknown = reason === 'unknown_frame' || reason === 'unknown_event';
+    if (!unknown) this.counts.malformedFrames++;
+    const error = droppedFrame(this.options.url, reason, seq, cause);
+    this.options.logger(unknown ? 'info' : 'warn', 'dropped a frame from the server', { code: error.code, reason, seq });
+    this.options.onDropped?.(error);
   }
 
   private onSocketClosed(socket: SocketHandshake, token: string, code: number, reason: string, error: StreamVideoError | undefined): void {

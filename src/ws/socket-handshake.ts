@@ -36,8 +36,8 @@ export interface SocketHandshakeOptions {
   onLive(info: LiveInfo): void;
   /** One event frame, live. */
   onEvent(event: Event): void;
-  /** A frame was skipped: not binary, not a ServerFrame, or of a kind this SDK does not know. */
-  onMalformed(): void;
+  /** A frame was dropped: not binary, not a ServerFrame (`cause` says why), or of a kind this SDK does not know. */
+  onDropped(reason: 'not_binary' | 'undecodable' | 'unknown_frame', cause?: unknown): void;
   /** The socket ended (closed, failed, timed out, went silent); `error` says why when known. Called once. */
   onClosed(code: number, reason: string, error: StreamVideoError | undefined): void;
 }
@@ -156,21 +156,20 @@ export class SocketHandshake {
     if (!this.socket) return; // disposed: a handler called late is a no-op
     this.heartbeat?.received();
     if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
-      this.options.onMalformed();
-      this.options.logger('debug', 'skipped a non-binary frame');
+      this.options.onDropped('not_binary');
       return;
     }
     let frame: ServerFrame;
     try {
       frame = decodeServerFrame(data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     } catch (err) {
-      this.options.onMalformed();
-      this.options.logger('debug', 'skipped an undecodable frame', { error: String(err) });
+      // Not a ServerFrame, or nested deeper than the decoder's stack.
+      this.options.onDropped('undecodable', err);
       return;
     }
     const kind = frame.frame.oneofKind;
     if (kind === undefined) {
-      this.options.logger('debug', 'skipped a frame of an unknown kind');
+      this.options.onDropped('unknown_frame');
       return;
     }
     (this.handlers[kind] as Handler<typeof kind>)(frame.frame);
