@@ -108,6 +108,25 @@ test('the next attempt: the policy’s delay with the attempt counted, the elaps
   assert.is(negative.action === 'wait' && negative.delayMs, 0);
 });
 
+test('a first connection that reaches nothing: the default policy gives up after its connect attempts, with the refusal naming the URL', () => {
+  const refused = connectionError('network', 'the WebSocket failed', URL);
+  let retry: RetryState = { ...startRetry(false, 0), lastError: refused };
+  let waits = 0;
+  for (;;) {
+    const d = decideOnClose({ code: 1006, error: refused }, retry, provider);
+    assert.is(d.action, 'reconnect');
+    const next = nextAttempt(d.action === 'reconnect' ? d.retry : retry, new ExponentialBackoff({ random: () => 0 }), 0, URL);
+    if (next.action === 'fail') {
+      assert.is(next.error, refused);
+      assert.is(next.error.meta['url'], URL);
+      break;
+    }
+    waits++;
+    retry = next.retry;
+  }
+  assert.is(waits, 3, 'three retries after the first attempt');
+});
+
 test('the public state of each phase: connecting until the first socket went live, reconnecting after', () => {
   const first = startRetry(false, 0);
   const timer = setTimeout(() => {}, 0);
