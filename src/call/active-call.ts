@@ -9,6 +9,8 @@ import type { GetOrCreateCallResponse } from '../plain/plain-types';
 import { EMPTY_PARTICIPANTS, type ParticipantList } from '../store/participant-table';
 import type { ActiveCallState, StreamVideoWriteableStateStore } from '../store/state-store';
 import { Call, type CallOwner } from './call';
+import { sendCallRpc, type CallRpc, type CallRpcInput } from './call-actions';
+import type { RpcOutput } from '../coordinator/coordinator-client';
 
 /**
  * Where the joined call is in its life:
@@ -33,6 +35,8 @@ export interface ActiveCallInit {
   readonly store: StreamVideoWriteableStateStore<Call>;
   readonly coordinator: StreamCoordinatorClient;
   readonly rpc: RpcSession;
+  /** Resolves once the socket is connected (waits for a reconnect, bounded). */
+  ready(method: string): Promise<void>;
   /** Called once when the call is over for this session, whatever ended it. */
   onEnded(call: ActiveCall): void;
 }
@@ -97,6 +101,11 @@ export class ActiveCall implements FoldedCall, CallOwner {
   /** The participants: the store's while joined, none after. */
   get participants(): ParticipantList {
     return this.hasLeft ? EMPTY_PARTICIPANTS : this.init.store.participants$.get();
+  }
+
+  /** Sends an RPC about the call as the session's user, once the socket is connected. */
+  send<K extends CallRpc>(rpc: K, input: CallRpcInput<K>, method: string): Promise<RpcOutput<K>> {
+    return sendCallRpc(this.init, this.ref, rpc, input, method);
   }
 
   /**

@@ -162,6 +162,7 @@ export class JoinFlow {
       store,
       coordinator,
       rpc,
+      ready: (method) => this.ctx.ready(method),
       onEnded: (ended) => {
         if (this.slot.kind === 'joined' && this.slot.active === ended) this.slot = { kind: 'none' };
       },

@@ -23,6 +23,8 @@ import type { EventRouter } from '../events/event-router';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import type { ConnectionOk } from '../../gen/stream/video/coordinator/v1/events';
 import { EdgeLatency } from '../call/edge-latency';
+import { applyModeration } from '../call/moderation-effects';
+import { ReactionExpiry } from '../call/reaction-expiry';
 import { Connection } from '../ws/connection';
 import { checkAuthFrameSize } from '../ws/frames';
 import type { ResumeVerdict } from '../ws/sequence-tracker';
@@ -67,6 +69,8 @@ export class UserSession {
   readonly join: JoinFlow;
   /** The latency to each edge, measured in the background after connecting. */
   readonly edges: EdgeLatency;
+  /** Clears participants' reactions once shown for `reactionTtlMs`. */
+  readonly reactions: ReactionExpiry;
   private readonly controller = new AbortController();
   private wasOffline = false;
   private readonly stopStateListener: () => void;
@@ -85,7 +89,11 @@ export class UserSession {
     const dropped = (error: StreamVideoError) => router.emit('connection.frame_dropped', { type: 'connection.frame_dropped', error });
     this.pipeline = new EventPipeline(
       { store, userId: user.id, joined: () => this.join.active },
-      (event) => router.emit(event.type, event),
+      (event) => {
+        // What a moderation event does to the joined call's media (after the media saw it).
+        applyModeration(event, this.join.active?.call, user.id, options.logger);
+        router.emit(event.type, event);
+      },
       options.logger,
       (event) => dropped(droppedFrame(options.wsUrl, 'unreadable_event', event.seq)),
     );
@@ -107,6 +115,7 @@ export class UserSession {
       onClosed: (error) => this.close(error),
       onDropped: dropped,
     });
+    this.reactions = new ReactionExpiry(store, options.reactionTtlMs);
     this.edges = new EdgeLatency({ timeoutMs: options.timeouts.edgeMeasurementMs, ttlMs: EDGE_LATENCY_TTL_MS, signal: this.controller.signal });
     const flow: FlowContext = {
       store,
@@ -216,6 +225,7 @@ export class UserSession {
     this.join.close();
     this.connection.disconnect();
     this.ring.dispose();
+    this.reactions.dispose();
     this.pipeline.gate.clear();
     batch(() => {
       store.reset();
