@@ -1,16 +1,14 @@
 import { atom, type ReadableAtom, type WritableAtom } from 'nanostores';
-import type { Credentials } from '../plain/plain-types';
-import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
+import type { RpcOutput, StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
 import type { FoldedCall } from '../events/event-folder';
 import type { MediaSession } from '../media/media-session';
 import type { CallRef } from '../plain/call-ref';
-import type { GetOrCreateCallResponse } from '../plain/plain-types';
+import type { Credentials, GetOrCreateCallResponse } from '../plain/plain-types';
 import { EMPTY_PARTICIPANTS, type ParticipantList } from '../store/participant-table';
 import type { ActiveCallState, StreamVideoWriteableStateStore } from '../store/state-store';
 import { Call, type CallOwner } from './call';
 import { sendCallRpc, type CallRpc, type CallRpcInput } from './call-actions';
-import type { RpcOutput } from '../coordinator/coordinator-client';
 
 /**
  * Where the joined call is in its life:
@@ -48,7 +46,7 @@ export interface ActiveCallInit {
  * ({@link ActiveCall.end}): its media closes and the store forgets it.
  *
  * ```ts
- * const active = new ActiveCall({ ref, sessionId, credentials, answer, state, media, store, coordinator, rpc, onEnded });
+ * const active = new ActiveCall({ ref, sessionId, credentials, answer, state, media, store, coordinator, rpc, ready, onEnded });
  * await active.leave();
  * ```
  */
