@@ -4,7 +4,7 @@ export type { StreamClientOptions, StreamClientTimeouts } from './options/client
 export { CALL_CONFIG, type CallConfig, type ResolvedCallConfig, type RingSound } from './config/call-config';
 export { Call } from './call/call';
 export type { ReactionRequest } from './call/call-actions';
-export { MAX_CUSTOM_EVENT_BYTES, MAX_REACTION_TEXT, REACTION_TTL_MS, jsonByteLength } from './call/call-limits';
+export { MAX_CUSTOM_EVENT_BYTES, MAX_REACTION_TEXT, REACTION_TTL_MS, jsonByteLength } from './config/call-limits';
 export type { StreamVideoReadOnlyStateStore } from './call/call-store';
 export { CallDropScheduler, type DropAction } from './call/call-drop-scheduler';
 export {

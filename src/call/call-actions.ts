@@ -10,7 +10,7 @@ import type { Reaction } from '../plain/plain-types';
 import { checkKnownKeys } from '../validation/known-keys';
 import { checkUserId, toStruct } from '../validation/arguments';
 import type { CallRef } from '../plain/call-ref';
-import { jsonByteLength, MAX_CUSTOM_EVENT_BYTES, MAX_REACTION_TEXT } from './call-limits';
+import { jsonByteLength, MAX_CUSTOM_EVENT_BYTES, MAX_REACTION_TEXT } from '../config/call-limits';
 
 /** The RPCs a joined {@link Call} sends about itself, by local name. */
 export type CallRpc = 'endCall' | 'sendCallEvent' | 'sendReaction' | 'muteUsers' | 'kickUser' | 'blockUser' | 'unblockUser';
