@@ -30,7 +30,10 @@ export const BUDGET_BYTES = 38 * 1024;
  * and says by how much. `--guard` (CI, the package test) fails only above this guard instead,
  * so that the entry cannot grow unnoticed while the budget is missed: a change that needs more
  * raises it in its own commit, saying why. Lower it as the entry shrinks, and remove it once
- * the entry is within the budget.
+ * the entry is within the budget. Raised from 45 to 46 KB (issue 22, and 25 items 5 and 7):
+ * the connection's state as one union with its decisions as functions, the joined call's
+ * owner, the errors made by name (each naming the URL it tried) and the report of dropped
+ * frames took the entry from 44.4 to 45.6 KB.
  */
 export const GROWTH_GUARD_BYTES = 46 * 1024;
 

@@ -1,6 +1,7 @@
 import { QueryCallsResponse as WireQueryCallsResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
 import { TokenManager, type TokenOrProvider } from './auth/token-manager';
 import { toPlain } from './plain/plain-data';
+import { callRef } from './plain/call-ref';
 import type { GetOrCreateCallResponse, QueryCallsResponse, RequestPermissionResponse, UpdateUserPermissionsResponse } from './plain/plain-types';
 import type { Call } from './call/call';
 import type { CallRequestData } from './call/call-request';
@@ -9,25 +10,15 @@ import { CALL_CONFIG, type CallConfig } from './config/call-config';
 import { checkCallConfig, resolveCallConfig } from './config/resolve-call-config';
 import { resolveOptions, type ClientPlatform, type ResolvedOptions, type StreamClientOptions } from './options/client-options';
 import { StreamCoordinatorClient, type RpcOutput } from './coordinator/coordinator-client';
+import { alreadyConnected, notConnected } from './errors/errors';
 import { StreamVideoError } from './errors/stream-video-error';
 import type { StreamEvent, StreamEventMap, StreamEventName } from './events/event-map';
 import { EventRouter, type EventHandler } from './events/event-router';
 import { TEST_SEAM, type ClientProbe } from './session/test-seam';
 import { probeSession, UserSession, type ActionInput, type SessionAction } from './session/user-session';
 import { StreamVideoWriteableStateStore } from './store/state-store';
-import {
-  checkCallId,
-  checkCallType,
-  checkData,
-  checkLimit,
-  checkPermissions,
-  checkUserId,
-  toFilterStruct,
-  toSortParams,
-  toUser,
-  type SortParamRequest,
-  type UserInput,
-} from './validation/arguments';
+import { checkCallId, checkCallType, checkUserId, toUser, type SortParamRequest, type UserInput } from './validation/arguments';
+import { checkListener, checkPermissionRequest, checkPermissionUpdate, toQueryCallsInput } from './validation/facade-inputs';
 
 /**
  * A `StreamVideoClient` instance lets you communicate with our API, and authenticate users.
@@ -44,14 +35,14 @@ export class StreamVideoClient {
   callConfig: CallConfig;
   /** The coordinator's RPCs, typed, with the SDK's auth, retry, timeout and error policies. */
   coordinatorClient: StreamCoordinatorClient;
+  private readonly store = new StreamVideoWriteableStateStore<Call>();
   /**
    * A reactive store that exposes all the state variables in a reactive manner - you can
    * subscribe to changes of the different state variables. All state changes are exposed
    * in this store, so all UI changes should be handled by subscribing to these variables.
    */
-  readonly readOnlyStateStore: StreamVideoReadOnlyStateStore;
+  readonly readOnlyStateStore: StreamVideoReadOnlyStateStore = this.store.readOnly;
   private readonly options: ResolvedOptions;
-  private readonly store = new StreamVideoWriteableStateStore<Call>();
   private readonly router: EventRouter<StreamEventMap>;
   private session: UserSession | undefined;
 
@@ -71,7 +62,6 @@ export class StreamVideoClient {
     this.callConfig = checkCallConfig(callConfig); // a bad config is refused here, not at connectUser
     const { twirpUrl, timeouts, retry, logger, sendJson, transport, responseCap } = this.options;
     this.coordinatorClient = new StreamCoordinatorClient({ twirpUrl, apiKey, timeoutMs: timeouts.rpcMs, retry, logger, sendJson, transport, responseCap });
-    this.readOnlyStateStore = this.store.readOnly;
     this.router = new EventRouter<StreamEventMap>(logger);
   }
 
@@ -85,21 +75,12 @@ export class StreamVideoClient {
    */
   async connectUser(user: UserInput, tokenOrProvider: TokenOrProvider): Promise<void> {
     const fullUser = toUser('connectUser', 'user', user);
-    if (this.session) throw new StreamVideoError('already_connected', 'a user is connected: call disconnectUser first', { method: 'connectUser' });
+    if (this.session) throw alreadyConnected('connectUser');
     const tokens = new TokenManager(tokenOrProvider, { providerTimeoutMs: this.options.timeouts.tokenProviderMs });
     const { apiKey, options, store, router, coordinatorClient: coordinator } = this;
+    const callConfig = resolveCallConfig(this.callConfig);
     const onEnded = (ended: UserSession) => void (this.session === ended && (this.session = undefined));
-    await (this.session = new UserSession({
-      apiKey,
-      user: fullUser,
-      tokens,
-      options,
-      callConfig: resolveCallConfig(this.callConfig),
-      store,
-      router,
-      coordinator,
-      onEnded,
-    })).start();
+    await (this.session = new UserSession({ apiKey, user: fullUser, tokens, options, callConfig, store, router, coordinator, onEnded })).start();
   }
 
   /**
@@ -108,10 +89,7 @@ export class StreamVideoClient {
    * Listeners added with `on` stay.
    */
   async disconnectUser(): Promise<void> {
-    const session = this.session;
-    if (!session) return;
-    await session.leaveCall();
-    session.close();
+    await this.session?.disconnect();
   }
 
   /**
@@ -125,8 +103,7 @@ export class StreamVideoClient {
   on<K extends StreamEventName>(eventName: K, callback: EventHandler<StreamEventMap[K]>): () => void;
   on(eventName: '*', callback: EventHandler<StreamEvent>): () => void;
   on(eventName: keyof StreamEventMap | '*', callback: EventHandler<never>): () => void {
-    if (typeof eventName !== 'string' || eventName.length === 0) throw StreamVideoError.invalidArgument('on', 'eventName', 'must be an event name or "*"');
-    if (typeof callback !== 'function') throw StreamVideoError.invalidArgument('on', 'callback', 'must be a function');
+    checkListener('on', eventName, callback);
     return this.router.on(eventName as keyof StreamEventMap, callback as EventHandler<StreamEventMap[keyof StreamEventMap]>);
   }
 
@@ -163,7 +140,7 @@ export class StreamVideoClient {
    * @returns A `Call` instance that can be used to interact with the call.
    */
   async joinCall(id: string, type: string, data?: CallRequestData): Promise<Call> {
-    return this.checkCall('joinCall', id, type, 'id', 'type').join.join(id, type, data);
+    return this.checkCall('joinCall', id, type, 'id', 'type').join.join(callRef(type, id), data);
   }
 
   /**
@@ -172,7 +149,7 @@ export class StreamVideoClient {
    * @returns the joined `Call`.
    */
   async acceptCall(callId: string, callType: string): Promise<Call> {
-    return this.checkCall('acceptCall', callId, callType).join.join(callId, callType, undefined, true);
+    return this.checkCall('acceptCall', callId, callType).join.join(callRef(callType, callId), undefined, true);
   }
 
   /**
@@ -180,7 +157,7 @@ export class StreamVideoClient {
    * Causes the `call.rejected` event to be emitted to all the call members.
    */
   async rejectCall(callId: string, callType: string): Promise<void> {
-    await this.checkCall('rejectCall', callId, callType).ring.answer('rejectCall', callId, callType);
+    await this.checkCall('rejectCall', callId, callType).ring.answer('rejectCall', callRef(callType, callId));
   }
 
   /**
@@ -190,7 +167,7 @@ export class StreamVideoClient {
    * @throws StreamVideoError `failed_precondition` after joining the call.
    */
   async cancelCall(callId: string, callType: string): Promise<void> {
-    await this.checkCall('cancelCall', callId, callType).ring.answer('cancelCall', callId, callType);
+    await this.checkCall('cancelCall', callId, callType).ring.answer('cancelCall', callRef(callType, callId));
   }
 
   /**
@@ -201,15 +178,8 @@ export class StreamVideoClient {
    * @param next the cursor of the next page, from a previous response.
    */
   async queryCalls(filterConditions: Record<string, unknown>, sort: SortParamRequest[], limit?: number, next?: string): Promise<QueryCallsResponse> {
-    const method = 'queryCalls';
-    if (next !== undefined && typeof next !== 'string') throw StreamVideoError.invalidArgument(method, 'next', 'must be a cursor string');
-    const input = {
-      filterConditions: toFilterStruct(method, filterConditions),
-      sort: toSortParams(method, sort),
-      limit: checkLimit(method, limit),
-      next: next ?? '',
-    };
-    return toPlain(WireQueryCallsResponse, await this.coordinatorClient.queryCalls(input, { session: this.requireSession(method).rpc }));
+    const input = toQueryCallsInput('queryCalls', filterConditions, sort, limit, next);
+    return toPlain(WireQueryCallsResponse, await this.coordinatorClient.queryCalls(input, { session: this.requireSession('queryCalls').rpc }));
   }
 
   /** Starts recording the call `callType:callId`; every member sees `call.recording_started`. */
@@ -228,13 +198,7 @@ export class StreamVideoClient {
    * @param data `{ permissions }`: the permissions to ask for.
    */
   async requestCallPermissions(callId: string, callType: string, data: { permissions: string[] }): Promise<RequestPermissionResponse> {
-    const permissions = checkPermissions(
-      'requestCallPermissions',
-      'data.permissions',
-      checkData('requestCallPermissions', data, ['permissions'])['permissions'],
-      false,
-    );
-    return this.callAction('requestPermission', callId, callType, { permissions }, 'requestCallPermissions');
+    return this.callAction('requestPermission', callId, callType, checkPermissionRequest('requestCallPermissions', data), 'requestCallPermissions');
   }
 
   /**
@@ -248,12 +212,7 @@ export class StreamVideoClient {
     callType: string,
     data: { userId: string; grantPermissions?: string[]; revokePermissions?: string[] },
   ): Promise<UpdateUserPermissionsResponse> {
-    const method = 'updateUserPermissions';
-    const userId = checkUserId(method, 'data.userId', checkData(method, data, ['userId', 'grantPermissions', 'revokePermissions'])['userId']);
-    const grantPermissions = checkPermissions(method, 'data.grantPermissions', data.grantPermissions, true);
-    const revokePermissions = checkPermissions(method, 'data.revokePermissions', data.revokePermissions, true);
-    if (grantPermissions.length + revokePermissions.length === 0) throw StreamVideoError.invalidArgument(method, 'data', 'must grant or revoke a permission');
-    return this.callAction(method, callId, callType, { userId, grantPermissions, revokePermissions });
+    return this.callAction('updateUserPermissions', callId, callType, checkPermissionUpdate('updateUserPermissions', data));
   }
 
   /**
@@ -265,8 +224,7 @@ export class StreamVideoClient {
   setParticipantIsPinned(sessionId: string, isPinned: boolean): void {
     checkUserId('setParticipantIsPinned', 'sessionId', sessionId);
     if (typeof isPinned !== 'boolean') throw StreamVideoError.invalidArgument('setParticipantIsPinned', 'isPinned', 'must be a boolean');
-    if (!this.store.table.read(sessionId)) throw new StreamVideoError('not_found', `no participant "${sessionId}"`, { method: 'setParticipantIsPinned' });
-    this.store.updateParticipants((t) => t.setPinned(sessionId, isPinned));
+    this.store.setPinned(sessionId, isPinned, 'setParticipantIsPinned');
   }
 
   /** @internal What tests may inspect; read it with `inspectClient` from `stream-video-client/testing`. */
@@ -274,14 +232,8 @@ export class StreamVideoClient {
     return { ...probeSession(this.session), listeners: this.router.listenerCount };
   }
 
-  private async callAction<K extends SessionAction>(
-    rpc: K,
-    callId: string,
-    callType: string,
-    extra: ActionInput<K>,
-    method: string = rpc,
-  ): Promise<RpcOutput<K>> {
-    return this.checkCall(method, callId, callType).act(rpc, method, { type: callType, id: callId, ...extra });
+  private callAction<K extends SessionAction>(rpc: K, callId: string, callType: string, input: ActionInput<K>, method: string = rpc): Promise<RpcOutput<K>> {
+    return this.checkCall(method, callId, callType).act(rpc, method, { type: callType, id: callId, ...input });
   }
 
   /** Checks a call's id and type and that a user is connected; returns the session. */
@@ -292,7 +244,7 @@ export class StreamVideoClient {
   }
 
   private requireSession(method: string): UserSession {
-    if (!this.session || this.session.hasEnded) throw new StreamVideoError('not_connected', 'connectUser must be called first', { method });
+    if (!this.session || this.session.hasEnded) throw notConnected(method);
     return this.session;
   }
 }

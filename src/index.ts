@@ -4,7 +4,7 @@ export type { StreamClientOptions, StreamClientTimeouts } from './options/client
 export { CALL_CONFIG, type CallConfig, type ResolvedCallConfig, type RingSound } from './config/call-config';
 export { Call } from './call/call';
 export type { ReactionRequest } from './call/call-actions';
-export { MAX_CUSTOM_EVENT_BYTES, MAX_REACTION_TEXT, REACTION_TTL_MS, jsonByteLength } from './call/call-limits';
+export { MAX_CUSTOM_EVENT_BYTES, MAX_REACTION_TEXT, REACTION_TTL_MS, jsonByteLength } from './config/call-limits';
 export type { StreamVideoReadOnlyStateStore } from './call/call-store';
 export { CallDropScheduler, type DropAction } from './call/call-drop-scheduler';
 export {
@@ -17,7 +17,7 @@ export {
   type RpcCallOptions,
 } from './coordinator/coordinator-client';
 export { DEFAULT_RETRY_POLICY, IDEMPOTENT_RPCS, type RetryPolicy } from './coordinator/retry-policy';
-export { codeOfIntermediaryStatus, toStreamVideoError } from './coordinator/interceptors/error-mapping';
+export { codeOfIntermediaryStatus, toStreamVideoError } from './errors/errors';
 export type { TokenOrProvider, TokenProvider, TokenSource } from './auth/token-manager';
 export { StreamVideoError, type StreamVideoErrorCode, type StreamVideoErrorInit } from './errors/stream-video-error';
 export { consoleLogger, silentLogger, withLevel, LOG_LEVELS, type Logger, type LogLevel, type LogLevelThreshold } from './config/logger';

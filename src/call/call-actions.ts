@@ -9,7 +9,8 @@ import { toPlain } from '../plain/plain-data';
 import type { Reaction } from '../plain/plain-types';
 import { checkKnownKeys } from '../validation/known-keys';
 import { checkUserId, toStruct } from '../validation/arguments';
-import { jsonByteLength, MAX_CUSTOM_EVENT_BYTES, MAX_REACTION_TEXT } from './call-limits';
+import type { CallRef } from '../plain/call-ref';
+import { jsonByteLength, MAX_CUSTOM_EVENT_BYTES, MAX_REACTION_TEXT } from '../config/call-limits';
 
 /** The RPCs a joined {@link Call} sends about itself, by local name. */
 export type CallRpc = 'endCall' | 'sendCallEvent' | 'sendReaction' | 'muteUsers' | 'kickUser' | 'blockUser' | 'unblockUser';
@@ -34,20 +35,19 @@ export interface CallRpcSender {
 }
 
 /**
- * Sends `rpc` about the call `cid` once the socket is connected, as the session's user.
+ * Sends `rpc` about the call `ref` once the socket is connected, as the session's user.
  * @param method the `Call` member that sends it, for errors.
  */
 export async function sendCallRpc<K extends CallRpc>(
   sender: CallRpcSender,
-  cid: string,
+  ref: CallRef,
   rpc: K,
   input: CallRpcInput<K>,
   method: string,
 ): Promise<RpcOutput<K>> {
   await sender.ready(method);
-  const at = cid.indexOf(':');
   const send = sender.coordinator[rpc] as (input: object, options: RpcCallOptions) => Promise<RpcOutput<K>>;
-  return send({ type: cid.slice(0, at), id: cid.slice(at + 1), ...input }, { session: sender.rpc });
+  return send({ type: ref.type, id: ref.id, ...input }, { session: sender.rpc });
 }
 
 /**

@@ -5,7 +5,7 @@ import { toPlain } from '../plain/plain-data';
 import type { CallState } from '../plain/plain-types';
 import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
-import { toStreamParticipant } from '../events/event-folder';
+import { toStreamParticipant, type FoldedCall } from '../events/event-folder';
 import { RingResponse } from '../../gen/stream/video/coordinator/v1/models';
 import type { CallAcceptedEvent, PendingCall, PermissionRequestEvent, StreamVideoWriteableStateStore } from '../store/state-store';
 
@@ -47,15 +47,17 @@ export async function fetchCalls(
  * Folds a {@link CallsSnapshot} into the store: adds ringing calls (`ringingOnly`), or
  * rebuilds the pending calls, the accepted call, and the joined call's participants,
  * recording state, capabilities and permission requests from the server's state (a
- * re-sync). README.md ("What a re-sync restores") lists every piece of the store.
+ * re-sync); a joined call the server shows ended, or no longer shows, ends. README.md
+ * ("What a re-sync restores") lists every piece of the store.
+ * @param joined the session's joined call now.
  * @returns the number of calls loaded.
  */
-export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snapshot: CallsSnapshot): number {
+export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snapshot: CallsSnapshot, joined: FoldedCall | undefined): number {
   const { me, ringingOnly, calls, activeState } = snapshot;
-  const active = store.active && store.active.cid === snapshot.activeCid ? store.active : undefined;
+  const active = joined && joined.ref.cid === snapshot.activeCid ? joined : undefined;
   // A ring the user sees: their own call ringing others, or a call that rang them and that they have not answered.
   const pending: PendingCall[] = calls
-    .filter((c) => c.call?.ringing && !c.call.endedAt && c.call.cid !== store.active?.cid)
+    .filter((c) => c.call?.ringing && !c.call.endedAt && c.call.cid !== joined?.ref.cid)
     .filter((c) => c.call!.createdByUserId === me || c.rungMembers.some((r) => r.userId === me && r.response === RingResponse.UNSPECIFIED))
     .map((c) => ({
       direction: c.call!.createdByUserId === me ? 'outgoing' : 'incoming',
@@ -78,12 +80,12 @@ export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snaps
     const current = store.pendingCalls$.get();
     if (after.length !== current.length || after.some((p, i) => p !== current[i])) store.pendingCalls$.set(after);
     if (ringingOnly) return;
-    restoreAccepted(store, me, calls, [...before.values()]);
+    restoreAccepted(store, me, calls, [...before.values()], joined?.ref.cid);
 
     if (!active) return;
     // Ended, or this session is no longer in it (kicked, blocked, dropped while offline): left.
     if (!activeState?.call || activeState.call.endedAt || !activeState.participants.some((p) => p.sessionId === store.table.local)) {
-      store.clearActiveCall();
+      active.end();
       return;
     }
     active.state.set({ data: activeState.call, members: activeState.members, ownCapabilities: activeState.ownCapabilities });
@@ -99,7 +101,7 @@ export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snaps
     });
     const speaker = store.dominantSpeakerSessionId$.get();
     if (speaker && !store.table.read(speaker)) store.dominantSpeakerSessionId$.set(undefined);
-    restoreRequests(store, me, active.cid, activeState);
+    restoreRequests(store, me, active.ref.cid, activeState);
   });
   return calls.length;
 }
@@ -119,13 +121,19 @@ function refreshed(old: PendingCall, fresh: PendingCall): PendingCall {
  * showed ringing before, that someone accepted meanwhile (its first accept), unless it ended
  * or is the joined call; otherwise the accept shown before, unless its call has ended since.
  */
-function restoreAccepted(store: StreamVideoWriteableStateStore<unknown>, me: string, calls: readonly CallState[], ringingBefore: readonly PendingCall[]): void {
+function restoreAccepted(
+  store: StreamVideoWriteableStateStore<unknown>,
+  me: string,
+  calls: readonly CallState[],
+  ringingBefore: readonly PendingCall[],
+  joinedCid: string | undefined,
+): void {
   const byCid = new Map(calls.map((c) => [c.call?.cid, c]));
   let newest: CallAcceptedEvent | undefined;
   for (const p of ringingBefore) {
     const cid = p.call.call?.cid ?? '';
     const c = byCid.get(cid);
-    if (p.direction !== 'outgoing' || !c || c.call?.endedAt || cid === store.active?.cid) continue;
+    if (p.direction !== 'outgoing' || !c || c.call?.endedAt || cid === joinedCid) continue;
     const first = c.rungMembers
       .filter((r) => r.response === RingResponse.ACCEPTED && r.userId !== me)
       .sort((a, b) => (a.answeredAt?.getTime() ?? 0) - (b.answeredAt?.getTime() ?? 0))[0];

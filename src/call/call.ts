@@ -1,6 +1,7 @@
 import type { ReadableAtom } from 'nanostores';
 import type { RpcOutput } from '../coordinator/coordinator-client';
 import type { CallData, Credentials, Member, Reaction } from '../plain/plain-types';
+import { callLeft } from '../errors/errors';
 import { StreamVideoError } from '../errors/stream-video-error';
 import type { MediaSession } from '../media/media-session';
 import { TrackType } from '../media/track-type';
@@ -19,16 +20,20 @@ import {
 } from './call-actions';
 import { checkUserId } from '../validation/arguments';
 
-/** What a {@link Call} needs from the session that joined it. */
-export interface CallHost {
-  /** Leaves the call with this session. */
-  leaveCall(call: Call): Promise<void>;
-  /** The participants of the call while it is the joined one (an empty list after). */
-  participantsOf(call: Call): ParticipantList;
-  /** Whether the call is the session's joined call. */
-  isActive(call: Call): boolean;
+/** @internal What a {@link Call} reads and asks of the joined call that owns it (`ActiveCall`). */
+export interface CallOwner {
+  /** The call's state, updated by its events while joined. */
+  readonly state$: ReadableAtom<ActiveCallState>;
+  /** The call's peer connections and published tracks; none where there is no `RTCPeerConnection`. */
+  readonly media: MediaSession | undefined;
+  /** The participants while joined (an empty list after). */
+  readonly participants: ParticipantList;
+  /** Whether the call is over for this session. */
+  readonly hasLeft: boolean;
+  /** Leaves the call (a leave in flight is shared). */
+  leave(): Promise<void>;
   /** Sends an RPC about the call as the session's user, once the socket is connected. */
-  send<K extends CallRpc>(call: Call, rpc: K, input: CallRpcInput<K>, method: string): Promise<RpcOutput<K>>;
+  send<K extends CallRpc>(rpc: K, input: CallRpcInput<K>, method: string): Promise<RpcOutput<K>>;
 }
 
 /**
@@ -42,41 +47,34 @@ export interface CallHost {
  * ```
  */
 export class Call {
-  private left = false;
-  private leaving: Promise<void> | undefined;
-
   /**
    * @internal Made by the client when the join succeeds; get a `Call` from `joinCall` or
    * `acceptCall` instead.
-   * @param state the call's state, updated by its events while joined.
+   * @param owner the joined call: its state, media and leave.
    * @param credentials the edge server and its token.
    * @param sessionId this session's id in the call.
-   * @param host the session that joined the call.
-   * @param media the call's peer connections and published tracks; none where there is no `RTCPeerConnection`.
    */
   constructor(
-    private readonly state: ReadableAtom<ActiveCallState>,
+    private readonly owner: CallOwner,
     /** The edge server chosen by latency, and the token to connect to it. */
     readonly credentials: Credentials,
     /** The id of this session in the call. */
     readonly sessionId: string,
-    private readonly host: CallHost,
-    private readonly media: MediaSession | undefined,
   ) {}
 
   /** The call's data: type, id, cid, creator, settings, recording. */
   get data(): CallData {
-    return this.state.get().data;
+    return this.owner.state$.get().data;
   }
 
   /** The call's members. */
   get members(): readonly Member[] {
-    return this.state.get().members;
+    return this.owner.state$.get().members;
   }
 
   /** What the connected user may do in this call, e.g. `send-audio`. */
   get ownCapabilities(): readonly string[] {
-    return this.state.get().ownCapabilities;
+    return this.owner.state$.get().ownCapabilities;
   }
 
   /** `type:id`. */
@@ -86,12 +84,12 @@ export class Call {
 
   /** The participants, live: the same list as the store's `participants$` while joined. */
   get participants(): ParticipantList {
-    return this.host.participantsOf(this);
+    return this.owner.participants;
   }
 
   /** Whether the call was left: `leave()`, the call ended, or the user disconnected. */
   get hasLeft(): boolean {
-    return this.left || !this.host.isActive(this);
+    return this.owner.hasLeft;
   }
 
   /**
@@ -99,23 +97,7 @@ export class Call {
    * every peer connection closes at once. Calling it again does nothing.
    */
   leave(): Promise<void> {
-    if (this.hasLeft) return Promise.resolve();
-    this.media?.close();
-    this.leaving ??= this.host.leaveCall(this).then(
-      () => {
-        this.left = true;
-      },
-      (err: unknown) => {
-        this.leaving = undefined;
-        throw err;
-      },
-    );
-    return this.leaving;
-  }
-
-  /** @internal The leave in flight, if any. */
-  get pendingLeave(): Promise<void> | undefined {
-    return this.left ? undefined : this.leaving;
+    return this.owner.leave();
   }
 
   /**
@@ -175,7 +157,7 @@ export class Call {
    * @throws StreamVideoError `permission_denied` without `end-call`.
    */
   async endCall(): Promise<void> {
-    await this.host.send(this, 'endCall', {}, 'endCall');
+    await this.owner.send('endCall', {}, 'endCall');
   }
 
   /**
@@ -192,7 +174,7 @@ export class Call {
    *   `permission_denied` when not in the call; `failed_precondition` once the call ended.
    */
   async sendCustomEvent(payload: Record<string, unknown>): Promise<void> {
-    await this.host.send(this, 'sendCallEvent', customEventInput('sendCustomEvent', payload), 'sendCustomEvent');
+    await this.owner.send('sendCallEvent', customEventInput('sendCustomEvent', payload), 'sendCustomEvent');
   }
 
   /**
@@ -210,7 +192,7 @@ export class Call {
    * @throws StreamVideoError `invalid_argument` (checked before sending), `permission_denied`.
    */
   async sendReaction(reaction: ReactionRequest): Promise<Reaction> {
-    const answer = await this.host.send(this, 'sendReaction', reactionInput('sendReaction', reaction, this.sessionId), 'sendReaction');
+    const answer = await this.owner.send('sendReaction', reactionInput('sendReaction', reaction, this.sessionId), 'sendReaction');
     return plainReaction('sendReaction', answer.reaction);
   }
 
@@ -229,7 +211,7 @@ export class Call {
    *   not in the call; `invalid_argument` (checked before sending).
    */
   async muteUser(userId: string | string[], trackType: TrackType): Promise<void> {
-    await this.host.send(this, 'muteUsers', muteInput('muteUser', userId, trackType), 'muteUser');
+    await this.owner.send('muteUsers', muteInput('muteUser', userId, trackType), 'muteUser');
   }
 
   /**
@@ -242,7 +224,7 @@ export class Call {
    * @throws StreamVideoError `permission_denied` without `mute-users`.
    */
   async muteAllUsers(trackType: TrackType): Promise<void> {
-    await this.host.send(this, 'muteUsers', { muteAllUsers: true, trackTypes: [checkTrackType('muteAllUsers', trackType)] }, 'muteAllUsers');
+    await this.owner.send('muteUsers', { muteAllUsers: true, trackTypes: [checkTrackType('muteAllUsers', trackType)] }, 'muteAllUsers');
   }
 
   /**
@@ -258,7 +240,7 @@ export class Call {
    * @throws StreamVideoError `permission_denied` without `kick-user`.
    */
   async kickUser(userId: string): Promise<void> {
-    await this.host.send(this, 'kickUser', { userId: checkUserId('kickUser', 'userId', userId) }, 'kickUser');
+    await this.owner.send('kickUser', { userId: checkUserId('kickUser', 'userId', userId) }, 'kickUser');
   }
 
   /**
@@ -275,7 +257,7 @@ export class Call {
    *   for the creator; `invalid_argument` for the caller.
    */
   async blockUser(userId: string): Promise<void> {
-    await this.host.send(this, 'blockUser', { userId: checkUserId('blockUser', 'userId', userId) }, 'blockUser');
+    await this.owner.send('blockUser', { userId: checkUserId('blockUser', 'userId', userId) }, 'blockUser');
   }
 
   /**
@@ -289,7 +271,7 @@ export class Call {
    * @throws StreamVideoError `permission_denied` without `block-users`.
    */
   async unblockUser(userId: string): Promise<void> {
-    await this.host.send(this, 'unblockUser', { userId: checkUserId('unblockUser', 'userId', userId) }, 'unblockUser');
+    await this.owner.send('unblockUser', { userId: checkUserId('unblockUser', 'userId', userId) }, 'unblockUser');
   }
 
   /**
@@ -297,13 +279,15 @@ export class Call {
    * each stops on the device and on every peer connection, as `stopPublish` does.
    */
   async stopMutedTracks(trackTypes: readonly TrackType[]): Promise<void> {
-    if (!this.media || this.hasLeft) return;
-    await Promise.all(trackTypes.map((t) => this.media!.stopPublish(t, 'muteUser')));
+    const media = this.owner.media;
+    if (!media || this.hasLeft) return;
+    await Promise.all(trackTypes.map((t) => media.stopPublish(t, 'muteUser')));
   }
 
   private async withMedia<T>(method: string, act: (media: MediaSession) => Promise<T>): Promise<T> {
-    if (this.hasLeft) throw new StreamVideoError('failed_precondition', 'the call was left', { method });
-    if (!this.media) throw new StreamVideoError('unsupported', 'no RTCPeerConnection here: pass opts.RTCPeerConnection', { method });
-    return act(this.media);
+    if (this.hasLeft) throw callLeft(method);
+    const media = this.owner.media;
+    if (!media) throw new StreamVideoError('unsupported', 'no RTCPeerConnection here: pass opts.RTCPeerConnection', { method });
+    return act(media);
   }
 }

@@ -4,6 +4,7 @@ import type { ResolvedOptions } from '../options/client-options';
 import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
 import type { EventGate } from '../events/event-gate';
+import type { FoldedEvents } from '../events/event-pipeline';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import type { Call } from './call';
 import type { EdgeLatency } from './edge-latency';
@@ -18,6 +19,8 @@ export interface FlowContext {
   readonly rpc: RpcSession;
   /** Holds a call's events while an RPC answer about it is in flight. */
   readonly gate: EventGate;
+  /** The session's events once folded: the joined call's media follows them. */
+  readonly events: FoldedEvents;
   /** The connected user. */
   readonly user: User;
   /** How calls ring on this client. */

@@ -10,7 +10,7 @@ import type { Call } from './call';
  * the call, which closes the media.
  *
  * ```ts
- * pipeline = new EventPipeline(target, (event) => { applyModeration(event, store.active?.call, userId, logger); router.emit(event.type, event); }, logger);
+ * pipeline = new EventPipeline(target, (event) => { applyModeration(event, join.active?.call, userId, logger); router.emit(event.type, event); }, logger);
  * ```
  * @param event an event already folded into the store.
  * @param call the joined call, if any.

@@ -1,6 +1,7 @@
 import { CallEventType, GetOrCreateCallResponse as WireGetOrCreateCallResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { toPlain } from '../plain/plain-data';
 import type { CallState, GetOrCreateCallResponse } from '../plain/plain-types';
+import { callRef, type CallRef } from '../plain/call-ref';
 import { StreamVideoError } from '../errors/stream-video-error';
 import type { PendingCall } from '../store/state-store';
 import { CallDropScheduler, type DropAction } from './call-drop-scheduler';
@@ -19,6 +20,14 @@ const ANSWERS = {
 /** An SDK member that answers a ring. */
 export type RingAnswer = keyof typeof ANSWERS;
 
+/** What the ring flow knows of the session's joined call (the join flow owns it). */
+export interface JoinedCallInfo {
+  /** The cid of the joined call, if any. */
+  joinedCid(): string | undefined;
+  /** Whether the call `cid` is being joined (it can then no longer be cancelled). */
+  isJoining(cid: string): boolean;
+}
+
 /**
  * The ring flow of one user session: creating calls (and ringing their members),
  * answering rings, and the ring timers, which follow the store's ringing calls: an
@@ -34,11 +43,11 @@ export class RingFlow {
 
   /**
    * @param ctx what the session's flows share.
-   * @param isJoining whether the call `cid` is being joined (it can then no longer be cancelled).
+   * @param joined the session's joined call, and the call being joined.
    */
   constructor(
     private readonly ctx: FlowContext,
-    private readonly isJoining: (cid: string) => boolean,
+    private readonly joined: JoinedCallInfo,
   ) {
     const config = ctx.callConfig;
     if (config.playSounds) this.sounds = new RingSounds(config.ringtone, config.ringbackTone);
@@ -72,7 +81,7 @@ export class RingFlow {
         ),
       (response) => {
         const state = response.call;
-        if (ring && state?.call && state.call.createdByUserId === user.id && state.call.ringing && store.active?.cid !== state.call.cid) {
+        if (ring && state?.call && state.call.createdByUserId === user.id && state.call.ringing && this.joined.joinedCid() !== state.call.cid) {
           store.upsertPending({ direction: 'outgoing', call: state, ringer: user, since: Date.now() });
         }
       },
@@ -83,15 +92,13 @@ export class RingFlow {
    * Sends an answer to a ring (accepted, rejected or cancelled) and forgets the ringing call.
    * The server treats a repeated answer as done, so it is safe to send again.
    */
-  async answer(method: RingAnswer, id: string, type: string, reason = ''): Promise<void> {
-    const cid = `${type}:${id}`;
-    const active = this.ctx.store.active;
-    if (method === 'cancelCall' && ((active?.cid === cid && !active.call.hasLeft) || this.isJoining(cid))) {
+  async answer(method: RingAnswer, ref: CallRef, reason = ''): Promise<void> {
+    if (method === 'cancelCall' && (this.joined.joinedCid() === ref.cid || this.joined.isJoining(ref.cid))) {
       throw new StreamVideoError('failed_precondition', 'cannot cancel a joined call: leave it', { method });
     }
     await this.ctx.ready(method);
-    await this.ctx.coordinator.sendCallEvent({ type, id, eventType: ANSWERS[method], reason }, { idempotent: true, session: this.ctx.rpc });
-    this.ctx.store.removePending(cid);
+    await this.ctx.coordinator.sendCallEvent({ type: ref.type, id: ref.id, eventType: ANSWERS[method], reason }, { idempotent: true, session: this.ctx.rpc });
+    this.ctx.store.removePending(ref.cid);
   }
 
   /** Stops the timers and the sounds, and stops following the ringing calls. */
@@ -103,7 +110,7 @@ export class RingFlow {
 
   /** A ring that comes while the user is in another call is rejected at once, as `busy`. */
   private rejectWhenBusy(calls: readonly PendingCall[]): void {
-    const active = this.ctx.store.active?.cid;
+    const active = this.joined.joinedCid();
     for (const p of calls) {
       const cid = p.call.call!.cid;
       if (p.direction !== 'incoming' || this.seen.has(cid)) continue;
@@ -111,7 +118,7 @@ export class RingFlow {
       if (!active || active === cid) continue;
       const { type, id } = p.call.call!;
       this.ctx.store.removePending(cid);
-      this.answer('rejectCall', id, type, 'busy').catch((err: unknown) => {
+      this.answer('rejectCall', callRef(type, id), 'busy').catch((err: unknown) => {
         this.ctx.options.logger('warn', `could not reject ${cid} while in another call`, { code: StreamVideoError.from(err).code });
       });
     }
@@ -134,9 +141,12 @@ export class RingFlow {
   }
 
   private onTimeout(cid: string, action: DropAction): void {
-    const [type, ...rest] = cid.split(':');
-    this.ctx.store.removePending(cid);
-    this.answer(action === 'cancel' ? 'cancelCall' : 'rejectCall', rest.join(':'), type).catch((err: unknown) => {
+    const { store } = this.ctx;
+    // The timers follow the ringing calls: the call is still among them.
+    const call = store.pendingCalls$.get().find((p) => p.call.call?.cid === cid)?.call.call;
+    store.removePending(cid);
+    if (!call) return;
+    this.answer(action === 'cancel' ? 'cancelCall' : 'rejectCall', callRef(call.type, call.id)).catch((err: unknown) => {
       this.ctx.options.logger('warn', `could not ${action} ${cid}`, { code: StreamVideoError.from(err).code });
     });
   }

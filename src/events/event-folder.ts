@@ -1,17 +1,35 @@
-import { batch } from 'nanostores';
+import { batch, type WritableAtom } from 'nanostores';
 import { RingResponse } from '../../gen/stream/video/coordinator/v1/models';
+import type { CallRef } from '../plain/call-ref';
 import type { CallState, Participant } from '../plain/plain-types';
 import type { Reaction } from '../../gen/stream/video/coordinator/v1/models';
 import type { Plain } from '../plain/plain-data';
 import type { ParticipantReaction, StreamParticipant } from '../store/participant-table';
-import type { StreamVideoWriteableStateStore } from '../store/state-store';
+import type { ActiveCallState, StreamVideoWriteableStateStore } from '../store/state-store';
 import type { CoordinatorEvent, CoordinatorEventMap } from './event-map';
 
-/** The store events fold into, with the connected user's id. */
+/** The joined call as the folds see it: which call it is, its state, and its end. */
+export interface FoldedCall {
+  readonly ref: CallRef;
+  /** The call's data, members and the user's capabilities in it, which its events update. */
+  readonly state: WritableAtom<ActiveCallState>;
+  /** The call ended: the joined call ends with it (its media closes, the store forgets it). */
+  end(): void;
+}
+
+/** The store events fold into, with the connected user's id and the joined call. */
 export interface FoldTarget {
   readonly store: StreamVideoWriteableStateStore<unknown>;
   /** The connected user's id. */
   readonly userId: string;
+  /** The joined call, if any (its owner is the session's join flow). */
+  joined(): FoldedCall | undefined;
+}
+
+/** The joined call when it is `cid`. */
+function joinedAs(target: FoldTarget, cid: string): FoldedCall | undefined {
+  const joined = target.joined();
+  return joined?.ref.cid === cid ? joined : undefined;
 }
 
 type Folders = { [K in keyof CoordinatorEventMap]: (event: CoordinatorEventMap[K], target: FoldTarget) => void };
@@ -24,8 +42,9 @@ type Folders = { [K in keyof CoordinatorEventMap]: (event: CoordinatorEventMap[K
  */
 export const EVENT_FOLDERS = {
   'call.created': () => {},
-  'call.ring': (e, { store }) => {
-    if (!e.call?.call || e.call.call.endedAt || store.active?.cid === e.callCid) return;
+  'call.ring': (e, target) => {
+    const { store } = target;
+    if (!e.call?.call || e.call.call.endedAt || joinedAs(target, e.callCid)) return;
     store.upsertPending({ direction: 'incoming', call: e.call, ringer: e.user, since: Date.now() });
   },
   'call.accepted': (e, { store, userId }) => {
@@ -55,23 +74,25 @@ export const EVENT_FOLDERS = {
     if (callees.every((m) => rejected.has(m.userId))) store.removePending(e.callCid);
   },
   'call.cancelled': (e, { store }) => void store.removePending(e.callCid),
-  'call.ended': (e, { store }) => {
+  'call.ended': (e, target) => {
+    const { store } = target;
     batch(() => {
       store.removePending(e.callCid);
       if (store.acceptedCall$.get()?.callCid === e.callCid) store.acceptedCall$.set(undefined);
-      if (store.active?.cid === e.callCid) store.clearActiveCall();
+      joinedAs(target, e.callCid)?.end();
     });
   },
-  'call.updated': (e, { store }) => {
-    const state = store.activeState(e.callCid);
+  'call.updated': (e, target) => {
+    const { store } = target;
+    const state = joinedAs(target, e.callCid)?.state;
     if (!e.call || !state) return;
     batch(() => {
       state.set({ ...state.get(), data: e.call! });
       store.callRecordingInProgress$.set(e.call!.recording);
     });
   },
-  'call.members_updated': (e, { store }) => {
-    const state = store.activeState(e.callCid);
+  'call.members_updated': (e, target) => {
+    const state = joinedAs(target, e.callCid)?.state;
     if (!state) return;
     const current = state.get();
     const removed = new Set(e.removedUserIds);
@@ -80,16 +101,17 @@ export const EVENT_FOLDERS = {
     batch(() => {
       state.set({ ...current, data: e.call ?? current.data, members: [...byId.values()] });
       // No longer a member: without a session they are no longer in the call, their request is withdrawn.
-      for (const userId of removed) withdrawIfGone(store, userId);
+      for (const userId of removed) withdrawIfGone(target.store, userId);
     });
   },
-  'call.participant_joined': (e, { store }) => {
-    if (store.active?.cid !== e.callCid || !e.participant) return;
+  'call.participant_joined': (e, target) => {
+    if (!joinedAs(target, e.callCid) || !e.participant) return;
     const p = e.participant;
-    store.updateParticipants((t) => t.upsert(toStreamParticipant(p)));
+    target.store.updateParticipants((t) => t.upsert(toStreamParticipant(p)));
   },
-  'call.participant_left': (e, { store }) => {
-    if (store.active?.cid !== e.callCid || !e.participant) return;
+  'call.participant_left': (e, target) => {
+    const { store } = target;
+    if (!joinedAs(target, e.callCid) || !e.participant) return;
     const { sessionId } = e.participant;
     const userId = e.participant.user?.id ?? '';
     batch(() => {
@@ -99,16 +121,17 @@ export const EVENT_FOLDERS = {
       withdrawIfGone(store, userId);
     });
   },
-  'call.dominant_speaker_changed': (e, { store }) => {
-    if (store.active?.cid === e.callCid) store.dominantSpeakerSessionId$.set(e.sessionId || undefined);
+  'call.dominant_speaker_changed': (e, target) => {
+    if (joinedAs(target, e.callCid)) target.store.dominantSpeakerSessionId$.set(e.sessionId || undefined);
   },
-  'call.permission_request': (e, { store, userId }) => {
+  'call.permission_request': (e, target) => {
     // Only those who can grant it see a request (as the vendor's store does).
-    const canGrant = store.activeState(e.callCid)?.get().ownCapabilities.includes('update-call-permissions');
-    if (canGrant && e.user?.id !== userId) store.permissionRequests.add(e);
+    const canGrant = joinedAs(target, e.callCid)?.state.get().ownCapabilities.includes('update-call-permissions');
+    if (canGrant && e.user?.id !== target.userId) target.store.permissionRequests.add(e);
   },
-  'call.permissions_updated': (e, { store, userId }) => {
-    const state = store.activeState(e.callCid);
+  'call.permissions_updated': (e, target) => {
+    const { store, userId } = target;
+    const state = joinedAs(target, e.callCid)?.state;
     if (!state) return;
     batch(() => {
       // An update about a user answers their pending request (granted or denied).
@@ -119,46 +142,48 @@ export const EVENT_FOLDERS = {
       if (!e.ownCapabilities.includes('update-call-permissions')) store.permissionRequests.clear();
     });
   },
-  'call.recording_started': (e, { store }) => {
-    if (store.active?.cid === e.callCid) store.callRecordingInProgress$.set(true);
+  'call.recording_started': (e, target) => {
+    if (joinedAs(target, e.callCid)) target.store.callRecordingInProgress$.set(true);
   },
-  'call.recording_stopped': (e, { store }) => {
-    if (store.active?.cid === e.callCid) store.callRecordingInProgress$.set(false);
+  'call.recording_stopped': (e, target) => {
+    if (joinedAs(target, e.callCid)) target.store.callRecordingInProgress$.set(false);
   },
   custom: () => {},
-  'call.participant_updated': (e, { store }) => {
-    if (store.active?.cid !== e.callCid || !e.participant) return;
+  'call.participant_updated': (e, target) => {
+    const { store } = target;
+    if (!joinedAs(target, e.callCid) || !e.participant) return;
     const p = e.participant;
     // Only a participant still in the call: an update overtaken by its leave changes nothing.
     if (store.table.read(p.sessionId)) store.updateParticipants((t) => t.upsert(toStreamParticipant(p)));
   },
   // Signals change no state: the joined call's media session handles them (after folding).
   'call.signal': () => {},
-  'call.reaction_new': (e, { store }) => {
+  'call.reaction_new': (e, target) => {
     const r = e.reaction;
-    if (store.active?.cid === e.callCid && r) store.updateParticipants((t) => t.setReaction(r.sessionId, toReaction(r)));
+    if (joinedAs(target, e.callCid) && r) target.store.updateParticipants((t) => t.setReaction(r.sessionId, toReaction(r)));
   },
   // The muted sessions' published tracks come with `call.participant_updated`; the muted
   // client stops its tracks after folding (see `call/moderation-effects.ts`).
   'call.user_muted': () => {},
-  'call.kicked_user': (e, { store, userId }) => {
-    if (e.user?.id === userId && store.active?.cid === e.callCid) store.clearActiveCall();
+  'call.kicked_user': (e, target) => {
+    if (e.user?.id === target.userId) joinedAs(target, e.callCid)?.end();
   },
-  'call.blocked_user': (e, { store, userId }) => {
+  'call.blocked_user': (e, target) => {
+    const { store } = target;
     batch(() => {
-      setBlocked(store, e.callCid, e.blockedUserIds);
-      if (e.user?.id !== userId) return;
+      setBlocked(target, e.callCid, e.blockedUserIds);
+      if (e.user?.id !== target.userId) return;
       store.removePending(e.callCid);
       if (store.acceptedCall$.get()?.callCid === e.callCid) store.acceptedCall$.set(undefined);
-      if (store.active?.cid === e.callCid) store.clearActiveCall();
+      joinedAs(target, e.callCid)?.end();
     });
   },
-  'call.unblocked_user': (e, { store }) => setBlocked(store, e.callCid, e.blockedUserIds),
+  'call.unblocked_user': (e, target) => setBlocked(target, e.callCid, e.blockedUserIds),
 } satisfies Folders;
 
 /** Sets the joined call's blocked users (absolute: the event carries the whole list). */
-function setBlocked(store: StreamVideoWriteableStateStore<unknown>, cid: string, blockedUserIds: string[]): void {
-  const state = store.activeState(cid);
+function setBlocked(target: FoldTarget, cid: string, blockedUserIds: string[]): void {
+  const state = joinedAs(target, cid)?.state;
   if (state) state.set({ ...state.get(), data: { ...state.get().data, blockedUserIds } });
 }
 

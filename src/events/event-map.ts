@@ -81,6 +81,19 @@ export interface ConnectionEventMap {
     /** The new connection state (never `idle`). */
     state: ConnectionState;
   };
+  /**
+   * A frame from the server was dropped, and the connection carries on: `error` is
+   * `malformed`, its `meta.reason` says why (`not_binary`, `undecodable`, `unknown_frame`,
+   * `unknown_event`, `unreadable_event`), `meta.seq` names the event when known and
+   * `meta.url` the connection. Each is logged with its code too. Not a failure of the
+   * connection (that is `connection.error`): nothing follows it.
+   */
+  'connection.frame_dropped': {
+    /** Always `connection.frame_dropped`. */
+    type: 'connection.frame_dropped';
+    /** What was dropped, and why. */
+    error: StreamVideoError;
+  };
   /** Events were lost beyond the server's replay buffer; the store was reloaded through RPCs. */
   'connection.recovered': {
     /** Always `connection.recovered`. */
@@ -104,7 +117,7 @@ export interface ConnectionEventMap {
  * `call.user_muted` (a moderator muted users: a muted client stops those tracks),
  * `call.kicked_user` and `call.blocked_user` (a moderator removed a user: for the connected
  * user, the call is left with its media), `call.unblocked_user`, `connection.changed`,
- * `connection.recovered`, `connection.error`.
+ * `connection.recovered`, `connection.error`, `connection.frame_dropped`.
  */
 export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap;
 /** An event name, e.g. `call.ring`. */

@@ -2,6 +2,8 @@ import type { Credentials } from '../../gen/stream/video/coordinator/v1/models';
 import type { Logger } from '../config/logger';
 import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
+import type { FoldedEvents } from '../events/event-pipeline';
+import type { CallRef } from '../plain/call-ref';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import { MediaSession } from './media-session';
 import type { RTCPeerConnectionConstructor } from './peer-connection';
@@ -15,24 +17,26 @@ export interface MediaSessionSeam {
   readonly rpc: RpcSession;
   readonly store: StreamVideoWriteableStateStore<unknown>;
   readonly userId: string;
+  /** The session's events, once folded: the media session follows them until it closes. */
+  readonly events: FoldedEvents;
 }
 
 /**
  * The seam between the join flow and the media layer: the media session of a call just
  * joined, or `undefined` where there is no `RTCPeerConnection` (the call's media methods then
  * fail with `unsupported`).
- * @param call the call's type and id, this session's id, and the user's capabilities in it now.
+ * @param call the call, this session's id in it, and the user's capabilities in it now.
  * @param credentials the edge credentials of the join (its ICE servers).
  */
 export function createMediaSession(
-  call: { readonly type: string; readonly id: string; readonly sessionId: string; ownCapabilities(): readonly string[] },
+  call: { readonly ref: CallRef; readonly sessionId: string; ownCapabilities(): readonly string[] },
   credentials: Credentials,
   seam: MediaSessionSeam,
 ): MediaSession | undefined {
   if (!seam.RTCPeerConnection) return undefined;
   return new MediaSession({
-    type: call.type,
-    id: call.id,
+    type: call.ref.type,
+    id: call.ref.id,
     sessionId: call.sessionId,
     userId: seam.userId,
     iceServers: credentials.iceServers,
@@ -42,6 +46,7 @@ export function createMediaSession(
     store: seam.store,
     logger: seam.logger,
     statsIntervalMs: seam.statsIntervalMs,
-    ownCapabilities: call.ownCapabilities,
+    ownCapabilities: () => call.ownCapabilities(),
+    events: seam.events,
   });
 }

@@ -3,6 +3,7 @@ import type { StreamCoordinatorClient } from '../coordinator/coordinator-client'
 import type { RpcSession } from '../coordinator/rpc-session';
 import { StreamVideoError } from '../errors/stream-video-error';
 import type { CoordinatorEvent, CoordinatorEventMap } from '../events/event-map';
+import type { FoldedEvents } from '../events/event-pipeline';
 import type { Logger } from '../config/logger';
 import type { CallStatsReport } from '../store/call-stats-report';
 import type { ParticipantMedia } from '../store/participant-table';
@@ -32,6 +33,8 @@ export interface MediaSessionOptions {
   readonly statsIntervalMs: number;
   /** The connected user's capabilities in the call now. */
   ownCapabilities(): readonly string[];
+  /** The session's events once folded into the store: followed until `close()`. */
+  readonly events: FoldedEvents;
 }
 
 /** The stream property of a participant for each track type. */
@@ -60,7 +63,7 @@ interface Published {
  * or when the call ends.
  *
  * ```ts
- * const media = new MediaSession({ ...call, RTCPeerConnection, coordinator, store, logger, statsIntervalMs: 2000, ownCapabilities });
+ * const media = new MediaSession({ ...call, RTCPeerConnection, coordinator, store, logger, statsIntervalMs: 2000, ownCapabilities, events: pipeline });
  * await media.publish(TrackType.VIDEO, cameraStream, 'publishVideoStream');
  * media.close();
  * ```
@@ -78,6 +81,7 @@ export class MediaSession {
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private polling = false;
   private closed = false;
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly o: MediaSessionOptions) {
     this.cid = `${o.type}:${o.id}`;
@@ -86,6 +90,7 @@ export class MediaSession {
       o.logger,
     );
     if (o.statsIntervalMs > 0) this.statsTimer = setInterval(() => void this.pollStats(), o.statsIntervalMs);
+    this.unsubscribe = o.events.subscribe((event) => this.onEvent(event));
   }
 
   /** Open peer connections, for tests and reports. */
@@ -159,7 +164,7 @@ export class MediaSession {
     return callStats(peers, Date.now());
   }
 
-  /** Reacts to an event already folded into the store (from `FoldContext.onFolded`). */
+  /** Reacts to an event already folded into the store (it subscribes to the folded events). */
   onEvent(event: CoordinatorEvent): void {
     if (this.closed || event.callCid !== this.cid) return;
     switch (event.type) {
@@ -204,6 +209,7 @@ export class MediaSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.unsubscribe();
     clearInterval(this.statsTimer);
     this.channel.close();
     for (const peer of this.peers.values()) peer.close();

@@ -8,7 +8,7 @@ import type { ReconnectPolicy } from '../ws/reconnect-policy';
 import type { NetworkEventSource, WebSocketConstructor } from '../ws/websocket-like';
 import { consoleLogger, LOG_LEVELS, withLevel, type Logger, type LogLevelThreshold } from '../config/logger';
 import type { RTCPeerConnectionConstructor } from '../media/peer-connection';
-import { REACTION_TTL_MS } from '../call/call-limits';
+import { REACTION_TTL_MS } from '../config/call-limits';
 
 /** Time limits of the client, in milliseconds. */
 export interface StreamClientTimeouts {

@@ -8,12 +8,14 @@ import type { FlowContext } from '../call/flow-context';
 import type { CallRequestData } from '../call/call-request';
 import { JoinFlow } from '../call/join-flow';
 import type { GetOrCreateCallResponse } from '../plain/plain-types';
+import { callRef } from '../plain/call-ref';
 import { RingFlow } from '../call/ring-flow';
 import type { ResolvedCallConfig } from '../config/call-config';
 import type { ResolvedOptions } from '../options/client-options';
 import type { PartialMessage } from '@protobuf-ts/runtime';
 import type { RpcCallOptions, RpcInput, RpcOutput, StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
+import { droppedFrame, sessionEnded } from '../errors/errors';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { EventPipeline } from '../events/event-pipeline';
 import type { StreamEventMap } from '../events/event-map';
@@ -72,7 +74,6 @@ export class UserSession {
   private readonly controller = new AbortController();
   private wasOffline = false;
   private readonly stopStateListener: () => void;
-  private readonly stopActiveListener: () => void;
   private ended = false;
 
   /**
@@ -85,14 +86,16 @@ export class UserSession {
     checkAuthFrameSize('connectUser', deps.apiKey, user);
     this.rpc = { tokens, signal: this.controller.signal };
     // Folded events go to the joined call's media (signals, participants coming and going), then to the listeners.
+    const dropped = (error: StreamVideoError) => router.emit('connection.frame_dropped', { type: 'connection.frame_dropped', error });
     this.pipeline = new EventPipeline(
-      { store, userId: user.id },
+      { store, userId: user.id, joined: () => this.join.active },
       (event) => {
-        this.join.media?.onEvent(event);
-        applyModeration(event, store.active?.call, user.id, options.logger);
+        // What a moderation event does to the joined call's media (after the media saw it).
+        applyModeration(event, this.join.active?.call, user.id, options.logger);
         router.emit(event.type, event);
       },
       options.logger,
+      (event) => dropped(droppedFrame(options.wsUrl, 'unreadable_event', event.seq)),
     );
     this.connection = new Connection({
       url: options.wsUrl,
@@ -110,6 +113,7 @@ export class UserSession {
       onConnected: (ok, resumed) => this.onConnected(ok, resumed),
       onRestarted: () => void this.resync(),
       onClosed: (error) => this.close(error),
+      onDropped: dropped,
     });
     this.reactions = new ReactionExpiry(store, options.reactionTtlMs);
     this.edges = new EdgeLatency({ timeoutMs: options.timeouts.edgeMeasurementMs, ttlMs: EDGE_LATENCY_TTL_MS, signal: this.controller.signal });
@@ -118,15 +122,15 @@ export class UserSession {
       coordinator: deps.coordinator,
       rpc: this.rpc,
       gate: this.pipeline.gate,
+      events: this.pipeline,
       user: toPlain(WireUser, user),
       callConfig: deps.callConfig,
       options,
       edges: this.edges,
       ready: (method) => this.ready(method),
     };
-    this.ring = new RingFlow(flow, (cid) => this.join.joiningCid === cid);
-    this.join = new JoinFlow(flow, this.ring);
-    this.stopActiveListener = store.activeCall$.listen((call) => this.join.activeChanged(call));
+    this.join = new JoinFlow(flow, (ref) => this.ring.answer('acceptCall', ref));
+    this.ring = new RingFlow(flow, { joinedCid: () => this.join.active?.ref.cid, isJoining: (cid) => this.join.isJoining(cid) });
     // `disconnected` is set by `close`, after the error: the one failure path.
     this.stopStateListener = this.connection.state$.listen((state) => {
       if (state === 'disconnected' || state === 'idle') return;
@@ -169,7 +173,7 @@ export class UserSession {
 
   /** Resolves once the socket is connected; waits for a reconnect up to `timeouts.reconnectWaitMs`. */
   async ready(method: string): Promise<void> {
-    if (this.ended) throw new StreamVideoError('disconnected', 'the user session ended', { method });
+    if (this.ended) throw sessionEnded(method);
     await this.connection.waitUntilConnected(this.deps.options.timeouts.reconnectWaitMs, method);
   }
 
@@ -178,7 +182,7 @@ export class UserSession {
    * with `joinCallInstantly`, joins it in the same request (and rings nobody).
    */
   async getOrCreate(id: string, type: string, data: CallRequestData | undefined): Promise<GetOrCreateCallResponse> {
-    if (this.deps.callConfig.joinCallInstantly) return this.join.answerOf(await this.join.join(id, type, { ...data, ring: false }));
+    if (this.deps.callConfig.joinCallInstantly) return this.join.answerOf(await this.join.join(callRef(type, id), { ...data, ring: false }));
     const ring = data?.ring ?? (this.deps.callConfig.ringByDefault && (data?.members?.length ?? 0) > 0);
     return this.ring.create(id, type, data, ring);
   }
@@ -193,11 +197,12 @@ export class UserSession {
     return send(input, { session: this.rpc });
   }
 
-  /** Leaves the joined call, if any, logging a failure (the session is about to end). */
-  async leaveCall(): Promise<void> {
-    const call = this.deps.store.active?.call;
-    if (!call || call.hasLeft) return;
-    await call.leave().catch((err: unknown) => this.deps.options.logger('warn', 'could not leave the call', { code: StreamVideoError.from(err).code }));
+  /** `disconnectUser`: leaves the joined call, if any (a failure is logged), then ends the session. */
+  async disconnect(): Promise<void> {
+    const active = this.join.active;
+    if (active)
+      await active.leave().catch((err: unknown) => this.deps.options.logger('warn', 'could not leave the call', { code: StreamVideoError.from(err).code }));
+    this.close();
   }
 
   /**
@@ -214,12 +219,10 @@ export class UserSession {
       this.deps.options.logger('error', 'the connection closed for good', { code: error.code });
       router.emit('connection.error', { type: 'connection.error', error });
     }
-    this.join.abandon();
     this.controller.abort();
     coordinator.bind(undefined);
     this.stopStateListener();
-    this.join.activeChanged(undefined);
-    this.stopActiveListener();
+    this.join.close();
     this.connection.disconnect();
     this.ring.dispose();
     this.reactions.dispose();
@@ -238,13 +241,11 @@ export class UserSession {
     this.wasOffline = false;
     this.edges.update(ok.edges);
     if (resumed === 'fresh') {
-      applyCalls(this.deps.store, {
-        me: this.deps.user.id,
-        ringingOnly: true,
-        calls: ok.ringingCalls.map((c) => toPlain(CallState, c)),
-        activeCid: undefined,
-        activeState: undefined,
-      });
+      applyCalls(
+        this.deps.store,
+        { me: this.deps.user.id, ringingOnly: true, calls: ok.ringingCalls.map((c) => toPlain(CallState, c)), activeCid: undefined, activeState: undefined },
+        this.join.active,
+      );
     } else if (resumed === 'resync') {
       void this.resync();
     }
@@ -255,7 +256,7 @@ export class UserSession {
     const calls = await this.loadCalls(false);
     // Signals may be among the lost events: the joined call's peer connections start again,
     // from the participants (and their published tracks) the snapshot shows.
-    this.join.media?.resync();
+    this.join.active?.media?.resync();
     if (calls !== undefined) this.deps.router.emit('connection.recovered', { type: 'connection.recovered', reason: 'resync', calls });
   }
 
@@ -265,8 +266,8 @@ export class UserSession {
     try {
       const snapshot = await this.pipeline.gate.around(
         () => true,
-        () => fetchCalls(coordinator, this.rpc, user.id, store.active?.cid, { ringingOnly }),
-        (s) => applyCalls(store, s),
+        () => fetchCalls(coordinator, this.rpc, user.id, this.join.active?.ref.cid, { ringingOnly }),
+        (s) => applyCalls(store, s, this.join.active),
       );
       return snapshot.calls.length;
     } catch (err) {

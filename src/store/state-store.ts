@@ -1,5 +1,6 @@
-import { atom, batch, computed, type ReadableAtom, type WritableAtom } from 'nanostores';
+import { atom, batch, computed, type ReadableAtom } from 'nanostores';
 import type { CallAccepted, PermissionRequest } from '../../gen/stream/video/coordinator/v1/events';
+import { StreamVideoError } from '../errors/stream-video-error';
 import type { Plain } from '../plain/plain-data';
 import type { CallData, CallState, Member, User } from '../plain/plain-types';
 import type { ConnectionState } from '../ws/connection-state';
@@ -49,13 +50,6 @@ export interface ActiveCallState {
   readonly members: readonly Member[];
   /** What the connected user may do in the call, e.g. `send-audio`. */
   readonly ownCapabilities: readonly string[];
-}
-
-/** The joined call in the store: the handle users hold, and its state, which events update. */
-export interface ActiveCallEntry<TCall> {
-  readonly cid: string;
-  readonly call: TCall;
-  readonly state: WritableAtom<ActiveCallState>;
 }
 
 /**
@@ -120,8 +114,6 @@ export class StreamVideoWriteableStateStore<TCall> {
   readonly pendingCalls$ = atom<readonly PendingCall[]>([]);
   readonly acceptedCall$ = atom<CallAcceptedEvent | undefined>(undefined);
   readonly activeCall$ = atom<TCall | undefined>(undefined);
-  /** The joined call with its state; set and cleared with `activeCall$`. */
-  active: ActiveCallEntry<TCall> | undefined;
   readonly callRecordingInProgress$ = atom(false);
   /** The active call's unanswered permission requests; the newest is `callPermissionRequest$`. */
   readonly permissionRequests = new PendingPermissionRequests();
@@ -196,6 +188,15 @@ export class StreamVideoWriteableStateStore<TCall> {
     });
   }
 
+  /**
+   * Pins or unpins a participant of the joined call.
+   * @throws StreamVideoError `not_found` when the joined call has no such participant.
+   */
+  setPinned(sessionId: string, isPinned: boolean, method: string): void {
+    if (!this.table.read(sessionId)) throw new StreamVideoError('not_found', `no participant "${sessionId}"`, { method });
+    this.updateParticipants((t) => t.setPinned(sessionId, isPinned));
+  }
+
   /** Adds or replaces a pending call (by cid). */
   upsertPending(call: PendingCall): void {
     const cid = call.call.call?.cid;
@@ -211,9 +212,8 @@ export class StreamVideoWriteableStateStore<TCall> {
     return true;
   }
 
-  /** Makes `call` the joined call `cid`; its events update `state`. */
-  setActiveCall(call: TCall, cid: string, state: WritableAtom<ActiveCallState>): void {
-    this.active = { cid, call, state };
+  /** Shows `call` as the joined call `cid` (its owner, the session's join flow, keeps its state). */
+  setActiveCall(call: TCall, cid: string): void {
     batch(() => {
       this.activeCall$.set(call);
       // The accepted outgoing call is now the joined one: it is no longer news.
@@ -221,15 +221,9 @@ export class StreamVideoWriteableStateStore<TCall> {
     });
   }
 
-  /** The state of the joined call `cid`, when it is the joined one. */
-  activeState(cid: string): WritableAtom<ActiveCallState> | undefined {
-    return this.active?.cid === cid ? this.active.state : undefined;
-  }
-
   /** Forgets the active call: participants, pins, dominant speaker, recording, requests. */
   clearActiveCall(): void {
     batch(() => {
-      this.active = undefined;
       this.activeCall$.set(undefined);
       this.dominantSpeakerSessionId$.set(undefined);
       this.callRecordingInProgress$.set(false);

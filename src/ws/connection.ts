@@ -3,9 +3,11 @@ import type { ConnectionOk, Event } from '../../gen/stream/video/coordinator/v1/
 import type { User } from '../../gen/stream/video/coordinator/v1/models';
 import type { TokenSource } from '../auth/token-manager';
 import type { Logger } from '../config/logger';
-import { StreamVideoError, type StreamVideoErrorCode } from '../errors/stream-video-error';
+import { alreadyConnected, connectionClosed, connectTimeout, droppedFrame, notConnected, notReconnected, type DroppedFrameReason } from '../errors/errors';
+import { StreamVideoError } from '../errors/stream-video-error';
 import { CLOSE_CODES } from './close-codes';
-import type { ConnectionState } from './connection-state';
+import { decideOnClose, nextAttempt, startRetry, type RetryState } from './close-decision';
+import { stateOf, type ConnectionPhase, type ConnectionState } from './connection-state';
 import type { ReconnectPolicy } from './reconnect-policy';
 import { SequenceTracker, type ResumeVerdict } from './sequence-tracker';
 import { SocketHandshake, type LiveInfo } from './socket-handshake';
@@ -42,6 +44,8 @@ export interface ConnectionOptions {
   onRestarted: () => void;
   /** The connection closed for good (after `connect()` resolved): why. Not called for `disconnect()`. */
   onClosed?: (error: StreamVideoError) => void;
+  /** A frame from the server was dropped (it is logged too): `malformed`, `meta.reason` says why. */
+  onDropped?: (error: StreamVideoError) => void;
 }
 
 /** Counts of what happened on a user's real-time connection, for tests and benchmarks. */
@@ -60,31 +64,27 @@ export interface ConnectionStats {
   malformedFrames: number;
 }
 
+/** Someone waiting for a live socket: `connect()` or `waitUntilConnected`. */
+interface Waiter {
+  resolve(): void;
+  reject(error: StreamVideoError): void;
+}
+
 /**
  * The real-time channel: a reconnect loop around one {@link SocketHandshake} at a time. It
  * delivers each event exactly once in sequence order, reconnects with the policy's backoff
  * and resumes from the last sequence number seen. A socket it replaces is disposed, so
- * nothing of it arrives later.
+ * nothing of it arrives later. Its state is one {@link ConnectionPhase}; what to do when a
+ * socket closes is decided by {@link decideOnClose} and {@link nextAttempt}.
  */
 export class Connection {
+  private phase: ConnectionPhase = { kind: 'idle' };
   private readonly state = atom<ConnectionState>('idle');
-  /** The connection state, read-only. */
+  /** The connection state, read-only: derived from the phase ({@link stateOf}). */
   readonly state$: ReadableAtom<ConnectionState> = this.state;
   private readonly sequence = new SequenceTracker();
   private readonly counts = { sockets: 0, reconnects: 0, resyncs: 0, malformedFrames: 0 };
-  private socket: SocketHandshake | undefined;
-  private attempt = 0;
-  private lostAt = 0;
-  private lastError: StreamVideoError | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private connectTimer: ReturnType<typeof setTimeout> | undefined;
-  private firstConnect: { resolve: () => void; reject: (e: StreamVideoError) => void } | undefined;
-  private readonly waiters = new Set<{ resolve: () => void; reject: (e: StreamVideoError) => void }>();
-  private stopped = false;
-  private offline = false;
-  private expiredInARow = 0;
-  /** A refused token was replaced by the provider since the last live socket: a second refusal is final. */
-  private refreshedAfterRefusal = false;
+  private readonly waiters = new Set<Waiter>();
 
   constructor(private readonly options: ConnectionOptions) {}
 
@@ -95,7 +95,7 @@ export class Connection {
 
   /** The server's id of the current socket ('' when none is live). */
   get connectionId(): string {
-    return this.socket?.id ?? '';
+    return this.phase.kind === 'live' ? this.phase.socket.id : '';
   }
 
   /** What happened so far: sockets, reconnects, duplicates, gaps, re-syncs. */
@@ -105,35 +105,25 @@ export class Connection {
 
   /** Connects; resolves once live, rejects with a `StreamVideoError` on a failure retrying cannot fix or after `connectTimeoutMs`. */
   connect(): Promise<void> {
-    if (this.stopped) return Promise.reject(new StreamVideoError('disconnected', 'the connection was closed', { method: 'connect' }));
-    if (this.state.get() !== 'idle') return Promise.reject(new StreamVideoError('already_connected', 'connect() was already called', { method: 'connect' }));
-    return new Promise<void>((resolve, reject) => {
-      this.firstConnect = { resolve, reject };
-      this.state.set('connecting');
-      this.listenNetwork('addEventListener');
-      this.connectTimer = setTimeout(() => {
-        this.fail(
-          new StreamVideoError('timeout', `could not connect within ${this.options.connectTimeoutMs} ms`, { method: 'connect', cause: this.lastError }),
-        );
-      }, this.options.connectTimeoutMs);
-      void this.open();
+    if (this.phase.kind === 'closed') return Promise.reject(connectionClosed('connect'));
+    if (this.phase.kind !== 'idle') return Promise.reject(alreadyConnected('connect'));
+    const { url, connectTimeoutMs } = this.options;
+    const live = this.waitForLive(connectTimeoutMs, (reject, lastError) => {
+      const error = connectTimeout(url, connectTimeoutMs, lastError);
+      reject(error);
+      this.fail(error);
     });
+    this.listenNetwork('addEventListener');
+    this.open(startRetry(false, Date.now()));
+    return live;
   }
 
   /** Resolves when connected; rejects after `timeoutMs` or when the connection stops. */
   waitUntilConnected(timeoutMs: number, method: string): Promise<void> {
-    if (this.state.get() === 'connected') return Promise.resolve();
-    if (this.stopped || this.state.get() === 'idle') return Promise.reject(new StreamVideoError('not_connected', 'no user is connected', { method }));
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(new StreamVideoError('timeout', `not reconnected within ${timeoutMs} ms`, { method }));
-      }, timeoutMs);
-      const waiter = {
-        resolve: () => (clearTimeout(timer), resolve()),
-        reject: (e: StreamVideoError) => (clearTimeout(timer), reject(new StreamVideoError(e.code, e.message, { method, cause: e }))),
-      };
-      this.waiters.add(waiter);
+    if (this.phase.kind === 'live') return Promise.resolve();
+    if (this.phase.kind === 'idle' || this.phase.kind === 'closed') return Promise.reject(notConnected(method));
+    return this.waitForLive(timeoutMs, (reject) => reject(notReconnected(method, timeoutMs))).catch((e: StreamVideoError) => {
+      throw e.method === method ? e : new StreamVideoError(e.code, e.message, { method, cause: e });
     });
   }
 
@@ -144,24 +134,60 @@ export class Connection {
 
   /** Drops the current socket as if the network failed; the loop reconnects (a test seam). */
   simulateDrop(): void {
-    this.socket?.end(CLOSE_CODES.DROPPED, 'simulated drop');
+    this.socketOf(this.phase)?.end(CLOSE_CODES.DROPPED, 'simulated drop');
   }
 
-  private async open(): Promise<void> {
-    if (this.stopped || this.offline) return;
-    let token: string;
+  /** Moves to `phase` and publishes its state. The only writer of both. */
+  private enter(phase: ConnectionPhase): void {
+    this.phase = phase;
+    this.state.set(stateOf(phase));
+  }
+
+  private socketOf(phase: ConnectionPhase): SocketHandshake | undefined {
+    return phase.kind === 'opening' || phase.kind === 'live' ? phase.socket : undefined;
+  }
+
+  /**
+   * Waits for a live socket for up to `timeoutMs`; `onTimeout` then decides (reject the waiter,
+   * or fail the connection). Rejected with the connection's error when it closes.
+   */
+  private waitForLive(timeoutMs: number, onTimeout: (reject: (e: StreamVideoError) => void, lastError: StreamVideoError | undefined) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        const phase = this.phase;
+        onTimeout(reject, 'retry' in phase ? phase.retry.lastError : undefined);
+      }, timeoutMs);
+      const waiter: Waiter = {
+        resolve: () => (clearTimeout(timer), resolve()),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Gets a token, then opens a socket; a provider that fails or hangs is transient: tried again on the backoff. */
+  private open(retry: RetryState, refreshing?: string): void {
+    const phase: ConnectionPhase = { kind: 'opening', retry, socket: undefined };
+    this.enter(phase);
+    const token = refreshing === undefined ? this.options.tokens.get() : this.options.tokens.refresh(refreshing);
+    token.then(
+      (token) => {
+        if (this.phase === phase) this.openSocket(retry, token);
+      },
+      (err: unknown) => {
+        if (this.phase !== phase) return;
+        const lastError = StreamVideoError.from(err, 'connect');
+        this.options.logger('warn', 'the token provider failed: retrying', { code: lastError.code });
+        this.retry({ ...retry, lastError });
+      },
+    );
+  }
+
+  private openSocket(retry: RetryState, token: string): void {
+    let socket: SocketHandshake;
     try {
-      token = await this.options.tokens.get();
-    } catch (err) {
-      // A provider that fails or hangs is transient: try again on the backoff.
-      this.lastError = StreamVideoError.from(err, 'connect');
-      this.options.logger('warn', 'the token provider failed: retrying', { code: this.lastError.code });
-      this.scheduleReconnect();
-      return;
-    }
-    if (this.stopped || this.offline) return;
-    try {
-      this.socket = new SocketHandshake({
+      socket = new SocketHandshake({
         url: this.options.url,
         WebSocket: this.options.WebSocket,
         apiKey: this.options.apiKey,
@@ -172,40 +198,34 @@ export class Connection {
         healthCheckIntervalMs: this.options.healthCheckIntervalMs,
         deadAfterMs: this.options.deadAfterMs,
         logger: this.options.logger,
-        onLive: (info) => this.onLive(info),
-        onEvent: (event) => this.onEvent(event),
-        onMalformed: () => void this.counts.malformedFrames++,
-        onClosed: (code, reason, error) => this.onSocketClosed(token, code, reason, error),
+        onLive: (info) => this.onLive(socket, info),
+        onEvent: (event) => this.onEvent(socket, event),
+        onDropped: (reason, cause) => this.dropped(reason, undefined, cause),
+        onClosed: (code, reason, error) => this.onSocketClosed(socket, token, code, reason, error),
       });
-      this.counts.sockets++;
     } catch (err) {
       this.fail(StreamVideoError.from(err, 'connect'));
+      return;
     }
+    this.counts.sockets++;
+    this.enter({ kind: 'opening', retry, socket });
   }
 
-  private onLive({ ok, asked }: LiveInfo): void {
+  private onLive(socket: SocketHandshake, { ok, asked }: LiveInfo): void {
+    if (this.phase.kind !== 'opening' || this.phase.socket !== socket) return;
     const resumed = this.sequence.resumed(ok.resume, !asked.fresh);
-    const resync = resumed === 'resync';
-    if (resync) {
+    if (resumed === 'resync') {
       this.counts.resyncs++;
       this.options.logger('info', 'events were lost (or the server restarted): re-syncing', { lastSeq: ok.resume?.lastSeq, status: ok.resume?.status });
     }
-    this.attempt = 0;
-    this.expiredInARow = 0;
-    this.refreshedAfterRefusal = false;
-    this.lastError = undefined;
-    this.state.set('connected');
-    if (this.firstConnect) {
-      clearTimeout(this.connectTimer);
-      this.firstConnect.resolve();
-      this.firstConnect = undefined;
-    }
+    this.enter({ kind: 'live', socket });
     for (const w of this.waiters) w.resolve();
     this.waiters.clear();
     this.options.onConnected(ok, resumed);
   }
 
-  private onEvent(event: Event): void {
+  private onEvent(socket: SocketHandshake, event: Event): void {
+    if (this.phase.kind !== 'live' || this.phase.socket !== socket) return;
     const verdict = this.sequence.check(event.seq);
     if (verdict === 'duplicate') {
       this.options.logger('debug', 'dropped an event delivered twice', { seq: event.seq });
@@ -218,11 +238,11 @@ export class Connection {
     } else if (verdict === 'gap') {
       // Something between us and the server lost events: resume from what we have.
       this.options.logger('warn', 'missing events: resuming', { expected: (this.sequence.lastSeq ?? 0) + 1, got: event.seq });
-      this.socket?.end(CLOSE_CODES.INVALID_FRAME, 'sequence gap');
+      socket.end(CLOSE_CODES.INVALID_FRAME, 'sequence gap');
       return;
     }
     if (event.payload.oneofKind === undefined) {
-      this.options.logger('debug', 'skipped an event of an unknown kind', { seq: event.seq });
+      this.dropped('unknown_event', event.seq);
       return;
     }
     try {
@@ -233,129 +253,80 @@ export class Connection {
     }
   }
 
-  private onSocketClosed(token: string, code: number, reason: string, error: StreamVideoError | undefined): void {
-    this.socket = undefined;
-    if (this.stopped) return;
-    if (error) this.lastError = error;
-    if (code === CLOSE_CODES.UNAUTHENTICATED) {
-      // Only the server's refusal of a token fresh from the provider is final.
-      if (this.options.tokens.canRefresh && !this.refreshedAfterRefusal) {
-        this.refreshedAfterRefusal = true;
-        void this.refreshAndReopen(token);
-        return;
-      }
-      this.fail(asError(this.lastError, 'unauthenticated', 'the server refused the credentials'));
-      return;
-    }
-    if (code === CLOSE_CODES.FRAME_TOO_LARGE) {
-      // Final: the next socket would send the same oversized frame (the auth frame's profile).
-      this.fail(
-        error?.code === 'invalid_argument'
-          ? error
-          : new StreamVideoError('invalid_argument', "a frame was over the server's size limit", { method: 'connect', meta: { reason: 'frame_too_large' } }),
-      );
-      return;
-    }
-    if (code === CLOSE_CODES.TOKEN_EXPIRED) {
-      this.expiredInARow++;
-      if (this.expiredInARow > 2 || !this.options.tokens.canRefresh) {
-        this.fail(
-          new StreamVideoError(
-            'token_expired',
-            this.options.tokens.canRefresh ? 'the token provider returns expired tokens' : 'the token expired and there is no token provider',
-            { method: 'connect' },
-          ),
-        );
-        return;
-      }
-      void this.refreshAndReopen(token);
-      return;
-    }
-    this.options.logger('info', 'connection lost: reconnecting', { code, reason });
-    this.scheduleReconnect();
+  /** Reports a frame dropped: logged with its code and reason (`info` for a kind this SDK does not know yet), then `onDropped`. */
+  private dropped(reason: DroppedFrameReason, seq: number | undefined, cause?: unknown): void {
+    const unknown = reason === 'unknown_frame' || reason === 'unknown_event';
+    if (!unknown) this.counts.malformedFrames++;
+    const error = droppedFrame(this.options.url, reason, seq, cause);
+    this.options.logger(unknown ? 'info' : 'warn', 'dropped a frame from the server', { code: error.code, reason, seq });
+    this.options.onDropped?.(error);
   }
 
-  private async refreshAndReopen(stale: string): Promise<void> {
-    this.state.set(this.firstConnect ? 'connecting' : 'reconnecting');
-    try {
-      await this.options.tokens.refresh(stale);
-    } catch (err) {
-      this.lastError = StreamVideoError.from(err, 'connect');
-      this.options.logger('warn', 'the token provider failed: retrying', { code: this.lastError.code });
-      this.scheduleReconnect();
-      return;
+  private onSocketClosed(socket: SocketHandshake, token: string, code: number, reason: string, error: StreamVideoError | undefined): void {
+    const phase = this.phase;
+    if (this.socketOf(phase) !== socket) return;
+    const retry = phase.kind === 'opening' ? phase.retry : startRetry(true, Date.now());
+    const decision = decideOnClose({ code, error }, retry, { url: this.options.url, canRefresh: this.options.tokens.canRefresh });
+    switch (decision.action) {
+      case 'fail':
+        return this.fail(decision.error);
+      case 'refresh':
+        return this.open(decision.retry, token);
+      case 'reconnect':
+        this.options.logger('info', 'connection lost: reconnecting', { code, reason });
+        return this.retry(decision.retry);
     }
-    void this.open();
   }
 
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
-    if (this.attempt === 0) this.lostAt = Date.now();
-    if (this.offline) {
-      this.state.set('offline');
-      return; // `online` resumes at once
-    }
-    const delay = this.options.reconnectPolicy.nextDelayMs({ attempt: this.attempt, elapsedMs: Date.now() - this.lostAt, lastError: this.lastError });
-    if (delay === null) {
-      this.fail(asError(this.lastError, 'network', 'gave up reconnecting'));
-      return;
-    }
-    if (!this.firstConnect) this.state.set('reconnecting');
-    this.attempt++;
+  /** Waits out the policy's delay, then opens a new socket; closes for good when the policy gives up. */
+  private retry(retry: RetryState): void {
+    const next = nextAttempt(retry, this.options.reconnectPolicy, Date.now(), this.options.url);
+    if (next.action === 'fail') return this.fail(next.error);
     this.counts.reconnects++;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.open(), Math.max(0, delay));
+    const timer = setTimeout(() => {
+      if (this.phase.kind === 'backoff' && this.phase.timer === timer) this.open(next.retry);
+    }, next.delayMs);
+    this.enter({ kind: 'backoff', retry: next.retry, timer });
   }
 
   private readonly onOffline = (): void => {
-    if (this.stopped) return;
-    this.offline = true;
-    clearTimeout(this.retryTimer);
-    if (this.socket) this.socket.end(CLOSE_CODES.DROPPED, 'browser offline');
-    else this.state.set('offline');
+    const phase = this.phase;
+    if (phase.kind === 'idle' || phase.kind === 'closed' || phase.kind === 'offline') return;
+    if (phase.kind === 'backoff') clearTimeout(phase.timer);
+    const retry = phase.kind === 'live' ? startRetry(true, Date.now()) : phase.retry;
+    this.enter({ kind: 'offline', retry });
+    this.socketOf(phase)?.dispose(CLOSE_CODES.DROPPED, 'browser offline');
+    this.options.logger('info', 'the network went offline: waiting for it to come back', { code: CLOSE_CODES.DROPPED });
   };
 
   private readonly onOnline = (): void => {
-    if (this.stopped || !this.offline) return;
-    this.offline = false;
-    this.attempt = 0;
-    clearTimeout(this.retryTimer);
-    if (!this.socket) {
-      this.state.set(this.firstConnect ? 'connecting' : 'reconnecting');
-      void this.open();
-    }
+    if (this.phase.kind !== 'offline') return;
+    this.open({ ...this.phase.retry, attempt: 0, since: Date.now() });
   };
 
   private fail(err: StreamVideoError): void {
-    if (this.stopped) return;
+    const phase = this.phase;
+    if (phase.kind === 'closed') return;
     this.options.logger('warn', 'connection closed for good', { code: err.code });
-    const wasLive = !this.firstConnect;
+    const wasLive = phase.kind === 'live' || ('retry' in phase && phase.retry.wasLive);
     this.stop(err, 'giving up');
     if (wasLive) this.options.onClosed?.(err);
   }
 
   /** Closes for good with `err`: clears every timer, closes the socket, rejects what waits. */
   private stop(err: StreamVideoError, reason: string): void {
-    if (this.stopped) return;
-    this.stopped = true;
+    const phase = this.phase;
+    if (phase.kind === 'closed') return;
+    this.enter({ kind: 'closed', error: err });
     this.listenNetwork('removeEventListener');
-    this.socket?.dispose(CLOSE_CODES.NORMAL, reason);
-    this.socket = undefined;
-    clearTimeout(this.retryTimer);
-    clearTimeout(this.connectTimer);
-    this.firstConnect?.reject(err);
-    this.firstConnect = undefined;
+    if (phase.kind === 'backoff') clearTimeout(phase.timer);
+    this.socketOf(phase)?.dispose(CLOSE_CODES.NORMAL, reason);
     for (const w of this.waiters) w.reject(err);
     this.waiters.clear();
-    this.state.set('disconnected');
   }
 
   private listenNetwork(how: 'addEventListener' | 'removeEventListener'): void {
     this.options.network?.[how]('offline', this.onOffline);
     this.options.network?.[how]('online', this.onOnline);
   }
-}
-
-function asError(err: StreamVideoError | undefined, code: StreamVideoErrorCode, message: string): StreamVideoError {
-  return err ?? new StreamVideoError(code, message, { method: 'connect' });
 }

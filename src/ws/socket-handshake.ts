@@ -1,7 +1,8 @@
 import type { ClientFrame, ConnectionOk, Event, ResumeRequest, ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
 import type { User } from '../../gen/stream/video/coordinator/v1/models';
 import type { Logger } from '../config/logger';
-import { StreamVideoError, type StreamVideoErrorCode } from '../errors/stream-video-error';
+import { badWebSocketUrl, fromErrorFrame, handshakeTimeout, serverSilent, socketFailed } from '../errors/errors';
+import type { StreamVideoError } from '../errors/stream-video-error';
 import { CLOSE_CODES } from './close-codes';
 import { decodeServerFrame, encodeClientFrame, type ServerFrameCase, type ServerFrameOf } from './frames';
 import { Heartbeat, probeInterval } from './heartbeat';
@@ -35,8 +36,8 @@ export interface SocketHandshakeOptions {
   onLive(info: LiveInfo): void;
   /** One event frame, live. */
   onEvent(event: Event): void;
-  /** A frame was skipped: not binary, not a ServerFrame, or of a kind this SDK does not know. */
-  onMalformed(): void;
+  /** A frame was dropped: not binary, not a ServerFrame (`cause` says why), or of a kind this SDK does not know. */
+  onDropped(reason: 'not_binary' | 'undecodable' | 'unknown_frame', cause?: unknown): void;
   /** The socket ended (closed, failed, timed out, went silent); `error` says why when known. Called once. */
   onClosed(code: number, reason: string, error: StreamVideoError | undefined): void;
 }
@@ -78,11 +79,7 @@ export class SocketHandshake {
     },
     error: ({ error }) => {
       // The close that follows decides what happens; keep the server's reason for it.
-      this.error = new StreamVideoError(closeErrorCode(error.code), error.message, {
-        method: 'connect',
-        serverMessage: error.message,
-        meta: { reason: error.code },
-      });
+      this.error = fromErrorFrame(error.code, error.message, this.options.url);
     },
   } satisfies { [K in ServerFrameCase]: Handler<K> };
 
@@ -95,14 +92,14 @@ export class SocketHandshake {
     try {
       socket = new options.WebSocket(options.url);
     } catch (err) {
-      throw new StreamVideoError('invalid_argument', 'the WebSocket URL is not valid', { method: 'connect', cause: err });
+      throw badWebSocketUrl(options.url, err);
     }
     this.socket = socket;
     // The `ws` package (an EventEmitter, unlike the platform's WebSocket) can hand over its own
     // Buffer, saving a copy of every frame; browsers only know 'arraybuffer' and 'blob'.
     socket.binaryType = typeof (socket as { on?: unknown }).on === 'function' ? 'nodebuffer' : 'arraybuffer';
     this.timer = setTimeout(() => {
-      this.error = new StreamVideoError('timeout', `no handshake within ${options.handshakeTimeoutMs} ms`, { method: 'connect' });
+      this.error = handshakeTimeout(options.url, options.handshakeTimeoutMs);
       this.end(CLOSE_CODES.HEALTH_CHECK_TIMEOUT, 'handshake timeout');
     }, options.handshakeTimeoutMs);
     socket.onopen = () => {
@@ -114,7 +111,7 @@ export class SocketHandshake {
     socket.onmessage = (msg) => this.onMessage(msg.data);
     socket.onclose = (ev) => this.end(ev.code, ev.reason);
     socket.onerror = () => {
-      this.error ??= new StreamVideoError('network', 'the WebSocket failed', { method: 'connect' });
+      this.error ??= socketFailed(options.url);
     };
   }
 
@@ -159,21 +156,20 @@ export class SocketHandshake {
     if (!this.socket) return; // disposed: a handler called late is a no-op
     this.heartbeat?.received();
     if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
-      this.options.onMalformed();
-      this.options.logger('debug', 'skipped a non-binary frame');
+      this.options.onDropped('not_binary');
       return;
     }
     let frame: ServerFrame;
     try {
       frame = decodeServerFrame(data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     } catch (err) {
-      this.options.onMalformed();
-      this.options.logger('debug', 'skipped an undecodable frame', { error: String(err) });
+      // Not a ServerFrame, or nested deeper than the decoder's stack.
+      this.options.onDropped('undecodable', err);
       return;
     }
     const kind = frame.frame.oneofKind;
     if (kind === undefined) {
-      this.options.logger('debug', 'skipped a frame of an unknown kind');
+      this.options.onDropped('unknown_frame');
       return;
     }
     (this.handlers[kind] as Handler<typeof kind>)(frame.frame);
@@ -198,18 +194,9 @@ export class SocketHandshake {
       deadAfterMs,
       probe: () => this.send({ oneofKind: 'healthCheck', healthCheck: { connectionId: this.connectionId, reply: false } }),
       onSilent: () => {
-        this.error = new StreamVideoError('timeout', `the server was silent for over ${deadAfterMs} ms`, { method: 'connect' });
+        this.error = serverSilent(this.options.url, deadAfterMs);
         this.end(CLOSE_CODES.HEALTH_CHECK_TIMEOUT, 'health check timeout');
       },
     });
   }
-}
-
-function closeErrorCode(code: string): StreamVideoErrorCode {
-  if (code === 'unauthenticated' || code === 'token_expired') return code;
-  if (code === 'auth_timeout') return 'timeout';
-  if (code === 'invalid_frame') return 'malformed';
-  // Sending the same frame again would be refused again: the input that made it large must change.
-  if (code === 'frame_too_large') return 'invalid_argument';
-  return 'internal';
 }

@@ -23,7 +23,7 @@ import {
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
 import { TrackType } from '../../gen/stream/video/coordinator/v1/models';
-import { MAX_CUSTOM_EVENT_BYTES, REACTION_TTL_MS } from '../../src/call/call-limits';
+import { MAX_CUSTOM_EVENT_BYTES, REACTION_TTL_MS } from '../../src/config/call-limits';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
 

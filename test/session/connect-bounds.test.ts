@@ -3,11 +3,16 @@
  * items 6 and 7): it sends no RPC, so a Twirp endpoint that stalls or answers 300 MB cannot
  * hold it past its bound or make it read a body (the calls that ring the user come with the
  * connection ok); and a socket that opens but never answers the auth frame fails it with
- * `timeout` at `connectMs`, whatever `handshakeMs` says.
+ * `timeout` at `connectMs`, whatever `handshakeMs` says. With nothing listening at all,
+ * `connectUser` fails with `network` once the reconnect policy gives up (issue 25, item 5),
+ * not at `connectMs`, and names the URL it tried.
  */
+import { createServer } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { WebSocket } from 'ws';
 import { CALL_CONFIG } from '../../src/index-node';
+import { webSocketOf } from '../../src/testing';
 import { hugeBody, startHostileHttp, startHostileHub, type HostileHttp, type HostileHub } from '../helpers/hostile';
 import { cids, expectError, Harness, withTimeout } from '../helpers/sdk';
 
@@ -56,6 +61,26 @@ test('a socket that opens and never answers the auth frame: timeout at connectMs
   assert.is(alice.readOnlyStateStore.connectionState$.get(), 'disconnected');
   // the handshake's own bound (60 s) never ran out: no second socket (the hub may not even have seen the first on a loaded machine)
   assert.ok(hub.sockets <= 1, `sockets: ${hub.sockets}`);
+});
+
+/** A local port nothing listens on: one the system just handed out, closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test("no coordinator listening: connectUser fails with network after the reconnect policy's attempts, naming the URL it tried", async ({ h }) => {
+  const wsUrl = `ws://127.0.0.1:${await closedPort()}/video/connect`;
+  const opened: string[] = [];
+  // The default policy, and the default connect timeout (15 s): the failure must not wait for it.
+  const alice = h.client({ opts: { wsUrl, WebSocket: webSocketOf((url) => (opened.push(url), new WebSocket(url))) } });
+  const err = await expectError(alice.connectUser({ id: 'alice' }, await h.c.createToken('alice')), 'network');
+  assert.is(err.meta['url'], wsUrl);
+  assert.equal(opened, [wsUrl, wsUrl, wsUrl, wsUrl], 'the first attempt and the default policy’s 3 retries');
+  assert.is(alice.readOnlyStateStore.connectionState$.get(), 'disconnected');
 });
 
 test.run();

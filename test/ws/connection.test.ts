@@ -302,7 +302,7 @@ test('disconnect during the first connect rejects it with "disconnected"', async
   await bob.allSocketsClosed();
 });
 
-test('with every upgrade refused, connect() gives up after maxAttempts (network) or after connectTimeoutMs (timeout)', async () => {
+test('with every upgrade refused, connect() gives up after maxAttempts or maxConnectAttempts (network, naming the URL), or after connectTimeoutMs (timeout)', async () => {
   const c = await scope.coordinator();
   // point the client at a path the server answers with 404 instead of an upgrade
   const dead = Object.create(c, { wsUrl: { value: c.wsUrl.replace('/video/connect', '/nowhere') } }) as typeof c;
@@ -311,13 +311,26 @@ test('with every upgrade refused, connect() gives up after maxAttempts (network)
   const err = await gaveUp.connectError();
   assert.instance(err, StreamVideoError);
   assert.is((err as StreamVideoError).code, 'network');
+  assert.is((err as StreamVideoError).meta['url'], dead.wsUrl);
   assert.is(gaveUp.state, 'disconnected');
   await gaveUp.allSocketsClosed();
   assert.is(gaveUp.conn.stats.sockets, 3, 'the first attempt and two retries');
 
-  const timedOut = await scope.client(dead, 'carol', { reconnectPolicy: new ExponentialBackoff({ baseMs: 5, maxMs: 5 }), connectTimeoutMs: 150 });
+  // the policy's own limit for a first connection that reaches nothing (default 3 retries)
+  const unreachable = await scope.client(dead, 'dave', { reconnectPolicy: new ExponentialBackoff({ baseMs: 5, maxMs: 5 }), connectTimeoutMs: 60_000 });
+  const err3 = await unreachable.connectError();
+  assert.is((err3 as StreamVideoError).code, 'network');
+  assert.is((err3 as StreamVideoError).meta['url'], dead.wsUrl);
+  await unreachable.allSocketsClosed();
+  assert.is(unreachable.conn.stats.sockets, 4, 'the first attempt and maxConnectAttempts retries');
+
+  // a policy that never gives up: the connect timeout ends it
+  const policy = new ExponentialBackoff({ baseMs: 5, maxMs: 5, maxConnectAttempts: Number.POSITIVE_INFINITY });
+  const timedOut = await scope.client(dead, 'carol', { reconnectPolicy: policy, connectTimeoutMs: 150 });
   const err2 = await timedOut.connectError();
   assert.is((err2 as StreamVideoError).code, 'timeout');
+  assert.is((err2 as StreamVideoError).meta['url'], dead.wsUrl);
+  assert.is(((err2 as StreamVideoError).cause as StreamVideoError).code, 'network', 'the last refusal as its cause');
   assert.is(timedOut.state, 'disconnected');
   await timedOut.allSocketsClosed();
   const sockets = timedOut.conn.stats.sockets;

@@ -4,12 +4,14 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { connectionError } from '../../src/errors/errors';
+import { StreamVideoError } from '../../src/errors/stream-video-error';
 import { ExponentialBackoff, type ReconnectContext } from '../../src/ws/reconnect-policy';
 import { mulberry32 } from '../helpers/channel';
 
 const test = suite('ExponentialBackoff');
 
-const at = (attempt: number): ReconnectContext => ({ attempt, elapsedMs: 0, lastError: undefined });
+const at = (attempt: number): ReconnectContext => ({ attempt, elapsedMs: 0, lastError: undefined, everConnected: true });
 
 test('defaults: 250 ms base, 10 s cap, never gives up', () => {
   const b = new ExponentialBackoff();
@@ -64,6 +66,23 @@ test('maxAttempts: null from that attempt on', () => {
   assert.is(new ExponentialBackoff({ maxAttempts: 0 }).nextDelayMs(at(0)), null, 'maxAttempts 0: never retry');
 });
 
+test('the first connection to a server that cannot be reached: null after maxConnectAttempts (default 3); a live one was, or another error: on', () => {
+  const refused = connectionError('network', 'the WebSocket failed', 'ws://127.0.0.1:1/video/connect');
+  const first = (attempt: number, lastError: Error | undefined = refused): ReconnectContext => ({ attempt, elapsedMs: 0, lastError, everConnected: false });
+  const b = new ExponentialBackoff({ baseMs: 100, random: () => 0.5 });
+  assert.is(b.maxConnectAttempts, 3);
+  assert.equal(
+    [0, 1, 2, 3, 4].map((n) => b.nextDelayMs(first(n))),
+    [0, 50, 100, null, null],
+  );
+  assert.is(b.nextDelayMs({ ...first(3), everConnected: true }), 200, 'after a live connection: maxAttempts alone');
+  const slow = new StreamVideoError('timeout', 'no handshake within 10000 ms');
+  assert.is(b.nextDelayMs(first(3, slow)), 200, 'a server that answers slowly: tried until the connect timeout');
+  assert.is(b.nextDelayMs(first(3, new Error('the backend is down'))), 200, 'a token provider failing: not the server');
+  assert.is(new ExponentialBackoff({ maxConnectAttempts: 0 }).nextDelayMs(first(0)), null, 'maxConnectAttempts 0: no retry');
+  assert.is(new ExponentialBackoff({ maxConnectAttempts: Number.POSITIVE_INFINITY, random: () => 0 }).nextDelayMs(first(50)), 0);
+});
+
 test('RangeError on bad options', () => {
   const bad = [
     { baseMs: 0 },
@@ -75,6 +94,8 @@ test('RangeError on bad options', () => {
     { maxAttempts: -1 },
     { maxAttempts: 1.5 },
     { maxAttempts: Number.NaN },
+    { maxConnectAttempts: -1 },
+    { maxConnectAttempts: 2.5 },
   ];
   for (const options of bad) assert.throws(() => new ExponentialBackoff(options), RangeError, JSON.stringify(options));
   // still fine

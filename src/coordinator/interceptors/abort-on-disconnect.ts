@@ -1,5 +1,5 @@
 import type { RpcInterceptor } from '@protobuf-ts/runtime-rpc';
-import { StreamVideoError } from '../../errors/stream-video-error';
+import { sessionEnded } from '../../errors/errors';
 import type { SdkRpcOptions } from '../rpc-session';
 import { failedUnaryCall, mapUnaryCallErrors } from './deferred-unary-call';
 
@@ -13,7 +13,7 @@ export function abortOnDisconnectInterceptor(): RpcInterceptor {
     interceptUnary(next, method, input, options) {
       const session = (options as SdkRpcOptions).session?.signal;
       if (!session) return next(method, input, options);
-      const ended = () => new StreamVideoError('disconnected', 'the user session ended', { method: method.name });
+      const ended = () => sessionEnded(method.name);
       if (session.aborted) return failedUnaryCall(method, input, options.meta ?? {}, ended());
       const controller = new AbortController();
       let disconnected = false;

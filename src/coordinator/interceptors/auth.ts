@@ -1,8 +1,7 @@
 import type { RpcInterceptor, RpcOptions } from '@protobuf-ts/runtime-rpc';
-import { StreamVideoError } from '../../errors/stream-video-error';
+import { notConnected, toStreamVideoError } from '../../errors/errors';
 import type { SdkRpcOptions } from '../rpc-session';
 import { deferredUnaryCall } from './deferred-unary-call';
-import { toStreamVideoError } from './error-mapping';
 
 /**
  * The auth interceptor: sends the API key and the session's token
@@ -15,7 +14,7 @@ export function authInterceptor(apiKey: string): RpcInterceptor {
     interceptUnary(next, method, input, options) {
       const session = (options as SdkRpcOptions).session;
       return deferredUnaryCall(method, input, options.meta ?? {}, async () => {
-        if (!session) throw new StreamVideoError('not_connected', 'connectUser must be called first', { method: method.name });
+        if (!session) throw notConnected(method.name);
         const stale = await session.tokens.get();
         const first = next(method, input, withAuth(options, apiKey, stale));
         try {

@@ -1,11 +1,11 @@
 import type { RpcInterceptor } from '@protobuf-ts/runtime-rpc';
 import { isTokenProviderFailure } from '../../auth/token-manager';
 import type { Logger } from '../../config/logger';
-import { StreamVideoError } from '../../errors/stream-video-error';
+import { requestCancelled, sessionEnded, toStreamVideoError } from '../../errors/errors';
+import type { StreamVideoError } from '../../errors/stream-video-error';
 import { IDEMPOTENT_RPCS, type RetryPolicy } from '../retry-policy';
 import type { SdkRpcOptions } from '../rpc-session';
 import { deferredUnaryCall } from './deferred-unary-call';
-import { toStreamVideoError } from './error-mapping';
 
 /**
  * The retry interceptor: an idempotent request (by {@link IDEMPOTENT_RPCS}, or the call's
@@ -51,8 +51,8 @@ function sleep(ms: number, method: string, abort: AbortSignal | undefined, sessi
       if (err) reject(err);
       else resolve();
     };
-    const onCancel = () => done(new StreamVideoError('cancelled', 'the request was aborted', { method }));
-    const onEnd = () => done(new StreamVideoError('disconnected', 'the user session ended', { method }));
+    const onCancel = () => done(requestCancelled(method));
+    const onEnd = () => done(sessionEnded(method));
     const timer = setTimeout(() => done(), ms);
     abort?.addEventListener('abort', onCancel);
     session?.addEventListener('abort', onEnd);

@@ -1,6 +1,6 @@
 import type { ICoordinatorService } from '../../../gen/stream/video/coordinator/v1/coordinator_service.server';
 import type { Reaction, TrackType } from '../../../gen/stream/video/coordinator/v1/models';
-import { MAX_REACTION_TEXT } from '../../call/call-limits';
+import { MAX_REACTION_TEXT } from '../../config/call-limits';
 import { isPublishableTrackType } from '../../media/track-type';
 import type { CallRecord, ParticipantRecord } from '../state/call-record';
 import { toTimestamp } from '../state/call-record';

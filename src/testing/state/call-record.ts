@@ -12,7 +12,7 @@ import {
   type Reaction,
   type TrackType,
 } from '../../../gen/stream/video/coordinator/v1/models';
-import { REACTION_TTL_MS } from '../../call/call-limits';
+import { REACTION_TTL_MS } from '../../config/call-limits';
 import { NON_MEMBER_ROLE, type CallTypeDefinition } from './call-types';
 
 /** A member as the local coordinator keeps it. */

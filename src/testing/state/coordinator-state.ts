@@ -1,7 +1,7 @@
 import { Struct } from '../../../gen/google/protobuf/struct';
 import type { Event } from '../../../gen/stream/video/coordinator/v1/events';
 import type { CallSettings, CallState } from '../../../gen/stream/video/coordinator/v1/models';
-import { MAX_CUSTOM_EVENT_BYTES, jsonByteLength } from '../../call/call-limits';
+import { MAX_CUSTOM_EVENT_BYTES, jsonByteLength } from '../../config/call-limits';
 import { TwirpError } from '../twirp/twirp-error';
 import { CallRecord, UserDirectory } from './call-record';
 import { CALL_TYPES } from './call-types';
