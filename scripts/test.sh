@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Runs every uvu test file under test/ and closes with "N passed, N failed".
+# What the tests need is installed on the host first; the tests then run inside a network
+# namespace of their own (scripts/in-netns.sh: loopback and a veth pair), so that no media
+# leaves the machine, or on the host, saying so, where no namespace can be made.
 # uvu prints Total/Passed/Skipped but no such line; a file that crashes while loading
 # prints no totals at all, so uvu's exit code has the last word.
 set -uo pipefail
@@ -23,7 +26,7 @@ pattern="${1:-\\.test\\.ts$}"
 out="$(mktemp)"
 # A bound on the whole run: a hung test fails the run instead of hanging CI.
 timeout --signal=TERM --kill-after=10 "${TEST_TIMEOUT_SECONDS:-600}" \
-  node --import tsx node_modules/uvu/bin.js test "$pattern" --no-color 2>&1 | tee "$out"
+  bash scripts/in-netns.sh node --import tsx node_modules/uvu/bin.js test "$pattern" --no-color 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 
 total=$(awk '/^  Total:/ { print $2 }' "$out" | tail -n 1)

@@ -12,7 +12,19 @@
 import type { Page } from 'playwright-core';
 import * as assert from 'uvu/assert';
 import { startDemoServer } from '../../examples/demo-page/demo-server';
-import { browserSuite, checkpoint, count, MEDIA_WAIT_MS, mediaCounts, openAs, seesVideoOf, seeText } from '../helpers/browser';
+import {
+  assertLocalMedia,
+  assertLocalPairs,
+  browserSuite,
+  checkpoint,
+  count,
+  MEDIA_WAIT_MS,
+  mediaCounts,
+  openAs,
+  seesVideoOf,
+  seeText,
+  type CandidatePair,
+} from '../helpers/browser';
 
 /** Join/leave cycles of the teardown test. */
 const CYCLES = 50;
@@ -110,6 +122,8 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
     await page.locator('[data-testid="quality"][data-frames-decoded]').waitFor();
   }
   await checkpoint(both, '1-both-publishing', 'media');
+  // The media flows on loopback or the test run's namespace address, never off the machine.
+  await assertLocalMedia(both);
 
   // Mute and unmute the microphone: visible to the other page through publishedTracks.
   await bob.getByTestId('mic-toggle').click();
@@ -185,6 +199,7 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
       const { client } = window.demo;
       const rtc = window.__rtc;
       let connected = 0;
+      const pairs: (CandidatePair | null)[] = [];
       for (let i = 0; i < cycles; i++) {
         const call = await client.joinCall(callId, 'development');
         const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
@@ -194,7 +209,8 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
           // This cycle's connection to alice (a new one replaces it when it cannot connect).
           const first = rtc.pcs.length - 1;
           const deadline = Date.now() + waitMs;
-          while (!rtc.pcs.slice(first).some((pc) => pc.connectionState === 'connected')) {
+          let up: RTCPeerConnection | undefined;
+          while (!(up = rtc.pcs.slice(first).find((pc) => pc.connectionState === 'connected'))) {
             if (Date.now() > deadline)
               throw new Error(
                 `cycle ${i}: not connected (${rtc.pcs
@@ -205,14 +221,16 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
             await new Promise((r) => setTimeout(r, 20));
           }
           connected++;
+          pairs.push(await rtc.pairOf(up));
         }
         await call.leave();
       }
-      return { connected };
+      return { connected, pairs };
     },
     { callId: id, cycles: CYCLES, waitMs: MEDIA_WAIT_MS },
   );
   assert.is(result.connected, CYCLES / 2);
+  assertLocalPairs(result.pairs, 'bob, each connected cycle');
   const bobCounts = await eventually(
     () => mediaCounts(b.page),
     (c) => c.openPcs === 0 && c.liveTracks === 0,
