@@ -84,12 +84,12 @@ test('publint --strict reports nothing (not even a suggestion)', async () => {
 test('npm publish --dry-run, offline: no warning, bin kept, the files every package carries', () => {
   // npm warns "requires you to be logged in" when it has no token for the registry, which
   // says nothing about the package: a placeholder in a throwaway user config silences that
-  // one, so any warning left is about the package. --offline: nothing leaves the machine;
-  // --ignore-scripts: dist/ was just built by the pack above.
+  // one, so any warning left is about the package. --offline: nothing leaves the machine.
+  // It publishes the packed tarball itself (scripts do not run for a tarball).
   const userconfig = join(pkg.work, 'publish.npmrc');
   writeFileSync(userconfig, '//registry.npmjs.org/:_authToken=placeholder-for-dry-run\n');
-  const out = spawnSync('npm', ['publish', '--dry-run', '--offline', '--ignore-scripts', '--json'], {
-    cwd: root,
+  const out = spawnSync('npm', ['publish', pkg.tarball, '--dry-run', '--offline', '--json'], {
+    cwd: pkg.work,
     encoding: 'utf8',
     env: {
       ...process.env,

@@ -1,13 +1,18 @@
 /**
- * The packed package, shared by the test files in this folder: `npm pack` (which builds
- * dist/ through `prepack`) runs once per process, and the tarball is installed once into a
- * fresh consumer project. Each test file still runs alone (`npx tsx <file>`): the first
- * caller packs. The temporary folder goes when the process exits (kept with KEEP_CONSUMER=1).
+ * The packed package, shared by the test files in this folder: packed once per process and
+ * installed once into a fresh consumer project. Each test file still runs alone (`npx tsx
+ * <file>`): the first caller packs.
+ *
+ * The pack never touches the repository's dist/: test files run at once, and two `npm pack`
+ * runs would rebuild the same dist/ under each other. The files npm would pack from the
+ * repository (`npm pack --dry-run`, so `files` in package.json still decides) are copied into a
+ * staging folder of this process, dist/ is built there (`scripts/build.ts --outdir`), and npm
+ * packs that folder. The temporary folders go when the process exits (kept with KEEP_CONSUMER=1).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** The repository's root. */
 export const root = resolve(import.meta.dirname, '../..');
@@ -43,10 +48,17 @@ let packing: Promise<Packed> | undefined;
 export function packed(): Promise<Packed> {
   packing ??= Promise.resolve().then(() => {
     const work = mkdtempSync(join(tmpdir(), 'svc-consumer-'));
+    const staging = mkdtempSync(join(tmpdir(), 'svc-package-'));
     process.once('exit', () => {
-      if (!process.env.KEEP_CONSUMER) rmSync(work, { recursive: true, force: true });
+      if (!process.env.KEEP_CONSUMER) for (const dir of [work, staging]) rmSync(dir, { recursive: true, force: true });
     });
-    run('npm', ['pack', '--silent', '--pack-destination', work], root);
+    const [listing] = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], root)) as { files: { path: string }[] }[];
+    for (const { path } of listing.files.filter((f) => !f.path.startsWith('dist/'))) {
+      mkdirSync(dirname(join(staging, path)), { recursive: true });
+      copyFileSync(join(root, path), join(staging, path));
+    }
+    run(process.execPath, ['--import', 'tsx', join(root, 'scripts/build.ts'), '--outdir', join(staging, 'dist')], root);
+    run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], staging);
     const tarball = join(
       work,
       readdirSync(work).find((f) => f.endsWith('.tgz'))!,
