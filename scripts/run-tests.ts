@@ -10,6 +10,8 @@
  *   when it ends, so files never interleave.
  * - Order: the longest files first, from the durations of the last run
  *   (test-results/test-durations.json) or, from a clean clone, {@link EXPECTED_SECONDS}.
+ * - The files of a run share a folder, `TEST_RUN_DIR`, removed at the end (the package
+ *   tests pack the package once there).
  * - A bound on the whole run (`TEST_TIMEOUT_SECONDS`, default 600): files still running then
  *   are killed (their whole process group: browsers, SFUs) and each counts as one failure.
  *
@@ -19,13 +21,15 @@
  * ```
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TEST_DIR = join(ROOT, 'test');
 const DURATIONS = join(ROOT, 'test-results', 'test-durations.json');
+/** A folder the files of this run share (`TEST_RUN_DIR`: e.g. one package pack for the package tests), removed at the end. */
+const RUN_DIR = mkdtempSync(join(tmpdir(), 'svc-test-run-'));
 
 /**
  * Seconds a file took alone on this machine (2 cores), for the order of a run from a clean
@@ -100,7 +104,7 @@ function runFile(file: string): Promise<FileResult> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', join('test', file)], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', TEST_RUN_DIR: RUN_DIR },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -164,6 +168,7 @@ async function main(): Promise<number> {
   }, boundSeconds * 1000);
   const stop = (signal: NodeJS.Signals) => {
     for (const { child } of running.values()) killGroup(child, 'SIGKILL');
+    rmSync(RUN_DIR, { recursive: true, force: true });
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', stop).once('SIGTERM', stop);
@@ -180,6 +185,7 @@ async function main(): Promise<number> {
     }),
   );
   clearTimeout(bound);
+  rmSync(RUN_DIR, { recursive: true, force: true });
   for (const file of pending) {
     const r: FileResult = { file, passed: 0, failed: 1, skipped: 0, seconds: 0, output: '', problem: `never started: the run hit its ${boundSeconds} s bound` };
     results.push(r);
