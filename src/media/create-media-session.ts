@@ -25,7 +25,7 @@ export interface MediaSessionSeam {
  * @param credentials the edge credentials of the join (its ICE servers).
  */
 export function createMediaSession(
-  call: { readonly type: string; readonly id: string; readonly sessionId: string; ownCapabilities(): readonly string[] },
+  call: { readonly type: string; readonly id: string; readonly sessionId: string; readonly ownCapabilities: () => readonly string[] },
   credentials: Credentials,
   seam: MediaSessionSeam,
 ): MediaSession | undefined {

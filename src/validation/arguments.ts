@@ -79,7 +79,7 @@ export function toStruct(method: string, argument: string, value: unknown): Stru
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
@@ -147,7 +147,7 @@ function checkFilter(method: string, filter: unknown, path: string, depth: numbe
   if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
     throw StreamVideoError.invalidArgument(method, 'filterConditions', `${path} must be an object`);
   }
-  for (const [key, value] of Object.entries(filter)) {
+  for (const [key, value] of Object.entries(filter) as [string, unknown][]) {
     if (key === '$and' || key === '$or') {
       if (!Array.isArray(value) || value.length === 0) throw StreamVideoError.invalidArgument(method, 'filterConditions', `${key} must be a non-empty array`);
       value.forEach((f, i) => checkFilter(method, f, `${path}.${key}[${i}]`, depth + 1));
@@ -171,8 +171,9 @@ function checkFilter(method: string, filter: unknown, path: string, depth: numbe
 export function toSortParams(method: string, sort: unknown): { field: string; direction: 1 | 2 }[] {
   if (sort === undefined) return [];
   if (!Array.isArray(sort)) throw StreamVideoError.invalidArgument(method, 'sort', 'must be an array');
-  return sort.map((s, i) => {
-    if (typeof s !== 'object' || s === null || typeof s.field !== 'string' || s.field.length === 0) {
+  return (sort as unknown[]).map((item, i) => {
+    const s = typeof item === 'object' && item !== null ? (item as { field?: unknown; direction?: unknown }) : undefined;
+    if (!s || typeof s.field !== 'string' || s.field.length === 0) {
       throw StreamVideoError.invalidArgument(method, 'sort', `[${i}] needs a field name`);
     }
     checkKnownKeys(method, `sort[${i}]`, s, ['field', 'direction']);
