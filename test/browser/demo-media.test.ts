@@ -25,11 +25,12 @@ import {
   seeText,
   type CandidatePair,
 } from '../helpers/browser';
+import { suiteName, uniqueId } from '../helpers/common';
 
 /** Join/leave cycles of the teardown test. */
 const CYCLES = 50;
 
-const test = browserSuite('media in a browser', () => startDemoServer({ port: 0 }));
+const test = browserSuite(suiteName(import.meta.url), () => startDemoServer({ port: 0 }));
 
 const tile = (page: Page, userId: string) => page.locator(`[data-testid="tile"][data-user-id="${userId}"]`);
 
@@ -183,7 +184,7 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
 
 test(`${CYCLES} join/leave cycles leave no open peer connection and no live track`, async (ctx) => {
   const [a, b] = await Promise.all([openAs(ctx, ctx.server!.url, 'alice', { media: true }), openAs(ctx, ctx.server!.url, 'bob', { media: true })]);
-  const id = `cycles-${Date.now().toString(36)}`;
+  const id = uniqueId('cycles');
   // alice stays in the call and publishes; bob joins, publishes a fresh camera and microphone
   // and leaves, fifty times: on even cycles once connected, on odd ones at once (mid-negotiation).
   await a.page.evaluate(async (callId) => {

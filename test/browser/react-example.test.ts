@@ -18,8 +18,9 @@ import { build } from 'vite';
 import { startReactExample } from '../../examples/react/server';
 import { browserOnly } from '../../examples/react/vite.config';
 import { assertLocalMedia, browserSuite, checkpoint, count, openAs, seesVideoOf, seeText } from '../helpers/browser';
+import { suiteName } from '../helpers/common';
 
-const test = browserSuite('React example in a browser', () => startReactExample({ port: 0 }));
+const test = browserSuite(suiteName(import.meta.url), () => startReactExample({ port: 0 }));
 
 function post(url: string, body: string): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

@@ -6,15 +6,15 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RpcTransport } from '@protobuf-ts/runtime-rpc';
 import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport';
 import { CoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { CALL_CONFIG, codeOfIntermediaryStatus, StreamVideoClient, type StreamClientOptions } from '../../src/index-node';
 import { expectError, Harness } from '../helpers/sdk';
+import { fileSuite } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('StreamCoordinatorClient', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });

@@ -15,7 +15,6 @@
  * sorts as arrays of `{ field: non-empty string, direction?: 1 | -1 }`; limits as integers
  * from 1 to 100; cursors as strings; permissions as arrays of non-empty strings.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { WebSocket as WsWebSocket } from 'ws';
@@ -24,6 +23,7 @@ import { Struct } from '../../gen/google/protobuf/struct';
 import { describeError, fuzz, loud, runs, watchProcess } from '../helpers/fuzz';
 import { Harness } from '../helpers/sdk';
 import { webSocketOf } from '../../src/testing';
+import { fileSuite } from '../helpers/common';
 
 interface Ctx {
   h: Harness;
@@ -35,7 +35,7 @@ interface Ctx {
   restore: () => void;
 }
 
-const test = suite<Ctx>('fuzz: SDK argument validation', {} as Ctx);
+const test = fileSuite<Ctx>(import.meta.url, {} as Ctx);
 
 test.before(
   loud(async (ctx) => {

@@ -4,7 +4,6 @@
  * coordinator, and type-check consumer files as `tsc --strict` does (through the compiler API, in this process) under every module
  * resolution a TypeScript project may use (nodenext ESM and CommonJS, bundler, node10).
  */
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +12,9 @@ import { build } from 'esbuild';
 import ts from 'typescript';
 import { BUDGET_BYTES, GROWTH_GUARD_BYTES, nodeOnly } from '../../scripts/size';
 import { packed, root, run } from './tarball';
+import { fileSuite } from '../helpers/common';
+
+const test = fileSuite(import.meta.url);
 
 let work = '';
 let tarball = '';

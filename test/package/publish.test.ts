@@ -5,13 +5,15 @@
  * source maps neither shipped nor referenced, jose loaded only by `./testing`, and the CLI's
  * `--version` and `--help`.
  */
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { publint } from 'publint';
 import { packed, root, run, type Packed } from './tarball';
+import { fileSuite } from '../helpers/common';
+
+const test = fileSuite(import.meta.url);
 
 let pkg: Packed;
 let manifest: { version: string; exports: Record<string, Record<string, Record<string, string>>> };

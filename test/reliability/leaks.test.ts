@@ -13,12 +13,12 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CALL_CONFIG, StreamVideoClient } from '../../src/index-node';
 import { inspectClient, type LocalCoordinator } from '../../src/testing';
-import { nextEvent, startCoordinator, until, waitFor } from '../helpers/sdk';
+import { nextEvent, startCoordinator } from '../helpers/sdk';
+import { fileSuite, until, waitFor } from '../helpers/common';
 
 const CYCLES = 100;
 const WARM_UP = 10;
@@ -28,7 +28,7 @@ const HEAP_BOUND_BYTES = 5 * 1024 * 1024;
 const TURNS = 1000;
 const COUNTED = ['Timeout', 'TCPSocketWrap', 'TCPServerWrap'] as const;
 
-const test = suite('reliability: leaks');
+const test = fileSuite(import.meta.url);
 
 type Counts = Record<(typeof COUNTED)[number], number>;
 

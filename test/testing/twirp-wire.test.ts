@@ -2,18 +2,18 @@
  * The local coordinator's Twirp v7 wire format, through raw `fetch` as a third-party Twirp
  * client would use it: routes, content types, error bodies `{code,msg,meta}` and statuses.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GetOrCreateCallRequest, GetOrCreateCallResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { startCoordinator, uniqueId } from '../helpers/rpc';
+import { startCoordinator } from '../helpers/rpc';
+import { fileSuite, uniqueId } from '../helpers/common';
 
 interface Ctx {
   c: LocalCoordinator;
   token: string;
 }
 
-const test = suite<Ctx>('Twirp wire format', {} as Ctx);
+const test = fileSuite<Ctx>(import.meta.url, {} as Ctx);
 test.before(async (ctx) => {
   ctx.c = await startCoordinator();
   ctx.token = await ctx.c.createToken('alice');
