@@ -3,7 +3,6 @@
  * participants joining and leaving, and setParticipantIsPinned.
  */
 import * as assert from 'uvu/assert';
-import { Struct } from '../../gen/google/protobuf/struct';
 import { Call, CALL_CONFIG } from '../../src/index-node';
 import { inspectClient } from '../../src/testing';
 import { expectError, expectThrows, Harness, nextEvent } from '../helpers/sdk';

@@ -242,7 +242,7 @@ function measurements(byEdge: Record<string, number[]>): JoinCallRequest['latenc
 }
 
 function decodeJwt(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
 let sessions = 0;

@@ -384,7 +384,6 @@ function describeInput(data: Uint8Array | string, expected: Expected): string {
  * answered, on this socket or on the next one if the hub closed this one).
  */
 async function settled(ctx: Ctx, w: Watched, barrier = false): Promise<void> {
-  const conn = connectionOf(w.client);
   const from = barrier ? w.probes.sent : -1;
   await until(
     () => w.probes.answered > from && w.client.readOnlyStateStore.connectionState$.get() === 'connected' && ctx.h.c.hub.connectionsOf(w.userId) === 1,
@@ -492,7 +491,7 @@ test('random bytes, text and mutated frames from the server: skipped, delivery g
   }
   // Every real event arrived exactly once, in order; no filler was delivered.
   assert.equal(bob.received, bob.published);
-  for (let i = 1; i < bob.seqs.length; i++) assert.ok(bob.seqs[i] > bob.seqs[i - 1], `seqs increase: ${bob.seqs.slice(Math.max(0, i - 3), i + 2)}`);
+  for (let i = 1; i < bob.seqs.length; i++) assert.ok(bob.seqs[i] > bob.seqs[i - 1], `seqs increase: ${bob.seqs.slice(Math.max(0, i - 3), i + 2).join(', ')}`);
   assert.ok(bob.published.length >= runs(400) / 2, `real events checked: ${bob.published.length}`);
 });
 

@@ -82,6 +82,12 @@ function post(ctx: Ctx, method: string, format: Format, body: Uint8Array | strin
 // ---- requests in the protobuf JSON mapping, per method ------------------------------------------
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+/** A Twirp error answer's JSON body. */
+interface TwirpErrorBody {
+  code: string;
+  msg: string;
+  meta: Record<string, string>;
+}
 
 const typeArb = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('default', 'audio_room', 'livestream', 'development') },
@@ -326,7 +332,11 @@ function editJson(request: { [k: string]: unknown }, edits: readonly JsonEdit[])
     const walk = (node: Json, depth: number) => {
       if (depth > 12) return;
       if (Array.isArray(node)) node.forEach((v, i) => (slots.push([node, i]), walk(v, depth + 1)));
-      else if (node && typeof node === 'object') for (const k of Object.keys(node)) (slots.push([node, k]), walk(node[k], depth + 1));
+      else if (node && typeof node === 'object')
+        for (const k of Object.keys(node)) {
+          slots.push([node, k]);
+          walk(node[k], depth + 1);
+        }
     };
     walk(root, 0);
     slots.push([root, 'unknown_field']);
@@ -463,9 +473,9 @@ function bodyOf(input: Input): Uint8Array | string {
       if (!method) return new Uint8Array(0);
       let message: object;
       try {
-        message = method.I.fromJson(b.request as never, { ignoreUnknownFields: true });
+        message = method.I.fromJson(b.request as never, { ignoreUnknownFields: true }) as object;
       } catch {
-        message = method.I.create();
+        message = method.I.create() as object;
       }
       poisonStructs(message as Record<string, unknown>, b.value);
       return method.I.toBinary(message);
@@ -559,7 +569,7 @@ test('a filter holding a Value of no kind (or NaN) is invalid_argument filter_co
       const body = binary(method, { ...extra, filterConditions: { fields: { members: value } } });
       const answer = await post(ctx, method, 'protobuf', body, 'alice');
       assert.is(checkTwirpAnswer(BY_NAME.get(method), 'protobuf', answer, method), 'invalid_argument', `${method} ${value.kind.oneofKind ?? 'no kind'}`);
-      assert.is(JSON.parse(Buffer.from(answer.body).toString()).meta.argument, 'filter_conditions');
+      assert.is((JSON.parse(Buffer.from(answer.body).toString()) as TwirpErrorBody).meta.argument, 'filter_conditions');
     }
   }
   assert.equal(ctx.internal, []);
@@ -589,7 +599,7 @@ test('custom data or a profile holding NaN or a Value of no kind is refused: it 
     const published = ctx.c.events.published;
     const answer = await post(ctx, method, 'protobuf', binary(method, message), 'alice');
     assert.is(checkTwirpAnswer(BY_NAME.get(method), 'protobuf', answer, method), 'invalid_argument', `${method} ${argument}`);
-    assert.is(JSON.parse(Buffer.from(answer.body).toString()).meta.argument, argument);
+    assert.is((JSON.parse(Buffer.from(answer.body).toString()) as TwirpErrorBody).meta.argument, argument);
     assert.is(ctx.c.events.published, published, `${method}: nothing was published`);
   }
   assert.not.ok(ctx.c.state.calls.has('default:odd-1') || ctx.c.state.calls.has('default:odd-2'), 'no call was created');
@@ -611,7 +621,7 @@ test('a user both updated and removed by one UpdateCallMembers is invalid_argume
     const body = format === 'json' ? JSON.stringify(request) : method.I.toBinary(method.I.fromJson(request));
     const answer = await post(ctx, 'UpdateCallMembers', format, body, 'alice');
     assert.is(checkTwirpAnswer(method, format, answer, `UpdateCallMembers ${format}`), 'invalid_argument');
-    assert.is(JSON.parse(Buffer.from(answer.body).toString()).meta.argument, 'remove_user_ids[0]');
+    assert.is((JSON.parse(Buffer.from(answer.body).toString()) as TwirpErrorBody).meta.argument, 'remove_user_ids[0]');
   }
   assert.is(ctx.c.events.published, published, 'nothing was published');
   assert.is(ctx.c.state.calls.get('default:both-ways')!.members.get('bob')!.role, 'member', 'nothing changed');

@@ -106,7 +106,8 @@ export function describe(value: unknown, depth = 0): string {
   if (depth > 5) return '';
   if (value instanceof Error) {
     const e = value as Error & { code?: unknown; serverMessage?: unknown; meta?: unknown };
-    const parts = [e.name, e.message, String(e.code ?? ''), String(e.serverMessage ?? ''), safeJson(e.meta), e.stack ?? ''];
+    const text = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : safeJson(v));
+    const parts = [e.name, e.message, text(e.code), text(e.serverMessage), safeJson(e.meta), e.stack ?? ''];
     if (e.cause !== undefined) parts.push(describe(e.cause, depth + 1));
     return parts.join(' | ');
   }
@@ -115,7 +116,7 @@ export function describe(value: unknown, depth = 0): string {
 
 function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value, (_k, v) => (v instanceof Error ? describe(v) : typeof v === 'bigint' ? String(v) : v)) ?? String(value);
+    return JSON.stringify(value, (_k, v: unknown) => (v instanceof Error ? describe(v) : typeof v === 'bigint' ? String(v) : v)) ?? String(value);
   } catch {
     return String(value);
   }
@@ -279,7 +280,6 @@ export class TestClient {
           }
         : provider,
     );
-    const client = this;
     const changed = () => this.signal.notify();
     this.conn = new Connection({
       url: coordinator.wsUrl,
@@ -289,7 +289,7 @@ export class TestClient {
       WebSocket: webSocketOf((url) => {
         transcript.push(`ws url: ${url}`);
         const socket = new TrackedSocket(url, changed);
-        client.sockets.push(socket);
+        this.sockets.push(socket);
         changed();
         return socket;
       }),
@@ -356,7 +356,7 @@ export class TestClient {
       await this.connect();
     } catch (err) {
       if (err instanceof Error) return err;
-      throw new Error(`connect() rejected with a non-Error: ${String(err)}`);
+      throw new Error(`connect() rejected with a non-Error: ${String(err)}`, { cause: err });
     }
     throw new Error(`expected connect() of ${this.userId} to fail, but it connected`);
   }
@@ -419,7 +419,7 @@ export async function connectClient(c: LocalCoordinator, userId: string, options
 
 /** Closes clients and a coordinator, whatever state they are in. */
 export async function closeAll(clients: readonly (TestClient | undefined)[], coordinator?: LocalCoordinator): Promise<void> {
-  await Promise.all(clients.map((cl) => cl?.close()));
+  await Promise.all(clients.map(async (cl) => cl?.close()));
   await coordinator?.close();
 }
 

@@ -320,7 +320,7 @@ export async function runChaosScenario(options: ChaosOptions): Promise<ChaosResu
               .map((p) => p.userId)
               .sort(),
           ) === JSON.stringify(expected),
-        `${u}'s participants to be [${expected}]`,
+        `${u}'s participants to be [${expected.join(', ')}]`,
         waitMs,
       );
     const untilEvent = (u: ChaosUser, check: () => boolean, what: string) => recorders.get(u)!.signal.until(check, `${u}: ${what}`, waitMs);

@@ -14,7 +14,7 @@ import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport';
 import * as assert from 'uvu/assert';
 import { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
-import { LocalCoordinator, type LocalCoordinatorOptions } from '../../src/testing/local-coordinator';
+import { LocalCoordinator } from '../../src/testing/local-coordinator';
 
 import { startCoordinator } from './coordinator';
 

@@ -164,7 +164,7 @@ export function cids(calls: readonly { call: { call?: { cid: string } } }[]): st
 function describe(value: unknown): string {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   try {
-    const json = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    const json = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     return json === undefined ? String(value) : json.length > 200 ? `${json.slice(0, 200)}…` : json;
   } catch {
     return String(value);

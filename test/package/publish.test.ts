@@ -16,11 +16,19 @@ import { fileSuite } from '../helpers/common';
 const test = fileSuite(import.meta.url);
 
 let pkg: Packed;
-let manifest: { version: string; exports: Record<string, Record<string, Record<string, string>>> };
+/** What these tests read of a package.json. */
+interface Manifest {
+  version: string;
+  exports: Record<string, Record<string, Record<string, string>>>;
+  bin: Record<string, string>;
+}
+
+let manifest: Manifest;
+const readManifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
 
 test.before(async () => {
   pkg = await packed();
-  manifest = JSON.parse(readFileSync(join(pkg.installed, 'package.json'), 'utf8'));
+  manifest = readManifest(pkg.installed);
 });
 
 test('the tarball holds LICENSE, CHANGELOG.md, README.md and the node10 stub of ./testing', () => {
@@ -29,7 +37,7 @@ test('the tarball holds LICENSE, CHANGELOG.md, README.md and the node10 stub of 
   }
   const license = readFileSync(join(pkg.installed, 'LICENSE'), 'utf8');
   assert.is(license.split('\n')[0], 'MIT License', 'LICENSE is the MIT text, as package.json says');
-  assert.is(manifest.version, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  assert.is(manifest.version, readManifest(root).version);
 });
 
 test('no source map is shipped, and no shipped file references one', () => {
@@ -110,7 +118,7 @@ test('npm publish --dry-run, offline: no warning, bin kept, the files every pack
   const files = report['stream-video-client'].files.map((f) => f.path);
   for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md', 'dist/cli.js']) assert.ok(files.includes(file), file);
   // npm drops a bin entry it finds invalid (and warns); the installed package still has it.
-  assert.equal(JSON.parse(readFileSync(join(pkg.installed, 'package.json'), 'utf8')).bin, { 'stream-video-coordinator': 'dist/cli.js' });
+  assert.equal(readManifest(pkg.installed).bin, { 'stream-video-coordinator': 'dist/cli.js' });
 });
 
 test('jose loads only with stream-video-client/testing (ESM chunks and CJS bundles)', () => {

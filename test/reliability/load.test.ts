@@ -133,7 +133,7 @@ async function run(c: LocalCoordinator, members: Member[], signal: Signal, holdi
   for (const m of members) assert.ok(c.events.log(m.userId).seq >= 1 + PER_CALL + EVENTS_PER_CALL, `${m.userId}: ${c.events.log(m.userId).seq} events`);
 
   // Everyone leaves; the participant_left events arrive too.
-  await Promise.all(members.map((m) => m.client.readOnlyStateStore.activeCall$.get()?.leave()));
+  await Promise.all(members.map(async (m) => m.client.readOnlyStateStore.activeCall$.get()?.leave()));
   for (let k = 0; k < CALLS; k++) assert.is(c.state.calls.get(`default:load-${k}`)!.participants.size, 0);
   await allDelivered(c, members, signal);
   const delivered = members.reduce((n, m) => n + m.seqs.length, 0);

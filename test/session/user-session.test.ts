@@ -8,7 +8,7 @@ import { Struct } from '../../gen/google/protobuf/struct';
 import { CALL_CONFIG, StreamVideoError, type StreamEvent } from '../../src/index-node';
 import { inspectClient } from '../../src/testing';
 import { expectError, Harness, nextEvent } from '../helpers/sdk';
-import { fileSuite, until, waitFor } from '../helpers/common';
+import { fileSuite, until } from '../helpers/common';
 
 const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
