@@ -32,21 +32,25 @@ const DURATIONS = join(ROOT, 'test-results', 'test-durations.json');
 const RUN_DIR = mkdtempSync(join(tmpdir(), 'svc-test-run-'));
 
 /**
- * Seconds a file took alone on this machine (2 cores), for the order of a run from a clean
- * clone; measured durations replace them after the first run. Files not listed count as
- * {@link defaultSeconds}.
+ * Seconds a file takes in a run on this machine (2 cores; relative figures matter), for the
+ * order of a run from a clean clone; measured durations replace them after the first run.
+ * Files not listed count as {@link defaultSeconds}.
  */
 const EXPECTED_SECONDS: Record<string, number> = {
-  'browser/demo-media.test.ts': 35,
-  'package/consumer.test.ts': 20,
-  'package/publish.test.ts': 18,
-  'fuzz/twirp.test.ts': 15,
-  'browser/react-example.test.ts': 10,
+  'package/consumer.test.ts': 45,
+  'package/publish.test.ts': 40,
+  'browser/demo-media.test.ts': 28,
+  'fuzz/twirp.test.ts': 19,
+  'reliability/load.test.ts': 14,
+  'browser/react-example.test.ts': 13,
+  'fuzz/sdk-validation.test.ts': 13,
+  'fuzz/client-frames.test.ts': 12,
+  'reliability/leaks.test.ts': 11,
   'browser/demo-page.test.ts': 10,
-  'package/api-reference.test.ts': 8,
-  'reliability/load.test.ts': 8,
   'reliability/chaos.test.ts': 8,
-  'reliability/leaks.test.ts': 8,
+  'contract/query-calls.test.ts': 8,
+  'media/media-session.test.ts': 7,
+  'fuzz/server-frames.test.ts': 7,
 };
 
 /** A file not measured yet: browser, SFU and recording tests are long, the rest short. */
