@@ -180,8 +180,9 @@ async function main(): Promise<number> {
   const pending = [...queue];
   await Promise.all(
     Array.from({ length: Math.min(workers, queue.length) }, async () => {
-      for (let file = pending.shift(); file !== undefined && !timedOut; file = pending.shift()) {
-        const result = await runFile(file);
+      // Take the next file only while within the bound: the ones left are reported as never started.
+      while (!timedOut && pending.length > 0) {
+        const result = await runFile(pending.shift()!);
         if (timedOut && result.problem) result.problem = `was still running at the ${boundSeconds} s bound of the run (TEST_TIMEOUT_SECONDS)`;
         results.push(result);
         process.stdout.write(report(result));

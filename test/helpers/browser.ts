@@ -87,10 +87,12 @@ export interface CandidatePair {
  * `getUserMedia`, `getDisplayMedia` and each connection's `track` events): `window.__rtc`.
  * Runs before the page's own scripts, so the SDK picks up the counting constructor.
  * `__rtc.pairOf(pc)` reads the connection's selected candidate pair (the transport's
- * `selectedCandidatePairId`, else the nominated pair that succeeded), or null before there is one.
+ * `selectedCandidatePairId`, else the nominated pair that succeeded), or null before there is
+ * one; a side whose address the stats do not show yet (a peer-reflexive remote candidate) is
+ * read again until they do, for up to 5 s.
  */
 export const MEDIA_PROBE = `(() => {
-  const pairOf = async (pc) => {
+  const readPair = async (pc) => {
     const stats = new Map();
     (await pc.getStats()).forEach((s) => stats.set(s.id, s));
     const all = [...stats.values()];
@@ -99,6 +101,18 @@ export const MEDIA_PROBE = `(() => {
     if (!pair) return null;
     const address = (id) => String(stats.get(id)?.address ?? stats.get(id)?.ip ?? '');
     return { local: address(pair.localCandidateId), remote: address(pair.remoteCandidateId) };
+  };
+  // A remote candidate learned from a connectivity check before its trickled candidate came
+  // (peer-reflexive) has no address in the stats until the trickled one names it: read again
+  // until both sides have one, within a safety bound.
+  const pairOf = async (pc) => {
+    const deadline = Date.now() + 5000;
+    let pair = await readPair(pc);
+    while (pair && (!pair.local || !pair.remote) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      pair = await readPair(pc);
+    }
+    return pair;
   };
   const rtc = { pcs: [], tracks: [], pairOf };
   window.__rtc = rtc;
