@@ -30,7 +30,7 @@ const CONNECT_CONCURRENCY = 25;
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
 async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  const out = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {

@@ -90,7 +90,7 @@ async function main(): Promise<number> {
       benchSeconds: timings,
       rows,
     };
-    writeFileSync(file, `${JSON.stringify(results, (_k, v) => (typeof v === 'bigint' ? String(v) : v), 2)}\n`);
+    writeFileSync(file, `${JSON.stringify(results, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v), 2)}\n`);
     log(`wrote ${file}`);
     if (writeReadmeBlock('bench', renderBenchBlock(results))) log('rewrote the benchmark table in README.md');
   }

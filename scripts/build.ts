@@ -10,9 +10,10 @@
  *
  * No source maps by default: the package ships none (they would weigh more than the code),
  * so the bundles reference none. `--sourcemap` writes linked maps for local debugging;
- * `npm pack` always rebuilds without them.
+ * `npm pack` always rebuilds without them. `--outdir <dir>` builds elsewhere than dist/ (the
+ * package tests pack a private copy, so that test files running at once never share one).
  *
- *   tsx scripts/build.ts [--sourcemap]
+ *   tsx scripts/build.ts [--sourcemap] [--outdir <dir>]
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -20,7 +21,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const dist = join(root, 'dist');
+const outdirAt = process.argv.indexOf('--outdir');
+const dist = outdirAt > 0 ? resolve(process.argv[outdirAt + 1]) : join(root, 'dist');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 const deps = Object.keys(pkg.dependencies);
 const esmOnly = ['nanostores', 'jose'];
@@ -76,7 +78,9 @@ writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, 'utf8')}`, { mode: 
 // import those types with `resolution-mode: import` (TypeScript 5.3 and later read it).
 const types = join(dist, 'types');
 mkdirSync(types, { recursive: true });
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', types], {
+  stdio: 'inherit',
+});
 for (const file of [...walk(types)]) {
   if (!file.endsWith('.d.ts')) continue;
   const source = readFileSync(file, 'utf8');

@@ -52,18 +52,20 @@ const client = new StreamVideoClient(apiKey, { baseUrl: location.origin }, CALL_
 const store = client.readOnlyStateStore;
 (window as unknown as { demo: { client: StreamVideoClient } }).demo = { client };
 
-/** Runs a user action; a failure shows in the error box (and the console). */
-async function act(what: string, action: () => unknown): Promise<void> {
+/** Runs a user action (an event handler's work: nothing awaits it); a failure shows in the error box (and the console). */
+function act(what: string, action: () => unknown): void {
   const box = $('error');
   box.hidden = true;
-  try {
-    await action();
-  } catch (err) {
-    box.textContent = `${what} failed: ${err instanceof Error ? err.message : String(err)}`;
-    box.dataset.code = err instanceof StreamVideoError ? err.code : '';
-    box.hidden = false;
-    console.warn(`[demo] ${what} failed`, err);
-  }
+  void (async () => {
+    try {
+      await action();
+    } catch (err) {
+      box.textContent = `${what} failed: ${err instanceof Error ? err.message : String(err)}`;
+      box.dataset.code = err instanceof StreamVideoError ? err.code : '';
+      box.hidden = false;
+      console.warn(`[demo] ${what} failed`, err);
+    }
+  })();
 }
 
 /** `type:id` → `[type, id]` (the id may contain no colon, the type never does). */
@@ -124,7 +126,7 @@ store.connectedUser$.subscribe((user) => {
 $('ring-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const callee = $<HTMLInputElement>('callee').value.trim();
-  void act('ring', () => client.getOrCreateCall(newCallId(), CALL_TYPE, { members: [{ userId: callee }], ring: true }));
+  act('ring', () => client.getOrCreateCall(newCallId(), CALL_TYPE, { members: [{ userId: callee }], ring: true }));
 });
 
 function pendingItem(pending: PendingCall): HTMLElement {
@@ -167,7 +169,7 @@ store.acceptedCall$.subscribe((accepted) => {
   line.textContent = `${accepted.callCid} accepted by ${accepted.user?.id ?? 'someone'}`;
   if (!store.activeCall$.get()) {
     const [type, id] = splitCid(accepted.callCid);
-    queueMicrotask(() => void act('join', () => client.joinCall(id, type)));
+    queueMicrotask(() => act('join', () => client.joinCall(id, type)));
   }
 });
 

@@ -20,9 +20,9 @@ export const LOG_LEVELS: readonly LogLevelThreshold[] = Object.freeze(['debug', 
 
 /** The default logger: every line it is given to the console (`console.debug`, `info`, `warn`, `error`). */
 export const consoleLogger: Logger = (level, message, extra) => {
-  const log = globalThis.console?.[level];
-  if (extra === undefined) log?.(`[stream-video] ${message}`);
-  else log?.(`[stream-video] ${message}`, extra);
+  const out = globalThis.console;
+  if (extra === undefined) out?.[level]?.(`[stream-video] ${message}`);
+  else out?.[level]?.(`[stream-video] ${message}`, extra);
 };
 
 /** A logger that drops everything. */

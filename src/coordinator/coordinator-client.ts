@@ -14,7 +14,7 @@ import type { RpcSession, SdkRpcOptions } from './rpc-session';
 
 type Generated = ICoordinatorServiceClient;
 /** An RPC by its local name, e.g. `joinCall`. */
-export type RpcName = keyof ICoordinatorServiceClient & string;
+export type RpcName = keyof ICoordinatorServiceClient;
 /** The request message of an RPC, e.g. `RpcInput<'joinCall'>` is `JoinCallRequest`. */
 export type RpcInput<K extends RpcName> = Parameters<Generated[K]>[0];
 /** The response message of an RPC, e.g. `RpcOutput<'joinCall'>` is `JoinCallResponse`. */
@@ -77,7 +77,7 @@ export interface StreamCoordinatorClientOptions {
 }
 
 // Interface merging: the class has one method per RPC of CoordinatorRpcs, added in its constructor.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the constructor adds the methods the interface declares
 export interface StreamCoordinatorClient extends CoordinatorRpcs {}
 
 /**
@@ -94,6 +94,7 @@ export interface StreamCoordinatorClient extends CoordinatorRpcs {}
  * const { calls } = await client.coordinatorClient.queryCalls({ limit: 10 });
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the other half of the merge above
 export class StreamCoordinatorClient {
   /** The transport requests go through: `TwirpFetchTransport` unless one was passed in the options. */
   readonly transport: RpcTransport;

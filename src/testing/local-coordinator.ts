@@ -173,9 +173,9 @@ export class LocalCoordinator {
     const timers = new TimerSet();
     const edgeNames = opts.edges ?? ['edge-a', 'edge-b'];
     // Made below, once the parts they need exist; the closures made first read them later.
-    // eslint-disable-next-line prefer-const
+
     let coordinator: LocalCoordinator | undefined;
-    // eslint-disable-next-line prefer-const
+
     let hub: Hub | undefined;
     const edges = (): Edge[] => edgeNames.map((name) => ({ name, latencyUrl: `${edgeBaseUrl ?? coordinator!.baseUrl}/latency/${encodeURIComponent(name)}` }));
     const grace = new ParticipantGrace(state, (userId) => (hub?.connectionsOf(userId) ?? 0) > 0, timers, graceMs);

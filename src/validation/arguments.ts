@@ -36,7 +36,7 @@ export function checkCallType(method: string, value: unknown, known: readonly st
 /** Checks a user or session id: a non-empty string of at most 128 characters without spaces. */
 export function checkUserId(method: string, argument: string, value: unknown): string {
   if (typeof value !== 'string') throw wrongType(method, argument, 'string', value);
-  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+
   if (!/^[^\s\u0000-\u001f]{1,128}$/.test(value)) throw badValue(method, argument, 'format', 'must be 1-128 characters without spaces');
   return value;
 }

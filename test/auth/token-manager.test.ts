@@ -4,18 +4,18 @@
  * that needs a refresh nor a reconnect waits on it forever; a provider that fails is
  * transient: only the server refusing a fresh token is final.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TokenManager } from '../../src/auth/token-manager';
 import { StreamVideoError, type StreamVideoClient } from '../../src/index-node';
 import { inspectClient, type LocalCoordinator } from '../../src/testing';
 import { tallyRpcFaults } from '../helpers/chaos';
-import { expectError, Harness, recordEvents, until, waitFor, withTimeout } from '../helpers/sdk';
+import { expectError, Harness, recordEvents } from '../helpers/sdk';
+import { fileSuite, until, waitFor, within } from '../helpers/common';
 
 /** Far above what any wait here needs: it only turns a hang (the bug) into a clear failure. */
 const SAFETY_MS = 8000;
 
-const test = suite<{ h: Harness }>('token provider', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });
@@ -83,7 +83,7 @@ test('TokenManager: a provider call that hangs fails with timeout and is not sha
   let calls = 0;
   let answer = false;
   const tokens = new TokenManager(() => (++calls, answer ? Promise.resolve('fresh') : new Promise<string>(() => {})), { providerTimeoutMs: 50 });
-  const [a, b] = await withTimeout(Promise.allSettled([tokens.get(), tokens.get()]), SAFETY_MS, 'the hung provider call to time out');
+  const [a, b] = await within(Promise.allSettled([tokens.get(), tokens.get()]), 'the hung provider call to time out', SAFETY_MS);
   assert.is(calls, 1, 'concurrent callers share a call while it is within its bound');
   for (const r of [a, b]) assert.is(r.status === 'rejected' && (r.reason as StreamVideoError).code, 'timeout');
   answer = true;
@@ -106,7 +106,7 @@ test('an RPC that needs a refresh while the provider hangs settles with timeout;
     { opts: { timeouts: { rpcMs: 2000, tokenProviderMs: 200 }, retry: { baseDelayMs: 10, maxDelayMs: 20 } } },
     'hang',
   );
-  const err = await withTimeout(expectError(alice.queryCalls({}, []), 'timeout'), SAFETY_MS, 'queryCalls to settle');
+  const err = await within(expectError(alice.queryCalls({}, []), 'timeout'), 'queryCalls to settle', SAFETY_MS);
   assert.is(err.method, 'tokenProvider');
   assert.ok(provider.hung >= 1);
   provider.then = 'answer';
@@ -122,7 +122,7 @@ test('a hung provider costs one timeout, not one per attempt: the RPC fails once
     { opts: { timeouts: { rpcMs: 2000, tokenProviderMs: 100 }, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } } },
     'hang',
   );
-  const err = await withTimeout(expectError(alice.queryCalls({}, []), 'timeout'), SAFETY_MS, 'queryCalls to settle');
+  const err = await within(expectError(alice.queryCalls({}, []), 'timeout'), 'queryCalls to settle', SAFETY_MS);
   assert.is(provider.hung, 1, 'one provider call for the refresh, not one per retry');
   assert.is(provider.calls, 2, 'the first token and the refresh');
   assert.is(tally.attempts.get('QueryCalls'), 1, 'the one attempt the server refused as expired; none sent again');

@@ -15,12 +15,25 @@
 import type { Page } from 'playwright-core';
 import * as assert from 'uvu/assert';
 import { startDemoServer } from '../../examples/demo-page/demo-server';
-import { browserSuite, checkpoint, count, MEDIA_WAIT_MS, mediaCounts, openAs, seesVideoOf, seeText } from '../helpers/browser';
+import {
+  assertLocalMedia,
+  assertLocalPairs,
+  browserSuite,
+  checkpoint,
+  count,
+  MEDIA_WAIT_MS,
+  mediaCounts,
+  openAs,
+  seesVideoOf,
+  seeText,
+  type CandidatePair,
+} from '../helpers/browser';
+import { suiteName, uniqueId } from '../helpers/common';
 
 /** Join/leave cycles of the teardown test. */
 const CYCLES = 50;
 
-const test = browserSuite('media in a browser', () => startDemoServer({ port: 0 }));
+const test = browserSuite(suiteName(import.meta.url), () => startDemoServer({ port: 0 }));
 
 const tile = (page: Page, userId: string) => page.locator(`[data-testid="tile"][data-user-id="${userId}"]`);
 
@@ -113,6 +126,8 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
     await page.locator('[data-testid="quality"][data-frames-decoded]').waitFor();
   }
   await checkpoint(both, '1-both-publishing', 'media');
+  // The media flows on loopback or the test run's namespace address, never off the machine.
+  await assertLocalMedia(both);
 
   // Mute and unmute the microphone: visible to the other page through publishedTracks.
   await bob.getByTestId('mic-toggle').click();
@@ -239,7 +254,7 @@ test('moderation: a mute stops the microphone; a kick and a block tear down the 
 
 test(`${CYCLES} join/leave cycles leave no open peer connection and no live track`, async (ctx) => {
   const [a, b] = await Promise.all([openAs(ctx, ctx.server!.url, 'alice', { media: true }), openAs(ctx, ctx.server!.url, 'bob', { media: true })]);
-  const id = `cycles-${Date.now().toString(36)}`;
+  const id = uniqueId('cycles');
   // alice stays in the call and publishes; bob joins, publishes a fresh camera and microphone
   // and leaves, fifty times: on even cycles once connected, on odd ones at once (mid-negotiation).
   await a.page.evaluate(async (callId) => {
@@ -255,6 +270,7 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
       const { client } = window.demo;
       const rtc = window.__rtc;
       let connected = 0;
+      const pairs: (CandidatePair | null)[] = [];
       for (let i = 0; i < cycles; i++) {
         const call = await client.joinCall(callId, 'development');
         const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
@@ -264,7 +280,8 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
           // This cycle's connection to alice (a new one replaces it when it cannot connect).
           const first = rtc.pcs.length - 1;
           const deadline = Date.now() + waitMs;
-          while (!rtc.pcs.slice(first).some((pc) => pc.connectionState === 'connected')) {
+          let up: RTCPeerConnection | undefined;
+          while (!(up = rtc.pcs.slice(first).find((pc) => pc.connectionState === 'connected'))) {
             if (Date.now() > deadline)
               throw new Error(
                 `cycle ${i}: not connected (${rtc.pcs
@@ -275,14 +292,16 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
             await new Promise((r) => setTimeout(r, 20));
           }
           connected++;
+          pairs.push(await rtc.pairOf(up));
         }
         await call.leave();
       }
-      return { connected };
+      return { connected, pairs };
     },
     { callId: id, cycles: CYCLES, waitMs: MEDIA_WAIT_MS },
   );
   assert.is(result.connected, CYCLES / 2);
+  assertLocalPairs(result.pairs, 'bob, each connected cycle');
   const bobCounts = await eventually(
     () => mediaCounts(b.page),
     (c) => c.openPcs === 0 && c.liveTracks === 0,

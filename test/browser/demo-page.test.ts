@@ -12,8 +12,9 @@ import type { Page } from 'playwright-core';
 import * as assert from 'uvu/assert';
 import { bundleForBrowser, NodeOnlyBundleError, startDemoServer, type DemoServer } from '../../examples/demo-page/demo-server';
 import { browserSuite, checkpoint, count, openAs as open, ROOT, seeText, type ServerSession } from '../helpers/browser';
+import { suiteName } from '../helpers/common';
 
-const test = browserSuite('demo page in a browser', () => startDemoServer({ port: 0 }));
+const test = browserSuite(suiteName(import.meta.url), () => startDemoServer({ port: 0 }));
 
 /** A fresh page of its own, connected as `user`; collects the page's errors. */
 const openAs = (ctx: ServerSession<DemoServer>, user: string) => open(ctx, ctx.server!.url, user);

@@ -19,9 +19,10 @@ import * as assert from 'uvu/assert';
 import { build } from 'vite';
 import { startReactExample } from '../../examples/react/server';
 import { browserOnly } from '../../examples/react/vite.config';
-import { browserSuite, checkpoint, count, openAs, seesVideoOf, seeText } from '../helpers/browser';
+import { assertLocalMedia, browserSuite, checkpoint, count, openAs, seesVideoOf, seeText } from '../helpers/browser';
+import { suiteName } from '../helpers/common';
 
-const test = browserSuite('React example in a browser', () => startReactExample({ port: 0 }));
+const test = browserSuite(suiteName(import.meta.url), () => startReactExample({ port: 0 }));
 
 const tile = (page: Page, userId: string) => page.locator(`[data-testid="tile"][data-user-id="${userId}"]`);
 
@@ -155,6 +156,7 @@ test('alice rings bob: reject, then accept; participants, video both ways, the r
     await page.locator(`[data-testid="tile"][data-user-id="${other}"] [data-testid="video-on"]`).waitFor();
   }
   await checkpoint(both, '2-in-call-with-video', 'react');
+  await assertLocalMedia(both);
 
   // Recording: alice (the call's admin) may start it, bob (a member) may not; both see the badge.
   assert.ok(await bob.getByTestId('record').isDisabled(), 'a member has no start-record-call');

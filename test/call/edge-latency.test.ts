@@ -3,14 +3,13 @@
  * (issue 14, item 6). The time is taken to the answer's headers and the body is cancelled at
  * once, so the edge sees the client go away after a few socket buffers, not 300 MB.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StreamVideoClient } from '../../src/index-node';
 import { inspectClient } from '../../src/testing';
 import { closedAfterEach, startHostileHub, startHugeHttp } from '../helpers/hostile';
-import { until } from '../helpers/sdk';
+import { fileSuite, until } from '../helpers/common';
 
-const test = suite('edge latency');
+const test = fileSuite(import.meta.url);
 const { servers, clients } = closedAfterEach(test);
 
 const MB = 1024 * 1024;

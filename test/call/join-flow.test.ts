@@ -5,18 +5,18 @@
  * the SDK sends a best-effort LeaveCall, and when that is lost the coordinator drops the
  * participant of a user without a live socket after its grace period.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, StreamVideoError } from '../../src/index-node';
 import type { LocalCoordinatorOptions } from '../../src/testing';
 import { startTcpProxy, tallyRpcFaults, type RpcTally, type TcpProxy } from '../helpers/chaos';
-import { Harness, nextEvent, withTimeout } from '../helpers/sdk';
+import { Harness, nextEvent } from '../helpers/sdk';
+import { fileSuite, within } from '../helpers/common';
 
 interface Ctx {
   h: Harness;
   proxy: TcpProxy | undefined;
 }
-const test = suite<Ctx>('join flow', { h: undefined as never, proxy: undefined });
+const test = fileSuite<Ctx>(import.meta.url, { h: undefined as never, proxy: undefined });
 test.after.each(async (ctx) => {
   ctx.proxy?.release();
   await ctx.h?.close();
@@ -99,7 +99,7 @@ test('disconnectUser while the JoinCall answer is in flight: the SDK leaves, the
   await bob.disconnectUser();
   await left;
   assert.equal(onServer(h, 'default:ghost'), ['alice'], 'no ghost');
-  assert.is(await withTimeout(join, 3000, 'the join to settle'), 'disconnected');
+  assert.is(await within(join, 'the join to settle', 3000), 'disconnected');
   assert.equal(
     alice.readOnlyStateStore.participants$
       .get()
@@ -127,7 +127,7 @@ test("disconnectUser while the JoinCall answer is in flight and the SDK's LeaveC
   await left;
   assert.is(tally.injected.get('unavailable'), 1, "the SDK's LeaveCall was sent, once (it is not retried)");
   assert.equal(onServer(h, 'default:lost-leave'), ['alice'], 'no ghost');
-  assert.is(await withTimeout(join, 3000, 'the join to settle'), 'disconnected');
+  assert.is(await within(join, 'the join to settle', 3000), 'disconnected');
 });
 
 test.run();

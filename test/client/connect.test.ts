@@ -1,13 +1,13 @@
 /**
  * StreamVideoClient: constructor, connectUser, disconnectUser, on and off.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CALL_CONFIG, StreamVideoClient, StreamVideoError } from '../../src/index-node';
-import { expectError, expectThrows, Harness, nextEvent, until, waitFor } from '../helpers/sdk';
+import { expectError, expectThrows, Harness, nextEvent } from '../helpers/sdk';
+import { fileSuite, until, waitFor } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('StreamVideoClient: connect', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });

@@ -2,14 +2,13 @@
  * getOrCreateCall, joinCall (edge selection, the active call, the local participant),
  * participants joining and leaving, and setParticipantIsPinned.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Struct } from '../../gen/google/protobuf/struct';
 import { Call, CALL_CONFIG } from '../../src/index-node';
 import { inspectClient } from '../../src/testing';
-import { expectError, expectThrows, Harness, nextEvent, uniqueId, until, WAIT_MS, waitFor, withTimeout } from '../helpers/sdk';
+import { expectError, expectThrows, Harness, nextEvent } from '../helpers/sdk';
+import { fileSuite, uniqueId, until, WAIT_MS, waitFor, within } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('StreamVideoClient: join and participants', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });
@@ -120,7 +119,7 @@ test('joinCall right after connecting does not wait for the edge measurement: th
   const h = await Harness.start({ edgeLatencyMs: { 'edge-a': 60_000, 'edge-b': 60_000 } });
   try {
     const alice = await h.connect('alice', { ...meeting, opts: { timeouts: { edgeMeasurementMs: 60_000 } } });
-    const call = await withTimeout(alice.joinCall(uniqueId(), 'default'), WAIT_MS, 'a join that does not wait for the edge measurement');
+    const call = await within(alice.joinCall(uniqueId(), 'default'), 'a join that does not wait for the edge measurement', WAIT_MS);
     assert.equal(inspectClient(alice).edgeLatency, {}, 'nothing measured yet');
     assert.ok(['edge-a', 'edge-b'].includes(call.credentials.edgeName));
   } finally {

@@ -3,15 +3,15 @@
  * once when it resumes (replayed), and a re-sync beyond the replay buffer restores what the
  * store shows (reactions, blocked users, who is in the call), a kicked user's client included.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, TrackType, type Call, type StreamVideoClient } from '../../src/index-node';
 import type { LocalCoordinatorOptions } from '../../src/testing';
 import { FakeWebRtc } from '../helpers/fake-webrtc';
 import { eventsOf, seqOf } from '../helpers/rpc';
-import { Harness, nextEvent, recordEvents, uniqueId, until, waitFor } from '../helpers/sdk';
+import { Harness, nextEvent, recordEvents } from '../helpers/sdk';
+import { fileSuite, uniqueId, until, waitFor } from '../helpers/common';
 
-const test = suite('Call: reactions and moderation across socket drops');
+const test = fileSuite(import.meta.url);
 
 /** Reconnects 300 ms after a drop: time enough to act while the socket is down. */
 const slowReconnect = { reconnectPolicy: { nextDelayMs: () => 300 } };

@@ -6,19 +6,19 @@
  * kick, a block and an end do to the media (the in-memory WebRTC of test/helpers/fake-webrtc.ts;
  * Chromium in test/browser/demo-media.test.ts).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, MAX_CUSTOM_EVENT_BYTES, TrackType, type Call, type StreamVideoClient } from '../../src/index-node';
 import { CALL_TYPES } from '../../src/testing';
 import { FakeWebRtc } from '../helpers/fake-webrtc';
-import { expectError, Harness, nextEvent, recordEvents, uniqueId, until, waitFor } from '../helpers/sdk';
+import { expectError, Harness, nextEvent, recordEvents } from '../helpers/sdk';
+import { fileSuite, uniqueId, until, waitFor } from '../helpers/common';
 
 interface Ctx {
   h: Harness;
   rtc: FakeWebRtc;
 }
 
-const test = suite<Ctx>('Call: reactions and moderation', { h: undefined as never, rtc: undefined as never });
+const test = fileSuite<Ctx>(import.meta.url, { h: undefined as never, rtc: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
   ctx.rtc = new FakeWebRtc();

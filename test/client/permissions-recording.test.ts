@@ -2,12 +2,12 @@
  * startRecording / stopRecording seen by every joined member, requestCallPermissions seen
  * by the admin, updateUserPermissions grant and revoke seen by both sides.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, type Call, type StreamVideoClient } from '../../src/index-node';
-import { expectError, Harness, nextEvent, uniqueId, waitFor } from '../helpers/sdk';
+import { expectError, Harness, nextEvent } from '../helpers/sdk';
+import { fileSuite, uniqueId, waitFor } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('StreamVideoClient: permissions and recording', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });

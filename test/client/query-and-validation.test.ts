@@ -2,12 +2,12 @@
  * queryCalls (filter, sort, limit, cursor paging) and validation at the boundary: bad input
  * is a StreamVideoError `invalid_argument` naming the argument, raised before any request.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, StreamVideoError, type StreamVideoClient } from '../../src/index-node';
-import { expectError, expectThrows, Harness, uniqueId } from '../helpers/sdk';
+import { expectError, expectThrows, Harness } from '../helpers/sdk';
+import { fileSuite, uniqueId } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('StreamVideoClient: queryCalls and validation', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });

@@ -3,16 +3,16 @@
  * store as a fault-free run; actions wait for the reconnect; a reconnect repeats no accept
  * or join; listeners survive it.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { GetOrCreateCallRequest, JoinCallRequest, LeaveCallRequest } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { CALL_CONFIG, type StreamVideoClient } from '../../src/index-node';
 import type { LocalCoordinator } from '../../src/testing';
 import { rpcClient } from '../helpers/rpc';
-import { cids, expectError, Harness, nextEvent, recordEvents, uniqueId, waitFor } from '../helpers/sdk';
+import { cids, expectError, Harness, nextEvent, recordEvents } from '../helpers/sdk';
+import { fileSuite, uniqueId, waitFor } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('StreamVideoClient: re-sync and reconnect', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });

@@ -2,13 +2,13 @@
  * The ring flow through the SDK: getOrCreateCall with ring, acceptCall, rejectCall,
  * cancelCall, the auto-cancel and auto-reject timers, and no timer left after a disconnect.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, type StreamVideoClient } from '../../src/index-node';
 import { inspectClient } from '../../src/testing';
-import { cids, expectError, Harness, nextEvent, noTimersLeft, uniqueId, waitFor } from '../helpers/sdk';
+import { cids, expectError, Harness, nextEvent, noTimersLeft } from '../helpers/sdk';
+import { fileSuite, uniqueId, waitFor } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('StreamVideoClient: ring flow', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });

@@ -3,12 +3,12 @@
  * coordinator: `autoRejectWhenInCall`, `joinCallInstantly`, `playSounds`; and partial
  * configs filled from the meeting preset.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, StreamVideoClient, type RingSound } from '../../src/index-node';
-import { expectThrows, Harness, nextEvent, uniqueId, until, waitFor } from '../helpers/sdk';
+import { expectThrows, Harness, nextEvent } from '../helpers/sdk';
+import { fileSuite, uniqueId, until, waitFor } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('StreamVideoClient: ring options', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });

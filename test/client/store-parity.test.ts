@@ -2,12 +2,12 @@
  * The store as the vendor's: `acceptedCall$` clears once the accepted call is joined or
  * ends; `callPermissionRequest$` shows requests only to users who may grant them.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG } from '../../src/index-node';
-import { Harness, nextEvent, uniqueId, waitFor } from '../helpers/sdk';
+import { Harness, nextEvent } from '../helpers/sdk';
+import { fileSuite, uniqueId, waitFor } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('store parity', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });

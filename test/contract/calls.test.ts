@@ -1,7 +1,6 @@
 /**
  * Contract: GetOrCreateCall, and JoinCall's edge selection, through the generated client.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import {
@@ -13,7 +12,8 @@ import {
 } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { User, type CallSettings } from '../../gen/stream/video/coordinator/v1/models';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
+import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator } from '../helpers/rpc';
+import { fileSuite, uniqueId } from '../helpers/common';
 
 const ADMIN_CAPS = [
   'block-users',
@@ -48,7 +48,7 @@ function create(type: string, id: string, members: MemberInput[] = [], extra: { 
 
 // ------------------------------------------------------------------ GetOrCreateCall
 
-const getOrCreate = suite<{ c: LocalCoordinator }>('GetOrCreateCall', { c: undefined as never });
+const getOrCreate = fileSuite<{ c: LocalCoordinator }>(import.meta.url, { c: undefined as never }, 'GetOrCreateCall');
 getOrCreate.before(async (ctx) => {
   ctx.c = await startCoordinator();
 });
@@ -239,7 +239,7 @@ getOrCreate.run();
 
 // ------------------------------------------------------------------ JoinCall: the edge
 
-const edgeServer = suite<{ c: LocalCoordinator }>('JoinCall: edge selection and credentials', { c: undefined as never });
+const edgeServer = fileSuite<{ c: LocalCoordinator }>(import.meta.url, { c: undefined as never }, 'JoinCall: edge selection and credentials');
 edgeServer.before(async (ctx) => {
   ctx.c = await startCoordinator({ edgeLatencyMs: { 'edge-a': 0, 'edge-b': 150 } });
 });
@@ -252,7 +252,7 @@ function measurements(byEdge: Record<string, number[]>): JoinCallRequest['latenc
 }
 
 function decodeJwt(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
 let sessions = 0;

@@ -9,9 +9,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service';
+import { fileSuite } from '../helpers/common';
+
+const test = fileSuite(import.meta.url);
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SELF = 'coverage.test.ts';

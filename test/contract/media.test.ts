@@ -3,7 +3,6 @@
  * the signalling relay's authorization and dedup, the mesh limit, the revoke that unpublishes,
  * and the ICE servers of a call type.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   type CallInput,
@@ -19,9 +18,10 @@ import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinato
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
 import { SdpType, TrackType, type Signal } from '../../gen/stream/video/coordinator/v1/models';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
+import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator } from '../helpers/rpc';
+import { fileSuite, uniqueId } from '../helpers/common';
 
-const test = suite<{ c: LocalCoordinator }>('SendSignals / UpdatePublishedTracks', { c: undefined as never });
+const test = fileSuite<{ c: LocalCoordinator }>(import.meta.url, { c: undefined as never }, 'SendSignals / UpdatePublishedTracks');
 test.before(async (ctx) => {
   ctx.c = await startCoordinator({ iceServers: { development: [{ urls: ['stun:stun.example.test:3478'], username: '', password: '' }] } });
 });

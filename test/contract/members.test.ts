@@ -1,7 +1,6 @@
 /**
  * Contract: UpdateCallMembers, QueryMembers through the generated client.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { Timestamp } from '../../gen/google/protobuf/timestamp';
@@ -16,9 +15,10 @@ import {
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import { User, type Member } from '../../gen/stream/video/coordinator/v1/models';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
+import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator } from '../helpers/rpc';
+import { fileSuite, uniqueId } from '../helpers/common';
 
-const test = suite<{ c: LocalCoordinator }>('UpdateCallMembers / QueryMembers', { c: undefined as never });
+const test = fileSuite<{ c: LocalCoordinator }>(import.meta.url, { c: undefined as never }, 'UpdateCallMembers / QueryMembers');
 test.before(async (ctx) => {
   // Every reading of the clock is 10 ms later: members added one by one get distinct times.
   let clock = Date.now();

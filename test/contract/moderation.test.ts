@@ -4,7 +4,6 @@
  * what each changes, the events each publishes (once, to whom), and each refusal, which
  * changes nothing and publishes nothing.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import {
@@ -25,11 +24,12 @@ import type { Event } from '../../gen/stream/video/coordinator/v1/events';
 import { TrackType } from '../../gen/stream/video/coordinator/v1/models';
 import { MAX_CUSTOM_EVENT_BYTES, REACTION_TTL_MS } from '../../src/config/call-limits';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
+import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator } from '../helpers/rpc';
+import { fileSuite, uniqueId } from '../helpers/common';
 
 /** The coordinator's clock: real time plus what a test adds (reactions expire by it). */
 let skewMs = 0;
-const test = suite<{ c: LocalCoordinator }>('Reactions and moderation', { c: undefined as never });
+const test = fileSuite<{ c: LocalCoordinator }>(import.meta.url, { c: undefined as never }, 'Reactions and moderation');
 test.before(async (ctx) => {
   ctx.c = await startCoordinator({ now: () => Date.now() + skewMs });
 });

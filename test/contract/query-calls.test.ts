@@ -1,7 +1,6 @@
 /**
  * Contract: QueryCalls through the generated client: filters, sorting, limits and cursors.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import {
@@ -16,6 +15,7 @@ import {
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { expectRpcError, FORMATS, rpcClient, startCoordinator } from '../helpers/rpc';
+import { fileSuite } from '../helpers/common';
 
 interface Ctx {
   c: LocalCoordinator;
@@ -24,7 +24,7 @@ interface Ctx {
   setClock: (second: number) => void;
 }
 
-const test = suite<Ctx>('QueryCalls', {} as Ctx);
+const test = fileSuite<Ctx>(import.meta.url, {} as Ctx, 'QueryCalls');
 
 const ADMIN = [
   'block-users',

@@ -2,7 +2,6 @@
  * Contract: StartRecording, StopRecording, RequestPermission, UpdateUserPermissions through
  * the generated client.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   EndCallRequest,
@@ -18,9 +17,10 @@ import {
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import type { CallSettings } from '../../gen/stream/video/coordinator/v1/models';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
+import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator } from '../helpers/rpc';
+import { fileSuite, uniqueId } from '../helpers/common';
 
-const test = suite<{ c: LocalCoordinator }>('Recording and permissions', { c: undefined as never });
+const test = fileSuite<{ c: LocalCoordinator }>(import.meta.url, { c: undefined as never }, 'Recording and permissions');
 test.before(async (ctx) => {
   ctx.c = await startCoordinator();
 });

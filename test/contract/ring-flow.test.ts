@@ -1,7 +1,6 @@
 /**
  * Contract: SendCallEvent (accepted, rejected, cancelled, custom) through the generated client.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import {
@@ -15,9 +14,10 @@ import {
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import { RingResponse } from '../../gen/stream/video/coordinator/v1/models';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
+import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator } from '../helpers/rpc';
+import { fileSuite, uniqueId } from '../helpers/common';
 
-const test = suite<{ c: LocalCoordinator }>('SendCallEvent', { c: undefined as never });
+const test = fileSuite<{ c: LocalCoordinator }>(import.meta.url, { c: undefined as never }, 'SendCallEvent');
 test.before(async (ctx) => {
   ctx.c = await startCoordinator();
 });

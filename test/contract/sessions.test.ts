@@ -1,14 +1,14 @@
 /**
  * Contract: JoinCall, LeaveCall, EndCall through the generated client.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EndCallRequest, GetOrCreateCallRequest, JoinCallRequest, LeaveCallRequest } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
+import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator } from '../helpers/rpc';
+import { fileSuite, uniqueId } from '../helpers/common';
 
-const test = suite<{ c: LocalCoordinator }>('JoinCall / LeaveCall / EndCall', { c: undefined as never });
+const test = fileSuite<{ c: LocalCoordinator }>(import.meta.url, { c: undefined as never }, 'JoinCall / LeaveCall / EndCall');
 test.before(async (ctx) => {
   ctx.c = await startCoordinator();
 });

@@ -6,15 +6,15 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RpcTransport } from '@protobuf-ts/runtime-rpc';
 import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport';
 import { CoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { CALL_CONFIG, codeOfIntermediaryStatus, StreamVideoClient, type StreamClientOptions } from '../../src/index-node';
 import { expectError, Harness } from '../helpers/sdk';
+import { fileSuite } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('StreamCoordinatorClient', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });
@@ -39,9 +39,9 @@ function watchRequests(server: Server): { contentTypes: string[]; auth: string[]
 test('one typed method per RPC of the service descriptor; each fails with not_connected before connectUser', async ({ h }) => {
   const client = h.client();
   for (const method of CoordinatorService.methods) {
-    const rpc = Reflect.get(client.coordinatorClient, method.localName);
-    assert.type(rpc, 'function', method.localName);
-    await expectError(Reflect.apply(rpc, client.coordinatorClient, [{}]), 'not_connected');
+    const rpc: unknown = Reflect.get(client.coordinatorClient, method.localName);
+    if (typeof rpc !== 'function') return assert.unreachable(`no method ${method.localName}`);
+    await expectError((): unknown => Reflect.apply(rpc, client.coordinatorClient, [{}]), 'not_connected');
   }
 });
 

@@ -1,7 +1,6 @@
 /**
  * toCoordinatorEvent: every payload case gets its name and keeps its fields.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CallRejected, Event } from '../../gen/stream/video/coordinator/v1/events';
@@ -9,8 +8,9 @@ import type { IMessageType } from '@protobuf-ts/runtime';
 import { toPlain } from '../../src/plain/plain-data';
 import { SdpType, TrackType, User, type Call, type CallState, type Member, type Participant } from '../../gen/stream/video/coordinator/v1/models';
 import { EVENT_NAMES, toCoordinatorEvent, type CoordinatorEvent, type EventCase } from '../../src/events/event-map';
+import { fileSuite } from '../helpers/common';
 
-const test = suite('toCoordinatorEvent');
+const test = fileSuite(import.meta.url);
 
 const CID = 'default:c1';
 const user = (id: string): User => User.create({ id, name: id.toUpperCase(), imageUrl: `https://img/${id}`, role: 'user' });

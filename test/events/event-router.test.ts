@@ -1,10 +1,10 @@
 /**
  * EventRouter: on/off, the wildcard, throwing listeners, changes during an emit.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventRouter } from '../../src/events/event-router';
 import type { LogLevel } from '../../src/config/logger';
+import { fileSuite } from '../helpers/common';
 
 type Map = {
   ping: { type: 'ping'; n: number };
@@ -20,7 +20,7 @@ function router() {
 const ping = (n: number): Map['ping'] => ({ type: 'ping', n });
 const pong = (s: string): Map['pong'] => ({ type: 'pong', s });
 
-const test = suite('EventRouter');
+const test = fileSuite(import.meta.url);
 
 test('on delivers events of its name only; the returned function unsubscribes', () => {
   const { r } = router();
@@ -96,6 +96,7 @@ test('a listener that throws does not stop the others and is reported with level
   });
   r.on('ping', () => got.push('third'));
   r.on('*', () => {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a listener that throws a non-Error is the case under test
     throw 'not an error object';
   });
   r.on('*', () => got.push('wildcard'));

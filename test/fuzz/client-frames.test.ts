@@ -11,7 +11,6 @@
  * What the hub must do is predicted from the same decoder it uses (`ClientFrame.fromBinary`)
  * and, for an auth frame, from the same token check (HS256 with the app secret).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { Struct } from '../../gen/google/protobuf/struct';
@@ -21,8 +20,9 @@ import { TokenAuthority } from '../../src/testing';
 import { CLOSE_CODES } from '../../src/ws/close-codes';
 import { RawClient } from '../helpers/channel';
 import { concat, fuzz, hex, loud, mutate, mutationArb, runs, unknownFieldArb, watchProcess, type Mutation } from '../helpers/fuzz';
-import { Harness, until } from '../helpers/sdk';
+import { Harness } from '../helpers/sdk';
 import { User } from '../../gen/stream/video/coordinator/v1/models';
+import { fileSuite, until } from '../helpers/common';
 
 const SECRET = 'fuzz-secret';
 const WAIT_MS = 3000;
@@ -36,7 +36,7 @@ interface Ctx {
   authority: TokenAuthority;
 }
 
-const test = suite<Ctx>('fuzz: frames from a client', {} as Ctx);
+const test = fileSuite<Ctx>(import.meta.url, {} as Ctx);
 
 test.before(
   loud(async (ctx) => {

@@ -25,7 +25,6 @@
  * custom event whose Struct holds NaN, Infinity or a Value of no kind throws out of the socket
  * handler (an uncaught exception in Node).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { Struct, type Value } from '../../gen/google/protobuf/struct';
@@ -34,8 +33,9 @@ import { CallRejected, ClientFrame, Event, ResumeStatus, ServerFrame } from '../
 import type { CallState, User } from '../../gen/stream/video/coordinator/v1/models';
 import { CALL_CONFIG, ExponentialBackoff, type ClientProbe, type StreamVideoClient } from '../../src/index-node';
 import { inspectClient, webSocketOf } from '../../src/testing';
-import { Harness, until, type ClientSetup } from '../helpers/sdk';
+import { Harness, type ClientSetup } from '../helpers/sdk';
 import { concat, field, fuzz, hex, loud, mutate, mutationArb, runs, storeSnapshot, unknownFieldArb, watchProcess, WIRE, type Mutation } from '../helpers/fuzz';
+import { fileSuite, until, waitFor } from '../helpers/common';
 
 const WAIT_MS = 3000;
 
@@ -61,7 +61,7 @@ interface Ctx {
   user: User;
 }
 
-const test = suite<Ctx>('fuzz: frames from the server', {} as Ctx);
+const test = fileSuite<Ctx>(import.meta.url, {} as Ctx);
 
 /**
  * Health checks of the client, numbered across its sockets: `answered` is the highest number
@@ -134,14 +134,14 @@ test.before(
     const bob = ctx.bob.client;
     // A store with something in every part: a ringing call, an active call with a remote
     // participant pinned, a permission request.
-    await until(() => bob.readOnlyStateStore.incomingCalls$.get().length === 1, 'bob sees the ring');
+    await waitFor(bob.readOnlyStateStore.incomingCalls$, (v) => v.length === 1, 'bob sees the ring');
     await bob.joinCall('fz-room', 'default', { members: [{ userId: 'alice' }] });
     await ctx.alice.joinCall('fz-room', 'default');
-    await until(() => bob.readOnlyStateStore.participants$.get().size === 2, 'bob sees alice join');
+    await waitFor(bob.readOnlyStateStore.participants$, (v) => v.size === 2, 'bob sees alice join');
     const aliceSession = bob.readOnlyStateStore.remoteParticipants$.get().toArray()[0].sessionId;
     bob.setParticipantIsPinned(aliceSession, true);
     await ctx.alice.requestCallPermissions('fz-room', 'default', { permissions: ['screenshare'] });
-    await until(() => bob.readOnlyStateStore.callPermissionRequest$.get() !== undefined, 'bob sees the permission request');
+    await waitFor(bob.readOnlyStateStore.callPermissionRequest$, (v) => v !== undefined, 'bob sees the permission request');
     ctx.roomState = ctx.h.c.state.calls.get('default:fz-room')!.toState('bob', ctx.h.c.state.users);
     ctx.user = ctx.h.c.state.users.get('alice');
   }),
@@ -384,7 +384,6 @@ function describeInput(data: Uint8Array | string, expected: Expected): string {
  * answered, on this socket or on the next one if the hub closed this one).
  */
 async function settled(ctx: Ctx, w: Watched, barrier = false): Promise<void> {
-  const conn = connectionOf(w.client);
   const from = barrier ? w.probes.sent : -1;
   await until(
     () => w.probes.answered > from && w.client.readOnlyStateStore.connectionState$.get() === 'connected' && ctx.h.c.hub.connectionsOf(w.userId) === 1,
@@ -446,7 +445,7 @@ test('random bytes, text and mutated frames from the server: skipped, delivery g
       recipeArb,
       async (recipe) => {
         if (bob.client.readOnlyStateStore.connectionState$.get() !== 'connected')
-          await until(() => bob.client.readOnlyStateStore.connectionState$.get() === 'connected', 'bob connected again', WAIT_MS);
+          await waitFor(bob.client.readOnlyStateStore.connectionState$, (v) => v === 'connected', 'bob connected again', WAIT_MS);
         const last = conn.lastSeq!;
         const data = materialize(recipe, ctx, last);
         const expected = expectation(data);
@@ -492,7 +491,7 @@ test('random bytes, text and mutated frames from the server: skipped, delivery g
   }
   // Every real event arrived exactly once, in order; no filler was delivered.
   assert.equal(bob.received, bob.published);
-  for (let i = 1; i < bob.seqs.length; i++) assert.ok(bob.seqs[i] > bob.seqs[i - 1], `seqs increase: ${bob.seqs.slice(Math.max(0, i - 3), i + 2)}`);
+  for (let i = 1; i < bob.seqs.length; i++) assert.ok(bob.seqs[i] > bob.seqs[i - 1], `seqs increase: ${bob.seqs.slice(Math.max(0, i - 3), i + 2).join(', ')}`);
   assert.ok(bob.published.length >= runs(400) / 2, `real events checked: ${bob.published.length}`);
 });
 
@@ -514,7 +513,7 @@ test('valid frames of unknown kinds are skipped; an unknown event kind takes its
       unknownArb,
       async ({ where, fields, payloadFields }) => {
         if (erin.client.readOnlyStateStore.connectionState$.get() !== 'connected')
-          await until(() => erin.client.readOnlyStateStore.connectionState$.get() === 'connected', 'erin connected again', WAIT_MS);
+          await waitFor(erin.client.readOnlyStateStore.connectionState$, (v) => v === 'connected', 'erin connected again', WAIT_MS);
         const last = conn.lastSeq!;
         const cid = field(3, WIRE.LEN, Buffer.from('default:fz-room'));
         let data: Uint8Array;
@@ -597,7 +596,7 @@ test('events at the next seq with mutated or odd payloads (NaN, values of no kin
       nextRecipeArb,
       async (recipe) => {
         if (carol.client.readOnlyStateStore.connectionState$.get() !== 'connected')
-          await until(() => carol.client.readOnlyStateStore.connectionState$.get() === 'connected', 'carol connected again', WAIT_MS);
+          await waitFor(carol.client.readOnlyStateStore.connectionState$, (v) => v === 'connected', 'carol connected again', WAIT_MS);
         const last = conn.lastSeq!;
         let event: Event;
         if (recipe.kind === 'custom') {

@@ -15,13 +15,14 @@ import { suite } from 'uvu';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import * as assert from 'uvu/assert';
+import { isLocalMediaAddress, testNetns } from './netns';
 
 declare global {
   interface Window {
     /** The demo page's client (examples/demo-page/app.ts sets it). */
     demo: { client: import('../../src/index').StreamVideoClient };
-    /** What {@link MEDIA_PROBE} counts. */
-    __rtc: { pcs: RTCPeerConnection[]; tracks: MediaStreamTrack[] };
+    /** What {@link MEDIA_PROBE} counts, and how it reads a connection's selected candidate pair. */
+    __rtc: { pcs: RTCPeerConnection[]; tracks: MediaStreamTrack[]; pairOf(pc: RTCPeerConnection): Promise<CandidatePair | null> };
   }
 }
 
@@ -75,13 +76,45 @@ export interface OpenOptions {
   media?: boolean;
 }
 
+/** The addresses of a peer connection's selected ICE candidate pair (getStats). */
+export interface CandidatePair {
+  local: string;
+  remote: string;
+}
+
 /**
  * Counts, in the page, every `RTCPeerConnection` made and every track it saw (from
  * `getUserMedia`, `getDisplayMedia` and each connection's `track` events): `window.__rtc`.
  * Runs before the page's own scripts, so the SDK picks up the counting constructor.
+ * `__rtc.pairOf(pc)` reads the connection's selected candidate pair (the transport's
+ * `selectedCandidatePairId`, else the nominated pair that succeeded), or null before there is
+ * one; a side whose address the stats do not show yet (a peer-reflexive remote candidate) is
+ * read again until they do, for up to 5 s.
  */
 export const MEDIA_PROBE = `(() => {
-  const rtc = { pcs: [], tracks: [] };
+  const readPair = async (pc) => {
+    const stats = new Map();
+    (await pc.getStats()).forEach((s) => stats.set(s.id, s));
+    const all = [...stats.values()];
+    const selected = all.filter((s) => s.type === 'transport' && s.selectedCandidatePairId).map((s) => stats.get(s.selectedCandidatePairId));
+    const pair = selected[0] ?? all.find((s) => s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded');
+    if (!pair) return null;
+    const address = (id) => String(stats.get(id)?.address ?? stats.get(id)?.ip ?? '');
+    return { local: address(pair.localCandidateId), remote: address(pair.remoteCandidateId) };
+  };
+  // A remote candidate learned from a connectivity check before its trickled candidate came
+  // (peer-reflexive) has no address in the stats until the trickled one names it: read again
+  // until both sides have one, within a safety bound.
+  const pairOf = async (pc) => {
+    const deadline = Date.now() + 5000;
+    let pair = await readPair(pc);
+    while (pair && (!pair.local || !pair.remote) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      pair = await readPair(pc);
+    }
+    return pair;
+  };
+  const rtc = { pcs: [], tracks: [], pairOf };
   window.__rtc = rtc;
   const Native = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends Native {
@@ -112,6 +145,32 @@ export function mediaCounts(page: Page): Promise<{ pcs: number; openPcs: number;
       liveTracks: [...new Set(rtc.tracks)].filter((t) => t.readyState === 'live').length,
     };
   });
+}
+
+/**
+ * Asserts that media stays on the machine (issue 28): every pair is on loopback or on the test
+ * run's namespace address (on the host, without a namespace: loopback or this machine's own
+ * addresses; see test/helpers/netns.ts). Fails on an empty list: a check of nothing proves nothing.
+ */
+export function assertLocalPairs(pairs: readonly (CandidatePair | null)[], who: string): void {
+  assert.ok(pairs.length > 0, `${who}: no connected peer connection to check`);
+  const where = testNetns ? `loopback or the namespace's ${testNetns.address}` : "loopback or this machine's own addresses";
+  for (const pair of pairs) {
+    assert.ok(pair, `${who}: a connected peer connection has no selected candidate pair`);
+    for (const side of ['local', 'remote'] as const) {
+      assert.ok(isLocalMediaAddress(pair[side]), `${who}: the selected pair's ${side} address ${pair[side] || '(none)'} is not on ${where}`);
+    }
+  }
+}
+
+/** The selected candidate pairs of the page's connected peer connections. */
+export function connectedPairs(page: Page): Promise<(CandidatePair | null)[]> {
+  return page.evaluate(() => Promise.all(window.__rtc.pcs.filter((pc) => pc.connectionState === 'connected').map((pc) => window.__rtc.pairOf(pc))));
+}
+
+/** {@link assertLocalPairs} on every connected peer connection of each page (call it while media flows). */
+export async function assertLocalMedia(pages: Record<string, Page>): Promise<void> {
+  for (const [who, page] of Object.entries(pages)) assertLocalPairs(await connectedPairs(page), who);
 }
 
 /** A fresh page of its own at `url`, connected as `user`; collects the page's errors. */

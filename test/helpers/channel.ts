@@ -28,52 +28,19 @@ import { ExponentialBackoff, type ReconnectPolicy } from '../../src/ws/reconnect
 import type { NetworkEventSource, WebSocketLike } from '../../src/ws/websocket-like';
 import { webSocketOf } from '../../src/testing';
 
-/** Default bound of every wait, in ms: a wait that takes longer fails the test. */
-export const SAFETY_MS = 5000;
-
+import { Signal, WAIT_MS, within } from './common';
 import { startCoordinator } from './coordinator';
 import { User } from '../../gen/stream/video/coordinator/v1/models';
 
 export { startCoordinator };
 
-/**
- * Resolves or rejects as `promise` does, or rejects after `ms` with `timed out after <ms> ms
- * waiting for <what>` (plus `detail()` when given). The timer is always cleared.
- */
-export function within<T>(promise: Promise<T>, what: string, ms = SAFETY_MS, detail?: () => string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}${detail ? ` (${detail()})` : ''}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Something that changes: waiters give a predicate, re-checked on each `notify()`.
- */
-export class Signal {
-  private readonly waiters = new Set<() => void>();
-
-  notify(): void {
-    for (const w of [...this.waiters]) w();
-  }
-
-  /** Resolves once `check()` is true (at once if it already is); rejects after `ms`. */
-  until(check: () => boolean, what: string, ms = SAFETY_MS, detail?: () => string): Promise<void> {
-    if (check()) return Promise.resolve();
-    let waiter: () => void = () => {};
-    const done = new Promise<void>((resolve) => {
-      waiter = () => {
-        if (check()) resolve();
-      };
-      this.waiters.add(waiter);
-    });
-    return within(done, what, ms, detail).finally(() => this.waiters.delete(waiter));
-  }
-}
+/** Re-exported for tests written before test/helpers/common.ts held them: import them from there. */
+export { Signal, turns, within } from './common';
+/** @deprecated Use `WAIT_MS` from test/helpers/common.ts. */
+export const SAFETY_MS = WAIT_MS;
 
 /** Resolves the next time `conn` enters `state` (not at once when it is in it already). */
-export function nextState(conn: Connection, state: ConnectionState, ms = SAFETY_MS): Promise<void> {
+export function nextState(conn: Connection, state: ConnectionState, ms = WAIT_MS): Promise<void> {
   let unlisten: () => void = () => {};
   const entered = new Promise<void>((resolve) => {
     unlisten = conn.state$.listen((s) => {
@@ -84,26 +51,9 @@ export function nextState(conn: Connection, state: ConnectionState, ms = SAFETY_
 }
 
 /** Resolves when `conn` is in `state`: at once when it already is, else on entering it. */
-export function inState(conn: Connection, state: ConnectionState, ms = SAFETY_MS): Promise<void> {
+export function inState(conn: Connection, state: ConnectionState, ms = WAIT_MS): Promise<void> {
   if (conn.state$.get() === state) return Promise.resolve();
   return nextState(conn, state, ms);
-}
-
-/** Lets pending I/O and callbacks run: resolves after `turns` turns of the event loop. */
-export async function turns(n = 1): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/**
- * Re-checks `check()` after each turn of the event loop, up to `maxTurns`, for conditions
- * nothing notifies about (e.g. the hub's own bookkeeping). No timers: the bound is in turns.
- */
-export async function untilTurns(check: () => boolean, what: string, maxTurns = 10_000, detail?: () => string): Promise<void> {
-  for (let i = 0; i < maxTurns; i++) {
-    if (check()) return;
-    await turns(1);
-  }
-  if (!check()) throw new Error(`still waiting for ${what} after ${maxTurns} turns of the event loop${detail ? ` (${detail()})` : ''}`);
 }
 
 /** A log line the connection wrote. */
@@ -156,7 +106,8 @@ export function describe(value: unknown, depth = 0): string {
   if (depth > 5) return '';
   if (value instanceof Error) {
     const e = value as Error & { code?: unknown; serverMessage?: unknown; meta?: unknown };
-    const parts = [e.name, e.message, String(e.code ?? ''), String(e.serverMessage ?? ''), safeJson(e.meta), e.stack ?? ''];
+    const text = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : safeJson(v));
+    const parts = [e.name, e.message, text(e.code), text(e.serverMessage), safeJson(e.meta), e.stack ?? ''];
     if (e.cause !== undefined) parts.push(describe(e.cause, depth + 1));
     return parts.join(' | ');
   }
@@ -165,7 +116,7 @@ export function describe(value: unknown, depth = 0): string {
 
 function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value, (_k, v) => (v instanceof Error ? describe(v) : typeof v === 'bigint' ? String(v) : v)) ?? String(value);
+    return JSON.stringify(value, (_k, v: unknown) => (v instanceof Error ? describe(v) : typeof v === 'bigint' ? String(v) : v)) ?? String(value);
   } catch {
     return String(value);
   }
@@ -329,7 +280,6 @@ export class TestClient {
           }
         : provider,
     );
-    const client = this;
     const changed = () => this.signal.notify();
     this.conn = new Connection({
       url: coordinator.wsUrl,
@@ -339,7 +289,7 @@ export class TestClient {
       WebSocket: webSocketOf((url) => {
         transcript.push(`ws url: ${url}`);
         const socket = new TrackedSocket(url, changed);
-        client.sockets.push(socket);
+        this.sockets.push(socket);
         changed();
         return socket;
       }),
@@ -406,35 +356,35 @@ export class TestClient {
       await this.connect();
     } catch (err) {
       if (err instanceof Error) return err;
-      throw new Error(`connect() rejected with a non-Error: ${String(err)}`);
+      throw new Error(`connect() rejected with a non-Error: ${String(err)}`, { cause: err });
     }
     throw new Error(`expected connect() of ${this.userId} to fail, but it connected`);
   }
 
   /** Resolves once `check()` is true; re-checked on everything the client sees. */
-  until(check: () => boolean, what: string, ms = SAFETY_MS): Promise<void> {
+  until(check: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
     return this.signal.until(check, `${this.userId}: ${what}`, ms, () => this.summary());
   }
 
   /** Resolves with the first `n` events once at least `n` were delivered. */
-  async collectEvents(n: number, ms = SAFETY_MS): Promise<Event[]> {
+  async collectEvents(n: number, ms = WAIT_MS): Promise<Event[]> {
     await this.until(() => this.events.length >= n, `${n} events`, ms);
     return this.events.slice(0, n);
   }
 
   /** Resolves once an event with `seq` (or a later one) was delivered. */
-  untilSeq(seq: number, ms = SAFETY_MS): Promise<void> {
+  untilSeq(seq: number, ms = WAIT_MS): Promise<void> {
     return this.until(() => (this.conn.lastSeq ?? 0) >= seq && this.events.some((e) => e.seq >= seq), `the event of seq ${seq}`, ms);
   }
 
   /** Resolves the next time the connection enters `state`. */
-  nextState(state: ConnectionState, ms = SAFETY_MS): Promise<void> {
+  nextState(state: ConnectionState, ms = WAIT_MS): Promise<void> {
     const from = this.states.length;
     return this.until(() => this.states.slice(from).includes(state), `state "${state}"`, ms);
   }
 
   /** Resolves once every socket this client opened is closed. */
-  allSocketsClosed(ms = SAFETY_MS): Promise<void> {
+  allSocketsClosed(ms = WAIT_MS): Promise<void> {
     return this.until(() => this.sockets.every((s) => s.isClosed), 'all sockets closed', ms);
   }
 
@@ -469,7 +419,7 @@ export async function connectClient(c: LocalCoordinator, userId: string, options
 
 /** Closes clients and a coordinator, whatever state they are in. */
 export async function closeAll(clients: readonly (TestClient | undefined)[], coordinator?: LocalCoordinator): Promise<void> {
-  await Promise.all(clients.map((cl) => cl?.close()));
+  await Promise.all(clients.map(async (cl) => cl?.close()));
   await coordinator?.close();
 }
 
@@ -537,7 +487,7 @@ export class RawClient {
   }
 
   /** Resolves once `check()` holds on what was received. */
-  until(check: () => boolean, what: string, ms = SAFETY_MS): Promise<void> {
+  until(check: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
     return this.signal.until(check, `raw client: ${what}`, ms, () => `frames=${this.frames.map((f) => f.frame.oneofKind).join(',')} close=${this.close?.code}`);
   }
 

@@ -31,8 +31,8 @@
 import { createServer, type Socket } from 'node:net';
 import { ExponentialBackoff, StreamVideoError, type Call, type StreamVideoClient } from '../../src/index-node';
 import { TwirpError, type LocalCoordinator, type TwirpCode } from '../../src/testing';
-import { Signal } from './channel';
-import { Harness, mulberry32, waitFor, withTimeout } from './sdk';
+import { Harness, mulberry32 } from './sdk';
+import { Signal, waitFor, within } from './common';
 
 /** The users of the scenario. */
 export const CHAOS_USERS = ['alice', 'bob', 'carol'] as const;
@@ -320,7 +320,7 @@ export async function runChaosScenario(options: ChaosOptions): Promise<ChaosResu
               .map((p) => p.userId)
               .sort(),
           ) === JSON.stringify(expected),
-        `${u}'s participants to be [${expected}]`,
+        `${u}'s participants to be [${expected.join(', ')}]`,
         waitMs,
       );
     const untilEvent = (u: ChaosUser, check: () => boolean, what: string) => recorders.get(u)!.signal.until(check, `${u}: ${what}`, waitMs);
@@ -480,7 +480,7 @@ export async function runChaosScenario(options: ChaosOptions): Promise<ChaosResu
       for (;;) {
         attempts++;
         try {
-          await withTimeout(step.act(), waitMs * 2, `the action "${step.name}"`);
+          await within(step.act(), `the action "${step.name}"`, waitMs * 2);
           break;
         } catch (err) {
           const injected = err instanceof StreamVideoError && err.meta['injected'] === 'true';
@@ -492,7 +492,7 @@ export async function runChaosScenario(options: ChaosOptions): Promise<ChaosResu
         }
       }
       await Promise.all(pending);
-      await withTimeout(step.settle(), waitMs, `the effect of "${step.name}"`);
+      await within(step.settle(), `the effect of "${step.name}"`, waitMs);
       await caughtUp();
       // Planned failures the step did not consume would hit another step: drop them.
       h.c.rpcFaults.clear();

@@ -43,7 +43,7 @@ const MEDIA_STREAM_METHODS = ['getTracks', 'getAudioTracks', 'getVideoTracks'] a
 function isPeerConnectionClass(
   value: abstract new (...args: never[]) => object,
 ): value is typeof value & (new (config?: RTCConfiguration) => RTCPeerConnection) {
-  return hasMethods(value.prototype, PEER_CONNECTION_METHODS);
+  return hasMethods(value.prototype as object, PEER_CONNECTION_METHODS);
 }
 
 function isMediaStream(value: object): value is MediaStream {
@@ -131,7 +131,7 @@ export class FakeWebRtc {
 
   /** The constructor to pass as `opts.RTCPeerConnection`; its connections are labelled `label`. */
   for(label: string): new (config?: RTCConfiguration) => RTCPeerConnection {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the class below has its own `this`: its constructor needs this fake's
     const rtc = this;
     const Labelled = class extends FakePeerConnection {
       constructor(config?: RTCConfiguration) {

@@ -68,7 +68,7 @@ export async function fuzz<T>(
 
 function safe(value: unknown): string {
   try {
-    const text = JSON.stringify(value, (_k, v) => (v instanceof Uint8Array ? hex(v) : typeof v === 'bigint' ? `${v}n` : v));
+    const text = JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? hex(v) : typeof v === 'bigint' ? `${v}n` : v));
     return text.length > 600 ? `${text.slice(0, 600)}…` : text;
   } catch {
     return String(value);
@@ -268,7 +268,7 @@ export function storeSnapshot(store: StreamVideoReadOnlyStateStore): string {
     recording: store.callRecordingInProgress$.get(),
     permissionRequest: store.callPermissionRequest$.get(),
   };
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 }
 
 // ---- raw Twirp ------------------------------------------------------------------------------

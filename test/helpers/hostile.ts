@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientFrame, ResumeStatus, ServerFrame, type ConnectionOk } from '../../gen/stream/video/coordinator/v1/events';
-import { Signal } from './channel';
+import { Signal } from './common';
 
 /** What the hostile hub answers to an auth frame. */
 export interface HostileHubOptions {

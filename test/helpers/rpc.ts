@@ -14,7 +14,7 @@ import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport';
 import * as assert from 'uvu/assert';
 import { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
-import { LocalCoordinator, type LocalCoordinatorOptions } from '../../src/testing/local-coordinator';
+import { LocalCoordinator } from '../../src/testing/local-coordinator';
 
 import { startCoordinator } from './coordinator';
 
@@ -72,11 +72,8 @@ export function kindsOf(events: readonly Event[]): string[] {
   return events.map((e) => e.payload.oneofKind ?? '');
 }
 
-let idCounter = 0;
-/** A call id unique in this process, e.g. `ring-7`. */
-export function uniqueId(prefix = 'call'): string {
-  return `${prefix}-${++idCounter}`;
-}
+/** Re-exported for tests written before test/helpers/common.ts held it: import it from there. */
+export { uniqueId } from './common';
 
 /** `[false, true]` with a label: run a test once with protobuf bodies and once with JSON. */
 export const FORMATS = [

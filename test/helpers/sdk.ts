@@ -12,7 +12,6 @@
  * ```
  */
 import * as assert from 'uvu/assert';
-import type { ReadableAtom } from 'nanostores';
 import {
   StreamVideoClient,
   StreamVideoError,
@@ -24,12 +23,20 @@ import {
 } from '../../src/index-node';
 import { LocalCoordinator, type LocalCoordinatorOptions } from '../../src/testing';
 
-/** Default bound of every wait, in ms. */
-export const WAIT_MS = 5000;
-
+import { WAIT_MS, within } from './common';
 import { startCoordinator } from './coordinator';
 
 export { startCoordinator };
+/** Re-exported for tests written before test/helpers/common.ts held them: import them from there. */
+export { uniqueId, until, WAIT_MS, waitFor, within } from './common';
+
+/**
+ * `within` with its arguments in the old order.
+ * @deprecated Use {@link within} from test/helpers/common.ts.
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return within(promise, what, ms);
+}
 
 /** Options of one test client. */
 export interface ClientSetup {
@@ -80,44 +87,6 @@ export class Harness {
   private closing: Promise<void> | undefined;
 }
 
-/** Rejects after `ms` with `message` unless `promise` settles first; clears its timer either way. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, message: string | (() => string)): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${typeof message === 'function' ? message() : message}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Resolves with the value of `store` once `predicate` holds (at once if it holds now). */
-export function waitFor<T>(store: ReadableAtom<T>, predicate: (value: T) => boolean, what = 'a store value', ms = WAIT_MS): Promise<T> {
-  let stop: (() => void) | undefined;
-  let last: T | undefined;
-  let done = false;
-  const found = new Promise<T>((resolve) => {
-    stop = store.subscribe((value) => {
-      last = value;
-      if (done || !predicate(value)) return;
-      done = true;
-      resolve(value);
-    });
-  });
-  if (done) stop?.(); // held at once: subscribe called back before `stop` was set
-  return withTimeout(found, ms, () => `waiting for ${what} (last value: ${describe(last)})`).finally(() => stop?.());
-}
-
-/**
- * Resolves once `condition()` holds, checking it on every turn of the event loop, for state
- * that has no store to subscribe to (e.g. the hub's socket count); rejects after `ms`.
- */
-export async function until(condition: () => boolean, what: string | (() => string), ms = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: waiting for ${typeof what === 'function' ? what() : what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
-
 /** Resolves with the next `name` event of `client` for which `predicate` holds. */
 export function nextEvent<K extends keyof StreamEventMap>(
   client: StreamVideoClient,
@@ -133,7 +102,7 @@ export function nextEvent<K extends keyof StreamEventMap>(
       resolve(event);
     }) as never);
   });
-  return withTimeout(seen, ms, `waiting for the event "${String(name)}"`).finally(() => off?.());
+  return within(seen, `the event "${String(name)}"`, ms).finally(() => off?.());
 }
 
 /** Records every event of `client` (through `'*'`) until `stop()`. */
@@ -187,12 +156,6 @@ export async function noTimersLeft(turns = 200): Promise<void> {
 
 export { mulberry32 } from './prng';
 
-let counter = 0;
-/** A call id unique in this process, e.g. `ring-7`. */
-export function uniqueId(prefix = 'call'): string {
-  return `${prefix}-${++counter}-${process.pid}`;
-}
-
 /** The cids of a list of pending calls. */
 export function cids(calls: readonly { call: { call?: { cid: string } } }[]): string[] {
   return calls.map((p) => p.call.call?.cid ?? '');
@@ -201,7 +164,7 @@ export function cids(calls: readonly { call: { call?: { cid: string } } }[]): st
 function describe(value: unknown): string {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   try {
-    const json = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    const json = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     return json === undefined ? String(value) : json.length > 200 ? `${json.slice(0, 200)}…` : json;
   } catch {
     return String(value);

@@ -7,19 +7,19 @@
  * `unsupported` without an RTCPeerConnection. Real media is tested in Chromium
  * (test/browser/demo-media.test.ts).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, TrackType, type Call, type StreamParticipant, type StreamVideoClient } from '../../src/index-node';
 import { MEDIA_TIMING } from '../../src/media/peer-connection';
 import { FakeWebRtc, type FakePeerConnection } from '../helpers/fake-webrtc';
-import { expectError, expectThrows, Harness, nextEvent, noTimersLeft, recordEvents, uniqueId, until, waitFor } from '../helpers/sdk';
+import { expectError, expectThrows, Harness, nextEvent, noTimersLeft, recordEvents } from '../helpers/sdk';
+import { fileSuite, uniqueId, until, waitFor } from '../helpers/common';
 
 interface Ctx {
   h: Harness;
   rtc: FakeWebRtc;
 }
 
-const test = suite<Ctx>('media: peer connections through the local coordinator', { h: undefined as never, rtc: undefined as never });
+const test = fileSuite<Ctx>(import.meta.url, { h: undefined as never, rtc: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
   ctx.rtc = new FakeWebRtc();

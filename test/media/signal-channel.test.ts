@@ -4,12 +4,11 @@
  * again after a failure, targets that leave while a request is in flight, and the receiving
  * side's dedup. (Its use through the coordinator: test/media/media-session.test.ts.)
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { OutgoingSignals, SendSignalsResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { StreamVideoError } from '../../src/errors/stream-video-error';
 import { SignalChannel, type SignalKind } from '../../src/media/signal-channel';
-import { WAIT_MS, withTimeout } from '../helpers/sdk';
+import { fileSuite, WAIT_MS, within } from '../helpers/common';
 
 /** A transport whose requests wait for the test to answer them. */
 function manual() {
@@ -26,7 +25,7 @@ function manual() {
       while (requests.length <= n) await new Promise<void>((r) => (waiter = r));
       return requests[n];
     })();
-    return withTimeout(sent, WAIT_MS, `request #${n + 1} was never sent`);
+    return within(sent, `request #${n + 1} was never sent`, WAIT_MS);
   };
   return { requests, transport, request };
 }
@@ -37,7 +36,7 @@ const cand = (n: number): SignalKind => ({ oneofKind: 'candidate', candidate: { 
 const shape = (targets: OutgoingSignals[]) => targets.map((t) => [t.toSessionId, t.signals.map((s) => s.seq)]);
 const silent = () => {};
 
-const test = suite('SignalChannel');
+const test = fileSuite(import.meta.url);
 
 test('numbers per target; what is queued while a request is in flight goes together in the next one', async () => {
   const m = manual();

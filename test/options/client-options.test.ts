@@ -3,7 +3,6 @@
  * (2^31 ms or more, Infinity) would fire every millisecond instead (issue 14, item 5); the
  * cap on RPC answers must be a usable number of bytes (item 6).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport';
 import { StreamVideoClient } from '../../src/index-node';
@@ -11,8 +10,9 @@ import { StreamVideoClient as UniversalClient, type Logger } from '../../src/ind
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../../src/options/client-options';
 import { OPTION_INTERVAL_RANGE } from '../../src/ws/heartbeat';
 import { expectThrows } from '../helpers/sdk';
+import { fileSuite } from '../helpers/common';
 
-const test = suite('client options');
+const test = fileSuite(import.meta.url);
 
 test('healthCheckIntervalMs: 2^31, 2^31 - 1, Infinity, NaN and values past the range are invalid_argument', () => {
   for (const bad of [2 ** 31, 2 ** 31 - 1, 2 ** 32 - 1, Infinity, NaN, OPTION_INTERVAL_RANGE.max + 1, OPTION_INTERVAL_RANGE.min - 1, 0, -1, '1000']) {

@@ -4,10 +4,12 @@
  * message renders as protobuf-ts's encoder (`User = User$Type`, no fields) instead of its
  * interface with the fields.
  */
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileSuite } from '../helpers/common';
+
+const test = fileSuite(import.meta.url);
 
 const docs = resolve(import.meta.dirname, '../../docs/api');
 const pages = walk(docs).filter((f) => f.endsWith('.md'));

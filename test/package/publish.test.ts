@@ -5,20 +5,30 @@
  * source maps neither shipped nor referenced, jose loaded only by `./testing`, and the CLI's
  * `--version` and `--help`.
  */
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { publint } from 'publint';
 import { packed, root, run, type Packed } from './tarball';
+import { fileSuite } from '../helpers/common';
+
+const test = fileSuite(import.meta.url);
 
 let pkg: Packed;
-let manifest: { version: string; exports: Record<string, Record<string, Record<string, string>>> };
+/** What these tests read of a package.json. */
+interface Manifest {
+  version: string;
+  exports: Record<string, Record<string, Record<string, string>>>;
+  bin: Record<string, string>;
+}
+
+let manifest: Manifest;
+const readManifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
 
 test.before(async () => {
   pkg = await packed();
-  manifest = JSON.parse(readFileSync(join(pkg.installed, 'package.json'), 'utf8'));
+  manifest = readManifest(pkg.installed);
 });
 
 test('the tarball holds LICENSE, CHANGELOG.md, README.md and the node10 stub of ./testing', () => {
@@ -27,7 +37,7 @@ test('the tarball holds LICENSE, CHANGELOG.md, README.md and the node10 stub of 
   }
   const license = readFileSync(join(pkg.installed, 'LICENSE'), 'utf8');
   assert.is(license.split('\n')[0], 'MIT License', 'LICENSE is the MIT text, as package.json says');
-  assert.is(manifest.version, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  assert.is(manifest.version, readManifest(root).version);
 });
 
 test('no source map is shipped, and no shipped file references one', () => {
@@ -84,12 +94,12 @@ test('publint --strict reports nothing (not even a suggestion)', async () => {
 test('npm publish --dry-run, offline: no warning, bin kept, the files every package carries', () => {
   // npm warns "requires you to be logged in" when it has no token for the registry, which
   // says nothing about the package: a placeholder in a throwaway user config silences that
-  // one, so any warning left is about the package. --offline: nothing leaves the machine;
-  // --ignore-scripts: dist/ was just built by the pack above.
+  // one, so any warning left is about the package. --offline: nothing leaves the machine.
+  // It publishes the packed tarball itself (scripts do not run for a tarball).
   const userconfig = join(pkg.work, 'publish.npmrc');
   writeFileSync(userconfig, '//registry.npmjs.org/:_authToken=placeholder-for-dry-run\n');
-  const out = spawnSync('npm', ['publish', '--dry-run', '--offline', '--ignore-scripts', '--json'], {
-    cwd: root,
+  const out = spawnSync('npm', ['publish', pkg.tarball, '--dry-run', '--offline', '--json'], {
+    cwd: pkg.work,
     encoding: 'utf8',
     env: {
       ...process.env,
@@ -108,7 +118,7 @@ test('npm publish --dry-run, offline: no warning, bin kept, the files every pack
   const files = report['stream-video-client'].files.map((f) => f.path);
   for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md', 'dist/cli.js']) assert.ok(files.includes(file), file);
   // npm drops a bin entry it finds invalid (and warns); the installed package still has it.
-  assert.equal(JSON.parse(readFileSync(join(pkg.installed, 'package.json'), 'utf8')).bin, { 'stream-video-coordinator': 'dist/cli.js' });
+  assert.equal(readManifest(pkg.installed).bin, { 'stream-video-coordinator': 'dist/cli.js' });
 });
 
 test('jose loads only with stream-video-client/testing (ESM chunks and CJS bundles)', () => {

@@ -3,13 +3,15 @@
  * fresh measurement of the browser entry (within README_TOLERANCE_KB), its benchmark table is
  * exactly what bench/results.json renders to, and no size is stated anywhere else in it.
  */
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderBenchBlock, type BenchResults } from '../../bench/readme';
 import { README, readBlock, replaceBlock } from '../../scripts/readme-blocks';
 import { measure, renderSizeBlock, sizeBlockDrift } from '../../scripts/size';
+import { fileSuite } from '../helpers/common';
+
+const test = fileSuite(import.meta.url);
 
 const readme = readFileSync(README, 'utf8');
 

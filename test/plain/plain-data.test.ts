@@ -2,7 +2,6 @@
  * Plain data: every message the SDK hands out, at any depth, with custom data as JSON and
  * times as `Date`s; the facade's answers, the store and the events, end to end.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { Timestamp } from '../../gen/google/protobuf/timestamp';
@@ -10,9 +9,10 @@ import { UpdateUserPermissionsResponse } from '../../gen/stream/video/coordinato
 import { Event } from '../../gen/stream/video/coordinator/v1/events';
 import { CallState, User } from '../../gen/stream/video/coordinator/v1/models';
 import { CALL_CONFIG, StreamVideoError, toPlain } from '../../src/index-node';
-import { expectError, Harness, nextEvent, waitFor } from '../helpers/sdk';
+import { expectError, Harness, nextEvent } from '../helpers/sdk';
+import { fileSuite, waitFor } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('plain data', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });
@@ -103,8 +103,12 @@ test('the facade: answers, the joined call, the store and the events are plain',
   const { calls } = await bob.queryCalls({ cid: 'default:plain' }, []);
   assert.equal(calls[0].call!.custom, { topic: 'standup' }, 'queryCalls');
   assert.equal(wireShapes(calls), []);
-  const accepted = await waitFor(alice.readOnlyStateStore.acceptedCall$, (a) => a !== undefined, 'accepted').catch(() => undefined);
-  if (accepted) assert.equal(wireShapes(accepted), [], 'acceptedCall$');
+  // alice rang: bob's accept reaches her as acceptedCall$, plain too.
+  const accepted = await waitFor(alice.readOnlyStateStore.acceptedCall$, (a) => a !== undefined, "alice sees bob's accept");
+  assert.is(accepted!.callCid, 'default:plain');
+  assert.is(accepted!.user!.id, 'bob');
+  assert.instance(accepted!.createdAt, Date);
+  assert.equal(wireShapes(accepted), [], 'acceptedCall$');
   await expectError(bob.queryCalls({ cid: 'x' }, [], 0), 'invalid_argument');
 });
 

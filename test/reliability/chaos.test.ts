@@ -6,14 +6,14 @@
  * and seq numbers strictly consecutive from 1 to the server's last: none lost, none twice.
  * More seeds: `npm run chaos -- --seeds 50`.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addTally, CHAOS_USERS, diffRuns, runChaosScenario, type ChaosResult, type FaultTally } from '../helpers/chaos';
+import { fileSuite } from '../helpers/common';
 
 /** Seeds run by `npm test`: ~0.5 s each. */
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 
-const test = suite<{ reference: ChaosResult }>('reliability: chaos', { reference: undefined as never });
+const test = fileSuite<{ reference: ChaosResult }>(import.meta.url, { reference: undefined as never });
 
 test.before(async (ctx) => {
   ctx.reference = await runChaosScenario({ seed: 0, faults: false });

@@ -18,12 +18,12 @@ import { createHook } from 'node:async_hooks';
 import { createServer } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CALL_CONFIG, StreamVideoClient } from '../../src/index-node';
 import { inspectClient, type LocalCoordinator } from '../../src/testing';
-import { nextEvent, startCoordinator, until, waitFor } from '../helpers/sdk';
+import { nextEvent, startCoordinator } from '../helpers/sdk';
+import { fileSuite, until, waitFor } from '../helpers/common';
 
 const CYCLES = 100;
 const WARM_UP = 10;
@@ -34,7 +34,7 @@ const SAFETY_MS = 30_000;
 /** The kinds of resources counted, as `async_hooks` names them. */
 const KINDS = new Set(['Timeout', 'TCPWRAP', 'TCPSERVERWRAP']);
 
-const test = suite('reliability: leaks');
+const test = fileSuite(import.meta.url);
 
 /**
  * The timers and handles created while a phase is on, until each is destroyed (a timer that

@@ -6,14 +6,13 @@
  * numbered for it, exactly once and in order (seq 1, 2, ... up to the server's last), the 50
  * custom events in order; then everyone leaves and disconnects, and nothing is left running.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CALL_CONFIG, ExponentialBackoff, StreamVideoClient } from '../../src/index-node';
 import type { LocalCoordinator } from '../../src/testing';
 import { seqReport } from '../helpers/chaos';
-import { Signal } from '../helpers/channel';
-import { noTimersLeft, startCoordinator, until, withTimeout } from '../helpers/sdk';
+import { noTimersLeft, startCoordinator } from '../helpers/sdk';
+import { fileSuite, Signal, until, within } from '../helpers/common';
 
 const CLIENTS = 200;
 const PER_CALL = 10;
@@ -22,7 +21,7 @@ const EVENTS_PER_CALL = 50;
 /** Bound of the whole test. */
 const BOUND_MS = 30_000;
 
-const test = suite('reliability: load');
+const test = fileSuite(import.meta.url);
 
 interface Member {
   userId: string;
@@ -41,10 +40,10 @@ test(`${CLIENTS} clients in ${CALLS} calls of ${PER_CALL} receive every event on
   const started = Date.now();
   let held = 0;
   try {
-    await withTimeout(
+    await within(
       run(c, members, signal, (n) => (held = Math.max(held, n))),
-      BOUND_MS,
       'the load run',
+      BOUND_MS,
     );
   } finally {
     await Promise.all(members.map((m) => m.client.disconnectUser().catch(() => {})));
@@ -134,7 +133,7 @@ async function run(c: LocalCoordinator, members: Member[], signal: Signal, holdi
   for (const m of members) assert.ok(c.events.log(m.userId).seq >= 1 + PER_CALL + EVENTS_PER_CALL, `${m.userId}: ${c.events.log(m.userId).seq} events`);
 
   // Everyone leaves; the participant_left events arrive too.
-  await Promise.all(members.map((m) => m.client.readOnlyStateStore.activeCall$.get()?.leave()));
+  await Promise.all(members.map(async (m) => m.client.readOnlyStateStore.activeCall$.get()?.leave()));
   for (let k = 0; k < CALLS; k++) assert.is(c.state.calls.get(`default:load-${k}`)!.participants.size, 0);
   await allDelivered(c, members, signal);
   const delivered = members.reduce((n, m) => n + m.seqs.length, 0);

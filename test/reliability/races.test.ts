@@ -5,15 +5,15 @@
  * fixed by folding the events that overtake an answer after it (src/events/event-gate.ts)
  * and by tying every step of a join to the session it started in.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CALL_CONFIG, StreamVideoError, type StreamVideoClient } from '../../src/index-node';
 import { inspectClient } from '../../src/testing';
 import { startTcpProxy, tallyRpcFaults, type RpcTally, type TcpProxy } from '../helpers/chaos';
-import { Harness, nextEvent, until } from '../helpers/sdk';
+import { Harness, nextEvent } from '../helpers/sdk';
+import { fileSuite, until, waitFor } from '../helpers/common';
 
-const test = suite<{ h: Harness; proxy: TcpProxy; tally: RpcTally }>('reliability: answer / event races', {
+const test = fileSuite<{ h: Harness; proxy: TcpProxy; tally: RpcTally }>(import.meta.url, {
   h: undefined as never,
   proxy: undefined as never,
   tally: undefined as never,
@@ -108,7 +108,7 @@ test('re-sync: an event delivered while the re-sync reads the calls wins over it
   const bob = await h.connect('bob', { callConfig: CALL_CONFIG.meeting });
   await alice.joinCall('resync-race', 'development', { members: [{ userId: 'bob' }] });
   await bob.joinCall('resync-race', 'development');
-  await until(() => alice.readOnlyStateStore.participants$.get().size === 2, 'alice sees bob');
+  await waitFor(alice.readOnlyStateStore.participants$, (v) => v.size === 2, 'alice sees bob');
   // alice's socket drops; more events than the replay buffer (2) are published meanwhile.
   reconnectDelay = 200;
   const down = nextEvent(alice, 'connection.changed', (e) => e.state === 'reconnecting');

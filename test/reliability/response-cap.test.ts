@@ -3,13 +3,13 @@
  * 300 MB is read up to `maxResponseBytes` only, and the request fails with
  * `resource_exhausted` once, not retried; answers under the cap, binary or JSON, decode.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { QueryCallsResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { StreamVideoClient, StreamVideoError } from '../../src/index-node';
 import { closedAfterEach, startHostileHttp, startHostileHub, startHugeHttp, type HostileHttp } from '../helpers/hostile';
+import { fileSuite } from '../helpers/common';
 
-const test = suite('response cap');
+const test = fileSuite(import.meta.url);
 const { servers, clients } = closedAfterEach(test);
 
 const MB = 1024 * 1024;

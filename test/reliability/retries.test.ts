@@ -7,13 +7,13 @@
  * aborts what is in flight (code `disconnected`).
  */
 import { createServer } from 'node:net';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, type StreamClientOptions, type StreamVideoClient } from '../../src/index-node';
 import { startTcpProxy, tallyRpcFaults, type RpcTally } from '../helpers/chaos';
-import { expectError, Harness, until } from '../helpers/sdk';
+import { expectError, Harness } from '../helpers/sdk';
+import { fileSuite, until, waitFor } from '../helpers/common';
 
-const test = suite<{ h: Harness; tally: RpcTally }>('reliability: retries and timeouts', { h: undefined as never, tally: undefined as never });
+const test = fileSuite<{ h: Harness; tally: RpcTally }>(import.meta.url, { h: undefined as never, tally: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
   ctx.tally = tallyRpcFaults(ctx.h.c);
@@ -91,7 +91,7 @@ test('joinCall: JoinCall fails twice with unavailable; one session joins', async
     [call.sessionId],
     'exactly one session on the server',
   );
-  await until(() => alice.readOnlyStateStore.participants$.get().size === 1, 'alice in her participants');
+  await waitFor(alice.readOnlyStateStore.participants$, (v) => v.size === 1, 'alice in her participants');
   await call.leave();
 });
 
@@ -181,7 +181,7 @@ test('non-idempotent startRecording and requestCallPermissions: one unavailable 
   await alice.joinCall('rec', 'default', { members: [{ userId: 'bob' }] });
   await bob.joinCall('rec', 'default');
   const record = h.c.state.calls.get('default:rec')!;
-  await until(() => alice.readOnlyStateStore.participants$.get().size === 2, 'alice sees bob');
+  await waitFor(alice.readOnlyStateStore.participants$, (v) => v.size === 2, 'alice sees bob');
 
   h.c.rpcFaults.failNext('StartRecording', 1, 'unavailable');
   const published = h.c.events.published;
@@ -203,7 +203,7 @@ test('non-idempotent startRecording and requestCallPermissions: one unavailable 
   assert.is(h.c.rpcFaults.injected.get('RequestPermission'), 1);
   assert.is(h.c.events.log('alice').seq, aliceSeq, 'alice was sent no permission request');
   await bob.requestCallPermissions('rec', 'default', { permissions: ['screenshare'] });
-  await until(() => alice.readOnlyStateStore.callPermissionRequest$.get()?.user?.id === 'bob', 'alice sees the request');
+  await waitFor(alice.readOnlyStateStore.callPermissionRequest$, (v) => v?.user?.id === 'bob', 'alice sees the request');
 });
 
 test('non-idempotent startRecording on timeout: not sent again (a server may act on a request the client gave up on)', async ({ h, tally }) => {

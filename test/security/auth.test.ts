@@ -8,7 +8,6 @@
  * a token for another user than the auth frame claims. A refused request changes nothing, and
  * no answer echoes the token.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
 import { WebSocket } from 'ws';
@@ -19,6 +18,7 @@ import { RawClient } from '../helpers/channel';
 import { checkTwirpAnswer, loud, twirpPost } from '../helpers/fuzz';
 import { startCoordinator } from '../helpers/rpc';
 import { User } from '../../gen/stream/video/coordinator/v1/models';
+import { fileSuite } from '../helpers/common';
 
 const SECRET = 'security-secret';
 
@@ -28,7 +28,7 @@ interface Ctx {
   raws: RawClient[];
 }
 
-const test = suite<Ctx>('security: authentication', {} as Ctx);
+const test = fileSuite<Ctx>(import.meta.url, {} as Ctx);
 
 test.before(
   loud(async (ctx) => {

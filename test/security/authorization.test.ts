@@ -11,13 +11,13 @@
  * `audio_room`, `livestream` and `development` calls are open to anyone. A refused call
  * publishes nothing and changes nothing. The matrix is printed.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CALL_TYPES, GRANTABLE_PERMISSIONS, type CallTypeDefinition, type LocalCoordinator } from '../../src/testing';
 import { NON_MEMBER_ROLE } from '../../src/testing/state/call-types';
 import { TWIRP_STATUS } from '../../src/testing/twirp/twirp-error';
 import { authHeaders, checkTwirpAnswer, loud, METHODS, twirpPost } from '../helpers/fuzz';
 import { startCoordinator } from '../helpers/rpc';
+import { fileSuite } from '../helpers/common';
 
 const ROLES = ['creator', 'moderator', 'member', 'non-member'] as const;
 type Role = (typeof ROLES)[number];
@@ -172,7 +172,7 @@ interface Ctx {
   tokens: Record<string, string>;
 }
 
-const test = suite<Ctx>('security: authorisation matrix', {} as Ctx);
+const test = fileSuite<Ctx>(import.meta.url, {} as Ctx);
 
 test.before(
   loud(async (ctx) => {

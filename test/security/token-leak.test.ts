@@ -9,13 +9,14 @@
  * `Bearer`, may appear in any URL, log line or error; the token travels in the Authorization
  * header only.
  */
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket as WsWebSocket } from 'ws';
-import { CALL_CONFIG, StreamVideoClient, type Call, type StreamEventName, type WebSocketConstructor } from '../../src/index-node';
+import { CALL_CONFIG, StreamVideoClient, type Call, type StreamEventName } from '../../src/index-node';
 import { LocalCoordinator, webSocketOf } from '../../src/testing';
 import { describe } from '../helpers/channel';
-import { until } from '../helpers/sdk';
+import { fileSuite, until } from '../helpers/common';
+
+const test = fileSuite(import.meta.url);
 
 test('the demo scenario and failures on purpose: no token in any URL, log line or error', async () => {
   const urls: string[] = [];
@@ -67,7 +68,7 @@ test('the demo scenario and failures on purpose: no token in any URL, log line o
       },
       CALL_CONFIG.ring,
     );
-    client.on('*', (e) => logs.push(`${name} event ${JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`));
+    client.on('*', (e) => logs.push(`${name} event ${JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`));
     clients.push(client);
     return client;
   };

@@ -8,15 +8,15 @@
  * not at `connectMs`, and names the URL it tried.
  */
 import { createServer } from 'node:net';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
 import { CALL_CONFIG } from '../../src/index-node';
 import { webSocketOf } from '../../src/testing';
 import { hugeBody, startHostileHttp, startHostileHub, type HostileHttp, type HostileHub } from '../helpers/hostile';
-import { cids, expectError, Harness, withTimeout } from '../helpers/sdk';
+import { cids, expectError, Harness } from '../helpers/sdk';
+import { fileSuite, within } from '../helpers/common';
 
-const test = suite<{ h: Harness; servers: (HostileHttp | HostileHub)[] }>('connectUser bounds', { h: undefined as never, servers: [] });
+const test = fileSuite<{ h: Harness; servers: (HostileHttp | HostileHub)[] }>(import.meta.url, { h: undefined as never, servers: [] });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
   ctx.servers = [];
@@ -35,7 +35,7 @@ test('a Twirp endpoint that never answers: connectUser resolves without sending 
   });
   servers.push(stalled);
   const alice = h.client({ opts: { twirpUrl: `${stalled.url}/twirp`, timeouts: { connectMs: 2000, rpcMs: 60_000 } } });
-  await withTimeout(alice.connectUser({ id: 'alice' }, await h.c.createToken('alice')), SAFETY_MS, 'connectUser against a stalled Twirp endpoint');
+  await within(alice.connectUser({ id: 'alice' }, await h.c.createToken('alice')), 'connectUser against a stalled Twirp endpoint', SAFETY_MS);
   assert.is(alice.readOnlyStateStore.connectionState$.get(), 'connected');
   assert.equal(stalled.requests, [], 'no RPC at connect');
 });
@@ -47,7 +47,7 @@ test('a Twirp endpoint that answers 300 MB: connectUser reads none of it, and th
   const bob = await h.connect('bob', { callConfig: CALL_CONFIG.ring });
   await bob.getOrCreateCall('rings-alice', 'default', { members: [{ userId: 'alice' }], ring: true });
   const alice = h.client({ opts: { twirpUrl: `${huge.url}/twirp` } });
-  await withTimeout(alice.connectUser({ id: 'alice' }, await h.c.createToken('alice')), SAFETY_MS, 'connectUser against a huge Twirp endpoint');
+  await within(alice.connectUser({ id: 'alice' }, await h.c.createToken('alice')), 'connectUser against a huge Twirp endpoint', SAFETY_MS);
   assert.equal(cids(alice.readOnlyStateStore.incomingCalls$.get()), ['default:rings-alice']);
   assert.equal(huge.requests, [], 'no RPC at connect');
   assert.is(bodies, 0);
@@ -57,7 +57,7 @@ test('a socket that opens and never answers the auth frame: timeout at connectMs
   const hub = await startHostileHub({ connectionOk: null });
   servers.push(hub);
   const alice = h.client({ opts: { wsUrl: hub.url, timeouts: { connectMs: 300, handshakeMs: 60_000 } } });
-  await withTimeout(expectError(alice.connectUser({ id: 'alice' }, 'any-token'), 'timeout'), SAFETY_MS, 'connectUser against a stalled hub');
+  await within(expectError(alice.connectUser({ id: 'alice' }, 'any-token'), 'timeout'), 'connectUser against a stalled hub', SAFETY_MS);
   assert.is(alice.readOnlyStateStore.connectionState$.get(), 'disconnected');
   // the handshake's own bound (60 s) never ran out: no second socket (the hub may not even have seen the first on a loaded machine)
   assert.ok(hub.sockets <= 1, `sockets: ${hub.sockets}`);

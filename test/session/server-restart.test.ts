@@ -4,16 +4,16 @@
  * re-sync, and loses none of the new coordinator's events, whether they were published
  * before it reconnected or after.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CALL_CONFIG, StreamVideoClient } from '../../src/index-node';
 import type { LocalCoordinator } from '../../src/testing';
 import { startCoordinator } from '../helpers/coordinator';
 import { FakeNetwork } from '../helpers/channel';
-import { nextEvent, until, waitFor } from '../helpers/sdk';
+import { nextEvent } from '../helpers/sdk';
+import { fileSuite, until, waitFor } from '../helpers/common';
 
-const test = suite('a coordinator restarted on the same port');
+const test = fileSuite(import.meta.url);
 
 const custom = (n: number) => ({ oneofKind: 'custom' as const, custom: { user: undefined, custom: Struct.fromJson({ n }) } });
 

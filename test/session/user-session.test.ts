@@ -3,14 +3,14 @@
  * the error, then the closed state, clears the store and lets `connectUser` run again; and
  * the event pipeline always folds an event into the store before a listener sees it.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CALL_CONFIG, StreamVideoError, type StreamEvent } from '../../src/index-node';
 import { inspectClient } from '../../src/testing';
-import { expectError, Harness, nextEvent, until, waitFor } from '../helpers/sdk';
+import { expectError, Harness, nextEvent } from '../helpers/sdk';
+import { fileSuite, until } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('user session', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });

@@ -2,11 +2,13 @@
  * TokenAuthority: HS256 user tokens; every bad token is `unauthenticated` with a
  * `meta.reason`, and the token never appears in the error.
  */
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SignJWT } from 'jose';
 import { TokenAuthority } from '../../src/testing/auth';
 import { TwirpError } from '../../src/testing/twirp/twirp-error';
+import { fileSuite } from '../helpers/common';
+
+const test = fileSuite(import.meta.url);
 
 const SECRET = 'test-secret';
 const authority = new TokenAuthority(SECRET);

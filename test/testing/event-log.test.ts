@@ -1,13 +1,13 @@
 /**
  * The hub's event logs: numbering per user and the bounded replay buffer.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
 import { EventLogs } from '../../src/testing/hub/event-log';
 import { customN, customPayload, range } from '../helpers/channel';
+import { fileSuite } from '../helpers/common';
 
-const test = suite('EventLogs');
+const test = fileSuite(import.meta.url);
 
 function seqsOf(result: ReturnType<ReturnType<EventLogs['log']>['since']>): number[] | 'gap' {
   return result.kind === 'gap' ? 'gap' : result.events.map((e) => e.seq);

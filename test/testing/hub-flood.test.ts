@@ -17,8 +17,8 @@ import { ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
 import { CALL_CONFIG, StreamVideoClient } from '../../src/index-node';
 import { inspectClient, type LocalCoordinator } from '../../src/testing';
 import { CLOSE_CODES } from '../../src/ws/close-codes';
-import { Scope, untilTurns, within } from '../helpers/channel';
-import { until } from '../helpers/sdk';
+import { Scope } from '../helpers/channel';
+import { until, within } from '../helpers/common';
 
 const scope = new Scope();
 const test = suite('hub: unauthenticated socket floods');
@@ -57,7 +57,7 @@ test('per address: over maxUnauthenticatedPerAddress that address gets 503, othe
   assert.is(c.hub.refusedUpgrades, 2);
   assert.is(c.hub.unauthenticatedCount, 5);
   for (const s of [...flood, other]) s.ws.terminate();
-  await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget the sockets');
+  await until(() => c.hub.connectionCount === 0, 'the hub to forget the sockets');
 });
 
 test('when every place is taken, the oldest idle socket of the address holding the most makes room (auth_timeout, 4001)', async () => {
@@ -83,7 +83,7 @@ test('when every place is taken, the oldest idle socket of the address holding t
   );
   assert.is(c.hub.unauthenticatedCount, 6);
   for (const s of [...heavy, ...light, newcomer]) s.ws.terminate();
-  await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget the sockets');
+  await until(() => c.hub.connectionCount === 0, 'the hub to forget the sockets');
 });
 
 test('under pressure (half the places taken) a new socket gets authTimeoutUnderPressureMs to authenticate', async () => {
@@ -99,7 +99,7 @@ test('under pressure (half the places taken) a new socket gets authTimeoutUnderP
     'the first two have the full time limit',
   );
   for (const s of calm) s.ws.terminate();
-  await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget the sockets');
+  await until(() => c.hub.connectionCount === 0, 'the hub to forget the sockets');
 });
 
 /**

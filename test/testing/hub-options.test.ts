@@ -4,15 +4,15 @@
  * left listening); the health sweep never runs faster than its 10 ms floor; the interval
  * announced to clients is the option.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { HUB_SWEEP_FLOOR_MS, resolveHubOptions, sweepIntervalMs, type HubOptions } from '../../src/testing/hub/hub-options';
 import { Scope } from '../helpers/channel';
 import { User } from '../../gen/stream/video/coordinator/v1/models';
+import { fileSuite } from '../helpers/common';
 
 const scope = new Scope();
-const test = suite('hub options');
+const test = fileSuite(import.meta.url);
 test.after.each(() => scope.close());
 
 const BAD: HubOptions[] = [

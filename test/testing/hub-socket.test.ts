@@ -6,16 +6,16 @@
  */
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ServerFrame } from '../../gen/stream/video/coordinator/v1/events';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { CLOSE_CODES } from '../../src/ws/close-codes';
-import { RawClient, Scope, Signal, untilTurns, within } from '../helpers/channel';
+import { RawClient, Scope } from '../helpers/channel';
 import { User } from '../../gen/stream/video/coordinator/v1/models';
+import { fileSuite, Signal, until, within } from '../helpers/common';
 
 const scope = new Scope();
-const test = suite('hub: oversized frames');
+const test = fileSuite(import.meta.url);
 test.after.each(() => scope.close());
 
 const USER = User.create({ id: 'bob', name: 'Bob', imageUrl: '', role: '' });
@@ -49,7 +49,7 @@ test('a frame one byte over the limit, before auth and when live: frame_too_larg
   const raw = await live(c);
   raw.ws.send(new Uint8Array(64 * 1024 + 1));
   await assertRefused(raw, 'live');
-  await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget both sockets');
+  await until(() => c.hub.connectionCount === 0, 'the hub to forget both sockets');
 
   // the hub goes on: a new client is served
   const again = await live(c);

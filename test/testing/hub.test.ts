@@ -2,17 +2,17 @@
  * The local coordinator's WebSocket hub, driven by a raw `ws` client: the handshake, its time
  * limit, frame rules, replay, health checks and faults.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ClientFrame, ResumeStatus } from '../../gen/stream/video/coordinator/v1/events';
 import { CLOSE_CODES } from '../../src/ws/close-codes';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { WebSocket } from 'ws';
-import { customPayload, range, RawClient, Scope, untilTurns, within } from '../helpers/channel';
+import { customPayload, range, RawClient, Scope } from '../helpers/channel';
 import { User } from '../../gen/stream/video/coordinator/v1/models';
+import { fileSuite, until, within } from '../helpers/common';
 
 const scope = new Scope();
-const test = suite('hub');
+const test = fileSuite(import.meta.url);
 test.after.each(() => scope.close());
 
 const USER = User.create({ id: 'bob', name: 'Bob', imageUrl: '', role: '' });
@@ -102,7 +102,7 @@ test('bad credentials: an unauthenticated error frame then close 4002, the token
   raw.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob', { expiresInSeconds: -5 }), user: USER } });
   assert.is((await raw.closed).code, CLOSE_CODES.TOKEN_EXPIRED);
   assert.is(raw.framesOf('error')[0].error.code, 'token_expired');
-  await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget the refused sockets');
+  await until(() => c.hub.connectionCount === 0, 'the hub to forget the refused sockets');
 });
 
 test('handshake in one exchange: auth with a fresh resume point, one connection ok (resume result, ringing calls, edges), then live events', async () => {
@@ -300,18 +300,18 @@ test('sockets that have not authenticated are capped per address: the rest get H
 
   // a socket that authenticates frees its place, and so does one that closes
   opened[0].ws.send(ClientFrame.toBinary({ frame: { oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('bob'), user: USER } } }));
-  await untilTurns(() => c.hub.connectionsOf('bob') === 1, 'the socket to authenticate');
+  await until(() => c.hub.connectionsOf('bob') === 1, 'the socket to authenticate');
   assert.is(c.hub.unauthenticatedCount, 5);
   const seventh = await upgradeStatus(c.wsUrl);
   assert.is(seventh.status, 101);
   assert.is((await upgradeStatus(c.wsUrl)).status, 503, 'full again');
   opened[1].ws.close();
-  await untilTurns(() => c.hub.unauthenticatedCount === 5, 'a place to free');
+  await until(() => c.hub.unauthenticatedCount === 5, 'a place to free');
   const eighth = await upgradeStatus(c.wsUrl);
   assert.is(eighth.status, 101);
   assert.is(c.hub.evictedSockets, 0);
   for (const a of [...answers, seventh, eighth]) a.ws.terminate();
-  await untilTurns(() => c.hub.connectionCount === 0, 'the hub to forget the closed sockets');
+  await until(() => c.hub.connectionCount === 0, 'the hub to forget the closed sockets');
 });
 
 test('sockets of one user are capped: one more gets too_many_connections, then close 4005', async () => {
@@ -333,7 +333,7 @@ test('sockets of one user are capped: one more gets too_many_connections, then c
   alice.send({ oneofKind: 'auth', auth: { apiKey: c.apiKey, token: await c.createToken('alice'), user: { ...USER, id: 'alice' } } });
   await alice.until(() => alice.framesOf('connectionOk').length === 1, 'alice connected');
   await first.end();
-  await untilTurns(() => c.hub.connectionsOf('bob') === 1, 'the hub to forget the closed socket');
+  await until(() => c.hub.connectionsOf('bob') === 1, 'the hub to forget the closed socket');
   await handshake(c);
   assert.is(c.hub.connectionsOf('bob'), 2);
 });

@@ -6,15 +6,15 @@
  */
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { CLOSE_CODES } from '../../src/ws/close-codes';
-import { RawClient, turns, untilTurns, within } from '../helpers/channel';
+import { RawClient } from '../helpers/channel';
 import { authHeaders } from '../helpers/fuzz';
 import { User } from '../../gen/stream/video/coordinator/v1/models';
+import { fileSuite, turns, until, within } from '../helpers/common';
 
-const test = suite('local coordinator: HTTP limits and close');
+const test = fileSuite(import.meta.url);
 
 const opened: LocalCoordinator[] = [];
 test.after.each(async () => {
@@ -88,11 +88,9 @@ test('close() resolves with no socket and no timer of the coordinator left', asy
     heldRequest(c, 'POST', '/twirp/stream.video.coordinator.v1.CoordinatorService/QueryCalls', token),
     heldRequest(c, 'GET', '/latency/edge-a', token),
   ];
-  await untilTurns(
+  await until(
     () => count('Timeout') >= timersBefore + 2,
-    'the held requests to wait on their timers',
-    10_000,
-    () => JSON.stringify(resources()),
+    () => `the held requests to wait on their timers (${JSON.stringify(resources())})`,
   );
 
   await c.close();
@@ -107,12 +105,7 @@ test('close() resolves with no socket and no timer of the coordinator left', asy
   // Handles close a few loop turns after their 'close' events; the held timers ran for 60 s, so
   // a timer the coordinator left behind would keep the count above what it was before.
   const settled = () => Object.entries(resources()).every(([kind, n]) => n <= before[kind as keyof typeof before]);
-  await untilTurns(
-    settled,
-    'no timer, server or socket of the coordinator left',
-    10_000,
-    () => `before ${JSON.stringify(before)}, now ${JSON.stringify(resources())}`,
-  );
+  await until(settled, () => `no timer, server or socket of the coordinator left (before ${JSON.stringify(before)}, now ${JSON.stringify(resources())})`);
 });
 
 test('slow-loris: unfinished headers, no bytes at all and an unfinished body are answered 408 and closed', async () => {

@@ -8,17 +8,17 @@
  * checked against a witness whose grace period started later and ended (timers of the same
  * length fire in the order they were started).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GetOrCreateCallRequest, JoinCallRequest } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
 import { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { RawClient, Scope, untilTurns } from '../helpers/channel';
-import { rpcClient, uniqueId } from '../helpers/rpc';
+import { RawClient, Scope } from '../helpers/channel';
+import { rpcClient } from '../helpers/rpc';
 import { User } from '../../gen/stream/video/coordinator/v1/models';
+import { fileSuite, uniqueId, until } from '../helpers/common';
 
 const scope = new Scope();
-const test = suite('participant grace');
+const test = fileSuite(import.meta.url);
 test.after.each(() => scope.close());
 
 const profile = (id: string) => User.create({ id, name: id });
@@ -108,7 +108,7 @@ test('a user with another live socket keeps the participant: no grace period sta
   await online(c, 'bob');
   await join(c, 'bob', id);
   await phone.end();
-  await untilTurns(() => c.hub.connectionsOf('bob') === 1, 'the hub to forget the closed socket');
+  await until(() => c.hub.connectionsOf('bob') === 1, 'the hub to forget the closed socket');
   assert.is(c.participantGrace.pendingCount, 0);
   assert.equal(sessions(c, id), ['alice-1', 'bob-1']);
 });
@@ -119,7 +119,7 @@ test('a join that arrives after the socket closed (disconnect during JoinCall) i
   const id = await callWith(c, ['bob']);
   const socket = await online(c, 'bob');
   await socket.end();
-  await untilTurns(() => c.hub.connectionsOf('bob') === 0, 'the hub to forget the socket');
+  await until(() => c.hub.connectionsOf('bob') === 0, 'the hub to forget the socket');
   assert.is(c.participantGrace.pendingCount, 0, 'no session yet: nothing to watch');
   await join(c, 'bob', id); // the JoinCall that was in flight
   assert.is(c.participantGrace.pendingCount, 1);

@@ -2,12 +2,12 @@
  * The coordinator's timers (src/testing/timers.ts): `close()` clears every pending timer,
  * rejects pending delays with `unavailable`, and nothing starts afterwards.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TimerSet } from '../../src/testing/timers';
 import { TwirpError } from '../../src/testing/twirp/twirp-error';
+import { fileSuite } from '../helpers/common';
 
-const test = suite('timers');
+const test = fileSuite(import.meta.url);
 
 const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 

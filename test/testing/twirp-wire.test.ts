@@ -2,18 +2,18 @@
  * The local coordinator's Twirp v7 wire format, through raw `fetch` as a third-party Twirp
  * client would use it: routes, content types, error bodies `{code,msg,meta}` and statuses.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GetOrCreateCallRequest, GetOrCreateCallResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { startCoordinator, uniqueId } from '../helpers/rpc';
+import { startCoordinator } from '../helpers/rpc';
+import { fileSuite, uniqueId } from '../helpers/common';
 
 interface Ctx {
   c: LocalCoordinator;
   token: string;
 }
 
-const test = suite<Ctx>('Twirp wire format', {} as Ctx);
+const test = fileSuite<Ctx>(import.meta.url, {} as Ctx);
 test.before(async (ctx) => {
   ctx.c = await startCoordinator();
   ctx.token = await ctx.c.createToken('alice');
@@ -187,7 +187,10 @@ test('JSON answers use proto field names and emit defaults; requests take either
   });
   assert.is(res.status, 200);
   assert.is(res.headers.get('content-type'), 'application/json');
-  const body = (await res.json()) as Record<string, any>;
+  const body = (await res.json()) as {
+    created: boolean;
+    call: { call: Record<string, unknown>; own_capabilities: unknown; participants: unknown; members: { user_id: string; role: string }[] };
+  };
   assert.is(body.created, true);
   const call = body.call.call;
   assert.is(call.created_by_user_id, 'alice');
@@ -199,7 +202,7 @@ test('JSON answers use proto field names and emit defaults; requests take either
   assert.ok(Array.isArray(body.call.own_capabilities));
   assert.equal(body.call.participants, []);
   assert.equal(
-    body.call.members.map((m: { user_id: string; role: string }) => [m.user_id, m.role]),
+    body.call.members.map((m) => [m.user_id, m.role]),
     [
       ['alice', 'admin'],
       ['bob', 'member'],

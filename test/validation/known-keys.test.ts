@@ -2,13 +2,13 @@
  * Input the SDK cannot use is an error, never silence: an unknown key or a value of the wrong
  * type is `invalid_argument` naming the key, before any request is sent.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StreamVideoClient, type StreamClientOptions } from '../../src/index-node';
 import { checkKnownKeys } from '../../src/validation/known-keys';
 import { expectError, expectThrows, Harness } from '../helpers/sdk';
+import { fileSuite } from '../helpers/common';
 
-const test = suite<{ h: Harness }>('unknown keys and wrong types', { h: undefined as never });
+const test = fileSuite<{ h: Harness }>(import.meta.url, { h: undefined as never });
 test.before.each(async (ctx) => {
   ctx.h = await Harness.start();
 });

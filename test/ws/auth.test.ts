@@ -3,15 +3,15 @@
  * no reconnect loop; an expired token is refreshed through the provider; the token never
  * shows in a URL, an error or a log line.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StreamVideoError } from '../../src/errors/stream-video-error';
 import { TokenAuthority } from '../../src/testing/auth';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
-import { assertNoTokenLeak, customPayload, describe, Scope, transcript, transcriptMark, turns, type ClientOptions, type TestClient } from '../helpers/channel';
+import { assertNoTokenLeak, customPayload, describe, Scope, transcript, transcriptMark, type ClientOptions, type TestClient } from '../helpers/channel';
+import { fileSuite, turns } from '../helpers/common';
 
 const scope = new Scope();
-const test = suite('auth');
+const test = fileSuite(import.meta.url);
 test.after.each(() => scope.close());
 
 async function token(c: LocalCoordinator, userId: string, options?: { expiresInSeconds?: number }): Promise<string> {

@@ -2,12 +2,12 @@
  * Disconnecting leaves nothing behind: no timer, no socket. Counted against what the process
  * held before each test (earlier test files of the same run may still be closing theirs).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { customPayload, FakeNetwork, nextState, Scope, untilTurns } from '../helpers/channel';
+import { customPayload, FakeNetwork, nextState, Scope } from '../helpers/channel';
+import { fileSuite, until } from '../helpers/common';
 
 const scope = new Scope();
-const test = suite('cleanup');
+const test = fileSuite(import.meta.url);
 test.after.each(() => scope.close());
 
 const LEFTOVERS = new Set(['Timeout', 'TCPSocketWrap', 'TCPServerWrap']);
@@ -25,8 +25,8 @@ function counts(): Record<string, number> {
 
 /** Resolves once the process holds no more timers and TCP handles than `baseline`. */
 function backTo(baseline: Record<string, number>): Promise<void> {
-  const within = () => Object.entries(counts()).every(([k, n]) => n <= baseline[k]);
-  return untilTurns(within, `no more Timeout and TCP handles than before (${JSON.stringify(baseline)})`, 10_000, () => JSON.stringify(counts()));
+  const back = () => Object.entries(counts()).every(([k, n]) => n <= baseline[k]);
+  return until(back, () => `no more Timeout and TCP handles than before (${JSON.stringify(baseline)}; now ${JSON.stringify(counts())})`);
 }
 
 test('after disconnect() and the coordinator closing, no timer and no socket is left', async () => {

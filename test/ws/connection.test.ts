@@ -3,7 +3,6 @@
  * frames, superseded sockets, online/offline, giving up. (Every test's log lines and errors
  * are checked for tokens by `scope.close()`.)
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Struct } from '../../gen/google/protobuf/struct';
 import { CallEventType, GetOrCreateCallRequest, SendCallEventRequest, StartRecordingRequest } from '../../gen/stream/video/coordinator/v1/coordinator_service';
@@ -11,11 +10,12 @@ import { ServerFrame, type Event } from '../../gen/stream/video/coordinator/v1/e
 import { StreamVideoError } from '../../src/errors/stream-video-error';
 import { ExponentialBackoff, type ReconnectPolicy } from '../../src/ws/reconnect-policy';
 import { CLOSE_CODES } from '../../src/ws/close-codes';
-import { customN, customPayload, FakeNetwork, range, Scope, turns, within } from '../helpers/channel';
-import { rpcClient, uniqueId } from '../helpers/rpc';
+import { customN, customPayload, FakeNetwork, range, Scope } from '../helpers/channel';
+import { rpcClient } from '../helpers/rpc';
+import { fileSuite, turns, uniqueId, within } from '../helpers/common';
 
 const scope = new Scope();
-const test = suite('Connection');
+const test = fileSuite(import.meta.url);
 test.after.each(() => scope.close());
 
 /** A reconnect policy that waits a minute: any quick reconnect is not the backoff's doing. */

@@ -4,15 +4,15 @@
  * refused on every attempt, so the SDK treats 4006 as final (`invalid_argument`), and
  * `connectUser` refuses a profile whose auth frame cannot fit before any socket opens.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
 import { StreamVideoError } from '../../src/index-node';
 import { webSocketOf, type LocalCoordinatorOptions } from '../../src/testing';
 import { AUTH_FRAME_RESERVE_BYTES, MAX_CLIENT_FRAME_BYTES } from '../../src/ws/frames';
 import { expectError, Harness } from '../helpers/sdk';
+import { fileSuite } from '../helpers/common';
 
-const test = suite<{ h: Harness | undefined }>('frame too large', { h: undefined });
+const test = fileSuite<{ h: Harness | undefined }>(import.meta.url, { h: undefined });
 test.after.each(async (ctx) => {
   await ctx.h?.close();
   ctx.h = undefined;

@@ -4,14 +4,14 @@
  * a hostile server's announced interval (1 ms, 2^32 - 1 ms) neither floods the socket with
  * probes nor overflows a timer into one (issue 14, item 5).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StreamVideoClient } from '../../src/index-node';
 import { inspectClient } from '../../src/testing';
 import { Heartbeat, probeInterval, SERVER_INTERVAL_RANGE } from '../../src/ws/heartbeat';
 import { startHostileHub, type HostileHub } from '../helpers/hostile';
+import { fileSuite } from '../helpers/common';
 
-const test = suite('Heartbeat');
+const test = fileSuite(import.meta.url);
 const hubs: HostileHub[] = [];
 const clients: StreamVideoClient[] = [];
 test.after.each(async () => {

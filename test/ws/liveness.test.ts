@@ -3,15 +3,15 @@
  * handshake is retried, a sequence gap makes the client resume, a duplicate is dropped.
  * (Every test's log lines and errors are checked for tokens by `scope.close()`.)
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ServerFrame, type Event } from '../../gen/stream/video/coordinator/v1/events';
 import { StreamVideoError } from '../../src/errors/stream-video-error';
 import { CLOSE_CODES } from '../../src/ws/close-codes';
 import { customN, customPayload, Scope } from '../helpers/channel';
+import { fileSuite } from '../helpers/common';
 
 const scope = new Scope();
-const test = suite('liveness');
+const test = fileSuite(import.meta.url);
 test.after.each(() => scope.close());
 
 function eventFrame(seq: number, n: number): Uint8Array {

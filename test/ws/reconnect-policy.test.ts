@@ -2,14 +2,14 @@
  * ExponentialBackoff: the first attempt at once, then full jitter within its bounds, the
  * cap, giving up, bad options.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectionError } from '../../src/errors/errors';
 import { StreamVideoError } from '../../src/errors/stream-video-error';
 import { ExponentialBackoff, type ReconnectContext } from '../../src/ws/reconnect-policy';
 import { mulberry32 } from '../helpers/channel';
+import { fileSuite } from '../helpers/common';
 
-const test = suite('ExponentialBackoff');
+const test = fileSuite(import.meta.url);
 
 const at = (attempt: number): ReconnectContext => ({ attempt, elapsedMs: 0, lastError: undefined, everConnected: true });
 

@@ -3,15 +3,15 @@
  * seeded drops (with and without frame delays), and a re-sync when the gap is older than the
  * replay buffer. (Every test's log lines and errors are checked for tokens by `scope.close()`.)
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import type { ReconnectPolicy } from '../../src/ws/reconnect-policy';
 import { ResumeStatus } from '../../gen/stream/video/coordinator/v1/events';
-import { customN, customPayload, FakeNetwork, mulberry32, range, Scope, turns, type TestClient } from '../helpers/channel';
+import { customN, customPayload, FakeNetwork, mulberry32, range, Scope, type TestClient } from '../helpers/channel';
+import { fileSuite, turns } from '../helpers/common';
 
 const scope = new Scope();
-const test = suite('resume');
+const test = fileSuite(import.meta.url);
 test.after.each(() => scope.close());
 
 const MINUTE: ReconnectPolicy = { nextDelayMs: () => 60_000 };

@@ -26,7 +26,7 @@ export function CallPanel() {
   const record = () => {
     if (!call) return;
     const { type, id } = splitCid(call.cid);
-    void run(recording ? 'stop recording' : 'start recording', () => (recording ? client.stopRecording(id, type) : client.startRecording(id, type)));
+    run(recording ? 'stop recording' : 'start recording', () => (recording ? client.stopRecording(id, type) : client.startRecording(id, type)));
   };
   return (
     <>

@@ -14,7 +14,7 @@ export function RingPanel() {
   const [callee, setCallee] = useState('');
   const ring = (event: FormEvent) => {
     event.preventDefault();
-    void run('ring', () => client.getOrCreateCall(newCallId(), CALL_TYPE, { members: [{ userId: callee.trim() }], ring: true }));
+    run('ring', () => client.getOrCreateCall(newCallId(), CALL_TYPE, { members: [{ userId: callee.trim() }], ring: true }));
   };
   return (
     <>

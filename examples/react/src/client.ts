@@ -22,16 +22,18 @@ export const error$ = atom<string | undefined>(undefined);
 /** The `StreamVideoError` code of the last failed action (e.g. `permission_denied`), for the page to branch on. */
 export const errorCode$ = atom<string | undefined>(undefined);
 
-/** Runs a user action; a failure goes to `error$` instead of an unhandled rejection. */
-export async function run(what: string, action: () => unknown): Promise<void> {
+/** Runs a user action (an event handler's work: nothing awaits it); a failure goes to `error$` instead of an unhandled rejection. */
+export function run(what: string, action: () => unknown): void {
   error$.set(undefined);
   errorCode$.set(undefined);
-  try {
-    await action();
-  } catch (err) {
-    error$.set(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
-    errorCode$.set(err instanceof StreamVideoError ? err.code : undefined);
-  }
+  void (async () => {
+    try {
+      await action();
+    } catch (err) {
+      error$.set(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+      errorCode$.set(err instanceof StreamVideoError ? err.code : undefined);
+    }
+  })();
 }
 
 /** `type:id` → `{ type, id }`, the two arguments of the client's call methods. */
@@ -59,5 +61,5 @@ export async function fetchToken(userId: string): Promise<string> {
 store.acceptedCall$.listen((accepted) => {
   if (!accepted || store.activeCall$.get()) return;
   const { type, id } = splitCid(accepted.callCid);
-  void run('join', () => client.joinCall(id, type));
+  run('join', () => client.joinCall(id, type));
 });

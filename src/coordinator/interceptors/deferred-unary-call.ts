@@ -49,7 +49,7 @@ export function mapUnaryCallErrors<I extends object, O extends object>(call: Una
 }
 
 /** A call that failed before it could be sent. */
-export function failedUnaryCall<I extends object, O extends object>(method: MethodInfo<I, O>, input: I, meta: RpcMetadata, err: unknown): UnaryCall<I, O> {
+export function failedUnaryCall<I extends object, O extends object>(method: MethodInfo<I, O>, input: I, meta: RpcMetadata, err: Error): UnaryCall<I, O> {
   return deferredUnaryCall(method, input, meta, () => Promise.reject(err));
 }
 

@@ -73,9 +73,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return typeof value === 'string' ? `string ${JSON.stringify(value)}` : `${typeof value} ${String(value)}`;
+  switch (typeof value) {
+    case 'object':
+      return 'an object';
+    case 'string':
+      return `string ${JSON.stringify(value)}`;
+    case 'number':
+      return Number.isFinite(value) ? `number ${value}` : String(value);
+    case 'boolean':
+    case 'bigint':
+      return `${typeof value} ${value}`;
+    case 'symbol':
+      return `symbol ${String(value)}`;
+    default:
+      return typeof value; // a function, undefined
+  }
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;

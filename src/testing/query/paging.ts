@@ -149,7 +149,7 @@ function compareKeys(a: Key, b: Key, signs: readonly number[]): number {
 function validateLimit(limit: unknown): number {
   if (limit === undefined || limit === 0) return DEFAULT_LIMIT;
   if (typeof limit !== 'number' || !Number.isInteger(limit)) {
-    throw invalid('limit', `must be an integer, got ${String(limit)}`);
+    throw invalid('limit', `must be an integer, got ${typeof limit === 'number' ? limit : typeof limit}`);
   }
   if (limit < 0) throw invalid('limit', `must not be negative, got ${limit}`);
   if (limit > MAX_LIMIT) throw invalid('limit', `must be at most ${MAX_LIMIT}, got ${limit}`);

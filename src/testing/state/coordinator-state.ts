@@ -19,7 +19,7 @@ export interface EventPublisher {
 }
 
 const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
-// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+
 const USER_ID = /^[^\s\u0000-\u001f]{1,128}$/;
 
 /** Checks a call id: 1 to 64 of `A-Z a-z 0-9 _ -`. */

@@ -14,8 +14,11 @@ export interface TwirpContext {
 /** Turns request headers into the caller's user id, or throws `TwirpError('unauthenticated')`. */
 export type Authenticate = (headers: IncomingMessage['headers']) => Promise<string>;
 
-/** A service implementation: one async method per schema method, by its local name. */
-export type ServiceImplementation = Record<string, (request: any, context: TwirpContext) => Promise<object>>;
+/**
+ * A service implementation: one async method per schema method, by its local name. Each takes
+ * its own request message: `never` accepts a handler of any request type.
+ */
+export type ServiceImplementation = Record<string, (request: never, context: TwirpContext) => Promise<object>>;
 
 export interface TwirpRouterOptions {
   service: ServiceInfo;
@@ -69,7 +72,8 @@ export function createTwirpHandler(options: TwirpRouterOptions): (req: IncomingM
       const input = decode(method, format, body);
       const handler = options.implementation[method.localName];
       if (!handler) throw new TwirpError('unimplemented', `${method.name} is not implemented`);
-      const output = await handler(input, { method, userId });
+      // The router decoded `input` with this method's own message type, the one its handler takes.
+      const output = await handler(input as never, { method, userId });
       send(res, 200, format, encode(method, format, output));
     } catch (err) {
       const twirp = toTwirpError(err);
@@ -109,9 +113,10 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 
 function decode(method: MethodInfo, format: Format, body: Buffer): object {
   try {
-    if (format === 'protobuf') return method.I.fromBinary(body);
+    // The descriptor types its messages as `any`: every message is an object.
+    if (format === 'protobuf') return method.I.fromBinary(body) as object;
     const text = body.length === 0 ? '{}' : body.toString('utf8');
-    return method.I.fromJsonString(text, JSON_READ);
+    return method.I.fromJsonString(text, JSON_READ) as object;
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new TwirpError('malformed', `the request could not be decoded as ${method.I.typeName} (${format}): ${why}`);

@@ -1,7 +1,9 @@
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileFilter, MAX_FILTER_DEPTH, parseRfc3339, type FieldSpec, type JsonObject } from '../../../src/testing/query/filter';
 import { TwirpError } from '../../../src/testing/twirp/twirp-error';
+import { fileSuite } from '../../helpers/common';
+
+const test = fileSuite(import.meta.url);
 
 interface Call {
   id: string;
