@@ -137,6 +137,7 @@ export class JoinFlow {
       rpc,
       store,
       userId: user.id,
+      network: options.network,
     };
   }
 

@@ -3,6 +3,7 @@ import type { Logger } from '../config/logger';
 import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
+import type { NetworkEventSource } from '../ws/websocket-like';
 import { MediaSession } from './media-session';
 import type { RTCPeerConnectionConstructor } from './peer-connection';
 
@@ -15,6 +16,8 @@ export interface MediaSessionSeam {
   readonly rpc: RpcSession;
   readonly store: StreamVideoWriteableStateStore<unknown>;
   readonly userId: string;
+  /** Where `online` and `offline` come from, if anywhere (media recovers once when the network is back). */
+  readonly network?: NetworkEventSource;
 }
 
 /**
@@ -42,6 +45,7 @@ export function createMediaSession(
     store: seam.store,
     logger: seam.logger,
     statsIntervalMs: seam.statsIntervalMs,
-    ownCapabilities: call.ownCapabilities,
+    network: seam.network,
+    ownCapabilities: () => call.ownCapabilities(),
   });
 }
