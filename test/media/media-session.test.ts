@@ -9,9 +9,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CALL_CONFIG, TrackType, type Call, type StreamParticipant, type StreamVideoClient } from '../../src/index-node';
+import { CALL_CONFIG, TrackType } from '../../src/index-node';
 import { MEDIA_TIMING } from '../../src/media/media-timing';
-import { FakeWebRtc, type FakePeerConnection } from '../helpers/fake-webrtc';
+import { FakeWebRtc } from '../helpers/fake-webrtc';
+import { connected, joinAll, mediaClient, remoteWhere } from '../helpers/media';
 import { expectError, expectThrows, Harness, nextEvent, noTimersLeft, recordEvents, uniqueId, until, waitFor } from '../helpers/sdk';
 
 interface Ctx {
@@ -29,33 +30,8 @@ test.after.each(async (ctx) => {
 });
 
 /** A client of `user` with the fake WebRTC and a quick reconnect. */
-function connect(ctx: Ctx, user: string, statsIntervalMs = 0): Promise<StreamVideoClient> {
-  return ctx.h.connect(user, {
-    callConfig: CALL_CONFIG.meeting,
-    opts: { RTCPeerConnection: ctx.rtc.for(user), statsIntervalMs, reconnectPolicy: { nextDelayMs: () => 5 } },
-  });
-}
-
-/** alice creates `type:id` with the others as members; everyone joins. */
-async function joinAll(clients: Record<string, StreamVideoClient>, type = 'default'): Promise<Record<string, Call>> {
-  const id = uniqueId('media');
-  const [first, ...rest] = Object.keys(clients);
-  await clients[first].getOrCreateCall(id, type, { members: rest.map((userId) => ({ userId })) });
-  const calls: Record<string, Call> = {};
-  for (const [user, client] of Object.entries(clients)) calls[user] = await client.joinCall(id, type);
-  for (const client of Object.values(clients))
-    await waitFor(client.readOnlyStateStore.participants$, (l) => l.size === Object.keys(clients).length, 'everyone in the call');
-  return calls;
-}
-
-/** Resolves with the remote participant `userId` once `ok` holds for it in `client`'s store. */
-function remote(client: StreamVideoClient, userId: string, ok: (p: StreamParticipant) => boolean, what: string): Promise<StreamParticipant> {
-  return waitFor(client.readOnlyStateStore.remoteParticipants$, (list) => list.toArray().some((p) => p.userId === userId && ok(p)), what).then((list) =>
-    list.toArray().find((p) => p.userId === userId)!,
-  );
-}
-
-const connected = (pcs: FakePeerConnection[]) => pcs.length > 0 && pcs.every((pc) => pc.connectionState === 'connected' && pc.signalingState === 'stable');
+const connect = (ctx: Ctx, user: string, statsIntervalMs = 0) => mediaClient(ctx.h, ctx.rtc, user, { statsIntervalMs });
+const remote = remoteWhere;
 
 test('without an RTCPeerConnection, media methods fail with unsupported and the rest works', async ({ h }) => {
   expectThrows(() => h.client({ opts: { RTCPeerConnection: 5 as never } }), 'invalid_argument', 'opts.RTCPeerConnection');
