@@ -54,6 +54,9 @@ export class PeerLink {
   private readonly replacements = new TokenBucket(REPLACE_BURST, MEDIA_TIMING.replaceRefillMs);
   private everConnected = false;
   private disconnectedSince: number | undefined;
+  /** When the current connection was first seen negotiated, and connected. */
+  private negotiatedAt: number | undefined;
+  private connectedAt: number | undefined;
   private step: Step | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private polling = false;
@@ -146,7 +149,13 @@ export class PeerLink {
   check(now = Date.now()): void {
     if (this.closed) return;
     const state = this.peer.pc.connectionState;
+    if (this.negotiatedAt === undefined && this.peer.negotiated) this.negotiatedAt = now;
     if (state === 'connected') {
+      if (this.connectedAt === undefined) {
+        // Media can flow from now on: a track's stall time counts from here.
+        this.connectedAt = now;
+        for (const [type, h] of this.health) if (h.state === 'pending') this.health.set(type, expectAgain(h, now));
+      }
       this.everConnected = true;
       this.disconnectedSince = undefined;
     } else if (state === 'disconnected') {
@@ -203,8 +212,9 @@ export class PeerLink {
   private problem(state: RTCPeerConnectionState, now: number): string | undefined {
     if (state === 'failed') return 'connection_failed';
     if (state === 'disconnected') return now - (this.disconnectedSince ?? now) >= MEDIA_TIMING.disconnectedGraceMs ? 'connection_lost' : undefined;
-    if (state !== 'connected') return now - this.peer.createdAt >= MEDIA_TIMING.connectTimeoutMs ? 'connect_timeout' : undefined;
-    return 'media_stalled';
+    if (state === 'connected') return 'media_stalled';
+    if (this.negotiatedAt === undefined) return now - this.peer.createdAt >= MEDIA_TIMING.negotiationTimeoutMs ? 'negotiation_timeout' : undefined;
+    return now - this.negotiatedAt >= MEDIA_TIMING.connectTimeoutMs ? 'connect_timeout' : undefined;
   }
 
   /** The first step: an ICE restart, when the connection has what one needs; a new connection otherwise. */
@@ -227,7 +237,7 @@ export class PeerLink {
       if (!this.replacements.take()) return this.newConnection(reason, attempt);
       this.host.logger('info', 'replacing a peer connection', { code: 'media_new_connection', remote: this.sessionId, reason, attempt: attempt + 1 });
       this.replace(this.peer.generation + 1, true);
-      this.arm(MEDIA_TIMING.connectTimeoutMs, () => this.newConnection(reason, attempt + 1));
+      this.arm(MEDIA_TIMING.negotiationTimeoutMs + MEDIA_TIMING.connectTimeoutMs, () => this.newConnection(reason, attempt + 1));
     });
   }
 
@@ -237,7 +247,7 @@ export class PeerLink {
     if (hello) this.peer.requestOffer();
     const now = Date.now();
     for (const [type, h] of this.health) this.health.set(type, expectAgain(h, now));
-    this.disconnectedSince = undefined;
+    this.disconnectedSince = this.negotiatedAt = this.connectedAt = undefined;
     this.host.changed();
   }
 
