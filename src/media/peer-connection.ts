@@ -72,6 +72,8 @@ export class PeerConnection {
   private readonly sendStreams: Record<PublishableTrackType, MediaStream[]>;
   private chain: Promise<void> = Promise.resolve();
   private makingOffer = false;
+  /** Offers this connection made. */
+  private offers = 0;
   private closed = false;
   /** Local candidates gathered so far. */
   candidates = 0;
@@ -167,14 +169,17 @@ export class PeerConnection {
   handle(signal: Signal): Promise<void> {
     this.chain = this.chain
       .then(() => this.apply(signal))
-      .catch((err: unknown) =>
-        this.host.logger('warn', 'could not apply a signal', {
+      .catch((err: unknown) => {
+        // Closed meanwhile (replaced, the participant left): nothing to apply it to.
+        if (this.closed) return;
+        // A junk candidate is the remote side's problem only: logged quietly (there may be thousands).
+        this.host.logger(signal.kind.oneofKind === 'candidate' ? 'debug' : 'warn', 'could not apply a signal', {
           code: 'signal_not_applied',
           from: this.remoteSessionId,
           kind: signal.kind.oneofKind,
           error: String(err),
-        }),
-      );
+        });
+      });
     return this.chain;
   }
 
@@ -185,7 +190,7 @@ export class PeerConnection {
     else this.pc.restartIce();
   }
 
-  /** The answering side asks the offering side for an offer (a new connection says hello this way). */
+  /** The answering side's new connection asks the offering side for its offer (says hello). */
   requestOffer(): void {
     if (!this.closed && this.polite) this.host.signal({ oneofKind: 'offerRequest', offerRequest: {} });
   }
@@ -207,13 +212,17 @@ export class PeerConnection {
     return undefined;
   }
 
-  /** Makes an offer (the offering side only; the other side asks for one instead). */
+  /**
+   * Makes an offer: the offering side only. The answering side never needs one in the fixed
+   * layout (it sets what it sends before it answers); should the browser ask, it is logged.
+   */
   private async negotiate(): Promise<void> {
     if (this.closed) return;
-    if (this.polite) return this.requestOffer();
+    if (this.polite) return this.drop('negotiation_needed_on_answerer', undefined);
     if (this.makingOffer || this.pc.signalingState !== 'stable') return;
     try {
       this.makingOffer = true;
+      this.offers++;
       await this.pc.setLocalDescription();
       this.sendDescription();
     } catch (err) {
@@ -242,11 +251,10 @@ export class PeerConnection {
         if (this.pc.currentRemoteDescription) this.pc.restartIce();
         return;
       case 'offerRequest':
-        if (this.polite) return this.drop('unexpected_offer_request', signal);
-        // An offer in flight may be what the other side lost: send it again.
-        if (this.pc.signalingState === 'have-local-offer') this.sendDescription();
-        else await this.negotiate();
-        return;
+        // The other side's new connection says hello: this one offers, once. (A connection
+        // that offered already has its offer on the way: a lost one is a case for recovery.)
+        if (this.polite || this.offers > 0) return this.drop(this.polite ? 'unexpected_offer_request' : 'offer_already_made', signal);
+        return this.negotiate();
       default:
         return this.drop('unknown_signal', signal);
     }

@@ -97,6 +97,12 @@ export class PeerLink {
       return false;
     }
     this.replace(generation, false);
+    // A recovery in progress here: the other side's new connection is its next step, with the same bound.
+    const step = this.step;
+    if (step) {
+      this.step = { ...step, kind: 'new_connection' };
+      this.arm(MEDIA_TIMING.negotiationTimeoutMs + MEDIA_TIMING.connectTimeoutMs, () => this.newConnection(step.reason, step.attempt + 1));
+    }
     return true;
   }
 

@@ -60,6 +60,7 @@ test('a stalled video: the app sees it stalled and the participant reconnecting;
   const receiving = (p: { mediaConnectionState: string; trackStates: Record<number, string | undefined> }) =>
     p.mediaConnectionState === 'connected' && p.trackStates[TrackType.VIDEO] === 'receiving' && p.trackStates[TrackType.AUDIO] === 'receiving';
   await remoteWhere(alice, 'bob', receiving, "bob's media received");
+  const from = log.codes.length;
   // Frames decoded, but the track renders nothing (what Chromium did after two rollbacks).
   const first = ctx.rtc.of('alice')[0];
   first.getTransceivers().find((t) => t.mid === '1')!.receiver.track.muted = true;
@@ -77,7 +78,7 @@ test('a stalled video: the app sees it stalled and the participant reconnecting;
     `seen: ${JSON.stringify(states.seen)}`,
   );
   // The ladder: an ICE restart (which cannot unmute that track), then a new connection.
-  const steps = log.codes.filter((c) => c.startsWith('media_'));
+  const steps = log.codes.slice(from).filter((c) => c.startsWith('media_'));
   assert.equal(steps, ['media_ice_restart', 'media_new_connection', 'media_recovered'], JSON.stringify(log.codes));
   assert.equal(
     ctx.rtc.of('alice').map((pc) => pc.connectionState),
