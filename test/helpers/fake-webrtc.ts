@@ -2,8 +2,10 @@
  * An in-memory stand-in for WebRTC in Node, to pass as `opts.RTCPeerConnection`: Node has no
  * WebRTC, and the native addon packages crash at exit. It models what the SDK's media layer
  * relies on, after the W3C rules: the signaling states, `setLocalDescription()` without
- * arguments, implicit rollback of a local offer by a remote one, transceivers with mids (an
- * `addTrack` reuses a transceiver the remote offered), `negotiationneeded` only when stable,
+ * arguments, implicit rollback of a local offer by a remote one, transceivers with mids
+ * (`addTransceiver`, a settable `direction`, `setStreams`; an `addTrack` reuses a transceiver
+ * the remote offered), descriptions as SDP text the coordinator's checks accept, a receiver
+ * track's `muted` a test may set, `negotiationneeded` only when stable,
  * trickled candidates ending with `null`, `ontrack`, `replaceTrack`, `restartIce`, a
  * connection that comes up once both sides applied each other's descriptions and a
  * candidate, `getStats` (frames decoded grow on each read while the remote sends a live

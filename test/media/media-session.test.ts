@@ -1,11 +1,12 @@
 /**
  * The SDK's media layer in Node, against the local coordinator over real HTTP and WebSocket,
  * with the in-memory WebRTC of test/helpers/fake-webrtc.ts as `opts.RTCPeerConnection`:
- * perfect negotiation through the coordinator (glare included), replaceTrack without
- * renegotiating, mute and unmute through publishedTracks, a socket drop in the middle of a
- * negotiation, the revoke, the mesh limit, ICE restarts, teardown on every exit, and
- * `unsupported` without an RTCPeerConnection. Real media is tested in Chromium
- * (test/browser/demo-media.test.ts).
+ * one negotiation per connection, offered by one side only (both publishing at once: no
+ * collision, no rollback), replaceTrack without renegotiating, mute and unmute through
+ * publishedTracks, a socket drop in the middle of a negotiation, the revoke, the mesh limit,
+ * ICE restarts, teardown on every exit, and `unsupported` without an RTCPeerConnection. Health
+ * and recovery: peer-link.test.ts; a hostile member's signals: signal-bounds.test.ts. Real
+ * media is tested in Chromium (test/browser/demo-media, media-rounds, media-mesh).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
