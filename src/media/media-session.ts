@@ -8,7 +8,7 @@ import type { CallStatsReport } from '../store/call-stats-report';
 import type { ParticipantMedia } from '../store/participant-table';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import type { NetworkEventSource } from '../ws/websocket-like';
-import { MAX_GENERATION_STEP, MEDIA_TIMING } from './media-timing';
+import { MEDIA_TIMING } from './media-timing';
 import { PeerConnection, type PeerHost, type RTCPeerConnectionConstructor } from './peer-connection';
 import { PeerLink, type LinkHost } from './peer-link';
 import { SignalChannel } from './signal-channel';
@@ -63,8 +63,8 @@ interface Published {
  * or when the call ends.
  *
  * What a remote session's signals can make it do is bounded: one connection per remote
- * session at any moment, replaced at most as often as {@link PeerLink} allows, a generation
- * at most {@link MAX_GENERATION_STEP} ahead; anything else is dropped with a logged code and
+ * session at any moment, replaced at most as often as {@link PeerLink} allows (whatever
+ * generation a signal names); what cannot be applied is dropped with a logged code and
  * touches no other connection.
  *
  * ```ts
@@ -255,15 +255,6 @@ export class MediaSession {
       // as the limit allows); a smaller one comes from a connection already replaced.
       if (!link) link = this.linkFor(from, sender.userId, generation, false);
       else if (generation > link.generation) {
-        if (generation - link.generation > MAX_GENERATION_STEP) {
-          this.o.logger('warn', 'dropped a signal of a generation too far ahead', {
-            code: 'signal_generation_jump',
-            from,
-            generation,
-            current: link.generation,
-          });
-          continue;
-        }
         if (!link.follow(generation)) continue;
       } else if (generation < link.generation) continue;
       void link.peer.handle(signal);

