@@ -32,7 +32,14 @@ export type {
 } from './events/event-map';
 export type { EventHandler } from './events/event-router';
 export type { ReadOnlyStateStore, PendingCall, CallAcceptedEvent, PermissionRequestEvent, ActiveCallState } from './store/state-store';
-export type { ParticipantList, StreamParticipant, ParticipantMedia, ParticipantReaction } from './store/participant-table';
+export type {
+  ParticipantList,
+  StreamParticipant,
+  ParticipantMedia,
+  ParticipantReaction,
+  MediaConnectionState,
+  RemoteTrackState,
+} from './store/participant-table';
 export type { CallStatsReport, AggregatedStatsReport, PeerStatsReport } from './store/call-stats-report';
 export { TrackType, TRACK_CAPABILITIES, type PublishableTrackType } from './media/track-type';
 export type { RTCPeerConnectionConstructor } from './media/peer-connection';

@@ -168,6 +168,7 @@ export class JoinFlow {
           store,
           userId: user.id,
           events,
+          network: options.network,
         }),
       store,
       coordinator,

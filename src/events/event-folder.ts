@@ -193,7 +193,7 @@ export function foldEvent(event: CoordinatorEvent, target: FoldTarget): void {
 }
 
 /** A participant of the schema in the store's form (without the flags the table sets). */
-export function toStreamParticipant(p: Participant): Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned'> {
+export function toStreamParticipant(p: Participant): Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | 'mediaConnectionState' | 'trackStates'> {
   const user = p.user ?? { id: '', name: '', imageUrl: '', role: '' };
   return {
     sessionId: p.sessionId,

@@ -5,6 +5,7 @@ import type { RpcSession } from '../coordinator/rpc-session';
 import type { FoldedEvents } from '../events/event-pipeline';
 import type { CallRef } from '../plain/call-ref';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
+import type { NetworkEventSource } from '../ws/websocket-like';
 import { MediaSession } from './media-session';
 import type { RTCPeerConnectionConstructor } from './peer-connection';
 
@@ -19,6 +20,8 @@ export interface MediaSessionSeam {
   readonly userId: string;
   /** The session's events, once folded: the media session follows them until it closes. */
   readonly events: FoldedEvents;
+  /** Where `online` and `offline` come from, if anywhere (media recovers once when the network is back). */
+  readonly network?: NetworkEventSource;
 }
 
 /**
@@ -48,5 +51,6 @@ export function createMediaSession(
     statsIntervalMs: seam.statsIntervalMs,
     ownCapabilities: () => call.ownCapabilities(),
     events: seam.events,
+    network: seam.network,
   });
 }

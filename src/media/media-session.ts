@@ -8,7 +8,10 @@ import type { Logger } from '../config/logger';
 import type { CallStatsReport } from '../store/call-stats-report';
 import type { ParticipantMedia } from '../store/participant-table';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
+import type { NetworkEventSource } from '../ws/websocket-like';
+import { MEDIA_TIMING } from './media-timing';
 import { PeerConnection, type PeerHost, type RTCPeerConnectionConstructor } from './peer-connection';
+import { PeerLink, type LinkHost } from './peer-link';
 import { SignalChannel } from './signal-channel';
 import { callStats, peerStats } from './stats';
 import { isPublishableTrackType, TRACK_CAPABILITIES, TRACK_TYPES, TrackType, type PublishableTrackType } from './track-type';
@@ -31,6 +34,8 @@ export interface MediaSessionOptions {
   readonly logger: Logger;
   /** How often `callStatsReport$` is refreshed, in ms; 0 never. */
   readonly statsIntervalMs: number;
+  /** Where `online` and `offline` come from (a browser's `window`), if anywhere. */
+  readonly network?: NetworkEventSource;
   /** The connected user's capabilities in the call now. */
   ownCapabilities(): readonly string[];
   /** The session's events once folded into the store: followed until `close()`. */
@@ -46,8 +51,6 @@ const MEDIA_KEYS: Record<PublishableTrackType, keyof ParticipantMedia> = {
 
 interface Published {
   track: MediaStreamTrack;
-  /** What peer connections send the track with (the app's stream: lip sync). */
-  stream: MediaStream;
   /** What the local participant shows: this track alone. */
   preview: MediaStream;
 }
@@ -55,12 +58,17 @@ interface Published {
 /**
  * The media of one joined call: a peer connection per remote participant that this session
  * exchanges media with (made when either side publishes), the tracks this session publishes,
- * the signalling, and the statistics. It reacts to the call's events once they are folded
- * into the store ({@link MediaSession.onEvent}) and ends with the call ({@link MediaSession.close}),
- * leaving no connection or track behind.
+ * the signalling, the health of the remote media and its recovery, and the statistics. It
+ * reacts to the call's events once they are folded into the store ({@link MediaSession.onEvent})
+ * and ends with the call ({@link MediaSession.close}), leaving no connection, track or timer behind.
  *
  * The SDK owns published tracks: it stops a track when it is replaced, unpublished, revoked,
  * or when the call ends.
+ *
+ * What a remote session's signals can make it do is bounded: one connection per remote
+ * session at any moment, replaced at most as often as {@link PeerLink} allows (whatever
+ * generation a signal names); what cannot be applied is dropped with a logged code and
+ * touches no other connection.
  *
  * ```ts
  * const media = new MediaSession({ ...call, RTCPeerConnection, coordinator, store, logger, statsIntervalMs: 2000, ownCapabilities, events: pipeline });
@@ -70,7 +78,7 @@ interface Published {
  */
 export class MediaSession {
   readonly cid: string;
-  private readonly peers = new Map<string, PeerConnection>();
+  private readonly links = new Map<string, PeerLink>();
   private readonly published = new Map<PublishableTrackType, Published>();
   /** Capabilities of other users, as `call.permissions_updated` told them. */
   private readonly capabilities = new Map<string, readonly string[]>();
@@ -79,9 +87,13 @@ export class MediaSession {
   private readonly channel: SignalChannel;
   private ops: Promise<unknown> = Promise.resolve();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly healthTimer: ReturnType<typeof setInterval>;
   private polling = false;
   private closed = false;
   private readonly unsubscribe: () => void;
+  private offline = false;
+  private readonly onOffline = () => this.networkChanged(true);
+  private readonly onOnline = () => this.networkChanged(false);
 
   constructor(private readonly o: MediaSessionOptions) {
     this.cid = `${o.type}:${o.id}`;
@@ -91,11 +103,16 @@ export class MediaSession {
     );
     if (o.statsIntervalMs > 0) this.statsTimer = setInterval(() => void this.pollStats(), o.statsIntervalMs);
     this.unsubscribe = o.events.subscribe((event) => this.onEvent(event));
+    this.healthTimer = setInterval(() => {
+      for (const link of this.links.values()) void link.poll();
+    }, MEDIA_TIMING.healthIntervalMs);
+    o.network?.addEventListener('offline', this.onOffline);
+    o.network?.addEventListener('online', this.onOnline);
   }
 
-  /** Open peer connections, for tests and reports. */
+  /** Open peer connections (one per remote session at most), for tests and reports. */
   get peerCount(): number {
-    return this.peers.size;
+    return this.links.size;
   }
 
   /** Signalling requests sent so far. */
@@ -106,7 +123,8 @@ export class MediaSession {
   /**
    * Publishes the first track of `stream` of the kind `type` needs to every participant:
    * announces it to the coordinator (capability and mesh limit checked there), then sends it
-   * on every peer connection. A type already published gets the new track by `replaceTrack`.
+   * on every peer connection with `replaceTrack` (never a renegotiation). A type already
+   * published gets the new track the same way.
    * @throws StreamVideoError `invalid_argument` (no such track), `permission_denied`,
    *   `resource_exhausted` (mesh limit), `failed_precondition` (the call was left).
    */
@@ -126,7 +144,7 @@ export class MediaSession {
       const before = this.published.get(type);
       if (before?.track === track) return;
       const preview = typeof MediaStream === 'function' ? new MediaStream([track]) : stream;
-      this.published.set(type, { track, stream, preview });
+      this.published.set(type, { track, preview });
       // Ended by the browser (the "Stop sharing" bar, a camera unplugged): unpublish it.
       track.addEventListener?.('ended', () => {
         if (this.published.get(type)?.track === track)
@@ -134,8 +152,8 @@ export class MediaSession {
             this.o.logger('warn', 'could not unpublish an ended track', { code: StreamVideoError.from(err).code }),
           );
       });
-      for (const p of this.o.store.remoteParticipants$.get()) this.peerFor(p.sessionId, p.userId);
-      await Promise.all([...this.peers.values()].map((peer) => peer.setTrack(type, track, stream)));
+      for (const p of this.o.store.remoteParticipants$.get()) this.linkFor(p.sessionId, p.userId);
+      await Promise.all([...this.links.values()].map((link) => link.peer.setTrack(type, track)));
       if (before && before.track !== track) before.track.stop();
       this.showLocal();
     });
@@ -160,7 +178,7 @@ export class MediaSession {
 
   /** The statistics of every peer connection now. */
   async getStats(): Promise<CallStatsReport> {
-    const peers = await Promise.all([...this.peers.values()].map((peer) => peerStats(peer)));
+    const peers = await Promise.all([...this.links.values()].map((link) => peerStats(link.peer)));
     return callStats(peers, Date.now());
   }
 
@@ -171,20 +189,24 @@ export class MediaSession {
       case 'call.signal':
         return this.onSignal(event);
       case 'call.participant_joined':
-        // Publishing: the newcomer gets an offer with every published track.
+        // Publishing: the newcomer gets the published tracks.
         if (this.published.size > 0 && event.participant && event.participant.sessionId !== this.o.sessionId)
-          this.peerFor(event.participant.sessionId, event.participant.user?.id ?? '');
+          this.linkFor(event.participant.sessionId, event.participant.user?.id ?? '');
         return;
       case 'call.participant_left': {
         const sessionId = event.participant?.sessionId ?? '';
-        this.peers.get(sessionId)?.close();
-        this.peers.delete(sessionId);
+        this.links.get(sessionId)?.close();
+        this.links.delete(sessionId);
         this.channel.forget(sessionId);
         return;
       }
-      case 'call.participant_updated':
-        if (event.participant) this.refresh(event.participant.sessionId);
+      case 'call.participant_updated': {
+        const p = event.participant;
+        // A publisher gets a connection from this side too: whichever side comes first, it connects.
+        if (p && p.sessionId !== this.o.sessionId && p.publishedTracks.length > 0) this.linkFor(p.sessionId, p.user?.id ?? '');
+        if (p) this.tracksChanged(p.sessionId);
         return;
+      }
       case 'call.permissions_updated':
         return this.onPermissions(event);
       default:
@@ -201,19 +223,24 @@ export class MediaSession {
     const publishing = this.published.size > 0;
     for (const p of this.o.store.remoteParticipants$.get()) {
       // Also a participant this side has no connection to yet: its offer may be what was lost.
-      if (this.peers.has(p.sessionId) || publishing || p.publishedTracks.length > 0) this.resetPeer(p.sessionId, p.userId);
+      const link = this.links.get(p.sessionId);
+      if (link) link.renew('resync');
+      else if (publishing || p.publishedTracks.length > 0) this.linkFor(p.sessionId, p.userId, 1);
     }
   }
 
-  /** Ends the media of the call: stops published tracks, closes every peer connection. Idempotent. */
+  /** Ends the media of the call: stops published tracks, closes every peer connection, stops every timer. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
     clearInterval(this.statsTimer);
+    clearInterval(this.healthTimer);
+    this.o.network?.removeEventListener('offline', this.onOffline);
+    this.o.network?.removeEventListener('online', this.onOnline);
     this.channel.close();
-    for (const peer of this.peers.values()) peer.close();
-    this.peers.clear();
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
     for (const p of this.published.values()) p.track.stop();
     this.published.clear();
   }
@@ -222,47 +249,28 @@ export class MediaSession {
     if (event.toSessionId !== this.o.sessionId) return; // another device of this user
     const from = event.fromSessionId;
     const sender = this.o.store.table.read(from);
-    if (!sender) {
-      this.o.logger('debug', 'ignored signals from a session not in the call', { from });
+    if (!sender || from === this.o.sessionId) {
+      this.o.logger('debug', 'ignored signals from a session not in the call', { code: 'signal_unknown_sender', from });
       return;
     }
     for (const signal of event.signals) {
       if (!this.channel.accept(from, signal.seq)) continue;
-      let peer = this.peers.get(from);
-      // A larger generation: the sender replaced its connection, this side follows; a smaller
-      // one comes from a connection already replaced.
-      if (!peer) peer = this.peerFor(from, sender.userId, signal.generation);
-      else if (signal.generation > peer.generation) peer = this.replacePeer(from, sender.userId, signal.generation);
-      else if (signal.generation < peer.generation) continue;
-      void peer.handle(signal);
+      const generation = signal.generation;
+      let link = this.links.get(from);
+      // A larger generation: the sender replaced its connection, this side follows (as often
+      // as the limit allows); a smaller one comes from a connection already replaced.
+      if (!link) link = this.linkFor(from, sender.userId, generation, false);
+      else if (generation > link.generation) {
+        if (!link.follow(generation)) continue;
+      } else if (generation < link.generation) continue;
+      void link.peer.handle(signal);
     }
-  }
-
-  /**
-   * Replaces the connection to a session by one of the next generation, and says hello with
-   * it so that the other side replaces its own too: both then negotiate from scratch.
-   */
-  private resetPeer(sessionId: string, userId: string): void {
-    if (this.closed) return;
-    const next = (this.peers.get(sessionId)?.generation ?? 0) + 1;
-    this.replacePeer(sessionId, userId, next);
-    this.channel.send(sessionId, { oneofKind: 'iceRestart', iceRestart: {} }, next);
-  }
-
-  /** Closes the connection to a session and makes a new one of `generation`, with every published track. */
-  private replacePeer(sessionId: string, userId: string, generation: number): PeerConnection {
-    this.o.logger('info', 'replacing a peer connection', { remote: sessionId, generation });
-    this.peers.get(sessionId)?.close();
-    this.peers.delete(sessionId);
-    const peer = this.peerFor(sessionId, userId, generation);
-    this.refresh(sessionId);
-    return peer;
   }
 
   private onPermissions(event: CoordinatorEventMap['call.permissions_updated']): void {
     if (event.userId !== this.o.userId) {
       this.capabilities.set(event.userId, event.ownCapabilities);
-      for (const peer of this.peers.values()) if (peer.remoteUserId === event.userId) this.refresh(peer.remoteSessionId);
+      for (const link of this.links.values()) if (link.peer.remoteUserId === event.userId) this.tracksChanged(link.sessionId);
       return;
     }
     // A revoked capability stops that track everywhere; the coordinator already unpublished it.
@@ -281,7 +289,7 @@ export class MediaSession {
     if (!published) return;
     this.published.delete(type);
     published.track.stop();
-    await Promise.all([...this.peers.values()].map((peer) => peer.setTrack(type, null)));
+    await Promise.all([...this.links.values()].map((link) => link.peer.setTrack(type, null)));
     this.showLocal();
   }
 
@@ -294,42 +302,85 @@ export class MediaSession {
     this.announced = participant.publishedTracks;
   }
 
-  /** The peer connection to a remote session, made on first use with every published track. */
-  private peerFor(sessionId: string, userId: string, generation = 0): PeerConnection {
-    let peer = this.peers.get(sessionId);
-    if (peer) return peer;
+  /**
+   * The link to a remote session, made on first use with every published track.
+   * @param hello whether its connection asks the other side for an offer: not when the other side's signal made it.
+   */
+  private linkFor(sessionId: string, userId: string, generation = 0, hello = true): PeerLink {
+    let link = this.links.get(sessionId);
+    if (link) return link;
+    const host: LinkHost = {
+      connect: (g) => this.connect(sessionId, userId, g),
+      publishes: (type) => this.remotePublishes(sessionId, type),
+      changed: () => this.refresh(sessionId),
+      isOffline: () => this.offline,
+      logger: this.o.logger,
+    };
+    link = new PeerLink(sessionId, host, generation, hello);
+    this.links.set(sessionId, link);
+    link.tracksChanged();
+    this.refresh(sessionId);
+    return link;
+  }
+
+  /** A new peer connection to a remote session, sending every published track. */
+  private connect(sessionId: string, userId: string, generation: number): PeerConnection {
     const host: PeerHost = {
       signal: (kind) => this.channel.send(sessionId, kind, generation),
       onRemoteTracks: () => this.refresh(sessionId),
-      reset: () => {
-        if (peer && this.peers.get(sessionId) === peer) this.resetPeer(sessionId, userId);
-      },
+      onConnectionState: () => this.links.get(sessionId)?.check(),
       logger: this.o.logger,
     };
     const iceServers = this.o.iceServers.map((s) => ({ urls: [...s.urls], ...(s.username ? { username: s.username, credential: s.password } : {}) }));
-    // Both sides agree on who is polite without a word: the smaller session id.
-    peer = new PeerConnection(this.o.RTCPeerConnection, { iceServers }, sessionId, userId, this.o.sessionId < sessionId, host, generation);
-    this.peers.set(sessionId, peer);
+    // Both sides agree on who is polite (answers) without a word: the smaller session id.
+    const peer = new PeerConnection(this.o.RTCPeerConnection, { iceServers }, sessionId, userId, this.o.sessionId < sessionId, host, generation);
     for (const [type, p] of this.published) {
-      void peer.setTrack(type, p.track, p.stream).catch((err: unknown) => this.o.logger('warn', 'could not add a track', { error: String(err) }));
+      void peer.setTrack(type, p.track).catch((err: unknown) => this.o.logger('warn', 'could not send a track', { error: String(err) }));
     }
     return peer;
   }
 
-  /** Attaches to a remote participant the streams it publishes and may publish. O(1). */
+  /** A remote session's published tracks (or its capabilities) changed: their health and streams follow. */
+  private tracksChanged(sessionId: string): void {
+    this.links.get(sessionId)?.tracksChanged();
+    this.refresh(sessionId);
+  }
+
+  /** Whether a remote session publishes `type` now and may. */
+  private remotePublishes(sessionId: string, type: PublishableTrackType): boolean {
+    const participant = this.o.store.table.read(sessionId);
+    if (!participant?.publishedTracks.includes(type)) return false;
+    const caps = this.capabilities.get(participant.userId);
+    return !caps || caps.includes(TRACK_CAPABILITIES[type]);
+  }
+
+  /** Shows on a remote participant the streams it publishes and the health of its media. O(1). */
   private refresh(sessionId: string): void {
     if (this.closed || sessionId === this.o.sessionId) return;
-    const participant = this.o.store.table.read(sessionId);
-    const peer = this.peers.get(sessionId);
-    if (!participant) return;
-    const caps = this.capabilities.get(participant.userId);
+    const link = this.links.get(sessionId);
+    if (!this.o.store.table.read(sessionId)) return;
     const media: ParticipantMedia = {};
     for (const type of TRACK_TYPES) {
-      const allowed = participant.publishedTracks.includes(type) && (!caps || caps.includes(TRACK_CAPABILITIES[type]));
-      const stream = allowed ? peer?.remoteStream(type) : undefined;
+      const stream = this.remotePublishes(sessionId, type) ? link?.peer.remoteStream(type) : undefined;
       if (stream) (media as Record<string, MediaStream>)[MEDIA_KEYS[type]] = stream;
     }
-    this.o.store.updateParticipants((t) => t.setMedia(sessionId, media));
+    this.o.store.updateParticipants((t) => {
+      const streams = t.setMedia(sessionId, media);
+      const health = link ? t.setMediaHealth(sessionId, { mediaConnectionState: link.connectionState, trackStates: link.trackStates }) : false;
+      return streams || health;
+    });
+  }
+
+  private networkChanged(offline: boolean): void {
+    if (this.closed || offline === this.offline) return;
+    this.offline = offline;
+    this.o.logger('info', offline ? 'the network is gone: media recovery waits' : 'the network is back: recovering the media', {
+      code: offline ? 'media_network_offline' : 'media_network_online',
+    });
+    for (const link of this.links.values()) {
+      if (offline) link.offline();
+      else link.online();
+    }
   }
 
   /** Shows the published tracks on the local participant. */

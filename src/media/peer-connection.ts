@@ -1,7 +1,7 @@
 import { SdpType, type IceCandidate, type Signal, type TrackType } from '../../gen/stream/video/coordinator/v1/models';
 import type { Logger } from '../config/logger';
 import type { SignalKind } from './signal-channel';
-import type { PublishableTrackType } from './track-type';
+import { isPublishableTrackType, TRACK_TYPES, TrackType as Types, type PublishableTrackType } from './track-type';
 
 /** An `RTCPeerConnection` constructor: the browser's, or an implementation passed in options. */
 export type RTCPeerConnectionConstructor = new (configuration?: RTCConfiguration) => RTCPeerConnection;
@@ -12,8 +12,8 @@ export interface PeerHost {
   signal(kind: SignalKind): void;
   /** The remote tracks or their types changed: the streams shown should be recomputed. */
   onRemoteTracks(): void;
-  /** An ICE restart did not help either: this connection should be replaced by a new one. */
-  reset(): void;
+  /** The connection's state changed: its health should be looked at again. */
+  onConnectionState(): void;
   readonly logger: Logger;
 }
 
@@ -25,35 +25,35 @@ const SDP_TYPES: Record<SdpType, RTCSdpType | undefined> = {
   [SdpType.ROLLBACK]: 'rollback',
 };
 
-/**
- * Timing of the media layer. `connectWatchdogMs`: how long a negotiated connection may stay
- * in connectionState `new` (ICE not even checking) before ICE is restarted; when that does
- * not help, or when the connection gathered no candidate of its own, it is replaced
- * (`PeerHost.reset`). Such a connection never fails by itself: Chromium sometimes gathers no
- * candidate at all for a new connection (2 in 300 in a 300-cycle run of the browser test),
- * and an ICE restart does not wake it up.
- */
-export const MEDIA_TIMING = {
-  /** Default 4,000. @internal Tests shorten it (a documented test seam). */
-  connectWatchdogMs: 4000,
-};
-
 const TO_SDP_TYPE: Record<RTCSdpType, SdpType> = { offer: SdpType.OFFER, answer: SdpType.ANSWER, pranswer: SdpType.PRANSWER, rollback: SdpType.ROLLBACK };
 
+/** The kind of media each track type carries. */
+const KINDS: Record<PublishableTrackType, 'audio' | 'video'> = { [Types.AUDIO]: 'audio', [Types.VIDEO]: 'video', [Types.SCREEN_SHARE]: 'video' };
+
 /**
- * The peer connection to one remote session, negotiated with the W3C "perfect negotiation"
- * pattern: either side offers when its tracks change (`negotiationneeded`,
- * `setLocalDescription()` without arguments); on a collision of offers the polite side
- * rolls its own back (implicitly, by applying the remote offer) and the impolite side ignores
- * the remote one. Received signals are applied one at a time, in order. A failed connection is
- * restarted: the impolite side calls `restartIce()`, the polite side asks it to.
+ * The peer connection to one remote session, in a fixed layout negotiated once: one
+ * `sendrecv` transceiver per publishable track type (audio, video, screen share, in that
+ * order). Publishing, swapping and stopping a track is `replaceTrack` on its transceiver's
+ * sender, never a renegotiation.
  *
- * Each published track type has one sender: publishing the same type again replaces the
- * track (`replaceTrack`, no renegotiation), stopping it leaves the sender without a track.
+ * **Only the impolite side offers** (the larger session id): it makes the transceivers and
+ * offers them; the polite side takes them from the offer, sets itself sending on each and
+ * answers. The polite side never offers: when it wants a negotiation (a new connection, a
+ * failed one) it asks the other side with an `offerRequest` or `iceRestart` signal. So offers
+ * never collide and no description is ever rolled back. This is the cure for the blank remote
+ * video of issue 21: in Chromium (156), when the polite side of the W3C perfect negotiation
+ * pattern rolls back an offer of its own (a collision) for a transceiver that `addTrack` made
+ * and that an earlier rollback had reused for the remote side's media, that transceiver's
+ * receiver goes on decoding but its track stays muted and renders no frame, forever
+ * (test/browser/rollback-freeze.repro.ts shows it without the SDK). Two pages that both
+ * publish the camera, then the microphone, right after joining collide twice and hit it.
+ *
+ * A remote track keeps one `MediaStream` for the connection's life (made at its first `track`
+ * event), so a media element's `srcObject` is set once per connection.
  *
  * ```ts
  * const peer = new PeerConnection(RTCPeerConnection, { iceServers: [] }, 'bob-session', 'bob', true, host);
- * await peer.setTrack(TrackType.VIDEO, camera, stream);
+ * await peer.setTrack(TrackType.VIDEO, camera);
  * peer.handle(signal); // from call.signal
  * peer.close();
  * ```
@@ -61,27 +61,32 @@ const TO_SDP_TYPE: Record<RTCSdpType, SdpType> = { offer: SdpType.OFFER, answer:
 export class PeerConnection {
   /** The underlying connection. */
   readonly pc: RTCPeerConnection;
-  private makingOffer = false;
-  private ignoreOffer = false;
-  private settingAnswer = false;
-  private chain: Promise<void> = Promise.resolve();
-  private readonly senders = new Map<PublishableTrackType, RTCRtpSender>();
-  /** The remote side's published tracks by transceiver mid, from its last description. */
+  /** This side's transceiver of each type: made at once by the offering side, taken from the first offer by the answering side. */
+  private readonly transceivers = new Map<PublishableTrackType, RTCRtpTransceiver>();
+  /** What each type should send (`null`: nothing). */
+  private readonly outgoing = new Map<PublishableTrackType, MediaStreamTrack | null>();
+  /** The remote side's track types by transceiver mid, from its last description. */
   private remoteTypes: Record<string, TrackType> = {};
   private readonly remoteStreams = new Map<MediaStreamTrack, MediaStream>();
+  /** The stream ids the senders announce: camera and microphone in one (lip sync), the screen in another. */
+  private readonly sendStreams: Record<PublishableTrackType, MediaStream[]>;
+  private chain: Promise<void> = Promise.resolve();
+  private makingOffer = false;
+  /** Offers this connection made. */
+  private offers = 0;
   private closed = false;
-  private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private watchdogFired = 0;
   /** Local candidates gathered so far. */
-  private candidates = 0;
+  candidates = 0;
+  /** When the connection was made (`Date.now()`). */
+  readonly createdAt = Date.now();
 
   /**
    * @param Ctor the `RTCPeerConnection` constructor.
    * @param config the configuration (ICE servers).
    * @param remoteSessionId the remote participant's session.
    * @param remoteUserId the remote participant's user.
-   * @param polite whether this side yields on a collision of offers.
-   * @param host where signals go and remote track changes are told.
+   * @param polite whether this side answers (the smaller session id); the other side offers.
+   * @param host where signals go and changes are told.
    * @param generation how many connections to this participant were replaced before this one.
    */
   constructor(
@@ -95,43 +100,28 @@ export class PeerConnection {
   ) {
     const pc = new Ctor(config);
     this.pc = pc;
+    const av = typeof MediaStream === 'function' ? [new MediaStream()] : [];
+    const screen = typeof MediaStream === 'function' ? [new MediaStream()] : [];
+    this.sendStreams = { [Types.AUDIO]: av, [Types.VIDEO]: av, [Types.SCREEN_SHARE]: screen };
     pc.onnegotiationneeded = () => void this.negotiate();
     pc.onicecandidate = (e) => {
       if (e.candidate) this.candidates++;
       host.signal({ oneofKind: 'candidate', candidate: toCandidate(e.candidate) });
     };
     pc.ontrack = (e) => {
-      // One stream per track: a remote camera stream also holding the microphone would play twice.
-      const stream = typeof MediaStream === 'function' ? new MediaStream([e.track]) : e.streams[0];
-      if (stream) this.remoteStreams.set(e.track, stream);
+      // One stream per remote track, for the connection's life.
+      if (!this.remoteStreams.has(e.track)) {
+        const stream = typeof MediaStream === 'function' ? new MediaStream([e.track]) : e.streams[0];
+        if (stream) this.remoteStreams.set(e.track, stream);
+      }
       host.onRemoteTracks();
     };
-    pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed') this.restartIce();
-      if (pc.connectionState === 'connected') {
-        this.stopWatchdog();
-        this.watchdogFired = 0;
+    pc.onconnectionstatechange = () => host.onConnectionState();
+    if (!polite) {
+      for (const type of TRACK_TYPES) {
+        this.transceivers.set(type, pc.addTransceiver(KINDS[type], { direction: 'sendrecv', streams: this.sendStreams[type] }));
       }
-    };
-    // A negotiation that ends without ICE even starting gets a restart, then a new connection.
-    pc.onsignalingstatechange = () => {
-      if (pc.signalingState !== 'stable' || pc.connectionState === 'connected' || this.watchdog !== undefined || !pc.remoteDescription) return;
-      this.watchdog = setTimeout(() => {
-        this.watchdog = undefined;
-        const state = pc.connectionState;
-        // Only a connection whose ICE never started: one that is checking makes progress and
-        // ends 'connected' or 'failed' on its own.
-        if (this.closed || pc.signalingState !== 'stable' || state !== 'new') return;
-        // A connection that gathered no candidate of its own is beyond an ICE restart.
-        if (this.watchdogFired++ === 0 && this.candidates > 0) this.restartIce();
-        else host.reset();
-      }, MEDIA_TIMING.connectWatchdogMs);
-    };
-  }
-
-  private stopWatchdog(): void {
-    clearTimeout(this.watchdog);
-    this.watchdog = undefined;
+    }
   }
 
   /** Whether `close()` was called. */
@@ -139,72 +129,104 @@ export class PeerConnection {
     return this.closed;
   }
 
+  /** Whether both sides applied each other's descriptions at least once. */
+  get negotiated(): boolean {
+    return !this.closed && this.pc.currentRemoteDescription !== null && this.pc.currentLocalDescription !== null;
+  }
+
   /**
-   * Sends `track` as the track of `type`: replaces the sender's track when the type has a
-   * sender (no renegotiation), adds a sender otherwise (renegotiates). `null` leaves the
-   * sender without a track: the remote side receives nothing more.
+   * Sends `track` as the track of `type` (`null`: nothing) with `replaceTrack`: never a
+   * renegotiation. On the answering side before the first offer, it is sent once the offer
+   * made the transceiver.
    */
-  async setTrack(type: PublishableTrackType, track: MediaStreamTrack | null, stream?: MediaStream): Promise<void> {
+  async setTrack(type: PublishableTrackType, track: MediaStreamTrack | null): Promise<void> {
     if (this.closed) return;
-    const sender = this.senders.get(type);
-    if (sender) {
-      if (sender.track !== track) await sender.replaceTrack(track);
-      return;
-    }
-    if (!track) return;
-    this.senders.set(type, stream ? this.pc.addTrack(track, stream) : this.pc.addTrack(track));
+    this.outgoing.set(type, track);
+    const sender = this.transceivers.get(type)?.sender;
+    if (sender && sender.track !== track) await sender.replaceTrack(track);
   }
 
   /** The stream of the remote side's track of `type`, once negotiated; one stream per track. */
   remoteStream(type: PublishableTrackType): MediaStream | undefined {
+    const track = this.remoteTrack(type);
+    return track && track.readyState !== 'ended' ? this.remoteStreams.get(track) : undefined;
+  }
+
+  /** The receiver's track of the remote side's `type`, once negotiated. */
+  remoteTrack(type: PublishableTrackType): MediaStreamTrack | undefined {
     if (this.closed) return undefined;
-    let mid: string | undefined;
-    for (const key in this.remoteTypes) if (this.remoteTypes[key] === type) mid = key;
-    if (mid === undefined) return undefined;
-    const track = this.pc.getTransceivers().find((t) => t.mid === mid)?.receiver.track;
-    if (!track || track.readyState === 'ended') return undefined;
-    return this.remoteStreams.get(track);
+    const mid = this.midOf(type);
+    return mid === undefined ? undefined : this.pc.getTransceivers().find((t) => t.mid === mid)?.receiver.track;
+  }
+
+  /** The remote side's track type of a transceiver mid, from its last description. */
+  typeOfMid(mid: string): PublishableTrackType | undefined {
+    const type = this.remoteTypes[mid];
+    return isPublishableTrackType(type) ? type : undefined;
   }
 
   /** Applies a received signal after the ones before it. */
   handle(signal: Signal): Promise<void> {
     this.chain = this.chain
       .then(() => this.apply(signal))
-      .catch((err: unknown) =>
-        this.host.logger('warn', 'could not apply a signal', { from: this.remoteSessionId, kind: signal.kind.oneofKind, error: String(err) }),
-      );
+      .catch((err: unknown) => {
+        // Closed meanwhile (replaced, the participant left): nothing to apply it to.
+        if (this.closed) return;
+        // A junk candidate is the remote side's problem only: logged quietly (there may be thousands).
+        this.host.logger(signal.kind.oneofKind === 'candidate' ? 'debug' : 'warn', 'could not apply a signal', {
+          code: 'signal_not_applied',
+          from: this.remoteSessionId,
+          kind: signal.kind.oneofKind,
+          error: String(err),
+        });
+      });
     return this.chain;
   }
 
-  /** Restarts ICE after a failure: the impolite side offers, the polite side asks it to. */
+  /** Restarts ICE: the offering side offers with new credentials, the answering side asks it to. */
   restartIce(): void {
     if (this.closed) return;
-    this.host.logger('info', 'restarting ICE', { remote: this.remoteSessionId });
     if (this.polite) this.host.signal({ oneofKind: 'iceRestart', iceRestart: {} });
     else this.pc.restartIce();
+  }
+
+  /** The answering side's new connection asks the offering side for its offer (says hello). */
+  requestOffer(): void {
+    if (!this.closed && this.polite) this.host.signal({ oneofKind: 'offerRequest', offerRequest: {} });
   }
 
   /** Closes the connection; the remote tracks end. Calling it again does nothing. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.stopWatchdog();
     const pc = this.pc;
-    pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.onsignalingstatechange = null;
+    pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;
     for (const receiver of pc.getReceivers()) receiver.track?.stop();
     pc.close();
-    this.senders.clear();
+    this.transceivers.clear();
     this.remoteStreams.clear();
   }
 
+  private midOf(type: PublishableTrackType): string | undefined {
+    for (const mid in this.remoteTypes) if (this.remoteTypes[mid] === type) return mid;
+    return undefined;
+  }
+
+  /**
+   * Makes an offer: the offering side only. The answering side never needs one in the fixed
+   * layout (it sets what it sends before it answers); should the browser ask, it is logged.
+   */
   private async negotiate(): Promise<void> {
     if (this.closed) return;
+    if (this.polite) return this.drop('negotiation_needed_on_answerer', undefined);
+    if (this.makingOffer || this.pc.signalingState !== 'stable') return;
     try {
       this.makingOffer = true;
+      this.offers++;
       await this.pc.setLocalDescription();
       this.sendDescription();
     } catch (err) {
-      this.host.logger('warn', 'could not make an offer', { remote: this.remoteSessionId, error: String(err) });
+      this.host.logger('warn', 'could not make an offer', { code: 'offer_failed', remote: this.remoteSessionId, error: String(err) });
     } finally {
       this.makingOffer = false;
     }
@@ -212,44 +234,73 @@ export class PeerConnection {
 
   private async apply(signal: Signal): Promise<void> {
     if (this.closed) return;
-    const pc = this.pc;
     const kind = signal.kind;
-    if (kind.oneofKind === 'description') {
-      const type = SDP_TYPES[kind.description.type];
-      if (!type) return;
-      if (type === 'rollback') {
-        if (pc.signalingState === 'have-remote-offer') await pc.setRemoteDescription({ type });
+    switch (kind.oneofKind) {
+      case 'description':
+        return this.applyDescription(kind.description.type, kind.description.sdp, kind.description.trackTypes);
+      case 'candidate': {
+        const endOfCandidates = kind.candidate.candidate === '';
+        if (!this.pc.remoteDescription) return this.drop('candidate_before_description', signal);
+        // An empty candidate is the end of the candidates: addIceCandidate() says so.
+        await (endOfCandidates ? this.pc.addIceCandidate() : this.pc.addIceCandidate(fromCandidate(kind.candidate)));
         return;
       }
-      const readyForOffer = !this.makingOffer && (pc.signalingState === 'stable' || this.settingAnswer);
-      const collision = type === 'offer' && !readyForOffer;
-      this.ignoreOffer = !this.polite && collision;
-      if (this.ignoreOffer) return;
-      this.remoteTypes = { ...kind.description.trackTypes };
-      this.settingAnswer = type !== 'offer';
-      try {
-        await pc.setRemoteDescription({ type, sdp: kind.description.sdp });
-      } finally {
-        this.settingAnswer = false;
-      }
-      if (type === 'offer' && !this.closed) {
-        await pc.setLocalDescription();
-        this.sendDescription();
-      }
-      this.host.onRemoteTracks();
-    } else if (kind.oneofKind === 'candidate') {
-      const endOfCandidates = kind.candidate.candidate === '';
-      try {
-        // An empty candidate is the end of the candidates: addIceCandidate() says so.
-        await (endOfCandidates ? pc.addIceCandidate() : pc.addIceCandidate(fromCandidate(kind.candidate)));
-      } catch (err) {
-        // A candidate of an offer this side ignored, or an end of candidates that an older
-        // implementation does not take, changes nothing.
-        if (!this.ignoreOffer && !endOfCandidates) throw err;
-      }
-    } else if (kind.oneofKind === 'iceRestart') {
-      pc.restartIce();
+      case 'iceRestart':
+        if (this.polite) return this.drop('unexpected_ice_restart', signal);
+        // Before the first answer, the offer in flight will do.
+        if (this.pc.currentRemoteDescription) this.pc.restartIce();
+        return;
+      case 'offerRequest':
+        // The other side's new connection says hello: this one offers, once. (A connection
+        // that offered already has its offer on the way: a lost one is a case for recovery.)
+        if (this.polite || this.offers > 0) return this.drop(this.polite ? 'unexpected_offer_request' : 'offer_already_made', signal);
+        return this.negotiate();
+      default:
+        return this.drop('unknown_signal', signal);
     }
+  }
+
+  private async applyDescription(sdpType: SdpType, sdp: string, trackTypes: Record<string, TrackType>): Promise<void> {
+    const pc = this.pc;
+    const type = SDP_TYPES[sdpType];
+    if (type === 'offer' && this.polite) {
+      await pc.setRemoteDescription({ type, sdp });
+      this.remoteTypes = { ...trackTypes };
+      await this.takeTransceivers();
+      if (this.closed) return;
+      await pc.setLocalDescription();
+      this.sendDescription();
+    } else if (type === 'answer' && !this.polite && pc.signalingState === 'have-local-offer') {
+      await pc.setRemoteDescription({ type, sdp });
+      this.remoteTypes = { ...trackTypes };
+    } else {
+      // An offer to the offering side, an answer to an offer not made, a rollback: no part of
+      // this negotiation, where only one side offers.
+      return this.drop(`unexpected_${type ?? 'description'}`, undefined);
+    }
+    this.host.onRemoteTracks();
+  }
+
+  /** The answering side: its transceiver of each type is the one the offer made; it sends on each. */
+  private async takeTransceivers(): Promise<void> {
+    for (const t of this.pc.getTransceivers()) {
+      const type = t.mid === null ? undefined : this.typeOfMid(t.mid);
+      if (type === undefined || t.receiver.track?.kind !== KINDS[type]) continue;
+      const known = this.transceivers.get(type);
+      if (known && known !== t) continue;
+      if (!known) {
+        this.transceivers.set(type, t);
+        // Before the answer, so that the answer says it and nothing is left to negotiate.
+        t.sender.setStreams?.(...this.sendStreams[type]);
+      }
+      if (t.direction !== 'sendrecv') t.direction = 'sendrecv';
+      const track = this.outgoing.get(type) ?? null;
+      if (t.sender.track !== track) await t.sender.replaceTrack(track);
+    }
+  }
+
+  private drop(code: string, signal: Signal | undefined): void {
+    this.host.logger('debug', 'ignored a signal', { code, from: this.remoteSessionId, kind: signal?.kind.oneofKind, state: this.pc.signalingState });
   }
 
   private sendDescription(): void {
@@ -261,14 +312,10 @@ export class PeerConnection {
     });
   }
 
-  /** This side's published tracks by mid, for the remote side to tell camera from screen. */
+  /** This side's track types by mid, for the remote side to tell camera from screen. */
   private ownTrackTypes(): Record<string, TrackType> {
     const out: Record<string, TrackType> = {};
-    const transceivers = this.pc.getTransceivers();
-    for (const [type, sender] of this.senders) {
-      const mid = transceivers.find((t) => t.sender === sender)?.mid;
-      if (mid) out[mid] = type;
-    }
+    for (const [type, t] of this.transceivers) if (t.mid) out[t.mid] = type;
     return out;
   }
 }

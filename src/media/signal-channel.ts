@@ -127,10 +127,16 @@ export class SignalChannel {
         // That session left the call: what was queued for it can never be delivered.
         this.logger('debug', 'dropped signals to a session that left', { to: target });
         this.forget(target);
-      } else if (err.retryable || err.code === 'unknown' || err.code === 'internal') {
+      } else if (
+        err.retryable ||
+        err.code === 'unknown' ||
+        err.code === 'internal' ||
+        (err.code === 'resource_exhausted' && err.meta['reason'] === 'signal_rate')
+      ) {
+        // Too fast for the coordinator's limit per target: the same signals go again after the backoff.
         retry = true;
       } else {
-        this.logger('warn', 'signals were refused', { code: err.code });
+        this.logger('warn', 'signals were refused', { code: err.code, reason: err.meta['reason'] });
         this.remove(batch);
       }
     } finally {

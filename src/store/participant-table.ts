@@ -3,6 +3,38 @@ import type { JsonObject } from '../plain/plain-data';
 import type { User } from '../plain/plain-types';
 
 /**
+ * The state of this session's media connection to a participant:
+ * - `idle`: there is none: neither side publishes anything (always, for the local participant);
+ * - `connecting`: the first connection is being set up;
+ * - `connected`: media can flow both ways;
+ * - `reconnecting`: the connection was lost, or a published track stalled, and the SDK is
+ *   recovering it by itself: an ICE restart first, then a new connection (see the README,
+ *   "Audio and video"). It goes back to `connected` once media can flow again.
+ *
+ * ```ts
+ * if (p.mediaConnectionState === 'reconnecting') showSpinner(p.sessionId);
+ * ```
+ */
+export type MediaConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting';
+
+/**
+ * How a remote participant's published track arrives:
+ * - `pending`: just published (or a new connection): nothing received yet, for less than the
+ *   stall time;
+ * - `receiving`: packets (audio) or decoded frames (video) keep arriving;
+ * - `stalled`: published, but nothing arrived for 4 s (the stall time), or the track stayed
+ *   muted that long: the SDK starts recovering the connection by itself, and the state turns
+ *   back to `receiving` once media flows again;
+ * - `ended`: it was published in this call and is no longer (unpublished or its capability
+ *   revoked); a new publish makes it `pending` again.
+ *
+ * ```ts
+ * const camera = p.trackStates[TrackType.VIDEO]; // 'receiving', 'stalled', ...
+ * ```
+ */
+export type RemoteTrackState = 'pending' | 'receiving' | 'stalled' | 'ended';
+
+/**
  * A participant's last reaction (`call.sendReaction`), in the store while it is shown: until
  * the client's `reactionTtlMs` (default 5 s) after the coordinator received it.
  */
@@ -46,10 +78,23 @@ export interface StreamParticipant {
   readonly videoStream?: MediaStream;
   /** The participant's shared screen: for a remote one, received while published; for the local one, what it publishes. */
   readonly screenShareStream?: MediaStream;
+  /** The state of this session's media connection to the participant; `idle` for the local one. */
+  readonly mediaConnectionState: MediaConnectionState;
+  /**
+   * How each track the remote participant publishes (or published) arrives, by track type;
+   * empty for the local participant and before any track was published. Plain data.
+   */
+  readonly trackStates: Readonly<Partial<Record<TrackType, RemoteTrackState>>>;
 }
 
 /** The media of a participant, as the media layer attaches it to the store. */
 export type ParticipantMedia = Pick<StreamParticipant, 'audioStream' | 'videoStream' | 'screenShareStream'>;
+
+/** The health of a participant's media, as the media layer sets it in the store. */
+export type ParticipantMediaHealth = Pick<StreamParticipant, 'mediaConnectionState' | 'trackStates'>;
+
+/** No track states: what a participant shows before any track was published. */
+export const NO_TRACK_STATES: StreamParticipant['trackStates'] = Object.freeze({});
 
 /**
  * A read-only list of participants. Reading `size`, `get` and `has` costs O(1); `toArray()`
@@ -112,12 +157,12 @@ export class ParticipantTable {
   }
 
   /**
-   * Adds or replaces a participant; keeps its pin, its media (streams) and its reaction unless
-   * `p` brings a newer one.
+   * Adds or replaces a participant; keeps its pin, its media (streams and their health) and its
+   * reaction unless `p` brings a newer one.
    */
   upsert(
-    p: Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | keyof ParticipantMedia>,
-    media: ParticipantMedia | undefined = this.bySession.get(p.sessionId),
+    p: Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | keyof ParticipantMedia | keyof ParticipantMediaHealth>,
+    media: (ParticipantMedia & Partial<ParticipantMediaHealth>) | undefined = this.bySession.get(p.sessionId),
   ): void {
     const shown = this.bySession.get(p.sessionId)?.reaction;
     const reaction = p.reaction && (!shown || p.reaction.createdAt > shown.createdAt) ? p.reaction : shown;
@@ -136,6 +181,8 @@ export class ParticipantTable {
       audioStream: media?.audioStream,
       videoStream: media?.videoStream,
       screenShareStream: media?.screenShareStream,
+      mediaConnectionState: media?.mediaConnectionState ?? 'idle',
+      trackStates: media?.trackStates ?? NO_TRACK_STATES,
     });
     if (p.publishedTracks.includes(TrackType.SCREEN_SHARE)) this.sharing.add(p.sessionId);
     else this.sharing.delete(p.sessionId);
@@ -145,7 +192,15 @@ export class ParticipantTable {
   setMedia(sessionId: string, media: ParticipantMedia): boolean {
     const p = this.bySession.get(sessionId);
     if (!p || (p.audioStream === media.audioStream && p.videoStream === media.videoStream && p.screenShareStream === media.screenShareStream)) return false;
-    this.upsert(p, media);
+    this.upsert(p, { ...media, mediaConnectionState: p.mediaConnectionState, trackStates: p.trackStates });
+    return true;
+  }
+
+  /** Sets the health of a participant's media; returns false when there is no such participant or nothing changed. O(1). */
+  setMediaHealth(sessionId: string, health: ParticipantMediaHealth): boolean {
+    const p = this.bySession.get(sessionId);
+    if (!p || (p.mediaConnectionState === health.mediaConnectionState && p.trackStates === health.trackStates)) return false;
+    this.bySession.set(sessionId, { ...p, mediaConnectionState: health.mediaConnectionState, trackStates: health.trackStates });
     return true;
   }
 

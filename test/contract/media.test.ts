@@ -18,6 +18,7 @@ import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinato
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
 import { SdpType, TrackType, type Signal } from '../../gen/stream/video/coordinator/v1/models';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
+import { SIGNAL_LIMITS } from '../../src/testing/service/signal-checks';
 import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator } from '../helpers/rpc';
 import { fileSuite, uniqueId } from '../helpers/common';
 
@@ -29,7 +30,20 @@ test.after(async (ctx) => {
   await ctx.c.close();
 });
 
-const offer = (seq: number, sdp = `v=0 offer ${seq}`): Signal => ({
+/** A small session description, as the coordinator parses it (`session` names it in `s=`). */
+const sdpOf = (session: string): string =>
+  [
+    'v=0',
+    'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+    `s=${session}`,
+    't=0 0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    'a=mid:0',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96',
+    'a=mid:1',
+    '',
+  ].join('\r\n');
+const offer = (seq: number, sdp = sdpOf(`offer ${seq}`)): Signal => ({
   seq,
   generation: 0,
   kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp, trackTypes: { '0': TrackType.AUDIO, '1': TrackType.VIDEO } } },
@@ -73,12 +87,13 @@ for (const { json, label } of FORMATS) {
     assert.equal(got[0].signals, [offer(1), candidate(2), candidate(3)]);
     assert.is(eventsOf(c, 'bob', bobSeq)[0].callCid, s.cid);
     assert.equal(eventsOf(c, 'alice', aliceSeq), [], 'the sender hears nothing');
-    // Every kind of signal travels: an answer, the end of candidates, an ICE restart request.
+    // Every kind of signal travels: an answer, the end of candidates, an ICE restart request, a rollback, an offer request.
     const more: Signal[] = [
-      { seq: 1, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.ANSWER, sdp: 'v=0 answer', trackTypes: {} } } },
+      { seq: 1, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.ANSWER, sdp: sdpOf('answer'), trackTypes: {} } } },
       { seq: 2, generation: 0, kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '', sdpMLineIndex: -1, usernameFragment: '' } } },
       { seq: 3, generation: 0, kind: { oneofKind: 'iceRestart', iceRestart: {} } },
       { seq: 4, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.ROLLBACK, sdp: '', trackTypes: {} } } },
+      { seq: 5, generation: 0, kind: { oneofKind: 'offerRequest', offerRequest: {} } },
     ];
     await s.send(s.bob, 'b-1', [{ toSessionId: 'a-1', signals: more }]);
     assert.equal(
@@ -100,7 +115,7 @@ for (const { json, label } of FORMATS) {
     assert.equal([overlap.response.delivered, overlap.response.duplicates], [2, 1]);
     // Another sender session starts its own numbering; two targets in one request.
     const other = await s.send(s.alice, 'a-2', [
-      { toSessionId: 'b-1', signals: [offer(1, 'from a-2')] },
+      { toSessionId: 'b-1', signals: [offer(1, sdpOf('from a-2'))] },
       { toSessionId: 'a-1', signals: [candidate(1)] },
     ]);
     assert.equal([other.response.delivered, other.response.duplicates], [2, 0]);
@@ -162,6 +177,150 @@ for (const { json, label } of FORMATS) {
     assert.equal([fromGone.response.delivered, fromGone.response.undeliverable], [0, 1]);
     await expectRpcError(s.send(s.carol, 'b-1', to('a-1')), 'permission_denied'); // not carol's session
     assert.equal(signalsOf(c, 'bob', bobSeq), []);
+  });
+
+  test(`SendSignals: what is not a session description or a candidate is refused, nothing relayed (${label})`, async ({ c }) => {
+    const s = await setup(c, json);
+    await Promise.all([s.join(s.alice, 'a-1'), s.join(s.bob, 'b-1')]);
+    const bobSeq = seqOf(c, 'bob');
+    const described = (type: SdpType, sdp: string): Signal => ({
+      seq: 1,
+      generation: 0,
+      kind: { oneofKind: 'description', description: { type, sdp, trackTypes: {} } },
+    });
+    const refused = async (signal: Signal, argument: string, what: string) => {
+      // The bad signal after a good one: the whole request is refused.
+      const err = await expectRpcError(
+        s.send(s.alice, 'a-1', [
+          {
+            toSessionId: 'b-1',
+            signals: [
+              { ...candidate(1), seq: 1 },
+              { ...signal, seq: 2 },
+            ],
+          },
+        ]),
+        'invalid_argument',
+      );
+      assert.is(err.meta['argument'], `targets[0].signals[1].${argument}`, what);
+    };
+    const valid = sdpOf('valid');
+    await refused(described(SdpType.OFFER, 'hello, this is not SDP'), 'description.sdp', 'plain text');
+    await refused(described(SdpType.OFFER, valid.replace('s=valid\r\n', '')), 'description.sdp', 'no s= line');
+    await refused(described(SdpType.OFFER, valid.replace('v=0', 'v=1')), 'description.sdp', 'not v=0 first');
+    await refused(described(SdpType.ANSWER, `v=0\r\n${'x'.repeat(60 * 1024)}`), 'description.sdp', '60 KB of junk');
+    await refused(described(SdpType.OFFER, `${valid}a=${'j'.repeat(SIGNAL_LIMITS.maxSdpChars)}\r\n`), 'description.sdp', 'too large');
+    await refused(described(SdpType.OFFER, valid.split('m=')[0]), 'description.sdp', 'no media section');
+    await refused(described(SdpType.OFFER, valid.replace('m=audio 9 UDP/TLS/RTP/SAVPF 111', 'm=audio')), 'description.sdp', 'a malformed m= line');
+    await refused(described(SdpType.OFFER, valid.replace('t=0 0', 't=0 0\u0000')), 'description.sdp', 'a control character');
+    await refused(described(SdpType.ROLLBACK, valid), 'description.sdp', 'a rollback with SDP');
+    const tooMany = Object.fromEntries(Array.from({ length: SIGNAL_LIMITS.maxTrackTypes + 1 }, (_, i) => [String(i), TrackType.AUDIO]));
+    await refused(
+      { seq: 1, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp: valid, trackTypes: tooMany } } },
+      'description.track_types',
+      'too many track types',
+    );
+    const cand = (fields: Partial<{ candidate: string; sdpMid: string; sdpMLineIndex: number; usernameFragment: string }>): Signal => ({
+      seq: 1,
+      generation: 0,
+      kind: {
+        oneofKind: 'candidate',
+        candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'u', ...fields },
+      },
+    });
+    await refused(cand({ candidate: 'not a candidate' }), 'candidate.candidate', 'a junk candidate');
+    await refused(cand({ candidate: `candidate:1 1 udp 1 ${'a'.repeat(SIGNAL_LIMITS.maxCandidateChars)} 5000 typ host` }), 'candidate.candidate', 'too long');
+    await refused(cand({ sdpMid: 'm'.repeat(SIGNAL_LIMITS.maxMidChars + 1) }), 'candidate.sdp_mid', 'a long mid');
+    await refused(cand({ usernameFragment: 'u'.repeat(SIGNAL_LIMITS.maxUfragChars + 1) }), 'candidate.username_fragment', 'a long ufrag');
+    await refused(cand({ sdpMLineIndex: SIGNAL_LIMITS.maxMediaSections }), 'candidate.sdp_m_line_index', 'a line index past the sections');
+    assert.equal(signalsOf(c, 'bob', bobSeq), [], 'nothing relayed');
+    // Each of them well-formed goes through: a real description, a candidate with its extensions.
+    const ok = await s.send(s.alice, 'a-1', [
+      {
+        toSessionId: 'b-1',
+        signals: [
+          { ...described(SdpType.OFFER, valid), seq: 1 },
+          {
+            ...cand({
+              candidate: 'candidate:842163049 1 udp 1677729535 2001:db8::1 54400 typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag u network-cost 999',
+            }),
+            seq: 2,
+          },
+          { ...cand({ candidate: 'candidate:3 1 tcp 1518280447 4f5e1d2c-1a2b-4c3d-9e8f-0a1b2c3d4e5f.local 9 typ host tcptype active generation 0' }), seq: 3 },
+        ],
+      },
+    ]);
+    assert.is(ok.response.delivered, 3);
+  });
+
+  test(`SendSignals: sizes are capped per request, not only per signal (${label})`, async ({ c }) => {
+    const s = await setup(c, json);
+    await Promise.all([s.join(s.alice, 'a-1'), s.join(s.bob, 'b-1')]);
+    const bobSeq = seqOf(c, 'bob');
+    // Descriptions each within the limit, too many characters together.
+    const big = `${sdpOf('big')}a=${'p'.repeat(SIGNAL_LIMITS.maxSdpChars - 400)}\r\n`;
+    const count = Math.ceil(SIGNAL_LIMITS.maxRequestChars / big.length) + 1;
+    const signals = Array.from({ length: count }, (_, i) => offer(i + 1, big));
+    const err = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals }]), 'invalid_argument');
+    assert.is(err.meta['argument'], 'targets');
+    const many = Array.from({ length: SIGNAL_LIMITS.maxSignalsPerRequest + 1 }, (_, i) => candidate(i + 1));
+    assert.is((await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: many }]), 'invalid_argument')).meta['argument'], 'targets');
+    assert.equal(signalsOf(c, 'bob', bobSeq), []);
+  });
+
+  test(`SendSignals: a connection's generation steps forward by one at most, and not too often (${label})`, async ({ c }) => {
+    const s = await setup(c, json);
+    await Promise.all([s.join(s.alice, 'a-1'), s.join(s.bob, 'b-1'), s.join(s.bob, 'b-2')]);
+    const bobSeq = seqOf(c, 'bob');
+    const restart = (seq: number, generation: number): Signal => ({ seq, generation, kind: { oneofKind: 'iceRestart', iceRestart: {} } });
+    // A jump: refused, whatever came before it in the request.
+    const jump = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [restart(1, 0), restart(2, 2)] }]), 'invalid_argument');
+    assert.equal([jump.meta['argument'], jump.meta['reason']], ['targets[0].signals[1].generation', 'generation_step']);
+    // The flood of the issue: generations 1..1000 in two requests. Steps of one, but too many.
+    for (const half of [0, 500]) {
+      const flood = Array.from({ length: 500 }, (_, i) => restart(half + i + 1, half + i + 1));
+      const rate = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: flood }]), half ? 'invalid_argument' : 'resource_exhausted');
+      // The second half steps past generation 0 (the first relayed nothing): refused as a jump.
+      assert.equal([rate.meta['reason'], rate.meta['to_session_id'] ?? 'b-1'], [half ? 'generation_step' : 'generation_rate', 'b-1']);
+    }
+    assert.equal(signalsOf(c, 'bob', bobSeq), [], 'nothing relayed');
+    // Up to the burst, one step at a time, it goes; one more step does not.
+    const steps = SIGNAL_LIMITS.generationBurst;
+    const ok = await s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: Array.from({ length: steps }, (_, i) => restart(i + 1, i + 1)) }]);
+    assert.is(ok.response.delivered, steps);
+    const more = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [restart(steps + 1, steps + 1)] }]), 'resource_exhausted');
+    assert.is(more.meta['reason'], 'generation_rate');
+    // A generation already used, and older ones (a replaced connection's late signals), are no steps.
+    const same = await s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [candidate(steps + 1), restart(steps + 2, 1)] }]);
+    assert.is(same.response.delivered, 2);
+    // The other side may follow to where this side is, and one past it.
+    const follow = await s.send(s.bob, 'b-1', [{ toSessionId: 'a-1', signals: [restart(1, steps), restart(2, steps + 1)] }]);
+    assert.is(follow.response.delivered, 2);
+    // Other pairs have their own generations and limits.
+    const other = await s.send(s.alice, 'a-1', [{ toSessionId: 'b-2', signals: [restart(1, 1)] }]);
+    assert.is(other.response.delivered, 1);
+  });
+
+  test(`SendSignals: each (sender, target) pair is rate-limited; retries and other pairs are not counted (${label})`, async ({ c }) => {
+    const s = await setup(c, json);
+    await Promise.all([s.join(s.alice, 'a-1'), s.join(s.bob, 'b-1'), s.join(s.bob, 'b-2')]);
+    const burst = SIGNAL_LIMITS.signalBurst;
+    const candidates = (from: number, n: number) => Array.from({ length: n }, (_, i) => candidate(from + i));
+    const bobSeq = seqOf(c, 'bob');
+    const over = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: candidates(1, burst + 1) }]), 'resource_exhausted');
+    assert.equal([over.meta['reason'], over.meta['to_session_id']], ['signal_rate', 'b-1']);
+    assert.ok(Number(over.meta['retry_after_ms']) > 0);
+    assert.equal(signalsOf(c, 'bob', bobSeq), [], 'nothing relayed');
+    const full = await s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: candidates(1, burst) }]);
+    assert.is(full.response.delivered, burst);
+    // The same request again (a retry) relays nothing and costs nothing; new signals are refused.
+    const again = await s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: candidates(1, burst) }]);
+    assert.equal([again.response.delivered, again.response.duplicates], [0, burst]);
+    const next = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: candidates(burst + 1, 20) }]), 'resource_exhausted');
+    assert.is(next.meta['reason'], 'signal_rate');
+    // Other pairs: alice to b-2, and bob back to alice.
+    assert.is((await s.send(s.alice, 'a-1', [{ toSessionId: 'b-2', signals: candidates(1, burst) }])).response.delivered, burst);
+    assert.is((await s.send(s.bob, 'b-1', [{ toSessionId: 'a-1', signals: candidates(1, 10) }])).response.delivered, 10);
   });
 
   test(`UpdatePublishedTracks: capability per track type, one event per change, idempotent (${label})`, async ({ c }) => {

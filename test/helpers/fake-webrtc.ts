@@ -2,8 +2,10 @@
  * An in-memory stand-in for WebRTC in Node, to pass as `opts.RTCPeerConnection`: Node has no
  * WebRTC, and the native addon packages crash at exit. It models what the SDK's media layer
  * relies on, after the W3C rules: the signaling states, `setLocalDescription()` without
- * arguments, implicit rollback of a local offer by a remote one, transceivers with mids (an
- * `addTrack` reuses a transceiver the remote offered), `negotiationneeded` only when stable,
+ * arguments, implicit rollback of a local offer by a remote one, transceivers with mids
+ * (`addTransceiver`, a settable `direction`, `setStreams`; an `addTrack` reuses a transceiver
+ * the remote offered), descriptions as SDP text the coordinator's checks accept, a receiver
+ * track's `muted` a test may set, `negotiationneeded` only when stable,
  * trickled candidates ending with `null`, `ontrack`, `replaceTrack`, `restartIce`, a
  * connection that comes up once both sides applied each other's descriptions and a
  * candidate, `getStats` (frames decoded grow on each read while the remote sends a live
@@ -32,6 +34,7 @@ const PEER_CONNECTION_METHODS = [
   'setRemoteDescription',
   'addIceCandidate',
   'addTrack',
+  'addTransceiver',
   'getTransceivers',
   'getReceivers',
   'getStats',
@@ -53,6 +56,8 @@ function isMediaStream(value: object): value is MediaStream {
 /** A track: `stop()` ends it; `end()` ends it as the browser would (with an `ended` event). */
 export class FakeTrack extends EventTarget {
   readyState: 'live' | 'ended' = 'live';
+  /** Whether no media reaches the track (a test sets it to model a receiver that renders nothing). */
+  muted = false;
   constructor(
     readonly kind: Kind,
     readonly id: string,
@@ -89,9 +94,14 @@ export class FakeStream {
 class FakeSender {
   track: FakeTrack | null = null;
   replaced = 0;
+  /** The streams `setStreams` set (the msid the descriptions announce). */
+  streams: FakeStream[] = [];
   async replaceTrack(track: FakeTrack | null): Promise<void> {
     this.track = track;
     this.replaced++;
+  }
+  setStreams(...streams: FakeStream[]): void {
+    this.streams = streams;
   }
 }
 
@@ -99,7 +109,7 @@ class FakeTransceiver {
   mid: string | null = null;
   readonly sender = new FakeSender();
   readonly receiver: { track: FakeTrack };
-  direction: 'sendrecv' | 'recvonly' = 'recvonly';
+  direction: RTCRtpTransceiverDirection = 'recvonly';
   /** Whether the last negotiation had this side sending here. */
   negotiatedSending = false;
   /** Whether `ontrack` fired for the remote side sending here. */
@@ -200,6 +210,9 @@ export class FakePeerConnection {
   connectionState: RTCPeerConnectionState = 'new';
   localDescription: { type: RTCSdpType; sdp: string } | null = null;
   remoteDescription: { type: RTCSdpType; sdp: string } | null = null;
+  /** The descriptions of the last completed negotiation. */
+  currentLocalDescription: { type: RTCSdpType; sdp: string } | null = null;
+  currentRemoteDescription: { type: RTCSdpType; sdp: string } | null = null;
   onnegotiationneeded: Handler<Event> = null;
   onicecandidate: Handler<{ candidate: { candidate: string; sdpMid: string; sdpMLineIndex: number; usernameFragment: string } | null }> = null;
   ontrack: Handler<{ track: FakeTrack; transceiver: FakeTransceiver; streams: FakeStream[] }> = null;
@@ -255,6 +268,16 @@ export class FakePeerConnection {
     return t.sender;
   }
 
+  addTransceiver(kind: Kind, init: { direction?: RTCRtpTransceiverDirection; streams?: FakeStream[] } = {}): FakeTransceiver {
+    this.requireOpen();
+    const t = new FakeTransceiver(kind, false, this.rtc.id('tr'));
+    t.direction = init.direction ?? 'sendrecv';
+    t.sender.streams = init.streams ?? [];
+    this.transceivers.push(t);
+    this.queueNegotiation();
+    return t;
+  }
+
   restartIce(): void {
     this.requireOpen();
     this.made.restarts++;
@@ -284,6 +307,8 @@ export class FakePeerConnection {
       if (this.signalingState !== 'have-remote-offer') throw domError('InvalidStateError', `answer in ${this.signalingState}`);
       this.localDescription = { type, sdp: this.sdp() };
       for (const t of this.transceivers) t.negotiatedSending = t.direction === 'sendrecv';
+      this.currentLocalDescription = this.localDescription;
+      this.currentRemoteDescription = this.remoteDescription;
       this.signalingState = 'stable';
       this.made.answers++;
       this.afterStable();
@@ -298,7 +323,7 @@ export class FakePeerConnection {
     await tick();
     this.requireOpen();
     if (desc.type === 'rollback') return this.rollback();
-    const sdp = JSON.parse(desc.sdp ?? '') as FakeSdp;
+    const sdp = parseSdp(desc.sdp ?? '');
     if (desc.type === 'offer') {
       if (this.signalingState === 'have-local-offer') this.rollback(); // implicit rollback
       if (this.signalingState !== 'stable') throw domError('InvalidStateError', `offer in ${this.signalingState}`);
@@ -323,6 +348,8 @@ export class FakePeerConnection {
       for (const t of this.transceivers) t.negotiatedSending = t.direction === 'sendrecv' && t.mid !== null;
       this.pendingMids = [];
       this.remoteDescription = { type: desc.type, sdp: desc.sdp ?? '' };
+      this.currentRemoteDescription = this.remoteDescription;
+      this.currentLocalDescription = this.localDescription;
       this.signalingState = 'stable';
       this.afterStable();
     }
@@ -352,7 +379,23 @@ export class FakePeerConnection {
     const out = new Map<string, Record<string, unknown>>();
     const remote = this.remotePc();
     for (const t of this.transceivers) {
-      if (t.kind !== 'video' || t.mid === null) continue;
+      if (t.mid === null) continue;
+      if (t.kind === 'audio') {
+        if (!t.receiving) continue;
+        const source = remote?.transceivers.find((x) => x.mid === t.mid)?.sender.track;
+        let packets = this.statsReads.get(t.mid) ?? 0;
+        if (this.connectionState === 'connected' && source?.readyState === 'live') this.statsReads.set(t.mid, ++packets);
+        out.set(`in-${t.mid}`, {
+          type: 'inbound-rtp',
+          kind: 'audio',
+          mid: t.mid,
+          bytesReceived: packets * 50,
+          packetsReceived: packets,
+          packetsLost: 0,
+          jitter: 0.001,
+        });
+        continue;
+      }
       if (t.sender.track)
         out.set(`out-${t.mid}`, {
           type: 'outbound-rtp',
@@ -370,7 +413,9 @@ export class FakePeerConnection {
       out.set(`in-${t.mid}`, {
         type: 'inbound-rtp',
         kind: 'video',
+        mid: t.mid,
         bytesReceived: frames * 100,
+        packetsReceived: frames,
         framesDecoded: frames,
         packetsLost: 0,
         jitter: 0.001,
@@ -412,8 +457,10 @@ export class FakePeerConnection {
   }
 
   private sdp(): string {
-    const media = this.transceivers.filter((t) => t.mid !== null).map((t) => ({ mid: t.mid!, kind: t.kind, sending: t.direction === 'sendrecv' }));
-    return JSON.stringify({ owner: this.index, ufrag: this.ufrag, media } satisfies FakeSdp);
+    const media = this.transceivers
+      .filter((t) => t.mid !== null)
+      .map((t) => ({ mid: t.mid!, kind: t.kind, sending: t.direction === 'sendrecv' || t.direction === 'sendonly' }));
+    return toSdp({ owner: this.index, ufrag: this.ufrag, media });
   }
 
   private trickle(): void {
@@ -433,13 +480,13 @@ export class FakePeerConnection {
 
   private remotePc(): FakePeerConnection | undefined {
     if (!this.remoteDescription) return undefined;
-    return this.rtc.byOwner((JSON.parse(this.remoteDescription.sdp) as FakeSdp).owner);
+    return this.rtc.byOwner(parseSdp(this.remoteDescription.sdp).owner);
   }
 
   private checkConnected(): void {
     if (this.signalingState !== 'stable' || !this.localDescription || !this.remoteDescription) return;
     const remote = this.remotePc();
-    const remoteUfrag = (JSON.parse(this.remoteDescription.sdp) as FakeSdp).ufrag;
+    const remoteUfrag = parseSdp(this.remoteDescription.sdp).ufrag;
     if (!remote || remote.connectionState === 'closed' || this.stalled || remote.stalled) return;
     // Either side knowing a candidate of the other is enough: ICE learns the other address
     // from the connectivity checks (a peer-reflexive candidate), as with a dropped candidate.
@@ -457,7 +504,9 @@ export class FakePeerConnection {
   }
 
   private needsNegotiation(): boolean {
-    return this.restartPending || this.transceivers.some((t) => t.mid === null || (t.direction === 'sendrecv') !== t.negotiatedSending);
+    return (
+      this.restartPending || this.transceivers.some((t) => t.mid === null || (t.direction === 'sendrecv' || t.direction === 'sendonly') !== t.negotiatedSending)
+    );
   }
 
   private queueNegotiation(): void {
@@ -486,4 +535,22 @@ function domError(name: string, message: string): Error {
   const err = new Error(message);
   err.name = name;
   return err;
+}
+
+/**
+ * The fake's description as SDP text: a real session description's skeleton (`v=`, `o=`,
+ * `s=`, `t=`, one `m=` line per transceiver), as the coordinator checks it, with what the fake
+ * models in an attribute line.
+ */
+function toSdp(d: FakeSdp): string {
+  const lines = ['v=0', `o=- ${d.owner} 1 IN IP4 127.0.0.1`, 's=-', 't=0 0', `a=x-fake:${JSON.stringify(d)}`];
+  for (const m of d.media) lines.push(`m=${m.kind} 9 UDP/TLS/RTP/SAVPF ${m.kind === 'audio' ? 111 : 96}`, `a=mid:${m.mid}`);
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** What {@link toSdp} wrote. */
+function parseSdp(sdp: string): FakeSdp {
+  const line = sdp.split('\r\n').find((l) => l.startsWith('a=x-fake:'));
+  if (!line) throw domError('OperationError', 'not a description of the fake');
+  return JSON.parse(line.slice('a=x-fake:'.length)) as FakeSdp;
 }

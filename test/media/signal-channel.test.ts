@@ -84,6 +84,23 @@ test('a failed request is sent again with the same numbers, with what was queued
   channel.close();
 });
 
+test("resource_exhausted for the coordinator's signal rate is sent again after the backoff; for a generation rate it is dropped", async () => {
+  const m = manual();
+  const channel = new SignalChannel(m.transport, silent);
+  channel.send('a', cand(1));
+  (await m.request(0)).reject(new StreamVideoError('resource_exhausted', 'too fast', { meta: { reason: 'signal_rate', to_session_id: 'a' } }));
+  const again = await m.request(1);
+  assert.equal(shape(again.targets), [['a', [1]]], 'the same signal, the same number');
+  again.reject(new StreamVideoError('resource_exhausted', 'too often', { meta: { reason: 'generation_rate', to_session_id: 'a' } }));
+  await channel.idle();
+  channel.send('a', cand(2));
+  const next = await m.request(2);
+  assert.equal(shape(next.targets), [['a', [2]]], 'the refused one is not sent again');
+  next.resolve(ok);
+  await channel.idle();
+  channel.close();
+});
+
 test('a target that leaves while a request is in flight: the other targets lose nothing', async () => {
   const m = manual();
   const channel = new SignalChannel(m.transport, silent);

@@ -1,24 +1,49 @@
 import type { ICoordinatorService } from '../../../gen/stream/video/coordinator/v1/coordinator_service.server';
-import { SdpType, type Signal, type TrackType } from '../../../gen/stream/video/coordinator/v1/models';
+import type { Signal, TrackType } from '../../../gen/stream/video/coordinator/v1/models';
 import { isPublishableTrackType, TRACK_CAPABILITIES } from '../../media/track-type';
 import type { CallRecord, ParticipantRecord } from '../state/call-record';
 import { DEFAULT_MAX_PUBLISHERS } from '../state/call-types';
 import { requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 import { TwirpError } from '../twirp/twirp-error';
 import type { TwirpContext } from '../twirp/twirp-router';
+import { checkSignal, newPairState, SIGNAL_LIMITS, type PairState } from './signal-checks';
 
 type Service = ICoordinatorService<TwirpContext>;
 
-/** Most target sessions in one SendSignals request. */
-export const MAX_SIGNAL_TARGETS = 16;
-/** Most signals in one SendSignals request, all targets together. */
-export const MAX_SIGNALS_PER_REQUEST = 500;
-/** Largest SDP of one description, in characters. */
-export const MAX_SDP_CHARS = 64 * 1024;
-/** Largest ICE candidate line, in characters. */
-export const MAX_CANDIDATE_CHARS = 2048;
+/** The (sender, target) pairs of each call: generations and rate buckets. */
+const PAIRS = new WeakMap<CallRecord, Map<string, PairState>>();
 
-/** The signalling relay and the published tracks of a mesh call. */
+function pairOf(call: CallRecord, key: string): PairState {
+  let pairs = PAIRS.get(call);
+  if (!pairs) PAIRS.set(call, (pairs = new Map<string, PairState>()));
+  let pair = pairs.get(key);
+  if (!pair) {
+    // Pairs of sessions that left are forgotten once there are many.
+    if (pairs.size >= 4096) for (const k of pairs.keys()) if (!k.split('\n').every((id) => call.participants.has(id))) pairs.delete(k);
+    pairs.set(key, (pair = newPairState()));
+  }
+  return pair;
+}
+
+/** What one target of a request will relay, once every target passed the checks. */
+interface Plan {
+  to: ParticipantRecord | undefined;
+  signals: Signal[];
+  fresh: Signal[];
+  last: number;
+  key: string;
+  pair: PairState | undefined;
+  generation: number;
+  bumps: number;
+}
+
+/**
+ * The signalling relay and the published tracks of a mesh call. Every signal is checked
+ * before anything is relayed (see {@link SIGNAL_LIMITS} and `checkSignal`): a session
+ * description must parse as one, sizes are capped per signal and per request, a connection's
+ * generation steps forward by at most one past the highest either session used, and each
+ * (sender, target) pair is rate-limited, in signals and in generation steps.
+ */
 export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSignals' | 'updatePublishedTracks'> {
   return {
     async sendSignals(req, ctx) {
@@ -30,8 +55,9 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
       }
       const from = ownSession(call, ctx.userId, req.sessionId);
       if (req.targets.length === 0) throw TwirpError.missing('targets');
-      if (req.targets.length > MAX_SIGNAL_TARGETS) throw TwirpError.invalid('targets', `must hold at most ${MAX_SIGNAL_TARGETS} sessions`);
+      if (req.targets.length > SIGNAL_LIMITS.maxTargets) throw TwirpError.invalid('targets', `must hold at most ${SIGNAL_LIMITS.maxTargets} sessions`);
       let total = 0;
+      let chars = 0;
       // Everything is checked before anything is relayed: a refused request relays nothing.
       const targets = req.targets.map((target, i) => {
         const field = `targets[${i}]`;
@@ -45,32 +71,31 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
         }
         if (target.signals.length === 0) throw TwirpError.missing(`${field}.signals`);
         total += target.signals.length;
-        target.signals.forEach((signal, j) => checkSignal(`${field}.signals[${j}]`, signal));
-        return { to, signals: target.signals };
+        if (total > SIGNAL_LIMITS.maxSignalsPerRequest)
+          throw TwirpError.invalid('targets', `must hold at most ${SIGNAL_LIMITS.maxSignalsPerRequest} signals in all`);
+        target.signals.forEach((signal, j) => (chars += checkSignal(`${field}.signals[${j}]`, signal)));
+        if (chars > SIGNAL_LIMITS.maxRequestChars)
+          throw TwirpError.invalid('targets', `must carry at most ${SIGNAL_LIMITS.maxRequestChars} characters of SDP and candidates in all`);
+        return { to, signals: target.signals, field };
       });
-      if (total > MAX_SIGNALS_PER_REQUEST) throw TwirpError.invalid('targets', `must hold at most ${MAX_SIGNALS_PER_REQUEST} signals in all`);
+      const now = Date.now();
+      const plans = targets.map(({ to, signals, field }) => plan(call, from, to, signals, field, now));
 
       let delivered = 0;
       let duplicates = 0;
       let undeliverable = 0;
-      for (const { to, signals } of targets) {
-        if (!to) {
+      for (const p of plans) {
+        const { to, signals, fresh, pair } = p;
+        if (!to || !pair) {
           undeliverable += signals.length;
           continue;
         }
-        const key = `${from.sessionId}\n${to.sessionId}`;
-        let last = call.signalSeqs.get(key) ?? 0;
-        const fresh: Signal[] = [];
-        for (const signal of signals) {
-          if (signal.seq <= last) {
-            duplicates++;
-            continue;
-          }
-          fresh.push(signal);
-          last = signal.seq;
-        }
-        call.signalSeqs.set(key, last);
+        duplicates += signals.length - fresh.length;
         if (fresh.length === 0) continue;
+        pair.signals.take(fresh.length, now);
+        pair.generations.take(p.bumps, now);
+        pair.generation = p.generation;
+        call.signalSeqs.set(p.key, p.last);
         delivered += fresh.length;
         state.publish([to.userId], call, {
           oneofKind: 'callSignal',
@@ -140,28 +165,46 @@ function ownSession(call: CallRecord, userId: string, sessionId: string): Partic
   return record;
 }
 
-function checkSignal(field: string, signal: Signal): void {
-  if (!Number.isSafeInteger(signal.seq) || signal.seq < 1) throw TwirpError.invalid(`${field}.seq`, 'must be a whole number from 1');
-  const kind = signal.kind;
-  switch (kind.oneofKind) {
-    case 'description': {
-      const d = kind.description;
-      if (!(d.type in SdpType) || d.type === SdpType.UNSPECIFIED)
-        throw TwirpError.invalid(`${field}.description.type`, 'must be OFFER, ANSWER, PRANSWER or ROLLBACK');
-      if (d.type !== SdpType.ROLLBACK && !d.sdp) throw TwirpError.missing(`${field}.description.sdp`);
-      if (d.sdp.length > MAX_SDP_CHARS) throw TwirpError.invalid(`${field}.description.sdp`, `must be at most ${MAX_SDP_CHARS} characters`);
-      for (const t of Object.values(d.trackTypes)) {
-        if (!isPublishableTrackType(t)) throw TwirpError.invalid(`${field}.description.track_types`, `contains ${t}: only AUDIO, VIDEO and SCREEN_SHARE`);
-      }
-      return;
+/**
+ * What a request relays to one target: the signals not seen before (a retried request repeats
+ * some), checked against the pair's generation and rate limits before anything is relayed.
+ * @throws TwirpError `invalid_argument` (`meta.reason` `generation_step`), `resource_exhausted`
+ *   (`meta.reason` `signal_rate` or `generation_rate`).
+ */
+function plan(call: CallRecord, from: ParticipantRecord, to: ParticipantRecord | undefined, signals: Signal[], field: string, now: number): Plan {
+  const key = to ? `${from.sessionId}\n${to.sessionId}` : '';
+  const out: Plan = { to, signals, fresh: [], last: to ? (call.signalSeqs.get(key) ?? 0) : 0, key, pair: undefined, generation: 0, bumps: 0 };
+  if (!to) return out;
+  const pair = (out.pair = pairOf(call, key));
+  const back = pairOf(call, `${to.sessionId}\n${from.sessionId}`);
+  out.generation = pair.generation;
+  signals.forEach((signal, j) => {
+    if (signal.seq <= out.last) return; // a retry: a duplicate
+    out.fresh.push(signal);
+    out.last = signal.seq;
+    if (signal.generation <= out.generation) return;
+    const ceiling = Math.max(out.generation, back.generation) + SIGNAL_LIMITS.maxGenerationStep;
+    if (signal.generation > ceiling) {
+      throw new TwirpError('invalid_argument', `generation ${signal.generation} steps past ${ceiling}, the most this connection may be at`, {
+        argument: `${field}.signals[${j}].generation`,
+        reason: 'generation_step',
+      });
     }
-    case 'candidate':
-      if (kind.candidate.candidate.length > MAX_CANDIDATE_CHARS)
-        throw TwirpError.invalid(`${field}.candidate.candidate`, `must be at most ${MAX_CANDIDATE_CHARS} characters`);
-      return;
-    case 'iceRestart':
-      return;
-    default:
-      throw TwirpError.missing(`${field}.kind`);
+    out.generation = signal.generation;
+    out.bumps++;
+  });
+  if (pair.generations.available(now) < out.bumps) {
+    throw new TwirpError('resource_exhausted', `session ${from.sessionId} replaces its connection to ${to.sessionId} too often`, {
+      reason: 'generation_rate',
+      to_session_id: to.sessionId,
+    });
   }
+  if (pair.signals.available(now) < out.fresh.length) {
+    throw new TwirpError('resource_exhausted', `session ${from.sessionId} sends signals to ${to.sessionId} too fast`, {
+      reason: 'signal_rate',
+      to_session_id: to.sessionId,
+      retry_after_ms: String(pair.signals.waitMs(out.fresh.length, now)),
+    });
+  }
+  return out;
 }

@@ -515,6 +515,14 @@ export interface IceCandidate {
 export interface IceRestart {
 }
 /**
+ * Asks the receiver, the side that makes the offers, to send one (again, when one is in
+ * flight): the sender made a new connection, or lost the offer, and never offers itself.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.OfferRequest
+ */
+export interface OfferRequest {
+}
+/**
  * One signal from a session to another.
  *
  * @generated from protobuf message stream.video.coordinator.v1.Signal
@@ -547,6 +555,12 @@ export interface Signal {
          * @generated from protobuf field: stream.video.coordinator.v1.IceRestart ice_restart = 4
          */
         iceRestart: IceRestart;
+    } | {
+        oneofKind: "offerRequest";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.OfferRequest offer_request = 6
+         */
+        offerRequest: OfferRequest;
     } | {
         oneofKind: undefined;
     };
@@ -922,6 +936,16 @@ class IceRestart$Type extends MessageType<IceRestart> {
  */
 export const IceRestart = new IceRestart$Type();
 // @generated message type with reflection information, may provide speed optimized methods
+class OfferRequest$Type extends MessageType<OfferRequest> {
+    constructor() {
+        super("stream.video.coordinator.v1.OfferRequest", []);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.OfferRequest
+ */
+export const OfferRequest = new OfferRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
 class Signal$Type extends MessageType<Signal> {
     constructor() {
         super("stream.video.coordinator.v1.Signal", [
@@ -929,6 +953,7 @@ class Signal$Type extends MessageType<Signal> {
             { no: 2, name: "description", kind: "message", oneof: "kind", T: () => SessionDescription },
             { no: 3, name: "candidate", kind: "message", oneof: "kind", T: () => IceCandidate },
             { no: 4, name: "ice_restart", kind: "message", oneof: "kind", T: () => IceRestart },
+            { no: 6, name: "offer_request", kind: "message", oneof: "kind", T: () => OfferRequest },
             { no: 5, name: "generation", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
         ]);
     }
