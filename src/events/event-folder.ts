@@ -116,6 +116,8 @@ export const EVENT_FOLDERS = {
   },
   // Signals change no state: the joined call's media session handles them (after folding).
   'call.signal': () => {},
+  // The SFU stopped or came back: the joined call's media session reconnects (after folding).
+  'call.sfu_changed': () => {},
 } satisfies Folders;
 
 /** Folds one event into the store. */

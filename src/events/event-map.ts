@@ -35,6 +35,7 @@ export const EVENT_NAMES = {
   custom: 'custom',
   participantUpdated: 'call.participant_updated',
   callSignal: 'call.signal',
+  sfuChanged: 'call.sfu_changed',
 } as const satisfies Record<EventCase, string>;
 
 type NameOf<K extends EventCase> = (typeof EVENT_NAMES)[K];
@@ -95,7 +96,8 @@ export interface ConnectionEventMap {
  * `call.permissions_updated`, `call.recording_started`, `call.recording_stopped`, `custom`,
  * `call.participant_updated` (a participant's `publishedTracks` changed: mute, unmute, a
  * revoked capability), `call.signal` (WebRTC signalling for the SDK's peer connections; apps
- * need not listen), `connection.changed`, `connection.recovered`, `connection.error`.
+ * need not listen), `call.sfu_changed` (the SFU of an SFU call stopped or is back; the SDK
+ * reconnects its media by itself), `connection.changed`, `connection.recovered`, `connection.error`.
  */
 export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap;
 /** An event name, e.g. `call.ring`. */

@@ -8,3 +8,7 @@ export type { ReplayBufferOptions } from './hub/event-log';
 export { CALL_TYPES, CAPABILITIES, GRANTABLE_PERMISSIONS, type CallTypeDefinition } from './state/call-types';
 export { inspectClient } from './inspect-client';
 export { webSocketOf, type WsSocket } from './web-socket-of';
+export { JanusError, type JanusErrorCode } from './sfu/janus-error';
+export type { JanusServer, JanusStatus } from './sfu/janus-server';
+export type { JanusExit } from './sfu/janus-process';
+export type { JanusOptions, SfuOptions } from './sfu/sfu-options';

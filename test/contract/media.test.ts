@@ -17,7 +17,7 @@ import {
 } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
-import { SdpType, TrackType, type Signal } from '../../gen/stream/video/coordinator/v1/models';
+import { PeerType, SdpType, TrackType, type Signal } from '../../gen/stream/video/coordinator/v1/models';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
 
@@ -32,11 +32,16 @@ test.after(async (ctx) => {
 const offer = (seq: number, sdp = `v=0 offer ${seq}`): Signal => ({
   seq,
   generation: 0,
-  kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp, trackTypes: { '0': TrackType.AUDIO, '1': TrackType.VIDEO } } },
+  peerType: PeerType.UNSPECIFIED,
+  kind: {
+    oneofKind: 'description',
+    description: { type: SdpType.OFFER, sdp, trackTypes: { '0': TrackType.AUDIO, '1': TrackType.VIDEO }, trackSessionIds: {} },
+  },
 });
 const candidate = (seq: number, line = `candidate:${seq} 1 udp 2122260223 127.0.0.1 5${seq} typ host`): Signal => ({
   seq,
   generation: 0,
+  peerType: PeerType.UNSPECIFIED,
   kind: { oneofKind: 'candidate', candidate: { candidate: line, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'u' } },
 });
 
@@ -75,10 +80,25 @@ for (const { json, label } of FORMATS) {
     assert.equal(eventsOf(c, 'alice', aliceSeq), [], 'the sender hears nothing');
     // Every kind of signal travels: an answer, the end of candidates, an ICE restart request.
     const more: Signal[] = [
-      { seq: 1, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.ANSWER, sdp: 'v=0 answer', trackTypes: {} } } },
-      { seq: 2, generation: 0, kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '', sdpMLineIndex: -1, usernameFragment: '' } } },
-      { seq: 3, generation: 0, kind: { oneofKind: 'iceRestart', iceRestart: {} } },
-      { seq: 4, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.ROLLBACK, sdp: '', trackTypes: {} } } },
+      {
+        seq: 1,
+        generation: 0,
+        peerType: PeerType.UNSPECIFIED,
+        kind: { oneofKind: 'description', description: { type: SdpType.ANSWER, sdp: 'v=0 answer', trackTypes: {}, trackSessionIds: {} } },
+      },
+      {
+        seq: 2,
+        generation: 0,
+        peerType: PeerType.UNSPECIFIED,
+        kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '', sdpMLineIndex: -1, usernameFragment: '' } },
+      },
+      { seq: 3, generation: 0, peerType: PeerType.UNSPECIFIED, kind: { oneofKind: 'iceRestart', iceRestart: {} } },
+      {
+        seq: 4,
+        generation: 0,
+        peerType: PeerType.UNSPECIFIED,
+        kind: { oneofKind: 'description', description: { type: SdpType.ROLLBACK, sdp: '', trackTypes: {}, trackSessionIds: {} } },
+      },
     ];
     await s.send(s.bob, 'b-1', [{ toSessionId: 'a-1', signals: more }]);
     assert.equal(
@@ -148,7 +168,7 @@ for (const { json, label } of FORMATS) {
     const zero = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [candidate(0)] }]), 'invalid_argument');
     assert.is(zero.meta['argument'], 'targets[0].signals[0].seq');
     const empty = await expectRpcError(
-      s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [{ seq: 1, generation: 0, kind: { oneofKind: undefined } }] }]),
+      s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [{ seq: 1, generation: 0, peerType: PeerType.UNSPECIFIED, kind: { oneofKind: undefined } }] }]),
       'invalid_argument',
     );
     assert.is(empty.meta['argument'], 'targets[0].signals[0].kind');
@@ -210,7 +230,7 @@ for (const { json, label } of FORMATS) {
         { userId: 'bob', role: '' },
         { userId: 'dave', role: '' },
       ],
-      settingsOverride: { media: { maxPublishers: 2 }, requestablePermissions: [] },
+      settingsOverride: { media: { maxPublishers: 2, topology: '' }, requestablePermissions: [] },
     });
     const dave = await rpcClient(c, 'dave', { json });
     await Promise.all([s.join(s.alice, 'a-1'), s.join(s.bob, 'b-1'), s.join(s.alice, 'a-2'), s.join(dave, 'd-1')]);

@@ -2,6 +2,7 @@ import type { ICoordinatorService } from '../../../gen/stream/video/coordinator/
 import type { CallInput, LatencyMeasurement } from '../../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { Edge, IceServer } from '../../../gen/stream/video/coordinator/v1/models';
 import type { TokenAuthority } from '../auth';
+import type { SfuCalls } from '../sfu/sfu-calls';
 import { TwirpError } from '../twirp/twirp-error';
 import type { TwirpContext } from '../twirp/twirp-router';
 import { type CallRecord } from '../state/call-record';
@@ -18,10 +19,18 @@ export interface CallHandlerDeps {
   edges: () => Edge[];
   /** The STUN/TURN servers of a call type (none by default). */
   iceServers: (callType: string) => IceServer[];
+  /** The coordinator's SFU, when it has one: SFU calls join its room. */
+  sfu?: SfuCalls;
 }
 
 /** The call lifecycle: get-or-create with ring, join (with edge, accept), leave, end. */
-export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDeps): Pick<Service, 'getOrCreateCall' | 'joinCall' | 'leaveCall' | 'endCall'> {
+export function callHandlers({
+  state,
+  tokens,
+  edges,
+  iceServers,
+  sfu,
+}: CallHandlerDeps): Pick<Service, 'getOrCreateCall' | 'joinCall' | 'leaveCall' | 'endCall'> {
   return {
     async getOrCreateCall(req, ctx) {
       const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring);
@@ -47,6 +56,13 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
       if (req.accept) checkAnswer(call, ctx.userId, 'accepted');
       if (!edge || !signing) throw new TwirpError('unavailable', 'no edge server is available');
       const token = await signing;
+      // An SFU call needs its SFU: none, or one that is down, and the join is refused before it counts.
+      let sfuSessionId = '';
+      if (call.settings.media?.topology === 'sfu') {
+        if (!sfu) throw new TwirpError('unavailable', `call ${call.cid} needs an SFU and this coordinator has none`, { reason: 'sfu_unavailable' });
+        sfuSessionId = await sfu.join(call);
+        if (sfuSessionId === '' || call.ended) throw new TwirpError('unavailable', `the SFU cannot serve call ${call.cid} now`, { reason: 'sfu_unavailable' });
+      }
       if (req.accept) recordAnswer(state, call, ctx.userId, 'accepted');
       let joined = false;
       if (!call.participants.has(req.sessionId)) {
@@ -60,7 +76,7 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
         call: call.toState(ctx.userId, state.users),
         joined,
         created,
-        credentials: { edgeName: edge.name, serverUrl: `wss://sfu-${edge.name}.local.invalid/ws`, token, iceServers: iceServers(call.type) },
+        credentials: { edgeName: edge.name, serverUrl: `wss://sfu-${edge.name}.local.invalid/ws`, token, iceServers: iceServers(call.type), sfuSessionId },
       };
     },
 
@@ -83,6 +99,7 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
       for (const p of call.participants.values()) call.departed.set(p.sessionId, p.userId);
       for (const sessionId of [...call.participants.keys()]) call.removeParticipant(sessionId);
       call.signalSeqs.clear();
+      state.ended(call);
       call.touch(state.now());
       state.publish(audience, call, { oneofKind: 'callEnded', callEnded: { user: state.users.get(ctx.userId) } });
       return {};

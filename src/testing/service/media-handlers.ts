@@ -1,9 +1,10 @@
 import type { ICoordinatorService } from '../../../gen/stream/video/coordinator/v1/coordinator_service.server';
-import { SdpType, type Signal, type TrackType } from '../../../gen/stream/video/coordinator/v1/models';
+import { PeerType, SdpType, type Signal, type TrackType } from '../../../gen/stream/video/coordinator/v1/models';
 import { isPublishableTrackType, TRACK_CAPABILITIES } from '../../media/track-type';
 import type { CallRecord, ParticipantRecord } from '../state/call-record';
 import { DEFAULT_MAX_PUBLISHERS } from '../state/call-types';
 import { requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
+import type { SfuCalls } from '../sfu/sfu-calls';
 import { TwirpError } from '../twirp/twirp-error';
 import type { TwirpContext } from '../twirp/twirp-router';
 
@@ -18,11 +19,16 @@ export const MAX_SDP_CHARS = 64 * 1024;
 /** Largest ICE candidate line, in characters. */
 export const MAX_CANDIDATE_CHARS = 2048;
 
-/** The signalling relay and the published tracks of a mesh call. */
-export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSignals' | 'updatePublishedTracks'> {
+/**
+ * The signalling relay and the published tracks: between sessions in a mesh call, between
+ * each session and the SFU (`sfu`) in an SFU call.
+ */
+export function mediaHandlers(state: CoordinatorState, sfu?: SfuCalls): Pick<Service, 'sendSignals' | 'updatePublishedTracks'> {
   return {
     async sendSignals(req, ctx) {
       const call = state.getCall(req.type, req.id);
+      const sfuCall = call.settings.media?.topology === 'sfu';
+      const sfuSessionId = sfuCall ? await sfu?.sfuSessionIdOf(call) : undefined;
       // A request that overtook by its sender's own LeaveCall (they travel on different
       // connections) is dropped, not refused: nothing is relayed from a session that left.
       if (req.sessionId && call.departed.get(req.sessionId) === ctx.userId) {
@@ -33,32 +39,44 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
       if (req.targets.length > MAX_SIGNAL_TARGETS) throw TwirpError.invalid('targets', `must hold at most ${MAX_SIGNAL_TARGETS} sessions`);
       let total = 0;
       // Everything is checked before anything is relayed: a refused request relays nothing.
-      const targets = req.targets.map((target, i) => {
+      const targets: { to: ParticipantRecord | undefined; toSfu: boolean; field: string; signals: Signal[] }[] = req.targets.map((target, i) => {
         const field = `targets[${i}]`;
         if (!target.toSessionId) throw TwirpError.missing(`${field}.to_session_id`);
         if (target.toSessionId === from.sessionId) throw TwirpError.invalid(`${field}.to_session_id`, 'must be another session than the sender');
+        if (target.signals.length === 0) throw TwirpError.missing(`${field}.signals`);
+        if (sfuSessionId && target.toSessionId === sfuSessionId) {
+          total += target.signals.length;
+          target.signals.forEach((signal, j) => checkSignal(`${field}.signals[${j}]`, signal, true));
+          return { to: undefined, toSfu: true, field, signals: target.signals };
+        }
+        // In an SFU call media goes through the SFU only: no session signals another.
+        if (sfuCall && call.participants.has(target.toSessionId))
+          throw TwirpError.invalid(`${field}.to_session_id`, "must be the SFU's session id in an SFU call");
         const to = call.participants.get(target.toSessionId);
         if (!to && !call.departed.has(target.toSessionId)) {
           throw new TwirpError('permission_denied', `session ${target.toSessionId} is not a participant of call ${call.cid}`, {
             to_session_id: target.toSessionId,
           });
         }
-        if (target.signals.length === 0) throw TwirpError.missing(`${field}.signals`);
         total += target.signals.length;
-        target.signals.forEach((signal, j) => checkSignal(`${field}.signals[${j}]`, signal));
-        return { to, signals: target.signals };
+        // An SFU that stopped leaves its session id behind, among the departed (with no user).
+        const retiredSfu = !to && call.departed.get(target.toSessionId) === '';
+        target.signals.forEach((signal, j) => checkSignal(`${field}.signals[${j}]`, signal, retiredSfu));
+        return { to, toSfu: false, field, signals: target.signals };
       });
       if (total > MAX_SIGNALS_PER_REQUEST) throw TwirpError.invalid('targets', `must hold at most ${MAX_SIGNALS_PER_REQUEST} signals in all`);
+      for (const t of targets) if (t.toSfu) await sfu!.check(call, from, t.signals, t.field);
 
       let delivered = 0;
       let duplicates = 0;
       let undeliverable = 0;
-      for (const { to, signals } of targets) {
-        if (!to) {
+      for (const { to, toSfu, signals } of targets) {
+        if (!to && !toSfu) {
           undeliverable += signals.length;
           continue;
         }
-        const key = `${from.sessionId}\n${to.sessionId}`;
+        const toSessionId = to ? to.sessionId : sfuSessionId!;
+        const key = `${from.sessionId}\n${toSessionId}`;
         let last = call.signalSeqs.get(key) ?? 0;
         const fresh: Signal[] = [];
         for (const signal of signals) {
@@ -72,6 +90,10 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
         call.signalSeqs.set(key, last);
         if (fresh.length === 0) continue;
         delivered += fresh.length;
+        if (!to) {
+          sfu!.relay(call, from, fresh);
+          continue;
+        }
         state.publish([to.userId], call, {
           oneofKind: 'callSignal',
           callSignal: { fromUserId: from.userId, fromSessionId: from.sessionId, toSessionId: to.sessionId, signals: fresh },
@@ -92,11 +114,15 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
       const current = record.publishedTracks ?? [];
       if (current.length === 0 && wanted.length > 0) {
         const limit = call.settings.media?.maxPublishers || DEFAULT_MAX_PUBLISHERS;
+        // In an SFU call a session that keeps its publisher at the SFU (everything muted) holds its place.
+        const sfuCall = call.settings.media?.topology === 'sfu';
+        const holding = sfuCall && sfu ? await sfu.publishingSessions(call) : new Set<string>();
         let publishing = 0;
-        for (const p of call.participants.values()) if (p.publishedTracks?.length) publishing++;
+        for (const p of call.participants.values())
+          if (p.sessionId !== record.sessionId && (p.publishedTracks?.length || holding.has(p.sessionId))) publishing++;
         if (publishing >= limit) {
-          throw new TwirpError('resource_exhausted', `call ${call.cid} has ${publishing} publishing participants, its mesh limit`, {
-            reason: 'mesh_limit',
+          throw new TwirpError('resource_exhausted', `call ${call.cid} has ${publishing} publishing participants, its ${sfuCall ? 'SFU' : 'mesh'} limit`, {
+            reason: sfuCall ? 'sfu_limit' : 'mesh_limit',
             limit: String(limit),
           });
         }
@@ -119,6 +145,14 @@ export function dropRevokedTracks(state: CoordinatorState, call: CallRecord, use
   }
 }
 
+/**
+ * After a grant or a revoke in an SFU call: the user's streams are muted or unmuted at the
+ * SFU, whatever their client does.
+ */
+export function enforceAtSfu(sfu: SfuCalls | undefined, call: CallRecord, userId: string): void {
+  if (call.settings.media?.topology === 'sfu') sfu?.permissionsChanged(call, userId);
+}
+
 function setTracks(state: CoordinatorState, call: CallRecord, record: ParticipantRecord, tracks: TrackType[]): void {
   record.publishedTracks = tracks;
   call.touch(state.now());
@@ -139,8 +173,9 @@ function ownSession(call: CallRecord, userId: string, sessionId: string): Partic
   return record;
 }
 
-function checkSignal(field: string, signal: Signal): void {
+function checkSignal(field: string, signal: Signal, toSfu: boolean): void {
   if (!Number.isSafeInteger(signal.seq) || signal.seq < 1) throw TwirpError.invalid(`${field}.seq`, 'must be a whole number from 1');
+  if (!toSfu && signal.peerType !== PeerType.UNSPECIFIED) throw TwirpError.invalid(`${field}.peer_type`, 'must be UNSPECIFIED between two sessions');
   const kind = signal.kind;
   switch (kind.oneofKind) {
     case 'description': {
@@ -159,6 +194,9 @@ function checkSignal(field: string, signal: Signal): void {
         throw TwirpError.invalid(`${field}.candidate.candidate`, `must be at most ${MAX_CANDIDATE_CHARS} characters`);
       return;
     case 'iceRestart':
+      return;
+    case 'subscriptionUpdate':
+      if (!toSfu) throw TwirpError.invalid(`${field}.subscription_update`, 'can only be sent to the SFU');
       return;
     default:
       throw TwirpError.missing(`${field}.kind`);
