@@ -189,6 +189,8 @@ export class ElementBindings {
    */
   private update(sessionId: string, trackType: TrackType): void {
     if ((trackType !== TrackType.VIDEO && trackType !== TrackType.SCREEN_SHARE) || !this.media.setVideoPreference) return;
+    // One's own tracks never come from the SFU.
+    if (this.participants.get().get(sessionId)?.isLocalParticipant) return;
     const bound = [...this.bindings].filter((b) => b.sessionId === sessionId && b.trackType === trackType);
     const pageHidden = (globalThis as { document?: Document }).document?.hidden === true;
     const shown = pageHidden ? [] : bound.filter((b) => b.visible);
