@@ -6,13 +6,13 @@ import { toCandidate } from './sfu-candidates';
 
 /**
  * The camera's simulcast layers, listed from the highest to the lowest (Janus takes the first
- * rid as the highest layer): the full size, a half, a quarter. A 1280x720 capture gives the
- * three; at 640x480 Chromium sends two.
+ * rid as the highest layer): the full size, a half, a quarter, each with a bitrate cap (1.2
+ * Mbps, 500 and 150 kbps). A 1280x720 capture gives the three; at 640x480 Chromium sends two.
  */
 export const CAMERA_LAYERS: readonly RTCRtpEncodingParameters[] = Object.freeze([
-  { rid: 'f', scaleResolutionDownBy: 1 },
-  { rid: 'h', scaleResolutionDownBy: 2 },
-  { rid: 'q', scaleResolutionDownBy: 4 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
 ]);
 
 /**
