@@ -94,7 +94,7 @@ export function syntheticCamera(width = 320, height = 180, fps = 15): SyntheticC
     }
     source.onFrame({ width, height, data });
   }, 1000 / fps);
-  const stream = new wrtc.MediaStream([track]) as unknown as MediaStream;
+  const stream = new wrtc.MediaStream([track]);
   return {
     stream,
     stop: () => {
