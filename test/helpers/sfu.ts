@@ -83,7 +83,7 @@ export interface SyntheticCamera {
 export function syntheticCamera(width = 320, height = 180, fps = 15): SyntheticCamera {
   const source = new wrtc.nonstandard.RTCVideoSource();
   const track = source.createTrack();
-  const data = new Uint8ClampedArray(width * height * 1.5);
+  const data = new Uint8Array(width * height * 1.5);
   data.fill(128, width * height); // neutral chroma
   let n = 0;
   const timer = setInterval(() => {
