@@ -17,6 +17,7 @@ import { queryHandlers } from './service/query-handlers';
 import { CoordinatorState } from './state/coordinator-state';
 import { ParticipantGrace } from './state/participant-grace';
 import { JanusServer } from './sfu/janus-server';
+import type { LocalSfu } from './sfu/local-sfu';
 import { SfuCalls } from './sfu/sfu-calls';
 import { resolveSfuOptions, type SfuOptions } from './sfu/sfu-options';
 import { TimerSet } from './timers';
@@ -128,7 +129,7 @@ export class LocalCoordinator {
    * The coordinator's Janus when it was started with `sfu` (undefined otherwise): its
    * `status`, its `pid`, `restart()`, `onStatus(listener)`.
    */
-  readonly sfu: JanusServer | undefined;
+  readonly sfu: LocalSfu | undefined;
   private readonly sfuCalls: SfuCalls | undefined;
   private readonly tokens: TokenAuthority;
   private readonly timers: TimerSet;
