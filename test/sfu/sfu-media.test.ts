@@ -106,6 +106,13 @@ test('two publishers and a viewer: everyone sees every camera, over one publishe
       .sort();
   assert.equal(remoteVideo(carol), ['alice', 'bob']);
   assert.equal(remoteVideo(alice), ['bob']);
+  // A screen share is a track of its own on the same publisher connection (a renegotiation).
+  await calls[0].publishScreenShareStream(camera(ctx, 320, 180).stream);
+  await until(
+    () => Boolean(carol.readOnlyStateStore.remoteParticipants$.get().get(calls[0].sessionId)?.screenShareStream),
+    "alice's screen share reaches carol's store",
+    MEDIA_WAIT_MS,
+  );
   // A publisher and a subscriber connection for each publisher, a subscriber one for the viewer.
   assert.equal(
     counters.map((c) => [c.made(), c.open()]),

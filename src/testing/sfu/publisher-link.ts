@@ -45,6 +45,8 @@ export function sentTrackTypes(sdp: string, trackTypes: { [mid: string]: TrackTy
 export class PublisherLink {
   private generation = 0;
   private handle: VideoRoomHandle | undefined;
+  /** Janus closed the handle's connection (the client closed it, or ICE failed): what was in flight for it may fail. */
+  private hungUp = false;
   private feedId: number | undefined;
   private published = false;
   private up = false;
@@ -59,7 +61,10 @@ export class PublisherLink {
     private readonly room: RoomContext,
     readonly sessionId: string,
   ) {
-    this.queue = new SerialQueue((err) => room.report(err, `sfu publisher ${sessionId}`));
+    // A request for a connection Janus closed meanwhile (a client leaving) may fail: no error.
+    this.queue = new SerialQueue((err) => {
+      if (!this.hungUp) room.report(err, `sfu publisher ${sessionId}`);
+    });
   }
 
   /** Whether the session holds a publisher at the SFU (it counts against the publisher limit). */
@@ -152,6 +157,7 @@ export class PublisherLink {
     handle.on(this.room.events.HANDLE_HANGUP, () => {
       // Janus closed the connection (ICE or DTLS failed): it is unpublished there.
       if (this.handle !== handle) return;
+      this.hungUp = true;
       const wasUp = this.up;
       this.up = false;
       this.published = false;
@@ -183,6 +189,7 @@ export class PublisherLink {
     const handle = this.handle;
     const wasUp = this.up;
     this.handle = undefined;
+    this.hungUp = false;
     this.feedId = undefined;
     this.published = false;
     this.up = false;

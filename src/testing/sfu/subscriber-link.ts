@@ -52,6 +52,8 @@ const key = (feed: number | undefined, mid: string | undefined) => `${feed}\n${m
 export class SubscriberLink {
   private generation = 0;
   private handle: VideoRoomHandle | undefined;
+  /** Janus closed the handle's connection (the client closed it, or ICE failed): what was in flight for it may fail. */
+  private hungUp = false;
   /** The subscription as Janus described it last. */
   private streams: SubscriptionStream[] = [];
   private awaitingAnswer = false;
@@ -68,7 +70,10 @@ export class SubscriberLink {
     private readonly room: RoomContext,
     readonly sessionId: string,
   ) {
-    this.queue = new SerialQueue((err) => room.report(err, `sfu subscriber ${sessionId}`));
+    // A request for a connection Janus closed meanwhile (a client leaving) may fail: no error.
+    this.queue = new SerialQueue((err) => {
+      if (!this.hungUp) room.report(err, `sfu subscriber ${sessionId}`);
+    });
   }
 
   /** Applies a signal of the session's subscriber connection (already checked), after those before it. */
@@ -239,14 +244,19 @@ export class SubscriberLink {
       this.queue.push(async () => this.offer(jsep, (data.streams as SubscriptionStream[] | undefined) ?? this.streams));
     });
     handle.on(this.room.events.HANDLE_HANGUP, () => {
-      // Janus closed the connection (ICE or DTLS failed): the session's next generation starts afresh.
-      if (this.handle === handle) this.queue.push(() => this.drop());
+      // Janus closed the connection (the client closed it, ICE failed): the session's next generation starts afresh.
+      if (this.handle !== handle) return;
+      this.hungUp = true;
+      this.queue.push(() => this.drop());
     });
   }
 
   private async drop(): Promise<void> {
     const handle = this.handle;
     this.handle = undefined;
+    this.hungUp = false;
+    // A new generation starts with its first signal (the SDK's first is a SubscriptionUpdate).
+    this.started = false;
     this.streams = [];
     this.applied.clear();
     this.awaitingAnswer = false;
