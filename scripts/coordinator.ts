@@ -2,7 +2,7 @@
  * The local coordinator's command line.
  *
  *   stream-video-coordinator [--port 3030] [--host 127.0.0.1] [--secret S] [--api-key K]
- *                            [--health-interval-ms 10000]
+ *                            [--health-interval-ms 10000] [--sfu janus [--sfu-interface IF]]
  *   stream-video-coordinator token <user-id> [--secret S] [--expires-in SECONDS]
  *   stream-video-coordinator --help | --version
  *
@@ -18,6 +18,7 @@ import { runMain, untilStopSignal } from './cli-support';
 
 const USAGE = `usage:
   stream-video-coordinator [--port 3030] [--host 127.0.0.1] [--secret local-secret] [--api-key local-key] [--health-interval-ms 10000]
+                           [--sfu janus [--sfu-interface IF] [--sfu-max-publishers N]]
   stream-video-coordinator token <user-id> [--secret local-secret] [--expires-in SECONDS]
   stream-video-coordinator --help | --version`;
 
@@ -36,6 +37,10 @@ options:
   --secret S                 secret that signs and verifies tokens (default local-secret)
   --api-key K                API key clients must send (default local-key)
   --health-interval-ms N     WebSocket health-check interval, >= 10 (default 10000)
+  --sfu janus                route every new call's media through a Janus Gateway the coordinator
+                             starts and stops (Debian package "janus"); default: peer-to-peer mesh
+  --sfu-interface IF         the only network interface Janus gathers ICE candidates on (default: all)
+  --sfu-max-publishers N     most publishing participants per SFU call, 1 to 1000 (default 16)
   --expires-in SECONDS       token: lifetime of the token (default: no expiry)
   -h, --help                 print this help
   -v, --version              print the version`;
@@ -57,6 +62,9 @@ async function main(argv: string[]): Promise<number> {
         secret: { type: 'string', default: 'local-secret' },
         'api-key': { type: 'string', default: 'local-key' },
         'health-interval-ms': { type: 'string', default: '10000' },
+        sfu: { type: 'string' },
+        'sfu-interface': { type: 'string' },
+        'sfu-max-publishers': { type: 'string' },
         'expires-in': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -103,12 +111,22 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('--health-interval-ms must be an integer >= 10\n');
     return 2;
   }
+  if (values.sfu !== undefined && values.sfu !== 'janus') {
+    process.stderr.write(`--sfu must be "janus", got "${values.sfu}"\n`);
+    return 2;
+  }
+  if (values.sfu === undefined && (values['sfu-interface'] !== undefined || values['sfu-max-publishers'] !== undefined)) {
+    process.stderr.write('--sfu-interface and --sfu-max-publishers need --sfu janus\n');
+    return 2;
+  }
+  const maxPublishers = values['sfu-max-publishers'] === undefined ? undefined : Number(values['sfu-max-publishers']);
   const coordinator = await LocalCoordinator.start({
     port,
     host: values.host,
     secret: values.secret,
     apiKey: values['api-key'],
     hub: { healthCheckIntervalMs: interval },
+    sfu: values.sfu === undefined ? undefined : { iceInterface: values['sfu-interface'], maxPublishers },
     onError: (err, where) => process.stderr.write(`internal error at ${where}: ${err instanceof Error ? err.stack : String(err)}\n`),
   });
   const sample = await coordinator.createToken('alice', { expiresInSeconds: 24 * 3600 });
@@ -119,6 +137,7 @@ async function main(argv: string[]): Promise<number> {
       `  Twirp:     ${coordinator.twirpUrl}/stream.video.coordinator.v1.CoordinatorService/<Method>`,
       `  WebSocket: ${coordinator.wsUrl}`,
       `  API key:   ${coordinator.apiKey}`,
+      `  media:     ${coordinator.sfu ? `through Janus (pid ${coordinator.sfu.pid}), every new call an SFU call` : 'peer-to-peer mesh (start with --sfu janus for an SFU)'}`,
       `mint a token (HS256, claim user_id, signed with the --secret):`,
       `  npm run coordinator -- token <user-id> --secret <secret> [--expires-in 3600]`,
       `  e.g. a token for "alice", valid 24 h: ${sample}`,

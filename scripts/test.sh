@@ -20,6 +20,16 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The SFU tests drive Debian's janus (the local coordinator starts it; it is never bundled).
+if ! command -v janus >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "installing janus for the SFU tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus >/dev/null
+  else
+    echo "janus is missing and cannot be installed here (needs root and apt-get): the SFU tests will fail" >&2
+  fi
+fi
+
 # The runner (scripts/run-tests.ts) runs the files in parallel processes, bounds the run
 # (TEST_TIMEOUT_SECONDS, default 600) and prints the closing line. The outer timeout only
 # catches a runner that hangs itself.

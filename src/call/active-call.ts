@@ -2,7 +2,8 @@ import { atom, type ReadableAtom, type WritableAtom } from 'nanostores';
 import type { RpcOutput, StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
 import type { FoldedCall } from '../events/event-folder';
-import type { MediaSession } from '../media/media-session';
+import type { CallMedia } from '../media/call-media';
+import type { ElementBindings } from '../media/element-bindings';
 import type { CallRef } from '../plain/call-ref';
 import type { Credentials, GetOrCreateCallResponse } from '../plain/plain-types';
 import { EMPTY_PARTICIPANTS, type ParticipantList } from '../store/participant-table';
@@ -29,7 +30,9 @@ export interface ActiveCallInit {
   /** The call's data, members and capabilities as the join answered them. */
   readonly state: ActiveCallState;
   /** Makes the call's media (`undefined` without WebRTC), reading the user's capabilities now. */
-  media(ownCapabilities: () => readonly string[]): MediaSession | undefined;
+  media(ownCapabilities: () => readonly string[]): CallMedia | undefined;
+  /** Makes what follows the elements the app binds to the participants' tracks, for the call's media. */
+  bindings(media: CallMedia): ElementBindings;
   readonly store: StreamVideoWriteableStateStore<Call>;
   readonly coordinator: StreamCoordinatorClient;
   readonly rpc: RpcSession;
@@ -40,7 +43,7 @@ export interface ActiveCallInit {
 }
 
 /**
- * The joined call's one owner: the `Call` users hold, its media session, its state (which
+ * The joined call's one owner: the `Call` users hold, its media (and the elements bound to it), its state (which
  * the call's events update), the join's answer and the pending leave. The session's join
  * flow holds the one joined call; everything else reads it from there. It ends once
  * ({@link ActiveCall.end}): its media closes and the store forgets it.
@@ -55,7 +58,9 @@ export class ActiveCall implements FoldedCall, CallOwner {
   readonly sessionId: string;
   /** The call's data, members and capabilities; its events update it while joined, and it keeps the last value after. */
   readonly state: WritableAtom<ActiveCallState>;
-  readonly media: MediaSession | undefined;
+  readonly media: CallMedia | undefined;
+  /** The elements the app bound to the participants' tracks; none without media. */
+  readonly bindings: ElementBindings | undefined;
   /** The handle users hold. */
   readonly call: Call;
   private phase: ActiveCallPhase = { kind: 'joined' };
@@ -68,6 +73,7 @@ export class ActiveCall implements FoldedCall, CallOwner {
     const state = atom(init.state);
     this.state = state;
     this.media = init.media(() => state.get().ownCapabilities);
+    this.bindings = this.media && init.bindings(this.media);
     this.call = new Call(this, init.credentials, init.sessionId);
   }
 
@@ -114,7 +120,7 @@ export class ActiveCall implements FoldedCall, CallOwner {
     const phase = this.phase;
     if (phase.kind === 'left') return Promise.resolve();
     if (phase.kind === 'leaving') return phase.done;
-    this.media?.close();
+    this.closeMedia();
     const { coordinator, rpc } = this.init;
     const { ref, sessionId } = this;
     const done: Promise<void> = coordinator.leaveCall({ type: ref.type, id: ref.id, sessionId }, { session: rpc }).then(
@@ -132,9 +138,14 @@ export class ActiveCall implements FoldedCall, CallOwner {
   end(): void {
     if (this.phase.kind === 'left') return;
     this.phase = { kind: 'left' };
-    this.media?.close();
+    this.closeMedia();
     const { store } = this.init;
     if (store.activeCall$.get() === this.call) store.clearActiveCall();
     this.init.onEnded(this);
+  }
+
+  private closeMedia(): void {
+    this.bindings?.close();
+    this.media?.close();
   }
 }

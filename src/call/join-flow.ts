@@ -8,6 +8,7 @@ import { toStreamParticipant } from '../events/event-folder';
 import type { Credentials, GetOrCreateCallResponse } from '../plain/plain-types';
 import type { CallRef } from '../plain/call-ref';
 import { createMediaSession } from '../media/create-media-session';
+import { ElementBindings } from '../media/element-bindings';
 import { ActiveCall } from './active-call';
 import type { Call } from './call';
 import { newSessionId, toCallInput, type CallRequestData } from './call-request';
@@ -159,7 +160,7 @@ export class JoinFlow {
       answer,
       state: { data: state.call!, members: state.members, ownCapabilities: state.ownCapabilities },
       media: (ownCapabilities) =>
-        createMediaSession({ ref, sessionId, ownCapabilities }, credentials, {
+        createMediaSession({ ref, topology: state.call!.settings?.media?.topology ?? '', sessionId, ownCapabilities }, credentials, {
           RTCPeerConnection: options.RTCPeerConnection,
           statsIntervalMs: options.statsIntervalMs,
           logger: options.logger,
@@ -170,6 +171,7 @@ export class JoinFlow {
           events,
           network: options.network,
         }),
+      bindings: (media) => new ElementBindings(media, store.participants$, options.logger),
       store,
       coordinator,
       rpc,

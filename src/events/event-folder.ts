@@ -158,6 +158,8 @@ export const EVENT_FOLDERS = {
   },
   // Signals change no state: the joined call's media session handles them (after folding).
   'call.signal': () => {},
+  // The SFU stopped or came back: the joined call's media session reconnects (after folding).
+  'call.sfu_changed': () => {},
   'call.reaction_new': (e, target) => {
     const r = e.reaction;
     if (joinedAs(target, e.callCid) && r) target.store.updateParticipants((t) => t.setReaction(r.sessionId, toReaction(r)));

@@ -35,6 +35,7 @@ export const EVENT_NAMES = {
   custom: 'custom',
   participantUpdated: 'call.participant_updated',
   callSignal: 'call.signal',
+  sfuChanged: 'call.sfu_changed',
   callReactionNew: 'call.reaction_new',
   callUserMuted: 'call.user_muted',
   callKickedUser: 'call.kicked_user',
@@ -113,7 +114,8 @@ export interface ConnectionEventMap {
  * `call.permissions_updated`, `call.recording_started`, `call.recording_stopped`, `custom`,
  * `call.participant_updated` (a participant's `publishedTracks` changed: mute, unmute, a
  * revoked capability), `call.signal` (WebRTC signalling for the SDK's peer connections; apps
- * need not listen), `call.reaction_new` (a participant reacted: its `reaction` in the store),
+ * need not listen), `call.sfu_changed` (the SFU of an SFU call stopped or is back; the SDK
+ * reconnects its media by itself), `call.reaction_new` (a participant reacted: its `reaction` in the store),
  * `call.user_muted` (a moderator muted users: a muted client stops those tracks),
  * `call.kicked_user` and `call.blocked_user` (a moderator removed a user: for the connected
  * user, the call is left with its media), `call.unblocked_user`, `connection.changed`,

@@ -6,8 +6,10 @@ import type { FoldedEvents } from '../events/event-pipeline';
 import type { CallRef } from '../plain/call-ref';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import type { NetworkEventSource } from '../ws/websocket-like';
+import type { CallMedia } from './call-media';
 import { MediaSession } from './media-session';
 import type { RTCPeerConnectionConstructor } from './peer-connection';
+import { SfuSession } from './sfu/sfu-session';
 
 /** What the media of a joined call needs from the session that joined it. */
 export interface MediaSessionSeam {
@@ -25,19 +27,20 @@ export interface MediaSessionSeam {
 }
 
 /**
- * The seam between the join flow and the media layer: the media session of a call just
- * joined, or `undefined` where there is no `RTCPeerConnection` (the call's media methods then
- * fail with `unsupported`).
- * @param call the call, this session's id in it, and the user's capabilities in it now.
- * @param credentials the edge credentials of the join (its ICE servers).
+ * The seam between the join flow and the media layer: the media of a call just joined, in
+ * the call's topology (`settings.media.topology`): a publisher and a subscriber connection to
+ * the SFU for `sfu`, a mesh of peer connections otherwise; or `undefined` where there is no
+ * `RTCPeerConnection` (the call's media methods then fail with `unsupported`).
+ * @param call the call, its topology, this session's id, and the user's capabilities in it now.
+ * @param credentials the edge credentials of the join (its ICE servers, the SFU's session id).
  */
 export function createMediaSession(
-  call: { readonly ref: CallRef; readonly sessionId: string; ownCapabilities(): readonly string[] },
+  call: { readonly ref: CallRef; readonly topology: string; readonly sessionId: string; ownCapabilities(): readonly string[] },
   credentials: Credentials,
   seam: MediaSessionSeam,
-): MediaSession | undefined {
+): CallMedia | undefined {
   if (!seam.RTCPeerConnection) return undefined;
-  return new MediaSession({
+  const options = {
     type: call.ref.type,
     id: call.ref.id,
     sessionId: call.sessionId,
@@ -52,5 +55,6 @@ export function createMediaSession(
     ownCapabilities: () => call.ownCapabilities(),
     events: seam.events,
     network: seam.network,
-  });
+  };
+  return call.topology === 'sfu' ? new SfuSession({ ...options, sfuSessionId: credentials.sfuSessionId }) : new MediaSession(options);
 }

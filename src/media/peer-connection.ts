@@ -308,7 +308,7 @@ export class PeerConnection {
     if (this.closed || !description) return;
     this.host.signal({
       oneofKind: 'description',
-      description: { type: TO_SDP_TYPE[description.type], sdp: description.sdp, trackTypes: this.ownTrackTypes() },
+      description: { type: TO_SDP_TYPE[description.type], sdp: description.sdp, trackTypes: this.ownTrackTypes(), trackSessionIds: {} },
     });
   }
 

@@ -1,5 +1,5 @@
 import type { OutgoingSignals, SendSignalsResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
-import type { Signal } from '../../gen/stream/video/coordinator/v1/models';
+import { PeerType, type Signal } from '../../gen/stream/video/coordinator/v1/models';
 import { StreamVideoError } from '../errors/stream-video-error';
 import type { Logger } from '../config/logger';
 
@@ -55,12 +55,13 @@ export class SignalChannel {
   /**
    * Queues a signal to `to`; it leaves with the next request (queued signals go together).
    * @param generation the generation of the sending peer connection (see `Signal.generation`).
+   * @param peerType which of this session's peer connections sends it: UNSPECIFIED in a mesh, PUBLISHER or SUBSCRIBER to the SFU.
    */
-  send(to: string, kind: SignalKind, generation = 0): void {
+  send(to: string, kind: SignalKind, generation = 0, peerType = PeerType.UNSPECIFIED): void {
     if (this.closed) return;
     const seq = (this.nextSeq.get(to) ?? 0) + 1;
     this.nextSeq.set(to, seq);
-    this.queue.push({ to, signal: { seq, kind, generation } });
+    this.queue.push({ to, signal: { seq, kind, generation, peerType } });
     this.schedule();
   }
 

@@ -8,3 +8,6 @@ export type { ReplayBufferOptions } from './hub/event-log';
 export { CALL_TYPES, CAPABILITIES, GRANTABLE_PERMISSIONS, MODERATION_CAPABILITIES, type CallTypeDefinition } from './state/call-types';
 export { inspectClient } from './inspect-client';
 export { webSocketOf, type WsSocket } from './web-socket-of';
+export { JanusError, type JanusErrorCode } from './sfu/janus-error';
+export type { LocalSfu, JanusStatus, JanusExit } from './sfu/local-sfu';
+export type { JanusOptions, SfuOptions } from './sfu/sfu-options';

@@ -17,6 +17,10 @@ import { CALL_TYPES } from './state/call-types';
 import { queryHandlers } from './service/query-handlers';
 import { CoordinatorState } from './state/coordinator-state';
 import { ParticipantGrace } from './state/participant-grace';
+import { JanusServer } from './sfu/janus-server';
+import type { LocalSfu } from './sfu/local-sfu';
+import { SfuCalls } from './sfu/sfu-calls';
+import { resolveSfuOptions, type SfuOptions } from './sfu/sfu-options';
 import { TimerSet } from './timers';
 import { RpcFaults } from './twirp/faults';
 import { TwirpError } from './twirp/twirp-error';
@@ -79,6 +83,15 @@ export interface LocalCoordinatorOptions {
   httpHandler?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   /** Reports unexpected errors (default: none). */
   onError?: (err: unknown, where: string) => void;
+  /**
+   * An SFU for the calls' media: `'janus'` starts a Janus Gateway of the coordinator's own
+   * (Debian's package `janus`) with every default, an object sets Janus's options (the
+   * network interface its ICE uses, the publisher limit...). New calls of every type then
+   * route their media through it (`settings.media.topology` is `"sfu"`). Default: none, every
+   * call is a mesh. Without Janus installed, `start` fails with a {@link JanusError}
+   * `not_installed` that names the package.
+   */
+  sfu?: SfuOptions;
 }
 
 /**
@@ -113,6 +126,12 @@ export class LocalCoordinator {
   readonly participantGrace: ParticipantGrace;
   /** The Node HTTP server behind every endpoint, for tests that watch or shape its connections. */
   readonly httpServer: Server;
+  /**
+   * The coordinator's Janus when it was started with `sfu` (undefined otherwise): its
+   * `status`, its `pid`, `restart()`, `onStatus(listener)`.
+   */
+  readonly sfu: LocalSfu | undefined;
+  private readonly sfuCalls: SfuCalls | undefined;
   private readonly tokens: TokenAuthority;
   private readonly timers: TimerSet;
   /** The HTTP responses not sent yet. */
@@ -134,6 +153,7 @@ export class LocalCoordinator {
     participantGrace: ParticipantGrace;
     answering: ReadonlySet<ServerResponse>;
     closeGraceMs: number;
+    sfuCalls: SfuCalls | undefined;
   }) {
     const { port } = parts.server.address() as AddressInfo;
     this.httpServer = parts.server;
@@ -150,11 +170,14 @@ export class LocalCoordinator {
     this.participantGrace = parts.participantGrace;
     this.answering = parts.answering;
     this.closeGraceMs = parts.closeGraceMs;
+    this.sfuCalls = parts.sfuCalls;
+    this.sfu = parts.sfuCalls?.janus;
   }
 
   /**
-   * Starts a coordinator and resolves once it listens.
+   * Starts a coordinator and resolves once it listens (and, with `sfu`, once its Janus answers).
    * @throws RangeError naming the first option out of its range (nothing is started then).
+   * @throws JanusError when `sfu` is set and Janus cannot start (`not_installed`: install Debian's `janus`).
    */
   static async start(options: LocalCoordinatorOptions = {}): Promise<LocalCoordinator> {
     const opts = { secret: 'local-secret', apiKey: 'local-key', ...options };
@@ -166,10 +189,14 @@ export class LocalCoordinator {
         : wholeNumber('participantGraceMs', opts.participantGraceMs, 30_000, 10, ONE_HOUR_MS);
     for (const [edge, ms] of Object.entries(opts.edgeLatencyMs ?? {})) wholeNumber(`edgeLatencyMs.${edge}`, ms, 0, 0, ONE_HOUR_MS);
     const edgeBaseUrl = opts.edgeBaseUrl === undefined ? undefined : httpBaseUrl('edgeBaseUrl', opts.edgeBaseUrl);
+    const sfuOptions = opts.sfu === undefined ? undefined : resolveSfuOptions(opts.sfu);
     const now = opts.now ?? Date.now;
     const tokens = new TokenAuthority(opts.secret);
     const events = new EventLogs(opts.replayBuffer, now);
-    const state = new CoordinatorState(events, now);
+    const state = new CoordinatorState(events, now, { sfuMaxPublishers: sfuOptions?.maxPublishers });
+    // Janus first: when it cannot start, nothing else was.
+    const sfuCalls = sfuOptions && new SfuCalls(await JanusServer.start(sfuOptions), state, (err, where) => opts.onError?.(err, where));
+    if (sfuCalls) state.observe(sfuCalls);
     const timers = new TimerSet();
     const edgeNames = opts.edges ?? ['edge-a', 'edge-b'];
     // Made below, once the parts they need exist; the closures made first read them later.
@@ -182,7 +209,7 @@ export class LocalCoordinator {
 
     const iceServers = (type: string) =>
       (opts.iceServers?.[type] ?? CALL_TYPES.get(type)?.iceServers ?? []).map((server) => ({ ...server, urls: [...server.urls] }));
-    const calls = callHandlers({ state, tokens, edges, iceServers });
+    const calls = callHandlers({ state, tokens, edges, iceServers, sfu: sfuCalls });
     const implementation = {
       ...calls,
       async joinCall(req, ctx) {
@@ -190,8 +217,8 @@ export class LocalCoordinator {
         if (answer.joined) grace.joined(ctx.userId);
         return answer;
       },
-      ...mediaHandlers(state),
-      ...actionHandlers(state),
+      ...mediaHandlers(state, sfuCalls),
+      ...actionHandlers(state, sfuCalls),
       ...memberHandlers(state),
       // Mesh calls need no media hooks for moderation (see ModerationMediaHooks).
       ...moderationHandlers(state),
@@ -238,6 +265,7 @@ export class LocalCoordinator {
     } catch (err) {
       await hub.close();
       timers.close();
+      await sfuCalls?.close();
       throw err;
     }
     coordinator = new LocalCoordinator({
@@ -253,6 +281,7 @@ export class LocalCoordinator {
       participantGrace: grace,
       answering,
       closeGraceMs: hubOptions.closeGraceMs,
+      sfuCalls,
     });
     return coordinator;
   }
@@ -269,7 +298,8 @@ export class LocalCoordinator {
    * Stops listening and closes every open connection. Resolves once every socket is closed
    * (`hub.connectionCount` is 0) and every timer the coordinator started (injected latency,
    * edge latency delays, participant grace periods, the hub's sweep) is cleared; requests
-   * waiting on injected latency end with `unavailable`. Idempotent.
+   * waiting on injected latency end with `unavailable`; with `sfu`, once Janus has exited.
+   * Idempotent.
    */
   close(): Promise<void> {
     this.closing ??= this.shutDown();
@@ -292,6 +322,7 @@ export class LocalCoordinator {
     this.httpServer.closeAllConnections();
     await this.hub.close();
     await serverClosed;
+    await this.sfuCalls?.close();
   }
 }
 

@@ -12,7 +12,7 @@
 import type { Page } from 'playwright-core';
 import * as assert from 'uvu/assert';
 import { startDemoServer } from '../../examples/demo-page/demo-server';
-import { SdpType } from '../../gen/stream/video/coordinator/v1/models';
+import { PeerType, SdpType } from '../../gen/stream/video/coordinator/v1/models';
 import { TrackType } from '../../src/index';
 import { REPLACE_BURST } from '../../src/media/media-timing';
 import { SIGNAL_LIMITS } from '../../src/testing/service/signal-checks';
@@ -172,10 +172,15 @@ test("a member's generation flood, malformed descriptions and 10,000 candidates:
           return { code: e.code, reason: e.meta['reason'] ?? '', argument: e.meta['argument'] ?? '' };
         }
       };
-      const restart = (generation: number): Omit<Signal, 'seq'> => ({ generation, kind: { oneofKind: 'iceRestart', iceRestart: {} } });
+      const restart = (generation: number): Omit<Signal, 'seq'> => ({
+        generation,
+        peerType: PeerType.UNSPECIFIED,
+        kind: { oneofKind: 'iceRestart', iceRestart: {} },
+      });
       const description = (sdp: string, generation: number): Omit<Signal, 'seq'> => ({
         generation,
-        kind: { oneofKind: 'description', description: { type: OFFER, sdp, trackTypes: {} } },
+        peerType: PeerType.UNSPECIFIED,
+        kind: { oneofKind: 'description', description: { type: OFFER, sdp, trackTypes: {}, trackSessionIds: {} } },
       });
       const flood = [await send(Array.from({ length: 500 }, (_, i) => restart(i + 1))), await send(Array.from({ length: 500 }, (_, i) => restart(i + 501)))];
       // One step at a time, as fast as it can: the generations the coordinator lets through.
@@ -193,6 +198,7 @@ test("a member's generation flood, malformed descriptions and 10,000 candidates:
           await send(
             Array.from({ length: 200 }, (_, i): Omit<Signal, 'seq'> => ({
               generation,
+              peerType: PeerType.UNSPECIFIED,
               kind: {
                 oneofKind: 'candidate',
                 candidate: {

@@ -16,7 +16,7 @@ import {
 } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { CoordinatorServiceClient } from '../../gen/stream/video/coordinator/v1/coordinator_service.client';
 import type { Event } from '../../gen/stream/video/coordinator/v1/events';
-import { SdpType, TrackType, type Signal } from '../../gen/stream/video/coordinator/v1/models';
+import { PeerType, SdpType, TrackType, type Signal } from '../../gen/stream/video/coordinator/v1/models';
 import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { SIGNAL_LIMITS } from '../../src/testing/service/signal-checks';
 import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator } from '../helpers/rpc';
@@ -46,11 +46,16 @@ const sdpOf = (session: string): string =>
 const offer = (seq: number, sdp = sdpOf(`offer ${seq}`)): Signal => ({
   seq,
   generation: 0,
-  kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp, trackTypes: { '0': TrackType.AUDIO, '1': TrackType.VIDEO } } },
+  peerType: PeerType.UNSPECIFIED,
+  kind: {
+    oneofKind: 'description',
+    description: { type: SdpType.OFFER, sdp, trackTypes: { '0': TrackType.AUDIO, '1': TrackType.VIDEO }, trackSessionIds: {} },
+  },
 });
 const candidate = (seq: number, line = `candidate:${seq} 1 udp 2122260223 127.0.0.1 5${seq} typ host`): Signal => ({
   seq,
   generation: 0,
+  peerType: PeerType.UNSPECIFIED,
   kind: { oneofKind: 'candidate', candidate: { candidate: line, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'u' } },
 });
 
@@ -89,11 +94,26 @@ for (const { json, label } of FORMATS) {
     assert.equal(eventsOf(c, 'alice', aliceSeq), [], 'the sender hears nothing');
     // Every kind of signal travels: an answer, the end of candidates, an ICE restart request, a rollback, an offer request.
     const more: Signal[] = [
-      { seq: 1, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.ANSWER, sdp: sdpOf('answer'), trackTypes: {} } } },
-      { seq: 2, generation: 0, kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '', sdpMLineIndex: -1, usernameFragment: '' } } },
-      { seq: 3, generation: 0, kind: { oneofKind: 'iceRestart', iceRestart: {} } },
-      { seq: 4, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.ROLLBACK, sdp: '', trackTypes: {} } } },
-      { seq: 5, generation: 0, kind: { oneofKind: 'offerRequest', offerRequest: {} } },
+      {
+        seq: 1,
+        generation: 0,
+        peerType: PeerType.UNSPECIFIED,
+        kind: { oneofKind: 'description', description: { type: SdpType.ANSWER, sdp: sdpOf('answer'), trackTypes: {}, trackSessionIds: {} } },
+      },
+      {
+        seq: 2,
+        generation: 0,
+        peerType: PeerType.UNSPECIFIED,
+        kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '', sdpMLineIndex: -1, usernameFragment: '' } },
+      },
+      { seq: 3, generation: 0, peerType: PeerType.UNSPECIFIED, kind: { oneofKind: 'iceRestart', iceRestart: {} } },
+      {
+        seq: 4,
+        generation: 0,
+        peerType: PeerType.UNSPECIFIED,
+        kind: { oneofKind: 'description', description: { type: SdpType.ROLLBACK, sdp: '', trackTypes: {}, trackSessionIds: {} } },
+      },
+      { seq: 5, generation: 0, peerType: PeerType.UNSPECIFIED, kind: { oneofKind: 'offerRequest', offerRequest: {} } },
     ];
     await s.send(s.bob, 'b-1', [{ toSessionId: 'a-1', signals: more }]);
     assert.equal(
@@ -163,7 +183,7 @@ for (const { json, label } of FORMATS) {
     const zero = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [candidate(0)] }]), 'invalid_argument');
     assert.is(zero.meta['argument'], 'targets[0].signals[0].seq');
     const empty = await expectRpcError(
-      s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [{ seq: 1, generation: 0, kind: { oneofKind: undefined } }] }]),
+      s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [{ seq: 1, generation: 0, peerType: PeerType.UNSPECIFIED, kind: { oneofKind: undefined } }] }]),
       'invalid_argument',
     );
     assert.is(empty.meta['argument'], 'targets[0].signals[0].kind');
@@ -186,7 +206,8 @@ for (const { json, label } of FORMATS) {
     const described = (type: SdpType, sdp: string): Signal => ({
       seq: 1,
       generation: 0,
-      kind: { oneofKind: 'description', description: { type, sdp, trackTypes: {} } },
+      peerType: PeerType.UNSPECIFIED,
+      kind: { oneofKind: 'description', description: { type, sdp, trackTypes: {}, trackSessionIds: {} } },
     });
     const refused = async (signal: Signal, argument: string, what: string) => {
       // The bad signal after a good one: the whole request is refused.
@@ -216,13 +237,19 @@ for (const { json, label } of FORMATS) {
     await refused(described(SdpType.ROLLBACK, valid), 'description.sdp', 'a rollback with SDP');
     const tooMany = Object.fromEntries(Array.from({ length: SIGNAL_LIMITS.maxTrackTypes + 1 }, (_, i) => [String(i), TrackType.AUDIO]));
     await refused(
-      { seq: 1, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp: valid, trackTypes: tooMany } } },
+      {
+        seq: 1,
+        generation: 0,
+        peerType: PeerType.UNSPECIFIED,
+        kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp: valid, trackTypes: tooMany, trackSessionIds: {} } },
+      },
       'description.track_types',
       'too many track types',
     );
     const cand = (fields: Partial<{ candidate: string; sdpMid: string; sdpMLineIndex: number; usernameFragment: string }>): Signal => ({
       seq: 1,
       generation: 0,
+      peerType: PeerType.UNSPECIFIED,
       kind: {
         oneofKind: 'candidate',
         candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'u', ...fields },
@@ -272,7 +299,12 @@ for (const { json, label } of FORMATS) {
     const s = await setup(c, json);
     await Promise.all([s.join(s.alice, 'a-1'), s.join(s.bob, 'b-1'), s.join(s.bob, 'b-2')]);
     const bobSeq = seqOf(c, 'bob');
-    const restart = (seq: number, generation: number): Signal => ({ seq, generation, kind: { oneofKind: 'iceRestart', iceRestart: {} } });
+    const restart = (seq: number, generation: number): Signal => ({
+      seq,
+      generation,
+      peerType: PeerType.UNSPECIFIED,
+      kind: { oneofKind: 'iceRestart', iceRestart: {} },
+    });
     // A jump: refused, whatever came before it in the request.
     const jump = await expectRpcError(s.send(s.alice, 'a-1', [{ toSessionId: 'b-1', signals: [restart(1, 0), restart(2, 2)] }]), 'invalid_argument');
     assert.equal([jump.meta['argument'], jump.meta['reason']], ['targets[0].signals[1].generation', 'generation_step']);
@@ -369,7 +401,7 @@ for (const { json, label } of FORMATS) {
         { userId: 'bob', role: '' },
         { userId: 'dave', role: '' },
       ],
-      settingsOverride: { media: { maxPublishers: 2 }, requestablePermissions: [] },
+      settingsOverride: { media: { maxPublishers: 2, topology: '' }, requestablePermissions: [] },
     });
     const dave = await rpcClient(c, 'dave', { json });
     await Promise.all([s.join(s.alice, 'a-1'), s.join(s.bob, 'b-1'), s.join(s.alice, 'a-2'), s.join(dave, 'd-1')]);

@@ -6,7 +6,7 @@ import { Struct } from '../../gen/google/protobuf/struct';
 import { CallRejected, Event } from '../../gen/stream/video/coordinator/v1/events';
 import type { IMessageType } from '@protobuf-ts/runtime';
 import { toPlain } from '../../src/plain/plain-data';
-import { SdpType, TrackType, User, type Call, type CallState, type Member, type Participant } from '../../gen/stream/video/coordinator/v1/models';
+import { PeerType, SdpType, TrackType, User, type Call, type CallState, type Member, type Participant } from '../../gen/stream/video/coordinator/v1/models';
 import { EVENT_NAMES, toCoordinatorEvent, type CoordinatorEvent, type EventCase } from '../../src/events/event-map';
 import { fileSuite } from '../helpers/common';
 
@@ -76,11 +76,22 @@ const PAYLOADS: Payloads = {
       fromSessionId: 's-2',
       toSessionId: 's-1',
       signals: [
-        { seq: 1, generation: 0, kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp: 'v=0', trackTypes: { '0': TrackType.VIDEO } } } },
-        { seq: 2, generation: 0, kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: '' } } },
+        {
+          seq: 1,
+          generation: 0,
+          peerType: PeerType.UNSPECIFIED,
+          kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp: 'v=0', trackTypes: { '0': TrackType.VIDEO }, trackSessionIds: {} } },
+        },
+        {
+          seq: 2,
+          generation: 0,
+          peerType: PeerType.UNSPECIFIED,
+          kind: { oneofKind: 'candidate', candidate: { candidate: '', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: '' } },
+        },
       ],
     },
   },
+  sfuChanged: { oneofKind: 'sfuChanged', sfuChanged: { available: true, sfuSessionId: 'sfu-1' } },
   callReactionNew: {
     oneofKind: 'callReactionNew',
     callReactionNew: {

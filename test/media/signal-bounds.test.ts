@@ -8,7 +8,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JoinCallRequest, SendSignalsRequest } from '../../gen/stream/video/coordinator/v1/coordinator_service';
-import { SdpType, type Signal } from '../../gen/stream/video/coordinator/v1/models';
+import { PeerType, SdpType, type Signal } from '../../gen/stream/video/coordinator/v1/models';
 import { TrackType } from '../../src/index-node';
 import { REPLACE_BURST } from '../../src/media/media-timing';
 import { FakeWebRtc } from '../helpers/fake-webrtc';
@@ -57,7 +57,13 @@ test('a generation flood, junk descriptions and 10,000 candidates: one connectio
       });
     // Generations 1..1000, in two events, as the issue's flood.
     for (const half of [0, 500])
-      inject(Array.from({ length: 500 }, (_, i) => ({ generation: half + i + 1, kind: { oneofKind: 'iceRestart', iceRestart: {} } })));
+      inject(
+        Array.from({ length: 500 }, (_, i) => ({
+          generation: half + i + 1,
+          peerType: PeerType.UNSPECIFIED,
+          kind: { oneofKind: 'iceRestart', iceRestart: {} },
+        })),
+      );
     await until(() => seq === 1000, 'the flood injected');
     await until(() => log.count('replacement_rate_limited') === 1000 - REPLACE_BURST, 'the flood handled');
     assert.is(ctx.rtc.of('alice').length, before + REPLACE_BURST, 'replaced at most as often as the limit lets');
@@ -66,12 +72,23 @@ test('a generation flood, junk descriptions and 10,000 candidates: one connectio
     const generation = REPLACE_BURST;
     const junk = ['hello', `v=0\r\n${'x'.repeat(60 * 1024)}`, 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\nt=0 0\r\n'];
     inject(
-      junk.map((sdp) => ({ generation, kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp, trackTypes: { '1': TrackType.VIDEO } } } })),
+      junk.map((sdp) => ({
+        generation,
+        peerType: PeerType.UNSPECIFIED,
+        kind: { oneofKind: 'description', description: { type: SdpType.OFFER, sdp, trackTypes: { '1': TrackType.VIDEO }, trackSessionIds: {} } },
+      })),
     );
-    inject([{ generation, kind: { oneofKind: 'description', description: { type: SdpType.ANSWER, sdp: 'v=0', trackTypes: {} } } }]);
+    inject([
+      {
+        generation,
+        peerType: PeerType.UNSPECIFIED,
+        kind: { oneofKind: 'description', description: { type: SdpType.ANSWER, sdp: 'v=0', trackTypes: {}, trackSessionIds: {} } },
+      },
+    ]);
     inject(
       Array.from({ length: 10_000 }, (_, i) => ({
         generation,
+        peerType: PeerType.UNSPECIFIED,
         kind: {
           oneofKind: 'candidate',
           candidate: {
@@ -135,7 +152,12 @@ test('the other side went ahead while replacements were refused: the next new co
           type,
           id,
           sessionId: 'mallory-1',
-          targets: [{ toSessionId: calls.alice.sessionId, signals: [{ seq: ++seq, generation, kind: { oneofKind: 'iceRestart', iceRestart: {} } }] }],
+          targets: [
+            {
+              toSessionId: calls.alice.sessionId,
+              signals: [{ seq: ++seq, generation, peerType: PeerType.UNSPECIFIED, kind: { oneofKind: 'iceRestart', iceRestart: {} } }],
+            },
+          ],
         }),
       );
     // Three new connections at once (alice follows each), a fourth soon after (alice may not yet).
@@ -167,7 +189,7 @@ test('signals from a session not in the call, or to another session, are dropped
   const alice = await mediaClient(ctx.h, ctx.rtc, 'alice', { logger: log.logger });
   const bob = await mediaClient(ctx.h, ctx.rtc, 'bob');
   const calls = await joinAll({ alice, bob });
-  const restart: Signal = { seq: 1, generation: 0, kind: { oneofKind: 'iceRestart', iceRestart: {} } };
+  const restart: Signal = { seq: 1, generation: 0, peerType: PeerType.UNSPECIFIED, kind: { oneofKind: 'iceRestart', iceRestart: {} } };
   for (const [from, to] of [
     ['nobody', calls.alice.sessionId],
     [calls.alice.sessionId, calls.alice.sessionId],

@@ -6,13 +6,15 @@ import { GRANTABLE_PERMISSIONS } from '../state/call-types';
 import type { CallRecord } from '../state/call-record';
 import { checkCustomSize, checkStruct, checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 import { checkAnswer, recordAnswer } from './ring-answers';
-import { dropRevokedTracks } from './media-handlers';
+import { dropRevokedTracks, enforceAtSfu } from './media-handlers';
+import type { SfuCalls } from '../sfu/sfu-calls';
 
 type Service = ICoordinatorService<TwirpContext>;
 
 /** The ring flow answers, custom events, recording and permissions. */
 export function actionHandlers(
   state: CoordinatorState,
+  sfu?: SfuCalls,
 ): Pick<Service, 'sendCallEvent' | 'startRecording' | 'stopRecording' | 'requestPermission' | 'updateUserPermissions'> {
   return {
     async sendCallEvent(req, ctx) {
@@ -131,6 +133,8 @@ export function actionHandlers(
       state.publish(call.audience(), call, { oneofKind: 'permissionsUpdated', permissionsUpdated: { userId: req.userId, ownCapabilities: capabilities } });
       // A revoked send-audio / send-video / screenshare also unpublishes that track (media).
       if (req.revokePermissions.length > 0) dropRevokedTracks(state, call, req.userId);
+      // In an SFU call the SFU mutes what was revoked (and unmutes what was granted), whatever the client does.
+      enforceAtSfu(sfu, call, req.userId);
       return { capabilities };
     },
   };

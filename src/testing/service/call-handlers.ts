@@ -2,6 +2,7 @@ import type { ICoordinatorService } from '../../../gen/stream/video/coordinator/
 import type { CallInput, LatencyMeasurement } from '../../../gen/stream/video/coordinator/v1/coordinator_service';
 import type { Edge, IceServer } from '../../../gen/stream/video/coordinator/v1/models';
 import type { TokenAuthority } from '../auth';
+import type { SfuCalls } from '../sfu/sfu-calls';
 import { TwirpError } from '../twirp/twirp-error';
 import type { TwirpContext } from '../twirp/twirp-router';
 import { type CallRecord } from '../state/call-record';
@@ -19,10 +20,18 @@ export interface CallHandlerDeps {
   edges: () => Edge[];
   /** The STUN/TURN servers of a call type (none by default). */
   iceServers: (callType: string) => IceServer[];
+  /** The coordinator's SFU, when it has one: SFU calls join its room. */
+  sfu?: SfuCalls;
 }
 
 /** The call lifecycle: get-or-create with ring, join (with edge, accept), leave, end. */
-export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDeps): Pick<Service, 'getOrCreateCall' | 'joinCall' | 'leaveCall' | 'endCall'> {
+export function callHandlers({
+  state,
+  tokens,
+  edges,
+  iceServers,
+  sfu,
+}: CallHandlerDeps): Pick<Service, 'getOrCreateCall' | 'joinCall' | 'leaveCall' | 'endCall'> {
   return {
     async getOrCreateCall(req, ctx) {
       const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring);
@@ -42,6 +51,8 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
         requireNotEnded(call);
         if (req.accept && isNew) throw new TwirpError('failed_precondition', `call ${cid} does not exist: it rang no one`, { reason: 'not_rung' });
         if (req.accept) checkAnswer(call, ctx.userId, 'accepted');
+        if (call.settings.media?.topology === 'sfu' && !sfu)
+          throw new TwirpError('unavailable', `call ${call.cid} needs an SFU and this coordinator has none`, { reason: 'sfu_unavailable' });
       };
       const options = { capability: 'join-call', check } as const;
       getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring, { ...options, dryRun: true });
@@ -51,6 +62,12 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
       const token = await tokens.createEdgeToken(ctx.userId, cid, edge.name);
       // Checked again: the call may have been created or changed while the token was signed.
       const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring, options);
+      // An SFU call needs its SFU: one that is down, and the join is refused before it counts.
+      let sfuSessionId = '';
+      if (call.settings.media?.topology === 'sfu') {
+        sfuSessionId = await sfu!.join(call);
+        if (sfuSessionId === '' || call.ended) throw new TwirpError('unavailable', `the SFU cannot serve call ${call.cid} now`, { reason: 'sfu_unavailable' });
+      }
       if (req.accept) recordAnswer(state, call, ctx.userId, 'accepted');
       let joined = false;
       if (!call.participants.has(req.sessionId)) {
@@ -64,7 +81,7 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
         call: call.toState(ctx.userId, state.users),
         joined,
         created,
-        credentials: { edgeName: edge.name, serverUrl: `wss://sfu-${edge.name}.local.invalid/ws`, token, iceServers: iceServers(call.type) },
+        credentials: { edgeName: edge.name, serverUrl: `wss://sfu-${edge.name}.local.invalid/ws`, token, iceServers: iceServers(call.type), sfuSessionId },
       };
     },
 
@@ -88,6 +105,7 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
       for (const p of call.participants.values()) call.departed.set(p.sessionId, p.userId);
       for (const sessionId of [...call.participants.keys()]) call.removeParticipant(sessionId);
       call.signalSeqs.clear();
+      state.ended(call);
       call.touch(state.now());
       state.publish(audience, call, { oneofKind: 'callEnded', callEnded: { user: state.users.get(ctx.userId) } });
       return {};

@@ -4,6 +4,7 @@ import { isPublishableTrackType, TRACK_CAPABILITIES } from '../../media/track-ty
 import type { CallRecord, ParticipantRecord } from '../state/call-record';
 import { DEFAULT_MAX_PUBLISHERS } from '../state/call-types';
 import { requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
+import type { SfuCalls } from '../sfu/sfu-calls';
 import { TwirpError } from '../twirp/twirp-error';
 import type { TwirpContext } from '../twirp/twirp-router';
 import { checkSignal, newPairState, SIGNAL_LIMITS, type PairState } from './signal-checks';
@@ -28,26 +29,32 @@ function pairOf(call: CallRecord, key: string): PairState {
 /** What one target of a request will relay, once every target passed the checks. */
 interface Plan {
   to: ParticipantRecord | undefined;
+  /** The call's SFU session, when the signals go to the SFU. */
+  sfu: string | undefined;
   signals: Signal[];
   fresh: Signal[];
   last: number;
   key: string;
   pair: PairState | undefined;
-  generation: number;
+  /** The generation each connection steps to (a mesh pair has one connection; a session has two to the SFU). */
+  generations: Map<PairState, number>;
   bumps: number;
 }
 
 /**
- * The signalling relay and the published tracks of a mesh call. Every signal is checked
- * before anything is relayed (see {@link SIGNAL_LIMITS} and `checkSignal`): a session
- * description must parse as one, sizes are capped per signal and per request, a connection's
- * generation steps forward by at most one past the highest either session used, and each
- * (sender, target) pair is rate-limited, in signals and in generation steps.
+ * The signalling relay and the published tracks: between sessions in a mesh call, between
+ * each session and the SFU (`sfu`) in an SFU call. Every signal is checked before anything is
+ * relayed (see {@link SIGNAL_LIMITS} and `checkSignal`; the SFU checks its own signals too):
+ * a session description must parse as one, sizes are capped per signal and per request, a
+ * connection's generation steps forward by at most one past the highest either session used,
+ * and each (sender, target) pair is rate-limited, in signals and in generation steps.
  */
-export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSignals' | 'updatePublishedTracks'> {
+export function mediaHandlers(state: CoordinatorState, sfu?: SfuCalls): Pick<Service, 'sendSignals' | 'updatePublishedTracks'> {
   return {
     async sendSignals(req, ctx) {
       const call = state.getCall(req.type, req.id);
+      const sfuCall = call.settings.media?.topology === 'sfu';
+      const sfuSessionId = sfuCall ? await sfu?.sfuSessionIdOf(call) : undefined;
       // A request that overtook by its sender's own LeaveCall (they travel on different
       // connections) is dropped, not refused: nothing is relayed from a session that left.
       if (req.sessionId && call.departed.get(req.sessionId) === ctx.userId) {
@@ -58,35 +65,48 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
       if (req.targets.length > SIGNAL_LIMITS.maxTargets) throw TwirpError.invalid('targets', `must hold at most ${SIGNAL_LIMITS.maxTargets} sessions`);
       let total = 0;
       let chars = 0;
+      let sfuChars = 0;
       // Everything is checked before anything is relayed: a refused request relays nothing.
       const targets = req.targets.map((target, i) => {
         const field = `targets[${i}]`;
         if (!target.toSessionId) throw TwirpError.missing(`${field}.to_session_id`);
         if (target.toSessionId === from.sessionId) throw TwirpError.invalid(`${field}.to_session_id`, 'must be another session than the sender');
+        if (target.signals.length === 0) throw TwirpError.missing(`${field}.signals`);
+        total += target.signals.length;
+        if (total > SIGNAL_LIMITS.maxSignalsPerRequest)
+          throw TwirpError.invalid('targets', `must hold at most ${SIGNAL_LIMITS.maxSignalsPerRequest} signals in all`);
+        if (sfuSessionId && target.toSessionId === sfuSessionId) {
+          target.signals.forEach((signal, j) => (sfuChars += checkSignal(`${field}.signals[${j}]`, signal, true)));
+          if (sfuChars > SIGNAL_LIMITS.maxSfuSdpChars)
+            throw TwirpError.invalid('targets', `must carry at most ${SIGNAL_LIMITS.maxSfuSdpChars} characters of SDP and candidates to the SFU`);
+          return { to: undefined, sfu: sfuSessionId, signals: target.signals, field };
+        }
+        // In an SFU call media goes through the SFU only: no session signals another.
+        if (sfuCall && call.participants.has(target.toSessionId))
+          throw TwirpError.invalid(`${field}.to_session_id`, "must be the SFU's session id in an SFU call");
         const to = call.participants.get(target.toSessionId);
         if (!to && !call.departed.has(target.toSessionId)) {
           throw new TwirpError('permission_denied', `session ${target.toSessionId} is not a participant of call ${call.cid}`, {
             to_session_id: target.toSessionId,
           });
         }
-        if (target.signals.length === 0) throw TwirpError.missing(`${field}.signals`);
-        total += target.signals.length;
-        if (total > SIGNAL_LIMITS.maxSignalsPerRequest)
-          throw TwirpError.invalid('targets', `must hold at most ${SIGNAL_LIMITS.maxSignalsPerRequest} signals in all`);
-        target.signals.forEach((signal, j) => (chars += checkSignal(`${field}.signals[${j}]`, signal)));
+        // An SFU that stopped leaves its session id behind, among the departed (with no user).
+        const retiredSfu = !to && call.departed.get(target.toSessionId) === '';
+        target.signals.forEach((signal, j) => (chars += checkSignal(`${field}.signals[${j}]`, signal, retiredSfu)));
         if (chars > SIGNAL_LIMITS.maxRequestChars)
           throw TwirpError.invalid('targets', `must carry at most ${SIGNAL_LIMITS.maxRequestChars} characters of SDP and candidates in all`);
-        return { to, signals: target.signals, field };
+        return { to, sfu: undefined, signals: target.signals, field };
       });
+      for (const t of targets) if (t.sfu) await sfu!.check(call, from, t.signals, t.field);
       const now = Date.now();
-      const plans = targets.map(({ to, signals, field }) => plan(call, from, to, signals, field, now));
+      const plans = targets.map(({ to, sfu: toSfu, signals, field }) => plan(call, from, to, toSfu, signals, field, now));
 
       let delivered = 0;
       let duplicates = 0;
       let undeliverable = 0;
       for (const p of plans) {
         const { to, signals, fresh, pair } = p;
-        if (!to || !pair) {
+        if ((!to && !p.sfu) || !pair) {
           undeliverable += signals.length;
           continue;
         }
@@ -94,9 +114,13 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
         if (fresh.length === 0) continue;
         pair.signals.take(fresh.length, now);
         pair.generations.take(p.bumps, now);
-        pair.generation = p.generation;
+        for (const [connection, generation] of p.generations) connection.generation = generation;
         call.signalSeqs.set(p.key, p.last);
         delivered += fresh.length;
+        if (!to) {
+          sfu!.relay(call, from, fresh);
+          continue;
+        }
         state.publish([to.userId], call, {
           oneofKind: 'callSignal',
           callSignal: { fromUserId: from.userId, fromSessionId: from.sessionId, toSessionId: to.sessionId, signals: fresh },
@@ -117,11 +141,15 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
       const current = record.publishedTracks ?? [];
       if (current.length === 0 && wanted.length > 0) {
         const limit = call.settings.media?.maxPublishers || DEFAULT_MAX_PUBLISHERS;
+        // In an SFU call a session that keeps its publisher at the SFU (everything muted) holds its place.
+        const sfuCall = call.settings.media?.topology === 'sfu';
+        const holding = sfuCall && sfu ? await sfu.publishingSessions(call) : new Set<string>();
         let publishing = 0;
-        for (const p of call.participants.values()) if (p.publishedTracks?.length) publishing++;
+        for (const p of call.participants.values())
+          if (p.sessionId !== record.sessionId && (p.publishedTracks?.length || holding.has(p.sessionId))) publishing++;
         if (publishing >= limit) {
-          throw new TwirpError('resource_exhausted', `call ${call.cid} has ${publishing} publishing participants, its mesh limit`, {
-            reason: 'mesh_limit',
+          throw new TwirpError('resource_exhausted', `call ${call.cid} has ${publishing} publishing participants, its ${sfuCall ? 'SFU' : 'mesh'} limit`, {
+            reason: sfuCall ? 'sfu_limit' : 'mesh_limit',
             limit: String(limit),
           });
         }
@@ -142,6 +170,14 @@ export function dropRevokedTracks(state: CoordinatorState, call: CallRecord, use
     const allowed = record.publishedTracks.filter((t) => call.can(userId, TRACK_CAPABILITIES[t as keyof typeof TRACK_CAPABILITIES]));
     if (allowed.length !== record.publishedTracks.length) setTracks(state, call, record, allowed);
   }
+}
+
+/**
+ * After a grant or a revoke in an SFU call: the user's streams are muted or unmuted at the
+ * SFU, whatever their client does.
+ */
+export function enforceAtSfu(sfu: SfuCalls | undefined, call: CallRecord, userId: string): void {
+  if (call.settings.media?.topology === 'sfu') sfu?.permissionsChanged(call, userId);
 }
 
 /** Sets the tracks a session publishes and tells the call's audience (`call.participant_updated`). */
@@ -171,38 +207,60 @@ function ownSession(call: CallRecord, userId: string, sessionId: string): Partic
  * @throws TwirpError `invalid_argument` (`meta.reason` `generation_step`), `resource_exhausted`
  *   (`meta.reason` `signal_rate` or `generation_rate`).
  */
-function plan(call: CallRecord, from: ParticipantRecord, to: ParticipantRecord | undefined, signals: Signal[], field: string, now: number): Plan {
-  const key = to ? `${from.sessionId}\n${to.sessionId}` : '';
-  const out: Plan = { to, signals, fresh: [], last: to ? (call.signalSeqs.get(key) ?? 0) : 0, key, pair: undefined, generation: 0, bumps: 0 };
-  if (!to) return out;
+function plan(
+  call: CallRecord,
+  from: ParticipantRecord,
+  to: ParticipantRecord | undefined,
+  toSfu: string | undefined,
+  signals: Signal[],
+  field: string,
+  now: number,
+): Plan {
+  const target = to?.sessionId ?? toSfu;
+  const key = target ? `${from.sessionId}\n${target}` : '';
+  const out: Plan = {
+    to,
+    sfu: toSfu,
+    signals,
+    fresh: [],
+    last: target ? (call.signalSeqs.get(key) ?? 0) : 0,
+    key,
+    pair: undefined,
+    generations: new Map(),
+    bumps: 0,
+  };
+  if (!target) return out;
   const pair = (out.pair = pairOf(call, key));
-  const back = pairOf(call, `${to.sessionId}\n${from.sessionId}`);
-  out.generation = pair.generation;
+  const back = pairOf(call, `${target}\n${from.sessionId}`);
+  // To the SFU, the publisher and the subscriber connection each have their generation.
+  const connectionOf = (signal: Signal): PairState => (toSfu ? pairOf(call, `${key}\n${signal.peerType}`) : pair);
   signals.forEach((signal, j) => {
     if (signal.seq <= out.last) return; // a retry: a duplicate
     out.fresh.push(signal);
     out.last = signal.seq;
-    if (signal.generation <= out.generation) return;
-    const ceiling = Math.max(out.generation, back.generation) + SIGNAL_LIMITS.maxGenerationStep;
+    const connection = connectionOf(signal);
+    const current = out.generations.get(connection) ?? connection.generation;
+    if (signal.generation <= current) return;
+    const ceiling = Math.max(current, toSfu ? 0 : back.generation) + SIGNAL_LIMITS.maxGenerationStep;
     if (signal.generation > ceiling) {
       throw new TwirpError('invalid_argument', `generation ${signal.generation} steps past ${ceiling}, the most this connection may be at`, {
         argument: `${field}.signals[${j}].generation`,
         reason: 'generation_step',
       });
     }
-    out.generation = signal.generation;
+    out.generations.set(connection, signal.generation);
     out.bumps++;
   });
   if (pair.generations.available(now) < out.bumps) {
-    throw new TwirpError('resource_exhausted', `session ${from.sessionId} replaces its connection to ${to.sessionId} too often`, {
+    throw new TwirpError('resource_exhausted', `session ${from.sessionId} replaces its connection to ${target} too often`, {
       reason: 'generation_rate',
-      to_session_id: to.sessionId,
+      to_session_id: target,
     });
   }
   if (pair.signals.available(now) < out.fresh.length) {
-    throw new TwirpError('resource_exhausted', `session ${from.sessionId} sends signals to ${to.sessionId} too fast`, {
+    throw new TwirpError('resource_exhausted', `session ${from.sessionId} sends signals to ${target} too fast`, {
       reason: 'signal_rate',
-      to_session_id: to.sessionId,
+      to_session_id: target,
       retry_after_ms: String(pair.signals.waitMs(out.fresh.length, now)),
     });
   }

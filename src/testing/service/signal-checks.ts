@@ -1,4 +1,4 @@
-import { SdpType, type Signal } from '../../../gen/stream/video/coordinator/v1/models';
+import { PeerType, SdpType, type Signal } from '../../../gen/stream/video/coordinator/v1/models';
 import { TokenBucket } from '../../media/token-bucket';
 import { isPublishableTrackType } from '../../media/track-type';
 import { TwirpError } from '../twirp/twirp-error';
@@ -21,6 +21,12 @@ export const SIGNAL_LIMITS = {
   maxSdpChars: 32 * 1024,
   /** Media sections (`m=` lines) of one description. */
   maxMediaSections: 32,
+  /**
+   * The same two limits for a description to the SFU: a subscriber connection has a media
+   * section per remote track, however large the call.
+   */
+  maxSfuSdpChars: 1024 * 1024,
+  maxSfuMediaSections: 2048,
   /** Characters of one ICE candidate line. */
   maxCandidateChars: 1024,
   /** Characters of a candidate's `sdpMid` and of a `track_types` key. */
@@ -60,11 +66,14 @@ export function newPairState(now = Date.now()): PairState {
  * Checks one signal on its own: its sequence number, its kind, and that a description is a
  * session description and a candidate a candidate line, within the size limits.
  * @param field the signal's path in the request, e.g. `targets[0].signals[2]`, for `meta.argument`.
+ * @param toSfu whether the signal goes to the call's SFU (its peer type then says which
+ *   connection; a subscription update goes nowhere else; a description may be larger).
  * @returns the characters of text it carries, for the request's total.
  * @throws TwirpError `invalid_argument`.
  */
-export function checkSignal(field: string, signal: Signal): number {
+export function checkSignal(field: string, signal: Signal, toSfu = false): number {
   if (!Number.isSafeInteger(signal.seq) || signal.seq < 1) throw TwirpError.invalid(`${field}.seq`, 'must be a whole number from 1');
+  if (!toSfu && signal.peerType !== PeerType.UNSPECIFIED) throw TwirpError.invalid(`${field}.peer_type`, 'must be UNSPECIFIED between two sessions');
   const kind = signal.kind;
   switch (kind.oneofKind) {
     case 'description': {
@@ -75,7 +84,7 @@ export function checkSignal(field: string, signal: Signal): number {
         if (d.sdp) throw TwirpError.invalid(`${field}.description.sdp`, 'must be empty for a rollback');
       } else {
         if (!d.sdp) throw TwirpError.missing(`${field}.description.sdp`);
-        const problem = sdpProblem(d.sdp);
+        const problem = sdpProblem(d.sdp, toSfu);
         if (problem) throw TwirpError.invalid(`${field}.description.sdp`, problem);
       }
       const entries = Object.entries(d.trackTypes);
@@ -102,12 +111,16 @@ export function checkSignal(field: string, signal: Signal): number {
         throw TwirpError.invalid(`${field}.candidate.sdp_mid`, `must be at most ${SIGNAL_LIMITS.maxMidChars} characters`);
       if (c.usernameFragment.length > SIGNAL_LIMITS.maxUfragChars)
         throw TwirpError.invalid(`${field}.candidate.username_fragment`, `must be at most ${SIGNAL_LIMITS.maxUfragChars} characters`);
-      if (c.sdpMLineIndex < -1 || c.sdpMLineIndex >= SIGNAL_LIMITS.maxMediaSections)
-        throw TwirpError.invalid(`${field}.candidate.sdp_m_line_index`, `must be -1 (unknown) to ${SIGNAL_LIMITS.maxMediaSections - 1}`);
+      const sections = toSfu ? SIGNAL_LIMITS.maxSfuMediaSections : SIGNAL_LIMITS.maxMediaSections;
+      if (c.sdpMLineIndex < -1 || c.sdpMLineIndex >= sections)
+        throw TwirpError.invalid(`${field}.candidate.sdp_m_line_index`, `must be -1 (unknown) to ${sections - 1}`);
       return c.candidate.length + c.sdpMid.length + c.usernameFragment.length;
     }
     case 'iceRestart':
     case 'offerRequest':
+      return 0;
+    case 'subscriptionUpdate':
+      if (!toSfu) throw TwirpError.invalid(`${field}.subscription_update`, 'can only be sent to the SFU');
       return 0;
     default:
       throw TwirpError.missing(`${field}.kind`);
@@ -131,10 +144,13 @@ const MEDIA_LINE = /^m=[a-z]{1,32} \d{1,5}(\/\d{1,5})? [A-Za-z0-9/]{1,32}( [^\s]
 /**
  * Why `sdp` is not a session description the coordinator relays, or `undefined` when it is
  * one: parsed enough to refuse plain text, junk and truncated descriptions (RFC 8866: `v=0`
- * first, `o=`, `s=` and `t=` in the session part, at least one media section).
+ * first, `o=`, `s=` and `t=` in the session part, at least one media section). `toSfu`: a
+ * description to the SFU, with its larger limits.
  */
-export function sdpProblem(sdp: string): string | undefined {
-  if (sdp.length > SIGNAL_LIMITS.maxSdpChars) return `must be at most ${SIGNAL_LIMITS.maxSdpChars} characters`;
+export function sdpProblem(sdp: string, toSfu = false): string | undefined {
+  const maxChars = toSfu ? SIGNAL_LIMITS.maxSfuSdpChars : SIGNAL_LIMITS.maxSdpChars;
+  const maxSections = toSfu ? SIGNAL_LIMITS.maxSfuMediaSections : SIGNAL_LIMITS.maxMediaSections;
+  if (sdp.length > maxChars) return `must be at most ${maxChars} characters`;
   const lines = sdp.split(/\r?\n/);
   if (lines[lines.length - 1] === '') lines.pop();
   if (lines[0] !== 'v=0') return 'must be a session description, starting with "v=0"';
@@ -144,7 +160,7 @@ export function sdpProblem(sdp: string): string | undefined {
     if (!isSdpLine(line)) return 'must be a session description: lines of the form "<letter>=<value>"';
     if (line.startsWith('m=')) {
       if (!MEDIA_LINE.test(line)) return 'has a malformed media line ("m=")';
-      if (++media > SIGNAL_LIMITS.maxMediaSections) return `must have at most ${SIGNAL_LIMITS.maxMediaSections} media sections`;
+      if (++media > maxSections) return `must have at most ${maxSections} media sections`;
     } else if (media === 0) {
       session.add(line[0]);
     }

@@ -65,7 +65,8 @@ function settings(recording: boolean, requestable: string[]): CallSettings {
     recording: { enabled: recording },
     ring: { incomingCallTimeoutMs: 0, outgoingCallTimeoutMs: 0 },
     requestablePermissions: requestable,
-    media: { maxPublishers: DEFAULT_MAX_PUBLISHERS },
+    // The topology is the coordinator's to pick when a call is created: "sfu" when it has an SFU.
+    media: { maxPublishers: DEFAULT_MAX_PUBLISHERS, topology: '' },
   };
 }
 

@@ -1,6 +1,6 @@
 import { Struct } from '../../../gen/google/protobuf/struct';
 import type { Event } from '../../../gen/stream/video/coordinator/v1/events';
-import type { CallSettings, CallState } from '../../../gen/stream/video/coordinator/v1/models';
+import type { CallSettings, CallState, MediaSettings } from '../../../gen/stream/video/coordinator/v1/models';
 import { MAX_CUSTOM_EVENT_BYTES, jsonByteLength } from '../../config/call-limits';
 import { TwirpError } from '../twirp/twirp-error';
 import { CallRecord, UserDirectory } from './call-record';
@@ -49,6 +49,20 @@ export function checkStruct(field: string, value: Struct): { [key: string]: unkn
   }
 }
 
+/** Told when participants leave and calls end, whoever caused it (the SFU closes what it holds for them). */
+export interface CallObserver {
+  /** `sessionId` was removed from `call` (leave, grace period, end). */
+  participantLeft(call: CallRecord, sessionId: string): void;
+  /** `call` ended: every participant was removed. */
+  callEnded(call: CallRecord): void;
+}
+
+/** How new calls carry media: through the coordinator's SFU when it has one. */
+export interface MediaDefaults {
+  /** The SFU's publisher limit per call; undefined when the coordinator has no SFU (every call is a mesh). */
+  readonly sfuMaxPublishers?: number;
+}
+
 /**
  * Checks the size of custom data, as JSON in UTF-8, against `limit` (default
  * {@link MAX_CUSTOM_EVENT_BYTES}): `invalid_argument` with meta `argument`, `limit` and `size` past it.
@@ -68,11 +82,23 @@ export function checkCustomSize(field: string, json: unknown, limit = MAX_CUSTOM
 export class CoordinatorState {
   readonly calls = new Map<string, CallRecord>();
   readonly users = new UserDirectory();
+  private readonly observers = new Set<CallObserver>();
 
   constructor(
     private readonly publisher: EventPublisher,
     readonly now: () => number = Date.now,
+    readonly media: MediaDefaults = {},
   ) {}
+
+  /** Tells `observer` of every participant removed and every call ended from now on. */
+  observe(observer: CallObserver): void {
+    this.observers.add(observer);
+  }
+
+  /** Tells the observers that `call` ended (its participants were removed). */
+  ended(call: CallRecord): void {
+    for (const o of this.observers) o.callEnded(call);
+  }
 
   /** The call type named `type`, or `invalid_argument`. */
   callType(type: string) {
@@ -111,7 +137,7 @@ export class CoordinatorState {
    */
   newCall(type: string, id: string, creator: string, override: CallSettings | undefined): CallRecord {
     const def = this.callType(type);
-    const settings = mergeSettings(def.settings, override);
+    const settings = mergeSettings(def.settings, override, this.media);
     const now = this.now();
     const call = new CallRecord(def, checkCallId('id', id), creator, now, settings, this.now);
     call.members.set(creator, { userId: creator, role: 'admin', createdAt: now, updatedAt: now });
@@ -135,6 +161,7 @@ export class CoordinatorState {
     const audience = call.audience();
     const record = call.removeParticipant(sessionId);
     if (!record) return false;
+    for (const o of this.observers) o.participantLeft(call, sessionId);
     call.touch(this.now());
     this.publish(audience, call, { oneofKind: 'participantLeft', participantLeft: { participant: call.toParticipant(record, this.users) } });
     return true;
@@ -171,14 +198,30 @@ export function requireNotEnded(call: CallRecord): void {
   if (call.ended) throw new TwirpError('failed_precondition', `call ${call.cid} has ended`);
 }
 
-function mergeSettings(base: CallSettings, override: CallSettings | undefined): CallSettings {
+function mergeSettings(base: CallSettings, override: CallSettings | undefined, media: MediaDefaults): CallSettings {
   const ring = { ...base.ring!, ...pickDefined(override?.ring) };
   return {
     recording: override?.recording ?? base.recording,
     ring: { incomingCallTimeoutMs: ring.incomingCallTimeoutMs ?? 0, outgoingCallTimeoutMs: ring.outgoingCallTimeoutMs ?? 0 },
     requestablePermissions: override?.requestablePermissions.length ? [...override.requestablePermissions] : [...base.requestablePermissions],
-    media: { maxPublishers: override?.media?.maxPublishers || base.media?.maxPublishers || 0 },
+    media: mediaSettings(base, override, media),
   };
+}
+
+/**
+ * A new call's media settings: the topology asked for, or the base's, or "sfu" when the
+ * coordinator has an SFU; the publisher limit asked for, or the topology's default.
+ */
+function mediaSettings(base: CallSettings, override: CallSettings | undefined, media: MediaDefaults): MediaSettings {
+  const field = 'data.settings_override.media';
+  const asked = override?.media?.topology || base.media?.topology || (media.sfuMaxPublishers ? 'sfu' : 'mesh');
+  if (asked !== 'sfu' && asked !== 'mesh') throw TwirpError.invalid(`${field}.topology`, 'must be "sfu" or "mesh"');
+  const wanted = override?.media?.maxPublishers || 0;
+  if (asked === 'mesh') return { topology: 'mesh', maxPublishers: wanted || base.media?.maxPublishers || 0 };
+  const limit = media.sfuMaxPublishers;
+  if (!limit) throw new TwirpError('failed_precondition', 'this coordinator has no SFU: a call\'s topology can only be "mesh"', { reason: 'no_sfu' });
+  if (wanted > limit) throw TwirpError.invalid(`${field}.max_publishers`, `must be at most the SFU's publisher limit, ${limit}`);
+  return { topology: 'sfu', maxPublishers: wanted || limit };
 }
 
 function pickDefined<T extends object>(value: T | undefined): Partial<T> {

@@ -358,6 +358,12 @@ export interface Event {
          */
         callSignal: CallSignal;
     } | {
+        oneofKind: "sfuChanged";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.SfuChanged sfu_changed = 35
+         */
+        sfuChanged: SfuChanged;
+    } | {
         oneofKind: "callReactionNew";
         /**
          * 40-49: reactions and moderation.
@@ -613,6 +619,28 @@ export interface CallSignal {
      * @generated from protobuf field: repeated stream.video.coordinator.v1.Signal signals = 4
      */
     signals: Signal[];
+}
+/**
+ * The SFU of an SFU call stopped (crashed, or was stopped) or serves the call again. Sent to
+ * the call's participants. While it is unavailable no media flows and new joins fail with
+ * `unavailable`; once it is back, participants connect again to the new `sfu_session_id`.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.SfuChanged
+ */
+export interface SfuChanged {
+    /**
+     * Whether an SFU serves the call now.
+     *
+     * @generated from protobuf field: bool available = 1
+     */
+    available: boolean;
+    /**
+     * The session id that stands for the SFU in signals from now on (see
+     * Credentials.sfu_session_id); empty while unavailable.
+     *
+     * @generated from protobuf field: string sfu_session_id = 2
+     */
+    sfuSessionId: string;
 }
 /**
  * A participant reacted (SendReaction); its participant carries the reaction while it is shown.
@@ -890,6 +918,7 @@ class Event$Type extends MessageType<Event> {
             { no: 25, name: "custom", kind: "message", oneof: "payload", T: () => CustomEvent },
             { no: 26, name: "participant_updated", kind: "message", oneof: "payload", T: () => ParticipantUpdated },
             { no: 27, name: "call_signal", kind: "message", oneof: "payload", T: () => CallSignal },
+            { no: 35, name: "sfu_changed", kind: "message", oneof: "payload", T: () => SfuChanged },
             { no: 40, name: "call_reaction_new", kind: "message", oneof: "payload", T: () => CallReactionNew },
             { no: 41, name: "call_user_muted", kind: "message", oneof: "payload", T: () => CallUserMuted },
             { no: 42, name: "call_kicked_user", kind: "message", oneof: "payload", T: () => CallKickedUser },
@@ -1129,6 +1158,19 @@ class CallSignal$Type extends MessageType<CallSignal> {
  * @generated MessageType for protobuf message stream.video.coordinator.v1.CallSignal
  */
 export const CallSignal = new CallSignal$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class SfuChanged$Type extends MessageType<SfuChanged> {
+    constructor() {
+        super("stream.video.coordinator.v1.SfuChanged", [
+            { no: 1, name: "available", kind: "scalar", T: 8 /*ScalarType.BOOL*/ },
+            { no: 2, name: "sfu_session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.SfuChanged
+ */
+export const SfuChanged = new SfuChanged$Type();
 // @generated message type with reflection information, may provide speed optimized methods
 class CallReactionNew$Type extends MessageType<CallReactionNew> {
     constructor() {

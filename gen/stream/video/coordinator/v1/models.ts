@@ -93,20 +93,33 @@ export interface CallSettings {
     media?: MediaSettings;
 }
 /**
- * How a call carries audio and video: a peer-to-peer mesh between the participants' sessions,
- * with the coordinator relaying the signalling (SendSignals).
+ * How a call carries audio and video. In both topologies the signalling travels through the
+ * coordinator (SendSignals in, `call.signal` out).
  *
  * @generated from protobuf message stream.video.coordinator.v1.MediaSettings
  */
 export interface MediaSettings {
     /**
-     * Most participants (sessions) that may publish tracks at once; 0 means the coordinator's
-     * default, 4. Beyond it UpdatePublishedTracks answers `resource_exhausted` (meta
-     * `reason = "mesh_limit"`); joining still works, to receive and for the call's data.
+     * Most participants (sessions) that may publish tracks at once. In a mesh call 0 means the
+     * coordinator's default, 4; beyond it UpdatePublishedTracks answers `resource_exhausted`
+     * (meta `reason = "mesh_limit"`). In an SFU call it is the SFU's publisher limit (the
+     * coordinator's SFU option when 0); beyond it `resource_exhausted` with
+     * `reason = "sfu_limit"`. Joining still works, to receive and for the call's data.
      *
      * @generated from protobuf field: uint32 max_publishers = 1
      */
     maxPublishers: number;
+    /**
+     * "mesh": one peer connection between every two sessions that exchange media (small calls,
+     * no server on the media path). "sfu": every session sends its tracks once to the SFU and
+     * receives the others' from it, over two peer connections (a publisher and a subscriber),
+     * the camera in three simulcast layers (calls of any size). A new call gets "sfu" when the
+     * coordinator has an SFU, "mesh" otherwise; a call may ask for either in its settings
+     * override ("sfu" without an SFU is `failed_precondition`).
+     *
+     * @generated from protobuf field: string topology = 2
+     */
+    topology: string;
 }
 /**
  * The capabilities granted to one call role, e.g. role "admin" may "start-record-call".
@@ -434,6 +447,15 @@ export interface Credentials {
      * @generated from protobuf field: repeated stream.video.coordinator.v1.IceServer ice_servers = 4
      */
     iceServers: IceServer[];
+    /**
+     * In an SFU call: the session id that stands for the SFU in signalling. The client sends
+     * its publisher's and subscriber's signals to it (SendSignals `to_session_id`), and the
+     * SFU's signals come from it (`call.signal` `from_session_id`). Empty in a mesh call. It
+     * changes when the SFU restarts (`call.sfu_changed`).
+     *
+     * @generated from protobuf field: string sfu_session_id = 5
+     */
+    sfuSessionId: string;
 }
 /**
  * A STUN/TURN server, as RTCIceServer takes it.
@@ -472,12 +494,21 @@ export interface SessionDescription {
     sdp: string;
     /**
      * The sender's published tracks by transceiver mid, so that the receiver knows which
-     * incoming track is the camera and which the screen share.
+     * incoming track is the camera and which the screen share. In an SFU's subscriber offer:
+     * the type of each mid's track.
      *
      * @generated from protobuf field: map<string, stream.video.coordinator.v1.TrackType> track_types = 3
      */
     trackTypes: {
         [key: string]: TrackType;
+    };
+    /**
+     * In an SFU's subscriber offer: the participant session each mid's track comes from.
+     *
+     * @generated from protobuf field: map<string, string> track_session_ids = 4
+     */
+    trackSessionIds: {
+        [key: string]: string;
     };
 }
 /**
@@ -523,7 +554,54 @@ export interface IceRestart {
 export interface OfferRequest {
 }
 /**
- * One signal from a session to another.
+ * The video a session wants of one remote track, sent to the SFU on its subscriber
+ * connection (`call.bindVideoElement`, `call.setPreferredIncomingVideoResolution`).
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.TrackSubscription
+ */
+export interface TrackSubscription {
+    /**
+     * The participant session the track comes from.
+     *
+     * @generated from protobuf field: string session_id = 1
+     */
+    sessionId: string;
+    /**
+     * VIDEO or SCREEN_SHARE.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.TrackType track_type = 2
+     */
+    trackType: TrackType;
+    /**
+     * The size the video is shown at, in device pixels. The SFU forwards the smallest simulcast
+     * layer at least that wide and high (the layers are the full size, a half and a quarter;
+     * a 1280x720 camera gives 1280, 640 and 320 wide). 0x0: not shown (hidden, off screen):
+     * the SFU forwards none of it.
+     *
+     * @generated from protobuf field: uint32 width = 3
+     */
+    width: number;
+    /**
+     * @generated from protobuf field: uint32 height = 4
+     */
+    height: number;
+}
+/**
+ * The video a session wants of each remote track, replacing the previous update. A track
+ * not listed gets the SFU's default: its highest layer.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.SubscriptionUpdate
+ */
+export interface SubscriptionUpdate {
+    /**
+     * At most one entry per (session_id, track_type); at most 1,000.
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.TrackSubscription tracks = 1
+     */
+    tracks: TrackSubscription[];
+}
+/**
+ * One signal from a session to another, or between a session and the SFU of its call.
  *
  * @generated from protobuf message stream.video.coordinator.v1.Signal
  */
@@ -558,9 +636,17 @@ export interface Signal {
     } | {
         oneofKind: "offerRequest";
         /**
-         * @generated from protobuf field: stream.video.coordinator.v1.OfferRequest offer_request = 6
+         * @generated from protobuf field: stream.video.coordinator.v1.OfferRequest offer_request = 8
          */
         offerRequest: OfferRequest;
+    } | {
+        oneofKind: "subscriptionUpdate";
+        /**
+         * To the SFU only, on the subscriber connection.
+         *
+         * @generated from protobuf field: stream.video.coordinator.v1.SubscriptionUpdate subscription_update = 7
+         */
+        subscriptionUpdate: SubscriptionUpdate;
     } | {
         oneofKind: undefined;
     };
@@ -568,10 +654,19 @@ export interface Signal {
      * The generation of the sender's peer connection to the target, 0 first. A larger one than
      * the receiver's means the sender replaced a connection that could not connect, and the
      * receiver replaces its own; a smaller one comes from a replaced connection and is dropped.
+     * To or from the SFU, the generation of the session's publisher or subscriber connection:
+     * a larger one makes the SFU drop the old connection and start a new one.
      *
      * @generated from protobuf field: uint32 generation = 5
      */
     generation: number;
+    /**
+     * Which of the session's peer connections the signal belongs to: UNSPECIFIED in a mesh
+     * call; PUBLISHER or SUBSCRIBER to and from the SFU.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.PeerType peer_type = 6
+     */
+    peerType: PeerType;
 }
 /**
  * A kind of track a participant publishes.
@@ -652,6 +747,33 @@ export enum SdpType {
      */
     ROLLBACK = 4
 }
+/**
+ * Which peer connection of a session a signal belongs to.
+ *
+ * @generated from protobuf enum stream.video.coordinator.v1.PeerType
+ */
+export enum PeerType {
+    /**
+     * A mesh call: the one connection between two sessions.
+     *
+     * @generated from protobuf enum value: PEER_TYPE_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * An SFU call: the connection that carries the session's own tracks to the SFU. The session
+     * offers (with the tracks' types by mid), the SFU answers.
+     *
+     * @generated from protobuf enum value: PEER_TYPE_PUBLISHER = 1;
+     */
+    PUBLISHER = 1,
+    /**
+     * An SFU call: the connection that carries every other participant's tracks from the SFU.
+     * The SFU offers (with the session and type of each mid's track), the session answers.
+     *
+     * @generated from protobuf enum value: PEER_TYPE_SUBSCRIBER = 2;
+     */
+    SUBSCRIBER = 2
+}
 // @generated message type with reflection information, may provide speed optimized methods
 class User$Type extends MessageType<User> {
     constructor() {
@@ -712,7 +834,8 @@ export const CallSettings = new CallSettings$Type();
 class MediaSettings$Type extends MessageType<MediaSettings> {
     constructor() {
         super("stream.video.coordinator.v1.MediaSettings", [
-            { no: 1, name: "max_publishers", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
+            { no: 1, name: "max_publishers", kind: "scalar", T: 13 /*ScalarType.UINT32*/ },
+            { no: 2, name: "topology", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
         ]);
     }
 }
@@ -874,7 +997,8 @@ class Credentials$Type extends MessageType<Credentials> {
             { no: 1, name: "edge_name", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 2, name: "server_url", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 3, name: "token", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 4, name: "ice_servers", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => IceServer }
+            { no: 4, name: "ice_servers", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => IceServer },
+            { no: 5, name: "sfu_session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
         ]);
     }
 }
@@ -902,7 +1026,8 @@ class SessionDescription$Type extends MessageType<SessionDescription> {
         super("stream.video.coordinator.v1.SessionDescription", [
             { no: 1, name: "type", kind: "enum", T: () => ["stream.video.coordinator.v1.SdpType", SdpType, "SDP_TYPE_"] },
             { no: 2, name: "sdp", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
-            { no: 3, name: "track_types", kind: "map", K: 9 /*ScalarType.STRING*/, V: { kind: "enum", T: () => ["stream.video.coordinator.v1.TrackType", TrackType, "TRACK_TYPE_"] } }
+            { no: 3, name: "track_types", kind: "map", K: 9 /*ScalarType.STRING*/, V: { kind: "enum", T: () => ["stream.video.coordinator.v1.TrackType", TrackType, "TRACK_TYPE_"] } },
+            { no: 4, name: "track_session_ids", kind: "map", K: 9 /*ScalarType.STRING*/, V: { kind: "scalar", T: 9 /*ScalarType.STRING*/ } }
         ]);
     }
 }
@@ -946,6 +1071,33 @@ class OfferRequest$Type extends MessageType<OfferRequest> {
  */
 export const OfferRequest = new OfferRequest$Type();
 // @generated message type with reflection information, may provide speed optimized methods
+class TrackSubscription$Type extends MessageType<TrackSubscription> {
+    constructor() {
+        super("stream.video.coordinator.v1.TrackSubscription", [
+            { no: 1, name: "session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "track_type", kind: "enum", T: () => ["stream.video.coordinator.v1.TrackType", TrackType, "TRACK_TYPE_"] },
+            { no: 3, name: "width", kind: "scalar", T: 13 /*ScalarType.UINT32*/ },
+            { no: 4, name: "height", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.TrackSubscription
+ */
+export const TrackSubscription = new TrackSubscription$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class SubscriptionUpdate$Type extends MessageType<SubscriptionUpdate> {
+    constructor() {
+        super("stream.video.coordinator.v1.SubscriptionUpdate", [
+            { no: 1, name: "tracks", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => TrackSubscription }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.SubscriptionUpdate
+ */
+export const SubscriptionUpdate = new SubscriptionUpdate$Type();
+// @generated message type with reflection information, may provide speed optimized methods
 class Signal$Type extends MessageType<Signal> {
     constructor() {
         super("stream.video.coordinator.v1.Signal", [
@@ -953,8 +1105,10 @@ class Signal$Type extends MessageType<Signal> {
             { no: 2, name: "description", kind: "message", oneof: "kind", T: () => SessionDescription },
             { no: 3, name: "candidate", kind: "message", oneof: "kind", T: () => IceCandidate },
             { no: 4, name: "ice_restart", kind: "message", oneof: "kind", T: () => IceRestart },
-            { no: 6, name: "offer_request", kind: "message", oneof: "kind", T: () => OfferRequest },
-            { no: 5, name: "generation", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
+            { no: 8, name: "offer_request", kind: "message", oneof: "kind", T: () => OfferRequest },
+            { no: 7, name: "subscription_update", kind: "message", oneof: "kind", T: () => SubscriptionUpdate },
+            { no: 5, name: "generation", kind: "scalar", T: 13 /*ScalarType.UINT32*/ },
+            { no: 6, name: "peer_type", kind: "enum", T: () => ["stream.video.coordinator.v1.PeerType", PeerType, "PEER_TYPE_"] }
         ]);
     }
 }
