@@ -148,7 +148,7 @@ test("a member's generation flood, malformed descriptions and 10,000 candidates:
 
   // bob's page, with his own token: raw SendSignals requests to alice's session.
   const outcome = await bob.evaluate(
-    async ({ OFFER, burst }) => {
+    async ({ OFFER, UNSPECIFIED, burst }) => {
       const { client } = window.demo;
       const call = client.readOnlyStateStore.activeCall$.get()!;
       const [type, id] = call.cid.split(':');
@@ -174,12 +174,12 @@ test("a member's generation flood, malformed descriptions and 10,000 candidates:
       };
       const restart = (generation: number): Omit<Signal, 'seq'> => ({
         generation,
-        peerType: PeerType.UNSPECIFIED,
+        peerType: UNSPECIFIED,
         kind: { oneofKind: 'iceRestart', iceRestart: {} },
       });
       const description = (sdp: string, generation: number): Omit<Signal, 'seq'> => ({
         generation,
-        peerType: PeerType.UNSPECIFIED,
+        peerType: UNSPECIFIED,
         kind: { oneofKind: 'description', description: { type: OFFER, sdp, trackTypes: {}, trackSessionIds: {} } },
       });
       const flood = [await send(Array.from({ length: 500 }, (_, i) => restart(i + 1))), await send(Array.from({ length: 500 }, (_, i) => restart(i + 501)))];
@@ -198,7 +198,7 @@ test("a member's generation flood, malformed descriptions and 10,000 candidates:
           await send(
             Array.from({ length: 200 }, (_, i): Omit<Signal, 'seq'> => ({
               generation,
-              peerType: PeerType.UNSPECIFIED,
+              peerType: UNSPECIFIED,
               kind: {
                 oneofKind: 'candidate',
                 candidate: {
@@ -215,7 +215,7 @@ test("a member's generation flood, malformed descriptions and 10,000 candidates:
       const delivered = candidates.reduce((sum, c) => sum + (c.delivered ?? 0), 0);
       return { flood, steps, malformed, delivered, refused: candidates.filter((c) => c.reason === 'signal_rate').length, burst };
     },
-    { OFFER: SdpType.OFFER, burst: SIGNAL_LIMITS.signalBurst },
+    { OFFER: SdpType.OFFER, UNSPECIFIED: PeerType.UNSPECIFIED, burst: SIGNAL_LIMITS.signalBurst },
   );
   assert.equal(outcome.flood, [
     { code: 'resource_exhausted', reason: 'generation_rate', argument: '' },

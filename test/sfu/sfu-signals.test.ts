@@ -65,12 +65,12 @@ for (const { json, label } of FORMATS) {
   test(`SendSignals to the SFU: the peer connection is named, the publisher offers, the subscriber answers (${label})`, async ({ c }) => {
     const s = await setup(c);
     const unnamed = await expectRpcError(
-      s.send(s.alice, 'a-1', [{ toSessionId: s.sfu, signals: [offer(1, sdp([]), {}, PeerType.UNSPECIFIED)] }]),
+      s.send(s.alice, 'a-1', [{ toSessionId: s.sfu, signals: [offer(1, sdp([{ kind: 'audio', mid: '0' }]), {}, PeerType.UNSPECIFIED)] }]),
       'invalid_argument',
     );
     assert.is(unnamed.meta['argument'], 'targets[0].signals[0].peer_type');
     const subscriberOffer = await expectRpcError(
-      s.send(s.alice, 'a-1', [{ toSessionId: s.sfu, signals: [offer(1, sdp([]), {}, PeerType.SUBSCRIBER)] }]),
+      s.send(s.alice, 'a-1', [{ toSessionId: s.sfu, signals: [offer(1, sdp([{ kind: 'audio', mid: '0' }]), {}, PeerType.SUBSCRIBER)] }]),
       'invalid_argument',
     );
     assert.is(subscriberOffer.meta['argument'], 'targets[0].signals[0].description.type');
