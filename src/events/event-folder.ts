@@ -118,6 +118,9 @@ export const EVENT_FOLDERS = {
   'call.signal': () => {},
   // The SFU stopped or came back: the joined call's media session reconnects (after folding).
   'call.sfu_changed': () => {},
+  // A recording became a file, or could not: nothing in the store; apps list recordings with queryRecordings.
+  'call.recording_ready': () => {},
+  'call.recording_failed': () => {},
 } satisfies Folders;
 
 /** Folds one event into the store. */

@@ -36,6 +36,8 @@ export const EVENT_NAMES = {
   participantUpdated: 'call.participant_updated',
   callSignal: 'call.signal',
   sfuChanged: 'call.sfu_changed',
+  recordingReady: 'call.recording_ready',
+  recordingFailed: 'call.recording_failed',
 } as const satisfies Record<EventCase, string>;
 
 type NameOf<K extends EventCase> = (typeof EVENT_NAMES)[K];
@@ -97,7 +99,10 @@ export interface ConnectionEventMap {
  * `call.participant_updated` (a participant's `publishedTracks` changed: mute, unmute, a
  * revoked capability), `call.signal` (WebRTC signalling for the SDK's peer connections; apps
  * need not listen), `call.sfu_changed` (the SFU of an SFU call stopped or is back; the SDK
- * reconnects its media by itself), `connection.changed`, `connection.recovered`, `connection.error`.
+ * reconnects its media by itself), `call.recording_ready` (a recording of an SFU call is a file
+ * now: `callRecording` has its name, times, duration and a signed download URL),
+ * `call.recording_failed` (a recording could not be made into a file: `reason`),
+ * `connection.changed`, `connection.recovered`, `connection.error`.
  */
 export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap;
 /** An event name, e.g. `call.ring`. */

@@ -19,6 +19,9 @@ import { ParticipantGrace } from './state/participant-grace';
 import { JanusServer } from './sfu/janus-server';
 import { SfuCalls } from './sfu/sfu-calls';
 import { resolveSfuOptions, type SfuOptions } from './sfu/sfu-options';
+import { CallRecordings } from './recording/call-recordings';
+import { resolveRecordingOptions, type RecordingOptions } from './recording/recording-options';
+import { recordingHandlers } from './service/recording-handlers';
 import { TimerSet } from './timers';
 import { RpcFaults } from './twirp/faults';
 import { TwirpError } from './twirp/twirp-error';
@@ -90,6 +93,14 @@ export interface LocalCoordinatorOptions {
    * `not_installed` that names the package.
    */
   sfu?: SfuOptions;
+  /**
+   * Where and how recordings of SFU calls are made: the folder (default a temporary one,
+   * removed on close), its size cap (default 1 GiB), how many are post-processed at once and
+   * for how long, how long download URLs work, the composite's size. Recording an SFU call
+   * needs `janus-pp-rec` (Debian's `janus-tools`) and `ffmpeg`; a mesh call's recording makes
+   * no file.
+   */
+  recordings?: RecordingOptions;
 }
 
 /**
@@ -129,6 +140,8 @@ export class LocalCoordinator {
    * `status`, its `pid`, `restart()`, `onStatus(listener)`.
    */
   readonly sfu: JanusServer | undefined;
+  /** The calls' recordings: those being made, and the files (`pending` counts those being post-processed). */
+  readonly recordings: CallRecordings;
   private readonly sfuCalls: SfuCalls | undefined;
   private readonly tokens: TokenAuthority;
   private readonly timers: TimerSet;
@@ -146,6 +159,7 @@ export class LocalCoordinator {
     timers: TimerSet;
     participantGrace: ParticipantGrace;
     sfuCalls: SfuCalls | undefined;
+    recordings: CallRecordings;
   }) {
     const { port } = parts.server.address() as AddressInfo;
     this.httpServer = parts.server;
@@ -162,6 +176,7 @@ export class LocalCoordinator {
     this.participantGrace = parts.participantGrace;
     this.sfuCalls = parts.sfuCalls;
     this.sfu = parts.sfuCalls?.janus;
+    this.recordings = parts.recordings;
   }
 
   /**
@@ -180,6 +195,7 @@ export class LocalCoordinator {
     for (const [edge, ms] of Object.entries(opts.edgeLatencyMs ?? {})) wholeNumber(`edgeLatencyMs.${edge}`, ms, 0, 0, ONE_HOUR_MS);
     const edgeBaseUrl = opts.edgeBaseUrl === undefined ? undefined : httpBaseUrl('edgeBaseUrl', opts.edgeBaseUrl);
     const sfuOptions = opts.sfu === undefined ? undefined : resolveSfuOptions(opts.sfu);
+    const recordingOptions = resolveRecordingOptions(opts.recordings);
     const now = opts.now ?? Date.now;
     const tokens = new TokenAuthority(opts.secret);
     const events = new EventLogs(opts.replayBuffer, now);
@@ -187,9 +203,18 @@ export class LocalCoordinator {
     // Janus first: when it cannot start, nothing else was.
     const sfuCalls = sfuOptions && new SfuCalls(await JanusServer.start(sfuOptions), state, (err, where) => opts.onError?.(err, where));
     if (sfuCalls) state.observe(sfuCalls);
+    let coordinator: LocalCoordinator | undefined;
+    const recordings = new CallRecordings({
+      state,
+      sfu: sfuCalls,
+      options: recordingOptions,
+      secret: opts.secret,
+      baseUrl: () => coordinator!.baseUrl,
+      onError: (err, where) => opts.onError?.(err, where),
+    });
+    state.observe(recordings);
     const timers = new TimerSet();
     const edgeNames = opts.edges ?? ['edge-a', 'edge-b'];
-    let coordinator: LocalCoordinator | undefined;
     let hub: Hub | undefined;
     const edges = (): Edge[] => edgeNames.map((name) => ({ name, latencyUrl: `${edgeBaseUrl ?? coordinator!.baseUrl}/latency/${encodeURIComponent(name)}` }));
     const grace = new ParticipantGrace(state, (userId) => (hub?.connectionsOf(userId) ?? 0) > 0, timers, graceMs);
@@ -205,9 +230,10 @@ export class LocalCoordinator {
         return answer;
       },
       ...mediaHandlers(state, sfuCalls),
-      ...actionHandlers(state, sfuCalls),
+      ...actionHandlers(state, sfuCalls, recordings),
       ...memberHandlers(state),
       ...queryHandlers(state),
+      ...recordingHandlers(state, recordings),
     } satisfies ICoordinatorService<TwirpContext>;
     const rpcFaults = new RpcFaults((ms) => timers.delay(ms));
     const twirp = createTwirpHandler({
@@ -229,7 +255,7 @@ export class LocalCoordinator {
 
     const delay = (ms: number) => timers.delay(ms);
     const server = createServer(http, (req, res) => {
-      handleHttp(req, res, twirp, edgeNames, opts.edgeLatencyMs ?? {}, delay, opts.httpHandler).catch((err) => {
+      handleHttp(req, res, twirp, recordings, edgeNames, opts.edgeLatencyMs ?? {}, delay, opts.httpHandler).catch((err) => {
         opts.onError?.(err, req.url ?? '');
         if (!res.headersSent) res.writeHead(500).end();
       });
@@ -247,6 +273,7 @@ export class LocalCoordinator {
     } catch (err) {
       await hub.close();
       timers.close();
+      await recordings.close();
       await sfuCalls?.close();
       throw err;
     }
@@ -262,6 +289,7 @@ export class LocalCoordinator {
       timers,
       participantGrace: grace,
       sfuCalls,
+      recordings,
     });
     return coordinator;
   }
@@ -293,6 +321,7 @@ export class LocalCoordinator {
     this.httpServer.closeAllConnections();
     await this.hub.close();
     await serverClosed;
+    await this.recordings.close();
     await this.sfuCalls?.close();
   }
 }
@@ -328,6 +357,7 @@ async function handleHttp(
   req: IncomingMessage,
   res: ServerResponse,
   twirp: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>,
+  recordings: CallRecordings,
   edges: string[],
   edgeLatencyMs: Record<string, number>,
   delay: (ms: number) => Promise<void>,
@@ -339,6 +369,7 @@ async function handleHttp(
     return;
   }
   if (await twirp(req, res)) return;
+  if (await recordings.serve(req, res)) return;
   const path = (req.url ?? '/').split('?')[0];
   const latency = /^\/latency\/([^/]+)$/.exec(path);
   if (latency && req.method === 'GET') {
