@@ -29,6 +29,8 @@ export interface ServeArgs {
   host: string;
   secret: string;
   apiKey: string;
+  /** `--sfu janus` (with `--sfu-interface IF`), where the command takes it: the calls' media through Janus. */
+  sfu?: { iceInterface?: string };
 }
 
 /**
@@ -36,7 +38,7 @@ export interface ServeArgs {
  * page beside a local coordinator. Returns the arguments, or the exit code when there is
  * nothing to serve: 0 after printing `usage` for `--help`, 2 after saying what is wrong.
  */
-export function parseServeArgs(argv: string[], usage: string, defaultPort: number): ServeArgs | number {
+export function parseServeArgs(argv: string[], usage: string, defaultPort: number, takes: { sfu?: boolean } = {}): ServeArgs | number {
   let values;
   try {
     ({ values } = parseArgs({
@@ -47,6 +49,7 @@ export function parseServeArgs(argv: string[], usage: string, defaultPort: numbe
         secret: { type: 'string', default: 'local-secret' },
         'api-key': { type: 'string', default: 'local-key' },
         help: { type: 'boolean', short: 'h', default: false },
+        ...(takes.sfu ? { sfu: { type: 'string' as const }, 'sfu-interface': { type: 'string' as const } } : {}),
       },
     }));
   } catch (err) {
@@ -62,5 +65,15 @@ export function parseServeArgs(argv: string[], usage: string, defaultPort: numbe
     process.stderr.write(`--port must be an integer from 0 to 65535, got "${values.port}"\n`);
     return 2;
   }
-  return { port, host: values.host, secret: values.secret, apiKey: values['api-key'] };
+  const sfu = (values as { sfu?: string }).sfu;
+  const sfuInterface = (values as { 'sfu-interface'?: string })['sfu-interface'];
+  if (sfu !== undefined && sfu !== 'janus') {
+    process.stderr.write(`--sfu must be "janus", got "${sfu}"\n${usage}\n`);
+    return 2;
+  }
+  if (sfu === undefined && sfuInterface !== undefined) {
+    process.stderr.write(`--sfu-interface needs --sfu janus\n${usage}\n`);
+    return 2;
+  }
+  return { port, host: values.host, secret: values.secret, apiKey: values['api-key'], ...(sfu ? { sfu: { iceInterface: sfuInterface } } : {}) };
 }

@@ -34,6 +34,7 @@ export type { ParticipantList, StreamParticipant, ParticipantMedia } from './sto
 export type { CallStatsReport, AggregatedStatsReport, PeerStatsReport } from './store/call-stats-report';
 export { TrackType, TRACK_CAPABILITIES, type PublishableTrackType } from './media/track-type';
 export type { RTCPeerConnectionConstructor } from './media/peer-connection';
+export type { VideoDimension } from './media/call-media';
 export type { ConnectionState } from './ws/connection-state';
 export type { ConnectionStats } from './ws/connection';
 export type { ClientProbe } from './session/test-seam';

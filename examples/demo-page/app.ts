@@ -11,6 +11,7 @@ import {
   CALL_CONFIG,
   StreamVideoClient,
   TrackType,
+  type Call,
   type CallStatsReport,
   type PendingCall,
   type PermissionRequestEvent,
@@ -48,15 +49,20 @@ const store = client.readOnlyStateStore;
 
 /** Runs a user action; a failure shows in the error box (and the console). */
 async function act(what: string, action: () => unknown): Promise<void> {
-  const box = $('error');
-  box.hidden = true;
+  $('error').hidden = true;
   try {
     await action();
   } catch (err) {
-    box.textContent = `${what} failed: ${err instanceof Error ? err.message : String(err)}`;
-    box.hidden = false;
-    console.warn(`[demo] ${what} failed`, err);
+    showError(what, err);
   }
+}
+
+/** Shows a failure in the error box (and the console). */
+function showError(what: string, err: unknown): void {
+  const box = $('error');
+  box.textContent = `${what} failed: ${err instanceof Error ? err.message : String(err)}`;
+  box.hidden = false;
+  console.warn(`[demo] ${what} failed`, err);
 }
 
 /** `type:id` → `[type, id]` (the id may contain no colon, the type never does). */
@@ -193,29 +199,33 @@ async function toggle(type: TrackType): Promise<void> {
   if (!call) throw new Error('not in a call');
   if (publishing(type)) return call.stopPublish(type);
   if (type === TrackType.SCREEN_SHARE) return call.publishScreenShareStream(await navigator.mediaDevices.getDisplayMedia({ video: true }));
-  const stream = await navigator.mediaDevices.getUserMedia(type === TrackType.VIDEO ? { video: { width: 640, height: 480 } } : { audio: true });
+  // Through an SFU the camera goes out in three simulcast layers: Chromium sends all three from 1280x720.
+  const sfu = call.data.settings?.media?.topology === 'sfu';
+  const video = sfu ? { width: 1280, height: 720 } : { width: 640, height: 480 };
+  const stream = await navigator.mediaDevices.getUserMedia(type === TrackType.VIDEO ? { video } : { audio: true });
   return type === TrackType.VIDEO ? call.publishVideoStream(stream) : call.publishAudioStream(stream);
 }
 $('camera-toggle').addEventListener('click', () => act('camera', () => toggle(TrackType.VIDEO)));
 $('mic-toggle').addEventListener('click', () => act('microphone', () => toggle(TrackType.AUDIO)));
 $('screenshare-toggle').addEventListener('click', () => act('screen share', () => toggle(TrackType.SCREEN_SHARE)));
 
-/** A tile's media elements, kept across renders so that playback does not restart. */
+/** A tile's media elements, kept across renders so that playback does not restart, and the functions that unbind them. */
 interface Tile {
   root: HTMLElement;
   video: HTMLVideoElement;
   screen: HTMLVideoElement;
   audio: HTMLAudioElement;
   label: HTMLElement;
+  unbind: (() => void)[];
 }
 const tiles = new Map<string, Tile>();
 
-function attach(element: HTMLMediaElement, stream: MediaStream | undefined): void {
-  if (element.srcObject !== (stream ?? null)) element.srcObject = stream ?? null;
-  element.hidden = !stream;
-}
-
-function tileFor(p: StreamParticipant): Tile {
+/**
+ * A participant's tile: its elements are bound to the participant's tracks with
+ * `bindVideoElement` / `bindAudioElement` (the SDK sets and follows their `srcObject`; in an
+ * SFU call it also asks for the video layer that fits the tile, and none while it is hidden).
+ */
+function tileFor(p: StreamParticipant, call: Call): Tile {
   let tile = tiles.get(p.sessionId);
   if (tile) return tile;
   const video = h('video', { autoplay: true, playsinline: true, 'data-testid': 'tile-video' }) as HTMLVideoElement;
@@ -224,9 +234,23 @@ function tileFor(p: StreamParticipant): Tile {
   screen.muted = true;
   const audio = h('audio', { autoplay: true, 'data-testid': 'tile-audio' }) as HTMLAudioElement;
   const label = h('div', { class: 'label' });
-  tile = { root: h('div', { class: 'tile', 'data-testid': 'tile' }, video, screen, audio, label), video, screen, audio, label };
+  const unbind = bindTile(call, p, video, screen, audio);
+  tile = { root: h('div', { class: 'tile', 'data-testid': 'tile' }, video, screen, audio, label), video, screen, audio, label, unbind };
   tiles.set(p.sessionId, tile);
   return tile;
+}
+
+function bindTile(call: Call, p: StreamParticipant, video: HTMLVideoElement, screen: HTMLVideoElement, audio: HTMLAudioElement): (() => void)[] {
+  try {
+    const bound = [call.bindVideoElement(video, p.sessionId, TrackType.VIDEO), call.bindVideoElement(screen, p.sessionId, TrackType.SCREEN_SHARE)];
+    // Never play one's own microphone.
+    if (!p.isLocalParticipant) bound.push(call.bindAudioElement(audio, p.sessionId));
+    return bound;
+  } catch (err) {
+    // No WebRTC here (`unsupported`): the tile shows the participant without media.
+    showError('show media', err);
+    return [];
+  }
 }
 
 function renderTiles(): void {
@@ -237,11 +261,11 @@ function renderTiles(): void {
   const present = new Set(list.map((p) => p.sessionId));
   for (const [sessionId, tile] of tiles) {
     if (present.has(sessionId)) continue;
-    for (const el of [tile.video, tile.screen, tile.audio]) el.srcObject = null;
+    for (const unbind of tile.unbind) unbind();
     tiles.delete(sessionId);
   }
   const roots = list.map((p) => {
-    const tile = tileFor(p);
+    const tile = tileFor(p, call!);
     const root = tile.root;
     Object.assign(root.dataset, {
       userId: p.userId,
@@ -251,9 +275,10 @@ function renderTiles(): void {
       dominant: String(p.sessionId === dominant),
     });
     root.className = `tile${p.sessionId === dominant ? ' dominant' : ''}${p.isPinned ? ' pinned' : ''}`;
-    attach(tile.video, p.videoStream);
-    attach(tile.screen, p.screenShareStream);
-    attach(tile.audio, p.isLocalParticipant ? undefined : p.audioStream); // never play one's own microphone
+    // The bound elements play the streams; an element with nothing to show is hidden (and then asks for no video).
+    tile.video.hidden = !p.videoStream;
+    tile.screen.hidden = !p.screenShareStream;
+    tile.audio.hidden = p.isLocalParticipant || !p.audioStream;
     const audioOn = p.publishedTracks.includes(TrackType.AUDIO);
     const videoOn = p.publishedTracks.includes(TrackType.VIDEO);
     const canSendVideo = p.isLocalParticipant ? false : mayRevoke;

@@ -24,6 +24,7 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalCoordinator } from '../../src/testing/local-coordinator';
+import type { SfuOptions } from '../../src/testing/sfu/sfu-options';
 import { HttpError, readJsonBody, sendJson, stringField, TOKEN_TTL_SECONDS, USER_ID } from '../shared/json-http';
 
 /** Options of {@link startDemoServer}; every one has a default. */
@@ -38,6 +39,8 @@ export interface DemoServerOptions {
   apiKey?: string;
   /** The folder with `index.html` and `app.ts` (default: this module's folder). */
   assetsDir?: string;
+  /** An SFU for the calls' media (`'janus'`, or Janus's options); default none: a peer-to-peer mesh. */
+  sfu?: SfuOptions;
 }
 
 /** A running demo server. */
@@ -182,6 +185,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     secret: options.secret ?? 'local-secret',
     apiKey,
     httpHandler,
+    sfu: options.sfu,
   });
   const started = coordinator;
   return {

@@ -1,7 +1,8 @@
 import type { ReadableAtom } from 'nanostores';
 import type { CallData, Credentials, Member } from '../plain/plain-types';
 import { StreamVideoError } from '../errors/stream-video-error';
-import type { MediaSession } from '../media/media-session';
+import type { CallMedia, VideoDimension } from '../media/call-media';
+import type { ElementBindings } from '../media/element-bindings';
 import { TrackType } from '../media/track-type';
 import type { CallStatsReport } from '../store/call-stats-report';
 import type { ParticipantList } from '../store/participant-table';
@@ -39,6 +40,7 @@ export class Call {
    * @param sessionId this session's id in the call.
    * @param host the session that joined the call.
    * @param media the call's peer connections and published tracks; none where there is no `RTCPeerConnection`.
+   * @param bindings the elements the app bound to the participants' tracks; none without media.
    */
   constructor(
     private readonly state: ReadableAtom<ActiveCallState>,
@@ -47,7 +49,8 @@ export class Call {
     /** The id of this session in the call. */
     readonly sessionId: string,
     private readonly host: CallHost,
-    private readonly media: MediaSession | undefined,
+    private readonly media: CallMedia | undefined,
+    private readonly bindings?: ElementBindings,
   ) {}
 
   /** The call's data: type, id, cid, creator, settings, recording. */
@@ -86,6 +89,7 @@ export class Call {
    */
   leave(): Promise<void> {
     if (this.hasLeft) return Promise.resolve();
+    this.bindings?.close();
     this.media?.close();
     this.leaving ??= this.host.leaveCall(this).then(
       () => {
@@ -150,7 +154,98 @@ export class Call {
     return this.withMedia('getStats', (m) => m.getStats());
   }
 
-  private async withMedia<T>(method: string, act: (media: MediaSession) => Promise<T>): Promise<T> {
+  /**
+   * Binds a `<video>` element to a participant's camera or screen share: sets its `srcObject`
+   * (following the participant's stream as it changes) and plays it. In an SFU call it also
+   * asks the SFU for the simulcast layer that fits the element's size (measured with a
+   * `ResizeObserver`, in device pixels), and for no video while the element is hidden or off
+   * screen (an `IntersectionObserver`, and the page's visibility). In a mesh call it attaches
+   * and plays (a mesh has no layers).
+   *
+   * ```ts
+   * const unbind = call.bindVideoElement(tileVideo, participant.sessionId, TrackType.VIDEO);
+   * // later, when the tile goes away:
+   * unbind();
+   * ```
+   * @param videoElement the element to show the video in.
+   * @param sessionId the participant's session id.
+   * @param trackType `TrackType.VIDEO` (the camera) or `TrackType.SCREEN_SHARE`.
+   * @returns a function that unbinds the element (its `srcObject` is cleared); binding the
+   *   element again also unbinds it first.
+   * @throws StreamVideoError `invalid_argument` (not a media element, no session id, another
+   *   track type), `unsupported` (no WebRTC), `failed_precondition` (the call was left).
+   */
+  bindVideoElement(videoElement: HTMLVideoElement, sessionId: string, trackType: TrackType.VIDEO | TrackType.SCREEN_SHARE): () => void {
+    const method = 'bindVideoElement';
+    const bindings = this.bindingsFor(method, 'videoElement', videoElement, sessionId);
+    if (trackType !== TrackType.VIDEO && trackType !== TrackType.SCREEN_SHARE)
+      throw StreamVideoError.invalidArgument(method, 'trackType', 'must be TrackType.VIDEO or TrackType.SCREEN_SHARE');
+    return bindings.bindVideo(videoElement, sessionId, trackType);
+  }
+
+  /**
+   * Binds an `<audio>` element to a participant's microphone: sets its `srcObject` (following
+   * the participant's stream) and plays it.
+   *
+   * ```ts
+   * const unbind = call.bindAudioElement(tileAudio, participant.sessionId);
+   * ```
+   * @param audioElement the element to play the audio in.
+   * @param sessionId the participant's session id.
+   * @returns a function that unbinds the element.
+   * @throws StreamVideoError `invalid_argument`, `unsupported` (no WebRTC), `failed_precondition` (the call was left).
+   */
+  bindAudioElement(audioElement: HTMLAudioElement, sessionId: string): () => void {
+    return this.bindingsFor('bindAudioElement', 'audioElement', audioElement, sessionId).bindAudio(audioElement, sessionId);
+  }
+
+  /**
+   * Sets the resolution you prefer for incoming video, instead of the one that fits each
+   * bound element's size: for the participants `sessionIds`, or for every participant when
+   * omitted; `undefined` goes back to the automatic choice. In an SFU call the SFU sends the
+   * smallest simulcast layer at least that large (the highest when none is); the actual
+   * quality also depends on what the publisher sends. A hidden element still receives no
+   * video. No effect in a mesh call.
+   *
+   * ```ts
+   * call.setPreferredIncomingVideoResolution({ width: 640, height: 360 });             // everyone
+   * call.setPreferredIncomingVideoResolution({ width: 320, height: 180 }, [sessionId]); // one participant
+   * call.setPreferredIncomingVideoResolution(undefined);                               // automatic again
+   * ```
+   * @param resolution the width and height, in device pixels; `undefined` for the automatic choice.
+   * @param sessionIds the participants it applies to (default: every participant).
+   * @throws StreamVideoError `invalid_argument` (not two whole numbers from 0 to 16384), `unsupported`, `failed_precondition`.
+   */
+  setPreferredIncomingVideoResolution(resolution: VideoDimension | undefined, sessionIds?: string[]): void {
+    const method = 'setPreferredIncomingVideoResolution';
+    const bindings = this.requireBindings(method);
+    if (resolution !== undefined) {
+      for (const side of ['width', 'height'] as const) {
+        const v = (resolution as Partial<VideoDimension> | null)?.[side];
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 16384)
+          throw StreamVideoError.invalidArgument(method, `resolution.${side}`, 'must be a whole number from 0 to 16384');
+      }
+    }
+    if (sessionIds !== undefined && (!Array.isArray(sessionIds) || sessionIds.some((id) => typeof id !== 'string' || !id)))
+      throw StreamVideoError.invalidArgument(method, 'sessionIds', 'must be an array of session ids');
+    bindings.setPreferredResolution(resolution, sessionIds);
+  }
+
+  private bindingsFor(method: string, argument: string, element: HTMLMediaElement, sessionId: string): ElementBindings {
+    const bindings = this.requireBindings(method);
+    if (!element || typeof element !== 'object' || !('srcObject' in element))
+      throw StreamVideoError.invalidArgument(method, argument, 'must be a media element');
+    if (typeof sessionId !== 'string' || !sessionId) throw StreamVideoError.invalidArgument(method, 'sessionId', 'must be a participant session id');
+    return bindings;
+  }
+
+  private requireBindings(method: string): ElementBindings {
+    if (this.hasLeft) throw new StreamVideoError('failed_precondition', 'the call was left', { method });
+    if (!this.media || !this.bindings) throw new StreamVideoError('unsupported', 'no RTCPeerConnection here: pass opts.RTCPeerConnection', { method });
+    return this.bindings;
+  }
+
+  private async withMedia<T>(method: string, act: (media: CallMedia) => Promise<T>): Promise<T> {
     if (this.hasLeft) throw new StreamVideoError('failed_precondition', 'the call was left', { method });
     if (!this.media) throw new StreamVideoError('unsupported', 'no RTCPeerConnection here: pass opts.RTCPeerConnection', { method });
     return act(this.media);

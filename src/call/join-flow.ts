@@ -9,7 +9,8 @@ import { EMPTY_PARTICIPANTS } from '../store/participant-table';
 import type { ActiveCallState } from '../store/state-store';
 import type { GetOrCreateCallResponse } from '../plain/plain-types';
 import { createMediaSession, type MediaSessionSeam } from '../media/create-media-session';
-import type { MediaSession } from '../media/media-session';
+import type { CallMedia } from '../media/call-media';
+import { ElementBindings } from '../media/element-bindings';
 import { Call, type CallHost } from './call';
 import { newSessionId, toCallInput, type CallRequestData } from './call-request';
 import type { FlowContext } from './flow-context';
@@ -25,7 +26,7 @@ const ABANDONED_LEAVE_MS = 2_000;
 export class JoinFlow {
   private joining: { cid: string; promise: Promise<Call> } | undefined;
   /** The joined call, its media and the join's answer, until the store no longer holds that call. */
-  private current: { call: Call; media: MediaSession | undefined; answer: GetOrCreateCallResponse } | undefined;
+  private current: { call: Call; media: CallMedia | undefined; bindings: ElementBindings | undefined; answer: GetOrCreateCallResponse } | undefined;
   /** A JoinCall request that may have reached the server, until its answer is applied. */
   private inFlight: { type: string; id: string; sessionId: string } | undefined;
   private readonly host: CallHost = {
@@ -40,7 +41,7 @@ export class JoinFlow {
   ) {}
 
   /** The media of the joined call (its peer connections): the session hands it the folded events. */
-  get media(): MediaSession | undefined {
+  get media(): CallMedia | undefined {
     return this.current && this.ctx.store.active?.call === this.current.call ? this.current.media : undefined;
   }
 
@@ -51,6 +52,7 @@ export class JoinFlow {
    */
   activeChanged(call: Readonly<Call> | undefined): void {
     if (!this.current || this.current.call === call) return;
+    this.current.bindings?.close();
     this.current.media?.close();
     this.current = undefined;
   }
@@ -157,9 +159,15 @@ export class JoinFlow {
         this.inFlight = undefined;
         const callState = atom<ActiveCallState>({ data: state.call, members: state.members, ownCapabilities: state.ownCapabilities });
         const { type, id } = state.call;
-        const media = createMediaSession({ type, id, sessionId, ownCapabilities: () => callState.get().ownCapabilities }, joined.credentials, this.mediaSeam());
-        call = new Call(callState, joined.credentials, sessionId, this.host, media);
-        this.current = { call, media, answer: { call: state, created: joined.created } };
+        const topology = state.call.settings?.media?.topology ?? '';
+        const media = createMediaSession(
+          { type, id, topology, sessionId, ownCapabilities: () => callState.get().ownCapabilities },
+          joined.credentials,
+          this.mediaSeam(),
+        );
+        const bindings = media && new ElementBindings(media, store.participants$, this.ctx.options.logger);
+        call = new Call(callState, joined.credentials, sessionId, this.host, media, bindings);
+        this.current = { call, media, bindings, answer: { call: state, created: joined.created } };
         store.setActiveCall(call, cid, callState);
         store.removePending(cid);
         store.callRecordingInProgress$.set(state.call.recording);

@@ -3,8 +3,10 @@ import type { Logger } from '../config/logger';
 import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
+import type { CallMedia } from './call-media';
 import { MediaSession } from './media-session';
 import type { RTCPeerConnectionConstructor } from './peer-connection';
+import { SfuSession } from './sfu/sfu-session';
 
 /** What the media of a joined call needs from the session that joined it. */
 export interface MediaSessionSeam {
@@ -18,19 +20,20 @@ export interface MediaSessionSeam {
 }
 
 /**
- * The seam between the join flow and the media layer: the media session of a call just
- * joined, or `undefined` where there is no `RTCPeerConnection` (the call's media methods then
- * fail with `unsupported`).
- * @param call the call's type and id, this session's id, and the user's capabilities in it now.
- * @param credentials the edge credentials of the join (its ICE servers).
+ * The seam between the join flow and the media layer: the media of a call just joined, in
+ * the call's topology (`settings.media.topology`): a publisher and a subscriber connection to
+ * the SFU for `sfu`, a mesh of peer connections otherwise; or `undefined` where there is no
+ * `RTCPeerConnection` (the call's media methods then fail with `unsupported`).
+ * @param call the call's type and id, its topology, this session's id, and the user's capabilities in it now.
+ * @param credentials the edge credentials of the join (its ICE servers, the SFU's session id).
  */
 export function createMediaSession(
-  call: { readonly type: string; readonly id: string; readonly sessionId: string; ownCapabilities(): readonly string[] },
+  call: { readonly type: string; readonly id: string; readonly topology: string; readonly sessionId: string; ownCapabilities(): readonly string[] },
   credentials: Credentials,
   seam: MediaSessionSeam,
-): MediaSession | undefined {
+): CallMedia | undefined {
   if (!seam.RTCPeerConnection) return undefined;
-  return new MediaSession({
+  const options = {
     type: call.type,
     id: call.id,
     sessionId: call.sessionId,
@@ -42,6 +45,7 @@ export function createMediaSession(
     store: seam.store,
     logger: seam.logger,
     statsIntervalMs: seam.statsIntervalMs,
-    ownCapabilities: call.ownCapabilities,
-  });
+    ownCapabilities: () => call.ownCapabilities(),
+  };
+  return call.topology === 'sfu' ? new SfuSession({ ...options, sfuSessionId: credentials.sfuSessionId }) : new MediaSession(options);
 }

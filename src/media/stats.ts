@@ -2,9 +2,13 @@ import type { AggregatedStatsReport, CallStatsReport, PeerStatsReport } from '..
 import type { PeerConnection } from './peer-connection';
 
 /** Fields of the W3C stats dictionaries this module reads; every one may be missing. */
-interface StatsEntry {
+export interface StatsEntry {
   type: string;
   kind?: string;
+  /** The transceiver's mid (inbound-rtp and outbound-rtp, in recent browsers). */
+  mid?: string;
+  /** The id of the receiving track (inbound-rtp). */
+  trackIdentifier?: string;
   bytesSent?: number;
   bytesReceived?: number;
   framesEncoded?: number;
@@ -62,10 +66,23 @@ class Accumulator {
 
 /** Reads one peer connection's `getStats()` into a {@link PeerStatsReport}. */
 export async function peerStats(peer: PeerConnection): Promise<PeerStatsReport> {
+  const entries = (await peer.pc.getStats()) as unknown as Map<string, StatsEntry>;
+  const { publisher, subscriber } = directionStats(entries.values());
+  return { sessionId: peer.remoteSessionId, userId: peer.remoteUserId, connectionState: peer.pc.connectionState, publisher, subscriber };
+}
+
+/**
+ * What a connection's stats entries say was sent and received; with `include`, only the RTP
+ * streams it keeps count (the candidate pair's round-trip time always does).
+ */
+export function directionStats(
+  entries: Iterable<StatsEntry>,
+  include: (e: StatsEntry) => boolean = () => true,
+): Pick<PeerStatsReport, 'publisher' | 'subscriber'> {
   const out = new Accumulator();
   const inn = new Accumulator();
-  const entries = (await peer.pc.getStats()) as unknown as Map<string, StatsEntry>;
-  for (const e of entries.values()) {
+  for (const e of entries) {
+    if (e.type !== 'candidate-pair' && !include(e)) continue;
     if (e.type === 'outbound-rtp') {
       out.report.totalBytes += e.bytesSent ?? 0;
       if (e.kind === 'video') {
@@ -88,13 +105,7 @@ export async function peerStats(peer: PeerConnection): Promise<PeerStatsReport> 
       inn.rtt(e.currentRoundTripTime);
     }
   }
-  return {
-    sessionId: peer.remoteSessionId,
-    userId: peer.remoteUserId,
-    connectionState: peer.pc.connectionState,
-    publisher: out.done(),
-    subscriber: inn.done(),
-  };
+  return { publisher: out.done(), subscriber: inn.done() };
 }
 
 /** Sums peer reports into a {@link CallStatsReport}. */
