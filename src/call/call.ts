@@ -1,5 +1,6 @@
 import type { ReadableAtom } from 'nanostores';
-import type { CallData, Credentials, Member } from '../plain/plain-types';
+import type { RpcOutput } from '../coordinator/coordinator-client';
+import type { CallData, Credentials, Member, QueryRecordingsResponse } from '../plain/plain-types';
 import { StreamVideoError } from '../errors/stream-video-error';
 import type { CallMedia, VideoDimension } from '../media/call-media';
 import type { ElementBindings } from '../media/element-bindings';
@@ -7,6 +8,7 @@ import { TrackType } from '../media/track-type';
 import type { CallStatsReport } from '../store/call-stats-report';
 import type { ParticipantList } from '../store/participant-table';
 import type { ActiveCallState } from '../store/state-store';
+import { checkRecordingFilename, plainRecordings, type RecordingRpc, type RecordingRpcInput } from './call-recordings';
 
 /** What a {@link Call} needs from the session that joined it. */
 export interface CallHost {
@@ -16,6 +18,8 @@ export interface CallHost {
   participantsOf(call: Call): ParticipantList;
   /** Whether the call is the session's joined call. */
   isActive(call: Call): boolean;
+  /** Sends a recordings RPC about the call as the session's user, once the socket is connected. */
+  recordings<K extends RecordingRpc>(call: Call, rpc: K, input: RecordingRpcInput<K>, method: string): Promise<RpcOutput<K>>;
 }
 
 /**
@@ -243,6 +247,30 @@ export class Call {
     if (this.hasLeft) throw new StreamVideoError('failed_precondition', 'the call was left', { method });
     if (!this.media || !this.bindings) throw new StreamVideoError('unsupported', 'no RTCPeerConnection here: pass opts.RTCPeerConnection', { method });
     return this.bindings;
+  }
+
+  /**
+   * Lists this call's recordings that are files, oldest first, each with a download URL
+   * signed for a limited time; the same as `client.queryRecordings(id, type)`. Only members
+   * may list. Works after the call was left too.
+   *
+   * ```ts
+   * client.on('call.recording_ready', async () => console.log((await call.queryRecordings()).recordings));
+   * ```
+   * @throws StreamVideoError `permission_denied` for a user who is not a member of the call.
+   */
+  async queryRecordings(): Promise<QueryRecordingsResponse> {
+    return plainRecordings(await this.host.recordings(this, 'queryRecordings', {}, 'queryRecordings'));
+  }
+
+  /**
+   * Deletes one of this call's recordings: its file goes and its URLs stop working. Needs
+   * `stop-record-call` and to be a member.
+   * @param filename the recording's `filename`, from `queryRecordings` or `call.recording_ready`.
+   * @throws StreamVideoError `invalid_argument` (checked before sending), `not_found`, `permission_denied`.
+   */
+  async deleteRecording(filename: string): Promise<void> {
+    await this.host.recordings(this, 'deleteRecording', { filename: checkRecordingFilename('deleteRecording', filename) }, 'deleteRecording');
   }
 
   private async withMedia<T>(method: string, act: (media: CallMedia) => Promise<T>): Promise<T> {

@@ -102,7 +102,7 @@ export function compositeArgs(inputs: readonly CompositeInput[], frame: Composit
   }
   const bitrate = Math.max(100, Math.round((width * height * frameRate * 0.07) / 1000));
   args.push('-filter_complex', graph.join(';'), '-map', '[vout]', '-map', '[aout]', '-t', duration);
-  args.push('-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', `${bitrate}k`, '-auto-alt-ref', '0');
+  args.push('-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '16', '-b:v', `${bitrate}k`, '-auto-alt-ref', '0');
   args.push('-c:a', 'libopus', '-b:a', '64k', '-f', 'webm', output);
   return args;
 }
