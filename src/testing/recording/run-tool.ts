@@ -32,9 +32,10 @@ export function runTool(program: string, args: readonly string[], signal: AbortS
       for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(line);
       if (lines.length > OUTPUT_LINES) lines.splice(0, lines.length - OUTPUT_LINES);
     });
+    // An abort settles once the killed tool has exited, so that none outlives its failure.
     child.once('error', (err: NodeJS.ErrnoException) => {
-      if (signal.aborted) reject(aborted(signal, what));
-      else if (err.code === 'ENOENT') reject(new RecordingError('tools_missing', `${program} is not installed (needed to ${what})`, { cause: err }));
+      if (signal.aborted) return;
+      if (err.code === 'ENOENT') reject(new RecordingError('tools_missing', `${program} is not installed (needed to ${what})`, { cause: err }));
       else reject(new RecordingError('processing_failed', `could not run ${program} to ${what}`, { cause: err }));
     });
     child.once('close', (code, killed) => {
