@@ -19,6 +19,27 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The SFU tests drive Debian's janus (the local coordinator starts it; it is never bundled).
+if ! command -v janus >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "installing janus for the SFU tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus >/dev/null
+  else
+    echo "janus is missing and cannot be installed here (needs root and apt-get): the SFU tests will fail" >&2
+  fi
+fi
+
+# Recordings of SFU calls: janus-pp-rec (Debian's janus-tools) turns Janus's .mjr files into WebM
+# and Opus, ffmpeg composes them into one file (ffprobe, in the same package, checks it).
+if ! command -v janus-pp-rec >/dev/null 2>&1 || ! command -v ffmpeg >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "installing janus-tools and ffmpeg for the recording tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus-tools ffmpeg >/dev/null
+  else
+    echo "janus-pp-rec or ffmpeg is missing and cannot be installed here (needs root and apt-get): the recording tests will fail" >&2
+  fi
+fi
+
 pattern="${1:-\\.test\\.ts$}"
 out="$(mktemp)"
 # A bound on the whole run: a hung test fails the run instead of hanging CI.

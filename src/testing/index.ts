@@ -9,6 +9,5 @@ export { CALL_TYPES, CAPABILITIES, GRANTABLE_PERMISSIONS, type CallTypeDefinitio
 export { inspectClient } from './inspect-client';
 export { webSocketOf, type WsSocket } from './web-socket-of';
 export { JanusError, type JanusErrorCode } from './sfu/janus-error';
-export type { JanusServer, JanusStatus } from './sfu/janus-server';
-export type { JanusExit } from './sfu/janus-process';
+export type { LocalSfu, JanusStatus, JanusExit } from './sfu/local-sfu';
 export type { JanusOptions, SfuOptions } from './sfu/sfu-options';

@@ -17,10 +17,12 @@ import { queryHandlers } from './service/query-handlers';
 import { CoordinatorState } from './state/coordinator-state';
 import { ParticipantGrace } from './state/participant-grace';
 import { JanusServer } from './sfu/janus-server';
+import type { LocalSfu } from './sfu/local-sfu';
 import { SfuCalls } from './sfu/sfu-calls';
 import { resolveSfuOptions, type SfuOptions } from './sfu/sfu-options';
 import { CallRecordings } from './recording/call-recordings';
 import { resolveRecordingOptions, type RecordingOptions } from './recording/recording-options';
+import type { LocalRecordings } from './recording/local-recordings';
 import { recordingHandlers } from './service/recording-handlers';
 import { TimerSet } from './timers';
 import { RpcFaults } from './twirp/faults';
@@ -139,10 +141,11 @@ export class LocalCoordinator {
    * The coordinator's Janus when it was started with `sfu` (undefined otherwise): its
    * `status`, its `pid`, `restart()`, `onStatus(listener)`.
    */
-  readonly sfu: JanusServer | undefined;
-  /** The calls' recordings: those being made, and the files (`pending` counts those being post-processed). */
-  readonly recordings: CallRecordings;
+  readonly sfu: LocalSfu | undefined;
+  /** The calls' recordings: how many calls record now, how many recordings are being made into files. */
+  readonly recordings: LocalRecordings;
   private readonly sfuCalls: SfuCalls | undefined;
+  private readonly callRecordings: CallRecordings;
   private readonly tokens: TokenAuthority;
   private readonly timers: TimerSet;
   private closing: Promise<void> | undefined;
@@ -177,6 +180,7 @@ export class LocalCoordinator {
     this.sfuCalls = parts.sfuCalls;
     this.sfu = parts.sfuCalls?.janus;
     this.recordings = parts.recordings;
+    this.callRecordings = parts.recordings;
   }
 
   /**
@@ -306,7 +310,9 @@ export class LocalCoordinator {
    * Stops listening and closes every open connection. Resolves once every socket is closed
    * (`hub.connectionCount` is 0) and every timer the coordinator started (injected latency,
    * edge latency delays, participant grace periods, the hub's sweep) is cleared; requests
-   * waiting on injected latency end with `unavailable`; with `sfu`, once Janus has exited.
+   * waiting on injected latency end with `unavailable`; recordings being made into files stop
+   * (their tools are killed, a temporary recordings folder removed); with `sfu`, once Janus
+   * has exited.
    * Idempotent.
    */
   close(): Promise<void> {
@@ -321,7 +327,7 @@ export class LocalCoordinator {
     this.httpServer.closeAllConnections();
     await this.hub.close();
     await serverClosed;
-    await this.recordings.close();
+    await this.callRecordings.close();
     await this.sfuCalls?.close();
   }
 }

@@ -103,3 +103,41 @@ export function syntheticCamera(width = 320, height = 180, fps = 15): SyntheticC
     },
   };
 }
+
+/** Safety bound of a media wait (ICE, the SFU's first offer, the first decoded frames on a busy machine), in ms. */
+export const MEDIA_WAIT_MS = 20_000;
+
+/**
+ * Resolves with `read()`'s value once `ok` holds for it, reading every `everyMs`; rejects with
+ * the last value after the safety bound (for values with no event to wait on: media stats).
+ */
+export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, everyMs = 100, ms = MEDIA_WAIT_MS): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last = await read();
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what} (last: ${JSON.stringify(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    last = await read();
+  }
+  return last;
+}
+
+/**
+ * Resolves once `read()` stops growing: the same value `samples` reads in a row, `everyMs`
+ * apart (bytes or frames that no longer arrive). Returns that value.
+ */
+export function stopsGrowing(read: () => Promise<number>, what: string, samples = 5, everyMs = 300): Promise<number> {
+  let previous = Number.NaN;
+  let same = 0;
+  return eventually(
+    async () => {
+      const now = await read();
+      same = now === previous ? same + 1 : 0;
+      previous = now;
+      return same;
+    },
+    (n) => n >= samples,
+    what,
+    everyMs,
+  ).then(() => previous);
+}

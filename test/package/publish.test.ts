@@ -2,7 +2,7 @@
  * What the published package owes its users, checked on the packed tarball with the
  * ecosystem's own tools, offline: arethetypeswrong (types for every resolver), publint
  * --strict, `npm publish --dry-run` without a warning, the files every package carries,
- * source maps neither shipped nor referenced, jose loaded only by `./testing`, and the CLI's
+ * source maps neither shipped nor referenced, jose and janode loaded only by `./testing`, and the CLI's
  * `--version` and `--help`.
  */
 import { test } from 'uvu';
@@ -125,6 +125,19 @@ test('jose loads only with stream-video-client/testing (ESM chunks and CJS bundl
   const inlinesJose = (file: string) => readFileSync(join(pkg.installed, 'dist', file), 'utf8').includes('node_modules/jose/');
   assert.equal(
     { index: inlinesJose('index.cjs'), node: inlinesJose('node.cjs'), testing: inlinesJose('testing.cjs') },
+    { index: false, node: false, testing: true },
+  );
+});
+
+test('janode (the SFU driver) loads only with stream-video-client/testing, and only on demand', () => {
+  const entry = (subpath: string, condition: string) => join(pkg.installed, manifest.exports[subpath].import[condition]);
+  assert.ok(packagesReachedFrom(entry('./testing', 'default')).has('janode'));
+  assert.not.ok(packagesReachedFrom(entry('.', 'browser')).has('janode'));
+  assert.not.ok(packagesReachedFrom(entry('.', 'node')).has('janode'));
+  // A dynamic import() in every format: a coordinator without an SFU never loads it.
+  const loads = (file: string) => readFileSync(join(pkg.installed, 'dist', file), 'utf8');
+  assert.equal(
+    { index: loads('index.cjs').includes('janode'), node: loads('node.cjs').includes('janode'), testing: /\bimport\("janode"\)/.test(loads('testing.cjs')) },
     { index: false, node: false, testing: true },
   );
 });

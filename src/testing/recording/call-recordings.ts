@@ -13,6 +13,7 @@ import { composeRecording } from './compose-recording';
 import { folderBytes } from './folder-bytes';
 import { serveRecording } from './recording-downloads';
 import { RecordingError } from './recording-error';
+import type { LocalRecordings } from './local-recordings';
 import type { ResolvedRecordingOptions } from './recording-options';
 import { UrlSigner, type RecordingRef } from './signed-url';
 
@@ -72,7 +73,7 @@ interface ReadyRecording {
  * await recordings.close();
  * ```
  */
-export class CallRecordings implements CallObserver {
+export class CallRecordings implements CallObserver, LocalRecordings {
   private readonly active = new Map<string, ActiveRecording>();
   private readonly ready = new Map<string, Map<string, ReadyRecording>>();
   /** File names given per call (recording, processing, ready or failed): never twice. */
@@ -97,6 +98,11 @@ export class CallRecordings implements CallObserver {
   /** Whether recording `call` makes a file: an SFU call on a coordinator with an SFU. */
   recordsMedia(call: CallRecord): boolean {
     return this.deps.sfu !== undefined && call.settings.media?.topology === 'sfu';
+  }
+
+  /** Calls whose media is being recorded now. */
+  get recording(): number {
+    return this.active.size;
   }
 
   /** Recordings being post-processed or waiting for it. */

@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import WebSocket from 'ws';
 import { findJanusLibraryFolder, writeJanusConfig } from './janus-config';
 import { JanusError } from './janus-error';
+import type { JanusExit } from './local-sfu';
 import type { ResolvedJanusOptions } from './sfu-options';
 
 /** How long a stopped Janus gets to exit after SIGTERM before SIGKILL, in ms (it takes ~110 ms). */
@@ -14,14 +15,6 @@ const STOP_GRACE_MS = 3000;
 const OUTPUT_LINES = 60;
 /** Attempts at starting (each on a new free port: another program may take the one picked). */
 const START_ATTEMPTS = 3;
-
-/** How a Janus process ended: its exit code, or the signal that ended it. */
-export interface JanusExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  /** True when {@link JanusProcess.stop} ended it; false for a crash or a kill from outside. */
-  readonly expected: boolean;
-}
 
 /** The full path of `program` (as is when it holds a `/`), or undefined when it is not found. */
 export function findExecutable(program: string): string | undefined {

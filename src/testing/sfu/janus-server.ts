@@ -1,14 +1,8 @@
 import { JanusApi } from './janus-api';
 import { JanusError } from './janus-error';
-import { JanusProcess, type JanusExit } from './janus-process';
+import { JanusProcess } from './janus-process';
+import type { JanusExit, JanusStatus, LocalSfu } from './local-sfu';
 import type { ResolvedJanusOptions } from './sfu-options';
-
-/**
- * Where the local coordinator's Janus is: `running` (its API answers), `down` (it crashed,
- * was killed or its API connection was lost: nothing is served until {@link JanusServer.restart}),
- * `closed` (the coordinator closed; it never runs again).
- */
-export type JanusStatus = 'running' | 'down' | 'closed';
 
 /** A running Janus: the process and the API session the coordinator drives it with. */
 interface Running {
@@ -33,7 +27,7 @@ interface Running {
  * await janus.close();
  * ```
  */
-export class JanusServer {
+export class JanusServer implements LocalSfu {
   private current: Running | undefined;
   private state: JanusStatus = 'running';
   private generations = 0;

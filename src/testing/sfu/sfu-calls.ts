@@ -5,7 +5,8 @@ import { requireCapability, type CoordinatorState } from '../state/coordinator-s
 import { TwirpError } from '../twirp/twirp-error';
 import { JanusApi } from './janus-api';
 import { JanusError } from './janus-error';
-import type { JanusServer, JanusStatus } from './janus-server';
+import type { JanusServer } from './janus-server';
+import type { JanusStatus } from './local-sfu';
 import type { JanodeEvents } from './room-context';
 import { sdpSections, sends } from './sdp-sections';
 import { SfuRoom } from './sfu-room';

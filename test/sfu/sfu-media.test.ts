@@ -1,0 +1,193 @@
+/**
+ * Media through the local coordinator's Janus, between Node peers (`@roamhq/wrtc`) that stand
+ * in for browsers, inside the test run's network namespace: publishers and a viewer see each
+ * other's video with one publisher and one subscriber connection each; the size a viewer
+ * prefers picks the simulcast layer, and 0x0 stops the video; a revoke stops forwarding at the
+ * SFU whatever the revoked (modified) client does, and its new offer is refused; a Janus that
+ * dies mid-call is noticed by every participant, a restarted one brings their media back.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Call, StreamVideoClient } from '../../src/index-node';
+import type { LocalCoordinator } from '../../src/testing';
+import { startCoordinator } from '../helpers/coordinator';
+import { RawSfuPublisher } from '../helpers/raw-sfu-publisher';
+import { expectRpcError, uniqueId } from '../helpers/rpc';
+import { expectError, nextEvent, until } from '../helpers/sdk';
+import { eventually, MEDIA_WAIT_MS, nodePeer, rerunInNamespace, sfuInterface, stopsGrowing, syntheticCamera, type SyntheticCamera } from '../helpers/sfu';
+
+const iceInterface = sfuInterface();
+if (!iceInterface && process.argv[1] === import.meta.filename) process.exit(await rerunInNamespace(import.meta.filename));
+if (!iceInterface)
+  throw new Error("SFU media runs inside the test run's network namespace (TEST_NETNS_INTERFACE): run it with npm test, or alone with npx tsx");
+
+interface Ctx {
+  c: LocalCoordinator;
+  clients: StreamVideoClient[];
+  cameras: SyntheticCamera[];
+  raw: RawSfuPublisher[];
+  errors: unknown[];
+}
+const test = suite<Ctx>('SFU media between Node peers', { clients: [], cameras: [], raw: [], errors: [] } as unknown as Ctx);
+
+test.before(async (ctx) => {
+  ctx.c = await startCoordinator({ sfu: { iceInterface }, onError: (err) => ctx.errors.push(err) });
+});
+test.after.each(async (ctx) => {
+  for (const camera of ctx.cameras.splice(0)) camera.stop();
+  for (const raw of ctx.raw.splice(0)) raw.close();
+  await Promise.all(ctx.clients.splice(0).map((client) => client.disconnectUser()));
+});
+test.after(async (ctx) => {
+  await ctx.c.close();
+  assert.equal(ctx.errors, [], 'nothing went wrong inside the coordinator');
+});
+
+async function peer(ctx: Ctx, userId: string): Promise<StreamVideoClient> {
+  const client = await nodePeer(ctx.c, userId);
+  ctx.clients.push(client);
+  return client;
+}
+
+function camera(ctx: Ctx, width = 320, height = 180): SyntheticCamera {
+  const cam = syntheticCamera(width, height);
+  ctx.cameras.push(cam);
+  return cam;
+}
+
+/** What `call` receives from `userId`'s tracks, per the SDK's stats. */
+async function receivedFrom(call: Call, userId: string): Promise<{ frames: number; bytes: number; width: number }> {
+  const peers = (await call.getStats()).peers.filter((p) => p.userId === userId);
+  return {
+    frames: peers.reduce((n, p) => n + p.subscriber.framesProcessed, 0),
+    bytes: peers.reduce((n, p) => n + p.subscriber.totalBytes, 0),
+    width: Math.max(0, ...peers.map((p) => p.subscriber.highestFrameWidth)),
+  };
+}
+
+/** Resolves once `call` decodes more frames of `userId` than now. */
+async function decodesMoreOf(call: Call, userId: string, what: string): Promise<void> {
+  const start = (await receivedFrom(call, userId)).frames;
+  await eventually(
+    () => receivedFrom(call, userId),
+    (r) => r.frames > start + 5,
+    what,
+  );
+}
+
+test('two publishers and a viewer: everyone sees every camera, over one publisher and one subscriber connection each', async (ctx) => {
+  const id = uniqueId('sfu');
+  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u) => peer(ctx, u)));
+  const calls = [await alice.joinCall(id, 'development'), await bob.joinCall(id, 'development'), await carol.joinCall(id, 'development')];
+  assert.is(calls[0].data.settings?.media?.topology, 'sfu');
+  await calls[0].publishVideoStream(camera(ctx).stream);
+  await calls[1].publishVideoStream(camera(ctx).stream);
+  await decodesMoreOf(calls[0], 'bob', 'alice decodes bob');
+  await decodesMoreOf(calls[1], 'alice', 'bob decodes alice');
+  await decodesMoreOf(calls[2], 'alice', 'carol decodes alice');
+  await decodesMoreOf(calls[2], 'bob', 'carol decodes bob');
+  const remoteVideo = (client: StreamVideoClient) =>
+    client.readOnlyStateStore.remoteParticipants$
+      .get()
+      .toArray()
+      .filter((p) => p.videoStream)
+      .map((p) => p.userId)
+      .sort();
+  assert.equal(remoteVideo(carol), ['alice', 'bob']);
+  assert.equal(remoteVideo(alice), ['bob']);
+});
+
+test('the size a viewer prefers picks the simulcast layer; 0x0 stops the video; undefined goes back to the top layer', async (ctx) => {
+  const id = uniqueId('layers');
+  const [alice, bob] = await Promise.all(['alice', 'bob'].map((u) => peer(ctx, u)));
+  const [aliceCall, bobCall] = [await alice.joinCall(id, 'development'), await bob.joinCall(id, 'development')];
+  // 640x360: the two upper layers are 640 and 320 wide.
+  await aliceCall.publishVideoStream(camera(ctx, 640, 360).stream);
+  await eventually(
+    () => receivedFrom(bobCall, 'alice'),
+    (r) => r.width === 640,
+    'bob receives alice at 640 wide (no preference: the top layer)',
+  );
+  bobCall.setPreferredIncomingVideoResolution({ width: 320, height: 180 });
+  await eventually(
+    () => receivedFrom(bobCall, 'alice'),
+    (r) => r.width > 0 && r.width <= 320,
+    'bob receives a lower layer of alice',
+  );
+  bobCall.setPreferredIncomingVideoResolution({ width: 0, height: 0 }, [aliceCall.sessionId]);
+  await stopsGrowing(async () => (await receivedFrom(bobCall, 'alice')).bytes, "alice's video stops reaching bob");
+  bobCall.setPreferredIncomingVideoResolution(undefined, [aliceCall.sessionId]);
+  bobCall.setPreferredIncomingVideoResolution(undefined);
+  await eventually(
+    () => receivedFrom(bobCall, 'alice'),
+    (r) => r.width === 640,
+    'bob receives alice at 640 wide again',
+  );
+  expectErrorSync(() => bobCall.setPreferredIncomingVideoResolution({ width: -1, height: 10 }), 'resolution.width');
+});
+
+/** Asserts that `fn` throws `invalid_argument` naming `argument`. */
+function expectErrorSync(fn: () => unknown, argument: string): void {
+  try {
+    fn();
+  } catch (err) {
+    assert.is((err as { code?: string }).code, 'invalid_argument');
+    assert.is((err as { meta?: Record<string, unknown> }).meta?.['argument'], argument);
+    return;
+  }
+  assert.unreachable(`no error naming ${argument}`);
+}
+
+test('a revoke stops forwarding at the SFU whatever the revoked client does; its new offer is refused; a grant lets it through again', async (ctx) => {
+  const id = uniqueId('revoke');
+  const [alice, carol] = await Promise.all(['alice', 'carol'].map((u) => peer(ctx, u)));
+  await alice.getOrCreateCall(id, 'default', { members: [{ userId: 'bob' }, { userId: 'carol' }] });
+  const [aliceCall, carolCall] = [await alice.joinCall(id, 'default'), await carol.joinCall(id, 'default')];
+  // bob's client is modified: it publishes through raw signalling and never stops by itself.
+  const bob = await RawSfuPublisher.join(ctx.c, 'bob', 'default', id);
+  ctx.raw.push(bob);
+  await bob.publish(camera(ctx).stream);
+  await decodesMoreOf(carolCall, 'bob', 'carol decodes bob');
+  await alice.updateUserPermissions(id, 'default', { userId: 'bob', revokePermissions: ['send-video'] });
+  const stoppedAt = await stopsGrowing(async () => (await receivedFrom(carolCall, 'bob')).bytes, "bob's video stops reaching carol");
+  const sent = await bob.bytesSent();
+  await eventually(
+    () => bob.bytesSent(),
+    (n) => n > sent + 10_000,
+    'bob keeps sending',
+  );
+  assert.is((await receivedFrom(carolCall, 'bob')).bytes, stoppedAt, 'nothing more reaches carol');
+  const refused = await expectRpcError(bob.offer(), 'permission_denied');
+  assert.is(refused.meta['capability'], 'send-video');
+  await alice.updateUserPermissions(id, 'default', { userId: 'bob', grantPermissions: ['send-video'] });
+  await decodesMoreOf(carolCall, 'bob', "bob's video reaches carol again");
+  void aliceCall;
+});
+
+test("Janus dies mid-call: participants hear it, new joins are unavailable; restarted, the call's media comes back", async (ctx) => {
+  const id = uniqueId('crash');
+  const [alice, bob] = await Promise.all(['alice', 'bob'].map((u) => peer(ctx, u)));
+  const [aliceCall, bobCall] = [await alice.joinCall(id, 'development'), await bob.joinCall(id, 'development')];
+  await aliceCall.publishVideoStream(camera(ctx).stream);
+  await decodesMoreOf(bobCall, 'alice', 'bob decodes alice');
+  const down = nextEvent(bob, 'call.sfu_changed', (e) => !e.available);
+  process.kill(ctx.c.sfu!.pid!, 'SIGKILL');
+  await down;
+  await until(() => !bob.readOnlyStateStore.remoteParticipants$.get().get(aliceCall.sessionId)?.videoStream, "alice's video leaves bob's store", MEDIA_WAIT_MS);
+  const carol = await peer(ctx, 'carol');
+  const refused = await expectError(carol.joinCall(uniqueId('new'), 'development'), 'unavailable');
+  assert.is(refused.meta['reason'], 'sfu_unavailable');
+  const back = nextEvent(bob, 'call.sfu_changed', (e) => e.available);
+  await ctx.c.sfu!.restart();
+  assert.match((await back).sfuSessionId, /^sfu-/);
+  await decodesMoreOf(bobCall, 'alice', 'bob decodes alice through the new Janus');
+  await until(
+    () => Boolean(bob.readOnlyStateStore.remoteParticipants$.get().get(aliceCall.sessionId)?.videoStream),
+    "alice's video is back in bob's store",
+    MEDIA_WAIT_MS,
+  );
+  const newCall = await carol.joinCall(uniqueId('new'), 'development');
+  assert.is(newCall.data.settings?.media?.topology, 'sfu');
+});
+
+test.run();
