@@ -21,9 +21,11 @@ export type RecordingFailure = 'no_media' | 'processing_failed' | 'timeout' | 's
  * ```
  */
 export class RecordingError extends Error {
+  /** Always `RecordingError`. */
   override readonly name = 'RecordingError';
 
   /**
+   * A recording's failure, with what the report needs.
    * @param code why it failed.
    * @param message a sentence for people.
    * @param details the call, the file it would have made, the raw files' folder, the tool's output, the cause.

@@ -27,8 +27,9 @@ export interface RecordingOptions {
   processTimeoutMs?: number;
   /** How long a download URL works, in ms: 1,000 to 604,800,000, a week (default 3,600,000). */
   urlTtlMs?: number;
-  /** The composite video's width and height in pixels, even numbers from 160x120 to 3840x2160 (default 1280x720). */
+  /** The composite video's width in pixels, an even number from 160 to 3840 (default 1280). */
   width?: number;
+  /** The composite video's height in pixels, an even number from 120 to 2160 (default 720). */
   height?: number;
   /** The composite video's frame rate: 1 to 60 (default 15). */
   frameRate?: number;
