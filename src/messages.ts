@@ -17,6 +17,7 @@ export type {
   Participant,
   QueryCallsResponse,
   QueryRecordingsResponse,
+  Reaction,
   RecordingSettings,
   RequestPermissionResponse,
   RingSettings,

@@ -1,40 +1,8 @@
 import { QueryRecordingsResponse as WireQueryRecordingsResponse } from '../../gen/stream/video/coordinator/v1/coordinator_service';
-import type { PartialMessage } from '@protobuf-ts/runtime';
-import type { RpcCallOptions, RpcInput, RpcOutput, StreamCoordinatorClient } from '../coordinator/coordinator-client';
-import type { RpcSession } from '../coordinator/rpc-session';
+import type { RpcOutput } from '../coordinator/coordinator-client';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { toPlain } from '../plain/plain-data';
 import type { QueryRecordingsResponse } from '../plain/plain-types';
-
-/** The RPCs about a call's recordings. */
-export type RecordingRpc = 'queryRecordings' | 'deleteRecording';
-
-/** The fields of such an RPC besides the call's type and id. */
-export type RecordingRpcInput<K extends RecordingRpc> = Omit<PartialMessage<RpcInput<K>>, 'type' | 'id'>;
-
-/** What sending a recording RPC needs: the typed client, the user session, and a connected socket. */
-export interface RecordingRpcSender {
-  readonly coordinator: StreamCoordinatorClient;
-  readonly rpc: RpcSession;
-  ready(method: string): Promise<void>;
-}
-
-/**
- * Sends `rpc` about the call `cid` once the socket is connected, as the session's user.
- * @param method the `Call` member that sends it, for errors.
- */
-export async function sendRecordingRpc<K extends RecordingRpc>(
-  sender: RecordingRpcSender,
-  cid: string,
-  rpc: K,
-  input: RecordingRpcInput<K>,
-  method: string,
-): Promise<RpcOutput<K>> {
-  await sender.ready(method);
-  const at = cid.indexOf(':');
-  const send = sender.coordinator[rpc] as (input: object, options: RpcCallOptions) => Promise<RpcOutput<K>>;
-  return send({ type: cid.slice(0, at), id: cid.slice(at + 1), ...input }, { session: sender.rpc });
-}
 
 /** Most characters of a recording's file name. */
 export const MAX_RECORDING_FILENAME = 255;

@@ -12,7 +12,7 @@ import { createMediaSession, type MediaSessionSeam } from '../media/create-media
 import type { CallMedia } from '../media/call-media';
 import { ElementBindings } from '../media/element-bindings';
 import { Call, type CallHost } from './call';
-import { sendRecordingRpc } from './call-recordings';
+import { sendCallRpc } from './call-actions';
 import { newSessionId, toCallInput, type CallRequestData } from './call-request';
 import type { FlowContext } from './flow-context';
 import type { RingFlow } from './ring-flow';
@@ -34,7 +34,7 @@ export class JoinFlow {
     leaveCall: (call) => this.leave(call),
     participantsOf: (call) => (this.ctx.store.active?.call === call ? this.ctx.store.participants$.get() : EMPTY_PARTICIPANTS),
     isActive: (call) => this.ctx.store.active?.call === call,
-    recordings: (call, rpc, input, method) => sendRecordingRpc(this.ctx, call.cid, rpc, input, method),
+    send: (call, rpc, input, method) => sendCallRpc(this.ctx, call.cid, rpc, input, method),
   };
 
   constructor(

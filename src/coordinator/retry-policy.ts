@@ -22,5 +22,8 @@ export const IDEMPOTENT_RPCS: ReadonlySet<string> = new Set([
   'endCall',
   'queryCalls',
   'queryMembers',
+  'kickUser',
+  'blockUser',
+  'unblockUser',
   'queryRecordings',
 ]);

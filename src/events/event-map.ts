@@ -36,6 +36,11 @@ export const EVENT_NAMES = {
   participantUpdated: 'call.participant_updated',
   callSignal: 'call.signal',
   sfuChanged: 'call.sfu_changed',
+  callReactionNew: 'call.reaction_new',
+  callUserMuted: 'call.user_muted',
+  callKickedUser: 'call.kicked_user',
+  callBlockedUser: 'call.blocked_user',
+  callUnblockedUser: 'call.unblocked_user',
   recordingReady: 'call.recording_ready',
   recordingFailed: 'call.recording_failed',
 } as const satisfies Record<EventCase, string>;
@@ -99,10 +104,13 @@ export interface ConnectionEventMap {
  * `call.participant_updated` (a participant's `publishedTracks` changed: mute, unmute, a
  * revoked capability), `call.signal` (WebRTC signalling for the SDK's peer connections; apps
  * need not listen), `call.sfu_changed` (the SFU of an SFU call stopped or is back; the SDK
- * reconnects its media by itself), `call.recording_ready` (a recording of an SFU call is a file
- * now: `callRecording` has its name, times, duration and a signed download URL),
- * `call.recording_failed` (a recording could not be made into a file: `reason`),
- * `connection.changed`, `connection.recovered`, `connection.error`.
+ * reconnects its media by itself), `call.reaction_new` (a participant reacted: its `reaction` in the store),
+ * `call.user_muted` (a moderator muted users: a muted client stops those tracks),
+ * `call.kicked_user` and `call.blocked_user` (a moderator removed a user: for the connected
+ * user, the call is left with its media), `call.unblocked_user`, `call.recording_ready` (a
+ * recording of an SFU call is a file now: `callRecording` has its name, times, duration and a
+ * signed download URL), `call.recording_failed` (a recording could not be made into a file:
+ * `reason`), `connection.changed`, `connection.recovered`, `connection.error`.
  */
 export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap;
 /** An event name, e.g. `call.ring`. */

@@ -8,6 +8,7 @@ import type { ReconnectPolicy } from '../ws/reconnect-policy';
 import type { NetworkEventSource, WebSocketConstructor } from '../ws/websocket-like';
 import { consoleLogger, LOG_LEVELS, withLevel, type Logger, type LogLevelThreshold } from '../config/logger';
 import type { RTCPeerConnectionConstructor } from '../media/peer-connection';
+import { REACTION_TTL_MS } from '../call/call-limits';
 
 /** Time limits of the client, in milliseconds. */
 export interface StreamClientTimeouts {
@@ -69,6 +70,11 @@ export interface StreamClientOptions {
   /** How often the store's `callStatsReport$` is refreshed while in a call, in ms (default 2,000; 0 never). */
   statsIntervalMs?: number;
   /**
+   * How long a participant's `reaction` stays in the store, in ms from when the coordinator
+   * received it: 10 to 3,600,000 (default `REACTION_TTL_MS`, 5,000).
+   */
+  reactionTtlMs?: number;
+  /**
    * The largest RPC answer the client reads, in bytes, from 1,024 to 1,073,741,824 (default
    * 8 MiB); past it the read stops and the request fails with `resource_exhausted`. Enforced
    * by the Node entry, for the default transport. In browsers `TwirpFetchTransport` reads
@@ -108,6 +114,7 @@ export interface ResolvedOptions {
   network: NetworkEventSource | undefined;
   RTCPeerConnection: RTCPeerConnectionConstructor | undefined;
   statsIntervalMs: number;
+  reactionTtlMs: number;
   /** The interceptor that caps RPC answers, when the platform has one and the transport is the default. */
   responseCap: RpcInterceptor | undefined;
 }
@@ -155,6 +162,7 @@ export function resolveOptions(opts: StreamClientOptions, platform: ClientPlatfo
     network: opts.network ?? (typeof win?.addEventListener === 'function' ? win : undefined),
     RTCPeerConnection: opts.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection,
     statsIntervalMs: opts.statsIntervalMs ?? 2000,
+    reactionTtlMs: opts.reactionTtlMs ?? REACTION_TTL_MS,
     responseCap,
   };
 }
@@ -177,6 +185,7 @@ const OPTION_KEYS: readonly (keyof StreamClientOptions)[] = [
   'network',
   'RTCPeerConnection',
   'statsIntervalMs',
+  'reactionTtlMs',
   'maxResponseBytes',
 ];
 const TIMEOUT_KEYS: readonly (keyof StreamClientTimeouts)[] = ['rpcMs', 'connectMs', 'handshakeMs', 'edgeMeasurementMs', 'reconnectWaitMs', 'tokenProviderMs'];
@@ -207,6 +216,8 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
     throw bad('opts.callTypes', 'must be an array of strings');
   if (o['statsIntervalMs'] !== undefined && !(typeof o['statsIntervalMs'] === 'number' && o['statsIntervalMs'] >= 0 && o['statsIntervalMs'] <= 3_600_000))
     throw bad('opts.statsIntervalMs', 'must be a number from 0 to 3600000');
+  const ttl = o['reactionTtlMs'];
+  if (ttl !== undefined && !(typeof ttl === 'number' && ttl >= 10 && ttl <= 3_600_000)) throw bad('opts.reactionTtlMs', 'must be a number from 10 to 3600000');
   const cap = o['maxResponseBytes'];
   if (cap !== undefined && !(Number.isInteger(cap) && (cap as number) >= MAX_RESPONSE_BYTES_RANGE.min && (cap as number) <= MAX_RESPONSE_BYTES_RANGE.max)) {
     throw bad('opts.maxResponseBytes', `must be a whole number from ${MAX_RESPONSE_BYTES_RANGE.min} to ${MAX_RESPONSE_BYTES_RANGE.max}`);

@@ -48,3 +48,5 @@ export interface RequestPermissionResponse extends Plain<rpc.RequestPermissionRe
 export interface QueryRecordingsResponse extends Plain<rpc.QueryRecordingsResponse> {}
 /** What `updateUserPermissions` resolves with: the user's capabilities after the update. */
 export interface UpdateUserPermissionsResponse extends Plain<rpc.UpdateUserPermissionsResponse> {}
+/** A participant's reaction as `call.sendReaction` resolves with it: who, from which session, what, when. */
+export interface Reaction extends Plain<models.Reaction> {}

@@ -55,6 +55,11 @@ export function rerunInNamespace(file: string): Promise<number> {
 // The SDK makes one MediaStream per remote track; Node has no MediaStream of its own.
 (globalThis as { MediaStream?: unknown }).MediaStream ??= wrtc.MediaStream;
 
+// @roamhq/wrtc 0.10 crashes (SIGSEGV, or a V8 "node->IsInUse()" check) when Node frees its
+// native objects while tearing the process down, after every test has run and uvu has
+// reported. Exiting once the event loop is empty skips that teardown and keeps uvu's exit code.
+process.once('beforeExit', () => process.exit());
+
 /** `@roamhq/wrtc`'s `RTCPeerConnection` as the SDK takes it. */
 export const NodeRTCPeerConnection = wrtc.RTCPeerConnection as unknown as RTCPeerConnectionConstructor;
 

@@ -1,8 +1,9 @@
-/** The active call: recording, camera and microphone, leave; the video tiles and the participants. */
+/** The active call: recording, camera and microphone, reactions, leave or end; the video tiles and the participants. */
 import { useStore } from '@nanostores/react';
 import { TrackType, type Call } from 'stream-video-client';
 import { client, run, splitCid, store } from './client';
 import { displayName } from './ConnectPanel';
+import { BlockedUsers, ModerationNotice, ReactionsBar } from './Moderation';
 import { useCapabilities } from './use-capabilities';
 import { VideoTiles } from './VideoTiles';
 
@@ -72,8 +73,15 @@ export function CallPanel() {
             <button className="danger" onClick={() => run('leave', () => call.leave())} data-testid="leave">
               Leave
             </button>
+            {capabilities.includes('end-call') && (
+              <button className="danger" onClick={() => void run('end call', () => call.endCall())} data-testid="end-call">
+                End call for everyone
+              </button>
+            )}
           </div>
         )}
+        {call && capabilities.includes('create-reaction') && <ReactionsBar call={call} />}
+        <ModerationNotice />
       </section>
       {call && (
         <section>
@@ -85,6 +93,7 @@ export function CallPanel() {
         <section>
           <h2>Participants</h2>
           <Participants />
+          <BlockedUsers call={call} capabilities={capabilities} />
         </section>
       )}
     </>

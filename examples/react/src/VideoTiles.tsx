@@ -1,23 +1,28 @@
-/** A tile per participant: the camera, the remote microphone, name and mute state. */
+/** A tile per participant: the camera, the remote microphone, name, mute state, reaction and moderation. */
 import { useStore } from '@nanostores/react';
 import { useEffect, useRef } from 'react';
-import { TrackType, type StreamParticipant } from 'stream-video-client';
+import { TrackType, type Call, type StreamParticipant } from 'stream-video-client';
 import { store } from './client';
 import { displayName } from './ConnectPanel';
+import { TileModeration, TileReaction } from './Moderation';
+import { useCapabilities } from './use-capabilities';
 
 /** The tiles of everyone in the active call. */
 export function VideoTiles() {
   const participants = useStore(store.participants$);
+  const call = useStore(store.activeCall$);
+  const capabilities = useCapabilities(call);
+  if (!call) return null;
   return (
     <div className="tiles" data-testid="tiles">
       {participants.toArray().map((p) => (
-        <VideoTile key={p.sessionId} participant={p} />
+        <VideoTile key={p.sessionId} participant={p} call={call} capabilities={capabilities} />
       ))}
     </div>
   );
 }
 
-function VideoTile({ participant: p }: { participant: StreamParticipant }) {
+function VideoTile({ participant: p, call, capabilities }: { participant: StreamParticipant; call: Call; capabilities: readonly string[] }) {
   const audioOn = p.publishedTracks.includes(TrackType.AUDIO);
   const videoOn = p.publishedTracks.includes(TrackType.VIDEO);
   return (
@@ -25,6 +30,7 @@ function VideoTile({ participant: p }: { participant: StreamParticipant }) {
       <Media kind="video" stream={p.videoStream} testId="tile-video" />
       {/* Never play one's own microphone. */}
       {!p.isLocalParticipant && <Media kind="audio" stream={p.audioStream} testId="tile-audio" />}
+      <TileReaction participant={p} />
       <div className="label">
         <span className="grow" data-testid="tile-name">
           {displayName(p.user.id ? p.user : { id: p.userId })}
@@ -35,6 +41,7 @@ function VideoTile({ participant: p }: { participant: StreamParticipant }) {
         <span className={`tag${videoOn ? '' : ' off'}`} data-testid={videoOn ? 'video-on' : 'video-muted'}>
           {videoOn ? 'cam' : 'cam off'}
         </span>
+        <TileModeration call={call} participant={p} capabilities={capabilities} />
       </div>
     </div>
   );

@@ -147,7 +147,12 @@ export class SubscriberLink {
 
   /** Subscribes to the streams the session should receive and drops the ones it should not, in one negotiation. */
   private async reconcile(attempt = 0): Promise<void> {
-    if (this.closed || this.awaitingAnswer) return;
+    if (this.closed) return;
+    // An offer waits for its answer (made by a reconcile queued before this one): after it.
+    if (this.awaitingAnswer) {
+      this.dirty = true;
+      return;
+    }
     const wanted = new Map(this.room.streamsFor(this.sessionId).map((s) => [key(s.feed, s.mid), s]));
     const have = new Set(this.streams.filter((s) => s.active !== false && s.feed_id !== undefined).map((s) => key(s.feed_id, s.feed_mid)));
     const subscribe = [...wanted].filter(([k]) => !have.has(k)).map(([, s]) => ({ feed: s.feed, mid: s.mid }));
