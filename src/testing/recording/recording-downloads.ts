@@ -22,8 +22,15 @@ export async function serveRecording(
   fileOf: (ref: RecordingRef) => string | undefined,
   nowMs: number,
 ): Promise<boolean> {
-  const url = new URL(req.url ?? '/', 'http://local');
-  if (!url.pathname.startsWith(RECORDINGS_PATH)) return false;
+  const target = req.url ?? '/';
+  if (!target.startsWith(RECORDINGS_PATH)) return false;
+  let url: URL;
+  try {
+    url = new URL(target, 'http://local');
+  } catch {
+    res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
+    return true;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed');
     return true;
