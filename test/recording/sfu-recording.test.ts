@@ -5,12 +5,14 @@
  * 20 s, and the members receive `call.recording_ready`. The file downloaded at its signed URL
  * holds a VP8 video of the recording's length with the three colours in a grid, and Opus
  * audio; the URL refuses a changed or expired signature and a deleted recording; only members
- * list; a second recording cut short by the end of the call is still delivered.
+ * list; a second recording cut short by the end of the call is still delivered. A member's
+ * demo page (Chromium) lists each recording with its link once `call.recording_ready` arrives.
  *
  * The only long test of the suite (about 20 s of recording, then ffmpeg): its media runs in
  * the test run's network namespace (Janus gathers no loopback candidate); run alone, it
  * re-runs itself inside one.
  */
+import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,15 +23,18 @@ import type { Call, StreamEventMap, StreamVideoClient } from '../../src/index-no
 import { gridCells } from '../../src/testing/recording/composite-args';
 import { UrlSigner } from '../../src/testing/recording/signed-url';
 import type { LocalCoordinator } from '../../src/testing';
+import { startDemoServer, type DemoServer } from '../../examples/demo-page/demo-server';
+import { checkpoint, closeBrowser, count, openAs, seeText, type BrowserSession } from '../helpers/browser';
 import { frameAt, maxVolumeDb, probe, streamSeconds } from '../helpers/media-probe';
 import { colorCamera, colorOf, toneMicrophone, type PatternColor, type SyntheticSource } from '../helpers/patterns';
-import { rpcClient, startCoordinator } from '../helpers/rpc';
+import { rpcClient } from '../helpers/rpc';
 import { expectError, nextEvent } from '../helpers/sdk';
 import { nodePeer, rerunInNamespace, sfuInterface } from '../helpers/sfu';
 
 const iceInterface = sfuInterface();
 if (!iceInterface && process.argv[1] === import.meta.filename) process.exit(await rerunInNamespace(import.meta.filename));
-if (!iceInterface) throw new Error("SFU media runs inside the test run's network namespace (TEST_NETNS_INTERFACE): run it with npm test, or alone with npx tsx");
+if (!iceInterface)
+  throw new Error("SFU media runs inside the test run's network namespace (TEST_NETNS_INTERFACE): run it with npm test, or alone with npx tsx");
 // @roamhq/wrtc crashes a process that exits by itself after its tracks stopped: this one exits explicitly.
 process.once('beforeExit', (code) => process.exit(code));
 
@@ -45,8 +50,12 @@ const TYPE = 'default';
 
 const test = suite('recording an SFU call');
 
+let demo: DemoServer;
 let coordinator: LocalCoordinator;
 let folder: string;
+const browser: BrowserSession = { contexts: [] };
+/** Carol's demo page. */
+let page: Page;
 const clients: Record<'alice' | 'bob' | 'carol' | 'dave', StreamVideoClient> = {} as never;
 const calls: Call[] = [];
 const sources: SyntheticSource[] = [];
@@ -55,18 +64,16 @@ let file: string;
 
 test.before(async () => {
   folder = await mkdtemp(join(tmpdir(), 'recording-test-'));
-  coordinator = await startCoordinator({
-    sfu: { iceInterface },
-    recordings: { folder: join(folder, 'recordings'), width: WIDTH, height: HEIGHT },
-    onError: () => {},
-  });
+  demo = await startDemoServer({ sfu: { iceInterface }, recordings: { folder: join(folder, 'recordings'), width: WIDTH, height: HEIGHT } });
+  coordinator = demo.coordinator;
   for (const user of ['alice', 'bob', 'carol', 'dave'] as const) clients[user] = await nodePeer(coordinator, user);
 });
 
 test.after(async () => {
   for (const s of sources) s.stop();
   for (const client of Object.values(clients)) await client.disconnectUser();
-  await coordinator.close();
+  await closeBrowser(browser);
+  await demo.close();
   await rm(folder, { recursive: true, force: true });
 });
 
@@ -82,7 +89,8 @@ async function joinAndPublish(user: 'alice' | 'bob' | 'carol', color: PatternCol
   return call;
 }
 
-test('three publishers for about 20 s: every member gets call.recording_ready with the file', async () => {
+test('three publishers for about 20 s: every member gets call.recording_ready with the file, and the demo page its link', async () => {
+  ({ page } = await openAs(browser, demo.url, 'carol'));
   await joinAndPublish('alice', 'red', 440);
   const readyForAlice = nextEvent(clients.alice, 'call.recording_ready', undefined, EVENT_WAIT_MS);
   const readyForBob = nextEvent(clients.bob, 'call.recording_ready', undefined, EVENT_WAIT_MS);
@@ -115,6 +123,14 @@ test('three publishers for about 20 s: every member gets call.recording_ready wi
   assert.is(bytes.length, r.sizeBytes);
   file = join(folder, r.filename);
   await writeFile(file, bytes);
+
+  // Carol's page lists it, with a link that downloads it.
+  await seeText(page, 'recording-link', r.filename, 'carol');
+  const href = await page.getByTestId('recording-link').first().getAttribute('href');
+  const linked = await fetch(href!);
+  assert.is(linked.status, 200);
+  assert.is(Buffer.from(await linked.arrayBuffer()).length, r.sizeBytes);
+  await checkpoint({ carol: page }, 'ready', 'recording');
 });
 
 test('the file: a VP8 video of the recording length, Opus audio that is not silent, the three colours in the grid', async () => {
@@ -190,6 +206,8 @@ test('a recording cut short by the end of the call is still delivered', async ()
     (await clients.alice.queryRecordings(CALL_ID, TYPE)).recordings.map((x) => x.filename),
     [ready.callRecording!.filename, r.filename],
   );
+  await seeText(page, 'recording-link', r.filename, 'carol');
+  await count(page, '[data-testid="recording"]', 2, 'carol');
 });
 
 test('deleting a recording: it leaves the list and its URL answers 404', async () => {
