@@ -4,7 +4,9 @@ import type { PublishableTrackType, TrackType } from './track-type';
 
 /** The size a remote video is shown at, in device pixels; `0 x 0` when it is not shown (hidden, off screen). */
 export interface VideoDimension {
+  /** The width, in device pixels (CSS pixels times `devicePixelRatio`). */
   readonly width: number;
+  /** The height, in device pixels. */
   readonly height: number;
 }
 

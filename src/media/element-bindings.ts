@@ -2,7 +2,7 @@ import type { ReadableAtom } from 'nanostores';
 import type { Logger } from '../config/logger';
 import type { ParticipantList, StreamParticipant } from '../store/participant-table';
 import type { CallMedia, VideoDimension } from './call-media';
-import { TrackType } from './track-type';
+import { TrackType, type PublishableTrackType } from './track-type';
 
 /** A remote video track type an element can show. */
 export type VideoTrackType = TrackType.VIDEO | TrackType.SCREEN_SHARE;
@@ -10,16 +10,18 @@ export type VideoTrackType = TrackType.VIDEO | TrackType.SCREEN_SHARE;
 /** One element bound to a participant's track. */
 interface Binding {
   readonly element: HTMLMediaElement;
-  readonly sessionId: string;
-  readonly trackType: TrackType;
-  /** The element's size in device pixels, when a ResizeObserver measured it. */
-  size: VideoDimension | undefined;
+  /** `sessionId\ntrackType`. */
+  readonly key: string;
+  /** The element's size in device pixels, once a ResizeObserver measured it. */
+  size?: VideoDimension;
   /** Whether the element is on screen (true where no IntersectionObserver can tell). */
   visible: boolean;
-  stop: () => void;
+  readonly unbind: () => void;
 }
 
+const STREAMS = { [TrackType.AUDIO]: 'audioStream', [TrackType.VIDEO]: 'videoStream', [TrackType.SCREEN_SHARE]: 'screenShareStream' } as const;
 const HIDDEN: VideoDimension = Object.freeze({ width: 0, height: 0 });
+const ALL = '';
 
 /**
  * The elements an app bound to the participants of one call (`call.bindVideoElement`,
@@ -27,8 +29,8 @@ const HIDDEN: VideoDimension = Object.freeze({ width: 0, height: 0 });
  * element's `srcObject` follows the store), and, for video, tells the media the size it is
  * shown at (a `ResizeObserver`, times `devicePixelRatio`) and whether it is shown at all (an
  * `IntersectionObserver` and the page's visibility), so that an SFU sends the simulcast layer
- * that fits, or no video. `setPreferredIncomingVideoResolution` overrides the size, for some
- * participants or all of them.
+ * that fits, or no video. `setPreferredResolution` overrides the size, for some participants
+ * or all of them; a hidden element still gets no video.
  *
  * ```ts
  * const bindings = new ElementBindings(media, store.participants$, logger);
@@ -40,62 +42,41 @@ export class ElementBindings {
   private readonly bindings = new Set<Binding>();
   /** Overrides of the video size: per session, and for every participant (key ''). */
   private readonly overrides = new Map<string, VideoDimension>();
-  /** The (session, track type) pairs whose preference the media holds now. */
-  private readonly told = new Map<string, VideoDimension | undefined>();
-  private unlistenParticipants: (() => void) | undefined;
-  private readonly onVisibility = () => this.updateAll();
-  private closed = false;
+  /** What the media was told last, per `sessionId\ntrackType`. */
+  private readonly told = new Map<string, string>();
+  private readonly unlisten: () => void;
 
   constructor(
     private readonly media: CallMedia,
     private readonly participants: ReadableAtom<ParticipantList>,
     private readonly logger: Logger,
-  ) {}
-
-  /**
-   * Plays the stream of a participant's video track in `element` for as long as it is bound
-   * (the stream it shows follows the participant's), and asks for the video size the element
-   * shows. Binding the same element again first unbinds it.
-   * @returns a function that unbinds the element (it then shows nothing).
-   */
-  bindVideo(element: HTMLVideoElement, sessionId: string, trackType: VideoTrackType): () => void {
-    const binding = this.bind(element, sessionId, trackType);
-    const Resize = (globalThis as { ResizeObserver?: typeof ResizeObserver }).ResizeObserver;
-    const Intersection = (globalThis as { IntersectionObserver?: typeof IntersectionObserver }).IntersectionObserver;
-    const ratio = (globalThis as { devicePixelRatio?: number }).devicePixelRatio || 1;
-    const resize =
-      Resize &&
-      new Resize((entries) => {
-        const box = entries[entries.length - 1]?.contentRect;
-        if (!box) return;
-        binding.size = { width: Math.round(box.width * ratio), height: Math.round(box.height * ratio) };
-        this.update(sessionId, trackType);
-      });
-    const intersection =
-      Intersection &&
-      new Intersection((entries) => {
-        binding.visible = entries[entries.length - 1]?.isIntersecting ?? binding.visible;
-        this.update(sessionId, trackType);
-      });
-    resize?.observe(element);
-    intersection?.observe(element);
-    const stopPlaying = binding.stop;
-    binding.stop = () => {
-      resize?.disconnect();
-      intersection?.disconnect();
-      stopPlaying();
+  ) {
+    const doc = (globalThis as { document?: Document }).document;
+    const onVisibility = () => this.updateAll();
+    doc?.addEventListener?.('visibilitychange', onVisibility);
+    // Streams change, participants come: bound elements follow, a size set for everyone reaches newcomers.
+    const stop = participants.listen(() => this.updateAll());
+    this.unlisten = () => {
+      stop();
+      doc?.removeEventListener?.('visibilitychange', onVisibility);
     };
-    this.update(sessionId, trackType);
-    return () => this.unbind(binding);
   }
 
   /**
-   * Plays a participant's microphone in `element` for as long as it is bound.
+   * Plays a participant's video of `trackType` in `element` while bound, and asks for the
+   * size the element shows. Binding an element again first unbinds it.
+   * @returns a function that unbinds the element (it then shows nothing).
+   */
+  bindVideo(element: HTMLVideoElement, sessionId: string, trackType: VideoTrackType): () => void {
+    return this.bind(element, sessionId, trackType);
+  }
+
+  /**
+   * Plays a participant's microphone in `element` while bound.
    * @returns a function that unbinds the element.
    */
   bindAudio(element: HTMLAudioElement, sessionId: string): () => void {
-    const binding = this.bind(element, sessionId, TrackType.AUDIO);
-    return () => this.unbind(binding);
+    return this.bind(element, sessionId, TrackType.AUDIO);
   }
 
   /**
@@ -103,111 +84,102 @@ export class ElementBindings {
    * omitted; `undefined` goes back to the size of the elements showing it.
    */
   setPreferredResolution(resolution: VideoDimension | undefined, sessionIds?: readonly string[]): void {
-    const keys = sessionIds ?? [''];
     if (!sessionIds) this.overrides.clear();
-    for (const key of keys) {
-      if (resolution) this.overrides.set(key, { width: resolution.width, height: resolution.height });
-      else this.overrides.delete(key);
+    for (const id of sessionIds ?? [ALL]) {
+      if (resolution) this.overrides.set(id, { width: resolution.width, height: resolution.height });
+      else this.overrides.delete(id);
     }
     this.updateAll();
   }
 
   /** Unbinds every element (the call was left). Idempotent. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const b of [...this.bindings]) this.unbind(b);
-    this.unlistenParticipants?.();
+    for (const b of [...this.bindings]) b.unbind();
+    this.unlisten();
   }
 
-  private bind(element: HTMLMediaElement, sessionId: string, trackType: TrackType): Binding {
-    for (const b of this.bindings) if (b.element === element) this.unbind(b);
-    let shown: MediaStream | undefined;
-    const show = (p: StreamParticipant | undefined) => {
-      const stream = p && (trackType === TrackType.AUDIO ? p.audioStream : trackType === TrackType.VIDEO ? p.videoStream : p.screenShareStream);
-      if (stream === shown) return;
-      shown = stream;
-      element.srcObject = stream ?? null;
-      // Autoplay may be refused until the user interacts with the page: the app can call play() then.
-      if (stream) element.play()?.catch((err: unknown) => this.logger('debug', 'could not play a bound element', { error: String(err) }));
-    };
-    const render = () => show(this.participants.get().get(sessionId));
-    render();
-    const stopRender = this.participants.listen(render);
+  private bind(element: HTMLMediaElement, sessionId: string, trackType: TrackType): () => void {
+    for (const b of this.bindings) if (b.element === element) b.unbind();
+    const g = globalThis as { ResizeObserver?: typeof ResizeObserver; IntersectionObserver?: typeof IntersectionObserver; devicePixelRatio?: number };
+    const video = trackType !== TrackType.AUDIO;
+    const resize =
+      video && g.ResizeObserver
+        ? new g.ResizeObserver((entries) => {
+            const box = entries[entries.length - 1].contentRect;
+            const ratio = g.devicePixelRatio || 1;
+            binding.size = { width: Math.round(box.width * ratio), height: Math.round(box.height * ratio) };
+            this.updateAll();
+          })
+        : undefined;
+    const intersection =
+      video && g.IntersectionObserver
+        ? new g.IntersectionObserver((entries) => {
+            binding.visible = entries[entries.length - 1].isIntersecting;
+            this.updateAll();
+          })
+        : undefined;
     const binding: Binding = {
       element,
-      sessionId,
-      trackType,
-      size: undefined,
+      key: `${sessionId}\n${trackType}`,
       visible: true,
-      stop: () => {
-        stopRender();
-        show(undefined);
+      unbind: () => {
+        if (!this.bindings.delete(binding)) return;
+        resize?.disconnect();
+        intersection?.disconnect();
+        element.srcObject = null;
+        this.updateAll();
       },
     };
     this.bindings.add(binding);
-    this.listen();
-    return binding;
+    resize?.observe(element);
+    intersection?.observe(element);
+    this.updateAll();
+    return binding.unbind;
   }
 
-  private unbind(binding: Binding): void {
-    if (!this.bindings.delete(binding)) return;
-    binding.stop();
-    if (binding.trackType !== TrackType.AUDIO) this.update(binding.sessionId, binding.trackType);
-  }
-
-  /** Participants join and leave: a size set for everyone reaches newcomers too. */
-  private listen(): void {
-    if (this.unlistenParticipants || this.closed) return;
-    const doc = (globalThis as { document?: Document }).document;
-    doc?.addEventListener?.('visibilitychange', this.onVisibility);
-    const stop = this.participants.listen(() => {
-      if (this.overrides.has('')) this.updateAll();
-    });
-    this.unlistenParticipants = () => {
-      stop();
-      doc?.removeEventListener?.('visibilitychange', this.onVisibility);
-    };
-  }
-
+  /** Every bound element shows its participant's stream now; the media hears every size that changed. */
   private updateAll(): void {
-    const keys = new Set<string>();
-    for (const b of this.bindings) if (b.trackType !== TrackType.AUDIO) keys.add(`${b.sessionId}\n${b.trackType}`);
-    if (this.overrides.has('')) for (const p of this.participants.get()) if (!p.isLocalParticipant) keys.add(`${p.sessionId}\n${TrackType.VIDEO}`);
-    for (const key of this.overrides.keys()) if (key) keys.add(`${key}\n${TrackType.VIDEO}`);
-    for (const key of this.told.keys()) keys.add(key);
-    for (const key of keys) {
-      const [sessionId, type] = key.split('\n');
-      this.update(sessionId, Number(type));
+    const list = this.participants.get();
+    for (const b of this.bindings) {
+      const [sessionId, type] = b.key.split('\n');
+      const stream = list.get(sessionId)?.[STREAMS[Number(type) as PublishableTrackType]] ?? null;
+      if (b.element.srcObject === stream) continue;
+      b.element.srcObject = stream;
+      // Autoplay may be refused until the user interacts with the page: the app can call play() then.
+      if (stream) b.element.play()?.catch((err: unknown) => this.logger('debug', 'could not play a bound element', { error: String(err) }));
     }
+    const tell = this.media.setVideoPreference?.bind(this.media);
+    if (!tell) return;
+    const keys = new Set(this.told.keys());
+    for (const b of this.bindings) if (!b.key.endsWith(`\n${TrackType.AUDIO}`)) keys.add(b.key);
+    // O(participants) only while sizes are overridden: participant updates stay O(1) otherwise.
+    if (this.overrides.size > 0)
+      for (const p of list)
+        if (!p.isLocalParticipant && (this.overrides.has(ALL) || this.overrides.has(p.sessionId))) keys.add(`${p.sessionId}\n${TrackType.VIDEO}`);
+    for (const key of keys) this.update(key, list.get(key.split('\n')[0]), tell);
   }
 
   /**
-   * Tells the media the size a participant's video is wanted at: the override when one is
-   * set (or nothing, when every element showing it is hidden), else the largest visible
-   * element's, else nothing for hidden elements, else no preference.
+   * Tells the media the size a participant's video is wanted at: nothing when every element
+   * showing it is hidden, else the override when one is set, else the largest visible
+   * element's, else no preference.
    */
-  private update(sessionId: string, trackType: TrackType): void {
-    if ((trackType !== TrackType.VIDEO && trackType !== TrackType.SCREEN_SHARE) || !this.media.setVideoPreference) return;
+  private update(key: string, participant: StreamParticipant | undefined, tell: NonNullable<CallMedia['setVideoPreference']>): void {
+    const [sessionId, type] = key.split('\n');
     // One's own tracks never come from the SFU.
-    if (this.participants.get().get(sessionId)?.isLocalParticipant) return;
-    const bound = [...this.bindings].filter((b) => b.sessionId === sessionId && b.trackType === trackType);
-    const pageHidden = (globalThis as { document?: Document }).document?.hidden === true;
-    const shown = pageHidden ? [] : bound.filter((b) => b.visible);
-    const override = trackType === TrackType.VIDEO ? (this.overrides.get(sessionId) ?? this.overrides.get('')) : undefined;
-    let size: VideoDimension | undefined;
+    if (participant?.isLocalParticipant) return;
+    const bound = [...this.bindings].filter((b) => b.key === key);
+    const hidden = (globalThis as { document?: Document }).document?.hidden === true;
+    const shown = hidden ? [] : bound.filter((b) => b.visible);
+    const override = type === String(TrackType.VIDEO) ? (this.overrides.get(sessionId) ?? this.overrides.get(ALL)) : undefined;
+    let size: VideoDimension | undefined = override;
     if (bound.length > 0 && shown.length === 0) size = HIDDEN;
-    else if (override) size = override;
-    else if (shown.some((b) => b.size))
-      size = shown.reduce<VideoDimension>(
-        (max, b) => ({ width: Math.max(max.width, b.size?.width ?? 0), height: Math.max(max.height, b.size?.height ?? 0) }),
-        HIDDEN,
-      );
-    const key = `${sessionId}\n${trackType}`;
-    const before = this.told.get(key);
-    if (before?.width === size?.width && before?.height === size?.height && this.told.has(key) === (size !== undefined)) return;
-    if (size) this.told.set(key, size);
+    else if (!override && shown.some((b) => b.size))
+      size = shown.reduce((max, b) => ({ width: Math.max(max.width, b.size?.width ?? 0), height: Math.max(max.height, b.size?.height ?? 0) }), HIDDEN);
+    const said = size ? `${size.width}x${size.height}` : '';
+    if ((this.told.get(key) ?? '') === said) return;
+    if (said) this.told.set(key, said);
     else this.told.delete(key);
-    this.media.setVideoPreference(sessionId, trackType, size);
+    tell(sessionId, Number(type), size);
   }
 }

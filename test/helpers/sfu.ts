@@ -63,6 +63,22 @@ process.once('beforeExit', () => process.exit());
 /** `@roamhq/wrtc`'s `RTCPeerConnection` as the SDK takes it. */
 export const NodeRTCPeerConnection = wrtc.RTCPeerConnection as unknown as RTCPeerConnectionConstructor;
 
+/** An `RTCPeerConnection` constructor that counts the connections made with it, and those not closed. */
+export function countingPeerConnection(): { Ctor: RTCPeerConnectionConstructor; made: () => number; open: () => number } {
+  const made: RTCPeerConnection[] = [];
+  class Counted extends wrtc.RTCPeerConnection {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      made.push(this);
+    }
+  }
+  return {
+    Ctor: Counted,
+    made: () => made.length,
+    open: () => made.filter((pc) => pc.connectionState !== 'closed').length,
+  };
+}
+
 /** A client connected as `userId` with Node WebRTC (stats off unless asked), pointed at `coordinator`. */
 export async function nodePeer(coordinator: LocalCoordinator, userId: string, opts: StreamClientOptions = {}): Promise<StreamVideoClient> {
   const client = new StreamVideoClient(

@@ -8,13 +8,23 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Call, StreamVideoClient } from '../../src/index-node';
+import type { Call, RTCPeerConnectionConstructor, StreamVideoClient } from '../../src/index-node';
 import type { LocalCoordinator } from '../../src/testing';
 import { startCoordinator } from '../helpers/coordinator';
 import { RawSfuPublisher } from '../helpers/raw-sfu-publisher';
 import { expectRpcError, uniqueId } from '../helpers/rpc';
 import { expectError, nextEvent, until } from '../helpers/sdk';
-import { eventually, MEDIA_WAIT_MS, nodePeer, rerunInNamespace, sfuInterface, stopsGrowing, syntheticCamera, type SyntheticCamera } from '../helpers/sfu';
+import {
+  countingPeerConnection,
+  eventually,
+  MEDIA_WAIT_MS,
+  nodePeer,
+  rerunInNamespace,
+  sfuInterface,
+  stopsGrowing,
+  syntheticCamera,
+  type SyntheticCamera,
+} from '../helpers/sfu';
 
 const iceInterface = sfuInterface();
 if (!iceInterface && process.argv[1] === import.meta.filename) process.exit(await rerunInNamespace(import.meta.filename));
@@ -43,8 +53,8 @@ test.after(async (ctx) => {
   assert.equal(ctx.errors, [], 'nothing went wrong inside the coordinator');
 });
 
-async function peer(ctx: Ctx, userId: string): Promise<StreamVideoClient> {
-  const client = await nodePeer(ctx.c, userId);
+async function peer(ctx: Ctx, userId: string, RTCPeerConnection?: RTCPeerConnectionConstructor): Promise<StreamVideoClient> {
+  const client = await nodePeer(ctx.c, userId, RTCPeerConnection ? { RTCPeerConnection } : {});
   ctx.clients.push(client);
   return client;
 }
@@ -77,7 +87,8 @@ async function decodesMoreOf(call: Call, userId: string, what: string): Promise<
 
 test('two publishers and a viewer: everyone sees every camera, over one publisher and one subscriber connection each', async (ctx) => {
   const id = uniqueId('sfu');
-  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u) => peer(ctx, u)));
+  const counters = ['alice', 'bob', 'carol'].map(() => countingPeerConnection());
+  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u, i) => peer(ctx, u, counters[i].Ctor)));
   const calls = [await alice.joinCall(id, 'development'), await bob.joinCall(id, 'development'), await carol.joinCall(id, 'development')];
   assert.is(calls[0].data.settings?.media?.topology, 'sfu');
   await calls[0].publishVideoStream(camera(ctx).stream);
@@ -95,6 +106,21 @@ test('two publishers and a viewer: everyone sees every camera, over one publishe
       .sort();
   assert.equal(remoteVideo(carol), ['alice', 'bob']);
   assert.equal(remoteVideo(alice), ['bob']);
+  // A publisher and a subscriber connection for each publisher, a subscriber one for the viewer.
+  assert.equal(
+    counters.map((c) => [c.made(), c.open()]),
+    [
+      [2, 2],
+      [2, 2],
+      [1, 1],
+    ],
+  );
+  await Promise.all(calls.map((call) => call.leave()));
+  assert.equal(
+    counters.map((c) => c.open()),
+    [0, 0, 0],
+    'leaving closes them',
+  );
 });
 
 test('the size a viewer prefers picks the simulcast layer; 0x0 stops the video; undefined goes back to the top layer', async (ctx) => {

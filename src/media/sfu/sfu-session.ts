@@ -99,16 +99,6 @@ export class SfuSession implements CallMedia {
     this.connectSubscriber();
   }
 
-  /** Open peer connections (publisher and subscriber), for tests and reports. */
-  get peerCount(): number {
-    return (this.publisher ? 1 : 0) + (this.subscriber ? 1 : 0);
-  }
-
-  /** Signalling requests sent so far. */
-  get signalRequests(): number {
-    return this.channel.requests;
-  }
-
   /**
    * Publishes the first track of `stream` of the kind `type` needs: announces it to the
    * coordinator (capability and the SFU's publisher limit checked there), then sends it to the

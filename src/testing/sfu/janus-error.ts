@@ -19,9 +19,11 @@ export type JanusErrorCode = 'not_installed' | 'start_failed' | 'start_timeout' 
  * ```
  */
 export class JanusError extends Error {
+  /** Always `'JanusError'`. */
   override readonly name = 'JanusError';
 
   /**
+   * A failure to report; the local coordinator makes these, tests read them.
    * @param code what failed.
    * @param message a sentence for people.
    * @param details the VideoRoom error code, Janus's last output lines, the cause.
