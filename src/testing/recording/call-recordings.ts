@@ -1,6 +1,5 @@
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallRecording } from '../../../gen/stream/video/coordinator/v1/models';
 import { findExecutable } from '../sfu/janus-process';
@@ -15,6 +14,7 @@ import { serveRecording } from './recording-downloads';
 import { RecordingError } from './recording-error';
 import type { LocalRecordings } from './local-recordings';
 import type { ResolvedRecordingOptions } from './recording-options';
+import { RecordingsFolder } from './recordings-folder';
 import { UrlSigner, type RecordingRef } from './signed-url';
 
 /** What {@link CallRecordings} works with. */
@@ -83,16 +83,13 @@ export class CallRecordings implements CallObserver, LocalRecordings {
   private readonly processing = new Set<Promise<void>>();
   private readonly queue: BoundedQueue;
   private readonly signer: UrlSigner;
-  private folder: Promise<string> | undefined;
-  /** Whether the folder is a temporary one of the coordinator's own (removed on close). */
-  private readonly temporary: boolean;
-  private watch: ReturnType<typeof setInterval> | undefined;
+  private readonly folder: RecordingsFolder;
   private closed = false;
 
   constructor(private readonly deps: CallRecordingsDeps) {
     this.queue = new BoundedQueue(deps.options.maxConcurrent, deps.options.processTimeoutMs);
     this.signer = new UrlSigner(deps.secret);
-    this.temporary = deps.options.folder === undefined;
+    this.folder = new RecordingsFolder(deps.options.folder, deps.options.maxBytes);
   }
 
   /** Whether recording `call` makes a file: an SFU call on a coordinator with an SFU. */
@@ -129,8 +126,8 @@ export class CallRecordings implements CallObserver, LocalRecordings {
         { reason: 'recording_tools_missing' },
       );
     }
-    const folder = await this.folderPath();
-    const used = await folderBytes(folder);
+    const folder = await this.folder.path();
+    const used = await this.folder.used();
     if (used >= options.maxBytes) {
       throw new TwirpError('resource_exhausted', `the recordings folder holds ${used} bytes, its cap is ${options.maxBytes}`, {
         reason: 'storage_full',
@@ -162,7 +159,12 @@ export class CallRecordings implements CallObserver, LocalRecordings {
       void this.atSfu(call, undefined).catch(() => {});
       throw new TwirpError('unavailable', `the SFU could not record call ${call.cid}`, { reason: 'sfu_unavailable' });
     }
-    this.watchFolder();
+    this.folder.watch(
+      options.checkIntervalMs,
+      () => this.active.size > 0 && !this.closed,
+      () => this.stopAll(),
+      (err) => this.deps.onError(err, 'recording'),
+    );
   }
 
   /** Stops recording `call`: the file is made in the background. Nothing for a call not recording media. */
@@ -212,18 +214,10 @@ export class CallRecordings implements CallObserver, LocalRecordings {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.watch) clearInterval(this.watch);
     this.active.clear();
     this.queue.close();
     await Promise.all([...this.chains.values(), ...this.processing]);
-    if (this.temporary && this.folder) await rm(await this.folder, { recursive: true, force: true });
-  }
-
-  /** The recordings folder, made on first use. */
-  private folderPath(): Promise<string> {
-    const given = this.deps.options.folder;
-    this.folder ??= given === undefined ? mkdtemp(join(tmpdir(), 'stream-video-recordings-')) : mkdir(given, { recursive: true }).then(() => given);
-    return this.folder;
+    await this.folder.close();
   }
 
   /** A file name for a recording of `call` started at `startedAt`, unique in the call. */
@@ -272,7 +266,7 @@ export class CallRecordings implements CallObserver, LocalRecordings {
     const { options } = this.deps;
     try {
       const composite = await this.queue.run(async (signal) => {
-        await this.requireRoom(0);
+        await this.folder.requireRoom(0);
         return composeRecording(
           { rawFolder: recording.rawFolder, workFolder: recording.workFolder, startMs: recording.startWallMs, durationMs },
           options,
@@ -282,7 +276,7 @@ export class CallRecordings implements CallObserver, LocalRecordings {
       const sizeBytes = (await stat(composite)).size;
       // Once made, the raw and intermediate files go: the folder then holds the file in their place.
       const freed = (await folderBytes(recording.rawFolder)) + (await folderBytes(recording.workFolder));
-      await this.requireRoom(sizeBytes - freed);
+      await this.folder.requireRoom(sizeBytes - freed);
       await rename(composite, recording.path);
       await rm(recording.workFolder, { recursive: true, force: true });
       await rm(recording.rawFolder, { recursive: true, force: true });
@@ -323,36 +317,6 @@ export class CallRecordings implements CallObserver, LocalRecordings {
         recordingFailed: { filename: recording.filename, startTime: toTimestamp(recording.startedAt), endTime: toTimestamp(endedAt), reason: failure.code },
       });
     }
-  }
-
-  /** @throws RecordingError `storage_full` when the folder, grown by `extraBytes`, would be beyond its cap. */
-  private async requireRoom(extraBytes: number): Promise<void> {
-    const used = await folderBytes(await this.folderPath());
-    if (used + extraBytes > this.deps.options.maxBytes || used >= this.deps.options.maxBytes) {
-      throw new RecordingError('storage_full', `the recordings folder would hold ${used + extraBytes} bytes, beyond its cap of ${this.deps.options.maxBytes}`);
-    }
-  }
-
-  /** While calls record, checks the folder's size on an interval; at the cap, every recording stops. */
-  private watchFolder(): void {
-    if (this.watch) return;
-    let checking = false;
-    this.watch = setInterval(() => {
-      if (this.active.size === 0) {
-        clearInterval(this.watch);
-        this.watch = undefined;
-        return;
-      }
-      if (checking) return;
-      checking = true;
-      void this.folderPath()
-        .then((folder) => folderBytes(folder))
-        .then((used) => {
-          if (used >= this.deps.options.maxBytes && !this.closed) this.stopAll();
-        })
-        .catch((err: unknown) => this.deps.onError(err, 'recording'))
-        .finally(() => (checking = false));
-    }, this.deps.options.checkIntervalMs);
   }
 
   /** The folder reached its cap: every recording stops (`call.recording_stopped`), and is made into a file if there is room. */
