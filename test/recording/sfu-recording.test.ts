@@ -43,6 +43,7 @@ const RECORD_MS = 20_000;
 /** The composite's frame, small to keep ffmpeg's share of the test short. */
 const WIDTH = 640;
 const HEIGHT = 360;
+const FRAME_RATE = 10;
 /** How long a recording event may take to come (a safety bound for ffmpeg on a busy machine, not a measure). */
 const EVENT_WAIT_MS = 120_000;
 const CALL_ID = 'recorded-standup';
@@ -64,7 +65,10 @@ let file: string;
 
 test.before(async () => {
   folder = await mkdtemp(join(tmpdir(), 'recording-test-'));
-  demo = await startDemoServer({ sfu: { iceInterface }, recordings: { folder: join(folder, 'recordings'), width: WIDTH, height: HEIGHT } });
+  demo = await startDemoServer({
+    sfu: { iceInterface },
+    recordings: { folder: join(folder, 'recordings'), width: WIDTH, height: HEIGHT, frameRate: FRAME_RATE },
+  });
   coordinator = demo.coordinator;
   for (const user of ['alice', 'bob', 'carol', 'dave'] as const) clients[user] = await nodePeer(coordinator, user);
 });
@@ -80,7 +84,9 @@ test.after(async () => {
 /** Joins the call as `user` and publishes a camera of `color` and a microphone of `hz`. */
 async function joinAndPublish(user: 'alice' | 'bob' | 'carol', color: PatternColor, hz: number): Promise<Call> {
   const call = await clients[user].joinCall(CALL_ID, TYPE, { members: [{ userId: 'alice', role: 'admin' }, { userId: 'bob' }, { userId: 'carol' }] });
-  const camera = colorCamera(color);
+  // Nobody watches: the SFU forwards no video to the publishers, who decode none (CPU for the test's other parts).
+  call.setPreferredIncomingVideoResolution({ width: 0, height: 0 });
+  const camera = colorCamera(color, 160, 120, 10);
   const microphone = toneMicrophone(hz);
   sources.push(camera, microphone);
   await call.publishVideoStream(camera.stream);
