@@ -26,6 +26,7 @@ const BENCHES: Bench[] = [
   { name: 'fanout', load: () => import('./fanout') },
   { name: 'bundle-size', load: () => import('./bundle-size') },
   { name: 'journeys', load: () => import('./journeys') },
+  { name: 'sfu', load: () => import('./sfu') },
 ];
 
 /** Bound of the whole run: a hung step fails the run instead of hanging it. */

@@ -54,6 +54,18 @@ export interface CallSettingsOverride {
    * An empty list keeps the call type's list (it cannot turn requests off).
    */
   requestablePermissions?: string[];
+  /**
+   * How the call carries media: `topology` `'sfu'` (through the coordinator's SFU; the
+   * coordinator must have one) or `'mesh'` (peer to peer); left out, the coordinator's default
+   * (`'sfu'` when it has an SFU). `maxPublishers`: most publishing participants (0 or left out:
+   * the topology's default).
+   */
+  media?: {
+    /** `'sfu'` or `'mesh'`. */
+    topology?: 'sfu' | 'mesh';
+    /** Most participants publishing at once. */
+    maxPublishers?: number;
+  };
 }
 
 /**
@@ -112,7 +124,7 @@ function checkSettingsOverride(method: string, value: unknown): CallSettingsOver
     return v as Record<string, unknown>;
   };
   const o = object(value, path);
-  checkKnownKeys(method, path, o, ['recording', 'ring', 'requestablePermissions']);
+  checkKnownKeys(method, path, o, ['recording', 'ring', 'requestablePermissions', 'media']);
   if (o['recording'] !== undefined) {
     const recording = object(o['recording'], `${path}.recording`);
     checkKnownKeys(method, `${path}.recording`, recording, ['enabled']);
@@ -127,6 +139,15 @@ function checkSettingsOverride(method: string, value: unknown): CallSettingsOver
     }
   }
   if (o['requestablePermissions'] !== undefined) checkPermissions(method, `${path}.requestablePermissions`, o['requestablePermissions'], true);
+  if (o['media'] !== undefined) {
+    const media = object(o['media'], `${path}.media`);
+    checkKnownKeys(method, `${path}.media`, media, ['topology', 'maxPublishers']);
+    if (media['topology'] !== undefined && media['topology'] !== 'sfu' && media['topology'] !== 'mesh')
+      throw StreamVideoError.invalidArgument(method, `${path}.media.topology`, 'must be "sfu" or "mesh"');
+    const max = media['maxPublishers'];
+    if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 0 && (max as number) <= 1000))
+      throw StreamVideoError.invalidArgument(method, `${path}.media.maxPublishers`, 'must be a whole number from 0 to 1000');
+  }
   return o;
 }
 
