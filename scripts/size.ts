@@ -32,7 +32,7 @@ export const BUDGET_BYTES = 38 * 1024;
  * raises it in its own commit, saying why. Lower it as the entry shrinks, and remove it once
  * the entry is within the budget.
  */
-export const GROWTH_GUARD_BYTES = 49 * 1024;
+export const GROWTH_GUARD_BYTES = 50 * 1024;
 
 const root = resolve(import.meta.dirname, '..');
 
