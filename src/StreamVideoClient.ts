@@ -1,16 +1,10 @@
 import { QueryCallsResponse as WireQueryCallsResponse } from '../gen/stream/video/coordinator/v1/coordinator_service';
 import { TokenManager, type TokenOrProvider } from './auth/token-manager';
 import { toPlain } from './plain/plain-data';
-import type {
-  GetOrCreateCallResponse,
-  QueryCallsResponse,
-  QueryRecordingsResponse,
-  RequestPermissionResponse,
-  UpdateUserPermissionsResponse,
-} from './plain/plain-types';
+import type { GetOrCreateCallResponse, QueryCallsResponse, RequestPermissionResponse, UpdateUserPermissionsResponse } from './plain/plain-types';
 import type { Call } from './call/call';
 import type { CallRequestData } from './call/call-request';
-import { checkRecordingFilename, plainRecordings } from './call/call-recordings';
+import { checkRecordingFilename, plainRecordings, type QueryRecordingsResponse } from './call/call-recordings';
 import type { StreamVideoReadOnlyStateStore } from './call/call-store';
 import { CALL_CONFIG, type CallConfig } from './config/call-config';
 import { checkCallConfig, resolveCallConfig } from './config/resolve-call-config';
@@ -221,11 +215,8 @@ export class StreamVideoClient {
 
   /**
    * Starts recording the call `callType:callId`; everyone in it sees `call.recording_started`.
-   * In an SFU call the coordinator records every publisher until `stopRecording` or the call's
-   * end, then its members receive `call.recording_ready` with the file. A mesh call records
-   * nothing: its `recording` flag and events change, and no file is made.
-   * @throws StreamVideoError `permission_denied` without `start-record-call`; `failed_precondition`;
-   *   `resource_exhausted` (`meta.reason = "storage_full"`) when the coordinator has no room left.
+   * An SFU call's members get `call.recording_ready` with the file once it stops (or the call
+   * ends); a mesh call makes no file. `resource_exhausted` (`storage_full`) when there is no room.
    */
   async startRecording(callId: string, callType: string): Promise<void> {
     await this.callAction('startRecording', callId, callType, {});

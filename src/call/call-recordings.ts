@@ -4,6 +4,8 @@ import { StreamVideoError } from '../errors/stream-video-error';
 import { toPlain } from '../plain/plain-data';
 import type { QueryRecordingsResponse } from '../plain/plain-types';
 
+export type { QueryRecordingsResponse };
+
 /** Most characters of a recording's file name. */
 export const MAX_RECORDING_FILENAME = 255;
 
