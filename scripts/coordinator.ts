@@ -3,6 +3,7 @@
  *
  *   stream-video-coordinator [--port 3030] [--host 127.0.0.1] [--secret S] [--api-key K]
  *                            [--health-interval-ms 10000] [--sfu janus [--sfu-interface IF]]
+ *                            [--recordings-dir DIR] [--recordings-max-mb N]
  *   stream-video-coordinator token <user-id> [--secret S] [--expires-in SECONDS]
  *   stream-video-coordinator --help | --version
  *
@@ -13,12 +14,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LocalCoordinator, TokenAuthority } from '../src/testing';
+import { LocalCoordinator, RecordingError, TokenAuthority } from '../src/testing';
 import { runMain, untilStopSignal } from './cli-support';
 
 const USAGE = `usage:
   stream-video-coordinator [--port 3030] [--host 127.0.0.1] [--secret local-secret] [--api-key local-key] [--health-interval-ms 10000]
-                           [--sfu janus [--sfu-interface IF] [--sfu-max-publishers N]]
+                           [--sfu janus [--sfu-interface IF] [--sfu-max-publishers N]] [--recordings-dir DIR] [--recordings-max-mb N]
   stream-video-coordinator token <user-id> [--secret local-secret] [--expires-in SECONDS]
   stream-video-coordinator --help | --version`;
 
@@ -41,6 +42,9 @@ options:
                              starts and stops (Debian package "janus"); default: peer-to-peer mesh
   --sfu-interface IF         the only network interface Janus gathers ICE candidates on (default: all)
   --sfu-max-publishers N     most publishing participants per SFU call, 1 to 1000 (default 16)
+  --recordings-dir DIR       where recordings of SFU calls are kept (default: a temporary folder,
+                             removed on exit); making them needs Debian's "janus-tools" and "ffmpeg"
+  --recordings-max-mb N      size cap of the recordings folder in MiB, >= 1 (default 1024)
   --expires-in SECONDS       token: lifetime of the token (default: no expiry)
   -h, --help                 print this help
   -v, --version              print the version`;
@@ -65,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
         sfu: { type: 'string' },
         'sfu-interface': { type: 'string' },
         'sfu-max-publishers': { type: 'string' },
+        'recordings-dir': { type: 'string' },
+        'recordings-max-mb': { type: 'string' },
         'expires-in': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -120,6 +126,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const maxPublishers = values['sfu-max-publishers'] === undefined ? undefined : Number(values['sfu-max-publishers']);
+  const maxMb = values['recordings-max-mb'] === undefined ? undefined : Number(values['recordings-max-mb']);
+  if (maxMb !== undefined && (!Number.isInteger(maxMb) || maxMb < 1)) {
+    process.stderr.write(`--recordings-max-mb must be an integer >= 1, got "${values['recordings-max-mb']}"\n`);
+    return 2;
+  }
   const coordinator = await LocalCoordinator.start({
     port,
     host: values.host,
@@ -127,7 +138,8 @@ async function main(argv: string[]): Promise<number> {
     apiKey: values['api-key'],
     hub: { healthCheckIntervalMs: interval },
     sfu: values.sfu === undefined ? undefined : { iceInterface: values['sfu-interface'], maxPublishers },
-    onError: (err, where) => process.stderr.write(`internal error at ${where}: ${err instanceof Error ? err.stack : String(err)}\n`),
+    recordings: { folder: values['recordings-dir'], maxBytes: maxMb === undefined ? undefined : maxMb * 2 ** 20 },
+    onError: (err, where) => process.stderr.write(`${describeError(err, where)}\n`),
   });
   const sample = await coordinator.createToken('alice', { expiresInSeconds: 24 * 3600 });
   process.stdout.write(
@@ -138,6 +150,7 @@ async function main(argv: string[]): Promise<number> {
       `  WebSocket: ${coordinator.wsUrl}`,
       `  API key:   ${coordinator.apiKey}`,
       `  media:     ${coordinator.sfu ? `through Janus (pid ${coordinator.sfu.pid}), every new call an SFU call` : 'peer-to-peer mesh (start with --sfu janus for an SFU)'}`,
+      `  recordings: ${coordinator.sfu ? `files of SFU calls in ${values['recordings-dir'] ?? 'a temporary folder'} (cap ${maxMb ?? 1024} MiB)` : 'none: a mesh call records no file'}`,
       `mint a token (HS256, claim user_id, signed with the --secret):`,
       `  npm run coordinator -- token <user-id> --secret <secret> [--expires-in 3600]`,
       `  e.g. a token for "alice", valid 24 h: ${sample}`,
@@ -148,6 +161,14 @@ async function main(argv: string[]): Promise<number> {
   await untilStopSignal();
   await coordinator.close();
   return 0;
+}
+
+/** A line for the log: a failed recording with its code, the call, the file and where its raw files are; anything else with its stack. */
+function describeError(err: unknown, where: string): string {
+  if (err instanceof RecordingError) {
+    return `recording failed: code=${err.code} call=${err.callCid ?? '-'} file=${err.filename ?? '-'}${err.rawFolder ? ` raw files kept in ${err.rawFolder}` : ''}: ${err.message}`;
+  }
+  return `internal error at ${where}: ${err instanceof Error ? err.stack : String(err)}`;
 }
 
 runMain(main);

@@ -30,6 +30,17 @@ if ! command -v janus >/dev/null 2>&1; then
   fi
 fi
 
+# Recordings of SFU calls: janus-pp-rec (Debian's janus-tools) turns Janus's .mjr files into WebM
+# and Opus, ffmpeg composes them into one file (ffprobe, in the same package, checks it).
+if ! command -v janus-pp-rec >/dev/null 2>&1 || ! command -v ffmpeg >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "installing janus-tools and ffmpeg for the recording tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus-tools ffmpeg >/dev/null
+  else
+    echo "janus-pp-rec or ffmpeg is missing and cannot be installed here (needs root and apt-get): the recording tests will fail" >&2
+  fi
+fi
+
 # The runner (scripts/run-tests.ts) runs the files in parallel processes, bounds the run
 # (TEST_TIMEOUT_SECONDS, default 600) and prints the closing line. The outer timeout only
 # catches a runner that hangs itself.

@@ -5,6 +5,7 @@ import { callRef } from './plain/call-ref';
 import type { GetOrCreateCallResponse, QueryCallsResponse, RequestPermissionResponse, UpdateUserPermissionsResponse } from './plain/plain-types';
 import type { Call } from './call/call';
 import type { CallRequestData } from './call/call-request';
+import { checkRecordingFilename, plainRecordings, type QueryRecordingsResponse } from './call/call-recordings';
 import type { StreamVideoReadOnlyStateStore } from './call/call-store';
 import { CALL_CONFIG, type CallConfig } from './config/call-config';
 import { checkCallConfig, resolveCallConfig } from './config/resolve-call-config';
@@ -182,7 +183,11 @@ export class StreamVideoClient {
     return toPlain(WireQueryCallsResponse, await this.coordinatorClient.queryCalls(input, { session: this.requireSession('queryCalls').rpc }));
   }
 
-  /** Starts recording the call `callType:callId`; every member sees `call.recording_started`. */
+  /**
+   * Starts recording the call `callType:callId`; everyone in it sees `call.recording_started`.
+   * An SFU call's members get `call.recording_ready` with the file once it stops (or the call
+   * ends); a mesh call makes no file. `resource_exhausted` (`storage_full`) when there is no room.
+   */
   async startRecording(callId: string, callType: string): Promise<void> {
     await this.callAction('startRecording', callId, callType, {});
   }
@@ -190,6 +195,30 @@ export class StreamVideoClient {
   /** Stops recording the call `callType:callId`; every member sees `call.recording_stopped`. */
   async stopRecording(callId: string, callType: string): Promise<void> {
     await this.callAction('stopRecording', callId, callType, {});
+  }
+
+  /**
+   * Lists the recordings of the call `callType:callId` that are files, oldest first, each
+   * with a download URL signed for a limited time (`urlExpiresAt`). Only members may list.
+   *
+   * ```ts
+   * const { recordings } = await client.queryRecordings('standup', 'default');
+   * for (const r of recordings) console.log(r.filename, r.durationMs, r.url);
+   * ```
+   * @throws StreamVideoError `permission_denied` for a user who is not a member of the call.
+   */
+  async queryRecordings(callId: string, callType: string): Promise<QueryRecordingsResponse> {
+    return plainRecordings(await this.callAction('queryRecordings', callId, callType, {}));
+  }
+
+  /**
+   * Deletes a recording of the call `callType:callId`: its file goes and its URLs stop working.
+   * Needs `stop-record-call` and to be a member.
+   * @param filename the recording's `filename`, from `queryRecordings` or `call.recording_ready`.
+   * @throws StreamVideoError `not_found` for a recording that is not there; `permission_denied`.
+   */
+  async deleteRecording(callId: string, callType: string, filename: string): Promise<void> {
+    await this.callAction('deleteRecording', callId, callType, { filename: checkRecordingFilename('deleteRecording', filename) });
   }
 
   /**

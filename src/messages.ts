@@ -6,6 +6,7 @@
  */
 export type {
   CallData,
+  CallRecording,
   CallSettings,
   CallState,
   Credentials,
@@ -15,6 +16,7 @@ export type {
   Member,
   Participant,
   QueryCallsResponse,
+  QueryRecordingsResponse,
   Reaction,
   RecordingSettings,
   RequestPermissionResponse,

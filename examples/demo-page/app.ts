@@ -17,6 +17,7 @@ import {
   StreamVideoError,
   TrackType,
   type Call,
+  type CallRecording,
   type CallStatsReport,
   type PendingCall,
   type PermissionRequestEvent,
@@ -552,3 +553,62 @@ $('rejoin').addEventListener(
       await client.joinCall(id, type);
     }),
 );
+
+// ---- recordings ------------------------------------------------------------------------
+
+/** The recordings of each call this page heard of (as QueryRecordings listed them last), and the recordings that failed. */
+const recordings = new Map<string, CallRecording[]>();
+const failedRecordings: { cid: string; filename: string; reason: string }[] = [];
+
+/** Lists `cid`'s recordings again: the list, and fresh download URLs. */
+async function loadRecordings(cid: string): Promise<void> {
+  const [type, id] = splitCid(cid);
+  recordings.set(cid, (await client.queryRecordings(id, type)).recordings);
+  renderRecordings();
+}
+
+function recordingItem(cid: string, r: CallRecording): HTMLElement {
+  const [type, id] = splitCid(cid);
+  const remove = () =>
+    act('delete recording', async () => {
+      await client.deleteRecording(id, type, r.filename);
+      await loadRecordings(cid);
+    });
+  return h(
+    'li',
+    { 'data-testid': 'recording', 'data-call-cid': cid, 'data-filename': r.filename },
+    h('a', { class: 'grow', href: r.url, target: '_blank', rel: 'noopener', 'data-testid': 'recording-link' }, r.filename),
+    h('span', { class: 'tag', 'data-testid': 'recording-duration' }, `${(r.durationMs / 1000).toFixed(1)} s`),
+    h('span', { class: 'muted' }, r.startTime ? r.startTime.toLocaleTimeString() : ''),
+    h('button', { class: 'secondary', 'data-testid': 'recording-delete', onclick: () => void remove() }, 'Delete'),
+  );
+}
+
+function renderRecordings(): void {
+  const items = [...recordings].flatMap(([cid, list]) => list.map((r) => recordingItem(cid, r)));
+  for (const f of failedRecordings) {
+    items.push(
+      h(
+        'li',
+        { 'data-testid': 'recording-failed', 'data-call-cid': f.cid, 'data-filename': f.filename },
+        h('span', { class: 'grow' }, f.filename),
+        h('span', { class: 'tag off', 'data-testid': 'recording-failure' }, `not made: ${f.reason}`),
+      ),
+    );
+  }
+  $('recordings').replaceChildren(...items);
+  $('recordings-section').hidden = items.length === 0;
+}
+
+// A recording of an SFU call became a file (some time after it stopped): list the call's recordings.
+client.on('call.recording_ready', (e) => void act('list recordings', () => loadRecordings(e.callCid)));
+client.on('call.recording_failed', (e) => {
+  failedRecordings.push({ cid: e.callCid, filename: e.filename, reason: e.reason });
+  renderRecordings();
+});
+store.connectedUser$.subscribe((user) => {
+  if (user) return;
+  recordings.clear();
+  failedRecordings.length = 0;
+  renderRecordings();
+});

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalCoordinator } from '../../src/testing/local-coordinator';
 import type { SfuOptions } from '../../src/testing/sfu/sfu-options';
+import type { RecordingOptions } from '../../src/testing/recording/recording-options';
 import { HttpError, readJsonBody, sendJson, stringField, TOKEN_TTL_SECONDS, USER_ID } from '../shared/json-http';
 
 /** Options of {@link startDemoServer}; every one has a default. */
@@ -41,6 +42,8 @@ export interface DemoServerOptions {
   assetsDir?: string;
   /** An SFU for the calls' media (`'janus'`, or Janus's options); default none: a peer-to-peer mesh. */
   sfu?: SfuOptions;
+  /** Where and how recordings of SFU calls are made (default: a temporary folder; see `LocalCoordinatorOptions.recordings`). */
+  recordings?: RecordingOptions;
 }
 
 /** A running demo server. */
@@ -186,6 +189,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     apiKey,
     httpHandler,
     sfu: options.sfu,
+    recordings: options.recordings,
   });
   const started = coordinator;
   return {

@@ -13,7 +13,8 @@ import type { CallRef } from '../plain/call-ref';
 import { jsonByteLength, MAX_CUSTOM_EVENT_BYTES, MAX_REACTION_TEXT } from '../config/call-limits';
 
 /** The RPCs a joined {@link Call} sends about itself, by local name. */
-export type CallRpc = 'endCall' | 'sendCallEvent' | 'sendReaction' | 'muteUsers' | 'kickUser' | 'blockUser' | 'unblockUser';
+export type CallRpc =
+  'endCall' | 'sendCallEvent' | 'sendReaction' | 'muteUsers' | 'kickUser' | 'blockUser' | 'unblockUser' | 'queryRecordings' | 'deleteRecording';
 /** The fields of such an RPC besides the call's type and id. */
 export type CallRpcInput<K extends CallRpc> = Omit<PartialMessage<RpcInput<K>>, 'type' | 'id'>;
 

@@ -1,6 +1,6 @@
 import type { ReadableAtom } from 'nanostores';
 import type { RpcOutput } from '../coordinator/coordinator-client';
-import type { CallData, Credentials, Member, Reaction } from '../plain/plain-types';
+import type { CallData, Credentials, Member, QueryRecordingsResponse, Reaction } from '../plain/plain-types';
 import { callLeft } from '../errors/errors';
 import { StreamVideoError } from '../errors/stream-video-error';
 import type { CallMedia, VideoDimension } from '../media/call-media';
@@ -20,6 +20,7 @@ import {
   type ReactionRequest,
 } from './call-actions';
 import { checkUserId } from '../validation/arguments';
+import { checkRecordingFilename, plainRecordings } from './call-recordings';
 
 /** @internal What a {@link Call} reads and asks of the joined call that owns it (`ActiveCall`). */
 export interface CallOwner {
@@ -377,6 +378,30 @@ export class Call {
     const bindings = this.owner.bindings;
     if (!bindings) throw new StreamVideoError('unsupported', 'no RTCPeerConnection here: pass opts.RTCPeerConnection', { method });
     return bindings;
+  }
+
+  /**
+   * Lists this call's recordings that are files, oldest first, each with a download URL
+   * signed for a limited time; the same as `client.queryRecordings(id, type)`. Only members
+   * may list. Works after the call was left too.
+   *
+   * ```ts
+   * client.on('call.recording_ready', async () => console.log((await call.queryRecordings()).recordings));
+   * ```
+   * @throws StreamVideoError `permission_denied` for a user who is not a member of the call.
+   */
+  async queryRecordings(): Promise<QueryRecordingsResponse> {
+    return plainRecordings(await this.host.send(this, 'queryRecordings', {}, 'queryRecordings'));
+  }
+
+  /**
+   * Deletes one of this call's recordings: its file goes and its URLs stop working. Needs
+   * `stop-record-call` and to be a member.
+   * @param filename the recording's `filename`, from `queryRecordings` or `call.recording_ready`.
+   * @throws StreamVideoError `invalid_argument` (checked before sending), `not_found`, `permission_denied`.
+   */
+  async deleteRecording(filename: string): Promise<void> {
+    await this.host.send(this, 'deleteRecording', { filename: checkRecordingFilename('deleteRecording', filename) }, 'deleteRecording');
   }
 
   private async withMedia<T>(method: string, act: (media: CallMedia) => Promise<T>): Promise<T> {

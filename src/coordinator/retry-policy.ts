@@ -25,4 +25,5 @@ export const IDEMPOTENT_RPCS: ReadonlySet<string> = new Set([
   'kickUser',
   'blockUser',
   'unblockUser',
+  'queryRecordings',
 ]);

@@ -181,6 +181,9 @@ export const EVENT_FOLDERS = {
     });
   },
   'call.unblocked_user': (e, target) => setBlocked(target, e.callCid, e.blockedUserIds),
+  // A recording became a file, or could not: nothing in the store; apps list recordings with queryRecordings.
+  'call.recording_ready': () => {},
+  'call.recording_failed': () => {},
 } satisfies Folders;
 
 /** Sets the joined call's blocked users (absolute: the event carries the whole list). */

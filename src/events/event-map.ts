@@ -41,6 +41,8 @@ export const EVENT_NAMES = {
   callKickedUser: 'call.kicked_user',
   callBlockedUser: 'call.blocked_user',
   callUnblockedUser: 'call.unblocked_user',
+  recordingReady: 'call.recording_ready',
+  recordingFailed: 'call.recording_failed',
 } as const satisfies Record<EventCase, string>;
 
 type NameOf<K extends EventCase> = (typeof EVENT_NAMES)[K];
@@ -118,8 +120,10 @@ export interface ConnectionEventMap {
  * reconnects its media by itself), `call.reaction_new` (a participant reacted: its `reaction` in the store),
  * `call.user_muted` (a moderator muted users: a muted client stops those tracks),
  * `call.kicked_user` and `call.blocked_user` (a moderator removed a user: for the connected
- * user, the call is left with its media), `call.unblocked_user`, `connection.changed`,
- * `connection.recovered`, `connection.error`, `connection.frame_dropped`.
+ * user, the call is left with its media), `call.unblocked_user`, `call.recording_ready` (a
+ * recording of an SFU call is a file now: `callRecording` has its name, times, duration and a
+ * signed download URL), `call.recording_failed` (a recording could not be made into a file:
+ * `reason`), `connection.changed`, `connection.recovered`, `connection.error`, `connection.frame_dropped`.
  */
 export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap;
 /** An event name, e.g. `call.ring`. */

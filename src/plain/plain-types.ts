@@ -32,6 +32,11 @@ export interface RoleCapabilities extends Plain<models.RoleCapabilities> {}
 export interface Credentials extends Plain<models.Credentials> {}
 /** A STUN/TURN server. */
 export interface IceServer extends Plain<models.IceServer> {}
+/**
+ * A recording of an SFU call, as a file: `filename`, `url` (signed, until `urlExpiresAt`; no
+ * token in it), `startTime` and `endTime` as `Date`s, `durationMs`, `sizeBytes`.
+ */
+export interface CallRecording extends Plain<models.CallRecording> {}
 
 /** What `getOrCreateCall` resolves with: the call, and whether this request created it. */
 export interface GetOrCreateCallResponse extends Plain<rpc.GetOrCreateCallResponse> {}
@@ -39,6 +44,8 @@ export interface GetOrCreateCallResponse extends Plain<rpc.GetOrCreateCallRespon
 export interface QueryCallsResponse extends Plain<rpc.QueryCallsResponse> {}
 /** What `requestCallPermissions` resolves with (nothing: the request was sent). */
 export interface RequestPermissionResponse extends Plain<rpc.RequestPermissionResponse> {}
+/** What `queryRecordings` resolves with: the call's recordings that are files, oldest first. */
+export interface QueryRecordingsResponse extends Plain<rpc.QueryRecordingsResponse> {}
 /** What `updateUserPermissions` resolves with: the user's capabilities after the update. */
 export interface UpdateUserPermissionsResponse extends Plain<rpc.UpdateUserPermissionsResponse> {}
 /** A participant's reaction as `call.sendReaction` resolves with it: who, from which session, what, when. */

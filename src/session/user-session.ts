@@ -34,8 +34,8 @@ import { ExponentialBackoff } from '../ws/reconnect-policy';
 /** How long edge latency measurements are used before a join asks for new ones, in ms. */
 const EDGE_LATENCY_TTL_MS = 5 * 60_000;
 
-/** The RPCs the facade sends about one call, as they are: recording and permissions. */
-export type SessionAction = 'startRecording' | 'stopRecording' | 'requestPermission' | 'updateUserPermissions';
+/** The RPCs the facade sends about one call, as they are: recording, recordings and permissions. */
+export type SessionAction = 'startRecording' | 'stopRecording' | 'queryRecordings' | 'deleteRecording' | 'requestPermission' | 'updateUserPermissions';
 /** The fields of such an RPC besides the call's type and id. */
 export type ActionInput<K extends SessionAction> = Omit<PartialMessage<RpcInput<K>>, 'type' | 'id'>;
 

@@ -11,3 +11,6 @@ export { webSocketOf, type WsSocket } from './web-socket-of';
 export { JanusError, type JanusErrorCode } from './sfu/janus-error';
 export type { LocalSfu, JanusStatus, JanusExit } from './sfu/local-sfu';
 export type { JanusOptions, SfuOptions } from './sfu/sfu-options';
+export { RecordingError, type RecordingFailure } from './recording/recording-error';
+export type { RecordingOptions } from './recording/recording-options';
+export type { LocalRecordings } from './recording/local-recordings';

@@ -21,6 +21,10 @@ import { JanusServer } from './sfu/janus-server';
 import type { LocalSfu } from './sfu/local-sfu';
 import { SfuCalls } from './sfu/sfu-calls';
 import { resolveSfuOptions, type SfuOptions } from './sfu/sfu-options';
+import { CallRecordings } from './recording/call-recordings';
+import { resolveRecordingOptions, type RecordingOptions } from './recording/recording-options';
+import type { LocalRecordings } from './recording/local-recordings';
+import { recordingHandlers } from './service/recording-handlers';
 import { TimerSet } from './timers';
 import { RpcFaults } from './twirp/faults';
 import { TwirpError } from './twirp/twirp-error';
@@ -92,6 +96,14 @@ export interface LocalCoordinatorOptions {
    * `not_installed` that names the package.
    */
   sfu?: SfuOptions;
+  /**
+   * Where and how recordings of SFU calls are made: the folder (default a temporary one,
+   * removed on close), its size cap (default 1 GiB), how many are post-processed at once and
+   * for how long, how long download URLs work, the composite's size. Recording an SFU call
+   * needs `janus-pp-rec` (Debian's `janus-tools`) and `ffmpeg`; a mesh call's recording makes
+   * no file.
+   */
+  recordings?: RecordingOptions;
 }
 
 /**
@@ -131,7 +143,10 @@ export class LocalCoordinator {
    * `status`, its `pid`, `restart()`, `onStatus(listener)`.
    */
   readonly sfu: LocalSfu | undefined;
+  /** The calls' recordings: how many calls record now, how many recordings are being made into files. */
+  readonly recordings: LocalRecordings;
   private readonly sfuCalls: SfuCalls | undefined;
+  private readonly callRecordings: CallRecordings;
   private readonly tokens: TokenAuthority;
   private readonly timers: TimerSet;
   /** The HTTP responses not sent yet. */
@@ -154,6 +169,7 @@ export class LocalCoordinator {
     answering: ReadonlySet<ServerResponse>;
     closeGraceMs: number;
     sfuCalls: SfuCalls | undefined;
+    recordings: CallRecordings;
   }) {
     const { port } = parts.server.address() as AddressInfo;
     this.httpServer = parts.server;
@@ -172,6 +188,8 @@ export class LocalCoordinator {
     this.closeGraceMs = parts.closeGraceMs;
     this.sfuCalls = parts.sfuCalls;
     this.sfu = parts.sfuCalls?.janus;
+    this.recordings = parts.recordings;
+    this.callRecordings = parts.recordings;
   }
 
   /**
@@ -190,6 +208,7 @@ export class LocalCoordinator {
     for (const [edge, ms] of Object.entries(opts.edgeLatencyMs ?? {})) wholeNumber(`edgeLatencyMs.${edge}`, ms, 0, 0, ONE_HOUR_MS);
     const edgeBaseUrl = opts.edgeBaseUrl === undefined ? undefined : httpBaseUrl('edgeBaseUrl', opts.edgeBaseUrl);
     const sfuOptions = opts.sfu === undefined ? undefined : resolveSfuOptions(opts.sfu);
+    const recordingOptions = resolveRecordingOptions(opts.recordings);
     const now = opts.now ?? Date.now;
     const tokens = new TokenAuthority(opts.secret);
     const events = new EventLogs(opts.replayBuffer, now);
@@ -197,12 +216,18 @@ export class LocalCoordinator {
     // Janus first: when it cannot start, nothing else was.
     const sfuCalls = sfuOptions && new SfuCalls(await JanusServer.start(sfuOptions), state, (err, where) => opts.onError?.(err, where));
     if (sfuCalls) state.observe(sfuCalls);
+    let coordinator: LocalCoordinator | undefined;
+    const recordings = new CallRecordings({
+      state,
+      sfu: sfuCalls,
+      options: recordingOptions,
+      secret: opts.secret,
+      baseUrl: () => coordinator!.baseUrl,
+      onError: (err, where) => opts.onError?.(err, where),
+    });
+    state.observe(recordings);
     const timers = new TimerSet();
     const edgeNames = opts.edges ?? ['edge-a', 'edge-b'];
-    // Made below, once the parts they need exist; the closures made first read them later.
-
-    let coordinator: LocalCoordinator | undefined;
-
     let hub: Hub | undefined;
     const edges = (): Edge[] => edgeNames.map((name) => ({ name, latencyUrl: `${edgeBaseUrl ?? coordinator!.baseUrl}/latency/${encodeURIComponent(name)}` }));
     const grace = new ParticipantGrace(state, (userId) => (hub?.connectionsOf(userId) ?? 0) > 0, timers, graceMs);
@@ -218,11 +243,12 @@ export class LocalCoordinator {
         return answer;
       },
       ...mediaHandlers(state, sfuCalls),
-      ...actionHandlers(state, sfuCalls),
+      ...actionHandlers(state, sfuCalls, recordings),
       ...memberHandlers(state),
       // Mesh calls need no media hooks for moderation (see ModerationMediaHooks).
       ...moderationHandlers(state),
       ...queryHandlers(state),
+      ...recordingHandlers(state, recordings),
     } satisfies ICoordinatorService<TwirpContext>;
     const rpcFaults = new RpcFaults((ms) => timers.delay(ms));
     const twirp = createTwirpHandler({
@@ -247,7 +273,7 @@ export class LocalCoordinator {
     const server = createServer(http, (req, res) => {
       answering.add(res);
       res.once('close', () => answering.delete(res));
-      handleHttp(req, res, twirp, edgeNames, opts.edgeLatencyMs ?? {}, delay, opts.httpHandler).catch((err) => {
+      handleHttp(req, res, twirp, recordings, edgeNames, opts.edgeLatencyMs ?? {}, delay, opts.httpHandler).catch((err) => {
         opts.onError?.(err, req.url ?? '');
         if (!res.headersSent) res.writeHead(500).end();
       });
@@ -265,6 +291,7 @@ export class LocalCoordinator {
     } catch (err) {
       await hub.close();
       timers.close();
+      await recordings.close();
       await sfuCalls?.close();
       throw err;
     }
@@ -282,6 +309,7 @@ export class LocalCoordinator {
       answering,
       closeGraceMs: hubOptions.closeGraceMs,
       sfuCalls,
+      recordings,
     });
     return coordinator;
   }
@@ -298,7 +326,9 @@ export class LocalCoordinator {
    * Stops listening and closes every open connection. Resolves once every socket is closed
    * (`hub.connectionCount` is 0) and every timer the coordinator started (injected latency,
    * edge latency delays, participant grace periods, the hub's sweep) is cleared; requests
-   * waiting on injected latency end with `unavailable`; with `sfu`, once Janus has exited.
+   * waiting on injected latency end with `unavailable`; recordings being made into files stop
+   * (their tools are killed, a temporary recordings folder removed); with `sfu`, once Janus
+   * has exited.
    * Idempotent.
    */
   close(): Promise<void> {
@@ -322,6 +352,7 @@ export class LocalCoordinator {
     this.httpServer.closeAllConnections();
     await this.hub.close();
     await serverClosed;
+    await this.callRecordings.close();
     await this.sfuCalls?.close();
   }
 }
@@ -357,6 +388,7 @@ async function handleHttp(
   req: IncomingMessage,
   res: ServerResponse,
   twirp: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>,
+  recordings: CallRecordings,
   edges: string[],
   edgeLatencyMs: Record<string, number>,
   delay: (ms: number) => Promise<void>,
@@ -368,6 +400,7 @@ async function handleHttp(
     return;
   }
   if (await twirp(req, res)) return;
+  if (await recordings.serve(req, res)) return;
   const path = (req.url ?? '/').split('?')[0];
   const latency = /^\/latency\/([^/]+)$/.exec(path);
   if (latency && req.method === 'GET') {

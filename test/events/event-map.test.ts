@@ -112,6 +112,29 @@ const PAYLOADS: Payloads = {
   callKickedUser: { oneofKind: 'callKickedUser', callKickedUser: { user: user('bob'), kickedByUser: user('alice') } },
   callBlockedUser: { oneofKind: 'callBlockedUser', callBlockedUser: { user: user('bob'), blockedByUser: user('alice'), blockedUserIds: ['bob', 'mallory'] } },
   callUnblockedUser: { oneofKind: 'callUnblockedUser', callUnblockedUser: { user: user('bob'), unblockedByUser: user('alice'), blockedUserIds: ['mallory'] } },
+  recordingReady: {
+    oneofKind: 'recordingReady',
+    recordingReady: {
+      callRecording: {
+        filename: 'rec_default_c1_1700000000000.webm',
+        url: 'http://127.0.0.1:1/recordings/default/c1/rec_default_c1_1700000000000.webm?expires=1700003600&signature=s',
+        startTime: { seconds: 1700000000, nanos: 0 },
+        endTime: { seconds: 1700000020, nanos: 500_000_000 },
+        durationMs: 20_500,
+        sizeBytes: 123_456,
+        urlExpiresAt: { seconds: 1700003600, nanos: 0 },
+      },
+    },
+  },
+  recordingFailed: {
+    oneofKind: 'recordingFailed',
+    recordingFailed: {
+      filename: 'rec_default_c1_1700000000000.webm',
+      startTime: { seconds: 1700000000, nanos: 0 },
+      endTime: { seconds: 1700000003, nanos: 0 },
+      reason: 'no_media',
+    },
+  },
   custom: {
     oneofKind: 'custom',
     custom: { user: user('bob'), custom: Struct.fromJson({ kind: 'reaction', emoji: ':+1:', n: 3, ok: true, nothing: null, list: [1, 'two', { three: 3 }] }) },
@@ -181,6 +204,18 @@ test('field by field, for a few cases', () => {
   const blocked = toCoordinatorEvent(eventOf(PAYLOADS.callBlockedUser));
   if (blocked?.type !== 'call.blocked_user') throw new Error('not call.blocked_user');
   assert.equal([blocked.user!.id, blocked.blockedByUser!.id, blocked.blockedUserIds], ['bob', 'alice', ['bob', 'mallory']]);
+  const ready = toCoordinatorEvent(eventOf(PAYLOADS.recordingReady));
+  if (ready?.type !== 'call.recording_ready') throw new Error('not call.recording_ready');
+  assert.is(ready.callRecording!.filename, 'rec_default_c1_1700000000000.webm');
+  assert.equal(ready.callRecording!.startTime, new Date(1_700_000_000_000));
+  assert.equal(ready.callRecording!.endTime, new Date(1_700_000_020_500));
+  assert.equal(ready.callRecording!.urlExpiresAt, new Date(1_700_003_600_000));
+  assert.is(ready.callRecording!.durationMs, 20_500);
+  assert.is(ready.callRecording!.sizeBytes, 123_456);
+  const failed = toCoordinatorEvent(eventOf(PAYLOADS.recordingFailed));
+  if (failed?.type !== 'call.recording_failed') throw new Error('not call.recording_failed');
+  assert.is(failed.reason, 'no_media');
+  assert.equal(failed.endTime, new Date(1_700_000_003_000));
 });
 
 test('custom: the Struct becomes plain JSON; the user is kept', () => {

@@ -240,6 +240,11 @@ const REQUESTS: Record<string, fc.Arbitrary<{ [k: string]: unknown }>> = {
   SendCallEvent: fc.record({ ...call, event_type: fc.integer({ min: 0, max: 6 }), custom: jsonObjectArb }, { requiredKeys: ['type', 'id', 'event_type'] }),
   StartRecording: fc.record(call),
   StopRecording: fc.record(call),
+  QueryRecordings: fc.record(call),
+  DeleteRecording: fc.record({
+    ...call,
+    filename: fc.oneof(fc.constantFrom('rec_default_tw-1_1.webm', '', '../x.webm', 'a/b'), fc.string({ maxLength: 300 })),
+  }),
   RequestPermission: fc.record({ ...call, permissions: fc.array(permissionArb, { maxLength: 3 }) }),
   UpdateUserPermissions: fc.record({
     ...call,

@@ -8,13 +8,15 @@ import { checkCustomSize, checkStruct, checkUserId, requireCapability, requireNo
 import { checkAnswer, recordAnswer } from './ring-answers';
 import { dropRevokedTracks, enforceAtSfu } from './media-handlers';
 import type { SfuCalls } from '../sfu/sfu-calls';
+import type { CallRecordings } from '../recording/call-recordings';
 
 type Service = ICoordinatorService<TwirpContext>;
 
-/** The ring flow answers, custom events, recording and permissions. */
+/** The ring flow answers, custom events, recording (files of SFU calls with `recordings`) and permissions. */
 export function actionHandlers(
   state: CoordinatorState,
   sfu?: SfuCalls,
+  recordings?: CallRecordings,
 ): Pick<Service, 'sendCallEvent' | 'startRecording' | 'stopRecording' | 'requestPermission' | 'updateUserPermissions'> {
   return {
     async sendCallEvent(req, ctx) {
@@ -62,6 +64,18 @@ export function actionHandlers(
       if (!call.settings.recording?.enabled) throw new TwirpError('failed_precondition', `recording is disabled for call ${call.cid}`);
       if (call.recording) throw new TwirpError('failed_precondition', `call ${call.cid} is already being recorded`);
       call.recording = true;
+      try {
+        // An SFU call records at the SFU from now on; a mesh call only changes its flag.
+        await recordings?.start(call);
+      } catch (err) {
+        call.recording = false;
+        throw err;
+      }
+      if (call.ended) {
+        // The call ended while the SFU started: the recording stopped with it.
+        recordings?.stop(call);
+        throw new TwirpError('failed_precondition', `call ${call.cid} has ended`);
+      }
       call.touch(state.now());
       state.publish(call.audience(), call, { oneofKind: 'recordingStarted', recordingStarted: { user: state.users.get(ctx.userId) } });
       return {};
@@ -71,6 +85,7 @@ export function actionHandlers(
       const call = state.getCallFor(ctx.userId, req.type, req.id, 'stop-record-call');
       if (!call.recording) throw new TwirpError('failed_precondition', `call ${call.cid} is not being recorded`);
       call.recording = false;
+      recordings?.stop(call);
       call.touch(state.now());
       state.publish(call.audience(), call, { oneofKind: 'recordingStopped', recordingStopped: { user: state.users.get(ctx.userId) } });
       return {};

@@ -33,6 +33,10 @@ export const MAX_VIDEO_DIMENSION = 16384;
  */
 export class SfuCalls {
   private readonly rooms = new Map<string, Promise<SfuRoom>>();
+  /** The folder each recorded call's publishers are recorded into (rooms made later record there too). */
+  private readonly recordFolders = new Map<string, string>();
+  /** Rooms being closed (the last participant left, the call ended), by call: their recordings end with them. */
+  private readonly closing = new Map<string, Promise<void>>();
   /** Rooms made, for unique room ids on one Janus. */
   private roomIds = 0;
   private events: JanodeEvents | undefined;
@@ -147,23 +151,43 @@ export class SfuCalls {
     if (!pending) return;
     const empty = call.participants.size === 0;
     if (empty) this.rooms.delete(call.cid);
-    void pending.then(
+    const done = pending.then(
       async (room) => {
         if (empty) await room.close();
         else await room.left(sessionId);
       },
       () => {},
     );
+    if (empty) this.trackClosing(call.cid, done);
   }
 
   /** An SFU call ended: its room closes. */
   callEnded(call: CallRecord): void {
     const pending = this.rooms.get(call.cid);
     this.rooms.delete(call.cid);
-    void pending?.then(
-      (room) => room.close(),
-      () => {},
-    );
+    this.recordFolders.delete(call.cid);
+    if (pending)
+      this.trackClosing(
+        call.cid,
+        pending.then(
+          (room) => room.close(),
+          () => {},
+        ),
+      );
+  }
+
+  /**
+   * Records every publisher of `call` into `folder` (one `.mjr` file per stream; publishers
+   * who come later, and rooms made later, too), or stops (undefined). Resolves once Janus has
+   * opened or closed its files: after a stop, the folder holds the whole recording.
+   * @throws JanusError when Janus refuses; nothing is recorded then.
+   */
+  async record(call: CallRecord, folder: string | undefined): Promise<void> {
+    if (folder) this.recordFolders.set(call.cid, folder);
+    else this.recordFolders.delete(call.cid);
+    const room = await this.rooms.get(call.cid)?.catch(() => undefined);
+    if (room) await room.record(folder);
+    else if (!folder) await this.closing.get(call.cid);
   }
 
   /** A user's capabilities in an SFU call changed: their streams are muted or unmuted at the SFU. */
@@ -208,11 +232,19 @@ export class SfuCalls {
         publish: (userIds: Iterable<string>, c: CallRecord, payload: Parameters<CoordinatorState['publish']>[2]) => this.state.publish(userIds, c, payload),
         report: (err: unknown, where: string) => this.report(err, where),
       };
-      return await SfuRoom.create(deps, call, ++this.roomIds);
+      return await SfuRoom.create(deps, call, ++this.roomIds, this.recordFolders.get(call.cid));
     } catch (err) {
       const why = err instanceof JanusError ? err.code : 'internal';
       throw new TwirpError('unavailable', `the SFU cannot serve call ${call.cid} now (${why})`, { reason: 'sfu_unavailable' });
     }
+  }
+
+  /** Remembers a room being closed until it is. */
+  private trackClosing(cid: string, done: Promise<void>): void {
+    const tracked = done.finally(() => {
+      if (this.closing.get(cid) === tracked) this.closing.delete(cid);
+    });
+    this.closing.set(cid, tracked);
   }
 
   private onJanusStatus(status: JanusStatus): void {

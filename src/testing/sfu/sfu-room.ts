@@ -47,10 +47,11 @@ export class SfuRoom implements RoomContext {
   ) {}
 
   /**
-   * Creates the call's VideoRoom at Janus (VP8 and Opus; the call's publisher limit).
+   * Creates the call's VideoRoom at Janus (VP8 and Opus; the call's publisher limit), recording
+   * every publisher into `recordFolder` when one is given.
    * @throws JanusError when Janus refuses or is gone.
    */
-  static async create(deps: SfuRoomDeps, call: CallRecord, roomId: number): Promise<SfuRoom> {
+  static async create(deps: SfuRoomDeps, call: CallRecord, roomId: number, recordFolder?: string): Promise<SfuRoom> {
     const admin = await deps.api.attach();
     try {
       await deps.api.request(
@@ -61,6 +62,7 @@ export class SfuRoom implements RoomContext {
           videocodec: 'vp8',
           audiocodec: 'opus',
           notify_joining: false,
+          ...(recordFolder ? { record: true, rec_dir: recordFolder } : {}),
         }),
         'create a room',
       );
@@ -106,6 +108,18 @@ export class SfuRoom implements RoomContext {
   /** A user's capabilities changed: their streams are muted or unmuted at Janus to match. */
   permissionsChanged(userId: string): void {
     for (const link of this.publishers.values()) if (this.call.participants.get(link.sessionId)?.userId === userId) link.permissionsChanged();
+  }
+
+  /**
+   * Records every publisher of the room (those who publish later too) into `folder`, one
+   * `.mjr` file per stream, or stops recording (undefined): Janus has closed the files when it
+   * resolves.
+   * @throws JanusError when Janus refuses or is gone.
+   */
+  async record(folder: string | undefined): Promise<void> {
+    if (this.closed) return;
+    if (folder) await this.api.request(this.admin.message({ request: 'edit', room: this.roomId, new_rec_dir: folder }), 'set the recordings folder');
+    await this.api.request(this.admin.message({ request: 'enable_recording', room: this.roomId, record: folder !== undefined }), 'switch recording');
   }
 
   /** Destroys the room and every handle (Janus still running), or forgets them (Janus gone). Idempotent. */

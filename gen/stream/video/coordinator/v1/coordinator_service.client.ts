@@ -26,6 +26,10 @@ import type { UpdateUserPermissionsResponse } from "./coordinator_service";
 import type { UpdateUserPermissionsRequest } from "./coordinator_service";
 import type { RequestPermissionResponse } from "./coordinator_service";
 import type { RequestPermissionRequest } from "./coordinator_service";
+import type { DeleteRecordingResponse } from "./coordinator_service";
+import type { DeleteRecordingRequest } from "./coordinator_service";
+import type { QueryRecordingsResponse } from "./coordinator_service";
+import type { QueryRecordingsRequest } from "./coordinator_service";
 import type { StopRecordingResponse } from "./coordinator_service";
 import type { StopRecordingRequest } from "./coordinator_service";
 import type { StartRecordingResponse } from "./coordinator_service";
@@ -99,7 +103,12 @@ export interface ICoordinatorServiceClient {
      */
     sendCallEvent(input: SendCallEventRequest, options?: RpcOptions): UnaryCall<SendCallEventRequest, SendCallEventResponse>;
     /**
-     * Starts recording. Needs the "start-record-call" capability.
+     * Starts recording. Needs the "start-record-call" capability. In an SFU call the SFU records
+     * every publisher (those who publish later too) until StopRecording or the end of the call;
+     * the coordinator then makes one WebM file of it and sends `call.recording_ready` (or
+     * `call.recording_failed`) to the call's members. In a mesh call no media passes through the
+     * coordinator: the call's `recording` flag and events change, and no file is made.
+     * `resource_exhausted` (`reason = "storage_full"`) when the recordings folder is at its cap.
      *
      * @generated from protobuf rpc: StartRecording
      */
@@ -110,6 +119,22 @@ export interface ICoordinatorServiceClient {
      * @generated from protobuf rpc: StopRecording
      */
     stopRecording(input: StopRecordingRequest, options?: RpcOptions): UnaryCall<StopRecordingRequest, StopRecordingResponse>;
+    /**
+     * Lists the call's recordings that are ready, oldest first, each with a download URL signed
+     * for a limited time. Only the call's members may list them ("read-call" and a member).
+     * Idempotent.
+     *
+     * @generated from protobuf rpc: QueryRecordings
+     */
+    queryRecordings(input: QueryRecordingsRequest, options?: RpcOptions): UnaryCall<QueryRecordingsRequest, QueryRecordingsResponse>;
+    /**
+     * Deletes a recording: its file goes, and its URLs stop working (404). Needs the
+     * "stop-record-call" capability and to be a member of the call. A recording that is not
+     * (or no longer) there is `not_found`.
+     *
+     * @generated from protobuf rpc: DeleteRecording
+     */
+    deleteRecording(input: DeleteRecordingRequest, options?: RpcOptions): UnaryCall<DeleteRecordingRequest, DeleteRecordingResponse>;
     /**
      * Asks for permissions listed in the call's requestable permissions: everyone in the call
      * (members and participants) receives a `call.permission_request` event.
@@ -278,7 +303,12 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
         return stackIntercept<SendCallEventRequest, SendCallEventResponse>("unary", this._transport, method, opt, input);
     }
     /**
-     * Starts recording. Needs the "start-record-call" capability.
+     * Starts recording. Needs the "start-record-call" capability. In an SFU call the SFU records
+     * every publisher (those who publish later too) until StopRecording or the end of the call;
+     * the coordinator then makes one WebM file of it and sends `call.recording_ready` (or
+     * `call.recording_failed`) to the call's members. In a mesh call no media passes through the
+     * coordinator: the call's `recording` flag and events change, and no file is made.
+     * `resource_exhausted` (`reason = "storage_full"`) when the recordings folder is at its cap.
      *
      * @generated from protobuf rpc: StartRecording
      */
@@ -296,13 +326,35 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
         return stackIntercept<StopRecordingRequest, StopRecordingResponse>("unary", this._transport, method, opt, input);
     }
     /**
+     * Lists the call's recordings that are ready, oldest first, each with a download URL signed
+     * for a limited time. Only the call's members may list them ("read-call" and a member).
+     * Idempotent.
+     *
+     * @generated from protobuf rpc: QueryRecordings
+     */
+    queryRecordings(input: QueryRecordingsRequest, options?: RpcOptions): UnaryCall<QueryRecordingsRequest, QueryRecordingsResponse> {
+        const method = this.methods[8], opt = this._transport.mergeOptions(options);
+        return stackIntercept<QueryRecordingsRequest, QueryRecordingsResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * Deletes a recording: its file goes, and its URLs stop working (404). Needs the
+     * "stop-record-call" capability and to be a member of the call. A recording that is not
+     * (or no longer) there is `not_found`.
+     *
+     * @generated from protobuf rpc: DeleteRecording
+     */
+    deleteRecording(input: DeleteRecordingRequest, options?: RpcOptions): UnaryCall<DeleteRecordingRequest, DeleteRecordingResponse> {
+        const method = this.methods[9], opt = this._transport.mergeOptions(options);
+        return stackIntercept<DeleteRecordingRequest, DeleteRecordingResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
      * Asks for permissions listed in the call's requestable permissions: everyone in the call
      * (members and participants) receives a `call.permission_request` event.
      *
      * @generated from protobuf rpc: RequestPermission
      */
     requestPermission(input: RequestPermissionRequest, options?: RpcOptions): UnaryCall<RequestPermissionRequest, RequestPermissionResponse> {
-        const method = this.methods[8], opt = this._transport.mergeOptions(options);
+        const method = this.methods[10], opt = this._transport.mergeOptions(options);
         return stackIntercept<RequestPermissionRequest, RequestPermissionResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -311,7 +363,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: UpdateUserPermissions
      */
     updateUserPermissions(input: UpdateUserPermissionsRequest, options?: RpcOptions): UnaryCall<UpdateUserPermissionsRequest, UpdateUserPermissionsResponse> {
-        const method = this.methods[9], opt = this._transport.mergeOptions(options);
+        const method = this.methods[11], opt = this._transport.mergeOptions(options);
         return stackIntercept<UpdateUserPermissionsRequest, UpdateUserPermissionsResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -320,7 +372,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: UpdateCallMembers
      */
     updateCallMembers(input: UpdateCallMembersRequest, options?: RpcOptions): UnaryCall<UpdateCallMembersRequest, UpdateCallMembersResponse> {
-        const method = this.methods[10], opt = this._transport.mergeOptions(options);
+        const method = this.methods[12], opt = this._transport.mergeOptions(options);
         return stackIntercept<UpdateCallMembersRequest, UpdateCallMembersResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -329,7 +381,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: QueryMembers
      */
     queryMembers(input: QueryMembersRequest, options?: RpcOptions): UnaryCall<QueryMembersRequest, QueryMembersResponse> {
-        const method = this.methods[11], opt = this._transport.mergeOptions(options);
+        const method = this.methods[13], opt = this._transport.mergeOptions(options);
         return stackIntercept<QueryMembersRequest, QueryMembersResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -344,7 +396,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: SendSignals
      */
     sendSignals(input: SendSignalsRequest, options?: RpcOptions): UnaryCall<SendSignalsRequest, SendSignalsResponse> {
-        const method = this.methods[12], opt = this._transport.mergeOptions(options);
+        const method = this.methods[14], opt = this._transport.mergeOptions(options);
         return stackIntercept<SendSignalsRequest, SendSignalsResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -356,7 +408,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: UpdatePublishedTracks
      */
     updatePublishedTracks(input: UpdatePublishedTracksRequest, options?: RpcOptions): UnaryCall<UpdatePublishedTracksRequest, UpdatePublishedTracksResponse> {
-        const method = this.methods[13], opt = this._transport.mergeOptions(options);
+        const method = this.methods[15], opt = this._transport.mergeOptions(options);
         return stackIntercept<UpdatePublishedTracksRequest, UpdatePublishedTracksResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -368,7 +420,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: SendReaction
      */
     sendReaction(input: SendReactionRequest, options?: RpcOptions): UnaryCall<SendReactionRequest, SendReactionResponse> {
-        const method = this.methods[14], opt = this._transport.mergeOptions(options);
+        const method = this.methods[16], opt = this._transport.mergeOptions(options);
         return stackIntercept<SendReactionRequest, SendReactionResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -380,7 +432,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: MuteUsers
      */
     muteUsers(input: MuteUsersRequest, options?: RpcOptions): UnaryCall<MuteUsersRequest, MuteUsersResponse> {
-        const method = this.methods[15], opt = this._transport.mergeOptions(options);
+        const method = this.methods[17], opt = this._transport.mergeOptions(options);
         return stackIntercept<MuteUsersRequest, MuteUsersResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -391,7 +443,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: KickUser
      */
     kickUser(input: KickUserRequest, options?: RpcOptions): UnaryCall<KickUserRequest, KickUserResponse> {
-        const method = this.methods[16], opt = this._transport.mergeOptions(options);
+        const method = this.methods[18], opt = this._transport.mergeOptions(options);
         return stackIntercept<KickUserRequest, KickUserResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -404,7 +456,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: BlockUser
      */
     blockUser(input: BlockUserRequest, options?: RpcOptions): UnaryCall<BlockUserRequest, BlockUserResponse> {
-        const method = this.methods[17], opt = this._transport.mergeOptions(options);
+        const method = this.methods[19], opt = this._transport.mergeOptions(options);
         return stackIntercept<BlockUserRequest, BlockUserResponse>("unary", this._transport, method, opt, input);
     }
     /**
@@ -415,7 +467,7 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
      * @generated from protobuf rpc: UnblockUser
      */
     unblockUser(input: UnblockUserRequest, options?: RpcOptions): UnaryCall<UnblockUserRequest, UnblockUserResponse> {
-        const method = this.methods[18], opt = this._transport.mergeOptions(options);
+        const method = this.methods[20], opt = this._transport.mergeOptions(options);
         return stackIntercept<UnblockUserRequest, UnblockUserResponse>("unary", this._transport, method, opt, input);
     }
 }

@@ -23,6 +23,10 @@ import { UpdateUserPermissionsResponse } from "./coordinator_service";
 import { UpdateUserPermissionsRequest } from "./coordinator_service";
 import { RequestPermissionResponse } from "./coordinator_service";
 import { RequestPermissionRequest } from "./coordinator_service";
+import { DeleteRecordingResponse } from "./coordinator_service";
+import { DeleteRecordingRequest } from "./coordinator_service";
+import { QueryRecordingsResponse } from "./coordinator_service";
+import { QueryRecordingsRequest } from "./coordinator_service";
 import { StopRecordingResponse } from "./coordinator_service";
 import { StopRecordingRequest } from "./coordinator_service";
 import { StartRecordingResponse } from "./coordinator_service";
@@ -94,7 +98,12 @@ export interface ICoordinatorService<T = ServerCallContext> {
      */
     sendCallEvent(request: SendCallEventRequest, context: T): Promise<SendCallEventResponse>;
     /**
-     * Starts recording. Needs the "start-record-call" capability.
+     * Starts recording. Needs the "start-record-call" capability. In an SFU call the SFU records
+     * every publisher (those who publish later too) until StopRecording or the end of the call;
+     * the coordinator then makes one WebM file of it and sends `call.recording_ready` (or
+     * `call.recording_failed`) to the call's members. In a mesh call no media passes through the
+     * coordinator: the call's `recording` flag and events change, and no file is made.
+     * `resource_exhausted` (`reason = "storage_full"`) when the recordings folder is at its cap.
      *
      * @generated from protobuf rpc: StartRecording
      */
@@ -105,6 +114,22 @@ export interface ICoordinatorService<T = ServerCallContext> {
      * @generated from protobuf rpc: StopRecording
      */
     stopRecording(request: StopRecordingRequest, context: T): Promise<StopRecordingResponse>;
+    /**
+     * Lists the call's recordings that are ready, oldest first, each with a download URL signed
+     * for a limited time. Only the call's members may list them ("read-call" and a member).
+     * Idempotent.
+     *
+     * @generated from protobuf rpc: QueryRecordings
+     */
+    queryRecordings(request: QueryRecordingsRequest, context: T): Promise<QueryRecordingsResponse>;
+    /**
+     * Deletes a recording: its file goes, and its URLs stop working (404). Needs the
+     * "stop-record-call" capability and to be a member of the call. A recording that is not
+     * (or no longer) there is `not_found`.
+     *
+     * @generated from protobuf rpc: DeleteRecording
+     */
+    deleteRecording(request: DeleteRecordingRequest, context: T): Promise<DeleteRecordingResponse>;
     /**
      * Asks for permissions listed in the call's requestable permissions: everyone in the call
      * (members and participants) receives a `call.permission_request` event.

@@ -8,6 +8,7 @@ import { Participant } from "./models";
 import { TrackType } from "./models";
 import { Signal } from "./models";
 import { Member } from "./models";
+import { CallRecording } from "./models";
 import { Credentials } from "./models";
 import { CallState } from "./models";
 import { Struct } from "../../../../google/protobuf/struct";
@@ -369,6 +370,54 @@ export interface StopRecordingRequest {
  * @generated from protobuf message stream.video.coordinator.v1.StopRecordingResponse
  */
 export interface StopRecordingResponse {
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.QueryRecordingsRequest
+ */
+export interface QueryRecordingsRequest {
+    /**
+     * @generated from protobuf field: string type = 1
+     */
+    type: string;
+    /**
+     * @generated from protobuf field: string id = 2
+     */
+    id: string;
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.QueryRecordingsResponse
+ */
+export interface QueryRecordingsResponse {
+    /**
+     * The call's recordings that are ready, oldest first.
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.CallRecording recordings = 1
+     */
+    recordings: CallRecording[];
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.DeleteRecordingRequest
+ */
+export interface DeleteRecordingRequest {
+    /**
+     * @generated from protobuf field: string type = 1
+     */
+    type: string;
+    /**
+     * @generated from protobuf field: string id = 2
+     */
+    id: string;
+    /**
+     * The recording's `filename`.
+     *
+     * @generated from protobuf field: string filename = 3
+     */
+    filename: string;
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.DeleteRecordingResponse
+ */
+export interface DeleteRecordingResponse {
 }
 /**
  * @generated from protobuf message stream.video.coordinator.v1.RequestPermissionRequest
@@ -1076,6 +1125,55 @@ class StopRecordingResponse$Type extends MessageType<StopRecordingResponse> {
  */
 export const StopRecordingResponse = new StopRecordingResponse$Type();
 // @generated message type with reflection information, may provide speed optimized methods
+class QueryRecordingsRequest$Type extends MessageType<QueryRecordingsRequest> {
+    constructor() {
+        super("stream.video.coordinator.v1.QueryRecordingsRequest", [
+            { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.QueryRecordingsRequest
+ */
+export const QueryRecordingsRequest = new QueryRecordingsRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class QueryRecordingsResponse$Type extends MessageType<QueryRecordingsResponse> {
+    constructor() {
+        super("stream.video.coordinator.v1.QueryRecordingsResponse", [
+            { no: 1, name: "recordings", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => CallRecording }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.QueryRecordingsResponse
+ */
+export const QueryRecordingsResponse = new QueryRecordingsResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class DeleteRecordingRequest$Type extends MessageType<DeleteRecordingRequest> {
+    constructor() {
+        super("stream.video.coordinator.v1.DeleteRecordingRequest", [
+            { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "filename", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.DeleteRecordingRequest
+ */
+export const DeleteRecordingRequest = new DeleteRecordingRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class DeleteRecordingResponse$Type extends MessageType<DeleteRecordingResponse> {
+    constructor() {
+        super("stream.video.coordinator.v1.DeleteRecordingResponse", []);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.DeleteRecordingResponse
+ */
+export const DeleteRecordingResponse = new DeleteRecordingResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
 class RequestPermissionRequest$Type extends MessageType<RequestPermissionRequest> {
     constructor() {
         super("stream.video.coordinator.v1.RequestPermissionRequest", [
@@ -1395,6 +1493,8 @@ export const CoordinatorService = new ServiceType("stream.video.coordinator.v1.C
     { name: "SendCallEvent", options: {}, I: SendCallEventRequest, O: SendCallEventResponse },
     { name: "StartRecording", options: {}, I: StartRecordingRequest, O: StartRecordingResponse },
     { name: "StopRecording", options: {}, I: StopRecordingRequest, O: StopRecordingResponse },
+    { name: "QueryRecordings", options: {}, I: QueryRecordingsRequest, O: QueryRecordingsResponse },
+    { name: "DeleteRecording", options: {}, I: DeleteRecordingRequest, O: DeleteRecordingResponse },
     { name: "RequestPermission", options: {}, I: RequestPermissionRequest, O: RequestPermissionResponse },
     { name: "UpdateUserPermissions", options: {}, I: UpdateUserPermissionsRequest, O: UpdateUserPermissionsResponse },
     { name: "UpdateCallMembers", options: {}, I: UpdateCallMembersRequest, O: UpdateCallMembersResponse },

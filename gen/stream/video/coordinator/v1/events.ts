@@ -2,6 +2,7 @@
 // @generated from protobuf file "stream/video/coordinator/v1/events.proto" (package "stream.video.coordinator.v1", syntax proto3)
 // tslint:disable
 import { MessageType } from "@protobuf-ts/runtime";
+import { CallRecording } from "./models";
 import { TrackType } from "./models";
 import { Reaction } from "./models";
 import { Signal } from "./models";
@@ -396,6 +397,20 @@ export interface Event {
          */
         callUnblockedUser: CallUnblockedUser;
     } | {
+        oneofKind: "recordingReady";
+        /**
+         * 55-59: recordings that are files.
+         *
+         * @generated from protobuf field: stream.video.coordinator.v1.RecordingReady recording_ready = 55
+         */
+        recordingReady: RecordingReady;
+    } | {
+        oneofKind: "recordingFailed";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.RecordingFailed recording_failed = 56
+         */
+        recordingFailed: RecordingFailed;
+    } | {
         oneofKind: undefined;
     };
 }
@@ -749,6 +764,50 @@ export interface CallUnblockedUser {
     blockedUserIds: string[];
 }
 /**
+ * A recording of the call is ready to download (`call.recording_ready`). Sent to the call's
+ * members when the coordinator has made the file, some time after the recording stopped.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.RecordingReady
+ */
+export interface RecordingReady {
+    /**
+     * @generated from protobuf field: stream.video.coordinator.v1.CallRecording call_recording = 1
+     */
+    callRecording?: CallRecording;
+}
+/**
+ * A recording of the call could not be made into a file (`call.recording_failed`). Sent to
+ * the call's members. The raw media the SFU recorded is kept on the coordinator, and the
+ * failure is logged with the same reason.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.RecordingFailed
+ */
+export interface RecordingFailed {
+    /**
+     * The file name the recording would have had.
+     *
+     * @generated from protobuf field: string filename = 1
+     */
+    filename: string;
+    /**
+     * @generated from protobuf field: google.protobuf.Timestamp start_time = 2
+     */
+    startTime?: Timestamp;
+    /**
+     * @generated from protobuf field: google.protobuf.Timestamp end_time = 3
+     */
+    endTime?: Timestamp;
+    /**
+     * Why: "no_media" (nobody published while it recorded), "processing_failed" (janus-pp-rec
+     * or ffmpeg failed), "timeout" (post-processing took longer than the coordinator allows),
+     * "storage_full" (the recordings folder reached its size cap), "tools_missing" (janus-pp-rec
+     * or ffmpeg is not installed), "sfu_unavailable" (the SFU stopped while recording).
+     *
+     * @generated from protobuf field: string reason = 4
+     */
+    reason: string;
+}
+/**
  * @generated from protobuf enum stream.video.coordinator.v1.ResumeStatus
  */
 export enum ResumeStatus {
@@ -923,7 +982,9 @@ class Event$Type extends MessageType<Event> {
             { no: 41, name: "call_user_muted", kind: "message", oneof: "payload", T: () => CallUserMuted },
             { no: 42, name: "call_kicked_user", kind: "message", oneof: "payload", T: () => CallKickedUser },
             { no: 43, name: "call_blocked_user", kind: "message", oneof: "payload", T: () => CallBlockedUser },
-            { no: 44, name: "call_unblocked_user", kind: "message", oneof: "payload", T: () => CallUnblockedUser }
+            { no: 44, name: "call_unblocked_user", kind: "message", oneof: "payload", T: () => CallUnblockedUser },
+            { no: 55, name: "recording_ready", kind: "message", oneof: "payload", T: () => RecordingReady },
+            { no: 56, name: "recording_failed", kind: "message", oneof: "payload", T: () => RecordingFailed }
         ]);
     }
 }
@@ -1238,3 +1299,30 @@ class CallUnblockedUser$Type extends MessageType<CallUnblockedUser> {
  * @generated MessageType for protobuf message stream.video.coordinator.v1.CallUnblockedUser
  */
 export const CallUnblockedUser = new CallUnblockedUser$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class RecordingReady$Type extends MessageType<RecordingReady> {
+    constructor() {
+        super("stream.video.coordinator.v1.RecordingReady", [
+            { no: 1, name: "call_recording", kind: "message", T: () => CallRecording }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.RecordingReady
+ */
+export const RecordingReady = new RecordingReady$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class RecordingFailed$Type extends MessageType<RecordingFailed> {
+    constructor() {
+        super("stream.video.coordinator.v1.RecordingFailed", [
+            { no: 1, name: "filename", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "start_time", kind: "message", T: () => Timestamp },
+            { no: 3, name: "end_time", kind: "message", T: () => Timestamp },
+            { no: 4, name: "reason", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.RecordingFailed
+ */
+export const RecordingFailed = new RecordingFailed$Type();

@@ -669,6 +669,56 @@ export interface Signal {
     peerType: PeerType;
 }
 /**
+ * A recording of an SFU call, made by the coordinator: one composite WebM file (every
+ * participant's video in a grid, their audio mixed) per StartRecording .. StopRecording (or
+ * the end of the call).
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.CallRecording
+ */
+export interface CallRecording {
+    /**
+     * The file's name, unique within the call, e.g. "rec_default_standup_1796414024837.webm".
+     *
+     * @generated from protobuf field: string filename = 1
+     */
+    filename: string;
+    /**
+     * Where to download the file: an HTTP URL signed with an expiry (`url_expires_at`). It
+     * carries no user token; a request after the expiry, or with a changed URL, is refused 403.
+     *
+     * @generated from protobuf field: string url = 2
+     */
+    url: string;
+    /**
+     * When the recording started (StartRecording) and ended (StopRecording, or the call's end).
+     *
+     * @generated from protobuf field: google.protobuf.Timestamp start_time = 3
+     */
+    startTime?: Timestamp;
+    /**
+     * @generated from protobuf field: google.protobuf.Timestamp end_time = 4
+     */
+    endTime?: Timestamp;
+    /**
+     * The length of the file's video, in milliseconds: from `start_time` to `end_time`.
+     *
+     * @generated from protobuf field: uint32 duration_ms = 5
+     */
+    durationMs: number;
+    /**
+     * The file's size in bytes.
+     *
+     * @generated from protobuf field: uint64 size_bytes = 6 [jstype = JS_NUMBER]
+     */
+    sizeBytes: number;
+    /**
+     * When `url` stops working; QueryRecordings hands out fresh URLs.
+     *
+     * @generated from protobuf field: google.protobuf.Timestamp url_expires_at = 7
+     */
+    urlExpiresAt?: Timestamp;
+}
+/**
  * A kind of track a participant publishes.
  *
  * @generated from protobuf enum stream.video.coordinator.v1.TrackType
@@ -1116,3 +1166,21 @@ class Signal$Type extends MessageType<Signal> {
  * @generated MessageType for protobuf message stream.video.coordinator.v1.Signal
  */
 export const Signal = new Signal$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class CallRecording$Type extends MessageType<CallRecording> {
+    constructor() {
+        super("stream.video.coordinator.v1.CallRecording", [
+            { no: 1, name: "filename", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "url", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "start_time", kind: "message", T: () => Timestamp },
+            { no: 4, name: "end_time", kind: "message", T: () => Timestamp },
+            { no: 5, name: "duration_ms", kind: "scalar", T: 13 /*ScalarType.UINT32*/ },
+            { no: 6, name: "size_bytes", kind: "scalar", T: 4 /*ScalarType.UINT64*/, L: 2 /*LongType.NUMBER*/ },
+            { no: 7, name: "url_expires_at", kind: "message", T: () => Timestamp }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.CallRecording
+ */
+export const CallRecording = new CallRecording$Type();
