@@ -391,7 +391,7 @@ export class Call {
    * @throws StreamVideoError `permission_denied` for a user who is not a member of the call.
    */
   async queryRecordings(): Promise<QueryRecordingsResponse> {
-    return plainRecordings(await this.host.send(this, 'queryRecordings', {}, 'queryRecordings'));
+    return plainRecordings(await this.owner.send('queryRecordings', {}, 'queryRecordings'));
   }
 
   /**
@@ -401,7 +401,7 @@ export class Call {
    * @throws StreamVideoError `invalid_argument` (checked before sending), `not_found`, `permission_denied`.
    */
   async deleteRecording(filename: string): Promise<void> {
-    await this.host.send(this, 'deleteRecording', { filename: checkRecordingFilename('deleteRecording', filename) }, 'deleteRecording');
+    await this.owner.send('deleteRecording', { filename: checkRecordingFilename('deleteRecording', filename) }, 'deleteRecording');
   }
 
   private async withMedia<T>(method: string, act: (media: CallMedia) => Promise<T>): Promise<T> {
