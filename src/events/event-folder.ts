@@ -1,6 +1,6 @@
 import { batch } from 'nanostores';
 import type { CallState, Participant } from '../plain/plain-types';
-import type { StreamParticipant } from '../store/participant-table';
+import type { ParticipantInsights, StreamParticipant } from '../store/participant-table';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import type { CoordinatorEvent, CoordinatorEventMap } from './event-map';
 
@@ -124,7 +124,7 @@ export function foldEvent(event: CoordinatorEvent, target: FoldTarget): void {
 }
 
 /** A participant of the schema in the store's form (without the flags the table sets). */
-export function toStreamParticipant(p: Participant): Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned'> {
+export function toStreamParticipant(p: Participant): Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | keyof ParticipantInsights> {
   const user = p.user ?? { id: '', name: '', imageUrl: '', role: '' };
   return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt: p.joinedAt ?? new Date(0), publishedTracks: p.publishedTracks };
 }

@@ -10,7 +10,7 @@ import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import { PeerConnection, type PeerHost, type RTCPeerConnectionConstructor } from './peer-connection';
 import { SignalChannel } from './signal-channel';
 import { callStats, peerStats } from './stats';
-import { isPublishableTrackType, TRACK_CAPABILITIES, TRACK_TYPES, TrackType, type PublishableTrackType } from './track-type';
+import { isAudioTrackType, isPublishableTrackType, TRACK_CAPABILITIES, TRACK_TYPES, TrackType, type PublishableTrackType } from './track-type';
 
 /** What a {@link MediaSession} is made with: the call, the session, and the SDK parts it uses. */
 export interface MediaSessionOptions {
@@ -39,6 +39,7 @@ const MEDIA_KEYS: Record<PublishableTrackType, keyof ParticipantMedia> = {
   [TrackType.AUDIO]: 'audioStream',
   [TrackType.VIDEO]: 'videoStream',
   [TrackType.SCREEN_SHARE]: 'screenShareStream',
+  [TrackType.SCREEN_SHARE_AUDIO]: 'screenShareAudioStream',
 };
 
 interface Published {
@@ -109,9 +110,10 @@ export class MediaSession {
     return this.serialize(async () => {
       if (!stream || typeof (stream as Partial<MediaStream>).getTracks !== 'function')
         throw StreamVideoError.invalidArgument(method, 'stream', 'must be a MediaStream');
-      const track = type === TrackType.AUDIO ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
+      const audio = isAudioTrackType(type);
+      const track = audio ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
       if (!track || track.readyState === 'ended')
-        throw StreamVideoError.invalidArgument(method, 'stream', `must hold a live ${type === TrackType.AUDIO ? 'audio' : 'video'} track`);
+        throw StreamVideoError.invalidArgument(method, 'stream', `must hold a live ${audio ? 'audio' : 'video'} track`);
       this.requireOpen(method);
       const capability = TRACK_CAPABILITIES[type];
       if (!this.o.ownCapabilities().includes(capability))
@@ -142,7 +144,8 @@ export class MediaSession {
    */
   stopPublish(type: TrackType, method = 'stopPublish'): Promise<void> {
     return this.serialize(async () => {
-      if (!isPublishableTrackType(type)) throw StreamVideoError.invalidArgument(method, 'trackType', 'must be TrackType.AUDIO, VIDEO or SCREEN_SHARE');
+      if (!isPublishableTrackType(type))
+        throw StreamVideoError.invalidArgument(method, 'trackType', 'must be TrackType.AUDIO, VIDEO, SCREEN_SHARE or SCREEN_SHARE_AUDIO');
       this.requireOpen(method);
       await this.unpublish(type);
       if (this.announced.includes(type))

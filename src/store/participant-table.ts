@@ -28,10 +28,47 @@ export interface StreamParticipant {
   readonly videoStream?: MediaStream;
   /** The participant's shared screen: for a remote one, received while published; for the local one, what it publishes. */
   readonly screenShareStream?: MediaStream;
+  /** The audio of the participant's shared screen or tab (`TrackType.SCREEN_SHARE_AUDIO`), like `screenShareStream`. */
+  readonly screenShareAudioStream?: MediaStream;
+  /**
+   * How loud the participant's microphone is now, from 0 (silence) to 1 (full scale), linear;
+   * speech is mostly 0.02 to 0.4. Refreshed about 5 times a second while in a call: for a remote
+   * participant from the level its sender puts in each audio packet (RFC 6464), for the local one
+   * from its published microphone. 0 while muted.
+   */
+  readonly audioLevel: number;
+  /** Whether the participant speaks now: its `audioLevel` reached 0.05 in the last 0.8 s. */
+  readonly isSpeaking: boolean;
+  /**
+   * The quality of the participant's connection, from the media statistics: for a remote
+   * participant, of what this session receives from it; for the local one, of what it sends (or,
+   * publishing nothing, receives). `unknown` until there is something to measure. The thresholds
+   * are in {@link ConnectionQuality}.
+   */
+  readonly connectionQuality: ConnectionQuality;
 }
 
+/**
+ * A participant's connection quality, from the statistics of each interval (`statsIntervalMs`).
+ * Each measure is rated, and the worst rating wins:
+ *
+ * | measure | `excellent` | `good` | `poor` |
+ * | :--- | :--- | :--- | :--- |
+ * | packets lost | under 2 % | under 10 % | 10 % or more |
+ * | round trip | under 150 ms | under 400 ms | 400 ms or more |
+ * | jitter | under 30 ms | under 100 ms | 100 ms or more |
+ * | video frames | flowing | a freeze in the interval | none decoded while published |
+ * | connection | connected | | disconnected or failed |
+ *
+ * `unknown`: nothing measured yet (no media exchanged with the participant).
+ */
+export type ConnectionQuality = 'excellent' | 'good' | 'poor' | 'unknown';
+
 /** The media of a participant, as the media layer attaches it to the store. */
-export type ParticipantMedia = Pick<StreamParticipant, 'audioStream' | 'videoStream' | 'screenShareStream'>;
+export type ParticipantMedia = Pick<StreamParticipant, 'audioStream' | 'videoStream' | 'screenShareStream' | 'screenShareAudioStream'>;
+
+/** What the SDK measures of a participant's media: levels, speaking, connection quality. */
+export type ParticipantInsights = Pick<StreamParticipant, 'audioLevel' | 'isSpeaking' | 'connectionQuality'>;
 
 /**
  * A read-only list of participants. Reading `size`, `get` and `has` costs O(1); `toArray()`
@@ -91,10 +128,11 @@ export class ParticipantTable {
     return this.localSessionId;
   }
 
-  /** Adds or replaces a participant; keeps its pin and its media (streams). */
+  /** Adds or replaces a participant; keeps its pin, its media (streams) and what was measured of it. */
   upsert(
-    p: Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | keyof ParticipantMedia>,
+    p: Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | keyof ParticipantMedia | keyof ParticipantInsights>,
     media: ParticipantMedia | undefined = this.bySession.get(p.sessionId),
+    insights: Partial<ParticipantInsights> | undefined = this.bySession.get(p.sessionId),
   ): void {
     // Fields listed one by one: spreading `p` costs ~1 µs per participant event, this ~0.03 µs.
     this.bySession.set(p.sessionId, {
@@ -109,6 +147,10 @@ export class ParticipantTable {
       audioStream: media?.audioStream,
       videoStream: media?.videoStream,
       screenShareStream: media?.screenShareStream,
+      screenShareAudioStream: media?.screenShareAudioStream,
+      audioLevel: insights?.audioLevel ?? 0,
+      isSpeaking: insights?.isSpeaking ?? false,
+      connectionQuality: insights?.connectionQuality ?? 'unknown',
     });
     if (p.publishedTracks.includes(TrackType.SCREEN_SHARE)) this.sharing.add(p.sessionId);
     else this.sharing.delete(p.sessionId);
@@ -117,8 +159,25 @@ export class ParticipantTable {
   /** Attaches streams to a participant; returns false when there is no such participant or nothing changed. */
   setMedia(sessionId: string, media: ParticipantMedia): boolean {
     const p = this.bySession.get(sessionId);
-    if (!p || (p.audioStream === media.audioStream && p.videoStream === media.videoStream && p.screenShareStream === media.screenShareStream)) return false;
+    if (
+      !p ||
+      (p.audioStream === media.audioStream &&
+        p.videoStream === media.videoStream &&
+        p.screenShareStream === media.screenShareStream &&
+        p.screenShareAudioStream === media.screenShareAudioStream)
+    )
+      return false;
     this.upsert(p, media);
+    return true;
+  }
+
+  /** Sets what was measured of a participant; returns false when there is no such participant or nothing changed. O(1). */
+  setInsights(sessionId: string, insights: Partial<ParticipantInsights>): boolean {
+    const p = this.bySession.get(sessionId);
+    if (!p) return false;
+    const next = { ...p, ...insights };
+    if (next.audioLevel === p.audioLevel && next.isSpeaking === p.isSpeaking && next.connectionQuality === p.connectionQuality) return false;
+    this.bySession.set(sessionId, next);
     return true;
   }
 

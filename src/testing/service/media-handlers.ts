@@ -85,7 +85,8 @@ export function mediaHandlers(state: CoordinatorState): Pick<Service, 'sendSigna
       requireNotEnded(call);
       const record = ownSession(call, ctx.userId, req.sessionId);
       for (const t of req.publishedTracks) {
-        if (!isPublishableTrackType(t)) throw TwirpError.invalid('published_tracks', `contains ${t}: only AUDIO, VIDEO and SCREEN_SHARE can be published`);
+        if (!isPublishableTrackType(t))
+          throw TwirpError.invalid('published_tracks', `contains ${t}: only AUDIO, VIDEO, SCREEN_SHARE and SCREEN_SHARE_AUDIO can be published`);
       }
       const wanted = [...new Set(req.publishedTracks)].sort((a, b) => a - b);
       for (const t of wanted) requireCapability(call, ctx.userId, TRACK_CAPABILITIES[t as keyof typeof TRACK_CAPABILITIES]);
@@ -150,7 +151,8 @@ function checkSignal(field: string, signal: Signal): void {
       if (d.type !== SdpType.ROLLBACK && !d.sdp) throw TwirpError.missing(`${field}.description.sdp`);
       if (d.sdp.length > MAX_SDP_CHARS) throw TwirpError.invalid(`${field}.description.sdp`, `must be at most ${MAX_SDP_CHARS} characters`);
       for (const t of Object.values(d.trackTypes)) {
-        if (!isPublishableTrackType(t)) throw TwirpError.invalid(`${field}.description.track_types`, `contains ${t}: only AUDIO, VIDEO and SCREEN_SHARE`);
+        if (!isPublishableTrackType(t))
+          throw TwirpError.invalid(`${field}.description.track_types`, `contains ${t}: only AUDIO, VIDEO, SCREEN_SHARE and SCREEN_SHARE_AUDIO`);
       }
       return;
     }

@@ -468,7 +468,14 @@ export enum TrackType {
      *
      * @generated from protobuf enum value: TRACK_TYPE_SCREEN_SHARE = 3;
      */
-    SCREEN_SHARE = 3
+    SCREEN_SHARE = 3,
+    /**
+     * The audio of a shared screen or tab (`screenShare.enable({ audio: true })`); needs the
+     * "screenshare" capability.
+     *
+     * @generated from protobuf enum value: TRACK_TYPE_SCREEN_SHARE_AUDIO = 4;
+     */
+    SCREEN_SHARE_AUDIO = 4
 }
 /**
  * The type of a session description, as RTCSessionDescription's `type`.
