@@ -30,7 +30,23 @@ export type {
 } from './events/event-map';
 export type { EventHandler } from './events/event-router';
 export type { ReadOnlyStateStore, PendingCall, CallAcceptedEvent, PermissionRequestEvent, ActiveCallState } from './store/state-store';
-export type { ParticipantList, StreamParticipant, ParticipantMedia } from './store/participant-table';
+export type { ParticipantList, StreamParticipant, ParticipantMedia, ParticipantInsights, ConnectionQuality } from './store/participant-table';
+export type { CameraManager, CameraDirection } from './devices/camera-manager';
+export type { MicrophoneManager } from './devices/microphone-manager';
+export type { SpeakerManager } from './devices/speaker-manager';
+export type { ScreenShareManager, ScreenShareOptions } from './devices/screen-share-manager';
+export type { InputDeviceManager, InputDeviceState, DeviceStatus } from './devices/input-device-manager';
+export {
+  localStorageDevicePreferences,
+  memoryDevicePreferences,
+  type DeviceInfo,
+  type DeviceKind,
+  type DevicePreferences,
+  type MediaDevicesLike,
+} from './devices/media-devices';
+export type { DeviceEventMap, DeviceEvent } from './devices/device-events';
+export { SPEECH_DETECTION } from './devices/speech';
+export { QUALITY_THRESHOLDS } from './devices/connection-quality';
 export type { CallStatsReport, AggregatedStatsReport, PeerStatsReport } from './store/call-stats-report';
 export { TrackType, TRACK_CAPABILITIES, type PublishableTrackType } from './media/track-type';
 export type { RTCPeerConnectionConstructor } from './media/peer-connection';

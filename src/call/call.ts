@@ -3,6 +3,11 @@ import type { CallData, Credentials, Member } from '../plain/plain-types';
 import { StreamVideoError } from '../errors/stream-video-error';
 import type { MediaSession } from '../media/media-session';
 import { TrackType } from '../media/track-type';
+import type { CallDevices } from '../devices/call-devices';
+import type { CameraManager } from '../devices/camera-manager';
+import type { MicrophoneManager } from '../devices/microphone-manager';
+import type { ScreenShareManager } from '../devices/screen-share-manager';
+import type { SpeakerManager } from '../devices/speaker-manager';
 import type { CallStatsReport } from '../store/call-stats-report';
 import type { ParticipantList } from '../store/participant-table';
 import type { ActiveCallState } from '../store/state-store';
@@ -39,6 +44,7 @@ export class Call {
    * @param sessionId this session's id in the call.
    * @param host the session that joined the call.
    * @param media the call's peer connections and published tracks; none where there is no `RTCPeerConnection`.
+   * @param devices the call's camera, microphone, speaker and screen share, and what is measured of its media.
    */
   constructor(
     private readonly state: ReadableAtom<ActiveCallState>,
@@ -48,6 +54,7 @@ export class Call {
     readonly sessionId: string,
     private readonly host: CallHost,
     private readonly media: MediaSession | undefined,
+    private readonly devices: CallDevices,
   ) {}
 
   /** The call's data: type, id, cid, creator, settings, recording. */
@@ -87,6 +94,7 @@ export class Call {
   leave(): Promise<void> {
     if (this.hasLeft) return Promise.resolve();
     this.media?.close();
+    this.devices.dispose();
     this.leaving ??= this.host.leaveCall(this).then(
       () => {
         this.left = true;
@@ -143,6 +151,87 @@ export class Call {
    */
   stopPublish(trackType: TrackType): Promise<void> {
     return this.withMedia('stopPublish', (m) => m.stopPublish(trackType));
+  }
+
+  /**
+   * The camera: `enable()`, `disable()`, `toggle()`, `select(deviceId)`, `flip()`,
+   * `listDevices()`, and `state` (`status$`, `selectedDevice$`). It publishes through
+   * {@link Call.publishVideoStream}; apps that bring their own streams keep using that.
+   *
+   * ```ts
+   * await call.camera.toggle();
+   * ```
+   */
+  get camera(): CameraManager {
+    return this.devices.camera;
+  }
+
+  /**
+   * The microphone: `enable()`, `disable()` (mute), `toggle()`, `select(deviceId)`,
+   * `listDevices()`, `state`, and `speakingWhileMuted$`.
+   *
+   * ```ts
+   * await call.microphone.toggle();
+   * ```
+   */
+  get microphone(): MicrophoneManager {
+    return this.devices.microphone;
+  }
+
+  /**
+   * The speaker: `select(deviceId)` routes every element bound with
+   * {@link Call.bindAudioElement} to that audio output.
+   *
+   * ```ts
+   * await call.speaker.select(headset.deviceId);
+   * ```
+   */
+  get speaker(): SpeakerManager {
+    return this.devices.speaker;
+  }
+
+  /**
+   * The screen share: `enable({ audio })` (with the tab's audio), `disable()`, `toggle()`, `status$`.
+   *
+   * ```ts
+   * await call.screenShare.enable({ audio: true });
+   * ```
+   */
+  get screenShare(): ScreenShareManager {
+    return this.devices.screenShare;
+  }
+
+  /**
+   * Plays a participant's audio in `audioElement` while it is received, through the speaker
+   * selected with `call.speaker`; the local participant's own audio is never played. When the
+   * browser refuses to play it (autoplay without a user gesture), the store's `autoplayBlocked$`
+   * turns true: call {@link Call.resumeAudio} from a click.
+   * @param audioElement the element; the SDK sets its `srcObject` and plays it.
+   * @param sessionId the participant's session.
+   * @param trackType `TrackType.AUDIO` (default, the microphone) or `TrackType.SCREEN_SHARE_AUDIO`.
+   * @returns the function that unbinds the element (and empties it).
+   * @throws StreamVideoError `invalid_argument` for a wrong argument.
+   *
+   * ```ts
+   * const unbind = call.bindAudioElement(tile.querySelector('audio')!, participant.sessionId);
+   * ```
+   */
+  bindAudioElement(audioElement: HTMLAudioElement, sessionId: string, trackType: TrackType.AUDIO | TrackType.SCREEN_SHARE_AUDIO = TrackType.AUDIO): () => void {
+    return this.devices.audio.bind(audioElement, sessionId, trackType);
+  }
+
+  /**
+   * Plays the audio the browser refused to autoplay (the store's `autoplayBlocked$`); call it
+   * from a user gesture (a click, a key press).
+   * @throws StreamVideoError `failed_precondition` with `meta.reason = 'autoplay_blocked'` when
+   *   the browser still refuses (not called from a gesture).
+   *
+   * ```ts
+   * unmuteButton.onclick = () => call.resumeAudio();
+   * ```
+   */
+  resumeAudio(): Promise<void> {
+    return this.devices.resumeAudio();
   }
 
   /** The media statistics now, every peer connection together (the store's `callStatsReport$` refreshes them on an interval). */

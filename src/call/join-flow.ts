@@ -10,6 +10,7 @@ import type { ActiveCallState } from '../store/state-store';
 import type { GetOrCreateCallResponse } from '../plain/plain-types';
 import { createMediaSession, type MediaSessionSeam } from '../media/create-media-session';
 import type { MediaSession } from '../media/media-session';
+import { CallDevices } from '../devices/call-devices';
 import { Call, type CallHost } from './call';
 import { newSessionId, toCallInput, type CallRequestData } from './call-request';
 import type { FlowContext } from './flow-context';
@@ -25,7 +26,7 @@ const ABANDONED_LEAVE_MS = 2_000;
 export class JoinFlow {
   private joining: { cid: string; promise: Promise<Call> } | undefined;
   /** The joined call, its media and the join's answer, until the store no longer holds that call. */
-  private current: { call: Call; media: MediaSession | undefined; answer: GetOrCreateCallResponse } | undefined;
+  private current: { call: Call; media: MediaSession | undefined; devices: CallDevices; answer: GetOrCreateCallResponse } | undefined;
   /** A JoinCall request that may have reached the server, until its answer is applied. */
   private inFlight: { type: string; id: string; sessionId: string } | undefined;
   private readonly host: CallHost = {
@@ -52,6 +53,7 @@ export class JoinFlow {
   activeChanged(call: Readonly<Call> | undefined): void {
     if (!this.current || this.current.call === call) return;
     this.current.media?.close();
+    this.current.devices.dispose();
     this.current = undefined;
   }
 
@@ -158,8 +160,19 @@ export class JoinFlow {
         const callState = atom<ActiveCallState>({ data: state.call, members: state.members, ownCapabilities: state.ownCapabilities });
         const { type, id } = state.call;
         const media = createMediaSession({ type, id, sessionId, ownCapabilities: () => callState.get().ownCapabilities }, joined.credentials, this.mediaSeam());
-        call = new Call(callState, joined.credentials, sessionId, this.host, media);
-        this.current = { call, media, answer: { call: state, created: joined.created } };
+        const { options, router } = this.ctx;
+        const devices = new CallDevices({
+          media,
+          store,
+          devices: options.mediaDevices,
+          preferences: options.devicePreferences,
+          logger: options.logger,
+          statsIntervalMs: options.statsIntervalMs,
+          emit: (event) => router.emit(event.type, event),
+          ownCapabilities: () => callState.get().ownCapabilities,
+        });
+        call = new Call(callState, joined.credentials, sessionId, this.host, media, devices);
+        this.current = { call, media, devices, answer: { call: state, created: joined.created } };
         store.setActiveCall(call, cid, callState);
         store.removePending(cid);
         store.callRecordingInProgress$.set(state.call.recording);

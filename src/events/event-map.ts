@@ -4,6 +4,7 @@ import { toPlain, type JsonObject, type JsonValue, type Plain } from '../plain/p
 import type { StreamVideoError } from '../errors/stream-video-error';
 import type { CoordinatorEventBase } from '../store/state-store';
 import type { ConnectionState } from '../ws/connection-state';
+import type { DeviceEventMap } from '../devices/device-events';
 
 export type { CoordinatorEventBase };
 
@@ -95,9 +96,10 @@ export interface ConnectionEventMap {
  * `call.permissions_updated`, `call.recording_started`, `call.recording_stopped`, `custom`,
  * `call.participant_updated` (a participant's `publishedTracks` changed: mute, unmute, a
  * revoked capability), `call.signal` (WebRTC signalling for the SDK's peer connections; apps
- * need not listen), `connection.changed`, `connection.recovered`, `connection.error`.
+ * need not listen), `connection.changed`, `connection.recovered`, `connection.error`,
+ * `device.changed` (a camera, microphone or speaker unplugged or plugged back in).
  */
-export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap;
+export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap & DeviceEventMap;
 /** An event name, e.g. `call.ring`. */
 export type StreamEventName = keyof StreamEventMap;
 /** Any event. */

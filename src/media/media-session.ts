@@ -94,6 +94,11 @@ export class MediaSession {
     return this.peers.size;
   }
 
+  /** The call's peer connections now (for the device layer's levels and connection quality). */
+  get peerConnections(): RTCPeerConnection[] {
+    return [...this.peers.values()].map((peer) => peer.pc);
+  }
+
   /** Signalling requests sent so far. */
   get signalRequests(): number {
     return this.channel.requests;

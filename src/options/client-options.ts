@@ -8,6 +8,7 @@ import type { ReconnectPolicy } from '../ws/reconnect-policy';
 import type { NetworkEventSource, WebSocketConstructor } from '../ws/websocket-like';
 import { consoleLogger, LOG_LEVELS, withLevel, type Logger, type LogLevelThreshold } from '../config/logger';
 import type { RTCPeerConnectionConstructor } from '../media/peer-connection';
+import { memoryDevicePreferences, type DevicePreferences, type MediaDevicesLike } from '../devices/media-devices';
 
 /** Time limits of the client, in milliseconds. */
 export interface StreamClientTimeouts {
@@ -66,8 +67,19 @@ export interface StreamClientOptions {
    * none: without one, media methods fail with `unsupported` and everything else works).
    */
   RTCPeerConnection?: RTCPeerConnectionConstructor;
-  /** How often the store's `callStatsReport$` is refreshed while in a call, in ms (default 2,000; 0 never). */
+  /** How often the store's `callStatsReport$` and each participant's `connectionQuality` are refreshed while in a call, in ms (default 2,000; 0 never). */
   statsIntervalMs?: number;
+  /**
+   * The cameras, microphones and speakers `call.camera`, `call.microphone`, `call.speaker` and
+   * `call.screenShare` use (default: the browser's `navigator.mediaDevices`). Pass your own to
+   * process capture, or to simulate devices in tests; see {@link MediaDevicesLike}.
+   */
+  mediaDevices?: MediaDevicesLike;
+  /**
+   * Where the devices the user selects are remembered (default: in memory, for the client's
+   * life); `localStorageDevicePreferences()` keeps them across page loads. See {@link DevicePreferences}.
+   */
+  devicePreferences?: DevicePreferences;
   /**
    * The largest RPC answer the client reads, in bytes, from 1,024 to 1,073,741,824 (default
    * 8 MiB); past it the read stops and the request fails with `resource_exhausted`. Enforced
@@ -108,6 +120,8 @@ export interface ResolvedOptions {
   network: NetworkEventSource | undefined;
   RTCPeerConnection: RTCPeerConnectionConstructor | undefined;
   statsIntervalMs: number;
+  mediaDevices: MediaDevicesLike | undefined;
+  devicePreferences: DevicePreferences;
   /** The interceptor that caps RPC answers, when the platform has one and the transport is the default. */
   responseCap: RpcInterceptor | undefined;
 }
@@ -155,6 +169,8 @@ export function resolveOptions(opts: StreamClientOptions, platform: ClientPlatfo
     network: opts.network ?? (typeof win?.addEventListener === 'function' ? win : undefined),
     RTCPeerConnection: opts.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection,
     statsIntervalMs: opts.statsIntervalMs ?? 2000,
+    mediaDevices: opts.mediaDevices ?? (globalThis as { navigator?: { mediaDevices?: MediaDevicesLike } }).navigator?.mediaDevices,
+    devicePreferences: opts.devicePreferences ?? memoryDevicePreferences(),
     responseCap,
   };
 }
@@ -178,6 +194,8 @@ const OPTION_KEYS: readonly (keyof StreamClientOptions)[] = [
   'RTCPeerConnection',
   'statsIntervalMs',
   'maxResponseBytes',
+  'mediaDevices',
+  'devicePreferences',
 ];
 const TIMEOUT_KEYS: readonly (keyof StreamClientTimeouts)[] = ['rpcMs', 'connectMs', 'handshakeMs', 'edgeMeasurementMs', 'reconnectWaitMs', 'tokenProviderMs'];
 const RETRY_KEYS: readonly (keyof RetryPolicy)[] = ['maxAttempts', 'baseDelayMs', 'maxDelayMs'];
@@ -207,6 +225,11 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
     throw bad('opts.callTypes', 'must be an array of strings');
   if (o['statsIntervalMs'] !== undefined && !(typeof o['statsIntervalMs'] === 'number' && o['statsIntervalMs'] >= 0 && o['statsIntervalMs'] <= 3_600_000))
     throw bad('opts.statsIntervalMs', 'must be a number from 0 to 3600000');
+  const has = (value: unknown, methods: readonly string[]) =>
+    typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
+  if (o['mediaDevices'] !== undefined && !has(o['mediaDevices'], ['getUserMedia', 'enumerateDevices', 'addEventListener', 'removeEventListener']))
+    throw bad('opts.mediaDevices', 'must have getUserMedia, enumerateDevices, addEventListener and removeEventListener');
+  if (o['devicePreferences'] !== undefined && !has(o['devicePreferences'], ['get', 'set'])) throw bad('opts.devicePreferences', 'must have get and set');
   const cap = o['maxResponseBytes'];
   if (cap !== undefined && !(Number.isInteger(cap) && (cap as number) >= MAX_RESPONSE_BYTES_RANGE.min && (cap as number) <= MAX_RESPONSE_BYTES_RANGE.max)) {
     throw bad('opts.maxResponseBytes', `must be a whole number from ${MAX_RESPONSE_BYTES_RANGE.min} to ${MAX_RESPONSE_BYTES_RANGE.max}`);

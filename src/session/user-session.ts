@@ -116,6 +116,7 @@ export class UserSession {
       callConfig: deps.callConfig,
       options,
       edges: this.edges,
+      router,
       ready: (method) => this.ready(method),
     };
     this.ring = new RingFlow(flow, (cid) => this.join.joiningCid === cid);
