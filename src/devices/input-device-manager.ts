@@ -102,7 +102,9 @@ export abstract class InputDeviceManager {
   enable(): Promise<void> {
     return this.serialize('enable', async (method) => {
       if (this.status$.get() === 'enabled' && this.track?.readyState === 'live') return;
-      await this.start(method, this.selected$.get() ?? this.preferred, false);
+      // A device selected (or in use before) must be that one; a remembered preference may be gone.
+      const selected = this.selected$.get();
+      await this.start(method, selected ?? this.preferred, selected !== undefined);
     });
   }
 

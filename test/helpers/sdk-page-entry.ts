@@ -158,6 +158,18 @@ export async function join(o: JoinOptions): Promise<string> {
   return call.sessionId;
 }
 
+/** Resolves with a device list once it holds `n` devices with ids (access granted, read). */
+export function listed(
+  list: { get(): readonly sdk.DeviceInfo[]; listen(cb: (v: readonly sdk.DeviceInfo[]) => void): () => void },
+  n: number,
+): Promise<readonly sdk.DeviceInfo[]> {
+  return new Promise((resolve) => {
+    const check = (devices: readonly sdk.DeviceInfo[]) => devices.filter((d) => d.deviceId).length >= n && (stop?.(), resolve(devices));
+    const stop: (() => void) | undefined = list.listen(check);
+    check(list.get());
+  });
+}
+
 declare global {
   interface Window extends Partial<Joined> {
     sdk: typeof sdk;
@@ -165,8 +177,9 @@ declare global {
     CountingPeerConnection: typeof CountingPeerConnection;
     negotiation: typeof negotiation;
     join: typeof join;
+    listed: typeof listed;
   }
 }
 
-Object.assign(window, { sdk, SimulatedDevices, CountingPeerConnection, negotiation, join });
+Object.assign(window, { sdk, SimulatedDevices, CountingPeerConnection, negotiation, join, listed });
 document.body.dataset.ready = 'true';

@@ -50,6 +50,11 @@ export interface SdkPageOptions {
   media?: boolean;
   /** Chromium's media switches, when this opens the session's browser (default `mediaArgs()`). */
   args?: readonly string[];
+  /**
+   * Touch the page only through {@link evaluateWithoutGesture} (default false): Playwright's
+   * locators and `evaluate` give the page a user activation, which lifts the autoplay block.
+   */
+  withoutGesture?: boolean;
 }
 
 /** A fresh context and page at the server's page, its errors collected. */
@@ -65,7 +70,8 @@ export async function openSdkPage(session: BrowserSession, server: SdkPageServer
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
   await page.goto(server.url);
-  await page.locator('body[data-ready="true"]').waitFor({ state: 'attached' });
+  if (!options.withoutGesture) await page.locator('body[data-ready="true"]').waitFor({ state: 'attached' });
+  else await evaluateWithoutGesture(page, `new Promise((resolve) => { const check = () => (window.join ? resolve(true) : setTimeout(check, 20)); check(); })`);
   return { page, errors };
 }
 
