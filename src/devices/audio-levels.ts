@@ -121,8 +121,9 @@ export class AudioLevels {
     let meter = this.meters.get(track);
     if (!meter) {
       if (typeof AudioContext !== 'function') return 0;
-      // Made once a microphone is open: browsers let a capturing page run audio.
-      const context = (this.context ??= new AudioContext());
+      // Made once a microphone is open: browsers let a capturing page run audio. It plays
+      // nothing: no output device is opened (`sinkId` none, where browsers know it).
+      const context = (this.context ??= new AudioContext({ sinkId: { type: 'none' } } as AudioContextOptions));
       if (context.state === 'suspended') void context.resume().catch(() => {});
       const source = context.createMediaStreamSource(new MediaStream([track]));
       const analyser = context.createAnalyser();

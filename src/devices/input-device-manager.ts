@@ -39,6 +39,8 @@ export abstract class InputDeviceManager {
   readonly state: InputDeviceState;
   /** The device the user chose last (`select`), from the preferences at first. */
   protected preferred: string | undefined;
+  /** The devices of this kind in the last list (what can be unplugged, and what was not there). */
+  private known: readonly string[] = [];
   /** The published track, while enabled. */
   protected track: MediaStreamTrack | undefined;
   private ops: Promise<unknown> = Promise.resolve();
@@ -151,8 +153,8 @@ export abstract class InputDeviceManager {
       const ids = list.filter((d) => d.kind === this.kind && d.deviceId).map((d) => d.deviceId);
       if (ids.length === 0) return; // no access yet, or no device of this kind at all
       const current = this.selected$.get();
-      const lost = current !== undefined && !ids.includes(current);
-      const back = this.preferred !== undefined && this.preferred !== current && ids.includes(this.preferred);
+      const { lost, back } = changes(this.known, ids, current, this.preferred);
+      this.known = ids;
       const enabled = this.status$.get() === 'enabled';
       if (!lost && !back && !(enabled && this.track?.readyState === 'ended')) return;
       const next = back ? this.preferred : lost ? undefined : current;
@@ -241,7 +243,7 @@ export abstract class InputDeviceManager {
     });
     batch(() => {
       this.status$.set('enabled');
-      this.selected$.set(track.getSettings().deviceId ?? deviceId);
+      this.selected$.set(track.getSettings().deviceId || deviceId);
     });
   }
 
@@ -266,4 +268,22 @@ export abstract class InputDeviceManager {
   private settle(): void {
     if (--this.busy === 0 && this.track?.readyState === 'ended') this.off();
   }
+}
+
+/**
+ * What a new device list means for a manager: the device in use was `lost` (it was in the
+ * last list and is not in this one), or the preferred one is `back` (it is in this list and was
+ * not in the last one). Only changes count: a device the list never showed (a processed track
+ * from `opts.mediaDevices`) is never lost, and a preference is taken once when it appears.
+ */
+export function changes(
+  known: readonly string[],
+  ids: readonly string[],
+  current: string | undefined,
+  preferred: string | undefined,
+): { lost: boolean; back: boolean } {
+  return {
+    lost: current !== undefined && known.includes(current) && !ids.includes(current),
+    back: preferred !== undefined && preferred !== current && ids.includes(preferred) && !known.includes(preferred),
+  };
 }

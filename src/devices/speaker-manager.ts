@@ -5,6 +5,7 @@ import type { AudioBindings } from './audio-bindings';
 import { toDeviceError } from './device-errors';
 import type { DeviceHost } from './device-host';
 import type { DeviceInfo } from './media-devices';
+import { changes } from './input-device-manager';
 
 /**
  * The call's speaker (`call.speaker`): where the remote audio bound with `bindAudioElement`
@@ -22,6 +23,8 @@ export class SpeakerManager {
   /** The output in use; `undefined`: the default one. */
   readonly selectedDevice$: ReadableAtom<string | undefined> = readOnly(this.selected);
   private preferred: string | undefined;
+  /** The outputs in the last list. */
+  private known: readonly string[] = [];
   /** Whether the output in use is the default one because the chosen one was unplugged. */
   private fellBack = false;
 
@@ -69,8 +72,8 @@ export class SpeakerManager {
     const ids = list.filter((d) => d.kind === 'audiooutput' && d.deviceId).map((d) => d.deviceId);
     if (ids.length === 0) return;
     const current = this.selected.get();
-    const lost = current !== undefined && !ids.includes(current);
-    const back = this.preferred !== undefined && this.preferred !== current && ids.includes(this.preferred);
+    const { lost, back } = changes(this.known, ids, current, this.preferred);
+    this.known = ids;
     if (!lost && !back) return;
     const next = back ? this.preferred : undefined;
     this.route(next, 'speaker.reconcile').then(

@@ -50,7 +50,8 @@ export class SimulatedDevices implements MediaDevicesLike {
     const stream = await this.real.getUserMedia(constraints);
     if (!this.gated || stream.getAudioTracks().length === 0) return stream;
     // Capture is on: an AudioContext made now runs without a user gesture.
-    const context = new AudioContext();
+    // Rendered to no output device ('none'): the graph runs without an audio device.
+    const context = new AudioContext({ sinkId: { type: 'none' } } as AudioContextOptions);
     const gain = context.createGain();
     gain.gain.value = this.voice ? 1 : 0;
     const out = context.createMediaStreamDestination();
