@@ -10,7 +10,7 @@ import type { ActiveCallState } from '../store/state-store';
 import type { GetOrCreateCallResponse } from '../plain/plain-types';
 import { createMediaSession, type MediaSessionSeam } from '../media/create-media-session';
 import type { MediaSession } from '../media/media-session';
-import { CallDevices } from '../devices/call-devices';
+import { createCallDevices, type CallDevices } from '../devices/call-devices';
 import { Call, type CallHost } from './call';
 import { newSessionId, toCallInput, type CallRequestData } from './call-request';
 import type { FlowContext } from './flow-context';
@@ -161,7 +161,7 @@ export class JoinFlow {
         const { type, id } = state.call;
         const media = createMediaSession({ type, id, sessionId, ownCapabilities: () => callState.get().ownCapabilities }, joined.credentials, this.mediaSeam());
         const { options, router } = this.ctx;
-        const devices = new CallDevices({
+        const devices = createCallDevices({
           media,
           store,
           devices: options.mediaDevices,

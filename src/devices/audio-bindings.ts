@@ -3,10 +3,8 @@ import { StreamVideoError } from '../errors/stream-video-error';
 import { TrackType } from '../media/track-type';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 
-interface Binding {
-  readonly sessionId: string;
-  readonly type: TrackType.AUDIO | TrackType.SCREEN_SHARE_AUDIO;
-}
+/** The audio track types an element can play. */
+export type AudioTrackType = TrackType.AUDIO | TrackType.SCREEN_SHARE_AUDIO;
 
 /**
  * The audio elements the app bound to participants (`call.bindAudioElement`): each plays the
@@ -14,105 +12,93 @@ interface Binding {
  * selected (`setSinkId`). When the browser refuses to play (autoplay without a user gesture),
  * the store's `autoplayBlocked$` turns true until `resume()`, called from a gesture, plays them.
  */
-export class AudioBindings {
-  private readonly bound = new Map<HTMLAudioElement, Binding>();
-  private readonly blocked = new Set<HTMLAudioElement>();
-  private sinkId = '';
-  private readonly stop: () => void;
-
-  constructor(
-    private readonly store: StreamVideoWriteableStateStore<unknown>,
-    private readonly logger: Logger,
-  ) {
-    this.stop = store.participants$.listen(() => {
-      for (const [element, binding] of this.bound) this.apply(element, binding);
-    });
-  }
-
+export interface AudioBindings {
   /**
    * Plays a participant's audio in `element` from now on; the local participant's is never
    * played (no echo).
    * @returns the function that unbinds it (the element is emptied).
    */
-  bind(element: HTMLAudioElement, sessionId: string, type: TrackType.AUDIO | TrackType.SCREEN_SHARE_AUDIO): () => void {
-    const method = 'bindAudioElement';
-    if (typeof (element as Partial<HTMLAudioElement> | null)?.play !== 'function')
-      throw StreamVideoError.invalidArgument(method, 'audioElement', 'must be an HTMLAudioElement');
-    if (typeof sessionId !== 'string' || !sessionId) throw StreamVideoError.invalidArgument(method, 'sessionId', 'must be a session id');
-    if (type !== TrackType.AUDIO && type !== TrackType.SCREEN_SHARE_AUDIO)
-      throw StreamVideoError.invalidArgument(method, 'trackType', 'must be TrackType.AUDIO or SCREEN_SHARE_AUDIO');
-    const binding = { sessionId, type };
-    this.bound.set(element, binding);
-    if (this.sinkId) this.route(element);
-    this.apply(element, binding);
-    return () => {
-      if (this.bound.get(element) !== binding) return;
-      this.bound.delete(element);
-      element.srcObject = null;
-      this.unblock(element);
-    };
-  }
-
+  bind(element: HTMLAudioElement, sessionId: string, type: AudioTrackType): () => void;
   /** Plays every bound element the browser refused to play; call it from a user gesture. */
-  async resume(): Promise<void> {
-    await Promise.all([...this.blocked].map((element) => this.play(element)));
-    if (this.blocked.size > 0)
-      throw new StreamVideoError('failed_precondition', 'the browser still refuses to play audio: call resumeAudio() from a user gesture', {
-        method: 'resumeAudio',
-        meta: { reason: 'autoplay_blocked' },
-      });
-  }
-
+  resume(): Promise<void>;
   /** Routes every bound element to the audio output `deviceId` (`''`: the default). */
-  async setSink(deviceId: string): Promise<void> {
-    this.sinkId = deviceId;
-    await Promise.all([...this.bound.keys()].map((element) => element.setSinkId(deviceId)));
-  }
-
-  /** Whether the browser can route audio to a chosen output (`setSinkId`). */
-  get canRoute(): boolean {
-    return typeof HTMLMediaElement === 'function' && typeof HTMLMediaElement.prototype.setSinkId === 'function';
-  }
-
+  setSink(deviceId: string): Promise<void>;
   /** Ends with the call: every element is emptied and unbound. */
-  dispose(): void {
-    this.stop();
-    for (const element of this.bound.keys()) element.srcObject = null;
-    this.bound.clear();
-    this.blocked.clear();
-    this.store.autoplayBlocked$.set(false);
-  }
+  dispose(): void;
+}
 
-  private apply(element: HTMLAudioElement, { sessionId, type }: Binding): void {
-    const p = this.store.table.read(sessionId);
-    const stream = p && !p.isLocalParticipant ? (type === TrackType.AUDIO ? p.audioStream : p.screenShareAudioStream) : undefined;
-    if (element.srcObject === (stream ?? null)) return;
-    element.srcObject = stream ?? null;
-    if (stream) void this.play(element);
-    else this.unblock(element);
-  }
+/** Whether the browser can route audio to a chosen output (`setSinkId`). */
+export const canRouteAudio = (): boolean => typeof HTMLMediaElement === 'function' && typeof HTMLMediaElement.prototype.setSinkId === 'function';
 
-  private route(element: HTMLAudioElement): void {
-    element.setSinkId?.(this.sinkId).catch((err: unknown) => this.logger('warn', 'could not route audio to the selected speaker', { error: String(err) }));
-  }
+/** Makes the audio bindings of a call. */
+export function createAudioBindings(store: StreamVideoWriteableStateStore<unknown>, logger: Logger): AudioBindings {
+  const bound = new Map<HTMLAudioElement, { sessionId: string; type: AudioTrackType }>();
+  const blocked = new Set<HTMLAudioElement>();
+  let sinkId = '';
 
-  private async play(element: HTMLAudioElement): Promise<void> {
+  const unblock = (element: HTMLAudioElement) => {
+    if (blocked.delete(element) && blocked.size === 0) store.autoplayBlocked$.set(false);
+  };
+  const play = async (element: HTMLAudioElement): Promise<void> => {
     try {
       await element.play();
-      this.unblock(element);
+      unblock(element);
     } catch (err) {
-      if ((err as { name?: unknown })?.name !== 'NotAllowedError') {
-        // Interrupted by a newer source (AbortError): the newer play() decides.
-        this.logger('debug', 'an audio element did not play', { error: String(err) });
-        return;
-      }
-      if (!this.bound.has(element)) return;
-      this.blocked.add(element);
-      this.store.autoplayBlocked$.set(true);
+      // Interrupted by a newer source (AbortError): the newer play() decides.
+      if ((err as { name?: unknown })?.name !== 'NotAllowedError') return logger('debug', 'an audio element did not play', { error: String(err) });
+      if (!bound.has(element)) return;
+      blocked.add(element);
+      store.autoplayBlocked$.set(true);
     }
-  }
+  };
+  const apply = (element: HTMLAudioElement) => {
+    const { sessionId, type } = bound.get(element)!;
+    const p = store.table.read(sessionId);
+    const stream = (p && !p.isLocalParticipant && (type === TrackType.AUDIO ? p.audioStream : p.screenShareAudioStream)) || null;
+    if (element.srcObject === stream) return;
+    element.srcObject = stream;
+    if (stream) void play(element);
+    else unblock(element);
+  };
+  const stop = store.participants$.listen(() => bound.forEach((_, element) => apply(element)));
 
-  private unblock(element: HTMLAudioElement): void {
-    if (this.blocked.delete(element) && this.blocked.size === 0) this.store.autoplayBlocked$.set(false);
-  }
+  return {
+    bind(element, sessionId, type) {
+      const method = 'bindAudioElement';
+      if (typeof (element as Partial<HTMLAudioElement> | null)?.play !== 'function')
+        throw StreamVideoError.invalidArgument(method, 'audioElement', 'must be an HTMLAudioElement');
+      if (typeof sessionId !== 'string' || !sessionId) throw StreamVideoError.invalidArgument(method, 'sessionId', 'must be a session id');
+      if (type !== TrackType.AUDIO && type !== TrackType.SCREEN_SHARE_AUDIO)
+        throw StreamVideoError.invalidArgument(method, 'trackType', 'must be AUDIO or SCREEN_SHARE_AUDIO');
+      const binding = { sessionId, type };
+      bound.set(element, binding);
+      if (sinkId) element.setSinkId(sinkId).catch((err: unknown) => logger('warn', 'could not route audio to the speaker', { error: String(err) }));
+      apply(element);
+      return () => {
+        if (bound.get(element) !== binding) return;
+        bound.delete(element);
+        element.srcObject = null;
+        unblock(element);
+      };
+    },
+    async resume() {
+      await Promise.all([...blocked].map(play));
+      if (blocked.size > 0)
+        throw new StreamVideoError('failed_precondition', 'the browser refuses to play audio: call resumeAudio() from a user gesture', {
+          method: 'resumeAudio',
+          meta: { reason: 'autoplay_blocked' },
+        });
+    },
+    async setSink(deviceId) {
+      sinkId = deviceId;
+      await Promise.all([...bound.keys()].map((element) => element.setSinkId(deviceId)));
+    },
+    dispose() {
+      stop();
+      for (const element of bound.keys()) element.srcObject = null;
+      bound.clear();
+      blocked.clear();
+      store.autoplayBlocked$.set(false);
+    },
+  };
 }

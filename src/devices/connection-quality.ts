@@ -48,3 +48,10 @@ export function rateConnection(s: QualitySample): ConnectionQuality {
   );
   return RATINGS[rating];
 }
+
+/** The worse of two ratings; `unknown` (or none yet) yields to a measured one. */
+export function worse(a: ConnectionQuality | undefined, b: ConnectionQuality): ConnectionQuality {
+  if (a === undefined || a === 'unknown') return b;
+  if (b === 'unknown') return a;
+  return RATINGS.indexOf(a) < RATINGS.indexOf(b) ? a : b;
+}

@@ -8,81 +8,79 @@ import type { DeviceInfo, DeviceKind, MediaDevicesLike } from './media-devices';
  * every `devicechange` (and after a device was opened: labels appear once access is granted).
  * Reads never overlap: changes during a read cause one more read after it.
  */
-export class DeviceList {
-  private all: readonly DeviceInfo[] = [];
-  private readonly byKind: Record<DeviceKind, WritableAtom<readonly DeviceInfo[]>> = { videoinput: atom([]), audioinput: atom([]), audiooutput: atom([]) };
-  private readonly views = new Map<DeviceKind, ReadableAtom<readonly DeviceInfo[]>>();
-  private reading: Promise<void> | undefined;
-  private again = false;
-  private started = false;
-  private disposed = false;
-  private readonly onDeviceChange = () => void this.refresh();
-
-  /**
-   * @param devices the platform's devices (none in Node).
-   * @param onChange told of each new list, after it is set.
-   */
-  constructor(
-    private readonly devices: MediaDevicesLike | undefined,
-    private readonly logger: Logger,
-    private readonly onChange: (list: readonly DeviceInfo[]) => void,
-  ) {}
-
+export interface DeviceList {
   /** The devices of `kind`, read-only; reading starts with the first call. */
-  of(kind: DeviceKind): ReadableAtom<readonly DeviceInfo[]> {
-    this.start();
-    let view = this.views.get(kind);
-    if (!view) this.views.set(kind, (view = readOnly(this.byKind[kind])));
-    return view;
-  }
-
+  of(kind: DeviceKind): ReadableAtom<readonly DeviceInfo[]>;
   /** Listens to `devicechange` and reads the list, once. */
-  start(): void {
-    if (this.started || this.disposed || !this.devices) return;
-    this.started = true;
-    this.devices.addEventListener('devicechange', this.onDeviceChange);
-    void this.refresh();
-  }
-
+  start(): void;
   /** Reads the list again; resolves once a read that started after this call has ended. */
-  refresh(): Promise<void> {
-    if (!this.devices || this.disposed) return Promise.resolve();
-    if (this.reading) {
-      this.again = true;
-      return this.reading;
-    }
-    const devices = this.devices;
-    const read = async (): Promise<void> => {
-      do {
-        this.again = false;
-        try {
-          const found = await devices.enumerateDevices();
-          if (this.disposed) return;
-          this.all = found.map(({ deviceId, kind, label, groupId }) => Object.freeze({ deviceId, kind, label, groupId }));
-          for (const [kind, store] of Object.entries(this.byKind)) {
-            const list = this.all.filter((d) => d.kind === kind);
-            const now = store.get();
-            if (list.length !== now.length || list.some((d, i) => d.deviceId !== now[i].deviceId || d.label !== now[i].label)) store.set(Object.freeze(list));
-          }
-        } catch (err) {
-          this.logger('warn', 'could not list the media devices', { error: String(err) });
-          return;
-        }
-        this.onChange(this.all);
-      } while (this.again && !this.disposed);
-    };
-    this.reading = read().finally(() => (this.reading = undefined));
-    return this.reading;
-  }
-
-  /** The devices now (empty before the first read). */
-  get current(): readonly DeviceInfo[] {
-    return this.all;
-  }
-
+  refresh(): Promise<void>;
   /** Stops listening. */
-  dispose(): void {
-    this.disposed = true;
-    if (this.started) this.devices?.removeEventListener('devicechange', this.onDeviceChange);
-  }
+  dispose(): void;
+}
+
+/**
+ * Makes the device list of a call.
+ * @param devices the platform's devices (none in Node).
+ * @param logger where a failure to list goes.
+ * @param onChange told of each list read, after the atoms are set.
+ */
+export function createDeviceList(devices: MediaDevicesLike | undefined, logger: Logger, onChange: (list: readonly DeviceInfo[]) => void): DeviceList {
+  const byKind: Record<DeviceKind, WritableAtom<readonly DeviceInfo[]>> = { videoinput: atom([]), audioinput: atom([]), audiooutput: atom([]) };
+  const views = new Map<DeviceKind, ReadableAtom<readonly DeviceInfo[]>>();
+  let reading: Promise<void> | undefined;
+  let again = false;
+  let started = false;
+  let disposed = false;
+
+  const read = async (from: MediaDevicesLike): Promise<void> => {
+    do {
+      again = false;
+      let all: DeviceInfo[];
+      try {
+        all = (await from.enumerateDevices()).map(({ deviceId, kind, label, groupId }) => Object.freeze({ deviceId, kind, label, groupId }));
+      } catch (err) {
+        logger('warn', 'could not list the media devices', { error: String(err) });
+        return;
+      }
+      if (disposed) return;
+      for (const [kind, store] of Object.entries(byKind)) {
+        const list = all.filter((d) => d.kind === kind);
+        const now = store.get();
+        if (list.length !== now.length || list.some((d, i) => d.deviceId !== now[i].deviceId || d.label !== now[i].label)) store.set(Object.freeze(list));
+      }
+      onChange(all);
+    } while (again && !disposed);
+  };
+
+  const refresh = (): Promise<void> => {
+    if (!devices || disposed) return Promise.resolve();
+    if (reading) {
+      again = true;
+      return reading;
+    }
+    return (reading = read(devices).finally(() => (reading = undefined)));
+  };
+  const onDeviceChange = () => void refresh();
+
+  const list: DeviceList = {
+    of(kind) {
+      list.start();
+      let view = views.get(kind);
+      if (!view) views.set(kind, (view = readOnly(byKind[kind])));
+      return view;
+    },
+    start() {
+      if (started || disposed || !devices) return;
+      started = true;
+      devices.addEventListener('devicechange', onDeviceChange);
+      void refresh();
+    },
+    refresh,
+    dispose() {
+      disposed = true;
+      if (started) devices?.removeEventListener('devicechange', onDeviceChange);
+    },
+  };
+  return list;
 }

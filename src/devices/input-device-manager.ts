@@ -10,7 +10,7 @@ import type { DeviceInfo } from './media-devices';
 export type DeviceStatus = 'enabled' | 'disabled';
 
 /**
- * The state of a camera or microphone manager, as read-only atoms and their values now.
+ * The state of a camera or microphone manager, as read-only atoms (`.get()` reads the value now).
  *
  * ```ts
  * call.camera.state.status$.subscribe((status) => (button.textContent = status === 'enabled' ? 'Stop camera' : 'Start camera'));
@@ -21,10 +21,30 @@ export interface InputDeviceState {
   readonly status$: ReadableAtom<DeviceStatus>;
   /** The device in use (or to use at the next `enable()`); `undefined`: the default one. */
   readonly selectedDevice$: ReadableAtom<string | undefined>;
-  /** `status$`'s value now. */
-  readonly status: DeviceStatus;
-  /** `selectedDevice$`'s value now. */
-  readonly selectedDevice: string | undefined;
+}
+
+/**
+ * What a new device list means for a manager: the device in use was `lost` (it was in the
+ * last list and is not in this one), or the preferred one is `back` (it is in this list and was
+ * not in the last one). Only changes count: a device the list never showed (a processed track
+ * from `opts.mediaDevices`) is never lost, and a preference is taken once when it appears.
+ */
+export function changes(
+  known: readonly string[],
+  ids: readonly string[],
+  current: string | undefined,
+  preferred: string | undefined,
+): { lost: boolean; back: boolean } {
+  return {
+    lost: current !== undefined && known.includes(current) && !ids.includes(current),
+    back: preferred !== undefined && preferred !== current && ids.includes(preferred) && !known.includes(preferred),
+  };
+}
+
+/** Checks a device id argument: a non-empty string, or `undefined` for the default device. */
+export function checkDeviceId(method: string, deviceId: unknown): void {
+  if (deviceId !== undefined && (typeof deviceId !== 'string' || !deviceId))
+    throw StreamVideoError.invalidArgument(method, 'deviceId', 'must be a device id or undefined');
 }
 
 /**
@@ -36,17 +56,17 @@ export abstract class InputDeviceManager {
   protected readonly status$ = atom<DeviceStatus>('disabled');
   protected readonly selected$ = atom<string | undefined>(undefined);
   /** The state, read-only. */
-  readonly state: InputDeviceState;
+  readonly state: InputDeviceState = { status$: readOnly(this.status$), selectedDevice$: readOnly(this.selected$) };
+  protected disposed = false;
   /** The device the user chose last (`select`), from the preferences at first. */
-  protected preferred: string | undefined;
-  /** The devices of this kind in the last list (what can be unplugged, and what was not there). */
+  private preferred: string | undefined;
+  /** The devices of this kind in the last list. */
   private known: readonly string[] = [];
   /** The published track, while enabled. */
-  protected track: MediaStreamTrack | undefined;
+  private track: MediaStreamTrack | undefined;
   private ops: Promise<unknown> = Promise.resolve();
   /** Operations queued or running: the track may be replaced meanwhile. */
   private busy = 0;
-  protected disposed = false;
   private readonly stopLocal: () => void;
 
   /**
@@ -59,26 +79,13 @@ export abstract class InputDeviceManager {
   constructor(
     protected readonly host: DeviceHost,
     readonly kind: 'videoinput' | 'audioinput',
-    protected readonly type: PublishableTrackType,
+    private readonly type: PublishableTrackType,
     private readonly capability: string,
-    protected readonly name: string,
+    private readonly name: string,
   ) {
     this.preferred = host.preferences.get(kind);
-    const { status$, selected$ } = this;
-    this.state = Object.freeze({
-      status$: readOnly(status$),
-      selectedDevice$: readOnly(selected$),
-      get status() {
-        return status$.get();
-      },
-      get selectedDevice() {
-        return selected$.get();
-      },
-    });
     // A track stopped by someone else (a revoked capability, `stopPublish`, leave): off.
-    this.stopLocal = host.onLocalChange(() => {
-      if (this.busy === 0 && this.track?.readyState === 'ended') this.off();
-    });
+    this.stopLocal = host.onLocalChange(() => this.settle(0));
   }
 
   /**
@@ -97,13 +104,13 @@ export abstract class InputDeviceManager {
    * Opens the selected device (or the preferred one, or the default) and publishes it. Does
    * nothing when enabled.
    * @throws StreamVideoError `permission_denied` (the capability, or the user refused the
-   *   device: `meta.reason = 'device_permission'`), `not_found` (no such device),
-   *   `failed_precondition` (`meta.reason = 'device_in_use'`, or the call was left),
+   *   device: `meta.reason = 'device_permission'`), `not_found` (no such device:
+   *   `device_not_found`), `failed_precondition` (`device_in_use`, or the call was left),
    *   `unsupported` (no media devices or WebRTC here), and what publishing throws.
    */
   enable(): Promise<void> {
     return this.serialize('enable', async (method) => {
-      if (this.status$.get() === 'enabled' && this.track?.readyState === 'live') return;
+      if (this.track?.readyState === 'live') return;
       // A device selected (or in use before) must be that one; a remembered preference may be gone.
       const selected = this.selected$.get();
       await this.start(method, selected ?? this.preferred, selected !== undefined);
@@ -128,37 +135,32 @@ export abstract class InputDeviceManager {
    * Selects a device (`undefined`: the default one) and remembers it as the preferred one. While
    * enabled, the published track is swapped for one of the new device without renegotiating.
    * @param deviceId a `deviceId` from `listDevices()`.
-   * @throws StreamVideoError `invalid_argument` (not a string), and what `enable()` throws.
+   * @throws StreamVideoError `invalid_argument` (not a device id), and what `enable()` throws.
    */
   select(deviceId: string | undefined): Promise<void> {
-    const method = `${this.name}.select`;
-    if (deviceId !== undefined && (typeof deviceId !== 'string' || deviceId === ''))
-      return Promise.reject(StreamVideoError.invalidArgument(method, 'deviceId', 'must be a device id or undefined'));
-    return this.serialize('select', async () => {
+    return this.serialize('select', async (method) => {
+      checkDeviceId(method, deviceId);
       this.prefer(deviceId);
-      if (this.status$.get() === 'enabled') await this.start(method, deviceId, true);
+      if (this.track) await this.start(method, deviceId, true);
       else this.selected$.set(deviceId);
     });
   }
 
   /**
-   * After devices changed (or the published track ended): a selected device that is gone is
-   * replaced by the default one, a preferred one that came back is taken again; the app is told
-   * with `device.changed`. A failure to reopen turns the device off and is logged.
+   * @internal After devices changed (or the published track ended): a selected device that is
+   * gone is replaced by the default one, a preferred one that came back is taken again; the app
+   * is told with `device.changed`. A failure to reopen turns the device off and is logged.
    * @param list every device now.
    */
   reconcile(list: readonly DeviceInfo[]): void {
-    if (this.disposed) return;
     void this.serialize('reconcile', async (method) => {
       const ids = list.filter((d) => d.kind === this.kind && d.deviceId).map((d) => d.deviceId);
-      if (ids.length === 0) return; // no access yet, or no device of this kind at all
+      if (ids.length === 0 || this.disposed) return; // no access yet, or no device of this kind
       const current = this.selected$.get();
       const { lost, back } = changes(this.known, ids, current, this.preferred);
       this.known = ids;
-      const enabled = this.status$.get() === 'enabled';
-      if (!lost && !back && !(enabled && this.track?.readyState === 'ended')) return;
       const next = back ? this.preferred : lost ? undefined : current;
-      if (enabled) {
+      if (this.track && (lost || back || this.track.readyState === 'ended')) {
         try {
           await this.start(method, next, back);
         } catch (err) {
@@ -166,9 +168,7 @@ export abstract class InputDeviceManager {
           this.host.logger('error', `could not reopen the ${this.name}`, { code: toDeviceError(err, method, this.kind).code });
           return;
         }
-      } else {
-        this.selected$.set(next);
-      }
+      } else this.selected$.set(next);
       if (lost || back)
         this.host.emit({
           type: 'device.changed',
@@ -180,7 +180,7 @@ export abstract class InputDeviceManager {
     });
   }
 
-  /** Ends with the call: the device is closed (its track was stopped with the call's media). */
+  /** @internal Ends with the call: the device is closed (its track was stopped with the call's media). */
   dispose(): void {
     this.disposed = true;
     this.stopLocal();
@@ -201,22 +201,19 @@ export abstract class InputDeviceManager {
   /** Opens a device of this kind; the track is the caller's. */
   protected async open(method: string, deviceId: string | undefined, exact: boolean): Promise<MediaStreamTrack> {
     const devices = this.host.devices;
-    if (!devices) throw new StreamVideoError('unsupported', 'no media devices here: pass opts.mediaDevices', { method });
+    if (!devices) throw new StreamVideoError('unsupported', 'no media devices: pass opts.mediaDevices', { method });
+    const video = this.kind === 'videoinput';
     let stream: MediaStream;
     try {
-      stream = await devices.getUserMedia(
-        this.kind === 'videoinput' ? { video: this.constraints(deviceId, exact) } : { audio: this.constraints(deviceId, exact) },
-      );
+      stream = await devices.getUserMedia({ [video ? 'video' : 'audio']: this.constraints(deviceId, exact) });
     } catch (err) {
       throw toDeviceError(err, method, this.kind);
     }
-    const [track, ...rest] = this.kind === 'videoinput' ? stream.getVideoTracks() : stream.getAudioTracks();
+    const [track, ...rest] = video ? stream.getVideoTracks() : stream.getAudioTracks();
     for (const extra of rest) extra.stop();
-    if (!track)
-      throw new StreamVideoError('not_found', `${this.kind}: the device gave no track`, { method, meta: { reason: 'device_not_found', kind: this.kind } });
-    if (this.disposed) {
-      track.stop();
-      throw new StreamVideoError('failed_precondition', 'the call was left', { method });
+    if (!track || this.disposed) {
+      track?.stop();
+      throw track ? new StreamVideoError('failed_precondition', 'the call was left', { method }) : toDeviceError({ name: 'NotFoundError' }, method, this.kind);
     }
     // Follow plugs and unplugs from now on; labels appear once access is granted.
     this.host.list.start();
@@ -225,7 +222,7 @@ export abstract class InputDeviceManager {
   }
 
   /** Opens `deviceId` and publishes it (replacing the published track), then follows its end. */
-  protected async start(method: string, deviceId: string | undefined, exact: boolean): Promise<void> {
+  private async start(method: string, deviceId: string | undefined, exact: boolean): Promise<void> {
     this.host.check(method, this.capability);
     const track = await this.open(method, deviceId, exact);
     try {
@@ -248,42 +245,22 @@ export abstract class InputDeviceManager {
   }
 
   /** Forgets the track and shows `disabled`. */
-  protected off(): void {
+  private off(): void {
     this.track = undefined;
     this.status$.set('disabled');
   }
 
+  /** An operation ended: with none left, a track that ended meanwhile turns the device off. */
+  private settle(done = 1): void {
+    if ((this.busy -= done) === 0 && this.track?.readyState === 'ended') this.off();
+  }
+
   private serialize(op: string, work: (method: string) => Promise<void>): Promise<void> {
     const method = `${this.name}.${op}`;
+    const run = () => work(method);
     this.busy++;
-    const run = this.ops.then(
-      () => work(method),
-      () => work(method),
-    );
-    this.ops = run.catch(() => {});
-    return run.finally(() => this.settle());
+    const result = this.ops.then(run, run).finally(() => this.settle());
+    this.ops = result.catch(() => {});
+    return result;
   }
-
-  /** An operation ended: with none left, a track that ended meanwhile turns the device off. */
-  private settle(): void {
-    if (--this.busy === 0 && this.track?.readyState === 'ended') this.off();
-  }
-}
-
-/**
- * What a new device list means for a manager: the device in use was `lost` (it was in the
- * last list and is not in this one), or the preferred one is `back` (it is in this list and was
- * not in the last one). Only changes count: a device the list never showed (a processed track
- * from `opts.mediaDevices`) is never lost, and a preference is taken once when it appears.
- */
-export function changes(
-  known: readonly string[],
-  ids: readonly string[],
-  current: string | undefined,
-  preferred: string | undefined,
-): { lost: boolean; back: boolean } {
-  return {
-    lost: current !== undefined && known.includes(current) && !ids.includes(current),
-    back: preferred !== undefined && preferred !== current && ids.includes(preferred) && !known.includes(preferred),
-  };
 }

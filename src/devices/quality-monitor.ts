@@ -1,6 +1,7 @@
 import type { Logger } from '../config/logger';
+import type { ConnectionQuality } from '../store/participant-table';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
-import { rateConnection, type QualitySample } from './connection-quality';
+import { rateConnection, worse, type QualitySample } from './connection-quality';
 
 /** The fields of the W3C stats this module reads; every one may be missing. */
 interface Entry {
@@ -21,61 +22,7 @@ interface Entry {
   nominated?: boolean;
 }
 
-type Counters = Pick<Entry, 'packetsLost' | 'packetsReceived' | 'framesDecoded' | 'freezeCount'>;
-
-/** Sums measures over an interval into a {@link QualitySample} (the worst of each). */
-class Tally {
-  private lost = 0;
-  private expected = 0;
-  private rtt: number | undefined;
-  private jitter: number | undefined;
-  private media: QualitySample['media'];
-  private connected: boolean | undefined;
-
-  packets(lost: number, received: number): void {
-    this.lost += Math.max(0, lost);
-    this.expected += Math.max(0, lost) + Math.max(0, received);
-    if (received <= 0) this.worse('stalled');
-  }
-
-  fraction(lost: number): void {
-    this.lost += lost * 100;
-    this.expected += 100;
-  }
-
-  rttMs(ms: number | undefined): void {
-    if (ms !== undefined) this.rtt = Math.max(this.rtt ?? 0, ms);
-  }
-
-  jitterMs(ms: number | undefined): void {
-    if (ms !== undefined) this.jitter = Math.max(this.jitter ?? 0, ms);
-  }
-
-  worse(media: NonNullable<QualitySample['media']>): void {
-    const order = ['flowing', 'limited', 'frozen', 'stalled'];
-    if (order.indexOf(media) > order.indexOf(this.media ?? 'flowing')) this.media = media;
-  }
-
-  state(connected: boolean): void {
-    this.connected = (this.connected ?? true) && connected;
-  }
-
-  get measured(): boolean {
-    return this.expected > 0 || this.rtt !== undefined || this.media !== undefined;
-  }
-
-  sample(): QualitySample {
-    return {
-      loss: this.expected > 0 ? this.lost / this.expected : undefined,
-      rttMs: this.rtt,
-      jitterMs: this.jitter,
-      media: this.media,
-      connected: this.connected,
-    };
-  }
-}
-
-/** What {@link QualityMonitor} reads. */
+/** What {@link startQualityMonitor} reads. */
 export interface QualityMonitorOptions {
   readonly store: StreamVideoWriteableStateStore<unknown>;
   peerConnections(): Iterable<RTCPeerConnection>;
@@ -84,106 +31,98 @@ export interface QualityMonitorOptions {
   readonly logger: Logger;
 }
 
+/** Keys of the local participant's ratings: what it sends, what it receives. */
+const SENDING = '\n>';
+const RECEIVING = '\n<';
+const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+
+/** The running measurement. */
+export interface QualityMonitor {
+  /** One round of statistics into the store (the timer's, or a test's). */
+  poll(): Promise<void>;
+  dispose(): void;
+}
+
 /**
- * Every participant's `connectionQuality`, from `getStats()` of the call's peer connections
- * each interval (thresholds: {@link ConnectionQuality}). A remote participant is rated by what
- * arrives of its tracks (matched by track id, so it works whatever connection carries them)
- * and the round trip of that connection; the local one by what the others report of its
- * sending (RTCP receiver reports, quality limitation), or, publishing nothing, by what it
- * receives.
+ * Rates every participant's `connectionQuality` from `getStats()` of the call's peer
+ * connections each interval (thresholds: {@link ConnectionQuality}). A remote participant is
+ * rated by what arrives of the tracks it publishes (matched by track id, whatever connection
+ * carries them) and the round trip of that connection; the local one by what the others
+ * report of its sending (RTCP receiver reports, quality limitation) or, publishing nothing, by
+ * what it receives. Each stream is rated on its own and the worst rating wins.
  */
-export class QualityMonitor {
-  private readonly timer: ReturnType<typeof setInterval> | undefined;
-  private readonly previous = new WeakMap<RTCPeerConnection, Map<string, Counters>>();
-  private polling = false;
-  private closed = false;
+export function startQualityMonitor(o: QualityMonitorOptions): QualityMonitor {
+  const { store } = o;
+  const previous = new WeakMap<RTCPeerConnection, Map<string, Entry>>();
+  let busy = false;
+  let closed = false;
 
-  constructor(private readonly o: QualityMonitorOptions) {
-    if (o.intervalMs > 0) this.timer = setInterval(() => void this.poll(), o.intervalMs);
-  }
-
-  dispose(): void {
-    this.closed = true;
-    clearInterval(this.timer);
-  }
-
-  /** One round of statistics into the store. */
-  async poll(): Promise<void> {
-    if (this.polling || this.closed) return;
-    this.polling = true;
-    try {
-      await this.measure();
-    } catch (err) {
-      this.o.logger('debug', 'could not rate the connections', { error: String(err) });
-    } finally {
-      this.polling = false;
-    }
-  }
-
-  private async measure(): Promise<void> {
-    const { store } = this.o;
+  const measure = async (): Promise<void> => {
     const owners = new Map<string, string>();
     for (const p of store.table.iterate('remote'))
       for (const stream of [p.audioStream, p.videoStream, p.screenShareStream, p.screenShareAudioStream])
         for (const track of stream?.getTracks() ?? []) owners.set(track.id, p.sessionId);
-    const remote = new Map<string, Tally>();
-    const sending = new Tally();
-    const receiving = new Tally();
-    const pcs = [...this.o.peerConnections()];
+    const pcs = [...o.peerConnections()];
     const reports = await Promise.all(pcs.map((pc) => pc.getStats()));
-    if (this.closed) return;
+    if (closed) return;
+    const ratings = new Map<string, ConnectionQuality>();
+    const rate = (key: string, sample: QualitySample) => ratings.set(key, worse(ratings.get(key), rateConnection(sample)));
     pcs.forEach((pc, i) => {
       const entries = [...(reports[i] as unknown as Map<string, Entry>).values()];
-      const before = this.previous.get(pc);
-      const now = new Map<string, Counters>();
-      this.previous.set(pc, now);
+      const before = previous.get(pc);
+      previous.set(pc, new Map(entries.map((e) => [e.id, e])));
       const pair = entries.find((e) => e.type === 'candidate-pair' && e.nominated && e.state === 'succeeded');
-      const rtt = pair?.currentRoundTripTime === undefined ? undefined : pair.currentRoundTripTime * 1000;
-      const connected = pc.connectionState === 'connected';
-      const touched = new Set<Tally>();
+      const link = { rttMs: ms(pair?.currentRoundTripTime), connected: pc.connectionState === 'connected' };
+      rate(RECEIVING, link);
       for (const e of entries) {
-        if (e.type === 'inbound-rtp') {
-          now.set(e.id, e);
-          // Only tracks a participant publishes now: a muted one delivers nothing, rightly.
-          const owner = e.trackIdentifier === undefined ? undefined : owners.get(e.trackIdentifier);
-          if (!owner) continue;
-          let tally = remote.get(owner);
-          if (!tally) remote.set(owner, (tally = new Tally()));
-          const tallies = [receiving, tally];
+        // Only tracks a participant publishes now: a muted one delivers nothing, rightly.
+        const owner = e.type === 'inbound-rtp' && e.trackIdentifier !== undefined ? owners.get(e.trackIdentifier) : undefined;
+        if (owner) {
           const last = before?.get(e.id);
-          for (const t of tallies) {
-            touched.add(t);
-            t.jitterMs(e.jitter === undefined ? undefined : e.jitter * 1000);
-            if (!last) continue;
-            t.packets((e.packetsLost ?? 0) - (last.packetsLost ?? 0), (e.packetsReceived ?? 0) - (last.packetsReceived ?? 0));
-            if (e.kind === 'video' && (e.framesDecoded ?? 0) === (last.framesDecoded ?? 0)) t.worse('stalled');
-            else if ((e.freezeCount ?? 0) > (last.freezeCount ?? 0)) t.worse('frozen');
+          const sample: QualitySample = { ...link, jitterMs: ms(e.jitter) };
+          if (last) {
+            const lost = Math.max(0, (e.packetsLost ?? 0) - (last.packetsLost ?? 0));
+            const got = (e.packetsReceived ?? 0) - (last.packetsReceived ?? 0);
+            sample.loss = lost + got > 0 ? lost / (lost + got) : undefined;
+            const frames = (e.framesDecoded ?? 0) - (last.framesDecoded ?? 0);
+            sample.media = got <= 0 || (e.kind === 'video' && frames <= 0) ? 'stalled' : (e.freezeCount ?? 0) > (last.freezeCount ?? 0) ? 'frozen' : 'flowing';
           }
+          rate(owner, sample);
+          rate(RECEIVING, sample);
         } else if (e.type === 'remote-inbound-rtp') {
-          touched.add(sending);
-          if (e.fractionLost !== undefined) sending.fraction(e.fractionLost);
-          sending.rttMs(e.roundTripTime === undefined ? undefined : e.roundTripTime * 1000);
-          sending.jitterMs(e.jitter === undefined ? undefined : e.jitter * 1000);
+          rate(SENDING, { ...link, loss: e.fractionLost, jitterMs: ms(e.jitter) });
         } else if (e.type === 'outbound-rtp' && (e.qualityLimitationReason === 'bandwidth' || e.qualityLimitationReason === 'cpu')) {
-          touched.add(sending);
-          sending.worse('limited');
+          rate(SENDING, { media: 'limited' });
         }
       }
-      for (const t of touched) {
-        t.rttMs(rtt);
-        t.state(connected);
-      }
-      if (pcs.length > 0) receiving.rttMs(rtt);
     });
-    const local = store.table.local;
     store.updateParticipants((table) => {
       let changed = false;
       for (const p of table.iterate('all')) {
-        const tally = p.isLocalParticipant ? (sending.measured ? sending : receiving) : remote.get(p.sessionId);
-        const quality = tally && (p.sessionId !== local || pcs.length > 0) ? rateConnection(tally.sample()) : 'unknown';
+        const quality = ratings.get(p.isLocalParticipant ? (ratings.has(SENDING) ? SENDING : RECEIVING) : p.sessionId) ?? 'unknown';
         changed = table.setInsights(p.sessionId, { connectionQuality: quality }) || changed;
       }
       return changed;
     });
-  }
+  };
+
+  const poll = async (): Promise<void> => {
+    if (busy || closed) return;
+    busy = true;
+    try {
+      await measure();
+    } catch (err) {
+      o.logger('debug', 'could not rate the connections', { error: String(err) });
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = o.intervalMs > 0 ? setInterval(() => void poll(), o.intervalMs) : undefined;
+  return {
+    poll,
+    dispose() {
+      closed = true;
+      clearInterval(timer);
+    },
+  };
 }

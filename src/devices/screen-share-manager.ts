@@ -35,8 +35,11 @@ export class ScreenShareManager {
   private busy = false;
   private readonly stopLocal: () => void;
 
+  private readonly host: DeviceHost;
+
   /** @internal Made with the call. */
-  constructor(private readonly host: DeviceHost) {
+  constructor(host: DeviceHost) {
+    this.host = host;
     // Ended by the browser's "Stop sharing" bar (the call's media unpublished it), or revoked.
     this.stopLocal = host.onLocalChange(() => {
       if (!this.busy && this.tracks[0]?.readyState === 'ended') void this.disable();

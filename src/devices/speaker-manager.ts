@@ -1,7 +1,7 @@
 import { atom, type ReadableAtom } from 'nanostores';
 import { StreamVideoError } from '../errors/stream-video-error';
 import { readOnly } from '../store/read-only';
-import type { AudioBindings } from './audio-bindings';
+import { canRouteAudio, type AudioBindings } from './audio-bindings';
 import { toDeviceError } from './device-errors';
 import type { DeviceHost } from './device-host';
 import type { DeviceInfo } from './media-devices';
@@ -28,11 +28,13 @@ export class SpeakerManager {
   /** Whether the output in use is the default one because the chosen one was unplugged. */
   private fellBack = false;
 
+  private readonly host: DeviceHost;
+  private readonly audio: AudioBindings;
+
   /** @internal Made with the call. */
-  constructor(
-    private readonly host: DeviceHost,
-    private readonly audio: AudioBindings,
-  ) {
+  constructor(host: DeviceHost, audio: AudioBindings) {
+    this.host = host;
+    this.audio = audio;
     this.preferred = host.preferences.get('audiooutput');
     // A remembered speaker is routed to as soon as the list shows it.
     if (this.preferred) host.list.start();
@@ -45,7 +47,7 @@ export class SpeakerManager {
 
   /** Whether the browser can play to a chosen output (`HTMLMediaElement.setSinkId`). */
   get isDeviceSelectionSupported(): boolean {
-    return this.audio.canRoute;
+    return canRouteAudio();
   }
 
   /**
@@ -59,7 +61,7 @@ export class SpeakerManager {
     const method = 'speaker.select';
     if (deviceId !== undefined && (typeof deviceId !== 'string' || deviceId === ''))
       throw StreamVideoError.invalidArgument(method, 'deviceId', 'must be a device id or undefined');
-    if (!this.audio.canRoute) throw new StreamVideoError('unsupported', 'this browser cannot choose an audio output (no setSinkId)', { method });
+    if (!canRouteAudio()) throw new StreamVideoError('unsupported', 'this browser cannot choose an audio output (no setSinkId)', { method });
     this.preferred = deviceId;
     this.host.preferences.set('audiooutput', deviceId);
     this.host.list.start();
@@ -68,7 +70,7 @@ export class SpeakerManager {
 
   /** @internal After devices changed: falls back to the default output, or takes the preferred one back. */
   reconcile(list: readonly DeviceInfo[]): void {
-    if (!this.audio.canRoute) return;
+    if (!canRouteAudio()) return;
     const ids = list.filter((d) => d.kind === 'audiooutput' && d.deviceId).map((d) => d.deviceId);
     if (ids.length === 0) return;
     const current = this.selected.get();

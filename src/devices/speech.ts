@@ -11,66 +11,71 @@
  * - `decay` 0.5: `audioLevel` follows a louder sample at once and halves each interval after.
  * - `switchMs` 1,000 (mesh calls): the dominant speaker changes to the loudest speaking
  *   participant once they have been the loudest for that long; silence changes nothing.
+ *
+ * ```ts
+ * const speaking = participant.audioLevel >= SPEECH_DETECTION.threshold;
+ * ```
  */
 export const SPEECH_DETECTION = Object.freeze({ intervalMs: 200, threshold: 0.05, holdMs: 800, decay: 0.5, switchMs: 1000 });
 
-/** One participant's level and speaking state, from its samples. */
-export class SpeechDetector {
+/** One participant's speech, from its samples. */
+export interface Speech {
   /** The smoothed level, two decimals (0 below 0.01). */
-  level = 0;
-  speaking = false;
+  level: number;
+  speaking: boolean;
   /** The mean level over about the last second, for the dominant speaker. */
-  energy = 0;
-  private lastSpeech = -Infinity;
+  energy: number;
+  /** When a sample last reached the threshold. */
+  last: number;
+}
 
-  /**
-   * Takes a sample.
-   * @param sample the level now, 0 to 1.
-   * @param now a time in ms (any clock).
-   */
-  update(sample: number, now: number): void {
-    const level = Math.max(sample, this.level * SPEECH_DETECTION.decay);
-    this.level = level < 0.01 ? 0 : Math.round(level * 100) / 100;
-    this.energy = this.energy * 0.7 + sample * 0.3;
-    if (sample >= SPEECH_DETECTION.threshold) this.lastSpeech = now;
-    this.speaking = now - this.lastSpeech < SPEECH_DETECTION.holdMs;
-  }
+/** A participant not heard yet. */
+export const silence = (): Speech => ({ level: 0, speaking: false, energy: 0, last: -Infinity });
+
+/**
+ * Takes a sample into `s`.
+ * @param sample the level now, 0 to 1.
+ * @param now a time in ms (any clock).
+ */
+export function hear(s: Speech, sample: number, now: number): void {
+  const level = Math.max(sample, s.level * SPEECH_DETECTION.decay);
+  s.level = level < 0.01 ? 0 : Math.round(level * 100) / 100;
+  s.energy = s.energy * 0.7 + sample * 0.3;
+  if (sample >= SPEECH_DETECTION.threshold) s.last = now;
+  s.speaking = now - s.last < SPEECH_DETECTION.holdMs;
+}
+
+/** The dominant speaker of a mesh call, and the one who may take over. */
+export interface Election {
+  current?: string;
+  leader?: string;
+  since: number;
 }
 
 /**
- * Elects the dominant speaker of a mesh call from the participants' detectors: the loudest
- * speaking participant (by `energy`) once it has been the loudest for `SPEECH_DETECTION.switchMs`.
+ * Elects the dominant speaker from everyone's speech: the loudest speaking participant (by
+ * `energy`) once it has been the loudest for `SPEECH_DETECTION.switchMs`.
+ * @returns whether `e.current` changed.
  */
-export class DominantSpeakerElector {
-  /** The dominant speaker's session. */
-  current: string | undefined;
-  private leader: string | undefined;
-  private since = 0;
-
-  /**
-   * Takes the detectors after a round of samples.
-   * @returns whether `current` changed.
-   */
-  update(detectors: ReadonlyMap<string, SpeechDetector>, now: number): boolean {
-    let loudest: string | undefined;
-    let top = 0;
-    for (const [sessionId, d] of detectors) {
-      if (d.speaking && d.energy > top) {
-        top = d.energy;
-        loudest = sessionId;
-      }
+export function elect(e: Election, speech: ReadonlyMap<string, Speech>, now: number): boolean {
+  let loudest: string | undefined;
+  let top = 0;
+  for (const [sessionId, s] of speech) {
+    if (s.speaking && s.energy > top) {
+      top = s.energy;
+      loudest = sessionId;
     }
-    if (loudest === undefined || loudest === this.current) {
-      this.leader = undefined;
-      return false;
-    }
-    if (loudest !== this.leader) {
-      this.leader = loudest;
-      this.since = now;
-    }
-    if (now - this.since < SPEECH_DETECTION.switchMs) return false;
-    this.current = loudest;
-    this.leader = undefined;
-    return true;
   }
+  if (loudest === undefined || loudest === e.current) {
+    e.leader = undefined;
+    return false;
+  }
+  if (loudest !== e.leader) {
+    e.leader = loudest;
+    e.since = now;
+  }
+  if (now - e.since < SPEECH_DETECTION.switchMs) return false;
+  e.current = loudest;
+  e.leader = undefined;
+  return true;
 }
