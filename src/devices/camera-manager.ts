@@ -60,10 +60,10 @@ export class CameraManager extends InputDeviceManager {
     this.resolution = { width: size.width, height: size.height };
   }
 
-  protected override constraints(deviceId: string | undefined, exact: boolean): MediaTrackConstraints {
+  protected override constraints(deviceId: string | undefined): MediaTrackConstraints {
     const facing = this.direction.get();
     return {
-      ...super.constraints(deviceId, exact),
+      ...super.constraints(deviceId),
       width: { ideal: this.resolution.width },
       height: { ideal: this.resolution.height },
       ...(facing && deviceId === undefined ? { facingMode: { ideal: facing === 'front' ? 'user' : 'environment' } } : {}),

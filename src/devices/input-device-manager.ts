@@ -111,9 +111,16 @@ export abstract class InputDeviceManager {
   enable(): Promise<void> {
     return this.serialize('enable', async (method) => {
       if (this.track?.readyState === 'live') return;
-      // A device selected (or in use before) must be that one; a remembered preference may be gone.
       const selected = this.selected$.get();
-      await this.start(method, selected ?? this.preferred, selected !== undefined);
+      // A remembered device may be gone: then the default one.
+      if (selected === undefined && this.preferred !== undefined) {
+        try {
+          return await this.start(method, this.preferred);
+        } catch (err) {
+          if ((err as StreamVideoError).code !== 'not_found') throw err;
+        }
+      }
+      await this.start(method, selected);
     });
   }
 
@@ -141,7 +148,7 @@ export abstract class InputDeviceManager {
     return this.serialize('select', async (method) => {
       checkDeviceId(method, deviceId);
       this.prefer(deviceId);
-      if (this.track) await this.start(method, deviceId, true);
+      if (this.track) await this.start(method, deviceId);
       else this.selected$.set(deviceId);
     });
   }
@@ -162,7 +169,7 @@ export abstract class InputDeviceManager {
       const next = back ? this.preferred : lost ? undefined : current;
       if (this.track && (lost || back || this.track.readyState === 'ended')) {
         try {
-          await this.start(method, next, back);
+          await this.start(method, next);
         } catch (err) {
           this.off();
           this.host.logger('error', `could not reopen the ${this.name}`, { code: toDeviceError(err, method, this.kind).code });
@@ -187,9 +194,9 @@ export abstract class InputDeviceManager {
     this.off();
   }
 
-  /** The constraints to open `deviceId` with (`exact`: that one or fail). */
-  protected constraints(deviceId: string | undefined, exact: boolean): MediaTrackConstraints {
-    return deviceId === undefined ? {} : { deviceId: exact ? { exact: deviceId } : { ideal: deviceId } };
+  /** The constraints to open `deviceId` (that one, or fail) or the default device. */
+  protected constraints(deviceId: string | undefined): MediaTrackConstraints {
+    return deviceId === undefined ? {} : { deviceId: { exact: deviceId } };
   }
 
   /** Remembers `deviceId` as the user's choice. */
@@ -199,13 +206,13 @@ export abstract class InputDeviceManager {
   }
 
   /** Opens a device of this kind; the track is the caller's. */
-  protected async open(method: string, deviceId: string | undefined, exact: boolean): Promise<MediaStreamTrack> {
+  protected async open(method: string, deviceId: string | undefined): Promise<MediaStreamTrack> {
     const devices = this.host.devices;
     if (!devices) throw new StreamVideoError('unsupported', 'no media devices: pass opts.mediaDevices', { method });
     const video = this.kind === 'videoinput';
     let stream: MediaStream;
     try {
-      stream = await devices.getUserMedia({ [video ? 'video' : 'audio']: this.constraints(deviceId, exact) });
+      stream = await devices.getUserMedia({ [video ? 'video' : 'audio']: this.constraints(deviceId) });
     } catch (err) {
       throw toDeviceError(err, method, this.kind);
     }
@@ -221,10 +228,10 @@ export abstract class InputDeviceManager {
     return track;
   }
 
-  /** Opens `deviceId` and publishes it (replacing the published track), then follows its end. */
-  private async start(method: string, deviceId: string | undefined, exact: boolean): Promise<void> {
+  /** Opens `deviceId` (or the default device) and publishes it (replacing the published track), then follows its end. */
+  private async start(method: string, deviceId: string | undefined): Promise<void> {
     this.host.check(method, this.capability);
-    const track = await this.open(method, deviceId, exact);
+    const track = await this.open(method, deviceId);
     try {
       await this.host.publish(this.type, new MediaStream([track]), method);
     } catch (err) {

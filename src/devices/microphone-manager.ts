@@ -75,7 +75,7 @@ export class MicrophoneManager extends InputDeviceManager {
     }
     if (this.detector || this.opening) return;
     this.opening = true;
-    this.open('microphone.detect', this.selected$.get(), false).then(
+    this.open('microphone.detect', this.selected$.get()).then(
       (track) => {
         this.opening = false;
         this.detector = track;

@@ -193,6 +193,34 @@ test('an unplugged device falls back to the default one, the preferred one is ta
   assert.equal(await Promise.all([alice, bob].map((p) => p.evaluate(() => window.devices!.listenerCount))), [0, 0]);
 });
 
+test('a device selected in one call is opened again in the next (devicePreferences in localStorage)', async (ctx) => {
+  const server = ctx.server!;
+  const { page } = await openSdkPage(ctx, server, { args: ARGS });
+  const join = async (callId: string) =>
+    page.evaluate((o) => window.join(o), {
+      baseUrl: server.coordinator.baseUrl,
+      userId: 'alice',
+      token: await server.coordinator.createToken('alice'),
+      callId,
+      remember: true,
+    });
+  await join('remember-1');
+  const chosen = await page.evaluate(async () => {
+    const mic = window.call!.microphone;
+    await mic.enable();
+    const id = (await window.listed(mic.listDevices(), 3)).find((d) => d.deviceId !== mic.state.selectedDevice$.get() && d.deviceId !== 'default')!.deviceId;
+    await mic.select(id);
+    await window.client!.disconnectUser();
+    return id;
+  });
+  await join('remember-2');
+  const reopened = await page.evaluate(async () => {
+    await window.call!.microphone.enable();
+    return [window.call!.microphone.state.selectedDevice$.get(), JSON.parse(localStorage.getItem('test-devices') ?? '{}')] as const;
+  });
+  assert.equal(reopened, [chosen, { audioinput: chosen }]);
+});
+
 test('device errors are typed, and a failed enable leaves the device off', async (ctx) => {
   const { alice } = await twoInACall(ctx);
   const outcomes = await alice.evaluate(async () => {

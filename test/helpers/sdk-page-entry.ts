@@ -132,6 +132,8 @@ export interface JoinOptions {
   gated?: boolean;
   /** The client's `statsIntervalMs` (default 500). */
   statsIntervalMs?: number;
+  /** Remember the devices selected in `localStorage` (`localStorageDevicePreferences`), default false. */
+  remember?: boolean;
 }
 
 /** What a joined page holds: `window.client`, `window.call`, `window.devices`, `window.deviceEvents`. */
@@ -150,6 +152,7 @@ export async function join(o: JoinOptions): Promise<string> {
     mediaDevices: devices,
     RTCPeerConnection: CountingPeerConnection,
     statsIntervalMs: o.statsIntervalMs ?? 500,
+    ...(o.remember ? { devicePreferences: sdk.localStorageDevicePreferences('test-devices') } : {}),
   });
   const deviceEvents: sdk.DeviceEvent[] = [];
   await client.connectUser({ id: o.userId, name: o.userId }, o.token);
