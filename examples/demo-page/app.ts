@@ -170,7 +170,7 @@ store.acceptedCall$.subscribe((accepted) => {
 // ---- media: device toggles and pickers, a video tile per participant, the quality line ----
 
 /** The active call's device subscriptions, dropped when the call changes. */
-let deviceSubscriptions: (() => void)[] = [];
+const deviceSubscriptions: (() => void)[] = [];
 
 function renderMediaControls(): void {
   const call = store.activeCall$.get();
@@ -235,11 +235,11 @@ function activeCall(): Readonly<Call> {
   if (!call) throw new Error('not in a call');
   return call;
 }
-$('camera-toggle').addEventListener('click', () => act('camera', () => activeCall().camera.toggle()));
-$('mic-toggle').addEventListener('click', () => act('microphone', () => activeCall().microphone.toggle()));
-$('flip-camera').addEventListener('click', () => act('flip', () => activeCall().camera.flip()));
-$('screenshare-toggle').addEventListener('click', () => act('screen share', () => activeCall().screenShare.toggle({ audio: true })));
-$('resume-audio').addEventListener('click', () => act('play sound', () => activeCall().resumeAudio()));
+$('camera-toggle').addEventListener('click', () => void act('camera', () => activeCall().camera.toggle()));
+$('mic-toggle').addEventListener('click', () => void act('microphone', () => activeCall().microphone.toggle()));
+$('flip-camera').addEventListener('click', () => void act('flip', () => activeCall().camera.flip()));
+$('screenshare-toggle').addEventListener('click', () => void act('screen share', () => activeCall().screenShare.toggle({ audio: true })));
+$('resume-audio').addEventListener('click', () => void act('play sound', () => activeCall().resumeAudio()));
 store.autoplayBlocked$.subscribe((blocked) => ($('autoplay').hidden = !blocked));
 
 /** A tile's media elements, kept across renders so that playback does not restart. */

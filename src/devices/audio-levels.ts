@@ -97,8 +97,16 @@ export function startAudioLevels(o: AudioLevelsOptions): AudioLevels {
     hear(muted, mutedTrack ? meter(mutedTrack) : 0, now);
     o.speakingWhileMuted(muted.speaking);
     // Forget the elements, analysers and speech of tracks and participants that are gone.
-    for (const [track, sink] of sinks) if (!used.has(track)) sinks.delete(track) && (sink.srcObject = null);
-    for (const [track, m] of meters) if (!used.has(track)) meters.delete(track) && m.source.disconnect();
+    for (const [track, sink] of sinks) {
+      if (used.has(track)) continue;
+      sinks.delete(track);
+      sink.srcObject = null;
+    }
+    for (const [track, m] of meters) {
+      if (used.has(track)) continue;
+      meters.delete(track);
+      m.source.disconnect();
+    }
     for (const sessionId of speech.keys()) if (!samples.has(sessionId)) speech.delete(sessionId);
     store.updateParticipants((t) => {
       let changed = false;

@@ -69,7 +69,7 @@ export function createCallDevices(o: CallDevicesOptions): CallDevices {
     list,
     preferences: o.preferences,
     logger,
-    emit: o.emit,
+    emit: (event) => o.emit(event),
     check,
     publish: (type, stream, method) => {
       check(method);

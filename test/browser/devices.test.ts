@@ -40,7 +40,7 @@ async function twoInACall(ctx: ServerSession<SdkPageServer>) {
 async function until<T>(page: Page, what: string, read: () => T | Promise<T>): Promise<T> {
   try {
     const handle = await page.waitForFunction(read, undefined, { timeout: 20_000, polling: 100 });
-    return (await handle.jsonValue()) as T;
+    return await handle.jsonValue();
   } catch {
     throw new Error(`timed out: ${what}`);
   }
@@ -49,7 +49,7 @@ async function until<T>(page: Page, what: string, read: () => T | Promise<T>): P
 test('camera and microphone toggles publish and mute; the other page receives them', async (ctx) => {
   const { alice, bob, sessions } = await twoInACall(ctx);
   await alice.evaluate(async () => {
-    await window.call!.camera.selectTargetResolution({ width: 320, height: 240 });
+    window.call!.camera.selectTargetResolution({ width: 320, height: 240 });
     await window.call!.camera.enable();
     await window.call!.microphone.enable();
   });

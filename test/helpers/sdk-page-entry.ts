@@ -44,7 +44,7 @@ export class SimulatedDevices implements MediaDevicesLike {
       const failure = this.failures.get(kind);
       if (failure) throw new DOMException(`simulated ${failure}`, failure);
       const id = typeof wanted === 'object' ? wanted.deviceId : undefined;
-      const exact = typeof id === 'object' && id !== null && !Array.isArray(id) ? (id as ConstrainDOMStringParameters).exact : undefined;
+      const exact = typeof id === 'object' && id !== null && !Array.isArray(id) ? id.exact : undefined;
       if (typeof exact === 'string' && this.unplugged.has(exact)) throw new DOMException('the device is unplugged', 'OverconstrainedError');
     }
     const stream = await this.real.getUserMedia(constraints);

@@ -31,6 +31,7 @@ export function speechWav(): string {
       missing
         ? 'espeak-ng or sox is missing: the speaking test needs them (apt-get install espeak-ng sox; scripts/test.sh installs them)'
         : `could not make the speech WAV: ${String(err)}`,
+      { cause: err },
     );
   }
   return wav;

@@ -19,7 +19,7 @@ export function DeviceControls({ call, capabilities }: { call: Call; capabilitie
       <div className="row">
         <button
           className="secondary"
-          onClick={() => run('camera', () => call.camera.toggle())}
+          onClick={() => void run('camera', () => call.camera.toggle())}
           disabled={!camera && !capabilities.includes('send-video')}
           data-on={camera}
           data-testid="camera-toggle"
@@ -28,7 +28,7 @@ export function DeviceControls({ call, capabilities }: { call: Call; capabilitie
         </button>
         <button
           className="secondary"
-          onClick={() => run('microphone', () => call.microphone.toggle())}
+          onClick={() => void run('microphone', () => call.microphone.toggle())}
           disabled={!mic && !capabilities.includes('send-audio')}
           data-on={mic}
           data-testid="mic-toggle"
@@ -67,7 +67,7 @@ export function DeviceControls({ call, capabilities }: { call: Call; capabilitie
       {blocked && (
         <p className="request" data-testid="autoplay-blocked">
           <span>The browser blocked the call's sound.</span>
-          <button onClick={() => run('play sound', () => call.resumeAudio())} data-testid="resume-audio">
+          <button onClick={() => void run('play sound', () => call.resumeAudio())} data-testid="resume-audio">
             Play sound
           </button>
         </p>
@@ -92,7 +92,7 @@ function Picker(props: {
       title={props.title}
       data-testid={props.testId}
       value={value}
-      onChange={(e) => run(`select a ${props.title.toLowerCase()}`, () => props.select(e.target.value || undefined))}
+      onChange={(e) => void run(`select a ${props.title.toLowerCase()}`, () => props.select(e.target.value || undefined))}
     >
       <option value="">Default {props.title.toLowerCase()}</option>
       {devices.map((d) => (
