@@ -46,7 +46,7 @@ export {
 } from './devices/media-devices';
 export type { DeviceEventMap, DeviceEvent } from './devices/device-events';
 export { SPEECH_DETECTION } from './devices/speech';
-export { QUALITY_THRESHOLDS } from './devices/connection-quality';
+export { QUALITY_THRESHOLDS, type QualityLimits } from './devices/connection-quality';
 export type { CallStatsReport, AggregatedStatsReport, PeerStatsReport } from './store/call-stats-report';
 export { TrackType, TRACK_CAPABILITIES, type PublishableTrackType } from './media/track-type';
 export type { RTCPeerConnectionConstructor } from './media/peer-connection';

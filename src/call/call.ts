@@ -137,20 +137,29 @@ export class Call {
   }
 
   /**
-   * Publishes a shared screen: the first video track of `stream` (from `getDisplayMedia`).
+   * Publishes a shared screen: the first video track of `stream` (from `getDisplayMedia`), and
+   * its first audio track, when it has one (a tab's audio), as `TrackType.SCREEN_SHARE_AUDIO`.
    * Needs `screenshare`; see {@link Call.publishVideoStream} for the rest.
    */
   publishScreenShareStream(stream: MediaStream): Promise<void> {
-    return this.withMedia('publishScreenShareStream', (m) => m.publish(TrackType.SCREEN_SHARE, stream, 'publishScreenShareStream'));
+    const method = 'publishScreenShareStream';
+    return this.withMedia(method, async (m) => {
+      await m.publish(TrackType.SCREEN_SHARE, stream, method);
+      if (stream.getAudioTracks().length > 0) await m.publish(TrackType.SCREEN_SHARE_AUDIO, stream, method);
+    });
   }
 
   /**
    * Stops publishing a track type (mute): the track stops and the others see
-   * `call.participant_updated` without it in `publishedTracks`.
-   * @param trackType `TrackType.AUDIO`, `TrackType.VIDEO` or `TrackType.SCREEN_SHARE`.
+   * `call.participant_updated` without it in `publishedTracks`. Stopping the screen share
+   * stops its audio too.
+   * @param trackType `TrackType.AUDIO`, `VIDEO`, `SCREEN_SHARE` or `SCREEN_SHARE_AUDIO`.
    */
   stopPublish(trackType: TrackType): Promise<void> {
-    return this.withMedia('stopPublish', (m) => m.stopPublish(trackType));
+    return this.withMedia('stopPublish', async (m) => {
+      await m.stopPublish(trackType);
+      if (trackType === TrackType.SCREEN_SHARE) await m.stopPublish(TrackType.SCREEN_SHARE_AUDIO);
+    });
   }
 
   /**

@@ -14,11 +14,23 @@ export interface QualitySample {
   connected?: boolean;
 }
 
+/** The two limits of one measure of connection quality. */
+export interface QualityLimits {
+  /** Below it, the measure rates `excellent`. */
+  readonly excellent: number;
+  /** Below it (and from `excellent` on), `good`; from it, `poor`. */
+  readonly good: number;
+}
+
 /**
- * The thresholds of {@link ConnectionQuality}: below `excellent` a measure rates excellent,
- * below `good` good, else poor.
+ * The thresholds of {@link ConnectionQuality}: packets lost (a fraction), round trip and
+ * jitter (ms). Below `excellent` a measure rates excellent, below `good` good, else poor.
+ *
+ * ```ts
+ * const lossy = lossFraction >= QUALITY_THRESHOLDS.loss.good;
+ * ```
  */
-export const QUALITY_THRESHOLDS = Object.freeze({
+export const QUALITY_THRESHOLDS: Readonly<Record<'loss' | 'rttMs' | 'jitterMs', QualityLimits>> = Object.freeze({
   loss: { excellent: 0.02, good: 0.1 },
   rttMs: { excellent: 150, good: 400 },
   jitterMs: { excellent: 30, good: 100 },
@@ -26,7 +38,7 @@ export const QUALITY_THRESHOLDS = Object.freeze({
 
 const RATINGS: readonly ConnectionQuality[] = ['poor', 'good', 'excellent'];
 
-function band(value: number | undefined, limits: { excellent: number; good: number }): number {
+function band(value: number | undefined, limits: QualityLimits): number {
   if (value === undefined || Number.isNaN(value)) return 2;
   return value < limits.excellent ? 2 : value < limits.good ? 1 : 0;
 }

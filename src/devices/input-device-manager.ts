@@ -53,10 +53,13 @@ export function checkDeviceId(method: string, deviceId: unknown): void {
  * devices plugged and unplugged. Operations run one at a time, in call order.
  */
 export abstract class InputDeviceManager {
+  /** The status, writable (read `state.status$`). */
   protected readonly status$ = atom<DeviceStatus>('disabled');
+  /** The selected device, writable (read `state.selectedDevice$`). */
   protected readonly selected$ = atom<string | undefined>(undefined);
   /** The state, read-only. */
   readonly state: InputDeviceState = { status$: readOnly(this.status$), selectedDevice$: readOnly(this.selected$) };
+  /** Whether the call ended (nothing opens any more). */
   protected disposed = false;
   /** The device the user chose last (`select`), from the preferences at first. */
   private preferred: string | undefined;

@@ -8,6 +8,7 @@ export type DeviceKind = 'videoinput' | 'audioinput' | 'audiooutput';
 export interface DeviceInfo {
   /** The id to pass to `select()`; `default` is the system's default device (audio, in Chromium). */
   readonly deviceId: string;
+  /** `videoinput`, `audioinput` or `audiooutput`. */
   readonly kind: DeviceKind;
   /** The name the system gives the device, e.g. `FaceTime HD Camera`. */
   readonly label: string;
@@ -31,11 +32,15 @@ export interface DeviceInfo {
  * ```
  */
 export interface MediaDevicesLike {
+  /** Opens devices as `navigator.mediaDevices.getUserMedia` does (the SDK asks one kind at a time, by `deviceId: { exact }`). */
   getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream>;
   /** Screen capture (`screenShare.enable()`); without it, screen sharing is `unsupported`. */
   getDisplayMedia?(options?: DisplayMediaStreamOptions): Promise<MediaStream>;
+  /** Lists the devices, as `navigator.mediaDevices.enumerateDevices` does. */
   enumerateDevices(): Promise<readonly Pick<MediaDeviceInfo, 'deviceId' | 'kind' | 'label' | 'groupId'>[]>;
+  /** Adds the SDK's `devicechange` listener (one per joined call). */
   addEventListener(type: 'devicechange', listener: () => void): void;
+  /** Removes it, when the call ends. */
   removeEventListener(type: 'devicechange', listener: () => void): void;
 }
 

@@ -16,7 +16,18 @@
  * const speaking = participant.audioLevel >= SPEECH_DETECTION.threshold;
  * ```
  */
-export const SPEECH_DETECTION = Object.freeze({ intervalMs: 200, threshold: 0.05, holdMs: 800, decay: 0.5, switchMs: 1000 });
+export const SPEECH_DETECTION = Object.freeze({
+  /** How often levels are read, in ms: 200. */
+  intervalMs: 200,
+  /** The level from which a sample is speech: 0.05 (about -26 dBov). */
+  threshold: 0.05,
+  /** How long speaking lasts after the last sample of speech, in ms: 800. */
+  holdMs: 800,
+  /** The factor `audioLevel` falls by each interval without a louder sample: 0.5. */
+  decay: 0.5,
+  /** How long a participant must be the loudest to become the dominant speaker, in ms: 1,000. */
+  switchMs: 1000,
+});
 
 /** One participant's speech, from its samples. */
 export interface Speech {
