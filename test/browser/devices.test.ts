@@ -46,7 +46,7 @@ async function until<T>(page: Page, what: string, read: () => T | Promise<T>): P
   }
 }
 
-test('camera and microphone toggles publish and mute; the other page receives them', async (ctx) => {
+test('camera, microphone and screen-share toggles publish and stop; the other page receives them, the tab audio too', async (ctx) => {
   const { alice, bob, sessions } = await twoInACall(ctx);
   await alice.evaluate(async () => {
     window.call!.camera.selectTargetResolution({ width: 320, height: 240 });
@@ -68,6 +68,25 @@ test('camera and microphone toggles publish and mute; the other page receives th
   });
   await alice.evaluate(() => window.call!.camera.toggle());
   await until(bob, 'alice unmuted her camera', () => window.client!.readOnlyStateStore.remoteParticipants$.get().toArray()[0]?.videoStream !== undefined);
+
+  // A screen share with the tab's audio: both tracks arrive, the audio plays in a bound element.
+  await alice.evaluate(() => window.call!.screenShare.enable({ audio: true }));
+  assert.is(await alice.evaluate(() => window.call!.screenShare.status$.get()), 'enabled');
+  await until(bob, "alice's screen and its audio arrive", () => {
+    const p = window.client!.readOnlyStateStore.remoteParticipants$.get().toArray()[0];
+    return p?.publishedTracks.includes(3) && p.publishedTracks.includes(4) && p.screenShareStream !== undefined && p.screenShareAudioStream !== undefined;
+  });
+  const screenAudio = await bob.evaluate((id) => {
+    const audio = document.createElement('audio');
+    window.call!.bindAudioElement(audio, id, window.sdk.TrackType.SCREEN_SHARE_AUDIO);
+    return (audio.srcObject as MediaStream | null)?.getAudioTracks().length;
+  }, sessions.alice);
+  assert.is(screenAudio, 1);
+  await alice.evaluate(() => window.call!.screenShare.disable());
+  await until(bob, 'the screen share and its audio stop', () => {
+    const p = window.client!.readOnlyStateStore.remoteParticipants$.get().toArray()[0];
+    return p && !p.publishedTracks.includes(3) && !p.publishedTracks.includes(4) && p.screenShareAudioStream === undefined;
+  });
 });
 
 /** Offers made on both pages so far. */
