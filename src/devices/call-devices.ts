@@ -60,7 +60,7 @@ export function createCallDevices(o: CallDevicesOptions): CallDevices {
   });
   const check = (method: string, capability?: string): void => {
     if (disposed) throw new StreamVideoError('failed_precondition', 'the call was left', { method });
-    if (!media) throw new StreamVideoError('unsupported', 'no RTCPeerConnection: pass opts.RTCPeerConnection', { method });
+    if (!media) throw new StreamVideoError('unsupported', 'no RTCPeerConnection here: pass opts.RTCPeerConnection', { method });
     if (capability && !o.ownCapabilities().includes(capability))
       throw new StreamVideoError('permission_denied', `publishing needs the "${capability}" capability`, { method, meta: { capability } });
   };
