@@ -30,9 +30,11 @@ export const BUDGET_BYTES = 38 * 1024;
  * and says by how much. `--guard` (CI, the package test) fails only above this guard instead,
  * so that the entry cannot grow unnoticed while the budget is missed: a change that needs more
  * raises it in its own commit, saying why. Lower it as the entry shrinks, and remove it once
- * the entry is within the budget.
+ * the entry is within the budget. Raised from 43 to 49 KB for the device layer (issue 23:
+ * camera, microphone, speaker and screen-share managers, levels, speaking, dominant speaker,
+ * connection quality, autoplay; about 6 KB gzipped of the 48.5).
  */
-export const GROWTH_GUARD_BYTES = 43 * 1024;
+export const GROWTH_GUARD_BYTES = 49 * 1024;
 
 const root = resolve(import.meta.dirname, '..');
 
