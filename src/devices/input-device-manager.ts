@@ -248,9 +248,12 @@ export abstract class InputDeviceManager {
       this.busy++;
       void this.host.list.refresh().finally(() => this.settle());
     });
+    // The device it opened, when it is a listed one (a processed track from opts.mediaDevices
+    // reports an id of its own, which opens nothing).
+    const opened = track.getSettings().deviceId;
     batch(() => {
       this.status$.set('enabled');
-      this.selected$.set(track.getSettings().deviceId || deviceId);
+      this.selected$.set(opened && this.known.includes(opened) ? opened : deviceId);
     });
   }
 

@@ -48,7 +48,7 @@ async function dominantIs(page: Page, sessionId: string, what: string): Promise<
   }
 }
 
-test('levels follow the speech here and at the other side; the dominant speaker moves to whoever speaks; speaking while muted is told', async (ctx) => {
+test('levels follow the speech here and at the other side; the dominant speaker moves to whoever speaks, until the server names it; speaking while muted is told', async (ctx) => {
   const server = ctx.server!;
   const [alice, bob] = await Promise.all([openSdkPage(ctx, server, { args: ARGS }), openSdkPage(ctx, server, { args: ARGS })]).then((p) =>
     p.map((x) => x.page),
@@ -98,22 +98,42 @@ test('levels follow the speech here and at the other side; the dominant speaker 
   await participantIs(alice, bobSession, false, 'bob falls silent');
   assert.is(await alice.evaluate(() => window.client!.readOnlyStateStore.dominantSpeaker$.get()?.sessionId), bobSession, 'still bob in the silence');
 
+  // A coordinator that knows better (an SFU's talking events) sends call.dominant_speaker_changed:
+  // from then on the pages follow it, whoever speaks.
+  const call = server.coordinator.state.calls.get('development:speaking')!;
+  server.coordinator.events.publish(call.audience(), call.cid, {
+    oneofKind: 'dominantSpeakerChanged',
+    dominantSpeakerChanged: { userId: 'alice', sessionId: aliceSession },
+  });
+  await Promise.all([
+    dominantIs(alice, aliceSession, 'the server names alice, in her page'),
+    dominantIs(bob, aliceSession, "the server names alice, in bob's page"),
+  ]);
+  await bob.evaluate(() => window.devices!.speak(true));
+  await participantIs(alice, bobSession, true, 'bob speaks again');
+  await participantIs(alice, bobSession, false, 'bob falls silent again');
+  await bob.evaluate(() => window.devices!.speak(false));
+  assert.equal(
+    await Promise.all([alice, bob].map((page) => page.evaluate(() => window.client!.readOnlyStateStore.dominantSpeaker$.get()?.sessionId))),
+    [aliceSession, aliceSession],
+    'the server decides now',
+  );
+
   // Muted, alice is heard nowhere (level 0, not speaking) but told that she speaks.
   await alice.evaluate(async () => {
     window.devices!.speak(true);
     await window.call!.microphone.disable();
   });
-  const talked = await alice.evaluate(
-    () =>
-      new Promise<[number, boolean]>((resolve) => {
-        const stop = window.call!.microphone.speakingWhileMuted$.listen((talking) => {
-          if (!talking) return;
-          stop();
-          const me = window.client!.readOnlyStateStore.localParticipant$.get()!;
-          resolve([me.audioLevel, me.isSpeaking]);
-        });
-      }),
-  );
+  const talked = await alice
+    .waitForFunction(
+      () => {
+        const me = window.client!.readOnlyStateStore.localParticipant$.get()!;
+        return window.call!.microphone.speakingWhileMuted$.get() && [me.audioLevel, me.isSpeaking];
+      },
+      undefined,
+      { timeout: WAIT_MS, polling: 50 },
+    )
+    .then((handle) => handle.jsonValue());
   assert.equal(talked, [0, false], 'speaking while muted: told, with no level and not speaking');
   assert.is(await alice.evaluate(() => window.devices!.opened), 2, 'the microphone, then its muted listener');
   await alice.waitForFunction(() => !window.call!.microphone.speakingWhileMuted$.get(), undefined, { timeout: WAIT_MS });
