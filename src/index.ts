@@ -3,6 +3,8 @@ export type { CallRequestData, CallMemberRequest, CallSettingsOverride } from '.
 export type { StreamClientOptions, StreamClientTimeouts } from './options/client-options';
 export { CALL_CONFIG, type CallConfig, type ResolvedCallConfig, type RingSound } from './config/call-config';
 export { Call } from './call/call';
+export type { ReactionRequest } from './call/call-actions';
+export { MAX_CUSTOM_EVENT_BYTES, MAX_REACTION_TEXT, REACTION_TTL_MS, jsonByteLength } from './call/call-limits';
 export type { StreamVideoReadOnlyStateStore } from './call/call-store';
 export { CallDropScheduler, type DropAction } from './call/call-drop-scheduler';
 export {
@@ -30,7 +32,7 @@ export type {
 } from './events/event-map';
 export type { EventHandler } from './events/event-router';
 export type { ReadOnlyStateStore, PendingCall, CallAcceptedEvent, PermissionRequestEvent, ActiveCallState } from './store/state-store';
-export type { ParticipantList, StreamParticipant, ParticipantMedia, ParticipantInsights, ConnectionQuality } from './store/participant-table';
+export type { ParticipantList, StreamParticipant, ParticipantMedia, ParticipantReaction, ParticipantInsights, ConnectionQuality } from './store/participant-table';
 export type { CameraManager, CameraDirection } from './devices/camera-manager';
 export type { MicrophoneManager } from './devices/microphone-manager';
 export type { SpeakerManager } from './devices/speaker-manager';

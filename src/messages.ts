@@ -15,6 +15,7 @@ export type {
   Member,
   Participant,
   QueryCallsResponse,
+  Reaction,
   RecordingSettings,
   RequestPermissionResponse,
   RingSettings,

@@ -6,11 +6,16 @@
  * Elements that tests read or click carry a `data-testid`; participants and video tiles also
  * carry `data-user-id`, `data-session-id`, `data-local`, `data-pinned` and `data-dominant`.
  * `window.demo` holds the client, for the console and the browser tests.
+ *
+ * Moderation sits on each remote tile for users whose role allows it (mute, kick, block), with
+ * "Mute everyone", "End call for everyone" and the blocked users' list; the reactions bar
+ * sends reactions, shown on the tiles until the store clears them.
  */
 import type { ReadableAtom } from 'nanostores';
 import {
   CALL_CONFIG,
   StreamVideoClient,
+  StreamVideoError,
   TrackType,
   type Call,
   type CallStatsReport,
@@ -18,6 +23,7 @@ import {
   type PendingCall,
   type PermissionRequestEvent,
   type StreamParticipant,
+  type StreamEventMap,
   type User,
 } from '../../src/index';
 
@@ -57,6 +63,7 @@ async function act(what: string, action: () => unknown): Promise<void> {
     await action();
   } catch (err) {
     box.textContent = `${what} failed: ${err instanceof Error ? err.message : String(err)}`;
+    box.dataset.code = err instanceof StreamVideoError ? err.code : '';
     box.hidden = false;
     console.warn(`[demo] ${what} failed`, err);
   }
@@ -96,10 +103,10 @@ $('connect').addEventListener('click', () =>
   act('connect', async () => {
     const id = $<HTMLSelectElement>('user-select').value;
     await client.connectUser({ id, name: id.charAt(0).toUpperCase() + id.slice(1) }, () => fetchToken(id));
-    // `disconnectUser` removes every listener: add this one for each connection.
-    client.on('call.permissions_updated', renderCapabilities);
   }),
 );
+// Listeners outlive `disconnectUser`: added once, they serve every connection.
+client.on('call.permissions_updated', () => renderCapabilities());
 $('disconnect').addEventListener('click', () => act('disconnect', () => client.disconnectUser()));
 
 store.connectionState$.subscribe((state) => {
@@ -251,6 +258,8 @@ interface Tile {
   label: HTMLElement;
   /** Stops the SDK playing the participant's microphone in `audio`. */
   unbind: () => void;
+  /** The participant's reaction while the store shows it. */
+  reaction: HTMLElement;
 }
 const tiles = new Map<string, Tile>();
 
@@ -268,9 +277,10 @@ function tileFor(p: StreamParticipant, call: Readonly<Call>): Tile {
   screen.muted = true;
   const audio = h('audio', { 'data-testid': 'tile-audio' }) as HTMLAudioElement;
   const label = h('div', { class: 'label' });
+  const reaction = h('span', { class: 'reaction', 'data-testid': 'tile-reaction', hidden: true });
   // The SDK plays the microphone through the selected speaker (never one's own), and says when the browser blocks it.
   const unbind = p.isLocalParticipant ? () => {} : call.bindAudioElement(audio, p.sessionId);
-  tile = { root: h('div', { class: 'tile', 'data-testid': 'tile' }, video, screen, audio, label), video, screen, audio, label, unbind };
+  tile = { root: h('div', { class: 'tile', 'data-testid': 'tile' }, video, screen, audio, reaction, label), video, screen, audio, label, reaction, unbind };
   tiles.set(p.sessionId, tile);
   return tile;
 }
@@ -305,6 +315,9 @@ function renderTiles(): void {
     const audioOn = p.publishedTracks.includes(TrackType.AUDIO);
     const videoOn = p.publishedTracks.includes(TrackType.VIDEO);
     const canSendVideo = p.isLocalParticipant ? false : mayRevoke;
+    const moderate = (capability: string) => !p.isLocalParticipant && (call?.ownCapabilities.includes(capability) ?? false);
+    const button = (testId: string, label: string, what: string, action: () => Promise<unknown>) =>
+      h('button', { class: 'danger', 'data-testid': testId, onclick: () => void act(what, action) }, label);
     const parts: Child[] = [
       h('span', {
         class: `dot ${p.connectionQuality}`,
@@ -327,8 +340,14 @@ function renderTiles(): void {
           },
           'Revoke cam',
         ),
+      moderate('mute-users') && button('mute-audio', 'Mute mic', 'mute', () => call!.muteUser(p.userId, TrackType.AUDIO)),
+      moderate('mute-users') && button('mute-video', 'Mute cam', 'mute', () => call!.muteUser(p.userId, TrackType.VIDEO)),
+      moderate('kick-user') && button('kick-user', 'Kick', 'kick', () => call!.kickUser(p.userId)),
+      moderate('block-users') && button('block-user', 'Block', 'block', () => call!.blockUser(p.userId)),
     ];
     tile.label.replaceChildren(...parts.filter((c): c is Node | string => Boolean(c)));
+    tile.reaction.textContent = p.reaction ? `${p.reaction.emojiCode} ${p.reaction.type}`.trim() : '';
+    tile.reaction.hidden = !p.reaction;
     return root;
   });
   const container = $('tiles');
@@ -377,13 +396,21 @@ function renderCapabilities(): void {
   $('recording-badge').hidden = !recording;
   $<HTMLButtonElement>('start-recording').disabled = recording || !can('start-record-call');
   $<HTMLButtonElement>('stop-recording').disabled = !recording || !can('stop-record-call');
+  $<HTMLButtonElement>('mute-all').hidden = !can('mute-users');
+  $<HTMLButtonElement>('end-call').hidden = !can('end-call');
+  $('reactions').hidden = !can('create-reaction');
   renderMediaControls();
   renderTiles();
+  renderBlocked();
 }
 
 store.activeCall$.subscribe((call) => {
   followDevices(call);
   $('active-call').textContent = call ? `In call ${call.cid}` : 'Not in a call';
+  if (call) {
+    $('moderation-notice').hidden = true;
+    $('rejoin').hidden = true;
+  }
   $('call-controls').hidden = !call;
   $('participants-section').hidden = !call;
   $('media-section').hidden = !call;
@@ -470,3 +497,76 @@ $('speak').addEventListener('click', () =>
 );
 
 $('leave').addEventListener('click', () => act('leave', () => store.activeCall$.get()?.leave()));
+
+// ---- reactions and moderation ----------------------------------------------------------
+
+const REACTIONS: [type: string, emoji: string][] = [
+  ['like', '👍'],
+  ['love', '❤️'],
+  ['fireworks', '🎉'],
+  ['raised-hand', '✋'],
+];
+$('reactions').replaceChildren(
+  ...REACTIONS.map(([type, emojiCode]) =>
+    h(
+      'button',
+      { 'data-testid': `react-${type}`, title: type, onclick: () => void act('react', () => store.activeCall$.get()?.sendReaction({ type, emojiCode })) },
+      `${emojiCode} ${type}`,
+    ),
+  ),
+);
+$('mute-all').addEventListener('click', () => void act('mute everyone', () => store.activeCall$.get()?.muteAllUsers(TrackType.AUDIO)));
+$('end-call').addEventListener('click', () => void act('end call', () => store.activeCall$.get()?.endCall()));
+
+/** The call's blocked users, each with an Unblock button for those who may. */
+function renderBlocked(): void {
+  const call = store.activeCall$.get();
+  const mayUnblock = call?.ownCapabilities.includes('block-users') ?? false;
+  const blocked = call?.data.blockedUserIds ?? [];
+  $('blocked').replaceChildren(
+    ...blocked.map((userId) =>
+      h(
+        'li',
+        { 'data-testid': 'blocked-user', 'data-user-id': userId },
+        h('span', { class: 'grow' }, `${userId} is blocked`),
+        mayUnblock &&
+          h('button', { class: 'secondary', 'data-testid': 'unblock', onclick: () => void act('unblock', () => call!.unblockUser(userId)) }, 'Unblock'),
+      ),
+    ),
+  );
+}
+client.on('call.blocked_user', renderBlocked);
+client.on('call.unblocked_user', renderBlocked);
+
+/** Says what a moderator did to this user; after a removal, offers to join the call again. */
+function notice(text: string, rejoinCid?: string): void {
+  const box = $('moderation-notice');
+  box.textContent = text;
+  box.hidden = false;
+  const rejoin = $<HTMLButtonElement>('rejoin');
+  rejoin.hidden = !rejoinCid;
+  rejoin.dataset.callCid = rejoinCid ?? '';
+}
+const isMe = (user: User | undefined) => Boolean(user) && user?.id === store.connectedUser$.get()?.id;
+const TRACK_NAMES: Record<number, string> = { [TrackType.AUDIO]: 'microphone', [TrackType.VIDEO]: 'camera', [TrackType.SCREEN_SHARE]: 'screen share' };
+client.on('call.user_muted', (e: StreamEventMap['call.user_muted']) => {
+  if (!e.mutedUserIds.includes(store.connectedUser$.get()?.id ?? '')) return;
+  notice(`${displayName(e.user)} muted your ${e.trackTypes.map((t) => TRACK_NAMES[t]).join(' and ')}`);
+});
+client.on('call.kicked_user', (e) => {
+  if (isMe(e.user)) notice(`${displayName(e.kickedByUser)} removed you from the call`, e.callCid);
+});
+client.on('call.blocked_user', (e) => {
+  if (isMe(e.user)) notice(`${displayName(e.blockedByUser)} blocked you from the call`, e.callCid);
+});
+client.on('call.ended', (e) => {
+  if (e.user && !isMe(e.user)) notice(`${displayName(e.user)} ended the call for everyone`);
+});
+$('rejoin').addEventListener(
+  'click',
+  () =>
+    void act('join again', async () => {
+      const [type, id] = splitCid($('rejoin').dataset.callCid ?? '');
+      await client.joinCall(id, type);
+    }),
+);

@@ -64,7 +64,8 @@ export function applyCalls(store: StreamVideoWriteableStateStore<unknown>, snaps
     if (after.length !== current.length || after.some((p, i) => p !== current[i])) store.pendingCalls$.set(after);
 
     if (!active || ringingOnly) return;
-    if (!activeState?.call || activeState.call.endedAt) {
+    // Ended, or this session is no longer in it (kicked, blocked, dropped while offline): left.
+    if (!activeState?.call || activeState.call.endedAt || !activeState.participants.some((p) => p.sessionId === store.table.local)) {
       store.clearActiveCall();
       return;
     }

@@ -1,5 +1,6 @@
 import type { ReadableAtom } from 'nanostores';
-import type { CallData, Credentials, Member } from '../plain/plain-types';
+import type { RpcOutput } from '../coordinator/coordinator-client';
+import type { CallData, Credentials, Member, Reaction } from '../plain/plain-types';
 import { StreamVideoError } from '../errors/stream-video-error';
 import type { MediaSession } from '../media/media-session';
 import { TrackType } from '../media/track-type';
@@ -11,6 +12,17 @@ import type { SpeakerManager } from '../devices/speaker-manager';
 import type { CallStatsReport } from '../store/call-stats-report';
 import type { ParticipantList } from '../store/participant-table';
 import type { ActiveCallState } from '../store/state-store';
+import {
+  checkTrackType,
+  customEventInput,
+  muteInput,
+  plainReaction,
+  reactionInput,
+  type CallRpc,
+  type CallRpcInput,
+  type ReactionRequest,
+} from './call-actions';
+import { checkUserId } from '../validation/arguments';
 
 /** What a {@link Call} needs from the session that joined it. */
 export interface CallHost {
@@ -20,6 +32,8 @@ export interface CallHost {
   participantsOf(call: Call): ParticipantList;
   /** Whether the call is the session's joined call. */
   isActive(call: Call): boolean;
+  /** Sends an RPC about the call as the session's user, once the socket is connected. */
+  send<K extends CallRpc>(call: Call, rpc: K, input: CallRpcInput<K>, method: string): Promise<RpcOutput<K>>;
 }
 
 /**
@@ -246,6 +260,143 @@ export class Call {
   /** The media statistics now, every peer connection together (the store's `callStatsReport$` refreshes them on an interval). */
   getStats(): Promise<CallStatsReport> {
     return this.withMedia('getStats', (m) => m.getStats());
+  }
+
+  /**
+   * Ends the call for everyone: every participant receives `call.ended`, leaves the call and
+   * closes its media; nobody can join it again. Needs the `end-call` capability (the call's
+   * admins and moderators by default). Ending an ended call does nothing.
+   *
+   * ```ts
+   * if (call.ownCapabilities.includes('end-call')) await call.endCall();
+   * ```
+   * @throws StreamVideoError `permission_denied` without `end-call`.
+   */
+  async endCall(): Promise<void> {
+    await this.host.send(this, 'endCall', {}, 'endCall');
+  }
+
+  /**
+   * Sends a custom event to the call's members and participants: each receives one `custom`
+   * event whose `custom` is `payload`. Needs to be in the call (member or participant).
+   *
+   * ```ts
+   * await call.sendCustomEvent({ kind: 'poll', question: 'Lunch?' });
+   * client.on('custom', (e) => console.log(e.user?.id, e.custom));
+   * ```
+   * @param payload a plain JSON object of at most `MAX_CUSTOM_EVENT_BYTES` (5,120) bytes as JSON.
+   * @throws StreamVideoError `invalid_argument` for a payload that is not JSON (`meta.argument`
+   *   `payload`) or too large (also `meta.limit` and `meta.size`), checked before sending;
+   *   `permission_denied` when not in the call; `failed_precondition` once the call ended.
+   */
+  async sendCustomEvent(payload: Record<string, unknown>): Promise<void> {
+    await this.host.send(this, 'sendCallEvent', customEventInput('sendCustomEvent', payload), 'sendCustomEvent');
+  }
+
+  /**
+   * Sends a reaction from this session: everyone in the call receives `call.reaction_new`, and
+   * this participant's `reaction` in the store shows it until the client's `reactionTtlMs`
+   * (default `REACTION_TTL_MS`, 5 s) after it was sent. Needs `create-reaction` (members of
+   * `default` calls, moderators and admins).
+   *
+   * ```ts
+   * await call.sendReaction({ type: 'like', emojiCode: ':+1:' });
+   * ```
+   * @param reaction `{ type, emojiCode?, custom? }`: `type` 1 to 64 characters, `emojiCode` at
+   *   most 64, `custom` JSON of at most 5,120 bytes.
+   * @returns the reaction as the others receive it.
+   * @throws StreamVideoError `invalid_argument` (checked before sending), `permission_denied`.
+   */
+  async sendReaction(reaction: ReactionRequest): Promise<Reaction> {
+    const answer = await this.host.send(this, 'sendReaction', reactionInput('sendReaction', reaction, this.sessionId), 'sendReaction');
+    return plainReaction('sendReaction', answer.reaction);
+  }
+
+  /**
+   * Mutes a track of one or more users: their sessions stop publishing it (everyone sees
+   * `call.participant_updated`) and their clients stop the track on the device after
+   * `call.user_muted`. They keep the capability and may publish again: this is not a revoke
+   * (see `updateUserPermissions`). Needs `mute-users` (moderators and admins by default).
+   *
+   * ```ts
+   * await call.muteUser('bob', TrackType.AUDIO);
+   * ```
+   * @param userId the user, or users (at most 100), to mute; each a member or participant.
+   * @param trackType `TrackType.AUDIO`, `TrackType.VIDEO` or `TrackType.SCREEN_SHARE`.
+   * @throws StreamVideoError `permission_denied` without `mute-users`; `not_found` for a user
+   *   not in the call; `invalid_argument` (checked before sending).
+   */
+  async muteUser(userId: string | string[], trackType: TrackType): Promise<void> {
+    await this.host.send(this, 'muteUsers', muteInput('muteUser', userId, trackType), 'muteUser');
+  }
+
+  /**
+   * Mutes a track of every participant but the connected user; see {@link Call.muteUser}.
+   *
+   * ```ts
+   * await call.muteAllUsers(TrackType.AUDIO);
+   * ```
+   * @param trackType `TrackType.AUDIO`, `TrackType.VIDEO` or `TrackType.SCREEN_SHARE`.
+   * @throws StreamVideoError `permission_denied` without `mute-users`.
+   */
+  async muteAllUsers(trackType: TrackType): Promise<void> {
+    await this.host.send(this, 'muteUsers', { muteAllUsers: true, trackTypes: [checkTrackType('muteAllUsers', trackType)] }, 'muteAllUsers');
+  }
+
+  /**
+   * Removes a user from the call: everyone receives `call.kicked_user`, then
+   * `call.participant_left` for each of the user's sessions; the user's client leaves the call
+   * and closes its media. The user may join again (see {@link Call.blockUser} to prevent it).
+   * Needs `kick-user` (moderators and admins by default). A user with no session changes nothing.
+   *
+   * ```ts
+   * await call.kickUser('bob');
+   * ```
+   * @param userId the user to remove.
+   * @throws StreamVideoError `permission_denied` without `kick-user`.
+   */
+  async kickUser(userId: string): Promise<void> {
+    await this.host.send(this, 'kickUser', { userId: checkUserId('kickUser', 'userId', userId) }, 'kickUser');
+  }
+
+  /**
+   * Blocks a user: removed from the call as by {@link Call.kickUser} (everyone receives
+   * `call.blocked_user`), and their joins are refused with `permission_denied`
+   * (`meta.reason = "blocked"`) until {@link Call.unblockUser}. The call's
+   * `data.blockedUserIds` lists them. Needs `block-users` (moderators and admins by default).
+   *
+   * ```ts
+   * await call.blockUser('mallory');
+   * ```
+   * @param userId the user to block: not the caller, not the call's creator.
+   * @throws StreamVideoError `permission_denied` without `block-users`; `failed_precondition`
+   *   for the creator; `invalid_argument` for the caller.
+   */
+  async blockUser(userId: string): Promise<void> {
+    await this.host.send(this, 'blockUser', { userId: checkUserId('blockUser', 'userId', userId) }, 'blockUser');
+  }
+
+  /**
+   * Lifts a block: everyone (and the user) receives `call.unblocked_user`, and the user may
+   * join again. Needs `block-users`. Unblocking a user who is not blocked does nothing.
+   *
+   * ```ts
+   * await call.unblockUser('mallory');
+   * ```
+   * @param userId the user to unblock.
+   * @throws StreamVideoError `permission_denied` without `block-users`.
+   */
+  async unblockUser(userId: string): Promise<void> {
+    await this.host.send(this, 'unblockUser', { userId: checkUserId('unblockUser', 'userId', userId) }, 'unblockUser');
+  }
+
+  /**
+   * @internal A moderator muted these track types of the connected user (`call.user_muted`):
+   * each stops on the device and on every peer connection, as `stopPublish` does.
+   */
+  async stopMutedTracks(trackTypes: readonly TrackType[]): Promise<void> {
+    if (!this.media || this.hasLeft) return;
+    await Promise.all(trackTypes.map((t) => this.media!.stopPublish(t, 'muteUser')));
   }
 
   private async withMedia<T>(method: string, act: (media: MediaSession) => Promise<T>): Promise<T> {

@@ -12,6 +12,7 @@ import { createMediaSession, type MediaSessionSeam } from '../media/create-media
 import type { MediaSession } from '../media/media-session';
 import { createCallDevices, type CallDevices } from '../devices/call-devices';
 import { Call, type CallHost } from './call';
+import { sendCallRpc } from './call-actions';
 import { newSessionId, toCallInput, type CallRequestData } from './call-request';
 import type { FlowContext } from './flow-context';
 import type { RingFlow } from './ring-flow';
@@ -33,6 +34,7 @@ export class JoinFlow {
     leaveCall: (call) => this.leave(call),
     participantsOf: (call) => (this.ctx.store.active?.call === call ? this.ctx.store.participants$.get() : EMPTY_PARTICIPANTS),
     isActive: (call) => this.ctx.store.active?.call === call,
+    send: (call, rpc, input, method) => sendCallRpc(this.ctx, call.cid, rpc, input, method),
   };
 
   constructor(

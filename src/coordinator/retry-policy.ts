@@ -15,4 +15,14 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: 3,
  * RPCs that are safe to send again, by local name: the server makes a repeat change nothing
  * (a join is keyed by its session id). Others are sent once unless the call says otherwise.
  */
-export const IDEMPOTENT_RPCS: ReadonlySet<string> = new Set(['getOrCreateCall', 'joinCall', 'leaveCall', 'endCall', 'queryCalls', 'queryMembers']);
+export const IDEMPOTENT_RPCS: ReadonlySet<string> = new Set([
+  'getOrCreateCall',
+  'joinCall',
+  'leaveCall',
+  'endCall',
+  'queryCalls',
+  'queryMembers',
+  'kickUser',
+  'blockUser',
+  'unblockUser',
+]);

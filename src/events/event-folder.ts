@@ -1,6 +1,8 @@
 import { batch } from 'nanostores';
 import type { CallState, Participant } from '../plain/plain-types';
-import type { ParticipantInsights, StreamParticipant } from '../store/participant-table';
+import type { Reaction } from '../../gen/stream/video/coordinator/v1/models';
+import type { Plain } from '../plain/plain-data';
+import type { ParticipantInsights, ParticipantReaction, StreamParticipant } from '../store/participant-table';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import type { CoordinatorEvent, CoordinatorEventMap } from './event-map';
 
@@ -116,7 +118,33 @@ export const EVENT_FOLDERS = {
   },
   // Signals change no state: the joined call's media session handles them (after folding).
   'call.signal': () => {},
+  'call.reaction_new': (e, { store }) => {
+    const r = e.reaction;
+    if (store.active?.cid === e.callCid && r) store.updateParticipants((t) => t.setReaction(r.sessionId, toReaction(r)));
+  },
+  // The muted sessions' published tracks come with `call.participant_updated`; the muted
+  // client stops its tracks after folding (see `call/moderation-effects.ts`).
+  'call.user_muted': () => {},
+  'call.kicked_user': (e, { store, userId }) => {
+    if (e.user?.id === userId && store.active?.cid === e.callCid) store.clearActiveCall();
+  },
+  'call.blocked_user': (e, { store, userId }) => {
+    batch(() => {
+      setBlocked(store, e.callCid, e.blockedUserIds);
+      if (e.user?.id !== userId) return;
+      store.removePending(e.callCid);
+      if (store.acceptedCall$.get()?.callCid === e.callCid) store.acceptedCall$.set(undefined);
+      if (store.active?.cid === e.callCid) store.clearActiveCall();
+    });
+  },
+  'call.unblocked_user': (e, { store }) => setBlocked(store, e.callCid, e.blockedUserIds),
 } satisfies Folders;
+
+/** Sets the joined call's blocked users (absolute: the event carries the whole list). */
+function setBlocked(store: StreamVideoWriteableStateStore<unknown>, cid: string, blockedUserIds: string[]): void {
+  const state = store.activeState(cid);
+  if (state) state.set({ ...state.get(), data: { ...state.get().data, blockedUserIds } });
+}
 
 /** Folds one event into the store. */
 export function foldEvent(event: CoordinatorEvent, target: FoldTarget): void {
@@ -126,7 +154,20 @@ export function foldEvent(event: CoordinatorEvent, target: FoldTarget): void {
 /** A participant of the schema in the store's form (without the flags the table sets). */
 export function toStreamParticipant(p: Participant): Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | keyof ParticipantInsights> {
   const user = p.user ?? { id: '', name: '', imageUrl: '', role: '' };
-  return { sessionId: p.sessionId, userId: user.id, user, role: p.role, joinedAt: p.joinedAt ?? new Date(0), publishedTracks: p.publishedTracks };
+  return {
+    sessionId: p.sessionId,
+    userId: user.id,
+    user,
+    role: p.role,
+    joinedAt: p.joinedAt ?? new Date(0),
+    publishedTracks: p.publishedTracks,
+    reaction: p.reaction ? toReaction(p.reaction) : undefined,
+  };
+}
+
+/** A reaction of the schema in the store's form. */
+function toReaction(r: Plain<Reaction>): ParticipantReaction {
+  return { type: r.type, emojiCode: r.emojiCode, custom: r.custom ?? {}, createdAt: r.createdAt ?? new Date(0) };
 }
 
 const REJECTIONS = new WeakMap<CallState, Set<string>>();

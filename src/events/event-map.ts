@@ -36,6 +36,11 @@ export const EVENT_NAMES = {
   custom: 'custom',
   participantUpdated: 'call.participant_updated',
   callSignal: 'call.signal',
+  callReactionNew: 'call.reaction_new',
+  callUserMuted: 'call.user_muted',
+  callKickedUser: 'call.kicked_user',
+  callBlockedUser: 'call.blocked_user',
+  callUnblockedUser: 'call.unblocked_user',
 } as const satisfies Record<EventCase, string>;
 
 type NameOf<K extends EventCase> = (typeof EVENT_NAMES)[K];
@@ -96,8 +101,12 @@ export interface ConnectionEventMap {
  * `call.permissions_updated`, `call.recording_started`, `call.recording_stopped`, `custom`,
  * `call.participant_updated` (a participant's `publishedTracks` changed: mute, unmute, a
  * revoked capability), `call.signal` (WebRTC signalling for the SDK's peer connections; apps
- * need not listen), `connection.changed`, `connection.recovered`, `connection.error`,
- * `device.changed` (a camera, microphone or speaker unplugged or plugged back in).
+ * need not listen), `call.reaction_new` (a participant reacted: its `reaction` in the store),
+ * `call.user_muted` (a moderator muted users: a muted client stops those tracks),
+ * `call.kicked_user` and `call.blocked_user` (a moderator removed a user: for the connected
+ * user, the call is left with its media), `call.unblocked_user`, `connection.changed`,
+ * `connection.recovered`, `connection.error`, `device.changed` (a camera, microphone or
+ * speaker unplugged or plugged back in).
  */
 export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap & DeviceEventMap;
 /** An event name, e.g. `call.ring`. */

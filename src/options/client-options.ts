@@ -9,6 +9,7 @@ import type { NetworkEventSource, WebSocketConstructor } from '../ws/websocket-l
 import { consoleLogger, LOG_LEVELS, withLevel, type Logger, type LogLevelThreshold } from '../config/logger';
 import type { RTCPeerConnectionConstructor } from '../media/peer-connection';
 import { memoryDevicePreferences, type DevicePreferences, type MediaDevicesLike } from '../devices/media-devices';
+import { REACTION_TTL_MS } from '../call/call-limits';
 
 /** Time limits of the client, in milliseconds. */
 export interface StreamClientTimeouts {
@@ -81,6 +82,11 @@ export interface StreamClientOptions {
    */
   devicePreferences?: DevicePreferences;
   /**
+   * How long a participant's `reaction` stays in the store, in ms from when the coordinator
+   * received it: 10 to 3,600,000 (default `REACTION_TTL_MS`, 5,000).
+   */
+  reactionTtlMs?: number;
+  /**
    * The largest RPC answer the client reads, in bytes, from 1,024 to 1,073,741,824 (default
    * 8 MiB); past it the read stops and the request fails with `resource_exhausted`. Enforced
    * by the Node entry, for the default transport. In browsers `TwirpFetchTransport` reads
@@ -122,6 +128,7 @@ export interface ResolvedOptions {
   statsIntervalMs: number;
   mediaDevices: MediaDevicesLike | undefined;
   devicePreferences: DevicePreferences;
+  reactionTtlMs: number;
   /** The interceptor that caps RPC answers, when the platform has one and the transport is the default. */
   responseCap: RpcInterceptor | undefined;
 }
@@ -171,6 +178,7 @@ export function resolveOptions(opts: StreamClientOptions, platform: ClientPlatfo
     statsIntervalMs: opts.statsIntervalMs ?? 2000,
     mediaDevices: opts.mediaDevices ?? (globalThis as { navigator?: { mediaDevices?: MediaDevicesLike } }).navigator?.mediaDevices,
     devicePreferences: opts.devicePreferences ?? memoryDevicePreferences(),
+    reactionTtlMs: opts.reactionTtlMs ?? REACTION_TTL_MS,
     responseCap,
   };
 }
@@ -193,6 +201,7 @@ const OPTION_KEYS: readonly (keyof StreamClientOptions)[] = [
   'network',
   'RTCPeerConnection',
   'statsIntervalMs',
+  'reactionTtlMs',
   'maxResponseBytes',
   'mediaDevices',
   'devicePreferences',
@@ -230,6 +239,8 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
   if (o['mediaDevices'] !== undefined && !has(o['mediaDevices'], ['getUserMedia', 'enumerateDevices', 'addEventListener', 'removeEventListener']))
     throw bad('opts.mediaDevices', 'must have getUserMedia, enumerateDevices, addEventListener and removeEventListener');
   if (o['devicePreferences'] !== undefined && !has(o['devicePreferences'], ['get', 'set'])) throw bad('opts.devicePreferences', 'must have get and set');
+  const ttl = o['reactionTtlMs'];
+  if (ttl !== undefined && !(typeof ttl === 'number' && ttl >= 10 && ttl <= 3_600_000)) throw bad('opts.reactionTtlMs', 'must be a number from 10 to 3600000');
   const cap = o['maxResponseBytes'];
   if (cap !== undefined && !(Number.isInteger(cap) && (cap as number) >= MAX_RESPONSE_BYTES_RANGE.min && (cap as number) <= MAX_RESPONSE_BYTES_RANGE.max)) {
     throw bad('opts.maxResponseBytes', `must be a whole number from ${MAX_RESPONSE_BYTES_RANGE.min} to ${MAX_RESPONSE_BYTES_RANGE.max}`);

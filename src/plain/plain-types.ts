@@ -41,3 +41,5 @@ export interface QueryCallsResponse extends Plain<rpc.QueryCallsResponse> {}
 export interface RequestPermissionResponse extends Plain<rpc.RequestPermissionResponse> {}
 /** What `updateUserPermissions` resolves with: the user's capabilities after the update. */
 export interface UpdateUserPermissionsResponse extends Plain<rpc.UpdateUserPermissionsResponse> {}
+/** A participant's reaction as `call.sendReaction` resolves with it: who, from which session, what, when. */
+export interface Reaction extends Plain<models.Reaction> {}

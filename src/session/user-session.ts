@@ -21,6 +21,8 @@ import type { EventRouter } from '../events/event-router';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import type { ConnectionOk } from '../../gen/stream/video/coordinator/v1/events';
 import { EdgeLatency } from '../call/edge-latency';
+import { applyModeration } from '../call/moderation-effects';
+import { ReactionExpiry } from '../call/reaction-expiry';
 import { Connection } from '../ws/connection';
 import { checkAuthFrameSize } from '../ws/frames';
 import type { ResumeVerdict } from '../ws/sequence-tracker';
@@ -65,6 +67,8 @@ export class UserSession {
   readonly join: JoinFlow;
   /** The latency to each edge, measured in the background after connecting. */
   readonly edges: EdgeLatency;
+  /** Clears participants' reactions once shown for `reactionTtlMs`. */
+  readonly reactions: ReactionExpiry;
   private readonly controller = new AbortController();
   private wasOffline = false;
   private readonly stopStateListener: () => void;
@@ -85,6 +89,7 @@ export class UserSession {
       { store, userId: user.id },
       (event) => {
         this.join.media?.onEvent(event);
+        applyModeration(event, store.active?.call, user.id, options.logger);
         router.emit(event.type, event);
       },
       options.logger,
@@ -106,6 +111,7 @@ export class UserSession {
       onRestarted: () => void this.resync(),
       onClosed: (error) => this.close(error),
     });
+    this.reactions = new ReactionExpiry(store, options.reactionTtlMs);
     this.edges = new EdgeLatency({ timeoutMs: options.timeouts.edgeMeasurementMs, ttlMs: EDGE_LATENCY_TTL_MS, signal: this.controller.signal });
     const flow: FlowContext = {
       store,
@@ -217,6 +223,7 @@ export class UserSession {
     this.stopActiveListener();
     this.connection.disconnect();
     this.ring.dispose();
+    this.reactions.dispose();
     this.pipeline.gate.clear();
     batch(() => {
       store.reset();

@@ -12,6 +12,7 @@ import { actionHandlers } from './service/action-handlers';
 import { callHandlers } from './service/call-handlers';
 import { mediaHandlers } from './service/media-handlers';
 import { memberHandlers } from './service/member-handlers';
+import { moderationHandlers } from './service/moderation-handlers';
 import { CALL_TYPES } from './state/call-types';
 import { queryHandlers } from './service/query-handlers';
 import { CoordinatorState } from './state/coordinator-state';
@@ -181,6 +182,8 @@ export class LocalCoordinator {
       ...mediaHandlers(state),
       ...actionHandlers(state),
       ...memberHandlers(state),
+      // Mesh calls need no media hooks for moderation (see ModerationMediaHooks).
+      ...moderationHandlers(state),
       ...queryHandlers(state),
     } satisfies ICoordinatorService<TwirpContext>;
     const rpcFaults = new RpcFaults((ms) => timers.delay(ms));

@@ -5,7 +5,10 @@
  * dot) (framesDecoded from getStats, videoWidth on the remote <video>); a revoke of
  * bob's send-video makes alice's page stop receiving his video frames; bob shares his screen
  * once alice grants it; then 50 join/leave
- * cycles leave no open peer connection and no live track in either page.
+ * cycles leave no open peer connection and no live track in either page. Moderation from
+ * alice's tiles: a mute stops bob's microphone; a kick and a block take bob out of the call
+ * with every connection and track on both pages (his join refused while blocked); ending the
+ * call closes everything on both.
  *
  * Every wait is a condition with a safety timeout, never a wall-clock bound on speed.
  * Screenshots of the tiles go to test-results/screenshots/media-*.png.
@@ -169,6 +172,73 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
     assert.ok(counts.pcs >= 1 && counts.tracks >= 3, `${who} had connections and tracks: ${JSON.stringify(counts)}`);
   }
   assert.equal([...a.errors, ...b.errors], [], 'no errors in the pages');
+});
+
+/** Resolves once `page` has exactly `pcs` open peer connections and `live` live tracks. */
+async function mediaLeft(page: Page, who: string, pcs: number, live: number): Promise<void> {
+  const counts = await eventually(
+    () => mediaCounts(page),
+    (c) => c.openPcs === pcs && c.liveTracks === live,
+    `${who} has ${pcs} open connections and ${live} live tracks`,
+  );
+  assert.equal([counts.openPcs, counts.liveTracks], [pcs, live], who);
+}
+
+test('moderation: a mute stops the microphone; a kick and a block tear down the media on both pages; ending the call closes everything', async (ctx) => {
+  const [a, b] = await Promise.all([openAs(ctx, ctx.server!.url, 'alice', { media: true }), openAs(ctx, ctx.server!.url, 'bob', { media: true })]);
+  const { page: alice } = a;
+  const { page: bob } = b;
+  const both = { alice, bob };
+  await ringAndAccept(alice, bob);
+  for (const page of [alice, bob]) {
+    await page.getByTestId('camera-toggle').click();
+    await page.getByTestId('mic-toggle').click();
+    await page.locator('[data-testid="mic-toggle"][data-on="true"]').waitFor();
+  }
+  await seesVideoOf(alice, 'bob', 'alice');
+  await seesVideoOf(bob, 'alice', 'bob');
+
+  // A mute: bob's microphone stops on his device and at alice; he keeps his camera.
+  await tile(alice, 'bob').getByTestId('mute-audio').click();
+  await tile(alice, 'bob').getByTestId('audio-muted').waitFor();
+  await bob.locator('[data-testid="mic-toggle"][data-on="false"]').waitFor();
+  await tile(alice, 'bob').getByTestId('video-on').waitFor();
+
+  // A kick: bob is out with nothing left open; alice keeps only her own camera and microphone.
+  await tile(alice, 'bob').getByTestId('kick-user').click();
+  await seeText(bob, 'active-call', /^Not in a call$/, 'bob');
+  await mediaLeft(bob, 'bob (kicked)', 0, 0);
+  await count(alice, '[data-testid="tile"]', 1, 'alice');
+  await mediaLeft(alice, 'alice (bob kicked)', 0, 2);
+  await checkpoint(both, '5-bob-kicked', 'media');
+
+  // bob joins again and publishes; then a block takes him out the same way, and keeps him out.
+  await bob.getByTestId('rejoin').click();
+  await count(alice, '[data-testid="tile"]', 2, 'alice');
+  await bob.getByTestId('camera-toggle').click();
+  await seesVideoOf(alice, 'bob', 'alice');
+  await tile(alice, 'bob').getByTestId('block-user').click();
+  await seeText(bob, 'active-call', /^Not in a call$/, 'bob');
+  await mediaLeft(bob, 'bob (blocked)', 0, 0);
+  await mediaLeft(alice, 'alice (bob blocked)', 0, 2);
+  await bob.getByTestId('rejoin').click();
+  await bob.locator('[data-testid="error"][data-code="permission_denied"]').waitFor();
+  await mediaLeft(bob, 'bob (join refused)', 0, 0);
+  await checkpoint({ alice }, '6-bob-blocked', 'media');
+
+  // Unblocked, bob joins; alice ends the call: nothing open on either page.
+  await alice.getByTestId('blocked-user').getByTestId('unblock').click();
+  await bob.getByTestId('rejoin').click();
+  await seesVideoOf(bob, 'alice', 'bob');
+  await alice.getByTestId('end-call').click();
+  for (const [who, page] of Object.entries(both)) {
+    await seeText(page, 'active-call', /^Not in a call$/, who);
+    await mediaLeft(page, `${who} (call ended)`, 0, 0);
+  }
+  await seeText(bob, 'moderation-notice', 'Alice (alice) ended the call for everyone', 'bob');
+  const refused = b.errors.filter((e) => / 403 /.test(e));
+  assert.is(refused.length, 1, "the blocked join's refusal");
+  assert.equal([...a.errors, ...b.errors.filter((e) => !refused.includes(e))], [], 'no other errors in the pages');
 });
 
 test(`${CYCLES} join/leave cycles leave no open peer connection and no live track`, async (ctx) => {

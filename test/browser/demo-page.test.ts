@@ -1,7 +1,8 @@
 /**
  * The demo page in a real browser (Debian's chromium through playwright-core): alice and bob,
  * each in a page of their own, ring, accept, ask for and grant screenshare, record, speak,
- * pin and leave, and each page shows what the SDK's store holds. Also the demo server's
+ * pin, react, moderate (mute, kick, block, unblock: alice is the call's admin) and leave,
+ * and each page shows what the SDK's store holds. Also the demo server's
  * HTTP routes, and the check that the browser bundle pulls in no Node module.
  *
  * Screenshots of both pages at key moments go to test-results/screenshots/.
@@ -30,6 +31,7 @@ function participants(page: Page) {
   );
 }
 
+const tileOf = (page: Page, userId: string) => page.locator(`[data-testid="tile"][data-user-id="${userId}"]`);
 const participant = (page: Page, userId: string, attrs = '') => page.locator(`[data-testid="participant"][data-user-id="${userId}"]${attrs}`);
 
 async function post(url: string, body: string): Promise<Response> {
@@ -178,6 +180,43 @@ test('alice rings bob; bob accepts; screenshare, recording, dominant speaker, pi
   await count(bob, '[data-testid="pinned-marker"]', 0, 'bob');
   await checkpoint(both, '4-speaker-pinned');
 
+  // Reactions: each page shows the other's on its tile, then the store clears them.
+  await alice.getByTestId('react-fireworks').click();
+  await bob.getByTestId('react-raised-hand').click();
+  for (const [who, page] of Object.entries(both)) {
+    await seeText(page, 'tile-reaction', '🎉', who, tileOf(page, 'alice'));
+    await seeText(page, 'tile-reaction', '✋', who, tileOf(page, 'bob'));
+  }
+  await checkpoint(both, '5-reactions');
+
+  // Moderation is on the tiles of the call's admin only (bob is a member).
+  await count(bob, '[data-testid="kick-user"], [data-testid="block-user"], [data-testid="mute-audio"]', 0, 'bob');
+  assert.ok((await bob.getByTestId('end-call').isHidden()) && (await bob.getByTestId('mute-all').isHidden()), 'bob may not end the call or mute everyone');
+  await count(alice, '[data-testid="kick-user"]', 1, 'alice');
+  await tileOf(alice, 'bob').getByTestId('kick-user').waitFor();
+  // A mute tells bob; a kick takes him out, and he may join again.
+  await tileOf(alice, 'bob').getByTestId('mute-audio').click();
+  await seeText(bob, 'moderation-notice', 'Alice (alice) muted your microphone', 'bob');
+  await tileOf(alice, 'bob').getByTestId('kick-user').click();
+  await seeText(bob, 'active-call', /^Not in a call$/, 'bob');
+  await seeText(bob, 'moderation-notice', 'Alice (alice) removed you from the call', 'bob');
+  await count(alice, '[data-testid="participant"]', 1, 'alice');
+  await checkpoint(both, '6-kicked');
+  await bob.getByTestId('rejoin').click();
+  for (const [who, page] of Object.entries(both)) await count(page, '[data-testid="participant"]', 2, who);
+  // A block takes him out, and his join is refused until alice unblocks him.
+  await tileOf(alice, 'bob').getByTestId('block-user').click();
+  await seeText(bob, 'moderation-notice', 'Alice (alice) blocked you from the call', 'bob');
+  await seeText(alice, 'blocked-user', 'bob is blocked', 'alice');
+  await bob.getByTestId('rejoin').click();
+  await bob.locator('[data-testid="error"][data-code="permission_denied"]').waitFor();
+  await seeText(bob, 'active-call', /^Not in a call$/, 'bob');
+  await alice.getByTestId('blocked-user').getByTestId('unblock').click();
+  await count(alice, '[data-testid="blocked-user"]', 0, 'alice');
+  await bob.getByTestId('rejoin').click();
+  for (const [who, page] of Object.entries(both)) await count(page, '[data-testid="participant"]', 2, who);
+  await checkpoint(both, '7-unblocked-rejoined');
+
   // Stop recording, then both leave.
   await alice.getByTestId('stop-recording').click();
   for (const page of [alice, bob]) await page.getByTestId('recording-badge').waitFor({ state: 'hidden' });
@@ -196,8 +235,11 @@ test('alice rings bob; bob accepts; screenshare, recording, dominant speaker, pi
     assert.ok(await page.getByTestId('error').isHidden(), `${who}'s page shows an error: ${await page.getByTestId('error').textContent()}`);
     await seeText(page, 'connection-state', /^connected$/, who);
   }
-  await checkpoint(both, '5-left');
-  assert.equal([...a.errors, ...b.errors], [], 'no errors in the pages');
+  await checkpoint(both, '8-left');
+  // The one refused request (bob's join while blocked, 403) is the only thing the console reports.
+  const refused = b.errors.filter((e) => / 403 /.test(e));
+  assert.is(refused.length, 1, "the blocked join's refusal");
+  assert.equal([...a.errors, ...b.errors.filter((e) => !refused.includes(e))], [], 'no other errors in the pages');
 });
 
 test.run();

@@ -3,7 +3,9 @@
  * beside a local coordinator on 127.0.0.1, driven in two Chromium pages with a fake camera
  * and microphone, alice and bob. Ring and reject, ring and accept; both participants lists
  * show both users; each page's tile plays the other's camera (videoWidth > 0); alice's record
- * button shows the recording badge on both pages, and hides it again. Also the example
+ * button shows the recording badge on both pages, and hides it again; reactions show on the
+ * tiles; alice (the call's admin) mutes bob's camera, kicks him (he joins again), blocks him
+ * (his join is refused) and unblocks him, from his tile and the blocked list. Also the example
  * server's routes, and the build's refusal of Node-only modules.
  *
  * Every wait is a condition with a safety timeout, never a wall-clock bound on speed.
@@ -20,6 +22,8 @@ import { browserOnly } from '../../examples/react/vite.config';
 import { browserSuite, checkpoint, count, openAs, seesVideoOf, seeText } from '../helpers/browser';
 
 const test = browserSuite('React example in a browser', () => startReactExample({ port: 0 }));
+
+const tile = (page: Page, userId: string) => page.locator(`[data-testid="tile"][data-user-id="${userId}"]`);
 
 function post(url: string, body: string): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -163,14 +167,50 @@ test('alice rings bob: reject, then accept; participants, video both ways, the r
   for (const page of [alice, bob]) await page.getByTestId('recording-badge').waitFor({ state: 'detached' });
   await seeText(alice, 'record', 'Start recording', 'alice');
 
+  // Reactions: each page shows the other's on its tile.
+  await alice.getByTestId('react-fireworks').click();
+  await bob.getByTestId('react-like').click();
+  for (const [who, page] of Object.entries(both)) {
+    await seeText(page, 'tile-reaction', 'fireworks', who, tile(page, 'alice'));
+    await seeText(page, 'tile-reaction', 'like', who, tile(page, 'bob'));
+  }
+  await checkpoint(both, '4-reactions', 'react');
+
+  // Moderation, on the admin's tiles only: a mute stops bob's camera (he may start it again).
+  await count(bob, '[data-testid="kick-user"], [data-testid="mute-video"], [data-testid="end-call"]', 0, 'bob');
+  await tile(alice, 'bob').getByTestId('mute-video').click();
+  await seeText(bob, 'moderation-notice', 'Alice (alice) muted your camera', 'bob');
+  await bob.locator('[data-testid="camera-toggle"][data-on="false"]').waitFor();
+  await tile(alice, 'bob').getByTestId('video-muted').waitFor();
+  // A kick takes bob out; he joins again.
+  await tile(alice, 'bob').getByTestId('kick-user').click();
+  await seeText(bob, 'active-call', /^Not in a call$/, 'bob');
+  await seeText(bob, 'moderation-notice', 'Alice (alice) removed you from the call', 'bob');
+  await count(alice, '[data-testid="tile"]', 1, 'alice');
+  await bob.getByTestId('rejoin').click();
+  for (const [who, page] of Object.entries(both)) await count(page, '[data-testid="tile"]', 2, who);
+  // A block takes him out and refuses his join until alice unblocks him.
+  await tile(alice, 'bob').getByTestId('block-user').click();
+  await seeText(bob, 'moderation-notice', 'Alice (alice) blocked you from the call', 'bob');
+  await seeText(alice, 'blocked-user', 'bob is blocked', 'alice');
+  await checkpoint(both, '5-bob-blocked', 'react');
+  await bob.getByTestId('rejoin').click();
+  await bob.locator('[data-testid="error"][data-code="permission_denied"]').waitFor();
+  await alice.getByTestId('blocked-user').getByTestId('unblock').click();
+  await count(alice, '[data-testid="blocked-user"]', 0, 'alice');
+  await bob.getByTestId('rejoin').click();
+  for (const [who, page] of Object.entries(both)) await count(page, '[data-testid="tile"]', 2, who);
+
   // Both leave.
   for (const page of [bob, alice]) await page.getByTestId('leave').click();
   for (const [who, page] of Object.entries(both)) {
     await seeText(page, 'active-call', /^Not in a call$/, who);
     await count(page, '[data-testid="tile"]', 0, who);
   }
-  await checkpoint(both, '4-left', 'react');
-  assert.equal([...a.errors, ...b.errors], [], 'no errors in the pages');
+  await checkpoint(both, '6-left', 'react');
+  const refused = b.errors.filter((e) => / 403 /.test(e));
+  assert.is(refused.length, 1, "the blocked join's refusal");
+  assert.equal([...a.errors, ...b.errors.filter((e) => !refused.includes(e))], [], 'no other errors in the pages');
 });
 
 test.run();

@@ -16,8 +16,12 @@ import type { LocalCoordinator } from '../../src/testing/local-coordinator';
 import { eventsOf, expectRpcError, FORMATS, kindsOf, rpcClient, seqOf, startCoordinator, uniqueId } from '../helpers/rpc';
 
 const ADMIN_CAPS = [
+  'block-users',
+  'create-reaction',
   'end-call',
   'join-call',
+  'kick-user',
+  'mute-users',
   'read-call',
   'screenshare',
   'send-audio',
@@ -27,7 +31,7 @@ const ADMIN_CAPS = [
   'update-call-member',
   'update-call-permissions',
 ];
-const MEMBER_CAPS = ['join-call', 'read-call', 'send-audio', 'send-video'];
+const MEMBER_CAPS = ['create-reaction', 'join-call', 'read-call', 'send-audio', 'send-video'];
 
 function member(userId: string, role = '', name = ''): MemberInput {
   return { userId, role, user: name ? User.create({ id: userId, name }) : undefined };
@@ -74,7 +78,13 @@ for (const { json, label } of FORMATS) {
     assert.equal(call.settings?.recording?.enabled, true);
     assert.equal(call.settings?.requestablePermissions, ['send-audio', 'send-video', 'screenshare']);
     assert.equal(Struct.toJson(call.custom!), { topic: 'standup', size: 3, tags: ['a', 'b'] });
-    assert.equal(call.capabilitiesByRole.find((r) => r.role === 'member')?.capabilities, ['read-call', 'join-call', 'send-audio', 'send-video']);
+    assert.equal(call.capabilitiesByRole.find((r) => r.role === 'member')?.capabilities, [
+      'read-call',
+      'join-call',
+      'send-audio',
+      'send-video',
+      'create-reaction',
+    ]);
 
     const roles = Object.fromEntries(response.call!.members.map((m) => [m.userId, m.role]));
     assert.equal(roles, { alice: 'admin', bob: 'member' });

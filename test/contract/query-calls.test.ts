@@ -27,8 +27,12 @@ interface Ctx {
 const test = suite<Ctx>('QueryCalls', {} as Ctx);
 
 const ADMIN = [
+  'block-users',
+  'create-reaction',
   'end-call',
   'join-call',
+  'kick-user',
+  'mute-users',
   'read-call',
   'screenshare',
   'send-audio',
@@ -109,7 +113,7 @@ for (const { json, label } of FORMATS) {
     assert.is(response.prev, '');
     const byId = new Map(response.calls.map((s) => [s.call!.id, s]));
     assert.equal(byId.get('q3')!.ownCapabilities, ADMIN);
-    assert.equal(byId.get('q1')!.ownCapabilities, ['join-call', 'read-call', 'send-audio', 'send-video']);
+    assert.equal(byId.get('q1')!.ownCapabilities, ['create-reaction', 'join-call', 'read-call', 'send-audio', 'send-video']);
     assert.equal(byId.get('q5')!.ownCapabilities, ['join-call', 'read-call'], 'not a member of q5');
     assert.equal(
       byId

@@ -188,7 +188,7 @@ for (const { json, label } of FORMATS) {
     // revoking a capability of the role takes it away
     const d = await setup(c, json, 'default');
     const r = await d.update(d.alice, 'carol', [], ['send-video']);
-    assert.equal(r.response.capabilities, ['join-call', 'read-call', 'send-audio']);
+    assert.equal(r.response.capabilities, ['create-reaction', 'join-call', 'read-call', 'send-audio']);
   });
 
   test(`UpdateUserPermissions: denials and invalid requests (${label})`, async ({ c }) => {

@@ -25,6 +25,7 @@ const call: Call = {
   ringing: true,
   memberCount: 2,
   capabilitiesByRole: [{ role: 'admin', capabilities: ['end-call'] }],
+  blockedUserIds: ['mallory'],
 };
 const member = (userId: string): Member => ({ userId, callCid: CID, role: 'member', user: user(userId) });
 const state: CallState = { call, members: [member('alice'), member('bob')], ownCapabilities: ['join-call'], participants: [] };
@@ -73,6 +74,26 @@ const PAYLOADS: Payloads = {
       ],
     },
   },
+  callReactionNew: {
+    oneofKind: 'callReactionNew',
+    callReactionNew: {
+      reaction: {
+        user: user('carol'),
+        sessionId: 's-1',
+        type: 'like',
+        emojiCode: ':+1:',
+        custom: Struct.fromJson({ x: 1 }),
+        createdAt: { seconds: 1700000003, nanos: 0 },
+      },
+    },
+  },
+  callUserMuted: {
+    oneofKind: 'callUserMuted',
+    callUserMuted: { user: user('alice'), mutedUserIds: ['bob', 'carol'], trackTypes: [TrackType.AUDIO, TrackType.VIDEO] },
+  },
+  callKickedUser: { oneofKind: 'callKickedUser', callKickedUser: { user: user('bob'), kickedByUser: user('alice') } },
+  callBlockedUser: { oneofKind: 'callBlockedUser', callBlockedUser: { user: user('bob'), blockedByUser: user('alice'), blockedUserIds: ['bob', 'mallory'] } },
+  callUnblockedUser: { oneofKind: 'callUnblockedUser', callUnblockedUser: { user: user('bob'), unblockedByUser: user('alice'), blockedUserIds: ['mallory'] } },
   custom: {
     oneofKind: 'custom',
     custom: { user: user('bob'), custom: Struct.fromJson({ kind: 'reaction', emoji: ':+1:', n: 3, ok: true, nothing: null, list: [1, 'two', { three: 3 }] }) },
@@ -135,6 +156,13 @@ test('field by field, for a few cases', () => {
   const joined = toCoordinatorEvent(eventOf(PAYLOADS.participantJoined));
   if (joined?.type !== 'call.participant_joined') throw new Error('not call.participant_joined');
   assert.is(joined.participant!.sessionId, 's-1');
+  const reaction = toCoordinatorEvent(eventOf(PAYLOADS.callReactionNew));
+  if (reaction?.type !== 'call.reaction_new') throw new Error('not call.reaction_new');
+  assert.equal(reaction.reaction!.custom, { x: 1 });
+  assert.is(reaction.reaction!.createdAt!.getTime(), 1_700_000_003_000);
+  const blocked = toCoordinatorEvent(eventOf(PAYLOADS.callBlockedUser));
+  if (blocked?.type !== 'call.blocked_user') throw new Error('not call.blocked_user');
+  assert.equal([blocked.user!.id, blocked.blockedByUser!.id, blocked.blockedUserIds], ['bob', 'alice', ['bob', 'mallory']]);
 });
 
 test('custom: the Struct becomes plain JSON; the user is kept', () => {

@@ -286,6 +286,28 @@ const REQUESTS: Record<string, fc.Arbitrary<{ [k: string]: unknown }>> = {
     session_id: fc.oneof(fc.constantFrom('alice-1', 's-1', ''), fc.string({ maxLength: 20 })),
     published_tracks: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }),
   }),
+  SendReaction: fc.record(
+    {
+      ...call,
+      session_id: fc.oneof(fc.constantFrom('alice-1', 's-1', ''), fc.string({ maxLength: 20 })),
+      reaction_type: fc.oneof(fc.constantFrom('like', ''), fc.string({ maxLength: 70 })),
+      emoji_code: fc.string({ maxLength: 70 }),
+      custom: jsonObjectArb,
+    },
+    { requiredKeys: ['type', 'id'] },
+  ),
+  MuteUsers: fc.record(
+    {
+      ...call,
+      user_ids: fc.array(userIdArb, { maxLength: 3 }),
+      mute_all_users: fc.boolean(),
+      track_types: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }),
+    },
+    { requiredKeys: ['type', 'id'] },
+  ),
+  KickUser: fc.record({ ...call, user_id: userIdArb }),
+  BlockUser: fc.record({ ...call, user_id: userIdArb }),
+  UnblockUser: fc.record({ ...call, user_id: userIdArb }),
 };
 assert.equal(Object.keys(REQUESTS).sort(), METHODS.map((m) => m.name).sort(), 'a request arbitrary for every method');
 

@@ -31,7 +31,7 @@ interface Rpc {
   /** The row's label. */
   label: string;
   method: string;
-  body: (type: string, id: string, def: CallTypeDefinition) => object;
+  body: (type: string, id: string, def: CallTypeDefinition, role: Role) => object;
   /** What the creator does first (e.g. start recording before StopRecording). */
   prepare?: (c: Ctx, type: string, id: string) => Promise<void>;
   /** The expected outcome for `role`, from the call type's table and the service's rules. */
@@ -53,6 +53,10 @@ const inCall = (role: Role, def: CallTypeDefinition): Outcome =>
 /** The permission a RequestPermission asks for: one the call type lets users request, when it has any. */
 const requested = (def: CallTypeDefinition) => def.settings.requestablePermissions[0] ?? 'screenshare';
 const grantable = [...GRANTABLE_PERMISSIONS][0];
+/** The user moderation acts on: a member of the call with a session in it (prepared by {@link joinTarget}). */
+const TARGET = 'tgt';
+/** The session each role reacts from (prepared by {@link joinEveryone}). */
+const sessionOf = (role: Role, id: string) => `r-${USER[role]}-${id}`;
 
 const RPCS: Rpc[] = [
   { label: 'StartRecording', method: 'StartRecording', body: (type, id) => ({ type, id }), expect: byCapability('start-record-call'), effect: 'changes' },
@@ -114,6 +118,46 @@ const RPCS: Rpc[] = [
   { label: 'GetOrCreateCall (read)', method: 'GetOrCreateCall', body: (type, id) => ({ type, id }), expect: byCapability('read-call'), effect: 'none' },
   { label: 'QueryMembers', method: 'QueryMembers', body: (type, id) => ({ type, id }), expect: byCapability('read-call'), effect: 'none' },
   {
+    label: 'MuteUsers',
+    method: 'MuteUsers',
+    body: (type, id) => ({ type, id, user_ids: [USER.member], track_types: ['TRACK_TYPE_AUDIO'] }),
+    expect: byCapability('mute-users'),
+    effect: 'publishes',
+  },
+  {
+    label: 'KickUser',
+    method: 'KickUser',
+    body: (type, id) => ({ type, id, user_id: TARGET }),
+    prepare: joinTarget,
+    expect: byCapability('kick-user'),
+    effect: 'changes',
+  },
+  {
+    label: 'BlockUser',
+    method: 'BlockUser',
+    body: (type, id) => ({ type, id, user_id: TARGET }),
+    prepare: joinTarget,
+    expect: byCapability('block-users'),
+    effect: 'changes',
+  },
+  {
+    label: 'UnblockUser',
+    method: 'UnblockUser',
+    body: (type, id) => ({ type, id, user_id: TARGET }),
+    prepare: async (c, type, id) => expectOk(await call(c, 'creator', 'BlockUser', { type, id, user_id: TARGET }), 'BlockUser before UnblockUser'),
+    expect: byCapability('block-users'),
+    effect: 'changes',
+  },
+  {
+    label: 'SendReaction',
+    method: 'SendReaction',
+    body: (type, id, _def, role) => ({ type, id, session_id: sessionOf(role, id), reaction_type: 'like' }),
+    prepare: joinEveryone,
+    // From one's own session (the non-member has none), with create-reaction.
+    expect: (role, def) => (role !== 'non-member' && capabilitiesOf(role, def).includes('create-reaction') ? 'ok' : 'permission_denied'),
+    effect: 'changes',
+  },
+  {
     label: 'QueryCalls (finds it)',
     method: 'QueryCalls',
     body: (type, id) => ({ filter_conditions: { cid: `${type}:${id}` } }),
@@ -134,7 +178,7 @@ test.before(
   loud(async (ctx) => {
     ctx.c = await startCoordinator();
     ctx.tokens = {};
-    for (const user of Object.values(USER)) ctx.tokens[user] = await ctx.c.createToken(user);
+    for (const user of [...Object.values(USER), TARGET]) ctx.tokens[user] = await ctx.c.createToken(user);
   }),
 );
 
@@ -146,6 +190,24 @@ const BY_NAME = new Map(METHODS.map((m) => [m.name, m]));
 
 function call(ctx: Ctx, role: Role, method: string, body: object) {
   return twirpPost(ctx.c, method, JSON.stringify(body), authHeaders(ctx.c, ctx.tokens[USER[role]], 'application/json'));
+}
+
+function callAs(ctx: Ctx, userId: string, method: string, body: object) {
+  return twirpPost(ctx.c, method, JSON.stringify(body), authHeaders(ctx.c, ctx.tokens[userId], 'application/json'));
+}
+
+/** The creator adds {@link TARGET} as a member, who joins. */
+async function joinTarget(ctx: Ctx, type: string, id: string): Promise<void> {
+  expectOk(await call(ctx, 'creator', 'UpdateCallMembers', { type, id, update_members: [{ user_id: TARGET }] }), 'add the target');
+  expectOk(await callAs(ctx, TARGET, 'JoinCall', { type, id, session_id: `t-${id}` }), 'the target joins');
+}
+
+/** Every role that may join the call joins it, with the session {@link sessionOf} names. */
+async function joinEveryone(ctx: Ctx, type: string, id: string): Promise<void> {
+  for (const role of ROLES) {
+    if (role === 'non-member') continue;
+    expectOk(await call(ctx, role, 'JoinCall', { type, id, session_id: sessionOf(role, id) }), `the ${role} joins`);
+  }
 }
 
 function expectOk(answer: Awaited<ReturnType<typeof twirpPost>>, what: string): void {
@@ -188,7 +250,7 @@ async function runMatrix(ctx: Ctx, def: CallTypeDefinition): Promise<string[][]>
       const expected = rpc.expect(role, def);
       const before = snapshot(ctx, cid);
       const published = ctx.c.events.published;
-      const answer = await call(ctx, role, rpc.method, rpc.body(def.name, id, def));
+      const answer = await call(ctx, role, rpc.method, rpc.body(def.name, id, def, role));
       const what = `${def.name}: ${rpc.label} by the ${role} (${USER[role]}, call role "${CALL_ROLE[role]}")`;
       let got = checkTwirpAnswer(BY_NAME.get(rpc.method), 'json', answer, what);
       if (got === 'ok' && rpc.shows && !rpc.shows(JSON.parse(Buffer.from(answer.body).toString()), cid)) got = 'hidden';

@@ -1,7 +1,7 @@
 /** The page: who is connected, ringing, the active call with its participants and video tiles. */
 import { useStore } from '@nanostores/react';
 import { CallPanel } from './CallPanel';
-import { error$, store } from './client';
+import { error$, errorCode$, store } from './client';
 import { ConnectPanel } from './ConnectPanel';
 import { RingPanel } from './RingPanel';
 
@@ -9,6 +9,7 @@ import { RingPanel } from './RingPanel';
 export function App() {
   const connectionState = useStore(store.connectionState$);
   const error = useStore(error$);
+  const errorCode = useStore(errorCode$);
   return (
     <>
       <header>
@@ -21,7 +22,7 @@ export function App() {
         <div>
           <ConnectPanel />
           <RingPanel />
-          <p className="error" role="alert" hidden={!error} data-testid="error">
+          <p className="error" role="alert" hidden={!error} data-code={errorCode} data-testid="error">
             {error}
           </p>
         </div>

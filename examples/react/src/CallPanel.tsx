@@ -1,7 +1,8 @@
-/** The active call: recording, leave, camera, microphone and speaker; the video tiles and the participants. */
+/** The active call: recording, reactions, leave or end, camera, microphone and speaker; the video tiles and the participants. */
 import { useStore } from '@nanostores/react';
 import { client, run, splitCid, store } from './client';
 import { displayName } from './ConnectPanel';
+import { BlockedUsers, ModerationNotice, ReactionsBar } from './Moderation';
 import { useCapabilities } from './use-capabilities';
 import { VideoTiles } from './VideoTiles';
 import { DeviceControls } from './DeviceControls';
@@ -43,20 +44,28 @@ export function CallPanel() {
             <button className="danger" onClick={() => run('leave', () => call.leave())} data-testid="leave">
               Leave
             </button>
+            {capabilities.includes('end-call') && (
+              <button className="danger" onClick={() => void run('end call', () => call.endCall())} data-testid="end-call">
+                End call for everyone
+              </button>
+            )}
           </div>
         )}
         {call && <DeviceControls call={call} capabilities={capabilities} />}
+        {call && capabilities.includes('create-reaction') && <ReactionsBar call={call} />}
+        <ModerationNotice />
       </section>
       {call && (
         <section>
           <h2>Video</h2>
-          <VideoTiles call={call} />
+          <VideoTiles />
         </section>
       )}
       {call && (
         <section>
           <h2>Participants</h2>
           <Participants />
+          <BlockedUsers call={call} capabilities={capabilities} />
         </section>
       )}
     </>

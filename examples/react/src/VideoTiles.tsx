@@ -1,23 +1,28 @@
-/** A tile per participant: the camera, the remote microphone, name, mute state, a speaking ring and a quality dot. */
+/** A tile per participant: the camera, the remote microphone, name, mute state, a speaking ring, a quality dot, reaction and moderation. */
 import { useStore } from '@nanostores/react';
 import { useEffect, useRef, type CSSProperties } from 'react';
 import { TrackType, type Call, type StreamParticipant } from 'stream-video-client';
 import { store } from './client';
 import { displayName } from './ConnectPanel';
+import { TileModeration, TileReaction } from './Moderation';
+import { useCapabilities } from './use-capabilities';
 
 /** The tiles of everyone in the active call. */
-export function VideoTiles({ call }: { call: Call }) {
+export function VideoTiles() {
   const participants = useStore(store.participants$);
+  const call = useStore(store.activeCall$);
+  const capabilities = useCapabilities(call);
+  if (!call) return null;
   return (
     <div className="tiles" data-testid="tiles">
       {participants.toArray().map((p) => (
-        <VideoTile key={p.sessionId} call={call} participant={p} />
+        <VideoTile key={p.sessionId} participant={p} call={call} capabilities={capabilities} />
       ))}
     </div>
   );
 }
 
-function VideoTile({ call, participant: p }: { call: Call; participant: StreamParticipant }) {
+function VideoTile({ participant: p, call, capabilities }: { participant: StreamParticipant; call: Call; capabilities: readonly string[] }) {
   const audioOn = p.publishedTracks.includes(TrackType.AUDIO);
   const videoOn = p.publishedTracks.includes(TrackType.VIDEO);
   return (
@@ -33,6 +38,7 @@ function VideoTile({ call, participant: p }: { call: Call; participant: StreamPa
       <Media kind="video" stream={p.videoStream} testId="tile-video" />
       {/* The SDK never plays one's own microphone. */}
       <BoundAudio call={call} sessionId={p.sessionId} />
+      <TileReaction participant={p} />
       <div className="label">
         <span
           className={`dot ${p.connectionQuality}`}
@@ -49,6 +55,7 @@ function VideoTile({ call, participant: p }: { call: Call; participant: StreamPa
         <span className={`tag${videoOn ? '' : ' off'}`} data-testid={videoOn ? 'video-on' : 'video-muted'}>
           {videoOn ? 'cam' : 'cam off'}
         </span>
+        <TileModeration call={call} participant={p} capabilities={capabilities} />
       </div>
     </div>
   );

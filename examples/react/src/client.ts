@@ -3,7 +3,7 @@
  * components read them with the same `useStore` as the SDK's.
  */
 import { atom } from 'nanostores';
-import { CALL_CONFIG, StreamVideoClient } from 'stream-video-client';
+import { CALL_CONFIG, StreamVideoClient, StreamVideoError } from 'stream-video-client';
 
 /** The API key: `VITE_STREAM_API_KEY` at build time (the example's server sets it), `local-key` otherwise. */
 const apiKey = import.meta.env.VITE_STREAM_API_KEY || 'local-key';
@@ -19,14 +19,18 @@ export const CALL_TYPE = 'default';
 
 /** The last failed action, shown until the next action starts. */
 export const error$ = atom<string | undefined>(undefined);
+/** The `StreamVideoError` code of the last failed action (e.g. `permission_denied`), for the page to branch on. */
+export const errorCode$ = atom<string | undefined>(undefined);
 
 /** Runs a user action; a failure goes to `error$` instead of an unhandled rejection. */
 export async function run(what: string, action: () => unknown): Promise<void> {
   error$.set(undefined);
+  errorCode$.set(undefined);
   try {
     await action();
   } catch (err) {
     error$.set(`${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+    errorCode$.set(err instanceof StreamVideoError ? err.code : undefined);
   }
 }
 

@@ -4,7 +4,7 @@ import type { TwirpContext } from '../twirp/twirp-router';
 import { TwirpError } from '../twirp/twirp-error';
 import { GRANTABLE_PERMISSIONS } from '../state/call-types';
 import type { CallRecord } from '../state/call-record';
-import { checkStruct, checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
+import { checkCustomSize, checkStruct, checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 import { checkAnswer, recordAnswer } from './ring-answers';
 import { dropRevokedTracks } from './media-handlers';
 
@@ -43,7 +43,7 @@ export function actionHandlers(
           requireInCall(call, ctx.userId);
           requireNotEnded(call);
           if (!req.custom) throw TwirpError.missing('custom');
-          checkStruct('custom', req.custom);
+          checkCustomSize('custom', checkStruct('custom', req.custom));
           state.publish(call.audience(), call, { oneofKind: 'custom', custom: { user, custom: req.custom } });
           break;
         }

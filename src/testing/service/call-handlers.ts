@@ -8,6 +8,7 @@ import { type CallRecord } from '../state/call-record';
 import { checkStruct, checkUserId, requireCapability, requireNotEnded, type CoordinatorState } from '../state/coordinator-state';
 import { applyMemberUpdates } from './member-handlers';
 import { checkAnswer, recordAnswer } from './ring-answers';
+import { requireNotBlocked } from './moderation-handlers';
 
 type Service = ICoordinatorService<TwirpContext>;
 
@@ -43,6 +44,7 @@ export function callHandlers({ state, tokens, edges, iceServers }: CallHandlerDe
       // Joining an existing call needs `join-call` (a non-member of a `default` call has none).
       const { call, created } = getOrCreate(state, req.type, req.id, ctx.userId, req.data, req.ring, 'join-call');
       // Every check of the join before the accept: a refused join leaves no accept behind.
+      requireNotBlocked(call, ctx.userId);
       requireNotEnded(call);
       if (req.accept) checkAnswer(call, ctx.userId, 'accepted');
       if (!edge || !signing) throw new TwirpError('unavailable', 'no edge server is available');

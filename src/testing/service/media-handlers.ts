@@ -120,7 +120,8 @@ export function dropRevokedTracks(state: CoordinatorState, call: CallRecord, use
   }
 }
 
-function setTracks(state: CoordinatorState, call: CallRecord, record: ParticipantRecord, tracks: TrackType[]): void {
+/** Sets the tracks a session publishes and tells the call's audience (`call.participant_updated`). */
+export function setTracks(state: CoordinatorState, call: CallRecord, record: ParticipantRecord, tracks: TrackType[]): void {
   record.publishedTracks = tracks;
   call.touch(state.now());
   state.publish(call.audience(), call, { oneofKind: 'participantUpdated', participantUpdated: { participant: call.toParticipant(record, state.users) } });

@@ -8,8 +8,10 @@ import {
   type CallState,
   type Member,
   type Participant,
+  type Reaction,
   type TrackType,
 } from '../../../gen/stream/video/coordinator/v1/models';
+import { REACTION_TTL_MS } from '../../call/call-limits';
 import { NON_MEMBER_ROLE, type CallTypeDefinition } from './call-types';
 
 /** A member as the local coordinator keeps it. */
@@ -28,6 +30,8 @@ export interface ParticipantRecord {
   joinedAt: number;
   /** What the session publishes, sorted, each type once (UpdatePublishedTracks). */
   publishedTracks?: TrackType[];
+  /** The session's last reaction (SendReaction) and when it arrived, epoch ms. */
+  reaction?: { reaction: Reaction; at: number };
 }
 
 /** How a member answered a ring. */
@@ -54,6 +58,8 @@ export class CallRecord {
   readonly signalSeqs = new Map<string, number>();
   /** Sessions that have left the call, with their user: signals to or from them are dropped, not refused. */
   readonly departed = new Map<string, string>();
+  /** Users blocked from the call (BlockUser): they cannot join until unblocked. */
+  readonly blocked = new Set<string>();
 
   constructor(
     readonly callType: CallTypeDefinition,
@@ -61,6 +67,8 @@ export class CallRecord {
     readonly createdBy: string,
     readonly createdAt: number,
     readonly settings: CallSettings,
+    /** The coordinator's clock, epoch ms: reactions are handed out for {@link REACTION_TTL_MS} after they arrived. */
+    private readonly now: () => number = Date.now,
   ) {
     this.cid = `${callType.name}:${id}`;
     this.updatedAt = createdAt;
@@ -138,7 +146,13 @@ export class CallRecord {
       memberCount: this.members.size,
       custom: this.custom,
       capabilitiesByRole: Object.entries(this.callType.roles).map(([role, capabilities]) => ({ role, capabilities: [...capabilities] })),
+      blockedUserIds: this.blockedUserIds(),
     };
+  }
+
+  /** The blocked users, sorted. */
+  blockedUserIds(): string[] {
+    return [...this.blocked].sort();
   }
 
   toMember(m: MemberRecord, users: UserDirectory): Member {
@@ -159,6 +173,7 @@ export class CallRecord {
       role: p.role,
       joinedAt: toTimestamp(p.joinedAt),
       publishedTracks: [...(p.publishedTracks ?? [])],
+      reaction: p.reaction && this.now() - p.reaction.at < REACTION_TTL_MS ? p.reaction.reaction : undefined,
     };
   }
 

@@ -12,10 +12,21 @@ export const CAPABILITIES = [
   'update-call-permissions',
   'update-call-member',
   'end-call',
+  'create-reaction',
+  'mute-users',
+  'kick-user',
+  'block-users',
 ] as const;
 
 /** Permissions that UpdateUserPermissions may grant or revoke. */
 export const GRANTABLE_PERMISSIONS: ReadonlySet<string> = new Set(['send-audio', 'send-video', 'screenshare']);
+
+/**
+ * The moderation capabilities (MuteUsers, KickUser, BlockUser and UnblockUser): held by the
+ * `admin` and `moderator` roles of every built-in call type, and by every role of `development`
+ * calls but the non-member's.
+ */
+export const MODERATION_CAPABILITIES = ['mute-users', 'kick-user', 'block-users'] as const;
 
 /**
  * The call role of a user who is not a member of the call. What it holds decides who may read
@@ -66,7 +77,7 @@ export const CALL_TYPES: ReadonlyMap<string, CallTypeDefinition> = new Map(
         name: 'default',
         settings: settings(true, ['send-audio', 'send-video', 'screenshare']),
         // Members only: a user who is not a member can neither see nor join the call.
-        roles: { admin: ALL, moderator: MODERATOR, member: ['read-call', 'join-call', 'send-audio', 'send-video'], user: [] },
+        roles: { admin: ALL, moderator: MODERATOR, member: ['read-call', 'join-call', 'send-audio', 'send-video', 'create-reaction'], user: [] },
       },
       {
         name: 'audio_room',

@@ -1,6 +1,7 @@
 import { Struct } from '../../../gen/google/protobuf/struct';
 import type { Event } from '../../../gen/stream/video/coordinator/v1/events';
 import type { CallSettings, CallState } from '../../../gen/stream/video/coordinator/v1/models';
+import { MAX_CUSTOM_EVENT_BYTES, jsonByteLength } from '../../call/call-limits';
 import { TwirpError } from '../twirp/twirp-error';
 import { CallRecord, UserDirectory } from './call-record';
 import { CALL_TYPES } from './call-types';
@@ -47,6 +48,21 @@ export function checkStruct(field: string, value: Struct): { [key: string]: unkn
   }
 }
 
+/**
+ * Checks the size of custom data, as JSON in UTF-8, against `limit` (default
+ * {@link MAX_CUSTOM_EVENT_BYTES}): `invalid_argument` with meta `argument`, `limit` and `size` past it.
+ */
+export function checkCustomSize(field: string, json: unknown, limit = MAX_CUSTOM_EVENT_BYTES): void {
+  const size = jsonByteLength(json);
+  if (size > limit) {
+    throw new TwirpError('invalid_argument', `${field} holds ${size} bytes as JSON, more than ${limit}`, {
+      argument: field,
+      limit: String(limit),
+      size: String(size),
+    });
+  }
+}
+
 /** The in-memory state of the local coordinator: calls keyed by `type:id`, and users. */
 export class CoordinatorState {
   readonly calls = new Map<string, CallRecord>();
@@ -86,7 +102,7 @@ export class CoordinatorState {
     const def = this.callType(type);
     const settings = mergeSettings(def.settings, override);
     const now = this.now();
-    const call = new CallRecord(def, checkCallId('id', id), creator, now, settings);
+    const call = new CallRecord(def, checkCallId('id', id), creator, now, settings, this.now);
     call.members.set(creator, { userId: creator, role: 'admin', createdAt: now, updatedAt: now });
     this.calls.set(call.cid, call);
     return call;
@@ -94,7 +110,9 @@ export class CoordinatorState {
 
   /** The calls that ring `userId` now (as a member: incoming or outgoing), newest first, at most `limit`, as that user sees them. */
   ringingCallsOf(userId: string, limit = 50): CallState[] {
-    const ringing = [...this.calls.values()].filter((c) => c.ringing && !c.ended && !c.cancelled && c.members.has(userId) && !c.answers.has(userId));
+    const ringing = [...this.calls.values()].filter(
+      (c) => c.ringing && !c.ended && !c.cancelled && c.members.has(userId) && !c.answers.has(userId) && !c.blocked.has(userId),
+    );
     ringing.sort((a, b) => b.createdAt - a.createdAt);
     return ringing.slice(0, limit).map((c) => c.toState(userId, this.users));
   }

@@ -4,6 +4,16 @@
 import type { RpcTransport } from "@protobuf-ts/runtime-rpc";
 import type { ServiceInfo } from "@protobuf-ts/runtime-rpc";
 import { CoordinatorService } from "./coordinator_service";
+import type { UnblockUserResponse } from "./coordinator_service";
+import type { UnblockUserRequest } from "./coordinator_service";
+import type { BlockUserResponse } from "./coordinator_service";
+import type { BlockUserRequest } from "./coordinator_service";
+import type { KickUserResponse } from "./coordinator_service";
+import type { KickUserRequest } from "./coordinator_service";
+import type { MuteUsersResponse } from "./coordinator_service";
+import type { MuteUsersRequest } from "./coordinator_service";
+import type { SendReactionResponse } from "./coordinator_service";
+import type { SendReactionRequest } from "./coordinator_service";
 import type { UpdatePublishedTracksResponse } from "./coordinator_service";
 import type { UpdatePublishedTracksRequest } from "./coordinator_service";
 import type { SendSignalsResponse } from "./coordinator_service";
@@ -66,7 +76,9 @@ export interface ICoordinatorServiceClient {
      */
     leaveCall(input: LeaveCallRequest, options?: RpcOptions): UnaryCall<LeaveCallRequest, LeaveCallResponse>;
     /**
-     * Ends the call for everyone. Needs the "end-call" capability.
+     * Ends the call for everyone: every session leaves, the call's audience receives one
+     * `call.ended`, and the call accepts no new joins. Needs the "end-call" capability.
+     * Idempotent: ending an ended call changes nothing and emits nothing.
      *
      * @generated from protobuf rpc: EndCall
      */
@@ -78,7 +90,10 @@ export interface ICoordinatorServiceClient {
      */
     queryCalls(input: QueryCallsRequest, options?: RpcOptions): UnaryCall<QueryCallsRequest, QueryCallsResponse>;
     /**
-     * Sends accepted / rejected / cancelled / custom to the call's members.
+     * Sends accepted / rejected / cancelled / custom to the call's members. A custom event needs
+     * someone who may read the call and is in it (a member or a participant); its payload, as
+     * JSON, holds at most 5,120 bytes (`invalid_argument`, meta `argument = "custom"`,
+     * `limit`, `size`). Not idempotent: each request is one event.
      *
      * @generated from protobuf rpc: SendCallEvent
      */
@@ -141,6 +156,50 @@ export interface ICoordinatorServiceClient {
      * @generated from protobuf rpc: UpdatePublishedTracks
      */
     updatePublishedTracks(input: UpdatePublishedTracksRequest, options?: RpcOptions): UnaryCall<UpdatePublishedTracksRequest, UpdatePublishedTracksResponse>;
+    /**
+     * Sends a reaction (an emoji, a raised hand...) from the caller's own joined session: the
+     * call's audience receives one `call.reaction_new`, and the session's participant carries it
+     * as `reaction` for 5 seconds (in join and query answers too). Needs "create-reaction".
+     * Not idempotent: each request is one reaction.
+     *
+     * @generated from protobuf rpc: SendReaction
+     */
+    sendReaction(input: SendReactionRequest, options?: RpcOptions): UnaryCall<SendReactionRequest, SendReactionResponse>;
+    /**
+     * Mutes tracks of other users: each of their sessions stops publishing those track types
+     * (`call.participant_updated` per session changed), and the call's audience receives one
+     * `call.user_muted`, on which the muted clients stop the tracks on their devices. The users
+     * keep their capabilities and may publish again: this is not a revoke. Needs "mute-users".
+     *
+     * @generated from protobuf rpc: MuteUsers
+     */
+    muteUsers(input: MuteUsersRequest, options?: RpcOptions): UnaryCall<MuteUsersRequest, MuteUsersResponse>;
+    /**
+     * Removes a user from the call: the call's audience receives one `call.kicked_user`, then
+     * `call.participant_left` for each of the user's sessions. The user may join again. Needs
+     * "kick-user". Idempotent: a user with no session left is removed from nothing.
+     *
+     * @generated from protobuf rpc: KickUser
+     */
+    kickUser(input: KickUserRequest, options?: RpcOptions): UnaryCall<KickUserRequest, KickUserResponse>;
+    /**
+     * Blocks a user: the call's audience (the user included) receives one `call.blocked_user`,
+     * then `call.participant_left` for each of the user's sessions; the user's JoinCall is
+     * `permission_denied` (meta `reason = "blocked"`) until UnblockUser. The call lists the user in
+     * `blocked_user_ids`. Needs "block-users"; the creator cannot be blocked. Idempotent:
+     * blocking a blocked user changes nothing and emits nothing.
+     *
+     * @generated from protobuf rpc: BlockUser
+     */
+    blockUser(input: BlockUserRequest, options?: RpcOptions): UnaryCall<BlockUserRequest, BlockUserResponse>;
+    /**
+     * Lifts a block: the call's audience receives one `call.unblocked_user` and the user may join
+     * again. Needs "block-users". Idempotent: unblocking a user who is not blocked changes nothing
+     * and emits nothing.
+     *
+     * @generated from protobuf rpc: UnblockUser
+     */
+    unblockUser(input: UnblockUserRequest, options?: RpcOptions): UnaryCall<UnblockUserRequest, UnblockUserResponse>;
 }
 /**
  * The coordinator: calls, members, ring flow, recording and permissions.
@@ -187,7 +246,9 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
         return stackIntercept<LeaveCallRequest, LeaveCallResponse>("unary", this._transport, method, opt, input);
     }
     /**
-     * Ends the call for everyone. Needs the "end-call" capability.
+     * Ends the call for everyone: every session leaves, the call's audience receives one
+     * `call.ended`, and the call accepts no new joins. Needs the "end-call" capability.
+     * Idempotent: ending an ended call changes nothing and emits nothing.
      *
      * @generated from protobuf rpc: EndCall
      */
@@ -205,7 +266,10 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
         return stackIntercept<QueryCallsRequest, QueryCallsResponse>("unary", this._transport, method, opt, input);
     }
     /**
-     * Sends accepted / rejected / cancelled / custom to the call's members.
+     * Sends accepted / rejected / cancelled / custom to the call's members. A custom event needs
+     * someone who may read the call and is in it (a member or a participant); its payload, as
+     * JSON, holds at most 5,120 bytes (`invalid_argument`, meta `argument = "custom"`,
+     * `limit`, `size`). Not idempotent: each request is one event.
      *
      * @generated from protobuf rpc: SendCallEvent
      */
@@ -294,5 +358,64 @@ export class CoordinatorServiceClient implements ICoordinatorServiceClient, Serv
     updatePublishedTracks(input: UpdatePublishedTracksRequest, options?: RpcOptions): UnaryCall<UpdatePublishedTracksRequest, UpdatePublishedTracksResponse> {
         const method = this.methods[13], opt = this._transport.mergeOptions(options);
         return stackIntercept<UpdatePublishedTracksRequest, UpdatePublishedTracksResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * Sends a reaction (an emoji, a raised hand...) from the caller's own joined session: the
+     * call's audience receives one `call.reaction_new`, and the session's participant carries it
+     * as `reaction` for 5 seconds (in join and query answers too). Needs "create-reaction".
+     * Not idempotent: each request is one reaction.
+     *
+     * @generated from protobuf rpc: SendReaction
+     */
+    sendReaction(input: SendReactionRequest, options?: RpcOptions): UnaryCall<SendReactionRequest, SendReactionResponse> {
+        const method = this.methods[14], opt = this._transport.mergeOptions(options);
+        return stackIntercept<SendReactionRequest, SendReactionResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * Mutes tracks of other users: each of their sessions stops publishing those track types
+     * (`call.participant_updated` per session changed), and the call's audience receives one
+     * `call.user_muted`, on which the muted clients stop the tracks on their devices. The users
+     * keep their capabilities and may publish again: this is not a revoke. Needs "mute-users".
+     *
+     * @generated from protobuf rpc: MuteUsers
+     */
+    muteUsers(input: MuteUsersRequest, options?: RpcOptions): UnaryCall<MuteUsersRequest, MuteUsersResponse> {
+        const method = this.methods[15], opt = this._transport.mergeOptions(options);
+        return stackIntercept<MuteUsersRequest, MuteUsersResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * Removes a user from the call: the call's audience receives one `call.kicked_user`, then
+     * `call.participant_left` for each of the user's sessions. The user may join again. Needs
+     * "kick-user". Idempotent: a user with no session left is removed from nothing.
+     *
+     * @generated from protobuf rpc: KickUser
+     */
+    kickUser(input: KickUserRequest, options?: RpcOptions): UnaryCall<KickUserRequest, KickUserResponse> {
+        const method = this.methods[16], opt = this._transport.mergeOptions(options);
+        return stackIntercept<KickUserRequest, KickUserResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * Blocks a user: the call's audience (the user included) receives one `call.blocked_user`,
+     * then `call.participant_left` for each of the user's sessions; the user's JoinCall is
+     * `permission_denied` (meta `reason = "blocked"`) until UnblockUser. The call lists the user in
+     * `blocked_user_ids`. Needs "block-users"; the creator cannot be blocked. Idempotent:
+     * blocking a blocked user changes nothing and emits nothing.
+     *
+     * @generated from protobuf rpc: BlockUser
+     */
+    blockUser(input: BlockUserRequest, options?: RpcOptions): UnaryCall<BlockUserRequest, BlockUserResponse> {
+        const method = this.methods[17], opt = this._transport.mergeOptions(options);
+        return stackIntercept<BlockUserRequest, BlockUserResponse>("unary", this._transport, method, opt, input);
+    }
+    /**
+     * Lifts a block: the call's audience receives one `call.unblocked_user` and the user may join
+     * again. Needs "block-users". Idempotent: unblocking a user who is not blocked changes nothing
+     * and emits nothing.
+     *
+     * @generated from protobuf rpc: UnblockUser
+     */
+    unblockUser(input: UnblockUserRequest, options?: RpcOptions): UnaryCall<UnblockUserRequest, UnblockUserResponse> {
+        const method = this.methods[18], opt = this._transport.mergeOptions(options);
+        return stackIntercept<UnblockUserRequest, UnblockUserResponse>("unary", this._transport, method, opt, input);
     }
 }

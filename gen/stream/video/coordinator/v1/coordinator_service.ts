@@ -3,6 +3,7 @@
 // tslint:disable
 import { ServiceType } from "@protobuf-ts/runtime-rpc";
 import { MessageType } from "@protobuf-ts/runtime";
+import { Reaction } from "./models";
 import { Participant } from "./models";
 import { TrackType } from "./models";
 import { Signal } from "./models";
@@ -599,6 +600,169 @@ export interface UpdatePublishedTracksResponse {
     participant?: Participant;
 }
 /**
+ * @generated from protobuf message stream.video.coordinator.v1.SendReactionRequest
+ */
+export interface SendReactionRequest {
+    /**
+     * @generated from protobuf field: string type = 1
+     */
+    type: string;
+    /**
+     * @generated from protobuf field: string id = 2
+     */
+    id: string;
+    /**
+     * The caller's own session, joined to the call.
+     *
+     * @generated from protobuf field: string session_id = 3
+     */
+    sessionId: string;
+    /**
+     * What kind of reaction, e.g. "like", "raised-hand", "fireworks": 1 to 64 characters.
+     *
+     * @generated from protobuf field: string reaction_type = 4
+     */
+    reactionType: string;
+    /**
+     * The emoji to show, e.g. ":fireworks:" or "🎉": at most 64 characters.
+     *
+     * @generated from protobuf field: string emoji_code = 5
+     */
+    emojiCode: string;
+    /**
+     * Data of the app's own; as JSON, at most 5,120 bytes.
+     *
+     * @generated from protobuf field: google.protobuf.Struct custom = 6
+     */
+    custom?: Struct;
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.SendReactionResponse
+ */
+export interface SendReactionResponse {
+    /**
+     * The reaction as the call's audience receives it.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.Reaction reaction = 1
+     */
+    reaction?: Reaction;
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.MuteUsersRequest
+ */
+export interface MuteUsersRequest {
+    /**
+     * @generated from protobuf field: string type = 1
+     */
+    type: string;
+    /**
+     * @generated from protobuf field: string id = 2
+     */
+    id: string;
+    /**
+     * The users to mute (at most 100; each a member or a participant of the call). Empty when
+     * `mute_all_users` is set.
+     *
+     * @generated from protobuf field: repeated string user_ids = 3
+     */
+    userIds: string[];
+    /**
+     * Mute every participant of the call but the caller.
+     *
+     * @generated from protobuf field: bool mute_all_users = 4
+     */
+    muteAllUsers: boolean;
+    /**
+     * The track types to stop: AUDIO, VIDEO, SCREEN_SHARE; at least one.
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.TrackType track_types = 5
+     */
+    trackTypes: TrackType[];
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.MuteUsersResponse
+ */
+export interface MuteUsersResponse {
+    /**
+     * The users muted, in the order asked (for `mute_all_users`: the participants' users).
+     *
+     * @generated from protobuf field: repeated string muted_user_ids = 1
+     */
+    mutedUserIds: string[];
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.KickUserRequest
+ */
+export interface KickUserRequest {
+    /**
+     * @generated from protobuf field: string type = 1
+     */
+    type: string;
+    /**
+     * @generated from protobuf field: string id = 2
+     */
+    id: string;
+    /**
+     * @generated from protobuf field: string user_id = 3
+     */
+    userId: string;
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.KickUserResponse
+ */
+export interface KickUserResponse {
+    /**
+     * The sessions of the user that left the call; 0 when the user had none.
+     *
+     * @generated from protobuf field: uint32 removed_sessions = 1
+     */
+    removedSessions: number;
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.BlockUserRequest
+ */
+export interface BlockUserRequest {
+    /**
+     * @generated from protobuf field: string type = 1
+     */
+    type: string;
+    /**
+     * @generated from protobuf field: string id = 2
+     */
+    id: string;
+    /**
+     * @generated from protobuf field: string user_id = 3
+     */
+    userId: string;
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.BlockUserResponse
+ */
+export interface BlockUserResponse {
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.UnblockUserRequest
+ */
+export interface UnblockUserRequest {
+    /**
+     * @generated from protobuf field: string type = 1
+     */
+    type: string;
+    /**
+     * @generated from protobuf field: string id = 2
+     */
+    id: string;
+    /**
+     * @generated from protobuf field: string user_id = 3
+     */
+    userId: string;
+}
+/**
+ * @generated from protobuf message stream.video.coordinator.v1.UnblockUserResponse
+ */
+export interface UnblockUserResponse {
+}
+/**
  * The direction of a sort.
  *
  * @generated from protobuf enum stream.video.coordinator.v1.SortDirection
@@ -1088,6 +1252,137 @@ class UpdatePublishedTracksResponse$Type extends MessageType<UpdatePublishedTrac
  * @generated MessageType for protobuf message stream.video.coordinator.v1.UpdatePublishedTracksResponse
  */
 export const UpdatePublishedTracksResponse = new UpdatePublishedTracksResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class SendReactionRequest$Type extends MessageType<SendReactionRequest> {
+    constructor() {
+        super("stream.video.coordinator.v1.SendReactionRequest", [
+            { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "reaction_type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 5, name: "emoji_code", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 6, name: "custom", kind: "message", T: () => Struct }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.SendReactionRequest
+ */
+export const SendReactionRequest = new SendReactionRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class SendReactionResponse$Type extends MessageType<SendReactionResponse> {
+    constructor() {
+        super("stream.video.coordinator.v1.SendReactionResponse", [
+            { no: 1, name: "reaction", kind: "message", T: () => Reaction }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.SendReactionResponse
+ */
+export const SendReactionResponse = new SendReactionResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class MuteUsersRequest$Type extends MessageType<MuteUsersRequest> {
+    constructor() {
+        super("stream.video.coordinator.v1.MuteUsersRequest", [
+            { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "user_ids", kind: "scalar", repeat: 2 /*RepeatType.UNPACKED*/, T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "mute_all_users", kind: "scalar", T: 8 /*ScalarType.BOOL*/ },
+            { no: 5, name: "track_types", kind: "enum", repeat: 1 /*RepeatType.PACKED*/, T: () => ["stream.video.coordinator.v1.TrackType", TrackType, "TRACK_TYPE_"] }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.MuteUsersRequest
+ */
+export const MuteUsersRequest = new MuteUsersRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class MuteUsersResponse$Type extends MessageType<MuteUsersResponse> {
+    constructor() {
+        super("stream.video.coordinator.v1.MuteUsersResponse", [
+            { no: 1, name: "muted_user_ids", kind: "scalar", repeat: 2 /*RepeatType.UNPACKED*/, T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.MuteUsersResponse
+ */
+export const MuteUsersResponse = new MuteUsersResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class KickUserRequest$Type extends MessageType<KickUserRequest> {
+    constructor() {
+        super("stream.video.coordinator.v1.KickUserRequest", [
+            { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "user_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.KickUserRequest
+ */
+export const KickUserRequest = new KickUserRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class KickUserResponse$Type extends MessageType<KickUserResponse> {
+    constructor() {
+        super("stream.video.coordinator.v1.KickUserResponse", [
+            { no: 1, name: "removed_sessions", kind: "scalar", T: 13 /*ScalarType.UINT32*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.KickUserResponse
+ */
+export const KickUserResponse = new KickUserResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class BlockUserRequest$Type extends MessageType<BlockUserRequest> {
+    constructor() {
+        super("stream.video.coordinator.v1.BlockUserRequest", [
+            { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "user_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.BlockUserRequest
+ */
+export const BlockUserRequest = new BlockUserRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class BlockUserResponse$Type extends MessageType<BlockUserResponse> {
+    constructor() {
+        super("stream.video.coordinator.v1.BlockUserResponse", []);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.BlockUserResponse
+ */
+export const BlockUserResponse = new BlockUserResponse$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class UnblockUserRequest$Type extends MessageType<UnblockUserRequest> {
+    constructor() {
+        super("stream.video.coordinator.v1.UnblockUserRequest", [
+            { no: 1, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 2, name: "id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "user_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.UnblockUserRequest
+ */
+export const UnblockUserRequest = new UnblockUserRequest$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class UnblockUserResponse$Type extends MessageType<UnblockUserResponse> {
+    constructor() {
+        super("stream.video.coordinator.v1.UnblockUserResponse", []);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.UnblockUserResponse
+ */
+export const UnblockUserResponse = new UnblockUserResponse$Type();
 /**
  * @generated ServiceType for protobuf service stream.video.coordinator.v1.CoordinatorService
  */
@@ -1105,5 +1400,10 @@ export const CoordinatorService = new ServiceType("stream.video.coordinator.v1.C
     { name: "UpdateCallMembers", options: {}, I: UpdateCallMembersRequest, O: UpdateCallMembersResponse },
     { name: "QueryMembers", options: {}, I: QueryMembersRequest, O: QueryMembersResponse },
     { name: "SendSignals", options: {}, I: SendSignalsRequest, O: SendSignalsResponse },
-    { name: "UpdatePublishedTracks", options: {}, I: UpdatePublishedTracksRequest, O: UpdatePublishedTracksResponse }
+    { name: "UpdatePublishedTracks", options: {}, I: UpdatePublishedTracksRequest, O: UpdatePublishedTracksResponse },
+    { name: "SendReaction", options: {}, I: SendReactionRequest, O: SendReactionResponse },
+    { name: "MuteUsers", options: {}, I: MuteUsersRequest, O: MuteUsersResponse },
+    { name: "KickUser", options: {}, I: KickUserRequest, O: KickUserResponse },
+    { name: "BlockUser", options: {}, I: BlockUserRequest, O: BlockUserResponse },
+    { name: "UnblockUser", options: {}, I: UnblockUserRequest, O: UnblockUserResponse }
 ]);

@@ -2,6 +2,8 @@
 // @generated from protobuf file "stream/video/coordinator/v1/events.proto" (package "stream.video.coordinator.v1", syntax proto3)
 // tslint:disable
 import { MessageType } from "@protobuf-ts/runtime";
+import { TrackType } from "./models";
+import { Reaction } from "./models";
 import { Signal } from "./models";
 import { Struct } from "../../../../google/protobuf/struct";
 import { Participant } from "./models";
@@ -356,6 +358,38 @@ export interface Event {
          */
         callSignal: CallSignal;
     } | {
+        oneofKind: "callReactionNew";
+        /**
+         * 40-49: reactions and moderation.
+         *
+         * @generated from protobuf field: stream.video.coordinator.v1.CallReactionNew call_reaction_new = 40
+         */
+        callReactionNew: CallReactionNew;
+    } | {
+        oneofKind: "callUserMuted";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.CallUserMuted call_user_muted = 41
+         */
+        callUserMuted: CallUserMuted;
+    } | {
+        oneofKind: "callKickedUser";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.CallKickedUser call_kicked_user = 42
+         */
+        callKickedUser: CallKickedUser;
+    } | {
+        oneofKind: "callBlockedUser";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.CallBlockedUser call_blocked_user = 43
+         */
+        callBlockedUser: CallBlockedUser;
+    } | {
+        oneofKind: "callUnblockedUser";
+        /**
+         * @generated from protobuf field: stream.video.coordinator.v1.CallUnblockedUser call_unblocked_user = 44
+         */
+        callUnblockedUser: CallUnblockedUser;
+    } | {
         oneofKind: undefined;
     };
 }
@@ -581,6 +615,112 @@ export interface CallSignal {
     signals: Signal[];
 }
 /**
+ * A participant reacted (SendReaction); its participant carries the reaction while it is shown.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.CallReactionNew
+ */
+export interface CallReactionNew {
+    /**
+     * @generated from protobuf field: stream.video.coordinator.v1.Reaction reaction = 1
+     */
+    reaction?: Reaction;
+}
+/**
+ * A moderator muted users (MuteUsers): the muted users' clients stop those tracks on their
+ * devices. The users may publish again.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.CallUserMuted
+ */
+export interface CallUserMuted {
+    /**
+     * The moderator.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.User user = 1
+     */
+    user?: User;
+    /**
+     * @generated from protobuf field: repeated string muted_user_ids = 2
+     */
+    mutedUserIds: string[];
+    /**
+     * The track types stopped.
+     *
+     * @generated from protobuf field: repeated stream.video.coordinator.v1.TrackType track_types = 3
+     */
+    trackTypes: TrackType[];
+}
+/**
+ * A moderator removed a user from the call (KickUser); `call.participant_left` follows for each
+ * of the user's sessions. The user may join again.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.CallKickedUser
+ */
+export interface CallKickedUser {
+    /**
+     * The user removed.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.User user = 1
+     */
+    user?: User;
+    /**
+     * The moderator.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.User kicked_by_user = 2
+     */
+    kickedByUser?: User;
+}
+/**
+ * A moderator blocked a user (BlockUser): removed from the call (`call.participant_left`
+ * follows for each of the user's sessions) and unable to join until unblocked.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.CallBlockedUser
+ */
+export interface CallBlockedUser {
+    /**
+     * The user blocked.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.User user = 1
+     */
+    user?: User;
+    /**
+     * The moderator.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.User blocked_by_user = 2
+     */
+    blockedByUser?: User;
+    /**
+     * The call's blocked users after this block, sorted.
+     *
+     * @generated from protobuf field: repeated string blocked_user_ids = 3
+     */
+    blockedUserIds: string[];
+}
+/**
+ * A moderator lifted a block (UnblockUser): the user may join again.
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.CallUnblockedUser
+ */
+export interface CallUnblockedUser {
+    /**
+     * The user unblocked.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.User user = 1
+     */
+    user?: User;
+    /**
+     * The moderator.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.User unblocked_by_user = 2
+     */
+    unblockedByUser?: User;
+    /**
+     * The call's blocked users after this unblock, sorted.
+     *
+     * @generated from protobuf field: repeated string blocked_user_ids = 3
+     */
+    blockedUserIds: string[];
+}
+/**
  * @generated from protobuf enum stream.video.coordinator.v1.ResumeStatus
  */
 export enum ResumeStatus {
@@ -749,7 +889,12 @@ class Event$Type extends MessageType<Event> {
             { no: 24, name: "recording_stopped", kind: "message", oneof: "payload", T: () => RecordingStopped },
             { no: 25, name: "custom", kind: "message", oneof: "payload", T: () => CustomEvent },
             { no: 26, name: "participant_updated", kind: "message", oneof: "payload", T: () => ParticipantUpdated },
-            { no: 27, name: "call_signal", kind: "message", oneof: "payload", T: () => CallSignal }
+            { no: 27, name: "call_signal", kind: "message", oneof: "payload", T: () => CallSignal },
+            { no: 40, name: "call_reaction_new", kind: "message", oneof: "payload", T: () => CallReactionNew },
+            { no: 41, name: "call_user_muted", kind: "message", oneof: "payload", T: () => CallUserMuted },
+            { no: 42, name: "call_kicked_user", kind: "message", oneof: "payload", T: () => CallKickedUser },
+            { no: 43, name: "call_blocked_user", kind: "message", oneof: "payload", T: () => CallBlockedUser },
+            { no: 44, name: "call_unblocked_user", kind: "message", oneof: "payload", T: () => CallUnblockedUser }
         ]);
     }
 }
@@ -984,3 +1129,70 @@ class CallSignal$Type extends MessageType<CallSignal> {
  * @generated MessageType for protobuf message stream.video.coordinator.v1.CallSignal
  */
 export const CallSignal = new CallSignal$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class CallReactionNew$Type extends MessageType<CallReactionNew> {
+    constructor() {
+        super("stream.video.coordinator.v1.CallReactionNew", [
+            { no: 1, name: "reaction", kind: "message", T: () => Reaction }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.CallReactionNew
+ */
+export const CallReactionNew = new CallReactionNew$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class CallUserMuted$Type extends MessageType<CallUserMuted> {
+    constructor() {
+        super("stream.video.coordinator.v1.CallUserMuted", [
+            { no: 1, name: "user", kind: "message", T: () => User },
+            { no: 2, name: "muted_user_ids", kind: "scalar", repeat: 2 /*RepeatType.UNPACKED*/, T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "track_types", kind: "enum", repeat: 1 /*RepeatType.PACKED*/, T: () => ["stream.video.coordinator.v1.TrackType", TrackType, "TRACK_TYPE_"] }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.CallUserMuted
+ */
+export const CallUserMuted = new CallUserMuted$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class CallKickedUser$Type extends MessageType<CallKickedUser> {
+    constructor() {
+        super("stream.video.coordinator.v1.CallKickedUser", [
+            { no: 1, name: "user", kind: "message", T: () => User },
+            { no: 2, name: "kicked_by_user", kind: "message", T: () => User }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.CallKickedUser
+ */
+export const CallKickedUser = new CallKickedUser$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class CallBlockedUser$Type extends MessageType<CallBlockedUser> {
+    constructor() {
+        super("stream.video.coordinator.v1.CallBlockedUser", [
+            { no: 1, name: "user", kind: "message", T: () => User },
+            { no: 2, name: "blocked_by_user", kind: "message", T: () => User },
+            { no: 3, name: "blocked_user_ids", kind: "scalar", repeat: 2 /*RepeatType.UNPACKED*/, T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.CallBlockedUser
+ */
+export const CallBlockedUser = new CallBlockedUser$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class CallUnblockedUser$Type extends MessageType<CallUnblockedUser> {
+    constructor() {
+        super("stream.video.coordinator.v1.CallUnblockedUser", [
+            { no: 1, name: "user", kind: "message", T: () => User },
+            { no: 2, name: "unblocked_by_user", kind: "message", T: () => User },
+            { no: 3, name: "blocked_user_ids", kind: "scalar", repeat: 2 /*RepeatType.UNPACKED*/, T: 9 /*ScalarType.STRING*/ }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.CallUnblockedUser
+ */
+export const CallUnblockedUser = new CallUnblockedUser$Type();

@@ -187,6 +187,12 @@ export interface Call {
      * @generated from protobuf field: repeated stream.video.coordinator.v1.RoleCapabilities capabilities_by_role = 13
      */
     capabilitiesByRole: RoleCapabilities[];
+    /**
+     * The users blocked from the call (BlockUser): they cannot join until unblocked. Sorted.
+     *
+     * @generated from protobuf field: repeated string blocked_user_ids = 14
+     */
+    blockedUserIds: string[];
 }
 /**
  * A member of a call: a user with a call role.
@@ -249,6 +255,56 @@ export interface Participant {
      * @generated from protobuf field: repeated stream.video.coordinator.v1.TrackType published_tracks = 5
      */
     publishedTracks: TrackType[];
+    /**
+     * The last reaction of this session (SendReaction), while it is shown: for 5 seconds after it
+     * was sent.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.Reaction reaction = 6
+     */
+    reaction?: Reaction;
+}
+/**
+ * A reaction of a participant: an emoji, a raised hand... (SendReaction).
+ *
+ * @generated from protobuf message stream.video.coordinator.v1.Reaction
+ */
+export interface Reaction {
+    /**
+     * Who reacted.
+     *
+     * @generated from protobuf field: stream.video.coordinator.v1.User user = 1
+     */
+    user?: User;
+    /**
+     * The session that reacted.
+     *
+     * @generated from protobuf field: string session_id = 2
+     */
+    sessionId: string;
+    /**
+     * What kind of reaction, e.g. "like", "raised-hand".
+     *
+     * @generated from protobuf field: string type = 3
+     */
+    type: string;
+    /**
+     * The emoji to show, e.g. ":fireworks:"; may be empty.
+     *
+     * @generated from protobuf field: string emoji_code = 4
+     */
+    emojiCode: string;
+    /**
+     * Data of the app's own.
+     *
+     * @generated from protobuf field: google.protobuf.Struct custom = 5
+     */
+    custom?: Struct;
+    /**
+     * When the coordinator received it.
+     *
+     * @generated from protobuf field: google.protobuf.Timestamp created_at = 6
+     */
+    createdAt?: Timestamp;
 }
 /**
  * A call with the data a client needs to show it.
@@ -603,7 +659,8 @@ class Call$Type extends MessageType<Call> {
             { no: 10, name: "ringing", kind: "scalar", T: 8 /*ScalarType.BOOL*/ },
             { no: 11, name: "member_count", kind: "scalar", T: 13 /*ScalarType.UINT32*/ },
             { no: 12, name: "custom", kind: "message", T: () => Struct },
-            { no: 13, name: "capabilities_by_role", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => RoleCapabilities }
+            { no: 13, name: "capabilities_by_role", kind: "message", repeat: 2 /*RepeatType.UNPACKED*/, T: () => RoleCapabilities },
+            { no: 14, name: "blocked_user_ids", kind: "scalar", repeat: 2 /*RepeatType.UNPACKED*/, T: 9 /*ScalarType.STRING*/ }
         ]);
     }
 }
@@ -636,7 +693,8 @@ class Participant$Type extends MessageType<Participant> {
             { no: 2, name: "session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 3, name: "role", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
             { no: 4, name: "joined_at", kind: "message", T: () => Timestamp },
-            { no: 5, name: "published_tracks", kind: "enum", repeat: 1 /*RepeatType.PACKED*/, T: () => ["stream.video.coordinator.v1.TrackType", TrackType, "TRACK_TYPE_"] }
+            { no: 5, name: "published_tracks", kind: "enum", repeat: 1 /*RepeatType.PACKED*/, T: () => ["stream.video.coordinator.v1.TrackType", TrackType, "TRACK_TYPE_"] },
+            { no: 6, name: "reaction", kind: "message", T: () => Reaction }
         ]);
     }
 }
@@ -644,6 +702,23 @@ class Participant$Type extends MessageType<Participant> {
  * @generated MessageType for protobuf message stream.video.coordinator.v1.Participant
  */
 export const Participant = new Participant$Type();
+// @generated message type with reflection information, may provide speed optimized methods
+class Reaction$Type extends MessageType<Reaction> {
+    constructor() {
+        super("stream.video.coordinator.v1.Reaction", [
+            { no: 1, name: "user", kind: "message", T: () => User },
+            { no: 2, name: "session_id", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 3, name: "type", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 4, name: "emoji_code", kind: "scalar", T: 9 /*ScalarType.STRING*/ },
+            { no: 5, name: "custom", kind: "message", T: () => Struct },
+            { no: 6, name: "created_at", kind: "message", T: () => Timestamp }
+        ]);
+    }
+}
+/**
+ * @generated MessageType for protobuf message stream.video.coordinator.v1.Reaction
+ */
+export const Reaction = new Reaction$Type();
 // @generated message type with reflection information, may provide speed optimized methods
 class CallState$Type extends MessageType<CallState> {
     constructor() {
