@@ -4,15 +4,15 @@ import type { MediaSession } from '../media/media-session';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import { createAudioBindings, type AudioBindings } from './audio-bindings';
 import { startAudioLevels } from './audio-levels';
-import { CameraManager } from './camera-manager';
+import { createCamera, type CameraManager } from './camera-manager';
 import type { DeviceEvent } from './device-events';
 import type { DeviceHost } from './device-host';
 import { createDeviceList } from './device-list';
 import type { DevicePreferences, MediaDevicesLike } from './media-devices';
-import { MicrophoneManager } from './microphone-manager';
+import { createMicrophone, type MicrophoneManager } from './microphone-manager';
 import { startQualityMonitor } from './quality-monitor';
-import { ScreenShareManager } from './screen-share-manager';
-import { SpeakerManager } from './speaker-manager';
+import { createScreenShare, type ScreenShareManager } from './screen-share-manager';
+import { createSpeaker, type SpeakerManager } from './speaker-manager';
 
 /** What the device layer of a joined call is made with. */
 export interface CallDevicesOptions {
@@ -79,17 +79,17 @@ export function createCallDevices(o: CallDevicesOptions): CallDevices {
     onLocalChange: (listener) => store.localParticipant$.listen(listener),
   };
   const audio = createAudioBindings(store, logger);
-  const camera = new CameraManager(host);
-  const microphone = new MicrophoneManager(host);
-  const speaker = new SpeakerManager(host, audio);
-  const screenShare = new ScreenShareManager(host);
+  const camera = createCamera(host);
+  const microphone = createMicrophone(host);
+  const speaker = createSpeaker(host, audio);
+  const screenShare = createScreenShare(host);
   const peerConnections = () => media?.peerConnections ?? [];
   const levels =
     media &&
     startAudioLevels({
       store,
       peerConnections,
-      mutedTrack: () => microphone.mutedTrack,
+      mutedTrack: () => microphone.mutedTrack(),
       speakingWhileMuted: (talking) => microphone.setSpeakingWhileMuted(talking),
       logger,
     });

@@ -2,7 +2,7 @@ import { atom, type ReadableAtom } from 'nanostores';
 import { TrackType } from '../media/track-type';
 import { readOnly } from '../store/read-only';
 import type { DeviceHost } from './device-host';
-import { InputDeviceManager } from './input-device-manager';
+import { createInputDevice, type InputDevice, type InputDeviceManager } from './input-device-manager';
 
 /**
  * The call's microphone (`call.microphone`): `enable()` opens it and publishes it, `disable()`
@@ -19,72 +19,75 @@ import { InputDeviceManager } from './input-device-manager';
  * call.microphone.speakingWhileMuted$.subscribe((talking) => (mutedHint.hidden = !talking));
  * ```
  */
-export class MicrophoneManager extends InputDeviceManager {
-  private readonly talking = atom(false);
-  /** Whether the user speaks while the microphone is muted (see the class). */
-  readonly speakingWhileMuted$: ReadableAtom<boolean> = readOnly(this.talking);
-  private detection = true;
-  private wasEnabled = false;
-  private detector: MediaStreamTrack | undefined;
-  private opening = false;
-
-  /** @internal Made with the call. */
-  constructor(host: DeviceHost) {
-    super(host, 'audioinput', TrackType.AUDIO, 'send-audio', 'microphone');
-    this.status$.listen((status) => {
-      if (status === 'enabled') this.wasEnabled = true;
-      this.detect();
-    });
-  }
-
+export interface MicrophoneManager extends InputDeviceManager {
+  /** Whether the user speaks while the microphone is muted (see the interface). */
+  readonly speakingWhileMuted$: ReadableAtom<boolean>;
   /** Listens for speech while muted (the default). */
-  enableSpeakingWhileMutedNotification(): void {
-    this.detection = true;
-    this.detect();
-  }
-
+  enableSpeakingWhileMutedNotification(): void;
   /** Stops listening while muted: the device closes, `speakingWhileMuted$` stays false. */
-  disableSpeakingWhileMutedNotification(): void {
-    this.detection = false;
-    this.detect();
-  }
+  disableSpeakingWhileMutedNotification(): void;
+}
 
-  /** @internal The track listened to while muted, for the level meter. */
-  get mutedTrack(): MediaStreamTrack | undefined {
-    return this.detector?.readyState === 'live' ? this.detector : undefined;
-  }
+/** The microphone manager with what the level meter uses of it. */
+export interface Microphone extends MicrophoneManager, InputDevice {
+  /** The track listened to while muted, if any. */
+  mutedTrack(): MediaStreamTrack | undefined;
+  /** Set by the level meter. */
+  setSpeakingWhileMuted(talking: boolean): void;
+}
 
-  /** @internal Set by the level meter. */
-  setSpeakingWhileMuted(talking: boolean): void {
-    this.talking.set(talking && this.mutedTrack !== undefined);
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.detect();
-  }
+/** Makes the microphone manager of a call. */
+export function createMicrophone(host: DeviceHost): Microphone {
+  const base = createInputDevice(host, { kind: 'audioinput', type: TrackType.AUDIO, capability: 'send-audio', name: 'microphone' });
+  const talking = atom(false);
+  let detection = true;
+  let wasEnabled = false;
+  let detector: MediaStreamTrack | undefined;
+  let opening = false;
+  const mutedTrack = () => (detector?.readyState === 'live' ? detector : undefined);
 
   /** Opens or closes the muted listener as the status and the setting say. */
-  private detect(): void {
-    const wanted = this.detection && this.wasEnabled && !this.disposed && this.status$.get() === 'disabled';
-    if (!wanted) {
-      this.detector?.stop();
-      this.detector = undefined;
-      this.talking.set(false);
+  const detect = (): void => {
+    if (!(detection && wasEnabled && !base.disposed() && base.status$.get() === 'disabled')) {
+      detector?.stop();
+      detector = undefined;
+      talking.set(false);
       return;
     }
-    if (this.detector || this.opening) return;
-    this.opening = true;
-    this.open('microphone.detect', this.selected$.get()).then(
+    if (detector || opening) return;
+    opening = true;
+    base.open('microphone.detect', base.selected$.get()).then(
       (track) => {
-        this.opening = false;
-        this.detector = track;
-        this.detect(); // still wanted?
+        opening = false;
+        detector = track;
+        detect(); // still wanted?
       },
       (err: unknown) => {
-        this.opening = false;
-        this.host.logger('warn', 'could not listen to the muted microphone', { error: String(err) });
+        opening = false;
+        host.logger('warn', 'could not listen to the muted microphone', { error: String(err) });
       },
     );
-  }
+  };
+  base.status$.listen((status) => {
+    if (status === 'enabled') wasEnabled = true;
+    detect();
+  });
+  const dispose = base.dispose;
+  return Object.assign(base, {
+    speakingWhileMuted$: readOnly(talking),
+    enableSpeakingWhileMutedNotification: () => {
+      detection = true;
+      detect();
+    },
+    disableSpeakingWhileMutedNotification: () => {
+      detection = false;
+      detect();
+    },
+    mutedTrack,
+    setSpeakingWhileMuted: (on: boolean) => talking.set(on && mutedTrack() !== undefined),
+    dispose: () => {
+      dispose();
+      detect();
+    },
+  });
 }

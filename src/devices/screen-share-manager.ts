@@ -26,84 +26,81 @@ export interface ScreenShareOptions {
  * call.screenShare.status$.subscribe((s) => (shareButton.textContent = s === 'enabled' ? 'Stop sharing' : 'Share screen'));
  * ```
  */
-export class ScreenShareManager {
-  private readonly status = atom<DeviceStatus>('disabled');
+export interface ScreenShareManager {
   /** `enabled` while a screen is shared. */
-  readonly status$: ReadableAtom<DeviceStatus> = readOnly(this.status);
-  private tracks: MediaStreamTrack[] = [];
-  /** An `enable()` in flight: the tracks shared before are being replaced. */
-  private busy = false;
-  private readonly stopLocal: () => void;
-
-  private readonly host: DeviceHost;
-
-  /** @internal Made with the call. */
-  constructor(host: DeviceHost) {
-    this.host = host;
-    // Ended by the browser's "Stop sharing" bar (the call's media unpublished it), or revoked.
-    this.stopLocal = host.onLocalChange(() => {
-      if (!this.busy && this.tracks[0]?.readyState === 'ended') void this.disable();
-    });
-  }
-
+  readonly status$: ReadableAtom<DeviceStatus>;
   /**
    * Asks the user for a screen, window or tab and publishes it (and its audio with `audio`);
    * sharing again replaces what is shared.
+   * @param options whether to share the audio too (default not).
    * @throws StreamVideoError `permission_denied` (the capability, or the user cancelled:
    *   `meta.reason = 'device_permission'`), `unsupported` (no `getDisplayMedia`),
    *   `failed_precondition` (the call was left), and what publishing throws.
    */
-  async enable(options: ScreenShareOptions = {}): Promise<void> {
-    const method = 'screenShare.enable';
-    if (typeof options !== 'object' || options === null || (options.audio !== undefined && typeof options.audio !== 'boolean'))
-      throw StreamVideoError.invalidArgument(method, 'options.audio', 'must be a boolean');
-    this.host.check(method, 'screenshare');
-    const devices = this.host.devices;
-    if (!devices?.getDisplayMedia) throw new StreamVideoError('unsupported', 'no screen capture here (getDisplayMedia)', { method });
-    let stream: MediaStream;
-    try {
-      stream = await devices.getDisplayMedia({ video: true, audio: options.audio === true });
-    } catch (err) {
-      throw toDeviceError(err, method, 'screen');
-    }
-    const [video] = stream.getVideoTracks();
-    const [audio] = stream.getAudioTracks();
-    this.busy = true;
-    try {
-      await this.host.publish(TrackType.SCREEN_SHARE, stream, method);
-      if (audio) await this.host.publish(TrackType.SCREEN_SHARE_AUDIO, stream, method);
-      else await this.host.unpublish(TrackType.SCREEN_SHARE_AUDIO, method);
-    } catch (err) {
-      for (const track of stream.getTracks()) track.stop();
-      throw err;
-    } finally {
-      this.busy = false;
-    }
-    this.tracks = audio ? [video, audio] : [video];
-    this.status.set('enabled');
-  }
-
+  enable(options?: ScreenShareOptions): Promise<void>;
   /** Stops sharing (the screen and its audio). Does nothing when not sharing. */
-  async disable(): Promise<void> {
-    if (this.tracks.length === 0) return;
-    this.tracks = [];
-    this.status.set('disabled');
-    await this.host.unpublish(TrackType.SCREEN_SHARE, 'screenShare.disable');
-    await this.host.unpublish(TrackType.SCREEN_SHARE_AUDIO, 'screenShare.disable');
-  }
-
+  disable(): Promise<void>;
   /**
    * `enable(options)` when not sharing, `disable()` when sharing.
    * @param options what `enable` takes.
    */
-  toggle(options?: ScreenShareOptions): Promise<void> {
-    return this.status.get() === 'enabled' ? this.disable() : this.enable(options);
-  }
+  toggle(options?: ScreenShareOptions): Promise<void>;
+}
 
-  /** @internal Ends with the call. */
-  dispose(): void {
-    this.stopLocal();
-    this.tracks = [];
-    this.status.set('disabled');
-  }
+/** Makes the screen-share manager of a call; `dispose` ends it with the call. */
+export function createScreenShare(host: DeviceHost): ScreenShareManager & { dispose(): void } {
+  const status = atom<DeviceStatus>('disabled');
+  let tracks: MediaStreamTrack[] = [];
+  /** An `enable()` in flight: the tracks shared before are being replaced. */
+  let busy = false;
+  const manager = {
+    status$: readOnly(status),
+    async enable(options: ScreenShareOptions = {}) {
+      const method = 'screenShare.enable';
+      if (typeof options !== 'object' || options === null || (options.audio !== undefined && typeof options.audio !== 'boolean'))
+        throw StreamVideoError.invalidArgument(method, 'options.audio', 'must be a boolean');
+      host.check(method, 'screenshare');
+      const devices = host.devices;
+      if (!devices?.getDisplayMedia) throw new StreamVideoError('unsupported', 'no getDisplayMedia: no screen capture here', { method });
+      let stream: MediaStream;
+      try {
+        stream = await devices.getDisplayMedia({ video: true, audio: options.audio === true });
+      } catch (err) {
+        throw toDeviceError(err, method, 'screen');
+      }
+      const [video] = stream.getVideoTracks();
+      const [audio] = stream.getAudioTracks();
+      busy = true;
+      try {
+        await host.publish(TrackType.SCREEN_SHARE, stream, method);
+        if (audio) await host.publish(TrackType.SCREEN_SHARE_AUDIO, stream, method);
+        else await host.unpublish(TrackType.SCREEN_SHARE_AUDIO, method);
+      } catch (err) {
+        for (const track of stream.getTracks()) track.stop();
+        throw err;
+      } finally {
+        busy = false;
+      }
+      tracks = audio ? [video, audio] : [video];
+      status.set('enabled');
+    },
+    async disable() {
+      if (tracks.length === 0) return;
+      tracks = [];
+      status.set('disabled');
+      await host.unpublish(TrackType.SCREEN_SHARE, 'screenShare.disable');
+      await host.unpublish(TrackType.SCREEN_SHARE_AUDIO, 'screenShare.disable');
+    },
+    toggle: (options?: ScreenShareOptions) => (status.get() === 'enabled' ? manager.disable() : manager.enable(options)),
+    dispose() {
+      stopLocal();
+      tracks = [];
+      status.set('disabled');
+    },
+  };
+  // Ended by the browser's "Stop sharing" bar (the call's media unpublished it), or revoked.
+  const stopLocal = host.onLocalChange(() => {
+    if (!busy && tracks[0]?.readyState === 'ended') void manager.disable();
+  });
+  return manager;
 }

@@ -20,6 +20,7 @@ export class SimulatedDevices implements MediaDevicesLike {
   private voice = true;
   /** getUserMedia calls so far. */
   opened = 0;
+  private readonly handedOut: MediaStreamTrack[] = [];
 
   constructor(
     private readonly real: MediaDevices,
@@ -48,7 +49,10 @@ export class SimulatedDevices implements MediaDevicesLike {
       if (typeof exact === 'string' && this.unplugged.has(exact)) throw new DOMException('the device is unplugged', 'OverconstrainedError');
     }
     const stream = await this.real.getUserMedia(constraints);
-    if (!this.gated || stream.getAudioTracks().length === 0) return stream;
+    if (!this.gated || stream.getAudioTracks().length === 0) {
+      this.handedOut.push(...stream.getTracks());
+      return stream;
+    }
     // Capture is on: an AudioContext made now runs without a user gesture.
     // Rendered to no output device ('none'): the graph runs without an audio device.
     const context = new AudioContext({ sinkId: { type: 'none' } } as AudioContextOptions);
@@ -57,7 +61,9 @@ export class SimulatedDevices implements MediaDevicesLike {
     const out = context.createMediaStreamDestination();
     context.createMediaStreamSource(new MediaStream(stream.getAudioTracks())).connect(gain).connect(out);
     this.gates.push(gain);
-    return new MediaStream([...stream.getVideoTracks(), ...out.stream.getAudioTracks()]);
+    const gated = new MediaStream([...stream.getVideoTracks(), ...out.stream.getAudioTracks()]);
+    this.handedOut.push(...gated.getTracks());
+    return gated;
   }
 
   getDisplayMedia(options?: DisplayMediaStreamOptions): Promise<MediaStream> {
@@ -94,6 +100,11 @@ export class SimulatedDevices implements MediaDevicesLike {
   speak(on: boolean): void {
     this.voice = on;
     for (const gain of this.gates) gain.gain.value = on ? 1 : 0;
+  }
+
+  /** Tracks handed out by getUserMedia that are still live (the SDK stops what it closes). */
+  get liveTracks(): number {
+    return this.handedOut.filter((t) => t.readyState === 'live').length;
   }
 
   /** Listeners of `devicechange` now (the SDK's). */
