@@ -32,20 +32,20 @@ export type {
 } from './events/event-map';
 export type { EventHandler } from './events/event-router';
 export type { ReadOnlyStateStore, PendingCall, CallAcceptedEvent, PermissionRequestEvent, ActiveCallState } from './store/state-store';
-export type { ParticipantList, StreamParticipant, ParticipantMedia, ParticipantReaction, ParticipantInsights, ConnectionQuality } from './store/participant-table';
+export type {
+  ParticipantList,
+  StreamParticipant,
+  ParticipantMedia,
+  ParticipantReaction,
+  ParticipantInsights,
+  ConnectionQuality,
+} from './store/participant-table';
 export type { CameraManager, CameraDirection } from './devices/camera-manager';
 export type { MicrophoneManager } from './devices/microphone-manager';
 export type { SpeakerManager } from './devices/speaker-manager';
 export type { ScreenShareManager, ScreenShareOptions } from './devices/screen-share-manager';
 export type { InputDeviceManager, InputDeviceState, DeviceStatus } from './devices/input-device-manager';
-export {
-  localStorageDevicePreferences,
-  memoryDevicePreferences,
-  type DeviceInfo,
-  type DeviceKind,
-  type DevicePreferences,
-  type MediaDevicesLike,
-} from './devices/media-devices';
+export { memoryDevicePreferences, type DeviceInfo, type DeviceKind, type DevicePreferences, type MediaDevicesLike } from './devices/media-devices';
 export type { DeviceEventMap, DeviceEvent } from './devices/device-events';
 export { SPEECH_DETECTION } from './devices/speech';
 export { QUALITY_THRESHOLDS, type QualityLimits } from './devices/connection-quality';

@@ -10,7 +10,8 @@ export type AudioTrackType = TrackType.AUDIO | TrackType.SCREEN_SHARE_AUDIO;
  * The audio elements the app bound to participants (`call.bindAudioElement`): each plays the
  * participant's microphone (or screen audio) while it is received, through the speaker the user
  * selected (`setSinkId`). When the browser refuses to play (autoplay without a user gesture),
- * the store's `autoplayBlocked$` turns true until `resume()`, called from a gesture, plays them.
+ * the element plays muted and the store's `autoplayBlocked$` turns true until `resume()`,
+ * called from a gesture, unmutes them.
  */
 export interface AudioBindings {
   /**
@@ -41,14 +42,18 @@ export function createAudioBindings(store: StreamVideoWriteableStateStore<unknow
   };
   const play = async (element: HTMLAudioElement): Promise<void> => {
     try {
+      element.muted = false;
       await element.play();
       unblock(element);
     } catch (err) {
       // Interrupted by a newer source (AbortError): the newer play() decides.
-      if ((err as { name?: unknown })?.name !== 'NotAllowedError') return logger('debug', 'an audio element did not play', { error: String(err) });
+      if ((err as { name?: unknown })?.name !== 'NotAllowedError') return logger('debug', 'audio did not play', { error: String(err) });
       if (!bound.has(element)) return;
       blocked.add(element);
       store.autoplayBlocked$.set(true);
+      // Muted it may play (never blocked): the audio levels keep coming (Chromium reads them from what plays).
+      element.muted = true;
+      element.play().catch((e: unknown) => logger('debug', 'audio did not play', { error: String(e) }));
     }
   };
   const apply = (element: HTMLAudioElement) => {
@@ -69,10 +74,10 @@ export function createAudioBindings(store: StreamVideoWriteableStateStore<unknow
         throw StreamVideoError.invalidArgument(method, 'audioElement', 'must be an HTMLAudioElement');
       if (typeof sessionId !== 'string' || !sessionId) throw StreamVideoError.invalidArgument(method, 'sessionId', 'must be a session id');
       if (type !== TrackType.AUDIO && type !== TrackType.SCREEN_SHARE_AUDIO)
-        throw StreamVideoError.invalidArgument(method, 'trackType', 'must be AUDIO or SCREEN_SHARE_AUDIO');
+        throw StreamVideoError.invalidArgument(method, 'trackType', 'must be an audio track type');
       const binding = { sessionId, type };
       bound.set(element, binding);
-      if (sinkId) element.setSinkId(sinkId).catch((err: unknown) => logger('warn', 'could not route audio to the speaker', { error: String(err) }));
+      if (sinkId) element.setSinkId(sinkId).catch((err: unknown) => logger('warn', 'could not route audio', { error: String(err) }));
       apply(element);
       return () => {
         if (bound.get(element) !== binding) return;
@@ -84,7 +89,7 @@ export function createAudioBindings(store: StreamVideoWriteableStateStore<unknow
     async resume() {
       await Promise.all([...blocked].map(play));
       if (blocked.size > 0)
-        throw new StreamVideoError('failed_precondition', 'the browser refuses to play audio: call resumeAudio() from a user gesture', {
+        throw new StreamVideoError('failed_precondition', 'autoplay is blocked: call resumeAudio() from a user gesture', {
           method: 'resumeAudio',
           meta: { reason: 'autoplay_blocked' },
         });

@@ -19,7 +19,7 @@ export interface AudioLevelsOptions {
 export interface AudioLevels {
   /** Resumes the analysers' audio context (suspended by an autoplay policy); from a user gesture. */
   resume(): Promise<void>;
-  /** Stops measuring: timer, elements and analysers. */
+  /** Stops measuring: timer and analysers. */
   dispose(): void;
 }
 
@@ -27,9 +27,8 @@ export interface AudioLevels {
  * Measures every participant's `audioLevel` and `isSpeaking`, and, in mesh calls, elects the
  * dominant speaker (thresholds: {@link SPEECH_DETECTION}), every `SPEECH_DETECTION.intervalMs`.
  * Remote levels come from the packets received (`getSynchronizationSources()`); Chromium
- * updates those only for audio that plays, so each remote microphone also plays here, muted, in
- * an element of its own (muted playback is never blocked). The local level comes from a Web
- * Audio analyser. The dominant speaker is left to the server from its first
+ * updates those only for audio that plays: the elements of `bindAudioElement` (muted while
+ * autoplay is blocked), or the app's own. The local level comes from a Web Audio analyser. The dominant speaker is left to the server from its first
  * `call.dominant_speaker_changed` in the call on (an SFU hears everyone).
  */
 export function startAudioLevels(o: AudioLevelsOptions): AudioLevels {
@@ -37,7 +36,6 @@ export function startAudioLevels(o: AudioLevelsOptions): AudioLevels {
   const speech = new Map<string, Speech>();
   const muted = silence();
   const election: Election = { since: 0 };
-  const sinks = new Map<MediaStreamTrack, HTMLAudioElement>();
   const meters = new Map<MediaStreamTrack, { read(): number; source: AudioNode }>();
   let context: AudioContext | undefined;
   let serverDecides = false;
@@ -68,14 +66,7 @@ export function startAudioLevels(o: AudioLevelsOptions): AudioLevels {
   };
 
   /** The level of the last packet of a remote track; 0 when none came for a second. */
-  const received = (track: MediaStreamTrack, receiver: RTCRtpReceiver | undefined, now: number): number => {
-    if (!sinks.has(track) && typeof Audio === 'function') {
-      const sink = new Audio();
-      sink.muted = true;
-      sink.srcObject = new MediaStream([track]);
-      sink.play().catch((err: unknown) => logger('debug', 'a level meter did not play', { error: String(err) }));
-      sinks.set(track, sink);
-    }
+  const received = (receiver: RTCRtpReceiver | undefined, now: number): number => {
     const source = receiver?.getSynchronizationSources?.()[0];
     return source && now - source.timestamp < 1000 ? (source.audioLevel ?? 0) : 0;
   };
@@ -90,18 +81,13 @@ export function startAudioLevels(o: AudioLevelsOptions): AudioLevels {
       const track = p.publishedTracks.includes(TrackType.AUDIO) ? p.audioStream?.getAudioTracks()[0] : undefined;
       const live = track?.readyState === 'live';
       if (live) used.add(track);
-      samples.set(p.sessionId, !live ? 0 : p.isLocalParticipant ? meter(track) : received(track, receivers.get(track), now));
+      samples.set(p.sessionId, !live ? 0 : p.isLocalParticipant ? meter(track) : received(receivers.get(track), now));
     }
     const mutedTrack = o.mutedTrack();
     if (mutedTrack) used.add(mutedTrack);
     hear(muted, mutedTrack ? meter(mutedTrack) : 0, now);
     o.speakingWhileMuted(muted.speaking);
-    // Forget the elements, analysers and speech of tracks and participants that are gone.
-    for (const [track, sink] of sinks) {
-      if (used.has(track)) continue;
-      sinks.delete(track);
-      sink.srcObject = null;
-    }
+    // Forget the analysers and speech of tracks and participants that are gone.
     for (const [track, m] of meters) {
       if (used.has(track)) continue;
       meters.delete(track);
@@ -130,8 +116,6 @@ export function startAudioLevels(o: AudioLevelsOptions): AudioLevels {
     dispose() {
       clearInterval(timer);
       stopWatch();
-      for (const sink of sinks.values()) sink.srcObject = null;
-      sinks.clear();
       for (const m of meters.values()) m.source.disconnect();
       meters.clear();
       void context?.close().catch(() => {});

@@ -40,15 +40,11 @@ export function createDeviceList(devices: MediaDevicesLike | undefined, logger: 
       try {
         all = (await from.enumerateDevices()).map(({ deviceId, kind, label, groupId }) => Object.freeze({ deviceId, kind, label, groupId }));
       } catch (err) {
-        logger('warn', 'could not list the media devices', { error: String(err) });
+        logger('warn', 'could not list the devices', { error: String(err) });
         return;
       }
       if (disposed) return;
-      for (const [kind, store] of Object.entries(byKind)) {
-        const list = all.filter((d) => d.kind === kind);
-        const now = store.get();
-        if (list.length !== now.length || list.some((d, i) => d.deviceId !== now[i].deviceId || d.label !== now[i].label)) store.set(Object.freeze(list));
-      }
+      for (const [kind, store] of Object.entries(byKind)) store.set(Object.freeze(all.filter((d) => d.kind === kind)));
       onChange(all);
     } while (again && !disposed);
   };

@@ -99,7 +99,12 @@ export interface InputDevice extends InputDeviceManager {
  * not in the last one). Only changes count: a device the list never showed (a processed track
  * from `opts.mediaDevices`) is never lost, and a preference is taken once when it appears.
  */
-export function changes(known: readonly string[], ids: readonly string[], current: string | undefined, preferred: string | undefined): { lost: boolean; back: boolean } {
+export function changes(
+  known: readonly string[],
+  ids: readonly string[],
+  current: string | undefined,
+  preferred: string | undefined,
+): { lost: boolean; back: boolean } {
   return {
     lost: current !== undefined && known.includes(current) && !ids.includes(current),
     back: preferred !== undefined && preferred !== current && ids.includes(preferred) && !known.includes(preferred),
@@ -108,7 +113,8 @@ export function changes(known: readonly string[], ids: readonly string[], curren
 
 /** Checks a device id argument: a non-empty string, or `undefined` for the default device. */
 export function checkDeviceId(method: string, deviceId: unknown): void {
-  if (deviceId !== undefined && (typeof deviceId !== 'string' || !deviceId)) throw StreamVideoError.invalidArgument(method, 'deviceId', 'must be a device id or undefined');
+  if (deviceId !== undefined && (typeof deviceId !== 'string' || !deviceId))
+    throw StreamVideoError.invalidArgument(method, 'deviceId', 'must be a device id or undefined');
 }
 
 /** Makes the manager of one kind of input device of a call. */
@@ -149,11 +155,13 @@ export function createInputDevice(host: DeviceHost, spec: InputDeviceSpec): Inpu
 
   const open = async (method: string, deviceId: string | undefined): Promise<MediaStreamTrack> => {
     const devices = host.devices;
-    if (!devices) throw new StreamVideoError('unsupported', 'no media devices: pass opts.mediaDevices', { method });
+    if (!devices) throw new StreamVideoError('unsupported', 'no mediaDevices: pass opts.mediaDevices', { method });
     const video = kind === 'videoinput';
     let stream: MediaStream;
     try {
-      stream = await devices.getUserMedia({ [video ? 'video' : 'audio']: { ...(deviceId === undefined ? {} : { deviceId: { exact: deviceId } }), ...spec.constraints?.(deviceId) } });
+      stream = await devices.getUserMedia({
+        [video ? 'video' : 'audio']: { ...(deviceId === undefined ? {} : { deviceId: { exact: deviceId } }), ...spec.constraints?.(deviceId) },
+      });
     } catch (err) {
       throw toDeviceError(err, method, kind);
     }
@@ -249,7 +257,8 @@ export function createInputDevice(host: DeviceHost, spec: InputDeviceSpec): Inpu
             return;
           }
         } else selected$.set(next);
-        if (lost || back) host.emit({ type: 'device.changed', kind, reason: back ? 'replugged' : 'unplugged', deviceId: selected$.get(), previousDeviceId: current });
+        if (lost || back)
+          host.emit({ type: 'device.changed', kind, reason: back ? 'replugged' : 'unplugged', deviceId: selected$.get(), previousDeviceId: current });
       }),
     dispose: () => {
       disposed = true;

@@ -48,10 +48,12 @@ export interface MediaDevicesLike {
  * Where the devices a user chose are remembered (`opts.devicePreferences`). The SDK reads the
  * preference when a device is enabled and when devices change (a preferred device plugged back
  * in is taken again), and writes it on each `select()`. The default keeps them in memory for the
- * client's life; {@link localStorageDevicePreferences} keeps them across page loads.
+ * client's life; to keep them across visits, store them, e.g. in `localStorage`:
  *
  * ```ts
- * const client = new StreamVideoClient(apiKey, { devicePreferences: localStorageDevicePreferences() });
+ * const saved = () => JSON.parse(localStorage.getItem('devices') ?? '{}');
+ * const devicePreferences = { get: (kind) => saved()[kind], set: (kind, id) => localStorage.setItem('devices', JSON.stringify({ ...saved(), [kind]: id })) };
+ * const client = new StreamVideoClient(apiKey, { devicePreferences });
  * ```
  */
 export interface DevicePreferences {
@@ -65,36 +67,4 @@ export interface DevicePreferences {
 export function memoryDevicePreferences(): DevicePreferences {
   const chosen = new Map<DeviceKind, string | undefined>();
   return { get: (kind) => chosen.get(kind), set: (kind, id) => void chosen.set(kind, id) };
-}
-
-/**
- * Device preferences in the browser's `localStorage`, under `key` (one JSON object), so that
- * a user's camera, microphone and speaker are chosen again on their next visit. Where storage is
- * unavailable (private mode, a quota), they are kept in memory.
- * @param key the storage key (default `stream-video-devices`).
- *
- * ```ts
- * new StreamVideoClient(apiKey, { devicePreferences: localStorageDevicePreferences() });
- * ```
- */
-export function localStorageDevicePreferences(key = 'stream-video-devices'): DevicePreferences {
-  const memory = memoryDevicePreferences();
-  const read = (): Partial<Record<DeviceKind, string>> => {
-    try {
-      return (JSON.parse(globalThis.localStorage?.getItem(key) ?? '{}') as Partial<Record<DeviceKind, string>>) ?? {};
-    } catch {
-      return {};
-    }
-  };
-  return {
-    get: (kind) => read()[kind] ?? memory.get(kind),
-    set: (kind, id) => {
-      memory.set(kind, id);
-      try {
-        globalThis.localStorage?.setItem(key, JSON.stringify({ ...read(), [kind]: id }));
-      } catch {
-        // Storage full or forbidden: the memory copy serves this page.
-      }
-    },
-  };
 }

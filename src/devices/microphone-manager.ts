@@ -64,7 +64,7 @@ export function createMicrophone(host: DeviceHost): Microphone {
       },
       (err: unknown) => {
         opening = false;
-        host.logger('warn', 'could not listen to the muted microphone', { error: String(err) });
+        host.logger('warn', 'could not open the microphone', { error: String(err) });
       },
     );
   };

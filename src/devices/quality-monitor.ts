@@ -68,33 +68,32 @@ export function startQualityMonitor(o: QualityMonitorOptions): QualityMonitor {
     const ratings = new Map<string, ConnectionQuality>();
     const rate = (key: string, sample: QualitySample) => ratings.set(key, worse(ratings.get(key), rateConnection(sample)));
     pcs.forEach((pc, i) => {
-      const entries = [...(reports[i] as unknown as Map<string, Entry>).values()];
+      const report = reports[i] as unknown as Map<string, Entry>;
       const before = previous.get(pc);
-      previous.set(pc, new Map(entries.map((e) => [e.id, e])));
-      const pair = entries.find((e) => e.type === 'candidate-pair' && e.nominated && e.state === 'succeeded');
-      const link = { rttMs: ms(pair?.currentRoundTripTime), connected: pc.connectionState === 'connected' };
+      previous.set(pc, report);
+      const link: QualitySample = { connected: pc.connectionState === 'connected' };
+      report.forEach((e) => {
+        if (e.type === 'candidate-pair' && e.nominated && e.state === 'succeeded') link.rttMs = ms(e.currentRoundTripTime);
+      });
       rate(RECEIVING, link);
-      for (const e of entries) {
+      report.forEach((e) => {
         // Only tracks a participant publishes now: a muted one delivers nothing, rightly.
-        const owner = e.type === 'inbound-rtp' && e.trackIdentifier !== undefined ? owners.get(e.trackIdentifier) : undefined;
+        const owner = e.type === 'inbound-rtp' ? owners.get(e.trackIdentifier!) : undefined;
+        const last = before?.get(e.id);
         if (owner) {
-          const last = before?.get(e.id);
           const sample: QualitySample = { ...link, jitterMs: ms(e.jitter) };
           if (last) {
             const lost = Math.max(0, (e.packetsLost ?? 0) - (last.packetsLost ?? 0));
             const got = (e.packetsReceived ?? 0) - (last.packetsReceived ?? 0);
-            sample.loss = lost + got > 0 ? lost / (lost + got) : undefined;
+            if (lost + got > 0) sample.loss = lost / (lost + got);
             const frames = (e.framesDecoded ?? 0) - (last.framesDecoded ?? 0);
             sample.media = got <= 0 || (e.kind === 'video' && frames <= 0) ? 'stalled' : (e.freezeCount ?? 0) > (last.freezeCount ?? 0) ? 'frozen' : 'flowing';
           }
           rate(owner, sample);
           rate(RECEIVING, sample);
-        } else if (e.type === 'remote-inbound-rtp') {
-          rate(SENDING, { ...link, loss: e.fractionLost, jitterMs: ms(e.jitter) });
-        } else if (e.type === 'outbound-rtp' && (e.qualityLimitationReason === 'bandwidth' || e.qualityLimitationReason === 'cpu')) {
-          rate(SENDING, { media: 'limited' });
-        }
-      }
+        } else if (e.type === 'remote-inbound-rtp') rate(SENDING, { ...link, loss: e.fractionLost, jitterMs: ms(e.jitter) });
+        else if (e.qualityLimitationReason === 'bandwidth' || e.qualityLimitationReason === 'cpu') rate(SENDING, { media: 'limited' });
+      });
     });
     store.updateParticipants((table) => {
       let changed = false;

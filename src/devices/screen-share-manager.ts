@@ -57,11 +57,11 @@ export function createScreenShare(host: DeviceHost): ScreenShareManager & { disp
     status$: readOnly(status),
     async enable(options: ScreenShareOptions = {}) {
       const method = 'screenShare.enable';
-      if (typeof options !== 'object' || options === null || (options.audio !== undefined && typeof options.audio !== 'boolean'))
+      if (options.audio !== undefined && typeof options.audio !== 'boolean')
         throw StreamVideoError.invalidArgument(method, 'options.audio', 'must be a boolean');
       host.check(method, 'screenshare');
       const devices = host.devices;
-      if (!devices?.getDisplayMedia) throw new StreamVideoError('unsupported', 'no getDisplayMedia: no screen capture here', { method });
+      if (!devices?.getDisplayMedia) throw new StreamVideoError('unsupported', 'no getDisplayMedia here', { method });
       let stream: MediaStream;
       try {
         stream = await devices.getDisplayMedia({ video: true, audio: options.audio === true });

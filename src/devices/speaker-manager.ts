@@ -64,7 +64,7 @@ export function createSpeaker(host: DeviceHost, audio: AudioBindings): SpeakerMa
     async select(deviceId) {
       const method = 'speaker.select';
       checkDeviceId(method, deviceId);
-      if (!canRouteAudio()) throw new StreamVideoError('unsupported', 'no setSinkId: this browser cannot choose an audio output', { method });
+      if (!canRouteAudio()) throw new StreamVideoError('unsupported', 'no setSinkId in this browser', { method });
       preferred = deviceId;
       host.preferences.set('audiooutput', deviceId);
       host.list.start();
@@ -85,7 +85,7 @@ export function createSpeaker(host: DeviceHost, audio: AudioBindings): SpeakerMa
           fellBack = lost;
           host.emit({ type: 'device.changed', kind: 'audiooutput', reason: lost ? 'unplugged' : 'replugged', deviceId: next, previousDeviceId: current });
         },
-        (err: unknown) => host.logger('error', 'could not route audio to a speaker', { code: toDeviceError(err, 'speaker.reconcile', 'audiooutput').code }),
+        (err: unknown) => host.logger('error', 'could not route audio', { code: toDeviceError(err, 'speaker.reconcile', 'audiooutput').code }),
       );
     },
   };

@@ -78,7 +78,7 @@ export interface StreamClientOptions {
   mediaDevices?: MediaDevicesLike;
   /**
    * Where the devices the user selects are remembered (default: in memory, for the client's
-   * life); `localStorageDevicePreferences()` keeps them across page loads. See {@link DevicePreferences}.
+   * life); see {@link DevicePreferences} to keep them across page loads.
    */
   devicePreferences?: DevicePreferences;
   /**
@@ -234,11 +234,14 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
     throw bad('opts.callTypes', 'must be an array of strings');
   if (o['statsIntervalMs'] !== undefined && !(typeof o['statsIntervalMs'] === 'number' && o['statsIntervalMs'] >= 0 && o['statsIntervalMs'] <= 3_600_000))
     throw bad('opts.statsIntervalMs', 'must be a number from 0 to 3600000');
-  const has = (value: unknown, methods: readonly string[]) =>
-    typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
-  if (o['mediaDevices'] !== undefined && !has(o['mediaDevices'], ['getUserMedia', 'enumerateDevices', 'addEventListener', 'removeEventListener']))
-    throw bad('opts.mediaDevices', 'must have getUserMedia, enumerateDevices, addEventListener and removeEventListener');
-  if (o['devicePreferences'] !== undefined && !has(o['devicePreferences'], ['get', 'set'])) throw bad('opts.devicePreferences', 'must have get and set');
+  // Objects the SDK calls: each must have the methods it calls.
+  for (const [key, methods] of [
+    ['mediaDevices', ['getUserMedia', 'enumerateDevices', 'addEventListener', 'removeEventListener']],
+    ['devicePreferences', ['get', 'set']],
+  ] as const) {
+    const value = o[key] as Record<string, unknown> | undefined;
+    if (value !== undefined && !methods.every((m) => typeof value?.[m] === 'function')) throw bad(`opts.${key}`, `must have ${methods.join(', ')}`);
+  }
   const ttl = o['reactionTtlMs'];
   if (ttl !== undefined && !(typeof ttl === 'number' && ttl >= 10 && ttl <= 3_600_000)) throw bad('opts.reactionTtlMs', 'must be a number from 10 to 3600000');
   const cap = o['maxResponseBytes'];

@@ -208,7 +208,6 @@ export class ParticipantTable {
     return true;
   }
 
-
   /** Shows a participant's new reaction (`call.reaction_new`); returns false when there is no such participant. O(1). */
   setReaction(sessionId: string, reaction: ParticipantReaction): boolean {
     const p = this.bySession.get(sessionId);

@@ -3,7 +3,7 @@
  * on `window.sdk`, and `SimulatedDevices`, an implementation of the SDK's documented
  * `opts.mediaDevices` seam (`MediaDevicesLike`) over the browser's own devices that can:
  * hide a device as if unplugged (and show it again), make opening a kind fail with a browser
- * error, and gate the microphone (silence or speech) through Web Audio. It also counts the
+ * error, gate the microphone (silence or speech) through Web Audio, and open cameras small. It also counts the
  * offers of every peer connection made through `opts.RTCPeerConnection` (`CountingPeerConnection`).
  */
 import * as sdk from '../../src/index';
@@ -48,7 +48,11 @@ export class SimulatedDevices implements MediaDevicesLike {
       const exact = typeof id === 'object' && id !== null && !Array.isArray(id) ? id.exact : undefined;
       if (typeof exact === 'string' && this.unplugged.has(exact)) throw new DOMException('the device is unplugged', 'OverconstrainedError');
     }
-    const stream = await this.real.getUserMedia(constraints);
+    // Cameras at 320x240 whatever the SDK asks (1280x720): lighter on the test machine's CPU.
+    const video = constraints.video;
+    const stream = await this.real.getUserMedia(
+      video ? { ...constraints, video: { ...(typeof video === 'object' ? video : {}), width: 320, height: 240 } } : constraints,
+    );
     if (!this.gated || stream.getAudioTracks().length === 0) {
       this.handedOut.push(...stream.getTracks());
       return stream;
@@ -133,6 +137,12 @@ export class CountingPeerConnection extends RTCPeerConnection {
   }
 }
 
+/** Device preferences in `localStorage` under `key`, as the `DevicePreferences` documentation shows. */
+export function storedPreferences(key: string): sdk.DevicePreferences {
+  const saved = (): Partial<Record<sdk.DeviceKind, string>> => JSON.parse(localStorage.getItem(key) ?? '{}') as Partial<Record<sdk.DeviceKind, string>>;
+  return { get: (kind) => saved()[kind], set: (kind, id) => localStorage.setItem(key, JSON.stringify({ ...saved(), [kind]: id })) };
+}
+
 /** What {@link join} takes. */
 export interface JoinOptions {
   baseUrl: string;
@@ -143,7 +153,7 @@ export interface JoinOptions {
   gated?: boolean;
   /** The client's `statsIntervalMs` (default 500). */
   statsIntervalMs?: number;
-  /** Remember the devices selected in `localStorage` (`localStorageDevicePreferences`), default false. */
+  /** Remember the devices selected in `localStorage` through `opts.devicePreferences` ({@link storedPreferences}), default false. */
   remember?: boolean;
 }
 
@@ -163,12 +173,17 @@ export async function join(o: JoinOptions): Promise<string> {
     mediaDevices: devices,
     RTCPeerConnection: CountingPeerConnection,
     statsIntervalMs: o.statsIntervalMs ?? 500,
-    ...(o.remember ? { devicePreferences: sdk.localStorageDevicePreferences('test-devices') } : {}),
+    ...(o.remember ? { devicePreferences: storedPreferences('test-devices') } : {}),
   });
   const deviceEvents: sdk.DeviceEvent[] = [];
   await client.connectUser({ id: o.userId, name: o.userId }, o.token);
   client.on('device.changed', (e) => deviceEvents.push(e));
   const call = await client.joinCall(o.callId, 'development');
+  // Like an app: every remote microphone plays (in an element of its own, not in the page).
+  const playing = new Set<string>();
+  client.readOnlyStateStore.remoteParticipants$.subscribe((list) => {
+    for (const p of list) if (!playing.has(p.sessionId) && playing.add(p.sessionId)) call.bindAudioElement(new Audio(), p.sessionId);
+  });
   Object.assign(window, { client, call, devices, deviceEvents } satisfies Joined);
   return call.sessionId;
 }
