@@ -20,6 +20,16 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The speaking test makes its microphone's WAV with espeak-ng (speech) and sox (48 kHz, silence).
+if ! command -v espeak-ng >/dev/null 2>&1 || ! command -v sox >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "installing espeak-ng and sox for the speaking test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng sox >/dev/null
+  else
+    echo "espeak-ng or sox is missing and cannot be installed here (needs root and apt-get): the speaking test will fail" >&2
+  fi
+fi
+
 # The SFU tests drive Debian's janus (the local coordinator starts it; it is never bundled).
 if ! command -v janus >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then

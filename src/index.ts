@@ -39,7 +39,18 @@ export type {
   ParticipantReaction,
   MediaConnectionState,
   RemoteTrackState,
+  ParticipantInsights,
+  ConnectionQuality,
 } from './store/participant-table';
+export type { CameraManager, CameraDirection } from './devices/camera-manager';
+export type { MicrophoneManager } from './devices/microphone-manager';
+export type { SpeakerManager } from './devices/speaker-manager';
+export type { ScreenShareManager, ScreenShareOptions } from './devices/screen-share-manager';
+export type { InputDeviceManager, InputDeviceState, DeviceStatus } from './devices/input-device-manager';
+export { memoryDevicePreferences, type DeviceInfo, type DeviceKind, type DevicePreferences, type MediaDevicesLike } from './devices/media-devices';
+export type { DeviceEventMap, DeviceEvent } from './devices/device-events';
+export { SPEECH_DETECTION } from './devices/speech';
+export { QUALITY_THRESHOLDS, type QualityLimits } from './devices/connection-quality';
 export type { CallStatsReport, AggregatedStatsReport, PeerStatsReport } from './store/call-stats-report';
 export { TrackType, TRACK_CAPABILITIES, type PublishableTrackType } from './media/track-type';
 export type { RTCPeerConnectionConstructor } from './media/peer-connection';

@@ -11,6 +11,7 @@
  * "Mute everyone", "End call for everyone" and the blocked users' list; the reactions bar
  * sends reactions, shown on the tiles until the store clears them.
  */
+import type { ReadableAtom } from 'nanostores';
 import {
   CALL_CONFIG,
   StreamVideoClient,
@@ -19,6 +20,7 @@ import {
   type Call,
   type CallRecording,
   type CallStatsReport,
+  type DeviceInfo,
   type PendingCall,
   type PermissionRequestEvent,
   type StreamParticipant,
@@ -180,44 +182,80 @@ store.acceptedCall$.subscribe((accepted) => {
   }
 });
 
-// ---- media: toggles, a video tile per participant, the quality line ---------------------
+// ---- media: device toggles and pickers, a video tile per participant, the quality line ----
 
-function publishing(type: TrackType): boolean {
-  return store.localParticipant$.get()?.publishedTracks.includes(type) ?? false;
-}
+/** The active call's device subscriptions, dropped when the call changes. */
+const deviceSubscriptions: (() => void)[] = [];
 
 function renderMediaControls(): void {
   const call = store.activeCall$.get();
   const can = (capability: string) => call?.ownCapabilities.includes(capability) ?? false;
-  const controls: [string, TrackType, string, string, string][] = [
-    ['camera-toggle', TrackType.VIDEO, 'send-video', 'Start camera', 'Stop camera'],
-    ['mic-toggle', TrackType.AUDIO, 'send-audio', 'Start microphone', 'Mute microphone'],
-    ['screenshare-toggle', TrackType.SCREEN_SHARE, 'screenshare', 'Share screen', 'Stop sharing'],
+  const controls: [string, string | undefined, string, string, string][] = [
+    ['camera-toggle', call?.camera.state.status$.get(), 'send-video', 'Start camera', 'Stop camera'],
+    ['mic-toggle', call?.microphone.state.status$.get(), 'send-audio', 'Start microphone', 'Mute microphone'],
+    ['screenshare-toggle', call?.screenShare.status$.get(), 'screenshare', 'Share screen', 'Stop sharing'],
   ];
-  for (const [id, type, capability, start, stop] of controls) {
-    const on = publishing(type);
+  for (const [id, status, capability, start, stop] of controls) {
+    const on = status === 'enabled';
     const button = $<HTMLButtonElement>(id);
     button.textContent = on ? stop : start;
     button.disabled = !on && !can(capability);
     button.dataset.on = String(on);
   }
+  $('muted-hint').hidden = !call?.microphone.speakingWhileMuted$.get();
 }
 
-/** Starts or stops publishing `type`; a new device stream each time it starts. */
-async function toggle(type: TrackType): Promise<void> {
+/** Fills a device picker from a device list; choosing one selects it. */
+function renderPicker(id: string, devices: readonly DeviceInfo[], selected: string | undefined): void {
+  const picker = $<HTMLSelectElement>(id);
+  const options = [
+    h('option', { value: '' }, 'Default'),
+    ...devices.filter((d) => d.deviceId && d.deviceId !== 'default').map((d) => h('option', { value: d.deviceId }, d.label || d.deviceId)),
+  ];
+  picker.replaceChildren(...options);
+  picker.value = selected && selected !== 'default' && devices.some((d) => d.deviceId === selected) ? selected : '';
+}
+
+/** Follows the devices of the joined call: statuses, lists, selections. */
+function followDevices(call: Readonly<Call> | undefined): void {
+  for (const stop of deviceSubscriptions.splice(0)) stop();
+  if (!call) return;
+  const { camera, microphone, speaker, screenShare } = call;
+  const pickers: [string, ReadableAtom<readonly DeviceInfo[]>, ReadableAtom<string | undefined>][] = [
+    ['camera-select', camera.listDevices(), camera.state.selectedDevice$],
+    ['mic-select', microphone.listDevices(), microphone.state.selectedDevice$],
+    ['speaker-select', speaker.listDevices(), speaker.selectedDevice$],
+  ];
+  for (const [id, list, selected] of pickers) {
+    const render = () => renderPicker(id, list.get(), selected.get());
+    deviceSubscriptions.push(list.subscribe(render), selected.listen(render));
+  }
+  for (const atom of [camera.state.status$, microphone.state.status$, screenShare.status$, microphone.speakingWhileMuted$])
+    deviceSubscriptions.push(atom.listen(renderMediaControls));
+}
+
+const pick = (id: string, select: (call: Readonly<Call>, deviceId: string | undefined) => Promise<void>) =>
+  $(id).addEventListener('change', () => {
+    const call = store.activeCall$.get();
+    const value = $<HTMLSelectElement>(id).value || undefined;
+    if (call) void act('select a device', () => select(call, value));
+  });
+pick('camera-select', (call, id) => call.camera.select(id));
+pick('mic-select', (call, id) => call.microphone.select(id));
+pick('speaker-select', (call, id) => call.speaker.select(id));
+
+/** The call the buttons act on. */
+function activeCall(): Readonly<Call> {
   const call = store.activeCall$.get();
   if (!call) throw new Error('not in a call');
-  if (publishing(type)) return call.stopPublish(type);
-  if (type === TrackType.SCREEN_SHARE) return call.publishScreenShareStream(await navigator.mediaDevices.getDisplayMedia({ video: true }));
-  // Through an SFU the camera goes out in three simulcast layers: Chromium sends all three from 1280x720.
-  const sfu = call.data.settings?.media?.topology === 'sfu';
-  const video = sfu ? { width: 1280, height: 720 } : { width: 640, height: 480 };
-  const stream = await navigator.mediaDevices.getUserMedia(type === TrackType.VIDEO ? { video } : { audio: true });
-  return type === TrackType.VIDEO ? call.publishVideoStream(stream) : call.publishAudioStream(stream);
+  return call;
 }
-$('camera-toggle').addEventListener('click', () => act('camera', () => toggle(TrackType.VIDEO)));
-$('mic-toggle').addEventListener('click', () => act('microphone', () => toggle(TrackType.AUDIO)));
-$('screenshare-toggle').addEventListener('click', () => act('screen share', () => toggle(TrackType.SCREEN_SHARE)));
+$('camera-toggle').addEventListener('click', () => void act('camera', () => activeCall().camera.toggle()));
+$('mic-toggle').addEventListener('click', () => void act('microphone', () => activeCall().microphone.toggle()));
+$('flip-camera').addEventListener('click', () => void act('flip', () => activeCall().camera.flip()));
+$('screenshare-toggle').addEventListener('click', () => void act('screen share', () => activeCall().screenShare.toggle({ audio: true })));
+$('resume-audio').addEventListener('click', () => void act('play sound', () => activeCall().resumeAudio()));
+store.autoplayBlocked$.subscribe((blocked) => ($('autoplay').hidden = !blocked));
 
 /** A tile's media elements, kept across renders so that playback does not restart, and the functions that unbind them. */
 interface Tile {
@@ -237,14 +275,14 @@ const tiles = new Map<string, Tile>();
  * `bindVideoElement` / `bindAudioElement` (the SDK sets and follows their `srcObject`; in an
  * SFU call it also asks for the video layer that fits the tile, and none while it is hidden).
  */
-function tileFor(p: StreamParticipant, call: Call): Tile {
+function tileFor(p: StreamParticipant, call: Readonly<Call>): Tile {
   let tile = tiles.get(p.sessionId);
   if (tile) return tile;
   const video = h('video', { autoplay: true, playsinline: true, 'data-testid': 'tile-video' }) as HTMLVideoElement;
   video.muted = true; // sound plays through the audio element
   const screen = h('video', { autoplay: true, playsinline: true, class: 'screen', 'data-testid': 'tile-screen' }) as HTMLVideoElement;
   screen.muted = true;
-  const audio = h('audio', { autoplay: true, 'data-testid': 'tile-audio' }) as HTMLAudioElement;
+  const audio = h('audio', { 'data-testid': 'tile-audio' }) as HTMLAudioElement;
   const label = h('div', { class: 'label' });
   const reaction = h('span', { class: 'reaction', 'data-testid': 'tile-reaction', hidden: true });
   const unbind = bindTile(call, p, video, screen, audio);
@@ -253,7 +291,7 @@ function tileFor(p: StreamParticipant, call: Call): Tile {
   return tile;
 }
 
-function bindTile(call: Call, p: StreamParticipant, video: HTMLVideoElement, screen: HTMLVideoElement, audio: HTMLAudioElement): (() => void)[] {
+function bindTile(call: Readonly<Call>, p: StreamParticipant, video: HTMLVideoElement, screen: HTMLVideoElement, audio: HTMLAudioElement): (() => void)[] {
   try {
     const bound = [call.bindVideoElement(video, p.sessionId, TrackType.VIDEO), call.bindVideoElement(screen, p.sessionId, TrackType.SCREEN_SHARE)];
     // Never play one's own microphone.
@@ -287,7 +325,9 @@ function renderTiles(): void {
       pinned: String(p.isPinned),
       dominant: String(p.sessionId === dominant),
     });
-    root.className = `tile${p.sessionId === dominant ? ' dominant' : ''}${p.isPinned ? ' pinned' : ''}`;
+    root.className = `tile${p.sessionId === dominant ? ' dominant' : ''}${p.isPinned ? ' pinned' : ''}${p.isSpeaking ? ' speaking' : ''}`;
+    root.dataset.speaking = String(p.isSpeaking);
+    root.style.setProperty('--level', String(p.audioLevel));
     // The bound elements play the streams; an element with nothing to show is hidden (and then asks for no video).
     tile.video.hidden = !p.videoStream;
     tile.screen.hidden = !p.screenShareStream;
@@ -299,6 +339,12 @@ function renderTiles(): void {
     const button = (testId: string, label: string, what: string, action: () => Promise<unknown>) =>
       h('button', { class: 'danger', 'data-testid': testId, onclick: () => void act(what, action) }, label);
     const parts: Child[] = [
+      h('span', {
+        class: `dot ${p.connectionQuality}`,
+        'data-testid': 'quality-dot',
+        'data-quality': p.connectionQuality,
+        title: `connection: ${p.connectionQuality}`,
+      }),
       h('span', { class: 'grow', 'data-testid': 'tile-name' }, displayName(p.user.id ? p.user : { id: p.userId, name: '' })),
       h('span', { class: `tag${audioOn ? '' : ' off'}`, 'data-testid': audioOn ? 'audio-on' : 'audio-muted' }, audioOn ? 'mic' : 'mic off'),
       h('span', { class: `tag${videoOn ? '' : ' off'}`, 'data-testid': videoOn ? 'video-on' : 'video-muted' }, videoOn ? 'cam' : 'cam off'),
@@ -379,6 +425,7 @@ function renderCapabilities(): void {
 }
 
 store.activeCall$.subscribe((call) => {
+  followDevices(call);
   $('active-call').textContent = call ? `In call ${call.cid}` : 'Not in a call';
   if (call) {
     $('moderation-notice').hidden = true;

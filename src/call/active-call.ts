@@ -2,6 +2,7 @@ import { atom, type ReadableAtom, type WritableAtom } from 'nanostores';
 import type { RpcOutput, StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
 import type { FoldedCall } from '../events/event-folder';
+import type { CallDevices } from '../devices/call-devices';
 import type { CallMedia } from '../media/call-media';
 import type { ElementBindings } from '../media/element-bindings';
 import type { CallRef } from '../plain/call-ref';
@@ -33,6 +34,8 @@ export interface ActiveCallInit {
   media(ownCapabilities: () => readonly string[]): CallMedia | undefined;
   /** Makes what follows the elements the app binds to the participants' tracks, for the call's media. */
   bindings(media: CallMedia): ElementBindings;
+  /** Makes the call's camera, microphone, speaker and screen share, on its media. */
+  devices(media: CallMedia | undefined, ownCapabilities: () => readonly string[]): CallDevices;
   readonly store: StreamVideoWriteableStateStore<Call>;
   readonly coordinator: StreamCoordinatorClient;
   readonly rpc: RpcSession;
@@ -61,6 +64,8 @@ export class ActiveCall implements FoldedCall, CallOwner {
   readonly media: CallMedia | undefined;
   /** The elements the app bound to the participants' tracks; none without media. */
   readonly bindings: ElementBindings | undefined;
+  /** The call's camera, microphone, speaker and screen share, and what is measured of its media. */
+  readonly devices: CallDevices;
   /** The handle users hold. */
   readonly call: Call;
   private phase: ActiveCallPhase = { kind: 'joined' };
@@ -74,6 +79,7 @@ export class ActiveCall implements FoldedCall, CallOwner {
     this.state = state;
     this.media = init.media(() => state.get().ownCapabilities);
     this.bindings = this.media && init.bindings(this.media);
+    this.devices = init.devices(this.media, () => state.get().ownCapabilities);
     this.call = new Call(this, init.credentials, init.sessionId);
   }
 
@@ -147,5 +153,6 @@ export class ActiveCall implements FoldedCall, CallOwner {
   private closeMedia(): void {
     this.bindings?.close();
     this.media?.close();
+    this.devices.dispose();
   }
 }

@@ -6,6 +6,11 @@ import { StreamVideoError } from '../errors/stream-video-error';
 import type { CallMedia, VideoDimension } from '../media/call-media';
 import type { ElementBindings } from '../media/element-bindings';
 import { TrackType } from '../media/track-type';
+import type { CallDevices } from '../devices/call-devices';
+import type { CameraManager } from '../devices/camera-manager';
+import type { MicrophoneManager } from '../devices/microphone-manager';
+import type { ScreenShareManager } from '../devices/screen-share-manager';
+import type { SpeakerManager } from '../devices/speaker-manager';
 import type { CallStatsReport } from '../store/call-stats-report';
 import type { ParticipantList } from '../store/participant-table';
 import type { ActiveCallState } from '../store/state-store';
@@ -30,6 +35,8 @@ export interface CallOwner {
   readonly media: CallMedia | undefined;
   /** The elements the app bound to the participants' tracks; none without media. */
   readonly bindings: ElementBindings | undefined;
+  /** The call's camera, microphone, speaker and screen share, and what is measured of its media. */
+  readonly devices: CallDevices;
   /** The participants while joined (an empty list after). */
   readonly participants: ParticipantList;
   /** Whether the call is over for this session. */
@@ -129,20 +136,110 @@ export class Call {
   }
 
   /**
-   * Publishes a shared screen: the first video track of `stream` (from `getDisplayMedia`).
+   * Publishes a shared screen: the first video track of `stream` (from `getDisplayMedia`), and
+   * its first audio track, when it has one (a tab's audio), as `TrackType.SCREEN_SHARE_AUDIO`.
    * Needs `screenshare`; see {@link Call.publishVideoStream} for the rest.
    */
   publishScreenShareStream(stream: MediaStream): Promise<void> {
-    return this.withMedia('publishScreenShareStream', (m) => m.publish(TrackType.SCREEN_SHARE, stream, 'publishScreenShareStream'));
+    const method = 'publishScreenShareStream';
+    return this.withMedia(method, async (m) => {
+      await m.publish(TrackType.SCREEN_SHARE, stream, method);
+      if (stream.getAudioTracks().length > 0) await m.publish(TrackType.SCREEN_SHARE_AUDIO, stream, method);
+    });
   }
 
   /**
    * Stops publishing a track type (mute): the track stops and the others see
-   * `call.participant_updated` without it in `publishedTracks`.
-   * @param trackType `TrackType.AUDIO`, `TrackType.VIDEO` or `TrackType.SCREEN_SHARE`.
+   * `call.participant_updated` without it in `publishedTracks`. Stopping the screen share
+   * stops its audio too.
+   * @param trackType `TrackType.AUDIO`, `VIDEO`, `SCREEN_SHARE` or `SCREEN_SHARE_AUDIO`.
    */
   stopPublish(trackType: TrackType): Promise<void> {
-    return this.withMedia('stopPublish', (m) => m.stopPublish(trackType));
+    return this.withMedia('stopPublish', async (m) => {
+      await m.stopPublish(trackType);
+      if (trackType === TrackType.SCREEN_SHARE) await m.stopPublish(TrackType.SCREEN_SHARE_AUDIO);
+    });
+  }
+
+  /**
+   * The camera: `enable()`, `disable()`, `toggle()`, `select(deviceId)`, `flip()`,
+   * `listDevices()`, and `state` (`status$`, `selectedDevice$`). It publishes through
+   * {@link Call.publishVideoStream}; apps that bring their own streams keep using that.
+   *
+   * ```ts
+   * await call.camera.toggle();
+   * ```
+   */
+  get camera(): CameraManager {
+    return this.owner.devices.camera;
+  }
+
+  /**
+   * The microphone: `enable()`, `disable()` (mute), `toggle()`, `select(deviceId)`,
+   * `listDevices()`, `state`, and `speakingWhileMuted$`.
+   *
+   * ```ts
+   * await call.microphone.toggle();
+   * ```
+   */
+  get microphone(): MicrophoneManager {
+    return this.owner.devices.microphone;
+  }
+
+  /**
+   * The speaker: `select(deviceId)` routes every element bound with
+   * {@link Call.bindAudioElement} to that audio output.
+   *
+   * ```ts
+   * await call.speaker.select(headset.deviceId);
+   * ```
+   */
+  get speaker(): SpeakerManager {
+    return this.owner.devices.speaker;
+  }
+
+  /**
+   * The screen share: `enable({ audio })` (with the tab's audio), `disable()`, `toggle()`, `status$`.
+   *
+   * ```ts
+   * await call.screenShare.enable({ audio: true });
+   * ```
+   */
+  get screenShare(): ScreenShareManager {
+    return this.owner.devices.screenShare;
+  }
+
+  /**
+   * Plays a participant's audio in `audioElement` while it is received, through the speaker
+   * selected with `call.speaker`; the local participant's own audio is never played. When the
+   * browser refuses to play it (autoplay without a user gesture), the store's `autoplayBlocked$`
+   * turns true: call {@link Call.resumeAudio} from a click.
+   * @param audioElement the element; the SDK sets its `srcObject` and plays it.
+   * @param sessionId the participant's session.
+   * @param trackType `TrackType.AUDIO` (default, the microphone) or `TrackType.SCREEN_SHARE_AUDIO`.
+   * @returns the function that unbinds the element (and empties it).
+   * @throws StreamVideoError `invalid_argument` for a wrong argument.
+   *
+   * ```ts
+   * const unbind = call.bindAudioElement(tile.querySelector('audio')!, participant.sessionId);
+   * ```
+   */
+  bindAudioElement(audioElement: HTMLAudioElement, sessionId: string, trackType: TrackType.AUDIO | TrackType.SCREEN_SHARE_AUDIO = TrackType.AUDIO): () => void {
+    return this.owner.devices.audio.bind(audioElement, sessionId, trackType);
+  }
+
+  /**
+   * Plays the audio the browser refused to autoplay (the store's `autoplayBlocked$`); call it
+   * from a user gesture (a click, a key press).
+   * @throws StreamVideoError `failed_precondition` with `meta.reason = 'autoplay_blocked'` when
+   *   the browser still refuses (not called from a gesture).
+   *
+   * ```ts
+   * unmuteButton.onclick = () => call.resumeAudio();
+   * ```
+   */
+  resumeAudio(): Promise<void> {
+    return this.owner.devices.resumeAudio();
   }
 
   /** The media statistics now, every peer connection together (the store's `callStatsReport$` refreshes them on an interval). */
@@ -315,22 +412,6 @@ export class Call {
     if (trackType !== TrackType.VIDEO && trackType !== TrackType.SCREEN_SHARE)
       throw StreamVideoError.invalidArgument(method, 'trackType', 'must be TrackType.VIDEO or TrackType.SCREEN_SHARE');
     return bindings.bindVideo(videoElement, sessionId, trackType);
-  }
-
-  /**
-   * Binds an `<audio>` element to a participant's microphone: sets its `srcObject` (following
-   * the participant's stream) and plays it.
-   *
-   * ```ts
-   * const unbind = call.bindAudioElement(tileAudio, participant.sessionId);
-   * ```
-   * @param audioElement the element to play the audio in.
-   * @param sessionId the participant's session id.
-   * @returns a function that unbinds the element.
-   * @throws StreamVideoError `invalid_argument`, `unsupported` (no WebRTC), `failed_precondition` (the call was left).
-   */
-  bindAudioElement(audioElement: HTMLAudioElement, sessionId: string): () => void {
-    return this.bindingsFor('bindAudioElement', 'audioElement', audioElement, sessionId).bindAudio(audioElement, sessionId);
   }
 
   /**

@@ -5,6 +5,8 @@ import type { StreamCoordinatorClient } from '../coordinator/coordinator-client'
 import type { RpcSession } from '../coordinator/rpc-session';
 import type { EventGate } from '../events/event-gate';
 import type { FoldedEvents } from '../events/event-pipeline';
+import type { StreamEventMap } from '../events/event-map';
+import type { EventRouter } from '../events/event-router';
 import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import type { Call } from './call';
 import type { EdgeLatency } from './edge-latency';
@@ -29,6 +31,8 @@ export interface FlowContext {
   readonly options: ResolvedOptions;
   /** The latency to each edge, measured in the background. */
   readonly edges: EdgeLatency;
+  /** The client's listeners (the SDK's own events, e.g. `device.changed`). */
+  readonly router: EventRouter<StreamEventMap>;
   /** Resolves once the socket is connected (waits for a reconnect, bounded). */
   ready(method: string): Promise<void>;
 }

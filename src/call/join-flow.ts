@@ -9,6 +9,7 @@ import type { Credentials, GetOrCreateCallResponse } from '../plain/plain-types'
 import type { CallRef } from '../plain/call-ref';
 import { createMediaSession } from '../media/create-media-session';
 import { ElementBindings } from '../media/element-bindings';
+import { createCallDevices } from '../devices/call-devices';
 import { ActiveCall } from './active-call';
 import type { Call } from './call';
 import { newSessionId, toCallInput, type CallRequestData } from './call-request';
@@ -151,7 +152,7 @@ export class JoinFlow {
 
   /** Makes the joined call, its state and its media, and holds it as the session's call. */
   private joined(ref: CallRef, sessionId: string, credentials: Credentials, answer: GetOrCreateCallResponse): ActiveCall {
-    const { options, coordinator, rpc, store, user, events } = this.ctx;
+    const { options, coordinator, rpc, store, user, events, router } = this.ctx;
     const state = answer.call!;
     const active = new ActiveCall({
       ref,
@@ -172,6 +173,17 @@ export class JoinFlow {
           network: options.network,
         }),
       bindings: (media) => new ElementBindings(media, store.participants$, options.logger),
+      devices: (media, ownCapabilities) =>
+        createCallDevices({
+          media,
+          store,
+          devices: options.mediaDevices,
+          preferences: options.devicePreferences,
+          logger: options.logger,
+          statsIntervalMs: options.statsIntervalMs,
+          emit: (event) => router.emit(event.type, event),
+          ownCapabilities,
+        }),
       store,
       coordinator,
       rpc,

@@ -4,7 +4,7 @@ import type { CallRef } from '../plain/call-ref';
 import type { CallState, Participant } from '../plain/plain-types';
 import type { Reaction } from '../../gen/stream/video/coordinator/v1/models';
 import type { Plain } from '../plain/plain-data';
-import type { ParticipantReaction, StreamParticipant } from '../store/participant-table';
+import type { ParticipantInsights, ParticipantReaction, StreamParticipant } from '../store/participant-table';
 import type { ActiveCallState, StreamVideoWriteableStateStore } from '../store/state-store';
 import type { CoordinatorEvent, CoordinatorEventMap } from './event-map';
 
@@ -198,7 +198,9 @@ export function foldEvent(event: CoordinatorEvent, target: FoldTarget): void {
 }
 
 /** A participant of the schema in the store's form (without the flags the table sets). */
-export function toStreamParticipant(p: Participant): Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | 'mediaConnectionState' | 'trackStates'> {
+export function toStreamParticipant(
+  p: Participant,
+): Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | 'mediaConnectionState' | 'trackStates' | keyof ParticipantInsights> {
   const user = p.user ?? { id: '', name: '', imageUrl: '', role: '' };
   return {
     sessionId: p.sessionId,

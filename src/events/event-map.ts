@@ -4,6 +4,7 @@ import { toPlain, type JsonObject, type JsonValue, type Plain } from '../plain/p
 import type { StreamVideoError } from '../errors/stream-video-error';
 import type { CoordinatorEventBase } from '../store/state-store';
 import type { ConnectionState } from '../ws/connection-state';
+import type { DeviceEventMap } from '../devices/device-events';
 
 export type { CoordinatorEventBase };
 
@@ -123,9 +124,10 @@ export interface ConnectionEventMap {
  * user, the call is left with its media), `call.unblocked_user`, `call.recording_ready` (a
  * recording of an SFU call is a file now: `callRecording` has its name, times, duration and a
  * signed download URL), `call.recording_failed` (a recording could not be made into a file:
- * `reason`), `connection.changed`, `connection.recovered`, `connection.error`, `connection.frame_dropped`.
+ * `reason`), `connection.changed`, `connection.recovered`, `connection.error`, `connection.frame_dropped`, `device.changed` (a
+ * camera, microphone or speaker unplugged or plugged back in).
  */
-export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap;
+export type StreamEventMap = CoordinatorEventMap & ConnectionEventMap & DeviceEventMap;
 /** An event name, e.g. `call.ring`. */
 export type StreamEventName = keyof StreamEventMap;
 /** Any event. */

@@ -24,6 +24,8 @@ export interface CallMedia {
   publish(type: PublishableTrackType, stream: MediaStream, method: string): Promise<void>;
   /** Stops publishing `type` (mute). */
   stopPublish(type: TrackType, method?: string): Promise<void>;
+  /** The call's peer connections now (the device layer reads levels and connection quality from them). */
+  readonly peerConnections: readonly RTCPeerConnection[];
   /** The media statistics now. */
   getStats(): Promise<CallStatsReport>;
   /** Reacts to an event of the call, already folded into the store. */

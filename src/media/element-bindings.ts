@@ -19,7 +19,12 @@ interface Binding {
   readonly unbind: () => void;
 }
 
-const STREAMS = { [TrackType.AUDIO]: 'audioStream', [TrackType.VIDEO]: 'videoStream', [TrackType.SCREEN_SHARE]: 'screenShareStream' } as const;
+const STREAMS = {
+  [TrackType.AUDIO]: 'audioStream',
+  [TrackType.VIDEO]: 'videoStream',
+  [TrackType.SCREEN_SHARE]: 'screenShareStream',
+  [TrackType.SCREEN_SHARE_AUDIO]: 'screenShareAudioStream',
+} as const;
 const HIDDEN: VideoDimension = Object.freeze({ width: 0, height: 0 });
 const ALL = '';
 

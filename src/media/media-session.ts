@@ -14,7 +14,7 @@ import { PeerConnection, type PeerHost, type RTCPeerConnectionConstructor } from
 import { PeerLink, type LinkHost } from './peer-link';
 import { SignalChannel } from './signal-channel';
 import { callStats, peerStats } from './stats';
-import { isPublishableTrackType, TRACK_CAPABILITIES, TRACK_TYPES, TrackType, type PublishableTrackType } from './track-type';
+import { isAudioTrackType, isPublishableTrackType, TRACK_CAPABILITIES, TRACK_TYPES, TrackType, type PublishableTrackType } from './track-type';
 
 /** What a {@link MediaSession} is made with: the call, the session, and the SDK parts it uses. */
 export interface MediaSessionOptions {
@@ -47,6 +47,7 @@ const MEDIA_KEYS: Record<PublishableTrackType, keyof ParticipantMedia> = {
   [TrackType.AUDIO]: 'audioStream',
   [TrackType.VIDEO]: 'videoStream',
   [TrackType.SCREEN_SHARE]: 'screenShareStream',
+  [TrackType.SCREEN_SHARE_AUDIO]: 'screenShareAudioStream',
 };
 
 interface Published {
@@ -115,6 +116,11 @@ export class MediaSession {
     return this.links.size;
   }
 
+  /** The call's peer connections now (for the device layer's levels and connection quality). */
+  get peerConnections(): RTCPeerConnection[] {
+    return [...this.links.values()].map((link) => link.peer.pc);
+  }
+
   /** Signalling requests sent so far. */
   get signalRequests(): number {
     return this.channel.requests;
@@ -132,9 +138,10 @@ export class MediaSession {
     return this.serialize(async () => {
       if (!stream || typeof (stream as Partial<MediaStream>).getTracks !== 'function')
         throw StreamVideoError.invalidArgument(method, 'stream', 'must be a MediaStream');
-      const track = type === TrackType.AUDIO ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
+      const audio = isAudioTrackType(type);
+      const track = audio ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
       if (!track || track.readyState === 'ended')
-        throw StreamVideoError.invalidArgument(method, 'stream', `must hold a live ${type === TrackType.AUDIO ? 'audio' : 'video'} track`);
+        throw StreamVideoError.invalidArgument(method, 'stream', `must hold a live ${audio ? 'audio' : 'video'} track`);
       this.requireOpen(method);
       const capability = TRACK_CAPABILITIES[type];
       if (!this.o.ownCapabilities().includes(capability))
@@ -165,7 +172,8 @@ export class MediaSession {
    */
   stopPublish(type: TrackType, method = 'stopPublish'): Promise<void> {
     return this.serialize(async () => {
-      if (!isPublishableTrackType(type)) throw StreamVideoError.invalidArgument(method, 'trackType', 'must be TrackType.AUDIO, VIDEO or SCREEN_SHARE');
+      if (!isPublishableTrackType(type))
+        throw StreamVideoError.invalidArgument(method, 'trackType', 'must be TrackType.AUDIO, VIDEO, SCREEN_SHARE or SCREEN_SHARE_AUDIO');
       this.requireOpen(method);
       await this.unpublish(type);
       if (this.announced.includes(type))

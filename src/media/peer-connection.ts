@@ -28,7 +28,12 @@ const SDP_TYPES: Record<SdpType, RTCSdpType | undefined> = {
 const TO_SDP_TYPE: Record<RTCSdpType, SdpType> = { offer: SdpType.OFFER, answer: SdpType.ANSWER, pranswer: SdpType.PRANSWER, rollback: SdpType.ROLLBACK };
 
 /** The kind of media each track type carries. */
-const KINDS: Record<PublishableTrackType, 'audio' | 'video'> = { [Types.AUDIO]: 'audio', [Types.VIDEO]: 'video', [Types.SCREEN_SHARE]: 'video' };
+const KINDS: Record<PublishableTrackType, 'audio' | 'video'> = {
+  [Types.AUDIO]: 'audio',
+  [Types.VIDEO]: 'video',
+  [Types.SCREEN_SHARE]: 'video',
+  [Types.SCREEN_SHARE_AUDIO]: 'audio',
+};
 
 /**
  * The peer connection to one remote session, in a fixed layout negotiated once: one
@@ -102,7 +107,7 @@ export class PeerConnection {
     this.pc = pc;
     const av = typeof MediaStream === 'function' ? [new MediaStream()] : [];
     const screen = typeof MediaStream === 'function' ? [new MediaStream()] : [];
-    this.sendStreams = { [Types.AUDIO]: av, [Types.VIDEO]: av, [Types.SCREEN_SHARE]: screen };
+    this.sendStreams = { [Types.AUDIO]: av, [Types.VIDEO]: av, [Types.SCREEN_SHARE]: screen, [Types.SCREEN_SHARE_AUDIO]: screen };
     pc.onnegotiationneeded = () => void this.negotiate();
     pc.onicecandidate = (e) => {
       if (e.candidate) this.candidates++;

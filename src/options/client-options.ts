@@ -8,6 +8,7 @@ import type { ReconnectPolicy } from '../ws/reconnect-policy';
 import type { NetworkEventSource, WebSocketConstructor } from '../ws/websocket-like';
 import { consoleLogger, LOG_LEVELS, withLevel, type Logger, type LogLevelThreshold } from '../config/logger';
 import type { RTCPeerConnectionConstructor } from '../media/peer-connection';
+import { memoryDevicePreferences, type DevicePreferences, type MediaDevicesLike } from '../devices/media-devices';
 import { REACTION_TTL_MS } from '../config/call-limits';
 
 /** Time limits of the client, in milliseconds. */
@@ -71,8 +72,19 @@ export interface StreamClientOptions {
    * none: without one, media methods fail with `unsupported` and everything else works).
    */
   RTCPeerConnection?: RTCPeerConnectionConstructor;
-  /** How often the store's `callStatsReport$` is refreshed while in a call, in ms (default 2,000; 0 never). */
+  /** How often the store's `callStatsReport$` and each participant's `connectionQuality` are refreshed while in a call, in ms (default 2,000; 0 never). */
   statsIntervalMs?: number;
+  /**
+   * The cameras, microphones and speakers `call.camera`, `call.microphone`, `call.speaker` and
+   * `call.screenShare` use (default: the browser's `navigator.mediaDevices`). Pass your own to
+   * process capture, or to simulate devices in tests; see {@link MediaDevicesLike}.
+   */
+  mediaDevices?: MediaDevicesLike;
+  /**
+   * Where the devices the user selects are remembered (default: in memory, for the client's
+   * life); see {@link DevicePreferences} to keep them across page loads.
+   */
+  devicePreferences?: DevicePreferences;
   /**
    * How long a participant's `reaction` stays in the store, in ms from when the coordinator
    * received it: 10 to 3,600,000 (default `REACTION_TTL_MS`, 5,000).
@@ -118,6 +130,8 @@ export interface ResolvedOptions {
   network: NetworkEventSource | undefined;
   RTCPeerConnection: RTCPeerConnectionConstructor | undefined;
   statsIntervalMs: number;
+  mediaDevices: MediaDevicesLike | undefined;
+  devicePreferences: DevicePreferences;
   reactionTtlMs: number;
   /** The interceptor that caps RPC answers, when the platform has one and the transport is the default. */
   responseCap: RpcInterceptor | undefined;
@@ -166,6 +180,8 @@ export function resolveOptions(opts: StreamClientOptions, platform: ClientPlatfo
     network: opts.network ?? (typeof win?.addEventListener === 'function' ? win : undefined),
     RTCPeerConnection: opts.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection,
     statsIntervalMs: opts.statsIntervalMs ?? 2000,
+    mediaDevices: opts.mediaDevices ?? (globalThis as { navigator?: { mediaDevices?: MediaDevicesLike } }).navigator?.mediaDevices,
+    devicePreferences: opts.devicePreferences ?? memoryDevicePreferences(),
     reactionTtlMs: opts.reactionTtlMs ?? REACTION_TTL_MS,
     responseCap,
   };
@@ -191,6 +207,8 @@ const OPTION_KEYS: readonly (keyof StreamClientOptions)[] = [
   'statsIntervalMs',
   'reactionTtlMs',
   'maxResponseBytes',
+  'mediaDevices',
+  'devicePreferences',
 ];
 const TIMEOUT_KEYS: readonly (keyof StreamClientTimeouts)[] = ['rpcMs', 'connectMs', 'handshakeMs', 'edgeMeasurementMs', 'reconnectWaitMs', 'tokenProviderMs'];
 const RETRY_KEYS: readonly (keyof RetryPolicy)[] = ['maxAttempts', 'baseDelayMs', 'maxDelayMs'];
@@ -220,6 +238,14 @@ function checkOptions(opts: unknown): asserts opts is StreamClientOptions {
     throw bad('opts.callTypes', 'must be an array of strings');
   if (o['statsIntervalMs'] !== undefined && !(typeof o['statsIntervalMs'] === 'number' && o['statsIntervalMs'] >= 0 && o['statsIntervalMs'] <= 3_600_000))
     throw bad('opts.statsIntervalMs', 'must be a number from 0 to 3600000');
+  // Objects the SDK calls: each must have the methods it calls.
+  for (const [key, methods] of [
+    ['mediaDevices', ['getUserMedia', 'enumerateDevices', 'addEventListener', 'removeEventListener']],
+    ['devicePreferences', ['get', 'set']],
+  ] as const) {
+    const value = o[key] as Record<string, unknown> | undefined;
+    if (value !== undefined && !methods.every((m) => typeof value?.[m] === 'function')) throw bad(`opts.${key}`, `must have ${methods.join(', ')}`);
+  }
   const ttl = o['reactionTtlMs'];
   if (ttl !== undefined && !(typeof ttl === 'number' && ttl >= 10 && ttl <= 3_600_000)) throw bad('opts.reactionTtlMs', 'must be a number from 10 to 3600000');
   const cap = o['maxResponseBytes'];

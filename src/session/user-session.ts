@@ -127,6 +127,7 @@ export class UserSession {
       callConfig: deps.callConfig,
       options,
       edges: this.edges,
+      router,
       ready: (method) => this.ready(method),
     };
     this.join = new JoinFlow(flow, (ref) => this.ring.answer('acceptCall', ref));

@@ -85,10 +85,47 @@ export interface StreamParticipant {
    * empty for the local participant and before any track was published. Plain data.
    */
   readonly trackStates: Readonly<Partial<Record<TrackType, RemoteTrackState>>>;
+  /** The audio of the participant's shared screen or tab (`TrackType.SCREEN_SHARE_AUDIO`), like `screenShareStream`. */
+  readonly screenShareAudioStream?: MediaStream;
+  /**
+   * How loud the participant's microphone is now, from 0 (silence) to 1 (full scale), linear;
+   * speech is mostly 0.02 to 0.4. Refreshed about 5 times a second while in a call: for a remote
+   * participant from the level its sender puts in each audio packet (RFC 6464), for the local one
+   * from its published microphone. 0 while muted.
+   */
+  readonly audioLevel: number;
+  /** Whether the participant speaks now: its `audioLevel` reached 0.05 in the last 0.8 s. */
+  readonly isSpeaking: boolean;
+  /**
+   * The quality of the participant's connection, from the media statistics: for a remote
+   * participant, of what this session receives from it; for the local one, of what it sends (or,
+   * publishing nothing, receives). `unknown` until there is something to measure. The thresholds
+   * are in {@link ConnectionQuality}.
+   */
+  readonly connectionQuality: ConnectionQuality;
 }
 
+/**
+ * A participant's connection quality, from the statistics of each interval (`statsIntervalMs`).
+ * Each measure is rated, and the worst rating wins:
+ *
+ * | measure | `excellent` | `good` | `poor` |
+ * | :--- | :--- | :--- | :--- |
+ * | packets lost | under 2 % | under 10 % | 10 % or more |
+ * | round trip | under 150 ms | under 400 ms | 400 ms or more |
+ * | jitter | under 30 ms | under 100 ms | 100 ms or more |
+ * | video frames | flowing | a freeze in the interval | none decoded while published |
+ * | connection | connected | | disconnected or failed |
+ *
+ * `unknown`: nothing measured yet (no media exchanged with the participant).
+ */
+export type ConnectionQuality = 'excellent' | 'good' | 'poor' | 'unknown';
+
 /** The media of a participant, as the media layer attaches it to the store. */
-export type ParticipantMedia = Pick<StreamParticipant, 'audioStream' | 'videoStream' | 'screenShareStream'>;
+export type ParticipantMedia = Pick<StreamParticipant, 'audioStream' | 'videoStream' | 'screenShareStream' | 'screenShareAudioStream'>;
+
+/** What the SDK measures of a participant's media: levels, speaking, connection quality. */
+export type ParticipantInsights = Pick<StreamParticipant, 'audioLevel' | 'isSpeaking' | 'connectionQuality'>;
 
 /** The health of a participant's media, as the media layer sets it in the store. */
 export type ParticipantMediaHealth = Pick<StreamParticipant, 'mediaConnectionState' | 'trackStates'>;
@@ -157,12 +194,13 @@ export class ParticipantTable {
   }
 
   /**
-   * Adds or replaces a participant; keeps its pin, its media (streams and their health) and its
-   * reaction unless `p` brings a newer one.
+   * Adds or replaces a participant; keeps its pin, its media (streams and their health), what
+   * was measured of it, and its reaction unless `p` brings a newer one.
    */
   upsert(
-    p: Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | keyof ParticipantMedia | keyof ParticipantMediaHealth>,
+    p: Omit<StreamParticipant, 'isLocalParticipant' | 'isPinned' | keyof ParticipantMedia | keyof ParticipantMediaHealth | keyof ParticipantInsights>,
     media: (ParticipantMedia & Partial<ParticipantMediaHealth>) | undefined = this.bySession.get(p.sessionId),
+    insights: Partial<ParticipantInsights> | undefined = this.bySession.get(p.sessionId),
   ): void {
     const shown = this.bySession.get(p.sessionId)?.reaction;
     const reaction = p.reaction && (!shown || p.reaction.createdAt > shown.createdAt) ? p.reaction : shown;
@@ -181,8 +219,12 @@ export class ParticipantTable {
       audioStream: media?.audioStream,
       videoStream: media?.videoStream,
       screenShareStream: media?.screenShareStream,
+      screenShareAudioStream: media?.screenShareAudioStream,
       mediaConnectionState: media?.mediaConnectionState ?? 'idle',
       trackStates: media?.trackStates ?? NO_TRACK_STATES,
+      audioLevel: insights?.audioLevel ?? 0,
+      isSpeaking: insights?.isSpeaking ?? false,
+      connectionQuality: insights?.connectionQuality ?? 'unknown',
     });
     if (p.publishedTracks.includes(TrackType.SCREEN_SHARE)) this.sharing.add(p.sessionId);
     else this.sharing.delete(p.sessionId);
@@ -191,7 +233,14 @@ export class ParticipantTable {
   /** Attaches streams to a participant; returns false when there is no such participant or nothing changed. */
   setMedia(sessionId: string, media: ParticipantMedia): boolean {
     const p = this.bySession.get(sessionId);
-    if (!p || (p.audioStream === media.audioStream && p.videoStream === media.videoStream && p.screenShareStream === media.screenShareStream)) return false;
+    if (
+      !p ||
+      (p.audioStream === media.audioStream &&
+        p.videoStream === media.videoStream &&
+        p.screenShareStream === media.screenShareStream &&
+        p.screenShareAudioStream === media.screenShareAudioStream)
+    )
+      return false;
     this.upsert(p, { ...media, mediaConnectionState: p.mediaConnectionState, trackStates: p.trackStates });
     return true;
   }
@@ -201,6 +250,16 @@ export class ParticipantTable {
     const p = this.bySession.get(sessionId);
     if (!p || (p.mediaConnectionState === health.mediaConnectionState && p.trackStates === health.trackStates)) return false;
     this.bySession.set(sessionId, { ...p, mediaConnectionState: health.mediaConnectionState, trackStates: health.trackStates });
+    return true;
+  }
+
+  /** Sets what was measured of a participant; returns false when there is no such participant or nothing changed. O(1). */
+  setInsights(sessionId: string, insights: Partial<ParticipantInsights>): boolean {
+    const p = this.bySession.get(sessionId);
+    if (!p) return false;
+    const next = { ...p, ...insights };
+    if (next.audioLevel === p.audioLevel && next.isSpeaking === p.isSpeaking && next.connectionQuality === p.connectionQuality) return false;
+    this.bySession.set(sessionId, next);
     return true;
   }
 

@@ -99,6 +99,12 @@ export interface ReadOnlyStateStore<TCall> {
   hasOngoingScreenShare$: ReadableAtom<boolean>;
   /** The media statistics of the active call, refreshed on an interval while in a call (`statsIntervalMs`). */
   callStatsReport$: ReadableAtom<CallStatsReport | undefined>;
+  /**
+   * Whether the browser refused to play remote audio (autoplay without a user gesture): the
+   * audio bound with `call.bindAudioElement` is silent until `call.resumeAudio()` is called
+   * from a click.
+   */
+  autoplayBlocked$: ReadableAtom<boolean>;
   /** The current value of `store`. */
   getCurrentValue<T>(store: ReadableAtom<T>): T;
 }
@@ -120,6 +126,7 @@ export class StreamVideoWriteableStateStore<TCall> {
   readonly callPermissionRequest$ = this.permissionRequests.latest$;
   readonly dominantSpeakerSessionId$ = atom<string | undefined>(undefined);
   readonly callStatsReport$ = atom<CallStatsReport | undefined>(undefined);
+  readonly autoplayBlocked$ = atom(false);
   readonly table = new ParticipantTable();
 
   readonly incomingCalls$ = computed(this.pendingCalls$, (calls) => calls.filter((c) => c.direction === 'incoming'));
@@ -166,6 +173,7 @@ export class StreamVideoWriteableStateStore<TCall> {
     callPermissionRequest$: readOnly(this.callPermissionRequest$),
     hasOngoingScreenShare$: readOnly(this.hasOngoingScreenShare$),
     callStatsReport$: readOnly(this.callStatsReport$),
+    autoplayBlocked$: readOnly(this.autoplayBlocked$),
     getCurrentValue: <T>(store: ReadableAtom<T>): T => store.get(),
   });
 
@@ -229,6 +237,7 @@ export class StreamVideoWriteableStateStore<TCall> {
       this.callRecordingInProgress$.set(false);
       this.permissionRequests.clear();
       this.callStatsReport$.set(undefined);
+      this.autoplayBlocked$.set(false);
       this.updateParticipants((t) => t.clear());
     });
   }

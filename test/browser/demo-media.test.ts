@@ -1,7 +1,8 @@
 /**
  * Media in a real browser: the demo page in two Chromium pages (fake camera and microphone),
- * alice and bob. Ring, accept, both publish camera and microphone; each page decodes the
- * other's video (framesDecoded from getStats, videoWidth on the remote <video>); a revoke of
+ * alice and bob. Ring, accept, both publish camera and microphone (the call's device
+ * managers); each page decodes the other's video, rates its connection (the tile's quality
+ * dot) (framesDecoded from getStats, videoWidth on the remote <video>); a revoke of
  * bob's send-video makes alice's page stop receiving his video frames; bob shares his screen
  * once alice grants it; then 20 join/leave
  * cycles leave no open peer connection and no live track in either page. Moderation from
@@ -124,6 +125,9 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
       return Boolean(audio && audio.srcObject && (audio.srcObject as MediaStream).getAudioTracks().length === 1);
     }, other);
     await page.locator('[data-testid="quality"][data-frames-decoded]').waitFor();
+    // The tile's quality dot rates what arrives; the pickers list the fake devices.
+    await tile(page, other).locator('[data-testid="quality-dot"]:not([data-quality="unknown"])').waitFor({ timeout: MEDIA_WAIT_MS });
+    await page.locator('[data-testid="mic-select"] option:nth-child(2)').waitFor({ state: 'attached' });
   }
   await checkpoint(both, '1-both-publishing', 'media');
   // The media flows on loopback or the test run's namespace address, never off the machine.

@@ -66,6 +66,8 @@ const READ: { [K in AtomName]: (s: Store) => unknown } = {
   hasOngoingScreenShare$: (s) => s.hasOngoingScreenShare$.get(),
   // Measured by the client from its peer connections (none here): no coordinator state.
   callStatsReport$: (s) => s.callStatsReport$.get() !== undefined,
+  // Whether this browser refused to play remote audio: the client's own, no coordinator state.
+  autoplayBlocked$: (s) => s.autoplayBlocked$.get(),
 };
 
 function read(client: StreamVideoClient): Record<string, unknown> {

@@ -38,7 +38,27 @@ const BASE_ARGS = [
   '--no-first-run',
 ];
 /** Fake camera and microphone, granted without a prompt; media plays without a gesture. */
-const MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+const MEDIA_ARGS = mediaArgs();
+
+/** Options of {@link mediaArgs}. */
+export interface MediaArgsOptions {
+  /** Let media play without a user gesture (default true); false keeps Chromium's autoplay policy. */
+  autoplayWithoutGesture?: boolean;
+  /** Fake cameras (default 1; Chromium always fakes three microphones and three speakers). */
+  cameras?: number;
+  /** A WAV file the fake microphones play, in a loop. */
+  audioFile?: string;
+}
+
+/** Chromium's switches for fake media devices, granted without a prompt. */
+export function mediaArgs(o: MediaArgsOptions = {}): string[] {
+  return [
+    '--use-fake-ui-for-media-stream',
+    `--use-fake-device-for-media-stream${o.cameras && o.cameras > 1 ? `=device-count=${o.cameras}` : ''}`,
+    ...(o.autoplayWithoutGesture === false ? [] : ['--autoplay-policy=no-user-gesture-required']),
+    ...(o.audioFile ? [`--use-file-for-fake-audio-capture=${o.audioFile}`] : []),
+  ];
+}
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 /** Bound of every wait for the page, in ms. */
@@ -50,12 +70,13 @@ export interface BrowserSession {
   contexts: BrowserContext[];
 }
 
-/** Launches chromium once per session (with the fake media devices when `media`). */
-export async function launch(session: BrowserSession, media = false): Promise<Browser> {
+/** Launches chromium once per session (with the fake media devices when `media`: {@link mediaArgs}, or the switches given). */
+export async function launch(session: BrowserSession, media: boolean | readonly string[] = false): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install chromium; scripts/test.sh installs it)`);
   }
-  session.browser ??= chromium.launch({ executablePath: CHROMIUM, args: media ? [...BASE_ARGS, ...MEDIA_ARGS] : BASE_ARGS, timeout: 15_000 });
+  const extra = media === true ? MEDIA_ARGS : media === false ? [] : media;
+  session.browser ??= chromium.launch({ executablePath: CHROMIUM, args: [...BASE_ARGS, ...extra], timeout: 15_000 });
   return session.browser;
 }
 

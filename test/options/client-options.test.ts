@@ -6,7 +6,7 @@
 import * as assert from 'uvu/assert';
 import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport';
 import { StreamVideoClient } from '../../src/index-node';
-import { StreamVideoClient as UniversalClient, type Logger } from '../../src/index';
+import { StreamVideoClient as UniversalClient, type Logger, type MediaDevicesLike } from '../../src/index';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../../src/options/client-options';
 import { OPTION_INTERVAL_RANGE } from '../../src/ws/heartbeat';
 import { expectThrows } from '../helpers/sdk';
@@ -35,6 +35,22 @@ test('maxResponseBytes: a whole number from 1,024 to 1 GiB; anything else is inv
     assert.instance(new StreamVideoClient('key', { maxResponseBytes: good }), StreamVideoClient);
   }
   assert.is(DEFAULT_MAX_RESPONSE_BYTES, 8 * 1024 * 1024);
+});
+
+test('mediaDevices and devicePreferences: objects with the members the SDK calls, or invalid_argument', () => {
+  const devices: MediaDevicesLike = {
+    getUserMedia: () => Promise.reject(new Error('unused')),
+    enumerateDevices: async () => [],
+    addEventListener() {},
+    removeEventListener() {},
+  };
+  for (const bad of [{}, { ...devices, getUserMedia: undefined }, { ...devices, addEventListener: 1 }, 'navigator.mediaDevices', null]) {
+    expectThrows(() => new StreamVideoClient('key', { mediaDevices: bad as never }), 'invalid_argument', 'opts.mediaDevices');
+  }
+  for (const bad of [{ get() {} }, { set() {} }, [], 7]) {
+    expectThrows(() => new StreamVideoClient('key', { devicePreferences: bad as never }), 'invalid_argument', 'opts.devicePreferences');
+  }
+  assert.instance(new StreamVideoClient('key', { mediaDevices: devices, devicePreferences: { get: () => undefined, set() {} } }), StreamVideoClient);
 });
 
 test('maxResponseBytes where nothing enforces it (the universal entry, or a custom transport) is accepted and warned about', () => {

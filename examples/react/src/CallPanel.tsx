@@ -1,28 +1,17 @@
-/** The active call: recording, camera and microphone, reactions, leave or end; the video tiles and the participants. */
+/** The active call: recording, reactions, leave or end, camera, microphone and speaker; the video tiles and the participants. */
 import { useStore } from '@nanostores/react';
-import { TrackType, type Call } from 'stream-video-client';
 import { client, run, splitCid, store } from './client';
 import { displayName } from './ConnectPanel';
 import { BlockedUsers, ModerationNotice, ReactionsBar } from './Moderation';
 import { useCapabilities } from './use-capabilities';
 import { VideoTiles } from './VideoTiles';
-
-/** Starts or stops publishing the camera or the microphone (a new device stream each start). */
-async function toggle(call: Call, type: TrackType.VIDEO | TrackType.AUDIO, on: boolean): Promise<void> {
-  if (on) return call.stopPublish(type);
-  const video = type === TrackType.VIDEO;
-  const stream = await navigator.mediaDevices.getUserMedia(video ? { video: { width: 640, height: 480 } } : { audio: true });
-  return video ? call.publishVideoStream(stream) : call.publishAudioStream(stream);
-}
+import { DeviceControls } from './DeviceControls';
 
 /** The active call's section, and its video and participants sections while in a call. */
 export function CallPanel() {
   const call = useStore(store.activeCall$);
   const recording = useStore(store.callRecordingInProgress$);
-  const me = useStore(store.localParticipant$);
   const capabilities = useCapabilities(call);
-  const camera = me?.publishedTracks.includes(TrackType.VIDEO) ?? false;
-  const mic = me?.publishedTracks.includes(TrackType.AUDIO) ?? false;
   const record = () => {
     if (!call) return;
     const { type, id } = splitCid(call.cid);
@@ -52,24 +41,6 @@ export function CallPanel() {
             >
               {recording ? 'Stop recording' : 'Start recording'}
             </button>
-            <button
-              className="secondary"
-              onClick={() => run('camera', () => toggle(call, TrackType.VIDEO, camera))}
-              disabled={!camera && !capabilities.includes('send-video')}
-              data-on={camera}
-              data-testid="camera-toggle"
-            >
-              {camera ? 'Stop camera' : 'Start camera'}
-            </button>
-            <button
-              className="secondary"
-              onClick={() => run('microphone', () => toggle(call, TrackType.AUDIO, mic))}
-              disabled={!mic && !capabilities.includes('send-audio')}
-              data-on={mic}
-              data-testid="mic-toggle"
-            >
-              {mic ? 'Mute microphone' : 'Start microphone'}
-            </button>
             <button className="danger" onClick={() => run('leave', () => call.leave())} data-testid="leave">
               Leave
             </button>
@@ -80,6 +51,7 @@ export function CallPanel() {
             )}
           </div>
         )}
+        {call && <DeviceControls call={call} capabilities={capabilities} />}
         {call && capabilities.includes('create-reaction') && <ReactionsBar call={call} />}
         <ModerationNotice />
       </section>

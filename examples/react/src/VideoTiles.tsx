@@ -1,6 +1,6 @@
-/** A tile per participant: the camera, the remote microphone, name, mute state, reaction and moderation. */
+/** A tile per participant: the camera, the remote microphone, name, mute state, a speaking ring, a quality dot, reaction and moderation. */
 import { useStore } from '@nanostores/react';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type CSSProperties } from 'react';
 import { TrackType, type Call, type StreamParticipant } from 'stream-video-client';
 import { store } from './client';
 import { displayName } from './ConnectPanel';
@@ -26,12 +26,26 @@ function VideoTile({ participant: p, call, capabilities }: { participant: Stream
   const audioOn = p.publishedTracks.includes(TrackType.AUDIO);
   const videoOn = p.publishedTracks.includes(TrackType.VIDEO);
   return (
-    <div className="tile" data-testid="tile" data-user-id={p.userId} data-session-id={p.sessionId} data-local={p.isLocalParticipant}>
+    <div
+      className={`tile${p.isSpeaking ? ' speaking' : ''}`}
+      style={{ '--level': p.audioLevel } as CSSProperties}
+      data-testid="tile"
+      data-user-id={p.userId}
+      data-session-id={p.sessionId}
+      data-local={p.isLocalParticipant}
+      data-speaking={p.isSpeaking}
+    >
       <Media kind="video" stream={p.videoStream} testId="tile-video" />
-      {/* Never play one's own microphone. */}
-      {!p.isLocalParticipant && <Media kind="audio" stream={p.audioStream} testId="tile-audio" />}
+      {/* The SDK never plays one's own microphone. */}
+      <BoundAudio call={call} sessionId={p.sessionId} />
       <TileReaction participant={p} />
       <div className="label">
+        <span
+          className={`dot ${p.connectionQuality}`}
+          title={`connection: ${p.connectionQuality}`}
+          data-testid="quality-dot"
+          data-quality={p.connectionQuality}
+        />
         <span className="grow" data-testid="tile-name">
           {displayName(p.user.id ? p.user : { id: p.userId })}
         </span>
@@ -47,13 +61,20 @@ function VideoTile({ participant: p, call, capabilities }: { participant: Stream
   );
 }
 
+/** An `<audio>` element the SDK plays a participant's microphone in (`bindAudioElement`), through the selected speaker. */
+function BoundAudio({ call, sessionId }: { call: Call; sessionId: string }) {
+  const ref = useRef<HTMLAudioElement>(null);
+  useEffect(() => (ref.current ? call.bindAudioElement(ref.current, sessionId) : undefined), [call, sessionId]);
+  return <audio ref={ref} hidden data-testid="tile-audio" />;
+}
+
 /**
- * A `<video>` or `<audio>` element playing a stream. React has no `srcObject` prop: an effect
+ * A `<video>` element playing a stream. React has no `srcObject` prop: an effect
  * sets it when the stream changes, and the element is kept across renders so playback does
  * not restart.
  */
-function Media({ kind, stream, testId }: { kind: 'video' | 'audio'; stream: MediaStream | undefined; testId: string }) {
-  const ref = useRef<HTMLVideoElement & HTMLAudioElement>(null);
+function Media({ stream, testId }: { kind: 'video'; stream: MediaStream | undefined; testId: string }) {
+  const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const element = ref.current;
     if (!element) return;
@@ -63,9 +84,5 @@ function Media({ kind, stream, testId }: { kind: 'video' | 'audio'; stream: Medi
     };
   }, [stream]);
   // Video is muted: sound plays through the tile's audio element.
-  return kind === 'video' ? (
-    <video ref={ref} autoPlay playsInline muted hidden={!stream} data-testid={testId} />
-  ) : (
-    <audio ref={ref} autoPlay hidden data-testid={testId} />
-  );
+  return <video ref={ref} autoPlay playsInline muted hidden={!stream} data-testid={testId} />;
 }

@@ -23,6 +23,7 @@ const MEDIA_KEYS: Record<PublishableTrackType, keyof ParticipantMedia> = {
   [TrackType.AUDIO]: 'audioStream',
   [TrackType.VIDEO]: 'videoStream',
   [TrackType.SCREEN_SHARE]: 'screenShareStream',
+  [TrackType.SCREEN_SHARE_AUDIO]: 'screenShareAudioStream',
 };
 
 /** New connections tried in a row, after an ICE restart, before recovery gives up. */
@@ -196,6 +197,11 @@ export class SfuSession implements CallMedia {
       this.preferenceTimer = undefined;
       this.sendPreferences();
     }, PREFERENCE_DELAY_MS);
+  }
+
+  /** The call's peer connections now: the publisher's and the subscriber's (for the device layer's levels and connection quality). */
+  get peerConnections(): RTCPeerConnection[] {
+    return [this.publisher?.pc, this.subscriber?.pc].filter((pc): pc is RTCPeerConnection => pc !== undefined);
   }
 
   /** Reacts to an event already folded into the store (it follows the session's folded events until it closes). */

@@ -134,7 +134,8 @@ export function mediaHandlers(state: CoordinatorState, sfu?: SfuCalls): Pick<Ser
       requireNotEnded(call);
       const record = ownSession(call, ctx.userId, req.sessionId);
       for (const t of req.publishedTracks) {
-        if (!isPublishableTrackType(t)) throw TwirpError.invalid('published_tracks', `contains ${t}: only AUDIO, VIDEO and SCREEN_SHARE can be published`);
+        if (!isPublishableTrackType(t))
+          throw TwirpError.invalid('published_tracks', `contains ${t}: only AUDIO, VIDEO, SCREEN_SHARE and SCREEN_SHARE_AUDIO can be published`);
       }
       const wanted = [...new Set(req.publishedTracks)].sort((a, b) => a - b);
       for (const t of wanted) requireCapability(call, ctx.userId, TRACK_CAPABILITIES[t as keyof typeof TRACK_CAPABILITIES]);

@@ -91,7 +91,8 @@ export function checkSignal(field: string, signal: Signal, toSfu = false): numbe
       if (entries.length > SIGNAL_LIMITS.maxTrackTypes)
         throw TwirpError.invalid(`${field}.description.track_types`, `must hold at most ${SIGNAL_LIMITS.maxTrackTypes} entries`);
       for (const [mid, t] of entries) {
-        if (!isPublishableTrackType(t)) throw TwirpError.invalid(`${field}.description.track_types`, `contains ${t}: only AUDIO, VIDEO and SCREEN_SHARE`);
+        if (!isPublishableTrackType(t))
+          throw TwirpError.invalid(`${field}.description.track_types`, `contains ${t}: only AUDIO, VIDEO, SCREEN_SHARE and SCREEN_SHARE_AUDIO`);
         if (!mid || mid.length > SIGNAL_LIMITS.maxMidChars)
           throw TwirpError.invalid(`${field}.description.track_types`, `keys must be mids of 1 to ${SIGNAL_LIMITS.maxMidChars} characters`);
       }

@@ -10,6 +10,7 @@ const DESCRIPTIONS: Record<TrackType, string> = {
   [TrackType.AUDIO]: 'audio',
   [TrackType.VIDEO]: 'video',
   [TrackType.SCREEN_SHARE]: 'screen_share',
+  [TrackType.SCREEN_SHARE_AUDIO]: 'screen_share_audio',
 };
 
 /**

@@ -745,7 +745,14 @@ export enum TrackType {
      *
      * @generated from protobuf enum value: TRACK_TYPE_SCREEN_SHARE = 3;
      */
-    SCREEN_SHARE = 3
+    SCREEN_SHARE = 3,
+    /**
+     * The audio of a shared screen or tab (`screenShare.enable({ audio: true })`); needs the
+     * "screenshare" capability.
+     *
+     * @generated from protobuf enum value: TRACK_TYPE_SCREEN_SHARE_AUDIO = 4;
+     */
+    SCREEN_SHARE_AUDIO = 4
 }
 /**
  * How a member the call rang answered it.
