@@ -233,6 +233,7 @@ test('after events lost beyond the replay buffer, the re-synced store equals an 
     callPermissionRequest$: 'bob asks for screenshare',
     hasOngoingScreenShare$: true,
     callStatsReport$: false,
+    autoplayBlocked$: false,
   });
   assert.equal(resynced.offline, online.offline);
   assert.equal(online.after, {

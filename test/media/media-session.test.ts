@@ -76,13 +76,14 @@ test('both publish camera and microphone at once: only the offering side offers,
   const [offerer, answerer] = calls.alice.sessionId > calls.bob.sessionId ? [a, b] : [b, a];
   assert.ok(offerer.made.offers >= 1, `offers: alice ${a.made.offers}, bob ${b.made.offers}`);
   assert.equal([answerer.made.offers, a.made.rollbacks, b.made.rollbacks], [0, 0, 0]);
-  // The fixed layout: audio, video and screen share, each sendrecv, negotiated once.
+  // The fixed layout: audio, video, screen share and its audio, each sendrecv, negotiated once.
   assert.equal(
     offerer.getTransceivers().map((t) => [t.mid, t.kind, t.direction]),
     [
       ['0', 'audio', 'sendrecv'],
       ['1', 'video', 'sendrecv'],
       ['2', 'video', 'sendrecv'],
+      ['3', 'audio', 'sendrecv'],
     ],
   );
   assert.equal(
@@ -91,6 +92,7 @@ test('both publish camera and microphone at once: only the offering side offers,
       ['0', 'sendrecv'],
       ['1', 'sendrecv'],
       ['2', 'sendrecv'],
+      ['3', 'sendrecv'],
     ],
   );
   // The media health the app sees: connected, both tracks receiving.
@@ -139,7 +141,7 @@ test('publishing again replaces the track without renegotiating; stopPublish mut
   const on = await remote(bob, 'alice', (p) => Boolean(p.videoStream), 'alice unmuted');
   assert.is(on.videoStream, seen.videoStream);
   assert.is(pc.made.offers + ctx.rtc.of('bob')[0].made.offers, offers, 'no renegotiation');
-  assert.is(pc.getTransceivers().length, 3, 'the fixed layout: audio, video, screen share');
+  assert.is(pc.getTransceivers().length, 4, 'the fixed layout: audio, video, screen share, screen share audio');
   await calls.alice.stopPublish(TrackType.AUDIO); // nothing published of that type: nothing happens
   await expectError(calls.alice.stopPublish(7 as TrackType), 'invalid_argument', 'trackType');
   await expectError(calls.alice.publishAudioStream(ctx.rtc.mediaStream('video')), 'invalid_argument', 'stream');

@@ -243,6 +243,16 @@ const CASES: Record<string, Refusal[]> = {
       code: 'invalid_argument',
     },
   ],
+  QueryRecordings: [
+    { why: 'a non-member', user: 'out', body: { type: 'default', id: 'main' }, code: 'permission_denied' },
+    { why: 'no such call', user: 'alice', body: { type: 'default', id: 'nowhere' }, code: 'not_found' },
+  ],
+  DeleteRecording: [
+    { why: 'a member without stop-record-call', user: 'bob', body: { type: 'default', id: 'main', filename: 'x.webm' }, code: 'permission_denied' },
+    { why: 'no such recording', user: 'alice', body: { type: 'default', id: 'main', filename: 'x.webm' }, code: 'not_found' },
+    { why: 'a path, not a file name', user: 'alice', body: { type: 'default', id: 'main', filename: '../x.webm' }, code: 'invalid_argument' },
+    { why: 'no file name', user: 'alice', body: { type: 'default', id: 'main' }, code: 'invalid_argument' },
+  ],
   QueryMembers: [
     { why: 'a non-member of a default call', user: 'out', body: { type: 'default', id: 'main' }, code: 'permission_denied', reason: 'missing_capability' },
     { why: 'an unknown filter field', user: 'alice', body: { type: 'default', id: 'main', filter_conditions: { colour: 'red' } }, code: 'invalid_argument' },
