@@ -93,8 +93,6 @@ function assertStore(client: StreamVideoClient, model: Model, when: string): voi
 }
 
 test(`store consistency: ${PARTICIPANTS} participants join and leave in a seeded random order`, async ({ h }) => {
-  // CPU time of this process (the coordinator runs in it too), not wall time: other processes on a busy machine do not count.
-  const started = process.cpuUsage();
   const alice = await h.connect('alice', { callConfig: CALL_CONFIG.meeting });
   const call = await alice.joinCall(uniqueId('big'), 'default');
   const cid = call.cid;
@@ -185,9 +183,6 @@ test(`store consistency: ${PARTICIPANTS} participants join and leave in a seeded
   assert.is(s.remoteParticipants$.get().get(model.local), undefined, 'the local participant is not remote');
   assert.is(call.participants.size, model.order.size, 'Call.participants is the same list');
   assert.is([...all].length, model.order.size, 'iterating the list');
-  const { user, system } = process.cpuUsage(started);
-  const elapsed = Math.round((user + system) / 1000);
-  assert.ok(elapsed < 10_000, `took ${elapsed} ms of CPU`);
 });
 
 /** Publishes a custom marker event last and resolves once alice has folded it. */

@@ -12,14 +12,12 @@ import { CALL_CONFIG, ExponentialBackoff, StreamVideoClient } from '../../src/in
 import type { LocalCoordinator } from '../../src/testing';
 import { seqReport } from '../helpers/chaos';
 import { noTimersLeft, startCoordinator } from '../helpers/sdk';
-import { fileSuite, Signal, until, within } from '../helpers/common';
+import { fileSuite, Signal, until } from '../helpers/common';
 
 const CLIENTS = 200;
 const PER_CALL = 10;
 const CALLS = CLIENTS / PER_CALL;
 const EVENTS_PER_CALL = 50;
-/** Bound of the whole test. */
-const BOUND_MS = 30_000;
 
 const test = fileSuite(import.meta.url);
 
@@ -40,11 +38,7 @@ test(`${CLIENTS} clients in ${CALLS} calls of ${PER_CALL} receive every event on
   const started = Date.now();
   let held = 0;
   try {
-    await within(
-      run(c, members, signal, (n) => (held = Math.max(held, n))),
-      'the load run',
-      BOUND_MS,
-    );
+    await run(c, members, signal, (n) => (held = Math.max(held, n)));
   } finally {
     await Promise.all(members.map((m) => m.client.disconnectUser().catch(() => {})));
     await c.close();
