@@ -130,7 +130,7 @@ test('two publishers and a viewer: everyone sees every camera, over one publishe
   );
 });
 
-test('the size a viewer prefers picks the simulcast layer; 0x0 stops the video; undefined goes back to the top layer', async (ctx) => {
+test('the size a viewer prefers picks the simulcast layer, down and up again; 0x0 stops the video; undefined goes back to the top layer', async (ctx) => {
   const id = uniqueId('layers');
   const [alice, bob] = await Promise.all(['alice', 'bob'].map((u) => peer(ctx, u)));
   const [aliceCall, bobCall] = [await alice.joinCall(id, 'development'), await bob.joinCall(id, 'development')];
@@ -146,6 +146,20 @@ test('the size a viewer prefers picks the simulcast layer; 0x0 stops the video; 
     () => receivedFrom(bobCall, 'alice'),
     (r) => r.width > 0 && r.width <= 320,
     'bob receives a lower layer of alice',
+  );
+  // Up again, straight from the lower layer: Janus switches on a keyframe of the top layer, and
+  // asks for one once; the coordinator asks again until the switch is made (it never came here before).
+  bobCall.setPreferredIncomingVideoResolution(undefined);
+  await eventually(
+    () => receivedFrom(bobCall, 'alice'),
+    (r) => r.width === 640,
+    'bob receives alice at 640 wide, straight from the lower layer',
+  );
+  bobCall.setPreferredIncomingVideoResolution({ width: 320, height: 180 });
+  await eventually(
+    () => receivedFrom(bobCall, 'alice'),
+    (r) => r.width > 0 && r.width <= 320,
+    'bob receives a lower layer of alice again',
   );
   bobCall.setPreferredIncomingVideoResolution({ width: 0, height: 0 }, [aliceCall.sessionId]);
   await stopsGrowing(async () => (await receivedFrom(bobCall, 'alice')).bytes, "alice's video stops reaching bob");
