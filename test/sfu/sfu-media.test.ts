@@ -8,7 +8,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Call, RTCPeerConnectionConstructor, StreamVideoClient } from '../../src/index-node';
+import { TrackType, type Call, type RTCPeerConnectionConstructor, type StreamVideoClient } from '../../src/index-node';
 import type { LocalCoordinator } from '../../src/testing';
 import { startCoordinator } from '../helpers/coordinator';
 import { RawSfuPublisher } from '../helpers/raw-sfu-publisher';
@@ -75,6 +75,21 @@ async function receivedFrom(call: Call, userId: string): Promise<{ frames: numbe
   };
 }
 
+/** What `client`'s store shows of the media health of `sessionId`: the connection's state and its video's. */
+function healthOf(client: StreamVideoClient, sessionId: string): string {
+  const p = client.readOnlyStateStore.remoteParticipants$.get().get(sessionId);
+  return `${p?.mediaConnectionState} ${p?.trackStates[TrackType.VIDEO]}`;
+}
+
+/** Resolves once `client`'s store shows `health` (see {@link healthOf}) for `sessionId`. */
+function showsHealth(client: StreamVideoClient, sessionId: string, health: string, what: string): Promise<void> {
+  return until(
+    () => healthOf(client, sessionId) === health,
+    () => `${what}: ${health} (now ${healthOf(client, sessionId)})`,
+    MEDIA_WAIT_MS,
+  );
+}
+
 /** Resolves once `call` decodes more frames of `userId` than now. */
 async function decodesMoreOf(call: Call, userId: string, what: string): Promise<void> {
   const start = (await receivedFrom(call, userId)).frames;
@@ -106,6 +121,10 @@ test('two publishers and a viewer: everyone sees every camera, over one publishe
       .sort();
   assert.equal(remoteVideo(carol), ['alice', 'bob']);
   assert.equal(remoteVideo(alice), ['bob']);
+  // Media health as in a mesh: the connection that brings each participant's media, and its tracks.
+  await showsHealth(carol, calls[0].sessionId, 'connected receiving', "carol's store shows alice's video arriving");
+  await showsHealth(carol, calls[1].sessionId, 'connected receiving', "carol's store shows bob's video arriving");
+  assert.is(healthOf(alice, calls[2].sessionId), 'idle undefined', 'carol publishes nothing: idle');
   // A screen share is a track of its own on the same publisher connection (a renegotiation).
   await calls[0].publishScreenShareStream(camera(ctx, 320, 180).stream);
   await until(
@@ -221,6 +240,9 @@ test("Janus dies mid-call: participants hear it, new joins are unavailable; rest
   process.kill(ctx.c.sfu!.pid!, 'SIGKILL');
   await down;
   await until(() => !bob.readOnlyStateStore.remoteParticipants$.get().get(aliceCall.sessionId)?.videoStream, "alice's video leaves bob's store", MEDIA_WAIT_MS);
+  // Bob's store says so: alice's media is reconnecting, and her video stalls (nothing for 4 s).
+  assert.is(bob.readOnlyStateStore.remoteParticipants$.get().get(aliceCall.sessionId)?.mediaConnectionState, 'reconnecting');
+  await showsHealth(bob, aliceCall.sessionId, 'reconnecting stalled', "bob's store shows alice's video stalled");
   const carol = await peer(ctx, 'carol');
   const refused = await expectError(carol.joinCall(uniqueId('new'), 'development'), 'unavailable');
   assert.is(refused.meta['reason'], 'sfu_unavailable');
@@ -233,6 +255,7 @@ test("Janus dies mid-call: participants hear it, new joins are unavailable; rest
     "alice's video is back in bob's store",
     MEDIA_WAIT_MS,
   );
+  await showsHealth(bob, aliceCall.sessionId, 'connected receiving', "bob's store shows alice's video arriving again");
   const newCall = await carol.joinCall(uniqueId('new'), 'development');
   assert.is(newCall.data.settings?.media?.topology, 'sfu');
 });

@@ -2,11 +2,19 @@ import { PeerType, SdpType, type TrackSubscription } from '../../../gen/stream/v
 import { StreamVideoError } from '../../errors/stream-video-error';
 import type { CoordinatorEvent, CoordinatorEventMap } from '../../events/event-map';
 import type { CallStatsReport, PeerStatsReport } from '../../store/call-stats-report';
-import type { ParticipantMedia } from '../../store/participant-table';
+import {
+  NO_TRACK_STATES,
+  type MediaConnectionState,
+  type ParticipantMedia,
+  type RemoteTrackState,
+  type StreamParticipant,
+} from '../../store/participant-table';
 import type { CallMedia, VideoDimension } from '../call-media';
 import type { MediaSessionOptions } from '../media-session';
+import { MEDIA_TIMING } from '../media-timing';
 import { SignalChannel, type SignalKind } from '../signal-channel';
 import { directionStats, emptyStats, type StatsEntry } from '../stats';
+import { expectAgain, nextTrackHealth, type TrackHealth, type TrackSample } from '../track-health';
 import { isPublishableTrackType, TRACK_CAPABILITIES, TRACK_TYPES, TrackType, type PublishableTrackType } from '../track-type';
 import { SFU_TIMING, type SfuPeerHost } from './sfu-peer-host';
 import { SfuPublisher } from './sfu-publisher';
@@ -59,7 +67,9 @@ interface Recovery {
  * A connection that fails restarts ICE, then is replaced by a new one (a new generation),
  * at most {@link MAX_REPLACEMENTS} times in a row. When the SFU stops (`call.sfu_changed`)
  * both connections close; when it is back, they connect again to its new session id, with
- * the tracks still published.
+ * the tracks still published. Each remote participant's media health follows the subscriber
+ * connection (`reconnecting` while it is down or the SFU is gone) and what arrives of each of
+ * its tracks (read every `MEDIA_TIMING.healthIntervalMs`, as in a mesh).
  *
  * ```ts
  * const media = new SfuSession({ ...options, sfuSessionId: credentials.sfuSessionId });
@@ -87,6 +97,12 @@ export class SfuSession implements CallMedia {
   private ops: Promise<unknown> = Promise.resolve();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private polling = false;
+  /** The health of each remote participant's tracks, by session. */
+  private readonly health = new Map<string, Map<PublishableTrackType, TrackHealth>>();
+  private readonly healthTimer: ReturnType<typeof setInterval>;
+  private checking = false;
+  /** The generation of the last subscriber connection seen connected; -1 before any. */
+  private connectedGeneration = -1;
   private closed = false;
   private readonly unsubscribe: () => void;
 
@@ -98,6 +114,7 @@ export class SfuSession implements CallMedia {
       o.logger,
     );
     if (o.statsIntervalMs > 0) this.statsTimer = setInterval(() => void this.pollStats(), o.statsIntervalMs);
+    this.healthTimer = setInterval(() => void this.checkHealth(), MEDIA_TIMING.healthIntervalMs);
     this.unsubscribe = o.events.subscribe((event) => this.onEvent(event));
     this.connectSubscriber();
   }
@@ -214,7 +231,8 @@ export class SfuSession implements CallMedia {
         if (event.participant) this.refresh(event.participant.sessionId);
         return;
       case 'call.participant_left':
-        // What was kept for the session (its video preferences) goes with it.
+        // What was kept for the session (its video preferences, its health) goes with it.
+        this.health.delete(event.participant?.sessionId ?? '');
         for (const key of [...this.preferences.keys()]) if (key.startsWith(`${event.participant?.sessionId ?? ''}\n`)) this.preferences.delete(key);
         return;
       case 'call.permissions_updated':
@@ -239,6 +257,7 @@ export class SfuSession implements CallMedia {
     this.closed = true;
     this.unsubscribe();
     clearInterval(this.statsTimer);
+    clearInterval(this.healthTimer);
     clearTimeout(this.preferenceTimer);
     for (const r of Object.values(this.recovery)) clearTimeout(r.timer);
     this.channel.close();
@@ -291,6 +310,7 @@ export class SfuSession implements CallMedia {
     this.publisher = this.subscriber = undefined;
     this.channel.forget(this.sfuId);
     this.available = event.available;
+    this.expectMedia();
     for (const p of this.o.store.remoteParticipants$.get()) this.refresh(p.sessionId);
     if (!event.available) return;
     // A new SFU session: both connections start again from generation 0, with what is published.
@@ -318,6 +338,7 @@ export class SfuSession implements CallMedia {
     this.subscriber?.close();
     const generation = ++this.generations.subscriber;
     this.subscriber = new SfuSubscriber(this.o.RTCPeerConnection, this.rtcConfig(), generation, this.host('subscriber', PeerType.SUBSCRIBER));
+    this.expectMedia();
     // The first subscriber signal of a generation starts the subscription at the SFU.
     this.sendPreferences();
     if (this.remotesPublish()) this.subscriber.expectOffer();
@@ -342,6 +363,14 @@ export class SfuSession implements CallMedia {
     if (!peer || this.closed) return;
     const state = peer.pc.connectionState;
     const r = this.recovery[direction];
+    if (direction === 'subscriber') {
+      // Media can flow from now on: a track's stall time counts from here.
+      if (state === 'connected' && this.connectedGeneration !== peer.generation) {
+        this.connectedGeneration = peer.generation;
+        this.expectMedia();
+      }
+      for (const p of this.o.store.remoteParticipants$.get()) this.refresh(p.sessionId);
+    }
     if (state === 'connected' && !peer.stalled) {
       r.attempts = 0;
       clearTimeout(r.timer);
@@ -414,20 +443,64 @@ export class SfuSession implements CallMedia {
     this.announced = participant.publishedTracks;
   }
 
-  /** Attaches to a remote participant the streams it publishes and may publish. O(1) per track. */
-  private refresh(sessionId: string): void {
+  /**
+   * Attaches to a remote participant the streams it publishes and may publish, and shows the
+   * health of its media: of its tracks from `samples` (a read of the subscriber's statistics)
+   * or as they are published and unpublished. O(1) per track.
+   */
+  private refresh(sessionId: string, samples?: Map<string, TrackSample>): void {
     if (this.closed || sessionId === this.o.sessionId) return;
     const participant = this.o.store.table.read(sessionId);
     if (!participant) return;
     const caps = this.capabilities.get(participant.userId);
     const media: ParticipantMedia = {};
+    let tracks = this.health.get(sessionId);
+    let publishes = false;
     for (const type of TRACK_TYPES) {
       const allowed = participant.publishedTracks.includes(type) && (!caps || caps.includes(TRACK_CAPABILITIES[type]));
       const stream = allowed ? this.subscriber?.remoteStream(sessionId, type) : undefined;
       if (stream) (media as Record<string, MediaStream>)[MEDIA_KEYS[type]] = stream;
+      publishes ||= allowed;
+      const previous = tracks?.get(type);
+      if (samples ? allowed || previous : allowed !== (previous !== undefined && previous.state !== 'ended')) {
+        if (!tracks) this.health.set(sessionId, (tracks = new Map<PublishableTrackType, TrackHealth>()));
+        tracks.set(type, nextTrackHealth(previous, samples?.get(`${sessionId}\n${type}`), allowed, Date.now(), MEDIA_TIMING.stallMs));
+      }
     }
-    this.o.store.updateParticipants((t) => t.setMedia(sessionId, media));
+    const connected = this.subscriber?.pc.connectionState === 'connected';
+    const state: MediaConnectionState = !publishes
+      ? 'idle'
+      : this.available && connected
+        ? 'connected'
+        : this.available && this.connectedGeneration < 0
+          ? 'connecting'
+          : 'reconnecting';
+    this.o.store.updateParticipants((t) => {
+      const streams = t.setMedia(sessionId, media);
+      return t.setMediaHealth(sessionId, { mediaConnectionState: state, trackStates: statesOf(tracks, participant.trackStates) }) || streams;
+    });
     if (this.subscriber && !this.subscriber.pc.remoteDescription && participant.publishedTracks.length > 0) this.subscriber.expectOffer();
+  }
+
+  /** Reads what arrived of every remote track (nothing while there is no subscriber connection) and shows its health. */
+  private async checkHealth(): Promise<void> {
+    if (this.checking || this.closed) return;
+    this.checking = true;
+    try {
+      const subscriber = this.subscriber;
+      const samples = subscriber ? await subscriber.samples() : new Map<string, TrackSample>();
+      if (subscriber === this.subscriber) for (const p of this.o.store.remoteParticipants$.get()) this.refresh(p.sessionId, samples);
+    } catch (err) {
+      this.o.logger('debug', 'could not read the stats of the subscriber', { error: String(err) });
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** Media is expected afresh from now (a new or newly connected subscriber connection, the SFU gone or back): counts start again. */
+  private expectMedia(): void {
+    const now = Date.now();
+    for (const tracks of this.health.values()) for (const [type, h] of tracks) tracks.set(type, expectAgain(h, now));
   }
 
   /** Shows the published tracks on the local participant. */
@@ -464,6 +537,18 @@ export class SfuSession implements CallMedia {
     this.ops = run.catch(() => {});
     return run;
   }
+}
+
+/** The tracks' states as the store shows them: the same object while none changed. */
+function statesOf(tracks: Map<PublishableTrackType, TrackHealth> | undefined, previous: StreamParticipant['trackStates']): StreamParticipant['trackStates'] {
+  if (!tracks) return NO_TRACK_STATES;
+  const states: Partial<Record<TrackType, RemoteTrackState>> = {};
+  let same = Object.keys(previous).length === tracks.size;
+  for (const [type, h] of tracks) {
+    states[type] = h.state;
+    if (previous[type] !== h.state) same = false;
+  }
+  return same ? previous : Object.freeze(states);
 }
 
 function entriesOf(report: RTCStatsReport): StatsEntry[] {
