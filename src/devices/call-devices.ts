@@ -91,6 +91,7 @@ export function createCallDevices(o: CallDevicesOptions): CallDevices {
       peerConnections,
       mutedTrack: () => microphone.mutedTrack(),
       speakingWhileMuted: (talking) => microphone.setSpeakingWhileMuted(talking),
+      serverElects: media.serverElectsSpeaker === true,
       logger,
     });
   const quality = media && startQualityMonitor({ store, peerConnections, intervalMs: o.statsIntervalMs, logger });

@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { TrackType, type Call, type RTCPeerConnectionConstructor, type StreamVideoClient } from '../../src/index-node';
 import type { LocalCoordinator } from '../../src/testing';
 import { startCoordinator } from '../helpers/coordinator';
+import { toneMicrophone, type SyntheticSource } from '../helpers/patterns';
 import { RawSfuPublisher } from '../helpers/raw-sfu-publisher';
 import { expectRpcError, uniqueId } from '../helpers/rpc';
 import { expectError, nextEvent, until } from '../helpers/sdk';
@@ -34,7 +35,7 @@ if (!iceInterface)
 interface Ctx {
   c: LocalCoordinator;
   clients: StreamVideoClient[];
-  cameras: SyntheticCamera[];
+  cameras: (SyntheticCamera | SyntheticSource)[];
   raw: RawSfuPublisher[];
   errors: unknown[];
 }
@@ -228,6 +229,29 @@ test('a revoke stops forwarding at the SFU whatever the revoked client does; its
   await alice.updateUserPermissions(id, 'default', { userId: 'bob', grantPermissions: ['send-video'] });
   await decodesMoreOf(carolCall, 'bob', "bob's video reaches carol again");
   void aliceCall;
+});
+
+test('the dominant speaker comes from the SFU: Janus hears who talks, the coordinator tells everyone (call.dominant_speaker_changed)', async (ctx) => {
+  const id = uniqueId('speaker');
+  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u) => peer(ctx, u)));
+  const [aliceCall, bobCall] = [await alice.joinCall(id, 'development'), await bob.joinCall(id, 'development')];
+  await carol.joinCall(id, 'development');
+  const speaker = (client: StreamVideoClient) => client.readOnlyStateStore.dominantSpeaker$.get()?.sessionId;
+  // alice talks (a tone), bob publishes nothing yet.
+  const heard = nextEvent(carol, 'call.dominant_speaker_changed', (e) => e.sessionId === aliceCall.sessionId, MEDIA_WAIT_MS);
+  const mic = toneMicrophone(440);
+  ctx.cameras.push(mic);
+  await aliceCall.publishAudioStream(mic.stream);
+  assert.is((await heard).userId, 'alice');
+  for (const client of [alice, bob, carol])
+    await until(() => speaker(client) === aliceCall.sessionId, 'everyone shows alice as the dominant speaker', MEDIA_WAIT_MS);
+  // alice stops, bob talks: bob is the dominant speaker.
+  await aliceCall.stopPublish(TrackType.AUDIO);
+  const bobMic = toneMicrophone(660);
+  ctx.cameras.push(bobMic);
+  await bobCall.publishAudioStream(bobMic.stream);
+  for (const client of [alice, bob, carol])
+    await until(() => speaker(client) === bobCall.sessionId, 'everyone shows bob as the dominant speaker', MEDIA_WAIT_MS);
 });
 
 test("Janus dies mid-call: participants hear it, new joins are unavailable; restarted, the call's media comes back", async (ctx) => {

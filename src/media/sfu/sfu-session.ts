@@ -80,6 +80,8 @@ interface Recovery {
  */
 export class SfuSession implements CallMedia {
   readonly cid: string;
+  /** The SFU's talking events elect the dominant speaker (`call.dominant_speaker_changed`). */
+  readonly serverElectsSpeaker = true;
   private sfuId: string;
   private available = true;
   private readonly channel: SignalChannel;
