@@ -150,12 +150,19 @@ test('two publishers and a viewer: everyone sees every camera, over one publishe
   );
 });
 
-test('the size a viewer prefers picks the simulcast layer, down and up again; 0x0 stops the video; undefined goes back to the top layer', async (ctx) => {
+test('the size a viewer prefers picks the simulcast layer, from the subscription on, down and up again; 0x0 stops the video; undefined goes back to the top layer', async (ctx) => {
   const id = uniqueId('layers');
-  const [alice, bob] = await Promise.all(['alice', 'bob'].map((u) => peer(ctx, u)));
+  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u) => peer(ctx, u)));
   const [aliceCall, bobCall] = [await alice.joinCall(id, 'development'), await bob.joinCall(id, 'development')];
+  const carolCall = await carol.joinCall(id, 'development');
+  // bob shows no video before alice publishes: his subscription to it starts with none (Janus
+  // sends a video subscribed with `send: false`: the coordinator configures it once connected).
+  bobCall.setPreferredIncomingVideoResolution({ width: 0, height: 0 });
   // 640x360: the two upper layers are 640 and 320 wide.
   await aliceCall.publishVideoStream(camera(ctx, 640, 360).stream);
+  await decodesMoreOf(carolCall, 'alice', 'carol decodes alice');
+  assert.is((await receivedFrom(bobCall, 'alice')).bytes, 0, 'bob receives nothing of the video he does not show');
+  bobCall.setPreferredIncomingVideoResolution(undefined);
   await eventually(
     () => receivedFrom(bobCall, 'alice'),
     (r) => r.width === 640,

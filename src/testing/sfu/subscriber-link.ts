@@ -213,11 +213,14 @@ export class SubscriberLink {
     }
   }
 
-  /** What to ask of a stream when subscribing to it: its video's layer, or no video. */
-  private layerOf(source: FeedStream): { send?: boolean; substream?: number } {
-    if (source.type === TrackType.AUDIO) return {};
-    const choice = layerFor(this.prefs.get(`${source.sessionId}\n${source.type}`));
-    return choice.send ? { send: true, substream: choice.substream } : { send: false };
+  /**
+   * The layer to subscribe to a stream's video at. Janus takes a substream with the
+   * subscription but not `send: false` (the video flows): a video not to show is configured
+   * once the connection is up, as a change.
+   */
+  private layerOf(source: FeedStream): { substream?: number } {
+    const choice = source.type === TrackType.AUDIO ? undefined : layerFor(this.prefs.get(`${source.sessionId}\n${source.type}`));
+    return choice?.send ? { substream: choice.substream } : {};
   }
 
   /** Sends Janus's offer to the session, with each mid's participant and track type. */
@@ -231,9 +234,9 @@ export class SubscriberLink {
       if (!source) continue;
       trackTypes[s.mid] = source.type;
       trackSessionIds[s.mid] = source.sessionId;
-      // A new video got its layer with the subscription: nothing to configure for it.
-      if (s.type === 'video' && !this.applied.has(s.mid))
-        this.applied.set(s.mid, JSON.stringify(layerFor(this.prefs.get(`${source.sessionId}\n${source.type}`))));
+      // A new video got its layer with the subscription: nothing to configure for it (no video: see layerOf).
+      const choice = layerFor(this.prefs.get(`${source.sessionId}\n${source.type}`));
+      if (s.type === 'video' && !this.applied.has(s.mid) && choice.send) this.applied.set(s.mid, JSON.stringify(choice));
     }
     this.room.send(this.sessionId, PeerType.SUBSCRIBER, this.generation, {
       oneofKind: 'description',
