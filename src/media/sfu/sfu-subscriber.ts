@@ -1,6 +1,6 @@
 import { SdpType, type SessionDescription, type TrackType } from '../../../gen/stream/video/coordinator/v1/models';
 import type { RTCPeerConnectionConstructor } from '../peer-connection';
-import { toCandidate } from './sfu-candidates';
+import { toCandidate } from '../ice-candidates';
 import { SFU_TIMING, type SfuPeerHost } from './sfu-peer-host';
 
 /** Where a subscriber track comes from: a participant session and one of its track types. */
