@@ -5,7 +5,7 @@ import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import { createAudioBindings, type AudioBindings } from './audio-bindings';
 import { startAudioLevels } from './audio-levels';
 import { createCamera, type CameraManager } from './camera-manager';
-import type { DeviceEvent } from './device-events';
+import type { DeviceEvent } from '../events/device-events';
 import type { DeviceHost } from './device-host';
 import { createDeviceList } from './device-list';
 import type { DevicePreferences, MediaDevicesLike } from './media-devices';

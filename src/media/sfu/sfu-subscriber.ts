@@ -1,7 +1,7 @@
 import { SdpType, type SessionDescription, type TrackType } from '../../../gen/stream/video/coordinator/v1/models';
 import type { RTCPeerConnectionConstructor } from '../peer-connection';
+import { toCandidate } from '../ice-candidates';
 import type { TrackSample } from '../track-health';
-import { toCandidate } from './sfu-candidates';
 import { SFU_TIMING, type SfuPeerHost } from './sfu-peer-host';
 
 /** Fields of an `inbound-rtp` stats entry read here; every one may be missing. */
