@@ -48,7 +48,7 @@ export type { SpeakerManager } from './devices/speaker-manager';
 export type { ScreenShareManager, ScreenShareOptions } from './devices/screen-share-manager';
 export type { InputDeviceManager, InputDeviceState, DeviceStatus } from './devices/input-device-manager';
 export { memoryDevicePreferences, type DeviceInfo, type DeviceKind, type DevicePreferences, type MediaDevicesLike } from './devices/media-devices';
-export type { DeviceEventMap, DeviceEvent } from './devices/device-events';
+export type { DeviceEventMap, DeviceEvent } from './events/device-events';
 export { SPEECH_DETECTION } from './devices/speech';
 export { QUALITY_THRESHOLDS, type QualityLimits } from './devices/connection-quality';
 export type { CallStatsReport, AggregatedStatsReport, PeerStatsReport } from './store/call-stats-report';

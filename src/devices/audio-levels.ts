@@ -12,6 +12,8 @@ export interface AudioLevelsOptions {
   mutedTrack(): MediaStreamTrack | undefined;
   /** Told whether the user speaks while muted. */
   speakingWhileMuted(talking: boolean): void;
+  /** Whether the server elects the dominant speaker from the start (SFU calls); otherwise from its first `call.dominant_speaker_changed` on. */
+  readonly serverElects?: boolean;
   readonly logger: Logger;
 }
 
@@ -25,7 +27,8 @@ export interface AudioLevels {
 
 /**
  * Measures every participant's `audioLevel` and `isSpeaking`, and, in mesh calls, elects the
- * dominant speaker (thresholds: {@link SPEECH_DETECTION}), every `SPEECH_DETECTION.intervalMs`.
+ * dominant speaker (thresholds: {@link SPEECH_DETECTION}), every `SPEECH_DETECTION.intervalMs`;
+ * in SFU calls the coordinator does, from the SFU's talking events.
  * Remote levels come from the packets received (`getSynchronizationSources()`); Chromium
  * updates those only for audio that plays: the elements of `bindAudioElement` (muted while
  * autoplay is blocked), or the app's own. The local level comes from a Web Audio analyser. The dominant speaker is left to the server from its first
@@ -38,7 +41,7 @@ export function startAudioLevels(o: AudioLevelsOptions): AudioLevels {
   const election: Election = { since: 0 };
   const meters = new Map<MediaStreamTrack, { read(): number; source: AudioNode }>();
   let context: AudioContext | undefined;
-  let serverDecides = false;
+  let serverDecides = o.serverElects === true;
 
   /** The RMS level of a local track, by an analyser made on first use. */
   const meter = (track: MediaStreamTrack): number => {

@@ -5,7 +5,7 @@ import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import { createAudioBindings, type AudioBindings } from './audio-bindings';
 import { startAudioLevels } from './audio-levels';
 import { createCamera, type CameraManager } from './camera-manager';
-import type { DeviceEvent } from './device-events';
+import type { DeviceEvent } from '../events/device-events';
 import type { DeviceHost } from './device-host';
 import { createDeviceList } from './device-list';
 import type { DevicePreferences, MediaDevicesLike } from './media-devices';
@@ -91,6 +91,7 @@ export function createCallDevices(o: CallDevicesOptions): CallDevices {
       peerConnections,
       mutedTrack: () => microphone.mutedTrack(),
       speakingWhileMuted: (talking) => microphone.setSpeakingWhileMuted(talking),
+      serverElects: media.serverElectsSpeaker === true,
       logger,
     });
   const quality = media && startQualityMonitor({ store, peerConnections, intervalMs: o.statsIntervalMs, logger });

@@ -1,6 +1,6 @@
 import type { Logger } from '../config/logger';
 import type { PublishableTrackType } from '../media/track-type';
-import type { DeviceEvent } from './device-events';
+import type { DeviceEvent } from '../events/device-events';
 import type { DeviceList } from './device-list';
 import type { DevicePreferences, MediaDevicesLike } from './media-devices';
 

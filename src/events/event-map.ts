@@ -4,7 +4,7 @@ import { toPlain, type JsonObject, type JsonValue, type Plain } from '../plain/p
 import type { StreamVideoError } from '../errors/stream-video-error';
 import type { CoordinatorEventBase } from '../store/state-store';
 import type { ConnectionState } from '../ws/connection-state';
-import type { DeviceEventMap } from '../devices/device-events';
+import type { DeviceEventMap } from './device-events';
 
 export type { CoordinatorEventBase };
 

@@ -26,6 +26,8 @@ export interface CallMedia {
   stopPublish(type: TrackType, method?: string): Promise<void>;
   /** The call's peer connections now (the device layer reads levels and connection quality from them). */
   readonly peerConnections: readonly RTCPeerConnection[];
+  /** Whether the server elects the dominant speaker (an SFU hears everyone); else the SDK does, from the levels received. */
+  readonly serverElectsSpeaker?: boolean;
   /** The media statistics now. */
   getStats(): Promise<CallStatsReport>;
   /** Reacts to an event of the call, already folded into the store. */

@@ -1,7 +1,6 @@
 import type { IceServer } from '../../gen/stream/video/coordinator/v1/models';
 import type { StreamCoordinatorClient } from '../coordinator/coordinator-client';
 import type { RpcSession } from '../coordinator/rpc-session';
-import { StreamVideoError } from '../errors/stream-video-error';
 import type { CoordinatorEvent, CoordinatorEventMap } from '../events/event-map';
 import type { FoldedEvents } from '../events/event-pipeline';
 import type { Logger } from '../config/logger';
@@ -13,8 +12,9 @@ import { MEDIA_TIMING } from './media-timing';
 import { PeerConnection, type PeerHost, type RTCPeerConnectionConstructor } from './peer-connection';
 import { PeerLink, type LinkHost } from './peer-link';
 import { SignalChannel } from './signal-channel';
-import { callStats, peerStats } from './stats';
-import { isAudioTrackType, isPublishableTrackType, TRACK_CAPABILITIES, TRACK_TYPES, TrackType, type PublishableTrackType } from './track-type';
+import { LocalTracks, MEDIA_KEYS } from './local-tracks';
+import { callStats, peerStats, pollCallStats } from './stats';
+import { TRACK_CAPABILITIES, TRACK_TYPES, type PublishableTrackType, type TrackType } from './track-type';
 
 /** What a {@link MediaSession} is made with: the call, the session, and the SDK parts it uses. */
 export interface MediaSessionOptions {
@@ -42,20 +42,6 @@ export interface MediaSessionOptions {
   readonly events: FoldedEvents;
 }
 
-/** The stream property of a participant for each track type. */
-const MEDIA_KEYS: Record<PublishableTrackType, keyof ParticipantMedia> = {
-  [TrackType.AUDIO]: 'audioStream',
-  [TrackType.VIDEO]: 'videoStream',
-  [TrackType.SCREEN_SHARE]: 'screenShareStream',
-  [TrackType.SCREEN_SHARE_AUDIO]: 'screenShareAudioStream',
-};
-
-interface Published {
-  track: MediaStreamTrack;
-  /** What the local participant shows: this track alone. */
-  preview: MediaStream;
-}
-
 /**
  * The media of one joined call: a peer connection per remote participant that this session
  * exchanges media with (made when either side publishes), the tracks this session publishes,
@@ -80,16 +66,13 @@ interface Published {
 export class MediaSession {
   readonly cid: string;
   private readonly links = new Map<string, PeerLink>();
-  private readonly published = new Map<PublishableTrackType, Published>();
+  /** What this session publishes. */
+  private readonly published: LocalTracks;
   /** Capabilities of other users, as `call.permissions_updated` told them. */
   private readonly capabilities = new Map<string, readonly string[]>();
-  /** The published tracks the coordinator knows of. */
-  private announced: readonly TrackType[] = [];
   private readonly channel: SignalChannel;
-  private ops: Promise<unknown> = Promise.resolve();
-  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly stopStats: () => void;
   private readonly healthTimer: ReturnType<typeof setInterval>;
-  private polling = false;
   private closed = false;
   private readonly unsubscribe: () => void;
   private offline = false;
@@ -102,7 +85,15 @@ export class MediaSession {
       (targets) => o.coordinator.sendSignals({ type: o.type, id: o.id, sessionId: o.sessionId, targets }, { idempotent: true, session: o.rpc }),
       o.logger,
     );
-    if (o.statsIntervalMs > 0) this.statsTimer = setInterval(() => void this.pollStats(), o.statsIntervalMs);
+    this.published = new LocalTracks({
+      ...o,
+      send: async (type, track) => {
+        // Publishing: every remote participant gets a connection (made with what is published).
+        if (track) for (const p of o.store.remoteParticipants$.get()) this.linkFor(p.sessionId, p.userId);
+        await Promise.all([...this.links.values()].map((link) => link.peer.setTrack(type, track)));
+      },
+    });
+    this.stopStats = pollCallStats(o.statsIntervalMs, () => this.getStats(), o.store, o.logger);
     this.unsubscribe = o.events.subscribe((event) => this.onEvent(event));
     this.healthTimer = setInterval(() => {
       for (const link of this.links.values()) void link.poll();
@@ -135,35 +126,7 @@ export class MediaSession {
    *   `resource_exhausted` (mesh limit), `failed_precondition` (the call was left).
    */
   publish(type: PublishableTrackType, stream: MediaStream, method: string): Promise<void> {
-    return this.serialize(async () => {
-      if (!stream || typeof (stream as Partial<MediaStream>).getTracks !== 'function')
-        throw StreamVideoError.invalidArgument(method, 'stream', 'must be a MediaStream');
-      const audio = isAudioTrackType(type);
-      const track = audio ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
-      if (!track || track.readyState === 'ended')
-        throw StreamVideoError.invalidArgument(method, 'stream', `must hold a live ${audio ? 'audio' : 'video'} track`);
-      this.requireOpen(method);
-      const capability = TRACK_CAPABILITIES[type];
-      if (!this.o.ownCapabilities().includes(capability))
-        throw new StreamVideoError('permission_denied', `publishing needs the "${capability}" capability`, { method, meta: { capability } });
-      if (!this.announced.includes(type)) await this.announce([...this.announced, type], method);
-      this.requireOpen(method);
-      const before = this.published.get(type);
-      if (before?.track === track) return;
-      const preview = typeof MediaStream === 'function' ? new MediaStream([track]) : stream;
-      this.published.set(type, { track, preview });
-      // Ended by the browser (the "Stop sharing" bar, a camera unplugged): unpublish it.
-      track.addEventListener?.('ended', () => {
-        if (this.published.get(type)?.track === track)
-          this.stopPublish(type).catch((err: unknown) =>
-            this.o.logger('warn', 'could not unpublish an ended track', { code: StreamVideoError.from(err).code }),
-          );
-      });
-      for (const p of this.o.store.remoteParticipants$.get()) this.linkFor(p.sessionId, p.userId);
-      await Promise.all([...this.links.values()].map((link) => link.peer.setTrack(type, track)));
-      if (before && before.track !== track) before.track.stop();
-      this.showLocal();
-    });
+    return this.published.publish(type, stream, method);
   }
 
   /**
@@ -171,17 +134,7 @@ export class MediaSession {
    * the coordinator. Nothing published of that type changes nothing.
    */
   stopPublish(type: TrackType, method = 'stopPublish'): Promise<void> {
-    return this.serialize(async () => {
-      if (!isPublishableTrackType(type))
-        throw StreamVideoError.invalidArgument(method, 'trackType', 'must be TrackType.AUDIO, VIDEO, SCREEN_SHARE or SCREEN_SHARE_AUDIO');
-      this.requireOpen(method);
-      await this.unpublish(type);
-      if (this.announced.includes(type))
-        await this.announce(
-          this.announced.filter((t) => t !== type),
-          method,
-        );
-    });
+    return this.published.stopPublish(type, method);
   }
 
   /** The statistics of every peer connection now. */
@@ -242,15 +195,14 @@ export class MediaSession {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
-    clearInterval(this.statsTimer);
+    this.stopStats();
     clearInterval(this.healthTimer);
     this.o.network?.removeEventListener('offline', this.onOffline);
     this.o.network?.removeEventListener('online', this.onOnline);
     this.channel.close();
     for (const link of this.links.values()) link.close();
     this.links.clear();
-    for (const p of this.published.values()) p.track.stop();
-    this.published.clear();
+    this.published.close();
   }
 
   private onSignal(event: CoordinatorEventMap['call.signal']): void {
@@ -282,32 +234,7 @@ export class MediaSession {
       return;
     }
     // A revoked capability stops that track everywhere; the coordinator already unpublished it.
-    for (const type of TRACK_TYPES) {
-      if (this.published.has(type) && !event.ownCapabilities.includes(TRACK_CAPABILITIES[type])) {
-        void this.serialize(async () => {
-          await this.unpublish(type);
-          this.announced = this.announced.filter((t) => t !== type);
-        });
-      }
-    }
-  }
-
-  private async unpublish(type: PublishableTrackType): Promise<void> {
-    const published = this.published.get(type);
-    if (!published) return;
-    this.published.delete(type);
-    published.track.stop();
-    await Promise.all([...this.links.values()].map((link) => link.peer.setTrack(type, null)));
-    this.showLocal();
-  }
-
-  private async announce(tracks: TrackType[], method: string): Promise<void> {
-    const { participant } = await this.o.coordinator.updatePublishedTracks(
-      { type: this.o.type, id: this.o.id, sessionId: this.o.sessionId, publishedTracks: tracks },
-      { idempotent: true, session: this.o.rpc },
-    );
-    if (!participant) throw new StreamVideoError('internal', 'the answer lacks the participant', { method });
-    this.announced = participant.publishedTracks;
+    this.published.capabilitiesChanged(event.ownCapabilities);
   }
 
   /**
@@ -342,7 +269,7 @@ export class MediaSession {
     const iceServers = this.o.iceServers.map((s) => ({ urls: [...s.urls], ...(s.username ? { username: s.username, credential: s.password } : {}) }));
     // Both sides agree on who is polite (answers) without a word: the smaller session id.
     const peer = new PeerConnection(this.o.RTCPeerConnection, { iceServers }, sessionId, userId, this.o.sessionId < sessionId, host, generation);
-    for (const [type, p] of this.published) {
+    for (const [type, p] of this.published.entries()) {
       void peer.setTrack(type, p.track).catch((err: unknown) => this.o.logger('warn', 'could not send a track', { error: String(err) }));
     }
     return peer;
@@ -389,36 +316,5 @@ export class MediaSession {
       if (offline) link.offline();
       else link.online();
     }
-  }
-
-  /** Shows the published tracks on the local participant. */
-  private showLocal(): void {
-    if (this.closed) return;
-    const media: ParticipantMedia = {};
-    for (const [type, p] of this.published) (media as Record<string, MediaStream>)[MEDIA_KEYS[type]] = p.preview;
-    this.o.store.updateParticipants((t) => t.setMedia(this.o.sessionId, media));
-  }
-
-  private async pollStats(): Promise<void> {
-    if (this.polling || this.closed) return;
-    this.polling = true;
-    try {
-      const report = await this.getStats();
-      if (!this.closed) this.o.store.callStatsReport$.set(report);
-    } catch (err) {
-      this.o.logger('debug', 'could not read the stats', { error: String(err) });
-    } finally {
-      this.polling = false;
-    }
-  }
-
-  private requireOpen(method: string): void {
-    if (this.closed) throw new StreamVideoError('failed_precondition', 'the call was left', { method });
-  }
-
-  private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.ops.then(work, work);
-    this.ops = run.catch(() => {});
-    return run;
   }
 }

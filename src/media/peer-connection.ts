@@ -1,6 +1,7 @@
-import { SdpType, type IceCandidate, type Signal, type TrackType } from '../../gen/stream/video/coordinator/v1/models';
+import { SdpType, type Signal, type TrackType } from '../../gen/stream/video/coordinator/v1/models';
 import type { Logger } from '../config/logger';
 import type { SignalKind } from './signal-channel';
+import { fromCandidate, toCandidate } from './ice-candidates';
 import { isPublishableTrackType, TRACK_TYPES, TrackType as Types, type PublishableTrackType } from './track-type';
 
 /** An `RTCPeerConnection` constructor: the browser's, or an implementation passed in options. */
@@ -323,24 +324,4 @@ export class PeerConnection {
     for (const [type, t] of this.transceivers) if (t.mid) out[t.mid] = type;
     return out;
   }
-}
-
-/** A candidate of `icecandidate` in the schema's form; `null` (the end of candidates) is an empty one. */
-function toCandidate(candidate: RTCIceCandidate | null): IceCandidate {
-  if (!candidate) return { candidate: '', sdpMid: '', sdpMLineIndex: -1, usernameFragment: '' };
-  return {
-    candidate: candidate.candidate,
-    sdpMid: candidate.sdpMid ?? '',
-    sdpMLineIndex: candidate.sdpMLineIndex ?? -1,
-    usernameFragment: candidate.usernameFragment ?? '',
-  };
-}
-
-/** A schema candidate as `addIceCandidate` takes it. */
-function fromCandidate(c: IceCandidate): RTCIceCandidateInit {
-  const init: RTCIceCandidateInit = { candidate: c.candidate };
-  if (c.sdpMid) init.sdpMid = c.sdpMid;
-  if (c.sdpMLineIndex >= 0) init.sdpMLineIndex = c.sdpMLineIndex;
-  if (c.usernameFragment) init.usernameFragment = c.usernameFragment;
-  return init;
 }

@@ -1,4 +1,6 @@
 import type { AggregatedStatsReport, CallStatsReport, PeerStatsReport } from '../store/call-stats-report';
+import type { Logger } from '../config/logger';
+import type { StreamVideoWriteableStateStore } from '../store/state-store';
 import type { PeerConnection } from './peer-connection';
 
 /** Fields of the W3C stats dictionaries this module reads; every one may be missing. */
@@ -134,4 +136,36 @@ function sum(reports: readonly AggregatedStatsReport[]): AggregatedStatsReport {
 
 function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/**
+ * Refreshes `callStatsReport$` from `read` every `intervalMs` (0: never), one read at a time;
+ * a read that fails is logged and the next tick tries again.
+ * @returns the function that stops it (no report is set after it).
+ */
+export function pollCallStats(
+  intervalMs: number,
+  read: () => Promise<CallStatsReport>,
+  store: StreamVideoWriteableStateStore<unknown>,
+  logger: Logger,
+): () => void {
+  if (intervalMs <= 0) return () => {};
+  let polling = false;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    read()
+      .then(
+        (report) => {
+          if (!stopped) store.callStatsReport$.set(report);
+        },
+        (err: unknown) => logger('debug', 'could not read the stats', { error: String(err) }),
+      )
+      .finally(() => (polling = false));
+  }, intervalMs);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }

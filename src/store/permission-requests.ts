@@ -1,22 +1,21 @@
 import { atom, type ReadableAtom } from 'nanostores';
-import type { PermissionRequestEvent } from './state-store';
 
 /**
  * The permission requests of the joined call that no one has answered yet, by user, as the
  * coordinator keeps them (`CallState.pending_permission_requests`): a user's new request
  * replaces their pending one and comes last; an answer (`call.permissions_updated` about the
  * user), the user leaving the call, or the call ending removes it. `latest$` is the newest
- * one: the store's `callPermissionRequest$`.
+ * one: the store's `callPermissionRequest$`. `R` is the request event (`PermissionRequestEvent`).
  */
-export class PendingPermissionRequests {
-  private readonly byUser = new Map<string, PermissionRequestEvent>();
-  private readonly latest = atom<PermissionRequestEvent | undefined>(undefined);
+export class PendingPermissionRequests<R extends { readonly user?: { readonly id: string } }> {
+  private readonly byUser = new Map<string, R>();
+  private readonly latest = atom<R | undefined>(undefined);
 
   /** The newest pending request, `undefined` when none. */
-  readonly latest$: ReadableAtom<PermissionRequestEvent | undefined> = this.latest;
+  readonly latest$: ReadableAtom<R | undefined> = this.latest;
 
   /** Records `request` as its user's pending one (replacing an older one), the newest. */
-  add(request: PermissionRequestEvent): void {
+  add(request: R): void {
     const userId = request.user?.id ?? '';
     this.byUser.delete(userId);
     this.byUser.set(userId, request);
@@ -34,12 +33,12 @@ export class PendingPermissionRequests {
   }
 
   /** The pending requests, oldest first. */
-  list(): PermissionRequestEvent[] {
+  list(): R[] {
     return [...this.byUser.values()];
   }
 
   /** Replaces every pending request with `requests`, oldest first (a re-sync). */
-  replaceAll(requests: readonly PermissionRequestEvent[]): void {
+  replaceAll(requests: readonly R[]): void {
     this.byUser.clear();
     for (const r of requests) this.byUser.set(r.user?.id ?? '', r);
     this.publish();
@@ -52,7 +51,7 @@ export class PendingPermissionRequests {
   }
 
   private publish(): void {
-    let newest: PermissionRequestEvent | undefined;
+    let newest: R | undefined;
     for (const r of this.byUser.values()) newest = r;
     if (this.latest.get() !== newest) this.latest.set(newest);
   }

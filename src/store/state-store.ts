@@ -122,7 +122,7 @@ export class StreamVideoWriteableStateStore<TCall> {
   readonly activeCall$ = atom<TCall | undefined>(undefined);
   readonly callRecordingInProgress$ = atom(false);
   /** The active call's unanswered permission requests; the newest is `callPermissionRequest$`. */
-  readonly permissionRequests = new PendingPermissionRequests();
+  readonly permissionRequests = new PendingPermissionRequests<PermissionRequestEvent>();
   readonly callPermissionRequest$ = this.permissionRequests.latest$;
   readonly dominantSpeakerSessionId$ = atom<string | undefined>(undefined);
   readonly callStatsReport$ = atom<CallStatsReport | undefined>(undefined);

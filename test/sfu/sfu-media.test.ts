@@ -8,9 +8,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Call, RTCPeerConnectionConstructor, StreamVideoClient } from '../../src/index-node';
+import { TrackType, type Call, type RTCPeerConnectionConstructor, type StreamVideoClient } from '../../src/index-node';
 import type { LocalCoordinator } from '../../src/testing';
 import { startCoordinator } from '../helpers/coordinator';
+import { toneMicrophone, type SyntheticSource } from '../helpers/patterns';
 import { RawSfuPublisher } from '../helpers/raw-sfu-publisher';
 import { expectRpcError, uniqueId } from '../helpers/rpc';
 import { expectError, nextEvent, until } from '../helpers/sdk';
@@ -34,7 +35,7 @@ if (!iceInterface)
 interface Ctx {
   c: LocalCoordinator;
   clients: StreamVideoClient[];
-  cameras: SyntheticCamera[];
+  cameras: (SyntheticCamera | SyntheticSource)[];
   raw: RawSfuPublisher[];
   errors: unknown[];
 }
@@ -75,6 +76,21 @@ async function receivedFrom(call: Call, userId: string): Promise<{ frames: numbe
   };
 }
 
+/** What `client`'s store shows of the media health of `sessionId`: the connection's state and its video's. */
+function healthOf(client: StreamVideoClient, sessionId: string): string {
+  const p = client.readOnlyStateStore.remoteParticipants$.get().get(sessionId);
+  return `${p?.mediaConnectionState} ${p?.trackStates[TrackType.VIDEO]}`;
+}
+
+/** Resolves once `client`'s store shows `health` (see {@link healthOf}) for `sessionId`. */
+function showsHealth(client: StreamVideoClient, sessionId: string, health: string, what: string): Promise<void> {
+  return until(
+    () => healthOf(client, sessionId) === health,
+    () => `${what}: ${health} (now ${healthOf(client, sessionId)})`,
+    MEDIA_WAIT_MS,
+  );
+}
+
 /** Resolves once `call` decodes more frames of `userId` than now. */
 async function decodesMoreOf(call: Call, userId: string, what: string): Promise<void> {
   const start = (await receivedFrom(call, userId)).frames;
@@ -106,6 +122,10 @@ test('two publishers and a viewer: everyone sees every camera, over one publishe
       .sort();
   assert.equal(remoteVideo(carol), ['alice', 'bob']);
   assert.equal(remoteVideo(alice), ['bob']);
+  // Media health as in a mesh: the connection that brings each participant's media, and its tracks.
+  await showsHealth(carol, calls[0].sessionId, 'connected receiving', "carol's store shows alice's video arriving");
+  await showsHealth(carol, calls[1].sessionId, 'connected receiving', "carol's store shows bob's video arriving");
+  assert.is(healthOf(alice, calls[2].sessionId), 'idle undefined', 'carol publishes nothing: idle');
   // A screen share is a track of its own on the same publisher connection (a renegotiation).
   await calls[0].publishScreenShareStream(camera(ctx, 320, 180).stream);
   await until(
@@ -130,12 +150,19 @@ test('two publishers and a viewer: everyone sees every camera, over one publishe
   );
 });
 
-test('the size a viewer prefers picks the simulcast layer; 0x0 stops the video; undefined goes back to the top layer', async (ctx) => {
+test('the size a viewer prefers picks the simulcast layer, from the subscription on, down and up again; 0x0 stops the video; undefined goes back to the top layer', async (ctx) => {
   const id = uniqueId('layers');
-  const [alice, bob] = await Promise.all(['alice', 'bob'].map((u) => peer(ctx, u)));
+  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u) => peer(ctx, u)));
   const [aliceCall, bobCall] = [await alice.joinCall(id, 'development'), await bob.joinCall(id, 'development')];
+  const carolCall = await carol.joinCall(id, 'development');
+  // bob shows no video before alice publishes: his subscription to it starts with none (Janus
+  // sends a video subscribed with `send: false`: the coordinator configures it once connected).
+  bobCall.setPreferredIncomingVideoResolution({ width: 0, height: 0 });
   // 640x360: the two upper layers are 640 and 320 wide.
   await aliceCall.publishVideoStream(camera(ctx, 640, 360).stream);
+  await decodesMoreOf(carolCall, 'alice', 'carol decodes alice');
+  assert.is((await receivedFrom(bobCall, 'alice')).bytes, 0, 'bob receives nothing of the video he does not show');
+  bobCall.setPreferredIncomingVideoResolution(undefined);
   await eventually(
     () => receivedFrom(bobCall, 'alice'),
     (r) => r.width === 640,
@@ -146,6 +173,20 @@ test('the size a viewer prefers picks the simulcast layer; 0x0 stops the video; 
     () => receivedFrom(bobCall, 'alice'),
     (r) => r.width > 0 && r.width <= 320,
     'bob receives a lower layer of alice',
+  );
+  // Up again, straight from the lower layer: Janus switches on a keyframe of the top layer, and
+  // asks for one once; the coordinator asks again until the switch is made (it never came here before).
+  bobCall.setPreferredIncomingVideoResolution(undefined);
+  await eventually(
+    () => receivedFrom(bobCall, 'alice'),
+    (r) => r.width === 640,
+    'bob receives alice at 640 wide, straight from the lower layer',
+  );
+  bobCall.setPreferredIncomingVideoResolution({ width: 320, height: 180 });
+  await eventually(
+    () => receivedFrom(bobCall, 'alice'),
+    (r) => r.width > 0 && r.width <= 320,
+    'bob receives a lower layer of alice again',
   );
   bobCall.setPreferredIncomingVideoResolution({ width: 0, height: 0 }, [aliceCall.sessionId]);
   await stopsGrowing(async () => (await receivedFrom(bobCall, 'alice')).bytes, "alice's video stops reaching bob");
@@ -197,6 +238,29 @@ test('a revoke stops forwarding at the SFU whatever the revoked client does; its
   void aliceCall;
 });
 
+test('the dominant speaker comes from the SFU: Janus hears who talks, the coordinator tells everyone (call.dominant_speaker_changed)', async (ctx) => {
+  const id = uniqueId('speaker');
+  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u) => peer(ctx, u)));
+  const [aliceCall, bobCall] = [await alice.joinCall(id, 'development'), await bob.joinCall(id, 'development')];
+  await carol.joinCall(id, 'development');
+  const speaker = (client: StreamVideoClient) => client.readOnlyStateStore.dominantSpeaker$.get()?.sessionId;
+  // alice talks (a tone), bob publishes nothing yet.
+  const heard = nextEvent(carol, 'call.dominant_speaker_changed', (e) => e.sessionId === aliceCall.sessionId, MEDIA_WAIT_MS);
+  const mic = toneMicrophone(440);
+  ctx.cameras.push(mic);
+  await aliceCall.publishAudioStream(mic.stream);
+  assert.is((await heard).userId, 'alice');
+  for (const client of [alice, bob, carol])
+    await until(() => speaker(client) === aliceCall.sessionId, 'everyone shows alice as the dominant speaker', MEDIA_WAIT_MS);
+  // alice stops, bob talks: bob is the dominant speaker.
+  await aliceCall.stopPublish(TrackType.AUDIO);
+  const bobMic = toneMicrophone(660);
+  ctx.cameras.push(bobMic);
+  await bobCall.publishAudioStream(bobMic.stream);
+  for (const client of [alice, bob, carol])
+    await until(() => speaker(client) === bobCall.sessionId, 'everyone shows bob as the dominant speaker', MEDIA_WAIT_MS);
+});
+
 test("Janus dies mid-call: participants hear it, new joins are unavailable; restarted, the call's media comes back", async (ctx) => {
   const id = uniqueId('crash');
   const [alice, bob] = await Promise.all(['alice', 'bob'].map((u) => peer(ctx, u)));
@@ -207,6 +271,8 @@ test("Janus dies mid-call: participants hear it, new joins are unavailable; rest
   process.kill(ctx.c.sfu!.pid!, 'SIGKILL');
   await down;
   await until(() => !bob.readOnlyStateStore.remoteParticipants$.get().get(aliceCall.sessionId)?.videoStream, "alice's video leaves bob's store", MEDIA_WAIT_MS);
+  // Bob's store says so: alice's media is reconnecting (her video turns stalled after 4 s).
+  assert.is(bob.readOnlyStateStore.remoteParticipants$.get().get(aliceCall.sessionId)?.mediaConnectionState, 'reconnecting');
   const carol = await peer(ctx, 'carol');
   const refused = await expectError(carol.joinCall(uniqueId('new'), 'development'), 'unavailable');
   assert.is(refused.meta['reason'], 'sfu_unavailable');
@@ -219,6 +285,7 @@ test("Janus dies mid-call: participants hear it, new joins are unavailable; rest
     "alice's video is back in bob's store",
     MEDIA_WAIT_MS,
   );
+  await showsHealth(bob, aliceCall.sessionId, 'connected receiving', "bob's store shows alice's video arriving again");
   const newCall = await carol.joinCall(uniqueId('new'), 'development');
   assert.is(newCall.data.settings?.media?.topology, 'sfu');
 });

@@ -2,7 +2,7 @@ import { SdpType, TrackType } from '../../../gen/stream/video/coordinator/v1/mod
 import type { RTCPeerConnectionConstructor } from '../peer-connection';
 import type { PublishableTrackType } from '../track-type';
 import { SFU_TIMING, type SfuPeerHost } from './sfu-peer-host';
-import { toCandidate } from './sfu-candidates';
+import { toCandidate } from '../ice-candidates';
 
 /**
  * The camera's simulcast layers, listed from the highest to the lowest (Janus takes the first

@@ -1,13 +1,21 @@
 import { PeerType, SdpType, type TrackSubscription } from '../../../gen/stream/video/coordinator/v1/models';
-import { StreamVideoError } from '../../errors/stream-video-error';
 import type { CoordinatorEvent, CoordinatorEventMap } from '../../events/event-map';
 import type { CallStatsReport, PeerStatsReport } from '../../store/call-stats-report';
-import type { ParticipantMedia } from '../../store/participant-table';
+import {
+  NO_TRACK_STATES,
+  type MediaConnectionState,
+  type ParticipantMedia,
+  type RemoteTrackState,
+  type StreamParticipant,
+} from '../../store/participant-table';
 import type { CallMedia, VideoDimension } from '../call-media';
 import type { MediaSessionOptions } from '../media-session';
+import { MEDIA_TIMING } from '../media-timing';
 import { SignalChannel, type SignalKind } from '../signal-channel';
-import { directionStats, emptyStats, type StatsEntry } from '../stats';
-import { isPublishableTrackType, TRACK_CAPABILITIES, TRACK_TYPES, TrackType, type PublishableTrackType } from '../track-type';
+import { LocalTracks, MEDIA_KEYS } from '../local-tracks';
+import { directionStats, emptyStats, pollCallStats, type StatsEntry } from '../stats';
+import { expectAgain, nextTrackHealth, type TrackHealth, type TrackSample } from '../track-health';
+import { TRACK_CAPABILITIES, TRACK_TYPES, TrackType, type PublishableTrackType } from '../track-type';
 import { SFU_TIMING, type SfuPeerHost } from './sfu-peer-host';
 import { SfuPublisher } from './sfu-publisher';
 import { SfuSubscriber } from './sfu-subscriber';
@@ -18,26 +26,10 @@ export interface SfuSessionOptions extends MediaSessionOptions {
   readonly sfuSessionId: string;
 }
 
-/** The stream property of a participant for each track type. */
-const MEDIA_KEYS: Record<PublishableTrackType, keyof ParticipantMedia> = {
-  [TrackType.AUDIO]: 'audioStream',
-  [TrackType.VIDEO]: 'videoStream',
-  [TrackType.SCREEN_SHARE]: 'screenShareStream',
-  [TrackType.SCREEN_SHARE_AUDIO]: 'screenShareAudioStream',
-};
-
 /** New connections tried in a row, after an ICE restart, before recovery gives up. */
 const MAX_REPLACEMENTS = 3;
 /** How long changes of video preferences gather before one SubscriptionUpdate, in ms. */
 const PREFERENCE_DELAY_MS = 50;
-
-interface Published {
-  track: MediaStreamTrack;
-  /** What the publisher sends the track with (the app's stream). */
-  stream: MediaStream;
-  /** What the local participant shows: this track alone. */
-  preview: MediaStream;
-}
 
 type Direction = 'publisher' | 'subscriber';
 
@@ -59,7 +51,9 @@ interface Recovery {
  * A connection that fails restarts ICE, then is replaced by a new one (a new generation),
  * at most {@link MAX_REPLACEMENTS} times in a row. When the SFU stops (`call.sfu_changed`)
  * both connections close; when it is back, they connect again to its new session id, with
- * the tracks still published.
+ * the tracks still published. Each remote participant's media health follows the subscriber
+ * connection (`reconnecting` while it is down or the SFU is gone) and what arrives of each of
+ * its tracks (read every `MEDIA_TIMING.healthIntervalMs`, as in a mesh).
  *
  * ```ts
  * const media = new SfuSession({ ...options, sfuSessionId: credentials.sfuSessionId });
@@ -70,6 +64,8 @@ interface Recovery {
  */
 export class SfuSession implements CallMedia {
   readonly cid: string;
+  /** The SFU's talking events elect the dominant speaker (`call.dominant_speaker_changed`). */
+  readonly serverElectsSpeaker = true;
   private sfuId: string;
   private available = true;
   private readonly channel: SignalChannel;
@@ -77,16 +73,19 @@ export class SfuSession implements CallMedia {
   private subscriber: SfuSubscriber | undefined;
   private generations: Record<Direction, number> = { publisher: -1, subscriber: -1 };
   private readonly recovery: Record<Direction, Recovery> = { publisher: { attempts: 0, timer: undefined }, subscriber: { attempts: 0, timer: undefined } };
-  private readonly published = new Map<PublishableTrackType, Published>();
-  /** The published tracks the coordinator knows of. */
-  private announced: readonly TrackType[] = [];
+  /** What this session publishes. */
+  private readonly published: LocalTracks;
   /** Capabilities of other users, as `call.permissions_updated` told them. */
   private readonly capabilities = new Map<string, readonly string[]>();
   private readonly preferences = new Map<string, TrackSubscription>();
   private preferenceTimer: ReturnType<typeof setTimeout> | undefined;
-  private ops: Promise<unknown> = Promise.resolve();
-  private statsTimer: ReturnType<typeof setInterval> | undefined;
-  private polling = false;
+  private readonly stopStats: () => void;
+  /** The health of each remote participant's tracks, by session. */
+  private readonly health = new Map<string, Map<PublishableTrackType, TrackHealth>>();
+  private readonly healthTimer: ReturnType<typeof setInterval>;
+  private checking = false;
+  /** The generation of the last subscriber connection seen connected; -1 before any. */
+  private connectedGeneration = -1;
   private closed = false;
   private readonly unsubscribe: () => void;
 
@@ -97,7 +96,15 @@ export class SfuSession implements CallMedia {
       (targets) => o.coordinator.sendSignals({ type: o.type, id: o.id, sessionId: o.sessionId, targets }, { idempotent: true, session: o.rpc }),
       o.logger,
     );
-    if (o.statsIntervalMs > 0) this.statsTimer = setInterval(() => void this.pollStats(), o.statsIntervalMs);
+    this.published = new LocalTracks({
+      ...o,
+      send: async (type, track, stream) => {
+        if (!track) await this.publisher?.setTrack(type, null);
+        else if (this.available) await (this.publisher ?? this.connectPublisher()).setTrack(type, track, stream);
+      },
+    });
+    this.stopStats = pollCallStats(o.statsIntervalMs, () => this.getStats(), o.store, o.logger);
+    this.healthTimer = setInterval(() => void this.checkHealth(), MEDIA_TIMING.healthIntervalMs);
     this.unsubscribe = o.events.subscribe((event) => this.onEvent(event));
     this.connectSubscriber();
   }
@@ -110,47 +117,12 @@ export class SfuSession implements CallMedia {
    *   `resource_exhausted` (the SFU's publisher limit), `failed_precondition` (the call was left).
    */
   publish(type: PublishableTrackType, stream: MediaStream, method: string): Promise<void> {
-    return this.serialize(async () => {
-      if (!stream || typeof (stream as Partial<MediaStream>).getTracks !== 'function')
-        throw StreamVideoError.invalidArgument(method, 'stream', 'must be a MediaStream');
-      const track = type === TrackType.AUDIO ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
-      if (!track || track.readyState === 'ended')
-        throw StreamVideoError.invalidArgument(method, 'stream', `must hold a live ${type === TrackType.AUDIO ? 'audio' : 'video'} track`);
-      this.requireOpen(method);
-      const capability = TRACK_CAPABILITIES[type];
-      if (!this.o.ownCapabilities().includes(capability))
-        throw new StreamVideoError('permission_denied', `publishing needs the "${capability}" capability`, { method, meta: { capability } });
-      if (!this.announced.includes(type)) await this.announce([...this.announced, type], method);
-      this.requireOpen(method);
-      const before = this.published.get(type);
-      if (before?.track === track) return;
-      const preview = typeof MediaStream === 'function' ? new MediaStream([track]) : stream;
-      this.published.set(type, { track, stream, preview });
-      // Ended by the browser (the "Stop sharing" bar, a camera unplugged): unpublish it.
-      track.addEventListener?.('ended', () => {
-        if (this.published.get(type)?.track === track)
-          this.stopPublish(type).catch((err: unknown) =>
-            this.o.logger('warn', 'could not unpublish an ended track', { code: StreamVideoError.from(err).code }),
-          );
-      });
-      if (this.available) await (this.publisher ?? this.connectPublisher()).setTrack(type, track, stream);
-      if (before && before.track !== track) before.track.stop();
-      this.showLocal();
-    });
+    return this.published.publish(type, stream, method);
   }
 
   /** Stops publishing `type`: stops the track, sends nothing more of it and tells the coordinator. */
   stopPublish(type: TrackType, method = 'stopPublish'): Promise<void> {
-    return this.serialize(async () => {
-      if (!isPublishableTrackType(type)) throw StreamVideoError.invalidArgument(method, 'trackType', 'must be TrackType.AUDIO, VIDEO or SCREEN_SHARE');
-      this.requireOpen(method);
-      await this.unpublish(type);
-      if (this.announced.includes(type))
-        await this.announce(
-          this.announced.filter((t) => t !== type),
-          method,
-        );
-    });
+    return this.published.stopPublish(type, method);
   }
 
   /**
@@ -214,7 +186,8 @@ export class SfuSession implements CallMedia {
         if (event.participant) this.refresh(event.participant.sessionId);
         return;
       case 'call.participant_left':
-        // What was kept for the session (its video preferences) goes with it.
+        // What was kept for the session (its video preferences, its health) goes with it.
+        this.health.delete(event.participant?.sessionId ?? '');
         for (const key of [...this.preferences.keys()]) if (key.startsWith(`${event.participant?.sessionId ?? ''}\n`)) this.preferences.delete(key);
         return;
       case 'call.permissions_updated':
@@ -238,15 +211,15 @@ export class SfuSession implements CallMedia {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
-    clearInterval(this.statsTimer);
+    this.stopStats();
+    clearInterval(this.healthTimer);
     clearTimeout(this.preferenceTimer);
     for (const r of Object.values(this.recovery)) clearTimeout(r.timer);
     this.channel.close();
     this.publisher?.close();
     this.subscriber?.close();
     this.publisher = this.subscriber = undefined;
-    for (const p of this.published.values()) p.track.stop();
-    this.published.clear();
+    this.published.close();
   }
 
   private onSignal(event: CoordinatorEventMap['call.signal']): void {
@@ -274,14 +247,7 @@ export class SfuSession implements CallMedia {
       return;
     }
     // A revoked capability stops that track here; the SFU already stopped forwarding it.
-    for (const type of TRACK_TYPES) {
-      if (this.published.has(type) && !event.ownCapabilities.includes(TRACK_CAPABILITIES[type])) {
-        void this.serialize(async () => {
-          await this.unpublish(type);
-          this.announced = this.announced.filter((t) => t !== type);
-        });
-      }
-    }
+    this.published.capabilitiesChanged(event.ownCapabilities);
   }
 
   private onSfuChanged(event: CoordinatorEventMap['call.sfu_changed']): void {
@@ -291,6 +257,7 @@ export class SfuSession implements CallMedia {
     this.publisher = this.subscriber = undefined;
     this.channel.forget(this.sfuId);
     this.available = event.available;
+    this.expectMedia();
     for (const p of this.o.store.remoteParticipants$.get()) this.refresh(p.sessionId);
     if (!event.available) return;
     // A new SFU session: both connections start again from generation 0, with what is published.
@@ -307,7 +274,7 @@ export class SfuSession implements CallMedia {
     const generation = ++this.generations.publisher;
     const publisher = new SfuPublisher(this.o.RTCPeerConnection, this.rtcConfig(), generation, this.host('publisher', PeerType.PUBLISHER));
     this.publisher = publisher;
-    for (const [type, p] of this.published) {
+    for (const [type, p] of this.published.entries()) {
       publisher.setTrack(type, p.track, p.stream).catch((err: unknown) => this.o.logger('warn', 'could not add a track', { error: String(err) }));
     }
     return publisher;
@@ -318,6 +285,7 @@ export class SfuSession implements CallMedia {
     this.subscriber?.close();
     const generation = ++this.generations.subscriber;
     this.subscriber = new SfuSubscriber(this.o.RTCPeerConnection, this.rtcConfig(), generation, this.host('subscriber', PeerType.SUBSCRIBER));
+    this.expectMedia();
     // The first subscriber signal of a generation starts the subscription at the SFU.
     this.sendPreferences();
     if (this.remotesPublish()) this.subscriber.expectOffer();
@@ -342,6 +310,14 @@ export class SfuSession implements CallMedia {
     if (!peer || this.closed) return;
     const state = peer.pc.connectionState;
     const r = this.recovery[direction];
+    if (direction === 'subscriber') {
+      // Media can flow from now on: a track's stall time counts from here.
+      if (state === 'connected' && this.connectedGeneration !== peer.generation) {
+        this.connectedGeneration = peer.generation;
+        this.expectMedia();
+      }
+      for (const p of this.o.store.remoteParticipants$.get()) this.refresh(p.sessionId);
+    }
     if (state === 'connected' && !peer.stalled) {
       r.attempts = 0;
       clearTimeout(r.timer);
@@ -396,74 +372,81 @@ export class SfuSession implements CallMedia {
     return false;
   }
 
-  private async unpublish(type: PublishableTrackType): Promise<void> {
-    const published = this.published.get(type);
-    if (!published) return;
-    this.published.delete(type);
-    published.track.stop();
-    await this.publisher?.setTrack(type, null);
-    this.showLocal();
-  }
-
-  private async announce(tracks: TrackType[], method: string): Promise<void> {
-    const { participant } = await this.o.coordinator.updatePublishedTracks(
-      { type: this.o.type, id: this.o.id, sessionId: this.o.sessionId, publishedTracks: tracks },
-      { idempotent: true, session: this.o.rpc },
-    );
-    if (!participant) throw new StreamVideoError('internal', 'the answer lacks the participant', { method });
-    this.announced = participant.publishedTracks;
-  }
-
-  /** Attaches to a remote participant the streams it publishes and may publish. O(1) per track. */
-  private refresh(sessionId: string): void {
+  /**
+   * Attaches to a remote participant the streams it publishes and may publish, and shows the
+   * health of its media: of its tracks from `samples` (a read of the subscriber's statistics)
+   * or as they are published and unpublished. O(1) per track.
+   */
+  private refresh(sessionId: string, samples?: Map<string, TrackSample>): void {
     if (this.closed || sessionId === this.o.sessionId) return;
     const participant = this.o.store.table.read(sessionId);
     if (!participant) return;
     const caps = this.capabilities.get(participant.userId);
     const media: ParticipantMedia = {};
+    let tracks = this.health.get(sessionId);
+    let publishes = false;
     for (const type of TRACK_TYPES) {
       const allowed = participant.publishedTracks.includes(type) && (!caps || caps.includes(TRACK_CAPABILITIES[type]));
       const stream = allowed ? this.subscriber?.remoteStream(sessionId, type) : undefined;
       if (stream) (media as Record<string, MediaStream>)[MEDIA_KEYS[type]] = stream;
+      publishes ||= allowed;
+      const previous = tracks?.get(type);
+      if (samples ? allowed || previous : allowed !== (previous !== undefined && previous.state !== 'ended')) {
+        if (!tracks) this.health.set(sessionId, (tracks = new Map<PublishableTrackType, TrackHealth>()));
+        tracks.set(type, nextTrackHealth(previous, samples?.get(`${sessionId}\n${type}`), allowed, Date.now(), MEDIA_TIMING.stallMs));
+      }
     }
-    this.o.store.updateParticipants((t) => t.setMedia(sessionId, media));
+    const connected = this.subscriber?.pc.connectionState === 'connected';
+    const state: MediaConnectionState = !publishes
+      ? 'idle'
+      : this.available && connected
+        ? 'connected'
+        : this.available && this.connectedGeneration < 0
+          ? 'connecting'
+          : 'reconnecting';
+    this.o.store.updateParticipants((t) => {
+      const streams = t.setMedia(sessionId, media);
+      return t.setMediaHealth(sessionId, { mediaConnectionState: state, trackStates: statesOf(tracks, participant.trackStates) }) || streams;
+    });
     if (this.subscriber && !this.subscriber.pc.remoteDescription && participant.publishedTracks.length > 0) this.subscriber.expectOffer();
   }
 
-  /** Shows the published tracks on the local participant. */
-  private showLocal(): void {
-    if (this.closed) return;
-    const media: ParticipantMedia = {};
-    for (const [type, p] of this.published) (media as Record<string, MediaStream>)[MEDIA_KEYS[type]] = p.preview;
-    this.o.store.updateParticipants((t) => t.setMedia(this.o.sessionId, media));
+  /** Reads what arrived of every remote track (nothing while there is no subscriber connection) and shows its health. */
+  private async checkHealth(): Promise<void> {
+    if (this.checking || this.closed) return;
+    this.checking = true;
+    try {
+      const subscriber = this.subscriber;
+      const samples = subscriber ? await subscriber.samples() : new Map<string, TrackSample>();
+      if (subscriber === this.subscriber) for (const p of this.o.store.remoteParticipants$.get()) this.refresh(p.sessionId, samples);
+    } catch (err) {
+      this.o.logger('debug', 'could not read the stats of the subscriber', { error: String(err) });
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** Media is expected afresh from now (a new or newly connected subscriber connection, the SFU gone or back): counts start again. */
+  private expectMedia(): void {
+    const now = Date.now();
+    for (const tracks of this.health.values()) for (const [type, h] of tracks) tracks.set(type, expectAgain(h, now));
   }
 
   private rtcConfig(): RTCConfiguration {
     return { iceServers: this.o.iceServers.map((s) => ({ urls: [...s.urls], ...(s.username ? { username: s.username, credential: s.password } : {}) })) };
   }
+}
 
-  private async pollStats(): Promise<void> {
-    if (this.polling || this.closed) return;
-    this.polling = true;
-    try {
-      const report = await this.getStats();
-      if (!this.closed) this.o.store.callStatsReport$.set(report);
-    } catch (err) {
-      this.o.logger('debug', 'could not read the stats', { error: String(err) });
-    } finally {
-      this.polling = false;
-    }
+/** The tracks' states as the store shows them: the same object while none changed. */
+function statesOf(tracks: Map<PublishableTrackType, TrackHealth> | undefined, previous: StreamParticipant['trackStates']): StreamParticipant['trackStates'] {
+  if (!tracks) return NO_TRACK_STATES;
+  const states: Partial<Record<TrackType, RemoteTrackState>> = {};
+  let same = Object.keys(previous).length === tracks.size;
+  for (const [type, h] of tracks) {
+    states[type] = h.state;
+    if (previous[type] !== h.state) same = false;
   }
-
-  private requireOpen(method: string): void {
-    if (this.closed) throw new StreamVideoError('failed_precondition', 'the call was left', { method });
-  }
-
-  private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.ops.then(work, work);
-    this.ops = run.catch(() => {});
-    return run;
-  }
+  return same ? previous : Object.freeze(states);
 }
 
 function entriesOf(report: RTCStatsReport): StatsEntry[] {

@@ -1,7 +1,18 @@
 import { SdpType, type SessionDescription, type TrackType } from '../../../gen/stream/video/coordinator/v1/models';
 import type { RTCPeerConnectionConstructor } from '../peer-connection';
-import { toCandidate } from './sfu-candidates';
+import { toCandidate } from '../ice-candidates';
+import type { TrackSample } from '../track-health';
 import { SFU_TIMING, type SfuPeerHost } from './sfu-peer-host';
+
+/** Fields of an `inbound-rtp` stats entry read here; every one may be missing. */
+interface InboundEntry {
+  type: string;
+  kind?: string;
+  mid?: string;
+  trackIdentifier?: string;
+  packetsReceived?: number;
+  framesDecoded?: number;
+}
 
 /** Where a subscriber track comes from: a participant session and one of its track types. */
 interface Source {
@@ -91,6 +102,27 @@ export class SfuSubscriber {
       let set = out.get(source.sessionId);
       if (!set) out.set(source.sessionId, (set = new Set()));
       set.add(mid);
+    }
+    return out;
+  }
+
+  /**
+   * What arrived of each remote track so far, keyed `sessionId\ntrackType`: packets (audio)
+   * or decoded frames (video), and whether the track is muted.
+   */
+  async samples(): Promise<Map<string, TrackSample>> {
+    const out = new Map<string, TrackSample>();
+    const transceivers = this.pc.getTransceivers();
+    const report = (await this.pc.getStats()) as unknown as Map<string, InboundEntry>;
+    for (const e of report.values()) {
+      if (e.type !== 'inbound-rtp') continue;
+      const t = transceivers.find((x) => (e.mid ? x.mid === e.mid : x.receiver.track?.id === e.trackIdentifier));
+      const source = t?.mid ? this.sources.get(t.mid) : undefined;
+      if (source)
+        out.set(`${source.sessionId}\n${source.type}`, {
+          count: (e.kind === 'audio' ? e.packetsReceived : e.framesDecoded) ?? 0,
+          muted: t!.receiver.track.muted,
+        });
     }
     return out;
   }

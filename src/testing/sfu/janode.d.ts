@@ -81,10 +81,13 @@ declare module 'janode/plugins/videoroom' {
     }): Promise<{ jsep?: Jsep }>;
     joinSubscriber(params: {
       room: number;
-      streams: { feed: number; mid?: string }[];
+      streams: { feed: number; mid?: string; send?: boolean; substream?: number }[];
       autoupdate?: boolean;
     }): Promise<{ jsep?: Jsep; streams?: SubscriptionStream[] }>;
-    update(params: { subscribe?: { feed: number; mid?: string }[]; unsubscribe?: { feed?: number; mid?: string; sub_mid?: string }[] }): Promise<{
+    update(params: {
+      subscribe?: { feed: number; mid?: string; send?: boolean; substream?: number }[];
+      unsubscribe?: { feed?: number; mid?: string; sub_mid?: string }[];
+    }): Promise<{
       jsep?: Jsep;
       streams?: SubscriptionStream[];
     }>;

@@ -33,8 +33,9 @@ export function sentTrackTypes(sdp: string, trackTypes: { [mid: string]: TrackTy
  * answers go back to it; its candidates are trickled. Once Janus says the connection is up
  * (`webrtcup`), its streams are offered to the other sessions' subscriptions. A stream of a
  * type its user may not publish (a revoked capability) is muted at Janus (`moderate`):
- * nothing of it is forwarded, whatever the client sends. A signal of a newer generation
- * drops the handle and starts a new one.
+ * nothing of it is forwarded, whatever the client sends. Janus's `talking` events about
+ * the session go to the room (the dominant speaker). A signal of a newer generation drops
+ * the handle and starts a new one.
  *
  * ```ts
  * const link = new PublisherLink(room, 'alice-session');
@@ -155,6 +156,10 @@ export class PublisherLink {
       this.up = true;
       this.room.feedsChanged();
     });
+    // Janus tells every publisher who talks in the room; each link relays its own.
+    handle.on('videoroom_talking', (data) => {
+      if (this.handle === handle && data.feed === this.feedId) this.room.talking(this.sessionId, data.talking === true);
+    });
     handle.on(this.room.events.HANDLE_HANGUP, () => {
       // Janus closed the connection (ICE or DTLS failed): it is unpublished there.
       if (this.handle !== handle) return;
@@ -197,6 +202,7 @@ export class PublisherLink {
     this.sending = new Map();
     this.moderated.clear();
     if (!handle) return;
+    this.room.talking(this.sessionId, false);
     if (wasUp) this.room.feedsChanged();
     if (this.room.api.usable) await this.room.api.request(handle.detach(), 'detach a publisher').catch((err: unknown) => this.room.report(err, 'sfu detach'));
   }

@@ -39,6 +39,8 @@ export interface RoomContext {
   stream(feed: number, mid: string): FeedStream | undefined;
   /** Whether the user of `sessionId` may publish `type` now (their capabilities in the call). */
   mayPublish(sessionId: string, type: TrackType): boolean;
+  /** Janus says whether `sessionId`'s microphone carries speech now (its `talking` events). */
+  talking(sessionId: string, talking: boolean): void;
   /** Reports an unexpected failure (the coordinator's `onError`). */
   report(err: unknown, where: string): void;
 }

@@ -9,6 +9,13 @@ import { PublisherLink } from './publisher-link';
 import type { FeedStream, JanodeEvents, RoomContext, SfuSignalKind } from './room-context';
 import { SubscriberLink } from './subscriber-link';
 
+/**
+ * When Janus says a publisher talks: the mean audio level (RFC 6464, in -dBov: 0 loudest, 127
+ * silence) of its last `packets` audio packets is under `level`. 25 packets of 20 ms: a
+ * speaker is heard within half a second; Janus's own default waits 2 s.
+ */
+const TALKING = { level: 50, packets: 25 };
+
 /** What an {@link SfuRoom} is made with. */
 export interface SfuRoomDeps {
   readonly api: JanusApi;
@@ -22,7 +29,9 @@ export interface SfuRoomDeps {
  * The SFU side of one SFU call on one Janus: a VideoRoom, the session id that stands for the
  * SFU in the call's signalling, and a publisher and a subscriber link per participant session
  * (made by the session's first signal of each kind). Signals from the SFU go to the sessions
- * as `call.signal` events numbered per session.
+ * as `call.signal` events numbered per session. The dominant speaker is the participant who
+ * started talking last, by Janus's `talking` events: the participants hear of each change as
+ * `call.dominant_speaker_changed` (a speaker who stops stays dominant until another talks).
  *
  * ```ts
  * const room = await SfuRoom.create(deps, call, 1);
@@ -37,6 +46,8 @@ export class SfuRoom implements RoomContext {
   private readonly subscribers = new Map<string, SubscriberLink>();
   /** The last `seq` sent to each session. */
   private readonly sent = new Map<string, number>();
+  /** The dominant speaker the participants were told of last: the session that started talking last. */
+  private dominant: string | undefined;
   private closed = false;
 
   private constructor(
@@ -62,6 +73,9 @@ export class SfuRoom implements RoomContext {
           videocodec: 'vp8',
           audiocodec: 'opus',
           notify_joining: false,
+          talking_events: true,
+          talking_level_threshold: TALKING.level,
+          talking_packets_threshold: TALKING.packets,
           ...(recordFolder ? { record: true, rec_dir: recordFolder } : {}),
         }),
         'create a room',
@@ -102,6 +116,8 @@ export class SfuRoom implements RoomContext {
     this.publishers.delete(sessionId);
     this.subscribers.delete(sessionId);
     this.sent.delete(sessionId);
+    // The participants forget a dominant speaker who leaves: the next one to talk is announced.
+    if (this.dominant === sessionId) this.dominant = undefined;
     await Promise.all([publisher?.close(), subscriber?.close()]);
   }
 
@@ -143,6 +159,16 @@ export class SfuRoom implements RoomContext {
     this.deps.publish([record.userId], this.call, {
       oneofKind: 'callSignal',
       callSignal: { fromUserId: '', fromSessionId: this.sfuSessionId, toSessionId: sessionId, signals: [{ seq, generation, peerType, kind }] },
+    });
+  }
+
+  talking(sessionId: string, talking: boolean): void {
+    const record = this.call.participants.get(sessionId);
+    if (this.closed || !talking || !record || this.dominant === sessionId) return;
+    this.dominant = sessionId;
+    this.deps.publish(new Set([...this.call.participants.values()].map((p) => p.userId)), this.call, {
+      oneofKind: 'dominantSpeakerChanged',
+      dominantSpeakerChanged: { userId: record.userId, sessionId },
     });
   }
 

@@ -16,6 +16,15 @@ const LAYERS = [
 const NO_SUCH_FEED = 428;
 /** Attempts at an update refused because a publisher left meanwhile. */
 const UPDATE_ATTEMPTS = 3;
+/**
+ * How long a layer switch may wait for its keyframe before it is asked again, in ms, and how
+ * many times in all. Janus switches only on a keyframe of the new layer and asks the publisher
+ * for one once, when configured; that request may be dropped (Janus sends at most one a second
+ * per stream, libwebrtc ignores one within 300 ms of another), and VP8 sends no other keyframe
+ * for minutes: without asking again, a switch up from a lower layer never happened here.
+ */
+const SWITCH_RETRY_MS = 600;
+const SWITCH_RETRIES = 6;
 
 /** What the SFU forwards of one video stream: nothing, or one simulcast layer (0 lowest, 2 highest). */
 export type LayerChoice = { readonly send: false } | { readonly send: true; readonly substream: 0 | 1 | 2 };
@@ -54,6 +63,8 @@ export class SubscriberLink {
   private handle: VideoRoomHandle | undefined;
   /** Janus closed the handle's connection (the client closed it, or ICE failed): what was in flight for it may fail. */
   private hungUp = false;
+  /** The handle's connection is up (Janus's `webrtcup`). */
+  private up = false;
   /** The subscription as Janus described it last. */
   private streams: SubscriptionStream[] = [];
   private awaitingAnswer = false;
@@ -63,6 +74,9 @@ export class SubscriberLink {
   private prefs = new Map<string, { width: number; height: number }>();
   /** What each subscription mid was last configured to, to send only changes. */
   private readonly applied = new Map<string, string>();
+  /** Layer switches Janus has not confirmed yet, by mid: the layer, and the requests made. */
+  private readonly switching = new Map<string, { substream: number; tries: number }>();
+  private switchTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly queue: SerialQueue;
   private closed = false;
 
@@ -160,7 +174,8 @@ export class SubscriberLink {
     }
     const wanted = new Map(this.room.streamsFor(this.sessionId).map((s) => [key(s.feed, s.mid), s]));
     const have = new Set(this.streams.filter((s) => s.active !== false && s.feed_id !== undefined).map((s) => key(s.feed_id, s.feed_mid)));
-    const subscribe = [...wanted].filter(([k]) => !have.has(k)).map(([, s]) => ({ feed: s.feed, mid: s.mid }));
+    // Each new video asks for its layer at once: a layer changed later costs a keyframe request.
+    const subscribe = [...wanted].filter(([k]) => !have.has(k)).map(([, s]) => ({ feed: s.feed, mid: s.mid, ...this.layerOf(s) }));
     // Compared with the subscription as Janus offered it last: a stream whose publisher left
     // since is inactive at Janus already, and unsubscribing it renegotiates it away.
     const unsubscribe = this.streams
@@ -198,6 +213,16 @@ export class SubscriberLink {
     }
   }
 
+  /**
+   * The layer to subscribe to a stream's video at. Janus takes a substream with the
+   * subscription but not `send: false` (the video flows): a video not to show is configured
+   * once the connection is up, as a change.
+   */
+  private layerOf(source: FeedStream): { substream?: number } {
+    const choice = source.type === TrackType.AUDIO ? undefined : layerFor(this.prefs.get(`${source.sessionId}\n${source.type}`));
+    return choice?.send ? { substream: choice.substream } : {};
+  }
+
   /** Sends Janus's offer to the session, with each mid's participant and track type. */
   private offer(jsep: Jsep, streams: SubscriptionStream[]): void {
     this.streams = streams;
@@ -209,6 +234,9 @@ export class SubscriberLink {
       if (!source) continue;
       trackTypes[s.mid] = source.type;
       trackSessionIds[s.mid] = source.sessionId;
+      // A new video got its layer with the subscription: nothing to configure for it (no video: see layerOf).
+      const choice = layerFor(this.prefs.get(`${source.sessionId}\n${source.type}`));
+      if (s.type === 'video' && !this.applied.has(s.mid) && choice.send) this.applied.set(s.mid, JSON.stringify(choice));
     }
     this.room.send(this.sessionId, PeerType.SUBSCRIBER, this.generation, {
       oneofKind: 'description',
@@ -220,9 +248,14 @@ export class SubscriberLink {
     return s.feed_id === undefined || s.feed_mid === undefined || s.active === false ? undefined : this.room.stream(s.feed_id, s.feed_mid);
   }
 
-  /** Configures at Janus the layer (or no video) of every subscribed video, where it changed. */
+  /**
+   * Configures at Janus the layer (or no video) of every subscribed video, where it changed;
+   * only once the connection is up: a change costs a keyframe request, and one made before the
+   * connection is up would hold back the one Janus makes then (the publisher's browser
+   * ignores keyframe requests that come too close together).
+   */
   private async applyLayers(): Promise<void> {
-    if (!this.handle || this.awaitingAnswer) return;
+    if (!this.handle || this.awaitingAnswer || !this.up) return;
     const changes: Record<string, unknown>[] = [];
     for (const s of this.streams) {
       const source = this.source(s);
@@ -233,10 +266,42 @@ export class SubscriberLink {
       changes.push(choice.send ? { mid: s.mid, send: true, substream: choice.substream } : { mid: s.mid, send: false });
       this.applied.set(s.mid, wanted);
     }
-    if (changes.length > 0) await this.room.api.request(this.handle.configure({ streams: changes }), 'choose video layers');
+    if (changes.length === 0) return;
+    await this.room.api.request(this.handle.configure({ streams: changes }), 'choose video layers');
+    for (const c of changes) {
+      if (typeof c.substream === 'number') this.switching.set(c.mid as string, { substream: c.substream, tries: 1 });
+      else this.switching.delete(c.mid as string);
+    }
+    this.watchSwitches();
+  }
+
+  /** Asks again for the layer switches Janus has not made after a while (their keyframe request was ignored). */
+  private watchSwitches(): void {
+    if (this.switchTimer !== undefined || this.switching.size === 0 || this.closed) return;
+    this.switchTimer = setTimeout(() => {
+      this.switchTimer = undefined;
+      this.queue.push(async () => {
+        const again = [...this.switching].filter(([, s]) => s.tries < SWITCH_RETRIES);
+        for (const [mid, s] of this.switching) if (s.tries >= SWITCH_RETRIES) this.switching.delete(mid);
+        if (again.length === 0 || !this.handle) return;
+        for (const [, s] of again) s.tries++;
+        await this.room.api.request(this.handle.configure({ streams: again.map(([mid, s]) => ({ mid, substream: s.substream })) }), 'ask for a layer again');
+        this.watchSwitches();
+      });
+    }, SWITCH_RETRY_MS);
   }
 
   private listen(handle: VideoRoomHandle): void {
+    // Janus switched a video's layer (or it was on it already): that switch is done.
+    handle.on('videoroom_sc_substream_layer', (data) => {
+      const mid = data.mid as string | undefined;
+      if (this.handle === handle && mid !== undefined && this.switching.get(mid)?.substream === data.sc_substream_layer) this.switching.delete(mid);
+    });
+    handle.on(this.room.events.HANDLE_WEBRTCUP, () => {
+      if (this.handle !== handle || this.closed) return;
+      this.up = true;
+      this.queue.push(() => this.applyLayers());
+    });
     // Janus makes an offer by itself when an update it postponed becomes possible.
     handle.on('videoroom_updated', (data) => {
       const jsep = data.jsep as Jsep | undefined;
@@ -255,6 +320,10 @@ export class SubscriberLink {
     const handle = this.handle;
     this.handle = undefined;
     this.hungUp = false;
+    this.up = false;
+    this.switching.clear();
+    clearTimeout(this.switchTimer);
+    this.switchTimer = undefined;
     // A new generation starts with its first signal (the SDK's first is a SubscriptionUpdate).
     this.started = false;
     this.streams = [];

@@ -1,5 +1,3 @@
-import type { DeviceKind } from './media-devices';
-
 /** The SDK's own events about devices, delivered through `client.on`. */
 export interface DeviceEventMap {
   /**
@@ -12,7 +10,7 @@ export interface DeviceEventMap {
     /** Always `device.changed`. */
     type: 'device.changed';
     /** `videoinput` (camera), `audioinput` (microphone) or `audiooutput` (speaker). */
-    kind: DeviceKind;
+    kind: MediaDeviceKind;
     /** `unplugged`: the device was lost; `replugged`: the preferred device is back. */
     reason: 'unplugged' | 'replugged';
     /** The device in use now; `undefined` for the default one while not in use. */
