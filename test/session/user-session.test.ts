@@ -50,10 +50,16 @@ test('the reconnect policy gives up: error, then disconnected, the store cleared
 
 test('the server refuses a fresh token after connecting: unauthenticated error, then the closed state', async ({ h }) => {
   let calls = 0;
+  let first = '';
   const alice = h.client({ callConfig: CALL_CONFIG.meeting });
-  // The first token expires soon; the provider then hands out tokens of another user.
-  await alice.connectUser({ id: 'alice' }, async () => (++calls === 1 ? h.c.createToken('alice', { expiresInSeconds: 1 }) : h.c.createToken('mallory')));
-  await new Promise((resolve) => setTimeout(resolve, 1100)); // let the first token expire
+  // The first token expires soon (in 2 to 3 s, exp being whole seconds: a token of 1 s could
+  // expire before a connect on a loaded machine used it); the provider then hands out tokens of another user.
+  await alice.connectUser({ id: 'alice' }, async () =>
+    ++calls === 1 ? (first = await h.c.createToken('alice', { expiresInSeconds: 3 })) : h.c.createToken('mallory'),
+  );
+  assert.is(calls, 1, 'connected with the first token');
+  const { exp } = JSON.parse(Buffer.from(first.split('.')[1], 'base64url').toString()) as { exp: number };
+  await until(() => Date.now() >= exp * 1000, 'the first token to expire', 5000);
   const order: string[] = [];
   alice.on('connection.error', (e) => order.push(`error:${e.error.code}`));
   const closed = nextEvent(alice, 'connection.changed', (e) => e.state === 'disconnected');
