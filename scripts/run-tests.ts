@@ -6,10 +6,11 @@
  * - Counts come from uvu's totals of each file (`Total`, `Passed`, `Skipped`; failed = Total -
  *   Passed). A file that exits non-zero with no failure counted (it crashed while loading, or
  *   uvu saw it exit early) counts as one failure; so does a file that printed no totals.
- * - Workers: `TEST_WORKERS`, default as many as cores. Each file's output is printed whole
- *   when it ends, so files never interleave. More workers than cores do not help here: the
- *   suite's processes (browsers, Janus and ffmpeg included) use about 290 CPU-seconds, and
- *   on 2 cores 3 workers took as long as 2 (281 s and 276 s, run back to back).
+ * - Workers: `TEST_WORKERS`, default one more than the cores: the media files wait on
+ *   browsers, Janus and fixed-length recordings part of their time. Measured on 2 cores, run
+ *   back to back: 3 workers 217 s, 2 workers 239 s; on a machine busy with other work, 281 s
+ *   and 276 s (the suite's processes use about 270-290 CPU-seconds). Each file's output is
+ *   printed whole when it ends, so files never interleave.
  * - Order: the longest files first, from the durations of the last run
  *   (test-results/test-durations.json) or, from a clean clone, {@link EXPECTED_SECONDS}.
  * - The files of a run share a folder, `TEST_RUN_DIR`, removed at the end (the package
@@ -155,7 +156,7 @@ function report(r: FileResult): string {
 async function main(): Promise<number> {
   const wall = performance.now();
   const pattern = new RegExp(process.argv[2] ?? '\\.test\\.ts$');
-  const workers = Math.max(1, Number(process.env.TEST_WORKERS) || availableParallelism());
+  const workers = Math.max(1, Number(process.env.TEST_WORKERS) || availableParallelism() + 1);
   const boundSeconds = Number(process.env.TEST_TIMEOUT_SECONDS) || 600;
   const measured = readDurations();
   const expected = (f: string) => measured[f] ?? EXPECTED_SECONDS[f] ?? defaultSeconds(f);
