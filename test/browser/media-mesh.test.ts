@@ -17,7 +17,7 @@ import { TrackType } from '../../src/index';
 import { REPLACE_BURST } from '../../src/media/media-timing';
 import { SIGNAL_LIMITS } from '../../src/testing/service/signal-checks';
 import { suite } from 'uvu';
-import { closeBrowser, MEDIA_WAIT_MS, type ServerSession } from '../helpers/browser';
+import { assertLocalMedia, closeBrowser, MEDIA_WAIT_MS, type ServerSession } from '../helpers/browser';
 import { mediaReport, openMediaPage, poll } from '../helpers/media-page';
 import type { DemoServer } from '../../examples/demo-page/demo-server';
 import type { Signal } from '../../gen/stream/video/coordinator/v1/models';
@@ -128,6 +128,8 @@ test('four pages publish camera and microphone at once: each renders and hears t
   assert.is(views.length, 12);
   await rendersAndHears(views, 'four publishers');
   for (const page of all) assert.is(await page.evaluate(() => window.__rtc.pcs.filter((pc) => pc.connectionState !== 'closed').length), 3);
+  // Issue 28: every connection's media stays on loopback or the namespace's own addresses.
+  await assertLocalMedia(Object.fromEntries(all.map((page, i) => [USERS[i], page])));
   await Promise.all(all.map(leave));
   assert.equal(ctx.errors, []);
 });

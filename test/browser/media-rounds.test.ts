@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core';
 import * as assert from 'uvu/assert';
 import { startDemoServer } from '../../examples/demo-page/demo-server';
 import { TrackType } from '../../src/index';
-import { browserSuite, MEDIA_WAIT_MS, mediaCounts } from '../helpers/browser';
+import { assertLocalMedia, browserSuite, MEDIA_WAIT_MS, mediaCounts } from '../helpers/browser';
 import { framesOf, mediaReport, openMediaPage, poll } from '../helpers/media-page';
 
 const PAIRS = 3;
@@ -121,6 +121,8 @@ async function rounds(pair: number, [a, b]: [Page, Page], users: [string, string
       if (later.frames - first[i].frames < MIN_FRAMES || later.packets <= first[i].packets || !later.unmuted || JSON.stringify(later.states) !== states)
         assert.unreachable(await why());
     }
+    // Issue 28: the media of every round stays on loopback or the namespace's own addresses.
+    await assertLocalMedia({ [users[0]]: a, [users[1]]: b });
     await Promise.all([a, b].map((page) => page.evaluate(() => window.demo.client.readOnlyStateStore.activeCall$.get()?.leave())));
     done.push(label);
   }

@@ -18,7 +18,7 @@ import { UpdateCallMembersRequest } from '../../gen/stream/video/coordinator/v1/
 import { startDemoServer, type DemoServer } from '../../examples/demo-page/demo-server';
 import type { StreamVideoClient, Call } from '../../src/index-node';
 import { suite } from 'uvu';
-import { closeBrowser, openAs, SCREENSHOTS, seesVideoOf, seeText, type ServerSession } from '../helpers/browser';
+import { assertLocalMedia, closeBrowser, openAs, SCREENSHOTS, seesVideoOf, seeText, type ServerSession } from '../helpers/browser';
 import { rpcClient } from '../helpers/rpc';
 import { eventually, MEDIA_WAIT_MS, nodePeer, rerunInNamespace, sfuInterface, syntheticCamera, type SyntheticCamera } from '../helpers/sfu';
 
@@ -177,6 +177,8 @@ test('eight publishers, twice the mesh limit: each page decodes the seven others
     assert.ok((await seesVideoOf(alice, u, 'alice')) > 0);
     assert.ok((await seesVideoOf(bob, u, 'bob')) > 0);
   }
+  // Issue 28: both pages' connections to the SFU stay on loopback or the namespace's own addresses.
+  await assertLocalMedia({ alice, bob });
   const withSeven = await uploadRate(carol);
   assert.ok(withThree > 0, `carol uploads (${withThree} B/s)`);
   const ratio = withSeven / withThree;
