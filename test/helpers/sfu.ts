@@ -61,7 +61,7 @@ export function rerunInNamespace(file: string): Promise<number> {
 process.once('beforeExit', () => process.exit());
 
 /** `@roamhq/wrtc`'s `RTCPeerConnection` as the SDK takes it. */
-export const NodeRTCPeerConnection = wrtc.RTCPeerConnection as unknown as RTCPeerConnectionConstructor;
+export const NodeRTCPeerConnection: RTCPeerConnectionConstructor = wrtc.RTCPeerConnection;
 
 /** An `RTCPeerConnection` constructor that counts the connections made with it, and those not closed. */
 export function countingPeerConnection(): { Ctor: RTCPeerConnectionConstructor; made: () => number; open: () => number } {

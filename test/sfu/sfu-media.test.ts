@@ -39,7 +39,7 @@ interface Ctx {
   raw: RawSfuPublisher[];
   errors: unknown[];
 }
-const test = suite<Ctx>('SFU media between Node peers', { clients: [], cameras: [], raw: [], errors: [] } as unknown as Ctx);
+const test = suite<Ctx>('SFU media between Node peers', { c: undefined as never, clients: [], cameras: [], raw: [], errors: [] });
 
 test.before(async (ctx) => {
   ctx.c = await startCoordinator({ sfu: { iceInterface }, onError: (err) => ctx.errors.push(err) });
