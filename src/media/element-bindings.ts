@@ -52,7 +52,7 @@ export class ElementBindings {
   private readonly unlisten: () => void;
 
   constructor(
-    private readonly media: CallMedia,
+    private readonly media: Pick<CallMedia, 'setVideoPreference'>,
     private readonly participants: ReadableAtom<ParticipantList>,
     private readonly logger: Logger,
   ) {

@@ -60,7 +60,7 @@ test.before.each((ctx) => {
   ctx.table = new ParticipantTable();
   ctx.list = atom<ParticipantList>(ctx.table.snapshot().all);
   ctx.told = [];
-  const media = { setVideoPreference: (s: string, t: TrackType, size: VideoDimension | undefined) => ctx.told.push([s, t, size]) } as unknown as CallMedia;
+  const media: Pick<CallMedia, 'setVideoPreference'> = { setVideoPreference: (s, t, size) => void ctx.told.push([s, t, size]) };
   ctx.bindings = new ElementBindings(media, ctx.list, () => {});
   ctx.table.setLocalSession('me');
   for (const id of ['me', 'alice', 'bob'])
