@@ -6,6 +6,7 @@
 import * as assert from 'uvu/assert';
 import { CALL_CONFIG, TrackType, type Call, type StreamVideoClient } from '../../src/index-node';
 import type { LocalCoordinatorOptions } from '../../src/testing';
+import { FakeNetwork } from '../helpers/channel';
 import { FakeWebRtc } from '../helpers/fake-webrtc';
 import { eventsOf, seqOf } from '../helpers/rpc';
 import { Harness, nextEvent, recordEvents } from '../helpers/sdk';
@@ -13,26 +14,26 @@ import { fileSuite, uniqueId, until, waitFor } from '../helpers/common';
 
 const test = fileSuite(import.meta.url);
 
-/** Reconnects 300 ms after a drop: time enough to act while the socket is down. */
-const slowReconnect = { reconnectPolicy: { nextDelayMs: () => 300 } };
-
 interface World {
   h: Harness;
   rtc: FakeWebRtc;
   clients: Record<'alice' | 'bob' | 'carol' | 'dave', StreamVideoClient>;
   calls: Record<'alice' | 'bob' | 'carol' | 'dave', Call>;
+  /** bob's and dave's networks: after a drop they go offline, so their reconnect waits for the test. */
+  networks: Record<'bob' | 'dave', FakeNetwork>;
 }
 
-/** alice (admin), carol (moderator), bob and dave (members) in one call; bob and dave reconnect slowly. */
+/** alice (admin), carol (moderator), bob and dave (members) in one call; bob and dave reconnect when the test says. */
 async function world(options: LocalCoordinatorOptions = {}): Promise<World> {
   const h = await Harness.start(options);
   const rtc = new FakeWebRtc();
   const users = ['alice', 'bob', 'carol', 'dave'] as const;
   const clients = {} as World['clients'];
+  const networks = { bob: new FakeNetwork(), dave: new FakeNetwork() };
   for (const u of users) {
     clients[u] = await h.connect(u, {
       callConfig: CALL_CONFIG.meeting,
-      opts: { RTCPeerConnection: rtc.for(u), statsIntervalMs: 0, reactionTtlMs: 60_000, ...(u === 'bob' || u === 'dave' ? slowReconnect : {}) },
+      opts: { RTCPeerConnection: rtc.for(u), statsIntervalMs: 0, reactionTtlMs: 60_000, ...(u === 'bob' || u === 'dave' ? { network: networks[u] } : {}) },
     });
   }
   const id = uniqueId('drop');
@@ -46,14 +47,20 @@ async function world(options: LocalCoordinatorOptions = {}): Promise<World> {
   const calls = {} as World['calls'];
   for (const u of users) calls[u] = await clients[u].joinCall(id, 'default');
   for (const u of users) await waitFor(clients[u].readOnlyStateStore.participants$, (l) => l.size === 4, `${u} sees everyone`);
-  return { h, rtc, clients, calls };
+  return { h, rtc, clients, calls, networks };
 }
 
-/** Drops `user`'s socket and resolves once its client knows. */
+/**
+ * Drops `user`'s socket and resolves once its client knows; its network then goes offline, so
+ * that it stays down (a backoff timer would race the test's actions on a busy machine) until
+ * the test calls `networks[user].goOnline()`.
+ */
 async function drop(w: World, user: 'bob' | 'dave'): Promise<void> {
   const down = nextEvent(w.clients[user], 'connection.changed', (e) => e.state === 'reconnecting');
   assert.is(w.h.c.hub.faults.dropUser(user), 1);
   await down;
+  w.networks[user].goOffline();
+  assert.is(w.clients[user].readOnlyStateStore.connectionState$.get(), 'offline');
 }
 
 /** While bob (and dave) are down: a reaction, a custom event, a mute, a block and unblock of frank, dave kicked, erin blocked. */
@@ -92,6 +99,7 @@ test('resumed: every event of the drop reaches the client once, in order, folded
     await drop(w, 'bob');
     await actWhileDown(w);
     const produced = eventsOf(w.h.c, 'bob', before);
+    w.networks.bob.goOnline();
     await waitFor(w.clients.bob.readOnlyStateStore.connectionState$, (s) => s === 'connected', 'bob back');
     const last = produced[produced.length - 1].seq;
     await until(() => log.events.some((e) => 'seq' in e && e.seq === last), 'bob got the last event');
@@ -132,6 +140,8 @@ test('re-synced beyond the replay buffer: the store shows the reactions, the blo
     await drop(w, 'bob');
     await drop(w, 'dave');
     await actWhileDown(w);
+    w.networks.bob.goOnline();
+    w.networks.dave.goOnline();
     for (const e of await Promise.all(recovered)) assert.is(e.reason, 'resync');
     assert.equal(bobSees(w), EXPECTED);
     // dave, kicked while away, learns it from the re-sync: out of the call, media closed.

@@ -8,6 +8,7 @@ import { Struct } from '../../gen/google/protobuf/struct';
 import { GetOrCreateCallRequest, JoinCallRequest, LeaveCallRequest } from '../../gen/stream/video/coordinator/v1/coordinator_service';
 import { CALL_CONFIG, type StreamVideoClient } from '../../src/index-node';
 import type { LocalCoordinator } from '../../src/testing';
+import { FakeNetwork } from '../helpers/channel';
 import { rpcClient } from '../helpers/rpc';
 import { cids, expectError, Harness, nextEvent, recordEvents } from '../helpers/sdk';
 import { fileSuite, uniqueId, waitFor } from '../helpers/common';
@@ -21,8 +22,6 @@ test.after.each(async (ctx) => {
 });
 
 const meeting = CALL_CONFIG.meeting;
-/** Reconnects 300 ms after a drop: time enough to produce events while the socket is down. */
-const slowReconnect = { reconnectPolicy: { nextDelayMs: () => 300 } };
 
 function custom(data: Record<string, number | string>) {
   return { oneofKind: 'custom' as const, custom: { user: undefined, custom: Struct.fromJson(data) } };
@@ -78,7 +77,10 @@ function summarize(client: StreamVideoClient): Summary {
 async function scenario(drop: boolean): Promise<{ summary: Summary; serverSessions: string[]; aliceSessions: string[]; recovered: number; lost: number }> {
   const h = await Harness.start({ replayBuffer: { size: 5 } });
   try {
-    const alice = await h.connect('alice', { callConfig: meeting, opts: slowReconnect });
+    // alice's network is the test's: after the drop it goes offline, so that her reconnect
+    // waits for every event to be produced (a backoff timer would race them on a busy machine).
+    const network = new FakeNetwork();
+    const alice = await h.connect('alice', { callConfig: meeting, opts: { network } });
     const bob = await h.connect('bob', { callConfig: meeting });
     const id = 'resync';
     const aliceCall = await alice.joinCall(id, 'development', { members: [{ userId: 'bob' }] });
@@ -94,6 +96,8 @@ async function scenario(drop: boolean): Promise<{ summary: Summary; serverSessio
       const down = nextEvent(alice, 'connection.changed', (e) => e.state === 'reconnecting');
       assert.is(h.c.hub.faults.dropUser('alice'), 1);
       await down;
+      network.goOffline();
+      assert.is(alice.readOnlyStateStore.connectionState$.get(), 'offline');
     }
     const seqBefore = h.c.events.log('alice').seq;
     await carol.joinCall(JoinCallRequest.create({ type: 'development', id, sessionId: 'carol-1' }));
@@ -108,7 +112,8 @@ async function scenario(drop: boolean): Promise<{ summary: Summary; serverSessio
     const lost = h.c.events.log('alice').seq - seqBefore;
 
     if (drop) {
-      assert.is(alice.readOnlyStateStore.connectionState$.get(), 'reconnecting', 'every event was produced while alice was down');
+      assert.is(alice.readOnlyStateStore.connectionState$.get(), 'offline', 'every event was produced while alice was down');
+      network.goOnline();
       const event = await recovery!;
       assert.is(event.reason, 'resync');
       assert.ok(event.calls >= 2, `calls loaded: ${event.calls}`);

@@ -21,6 +21,7 @@ import {
 import { CALL_CONFIG, TrackType, type StreamVideoClient } from '../../src/index-node';
 import { README } from '../../scripts/readme-blocks';
 import { CALL_TYPES } from '../../src/testing';
+import { FakeNetwork } from '../helpers/channel';
 import { rpcClient } from '../helpers/rpc';
 import { Harness, nextEvent, waitFor } from '../helpers/sdk';
 
@@ -94,7 +95,10 @@ interface Run {
 async function scenario(drop: boolean): Promise<Run> {
   const h = await Harness.start({ replayBuffer: { size: 5 } });
   try {
-    const alice = await h.connect('alice', { callConfig: CALL_CONFIG.meeting, opts: { reconnectPolicy: { nextDelayMs: () => 300 } } });
+    // alice's network is the test's: offline after the drop, so that her reconnect waits for
+    // every event to be produced (a backoff timer would race them on a busy machine).
+    const network = new FakeNetwork();
+    const alice = await h.connect('alice', { callConfig: CALL_CONFIG.meeting, opts: { network } });
     const bob = await h.connect('bob', { callConfig: CALL_CONFIG.meeting });
     const raw = Object.fromEntries(
       await Promise.all(['carol', 'dave', 'erin', 'frank', 'hank', 'ivy', 'jack', 'kim'].map(async (u) => [u, await rpcClient(h.c, u)] as const)),
@@ -128,6 +132,7 @@ async function scenario(drop: boolean): Promise<Run> {
       const down = nextEvent(alice, 'connection.changed', (e) => e.state === 'reconnecting');
       assert.is(h.c.hub.faults.dropUser('alice'), 1);
       await down;
+      network.goOffline();
     }
     const seqBefore = h.c.events.log('alice').seq;
     const join = (u: string, session: string) => raw[u].joinCall(JoinCallRequest.create({ type: 'development', id: 'main', sessionId: session }));
@@ -159,8 +164,11 @@ async function scenario(drop: boolean): Promise<Run> {
     await ring(raw['frank'], 'frank-2');
     const lost = h.c.events.log('alice').seq - seqBefore;
 
-    if (back) await back;
-    else await marker(h, alice, main.cid, 1);
+    if (back) {
+      assert.is(alice.readOnlyStateStore.connectionState$.get(), 'offline', 'every event was produced while alice was down');
+      network.goOnline();
+      await back;
+    } else await marker(h, alice, main.cid, 1);
     const offline = read(alice);
 
     // Back online, the store folds on from what it restored.
