@@ -1,15 +1,19 @@
 /**
- * Runs the uvu test files under test/ in parallel worker processes, one process per file (each
- * file already runs alone with `npx tsx <file>`), the longest first, and closes with the line
- * `N passed, N failed` (`, N skipped` when some were).
+ * Runs the uvu test files under test/ in parallel worker processes, the longest first, and
+ * closes with the line `N passed, N failed` (`, N skipped` when some were).
  *
+ * - Processes: a file that starts an outside part (a browser, Janus, ffmpeg, npm; see
+ *   {@link RUNS_ALONE}) runs in a process of its own, as `npx tsx <file>` runs it. The other
+ *   files run in batches, several to a process ({@link TEST_BATCH_SCRIPT}): loading tsx, the
+ *   SDK and the local coordinator costs each process about a CPU-second, more than most of
+ *   those files' own tests. Measured on 2 cores, those 93 files used 142 CPU-seconds one
+ *   process each and 42 in one process, with the same 658 tests passing.
+ * - Batches: {@link batchCount} of them, of about equal expected seconds.
  * - Counts come from uvu's totals of each file (`Total`, `Passed`, `Skipped`; failed = Total -
  *   Passed). A file that exits non-zero with no failure counted (it crashed while loading, or
  *   uvu saw it exit early) counts as one failure; so does a file that printed no totals.
  * - Workers: `TEST_WORKERS`, default one more than the cores: the media files wait on
- *   browsers, Janus and fixed-length recordings part of their time. Measured on 2 cores, run
- *   back to back: 3 workers 217 s, 2 workers 239 s; on a machine busy with other work, 281 s
- *   and 276 s (the suite's processes use about 270-290 CPU-seconds). Each file's output is
+ *   browsers, Janus and fixed-length recordings part of their time. Each file's output is
  *   printed whole when it ends, so files never interleave.
  * - Order: the longest files first, from the durations of the last run
  *   (test-results/test-durations.json) or, from a clean clone, {@link EXPECTED_SECONDS}.
@@ -27,12 +31,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { MARK, TEST_BATCH_SCRIPT } from './test-batch';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TEST_DIR = join(ROOT, 'test');
 const DURATIONS = join(ROOT, 'test-results', 'test-durations.json');
 /** A folder the files of this run share (`TEST_RUN_DIR`: e.g. one package pack for the package tests), removed at the end. */
 const RUN_DIR = mkdtempSync(join(tmpdir(), 'svc-test-run-'));
+const RUN_STARTED = performance.now();
 
 /**
  * Seconds a file takes in a run on this machine (2 cores, 2 workers; relative figures matter),
@@ -63,6 +69,29 @@ const EXPECTED_SECONDS: Record<string, number> = {
 /** A file not measured yet: browser, SFU and recording tests are long, the rest short. */
 function defaultSeconds(file: string): number {
   return /^(browser|sfu|recording)\//.test(file) ? 30 : 3;
+}
+
+/**
+ * Files that run in a process of their own: each starts an outside part that a batch's
+ * process should not share, a browser (playwright-core), Janus (and `@roamhq/wrtc`'s native
+ * addon), ffmpeg, or npm and tsc.
+ */
+const RUNS_ALONE = /^(browser|package)\/|^sfu\/sfu-media\.|^recording\/sfu-recording\./;
+
+/** Batches for `files` run by `workers` workers: two each, so that the longest-first order can even out the workers. */
+function batchCount(files: number, workers: number): number {
+  return Math.min(files, 2 * workers);
+}
+
+/** Splits `files` into `count` batches of about equal expected seconds (each file to the batch with the fewest so far). */
+function batches(files: string[], count: number, expected: (f: string) => number): string[][] {
+  const bins = Array.from({ length: count }, () => ({ files: [] as string[], seconds: 0 }));
+  for (const file of [...files].sort((a, b) => expected(b) - expected(a))) {
+    const bin = bins.reduce((least, b) => (b.seconds < least.seconds ? b : least));
+    bin.files.push(file);
+    bin.seconds += expected(file);
+  }
+  return bins.filter((b) => b.files.length > 0).map((b) => b.files);
 }
 
 /** What one file's run gave. */
@@ -108,37 +137,92 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-const running = new Map<string, { child: ChildProcess; started: number; output: string[] }>();
+/** A worker's unit of work: one file in a process of its own, or a batch of files in one process. */
+interface Job {
+  files: string[];
+  alone: boolean;
+  seconds: number;
+}
 
-/** Runs one file in a process of its own and reads uvu's totals from its output. */
-function runFile(file: string): Promise<FileResult> {
+const running = new Set<ChildProcess>();
+
+/** Reads a file's result from its output (uvu's totals), its exit and its seconds. */
+function result(file: string, text: string, seconds: number, exit: { code: number | null; signal: NodeJS.Signals | null } | 'ended'): FileResult {
+  const all = total(text, 'Total');
+  const passed = total(text, 'Passed') ?? 0;
+  const skipped = total(text, 'Skipped') ?? 0;
+  let failed = (all ?? 0) - passed;
+  let problem: string | undefined;
+  if (all === undefined) problem = exit === 'ended' ? 'printed no uvu totals' : `printed no uvu totals (exit ${exit.signal ?? exit.code})`;
+  else if (exit !== 'ended' && exit.code !== 0 && failed === 0) problem = `exited with ${exit.signal ?? exit.code} after its tests`;
+  if (problem && failed === 0) failed = 1;
+  return { file, passed, failed, skipped, seconds, output: text, problem };
+}
+
+/**
+ * Runs a job's files in one process and calls `onResult` as each file ends: a file alone with
+ * `node --import tsx <file>`, a batch with {@link TEST_BATCH_SCRIPT}, whose output is split by
+ * its {@link MARK} lines. Files of a batch that never ended (the process crashed or was killed)
+ * each count as one failure.
+ */
+function runJob(job: Job, onResult: (r: FileResult) => void): Promise<void> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join('test', file)], {
+  const args = job.alone ? [join('test', job.files[0])] : [TEST_BATCH_SCRIPT, ...job.files];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', TEST_RUN_DIR: RUN_DIR },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const output: string[] = [];
-  running.set(file, { child, started, output });
-  child.stdout.setEncoding('utf8').on('data', (s: string) => output.push(s));
+  running.add(child);
+  // A batch's output belongs to the file between its start and end lines; stderr goes to the
+  // file running when it arrives (both pipes are written synchronously on Linux).
+  let output: string[] = [];
+  let current: string | undefined = job.alone ? job.files[0] : undefined;
+  let pending = '';
+  const ended = new Set<string>();
+  const onStdout = (chunk: string) => {
+    if (job.alone) return void output.push(chunk);
+    pending += chunk;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl + 1);
+      pending = pending.slice(nl + 1);
+      const mark = line.startsWith(MARK) ? line.slice(MARK.length).trim().split(' ') : undefined;
+      if (mark?.[0] === 'start') {
+        current = mark[1];
+        output = [];
+      } else if (mark?.[0] === 'end' && mark[1] === current) {
+        ended.add(current);
+        onResult(result(current, output.join(''), Number(mark[2]), 'ended'));
+        current = undefined;
+        output = [];
+      } else output.push(line);
+    }
+  };
+  child.stdout.setEncoding('utf8').on('data', onStdout);
   child.stderr.setEncoding('utf8').on('data', (s: string) => output.push(s));
   // The worker is done: whatever it left behind in its group (which would also hold its
   // output pipes open) goes with it.
   child.on('exit', () => killGroup(child, 'SIGKILL'));
   return new Promise((done) => {
     child.on('close', (code, signal) => {
-      running.delete(file);
-      const text = output.join('');
-      const all = total(text, 'Total');
-      const passed = total(text, 'Passed') ?? 0;
-      const skipped = total(text, 'Skipped') ?? 0;
-      let failed = (all ?? 0) - passed;
-      let problem: string | undefined;
-      if (all === undefined) problem = `printed no uvu totals (exit ${signal ?? code})`;
-      else if (code !== 0 && failed === 0) problem = `exited with ${signal ?? code} after its tests`;
-      if (problem && failed === 0) failed = 1;
-      done({ file, passed, failed, skipped, seconds: (performance.now() - started) / 1000, output: text, problem });
+      running.delete(child);
+      const seconds = (performance.now() - started) / 1000;
+      if (job.alone) {
+        onResult(result(job.files[0], output.join('') + pending, seconds, { code, signal }));
+        return done();
+      }
+      for (const file of job.files) {
+        if (ended.has(file)) continue;
+        const text = file === current ? output.join('') + pending : '';
+        const r = result(file, text, file === current ? seconds : 0, { code, signal });
+        if (file !== current) r.problem = `never ran: its batch's process exited with ${signal ?? code} before it`;
+        else r.problem ??= `did not end: its batch's process exited with ${signal ?? code}`;
+        r.failed = Math.max(r.failed, 1);
+        onResult(r);
+      }
+      done();
     });
   });
 }
@@ -149,56 +233,62 @@ function report(r: FileResult): string {
     .replace(/^\s*(Total|Passed|Skipped|Duration):.*$/gm, '')
     .replace(/\n{3,}/g, '\n\n')
     .trimEnd();
-  const head = `── test/${r.file}: ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.seconds.toFixed(1)} s)`;
+  const head = `── test/${r.file}: ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.seconds.toFixed(1)} s, ended ${((performance.now() - RUN_STARTED) / 1000).toFixed(0)} s into the run)`;
   return [head, body, r.problem ? `  ✘ test/${r.file} ${r.problem}` : ''].filter(Boolean).join('\n') + '\n';
 }
 
 async function main(): Promise<number> {
-  const wall = performance.now();
   const pattern = new RegExp(process.argv[2] ?? '\\.test\\.ts$');
   const workers = Math.max(1, Number(process.env.TEST_WORKERS) || availableParallelism() + 1);
   const boundSeconds = Number(process.env.TEST_TIMEOUT_SECONDS) || 600;
   const measured = readDurations();
   const expected = (f: string) => measured[f] ?? EXPECTED_SECONDS[f] ?? defaultSeconds(f);
-  const queue = testFiles(pattern).sort((a, b) => expected(b) - expected(a));
-  if (queue.length === 0) {
+  const files = testFiles(pattern);
+  if (files.length === 0) {
     console.log(`no test file under test/ matches ${pattern}`);
     console.log('0 passed, 1 failed');
     return 1;
   }
-  console.log(`${queue.length} test files, ${workers} workers`);
+  const alone = files.filter((f) => RUNS_ALONE.test(f));
+  const batched = files.filter((f) => !RUNS_ALONE.test(f));
+  const sum = (fs: string[]) => fs.reduce((n, f) => n + expected(f), 0);
+  const queue: Job[] = [
+    ...alone.map((f) => ({ files: [f], alone: true, seconds: expected(f) })),
+    ...batches(batched, batchCount(batched.length, workers), expected).map((fs) => ({ files: fs, alone: false, seconds: sum(fs) })),
+  ].sort((a, b) => b.seconds - a.seconds);
+  console.log(`${files.length} test files, ${workers} workers: ${alone.length} alone, ${batched.length} in ${queue.length - alone.length} batches`);
 
   const results: FileResult[] = [];
   let timedOut = false;
   const bound = setTimeout(() => {
     timedOut = true;
-    for (const [file, { child }] of running) {
+    for (const child of running) {
       killGroup(child, 'SIGTERM');
-      setTimeout(() => running.get(file)?.child === child && killGroup(child, 'SIGKILL'), 10_000).unref();
+      setTimeout(() => running.has(child) && killGroup(child, 'SIGKILL'), 10_000).unref();
     }
   }, boundSeconds * 1000);
   const stop = (signal: NodeJS.Signals) => {
-    for (const { child } of running.values()) killGroup(child, 'SIGKILL');
+    for (const child of running) killGroup(child, 'SIGKILL');
     rmSync(RUN_DIR, { recursive: true, force: true });
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', stop).once('SIGTERM', stop);
+  const onResult = (r: FileResult) => {
+    if (timedOut && r.problem) r.problem = `was still running at the ${boundSeconds} s bound of the run (TEST_TIMEOUT_SECONDS)`;
+    results.push(r);
+    process.stdout.write(report(r));
+  };
 
   const pending = [...queue];
   await Promise.all(
     Array.from({ length: Math.min(workers, queue.length) }, async () => {
-      // Take the next file only while within the bound: the ones left are reported as never started.
-      while (!timedOut && pending.length > 0) {
-        const result = await runFile(pending.shift()!);
-        if (timedOut && result.problem) result.problem = `was still running at the ${boundSeconds} s bound of the run (TEST_TIMEOUT_SECONDS)`;
-        results.push(result);
-        process.stdout.write(report(result));
-      }
+      // Take the next job only while within the bound: the ones left are reported as never started.
+      while (!timedOut && pending.length > 0) await runJob(pending.shift()!, onResult);
     }),
   );
   clearTimeout(bound);
   rmSync(RUN_DIR, { recursive: true, force: true });
-  for (const file of pending) {
+  for (const file of pending.flatMap((j) => j.files)) {
     const r: FileResult = { file, passed: 0, failed: 1, skipped: 0, seconds: 0, output: '', problem: `never started: the run hit its ${boundSeconds} s bound` };
     results.push(r);
     process.stdout.write(report(r));
@@ -209,15 +299,15 @@ async function main(): Promise<number> {
   for (const r of results) if (!r.problem) durations[r.file] = Math.round(r.seconds * 10) / 10;
   writeFileSync(DURATIONS, JSON.stringify(durations, null, 2) + '\n');
 
-  const sum = (k: 'passed' | 'failed' | 'skipped') => results.reduce((n, r) => n + r[k], 0);
+  const count = (k: 'passed' | 'failed' | 'skipped') => results.reduce((n, r) => n + r[k], 0);
   const failedFiles = results.filter((r) => r.failed > 0).map((r) => `test/${r.file}`);
   const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
-  console.log(`\n${results.length} files in ${((performance.now() - wall) / 1000).toFixed(1)} s with ${workers} workers; slowest:`);
+  console.log(`\n${results.length} files in ${((performance.now() - RUN_STARTED) / 1000).toFixed(1)} s with ${workers} workers; slowest:`);
   for (const r of slowest) console.log(`  ${r.seconds.toFixed(1).padStart(6)} s  test/${r.file}`);
   if (failedFiles.length) console.log(`failed: ${failedFiles.join(' ')}`);
-  const skipped = sum('skipped');
-  console.log(`${sum('passed')} passed, ${sum('failed')} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  return sum('failed') > 0 ? 1 : 0;
+  const skipped = count('skipped');
+  console.log(`${count('passed')} passed, ${count('failed')} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  return count('failed') > 0 ? 1 : 0;
 }
 
 process.exitCode = await main();
