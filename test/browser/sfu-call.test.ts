@@ -101,9 +101,10 @@ function inboundFrom(page: Page, userId: string): Promise<{ at: number; bytes: n
  * A publisher's steady upload in bytes per second: the lowest of `n` measures, each over `ms`.
  * Each new subscriber makes the SFU ask the publisher for a keyframe, and a keyframe only adds
  * bytes (at a synthetic camera's 2 KB/s one is half a window), so the lowest window is the
- * rate without them; a median still caught one in some runs (ratios 0.69 to 1.53).
+ * rate without them; a median still caught one in some runs (ratios 0.69 to 1.53), and the
+ * lowest of four did once in about ten runs on a loaded machine (1.24): six windows.
  */
-async function uploadRate(call: Call, n = 4, ms = 1500): Promise<number> {
+async function uploadRate(call: Call, n = 6, ms = 1500): Promise<number> {
   const rates: number[] = [];
   for (let i = 0; i < n; i++) {
     const [a, t0] = [(await call.getStats()).publisherStats.totalBytes, performance.now()];
