@@ -4,11 +4,12 @@
  *
  * - Processes: a file that starts an outside part (a browser, Janus, ffmpeg, npm; see
  *   {@link RUNS_ALONE}) runs in a process of its own, as `npx tsx <file>` runs it. The other
- *   files run in batches, several to a process ({@link TEST_BATCH_SCRIPT}): loading tsx, the
- *   SDK and the local coordinator costs each process about a CPU-second, more than most of
- *   those files' own tests. Measured on 2 cores, those 93 files used 142 CPU-seconds one
- *   process each and 42 in one process, with the same 658 tests passing. Run this way, the
- *   whole suite took 177-197 s on 2 cores (3 workers), against 217-231 s one process per file.
+ *   files run in batches, several to a process (scripts/test-batch.ts; a job of either kind:
+ *   scripts/test-job.ts): loading tsx, the SDK and the local coordinator costs each process
+ *   about a CPU-second, more than most of those files' own tests. Measured on 2 cores, those
+ *   93 files used 142 CPU-seconds one process each and 42 in one process, with the same 658
+ *   tests passing. Run this way, the whole suite took 177-197 s on 2 cores (3 workers),
+ *   against 217-231 s one process per file.
  * - Batches: {@link batchCount} of them, of about equal expected seconds.
  * - Counts come from uvu's totals of each file (`Total`, `Passed`, `Skipped`; failed = Total -
  *   Passed). A file that exits non-zero with no failure counted (it crashed while loading, or
@@ -28,11 +29,10 @@
  * node --import tsx scripts/run-tests.ts 'browser/'  # files whose path under test/ matches
  * ```
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MARK, TEST_BATCH_SCRIPT } from './test-batch';
+import { killGroup, report, runJob, type FileResult, type Job, type JobPlace } from './test-job';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TEST_DIR = join(ROOT, 'test');
@@ -40,6 +40,8 @@ const DURATIONS = join(ROOT, 'test-results', 'test-durations.json');
 /** A folder the files of this run share (`TEST_RUN_DIR`: e.g. one package pack for the package tests), removed at the end. */
 const RUN_DIR = mkdtempSync(join(tmpdir(), 'svc-test-run-'));
 const RUN_STARTED = performance.now();
+/** Where this run's jobs run, and the processes running now. */
+const PLACE: JobPlace = { root: ROOT, runDir: RUN_DIR, running: new Set() };
 
 /**
  * Seconds a file takes in a run on this machine (2 cores, 3 workers, batches; relative figures
@@ -101,18 +103,6 @@ function batches(files: string[], count: number, expected: (f: string) => number
   return bins.filter((b) => b.files.length > 0).map((b) => b.files);
 }
 
-/** What one file's run gave. */
-interface FileResult {
-  file: string;
-  passed: number;
-  failed: number;
-  skipped: number;
-  seconds: number;
-  output: string;
-  /** Why the file counts as failed beyond its own totals, if it does. */
-  problem?: string;
-}
-
 function testFiles(pattern: RegExp): string[] {
   return readdirSync(TEST_DIR, { recursive: true, encoding: 'utf8' })
     .map((f) => f.split('\\').join('/'))
@@ -127,121 +117,6 @@ function readDurations(): Record<string, number> {
   } catch {
     return {};
   }
-}
-
-function total(output: string, label: string): number | undefined {
-  const match = new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm').exec(output);
-  return match ? Number(match[1]) : undefined;
-}
-
-/** Kills a worker's whole process group (it may have started a browser or a server). */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-/** A worker's unit of work: one file in a process of its own, or a batch of files in one process. */
-interface Job {
-  files: string[];
-  alone: boolean;
-  seconds: number;
-}
-
-const running = new Set<ChildProcess>();
-
-/** Reads a file's result from its output (uvu's totals), its exit and its seconds. */
-function result(file: string, text: string, seconds: number, exit: { code: number | null; signal: NodeJS.Signals | null } | 'ended'): FileResult {
-  const all = total(text, 'Total');
-  const passed = total(text, 'Passed') ?? 0;
-  const skipped = total(text, 'Skipped') ?? 0;
-  let failed = (all ?? 0) - passed;
-  let problem: string | undefined;
-  if (all === undefined) problem = exit === 'ended' ? 'printed no uvu totals' : `printed no uvu totals (exit ${exit.signal ?? exit.code})`;
-  else if (exit !== 'ended' && exit.code !== 0 && failed === 0) problem = `exited with ${exit.signal ?? exit.code} after its tests`;
-  if (problem && failed === 0) failed = 1;
-  return { file, passed, failed, skipped, seconds, output: text, problem };
-}
-
-/**
- * Runs a job's files in one process and calls `onResult` as each file ends: a file alone with
- * `node --import tsx <file>`, a batch with {@link TEST_BATCH_SCRIPT}, whose output is split by
- * its {@link MARK} lines. Files of a batch that never ended (the process crashed or was killed)
- * each count as one failure.
- */
-function runJob(job: Job, onResult: (r: FileResult) => void): Promise<void> {
-  const started = performance.now();
-  const args = job.alone ? [join('test', job.files[0])] : [TEST_BATCH_SCRIPT, ...job.files];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', TEST_RUN_DIR: RUN_DIR },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  running.add(child);
-  // A batch's output belongs to the file between its start and end lines; stderr goes to the
-  // file running when it arrives (both pipes are written synchronously on Linux).
-  let output: string[] = [];
-  let current: string | undefined = job.alone ? job.files[0] : undefined;
-  let pending = '';
-  const ended = new Set<string>();
-  const onStdout = (chunk: string) => {
-    if (job.alone) return void output.push(chunk);
-    pending += chunk;
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl + 1);
-      pending = pending.slice(nl + 1);
-      const mark = line.startsWith(MARK) ? line.slice(MARK.length).trim().split(' ') : undefined;
-      if (mark?.[0] === 'start') {
-        current = mark[1];
-        output = [];
-      } else if (mark?.[0] === 'end' && mark[1] === current) {
-        ended.add(current);
-        onResult(result(current, output.join(''), Number(mark[2]), 'ended'));
-        current = undefined;
-        output = [];
-      } else output.push(line);
-    }
-  };
-  child.stdout.setEncoding('utf8').on('data', onStdout);
-  child.stderr.setEncoding('utf8').on('data', (s: string) => output.push(s));
-  // The worker is done: whatever it left behind in its group (which would also hold its
-  // output pipes open) goes with it.
-  child.on('exit', () => killGroup(child, 'SIGKILL'));
-  return new Promise((done) => {
-    child.on('close', (code, signal) => {
-      running.delete(child);
-      const seconds = (performance.now() - started) / 1000;
-      if (job.alone) {
-        onResult(result(job.files[0], output.join('') + pending, seconds, { code, signal }));
-        return done();
-      }
-      for (const file of job.files) {
-        if (ended.has(file)) continue;
-        const text = file === current ? output.join('') + pending : '';
-        const r = result(file, text, file === current ? seconds : 0, { code, signal });
-        if (file !== current) r.problem = `never ran: its batch's process exited with ${signal ?? code} before it`;
-        else r.problem ??= `did not end: its batch's process exited with ${signal ?? code}`;
-        r.failed = Math.max(r.failed, 1);
-        onResult(r);
-      }
-      done();
-    });
-  });
-}
-
-/** The file's output without uvu's closing totals (the runner sums them). */
-function report(r: FileResult): string {
-  const body = r.output
-    .replace(/^\s*(Total|Passed|Skipped|Duration):.*$/gm, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trimEnd();
-  const head = `── test/${r.file}: ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.seconds.toFixed(1)} s, ended ${((performance.now() - RUN_STARTED) / 1000).toFixed(0)} s into the run)`;
-  return [head, body, r.problem ? `  ✘ test/${r.file} ${r.problem}` : ''].filter(Boolean).join('\n') + '\n';
 }
 
 async function main(): Promise<number> {
@@ -269,13 +144,13 @@ async function main(): Promise<number> {
   let timedOut = false;
   const bound = setTimeout(() => {
     timedOut = true;
-    for (const child of running) {
+    for (const child of PLACE.running) {
       killGroup(child, 'SIGTERM');
-      setTimeout(() => running.has(child) && killGroup(child, 'SIGKILL'), 10_000).unref();
+      setTimeout(() => PLACE.running.has(child) && killGroup(child, 'SIGKILL'), 10_000).unref();
     }
   }, boundSeconds * 1000);
   const stop = (signal: NodeJS.Signals) => {
-    for (const child of running) killGroup(child, 'SIGKILL');
+    for (const child of PLACE.running) killGroup(child, 'SIGKILL');
     rmSync(RUN_DIR, { recursive: true, force: true });
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
@@ -283,14 +158,14 @@ async function main(): Promise<number> {
   const onResult = (r: FileResult) => {
     if (timedOut && r.problem) r.problem = `was still running at the ${boundSeconds} s bound of the run (TEST_TIMEOUT_SECONDS)`;
     results.push(r);
-    process.stdout.write(report(r));
+    process.stdout.write(report(r, RUN_STARTED));
   };
 
   const pending = [...queue];
   await Promise.all(
     Array.from({ length: Math.min(workers, queue.length) }, async () => {
       // Take the next job only while within the bound: the ones left are reported as never started.
-      while (!timedOut && pending.length > 0) await runJob(pending.shift()!, onResult);
+      while (!timedOut && pending.length > 0) await runJob(pending.shift()!, PLACE, onResult);
     }),
   );
   clearTimeout(bound);
@@ -298,7 +173,7 @@ async function main(): Promise<number> {
   for (const file of pending.flatMap((j) => j.files)) {
     const r: FileResult = { file, passed: 0, failed: 1, skipped: 0, seconds: 0, output: '', problem: `never started: the run hit its ${boundSeconds} s bound` };
     results.push(r);
-    process.stdout.write(report(r));
+    process.stdout.write(report(r, RUN_STARTED));
   }
 
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
