@@ -145,7 +145,8 @@ test('ring, accept, both publish camera and microphone, each decodes the other; 
   await alice.getByTestId('grant').click();
   await bob.locator('[data-testid="screenshare-toggle"]:not([disabled])').waitFor();
   await bob.getByTestId('screenshare-toggle').click();
-  for (const page of [alice, bob]) await page.getByTestId('screenshare-badge').waitFor();
+  // Shown once the share is published and announced: a media wait, not a page update.
+  for (const page of [alice, bob]) await page.getByTestId('screenshare-badge').waitFor({ timeout: MEDIA_WAIT_MS });
   await alice.waitForFunction(
     () => (document.querySelector<HTMLVideoElement>('[data-testid="tile"][data-user-id="bob"] [data-testid="tile-screen"]')?.videoWidth ?? 0) > 0,
     undefined,
