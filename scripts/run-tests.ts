@@ -76,9 +76,9 @@ const EXPECTED_SECONDS: Record<string, number> = {
   'security/token-leak.test.ts': 3,
 };
 
-/** A file not measured yet: browser, SFU and recording tests are long, the rest short. */
+/** A file not measured yet: media files are long, the rest short. */
 function defaultSeconds(file: string): number {
-  return /^(browser|sfu|recording)\//.test(file) ? 30 : 1;
+  return isMediaFile(file) ? 30 : 1;
 }
 
 /**
@@ -95,7 +95,12 @@ const RUNS_ALONE = /^browser\/|^package\/(consumer|publish)\.|^sfu\/sfu-media\.|
  * (default: the cores); the other workers take the other jobs meanwhile.
  */
 function isMedia(job: Job): boolean {
-  return job.alone && /^(browser|sfu|recording)\//.test(job.files[0]);
+  return job.alone && isMediaFile(job.files[0]);
+}
+
+/** A file that runs alone ({@link RUNS_ALONE}) and runs media: browser, SFU and recording files. */
+function isMediaFile(file: string): boolean {
+  return RUNS_ALONE.test(file) && /^(browser|sfu|recording)\//.test(file);
 }
 
 /** Batches for `files` run by `workers` workers: two each, so that the longest-first order can even out the workers. */
