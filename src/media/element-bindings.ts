@@ -7,9 +7,30 @@ import { TrackType, type PublishableTrackType } from './track-type';
 /** A remote video track type an element can show. */
 export type VideoTrackType = TrackType.VIDEO | TrackType.SCREEN_SHARE;
 
+/**
+ * What the bindings use of an element: the stream it plays and `play()`. Every `<video>` and
+ * `<audio>` element is one; where the page has observers, they watch it.
+ */
+export interface BoundElement {
+  srcObject: MediaProvider | null;
+  play(): Promise<void>;
+}
+
+/** The page's observers, as the bindings use them (none in Node). */
+interface PageObservers {
+  ResizeObserver?: new (callback: (entries: readonly { contentRect: { width: number; height: number } }[]) => void) => ElementObserver;
+  IntersectionObserver?: new (callback: (entries: readonly { isIntersecting: boolean }[]) => void) => ElementObserver;
+  devicePixelRatio?: number;
+}
+interface ElementObserver {
+  /** A page's observers watch the elements apps bind, which are DOM elements there. */
+  observe(element: object): void;
+  disconnect(): void;
+}
+
 /** One element bound to a participant's track. */
 interface Binding {
-  readonly element: HTMLMediaElement;
+  readonly element: BoundElement;
   /** `sessionId\ntrackType`. */
   readonly key: string;
   /** The element's size in device pixels, once a ResizeObserver measured it. */
@@ -72,7 +93,7 @@ export class ElementBindings {
    * size the element shows. Binding an element again first unbinds it.
    * @returns a function that unbinds the element (it then shows nothing).
    */
-  bindVideo(element: HTMLVideoElement, sessionId: string, trackType: VideoTrackType): () => void {
+  bindVideo(element: BoundElement, sessionId: string, trackType: VideoTrackType): () => void {
     return this.bind(element, sessionId, trackType);
   }
 
@@ -80,7 +101,7 @@ export class ElementBindings {
    * Plays a participant's microphone in `element` while bound.
    * @returns a function that unbinds the element.
    */
-  bindAudio(element: HTMLAudioElement, sessionId: string): () => void {
+  bindAudio(element: BoundElement, sessionId: string): () => void {
     return this.bind(element, sessionId, TrackType.AUDIO);
   }
 
@@ -103,9 +124,9 @@ export class ElementBindings {
     this.unlisten();
   }
 
-  private bind(element: HTMLMediaElement, sessionId: string, trackType: TrackType): () => void {
+  private bind(element: BoundElement, sessionId: string, trackType: TrackType): () => void {
     for (const b of this.bindings) if (b.element === element) b.unbind();
-    const g = globalThis as { ResizeObserver?: typeof ResizeObserver; IntersectionObserver?: typeof IntersectionObserver; devicePixelRatio?: number };
+    const g = globalThis as PageObservers;
     const video = trackType !== TrackType.AUDIO;
     const resize =
       video && g.ResizeObserver

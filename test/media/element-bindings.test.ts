@@ -9,13 +9,14 @@ import { atom } from 'nanostores';
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
 import type { CallMedia, VideoDimension } from '../../src/media/call-media';
-import { ElementBindings } from '../../src/media/element-bindings';
+import { ElementBindings, type BoundElement } from '../../src/media/element-bindings';
 import { TrackType } from '../../src/media/track-type';
 import { ParticipantTable, type ParticipantList } from '../../src/store/participant-table';
+import { FakeWebRtc } from '../helpers/fake-webrtc';
 
-/** A fake media element: srcObject and play(). */
-class FakeElement {
-  srcObject: unknown = null;
+/** A fake media element: what the bindings use of one (srcObject and play()). */
+class FakeElement implements BoundElement {
+  srcObject: MediaProvider | null = null;
   plays = 0;
   play(): Promise<void> {
     this.plays++;
@@ -52,7 +53,9 @@ interface Ctx {
 }
 const test = suite<Ctx>('element bindings', {} as Ctx);
 
-const stream = (name: string) => ({ name }) as unknown as MediaStream;
+/** A stream of the fake WebRTC (its documented seam: typed as the SDK's `MediaStream`). */
+const rtc = new FakeWebRtc();
+const stream = () => rtc.mediaStream('video');
 
 test.before.each((ctx) => {
   ctx.table = new ParticipantTable();
@@ -81,14 +84,14 @@ function publish(ctx: Ctx): void {
 
 test("a bound element plays its participant's stream and follows it; unbinding clears it", (ctx) => {
   const el = new FakeElement();
-  const unbind = ctx.bindings.bindVideo(el as unknown as HTMLVideoElement, 'alice', TrackType.VIDEO);
+  const unbind = ctx.bindings.bindVideo(el, 'alice', TrackType.VIDEO);
   assert.is(el.srcObject, null);
-  const first = stream('a1');
+  const first = stream();
   ctx.table.setMedia('alice', { videoStream: first });
   publish(ctx);
   assert.is(el.srcObject, first);
   assert.is(el.plays, 1);
-  const second = stream('a2');
+  const second = stream();
   ctx.table.setMedia('alice', { videoStream: second });
   publish(ctx);
   assert.is(el.srcObject, second);
@@ -98,7 +101,7 @@ test("a bound element plays its participant's stream and follows it; unbinding c
 
 test('a video element asks for its size in device pixels, nothing while off screen; unbinding forgets it', (ctx) => {
   const el = new FakeElement();
-  const unbind = ctx.bindings.bindVideo(el as unknown as HTMLVideoElement, 'alice', TrackType.VIDEO);
+  const unbind = ctx.bindings.bindVideo(el, 'alice', TrackType.VIDEO);
   assert.equal(ctx.told, [], 'no size measured yet: no preference');
   observers.get(el)!.resize!(160, 90);
   assert.equal(ctx.told.at(-1), ['alice', TrackType.VIDEO, { width: 320, height: 180 }]);
@@ -115,8 +118,8 @@ test('a video element asks for its size in device pixels, nothing while off scre
 
 test('the largest visible element wins; an override wins over sizes, for one participant or all, newcomers too', (ctx) => {
   const [small, large] = [new FakeElement(), new FakeElement()];
-  ctx.bindings.bindVideo(small as unknown as HTMLVideoElement, 'alice', TrackType.VIDEO);
-  ctx.bindings.bindVideo(large as unknown as HTMLVideoElement, 'alice', TrackType.VIDEO);
+  ctx.bindings.bindVideo(small, 'alice', TrackType.VIDEO);
+  ctx.bindings.bindVideo(large, 'alice', TrackType.VIDEO);
   observers.get(small)!.resize!(80, 45);
   observers.get(large)!.resize!(640, 360);
   assert.equal(ctx.told.at(-1), ['alice', TrackType.VIDEO, { width: 1280, height: 720 }]);
@@ -147,8 +150,8 @@ test('the largest visible element wins; an override wins over sizes, for one par
 
 test('an audio element plays the microphone and asks for no size', (ctx) => {
   const el = new FakeElement();
-  ctx.bindings.bindAudio(el as unknown as HTMLAudioElement, 'bob');
-  const mic = stream('b-mic');
+  ctx.bindings.bindAudio(el, 'bob');
+  const mic = stream();
   ctx.table.setMedia('bob', { audioStream: mic });
   publish(ctx);
   assert.is(el.srcObject, mic);
