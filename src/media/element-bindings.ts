@@ -2,6 +2,7 @@ import type { ReadableAtom } from 'nanostores';
 import type { Logger } from '../config/logger';
 import type { ParticipantList, StreamParticipant } from '../store/participant-table';
 import type { CallMedia, VideoDimension } from './call-media';
+import { MEDIA_KEYS } from './local-tracks';
 import { TrackType, type PublishableTrackType } from './track-type';
 
 /** A remote video track type an element can show. */
@@ -40,12 +41,6 @@ interface Binding {
   readonly unbind: () => void;
 }
 
-const STREAMS = {
-  [TrackType.AUDIO]: 'audioStream',
-  [TrackType.VIDEO]: 'videoStream',
-  [TrackType.SCREEN_SHARE]: 'screenShareStream',
-  [TrackType.SCREEN_SHARE_AUDIO]: 'screenShareAudioStream',
-} as const;
 const HIDDEN: VideoDimension = Object.freeze({ width: 0, height: 0 });
 const ALL = '';
 
@@ -168,7 +163,7 @@ export class ElementBindings {
     const list = this.participants.get();
     for (const b of this.bindings) {
       const [sessionId, type] = b.key.split('\n');
-      const stream = list.get(sessionId)?.[STREAMS[Number(type) as PublishableTrackType]] ?? null;
+      const stream = list.get(sessionId)?.[MEDIA_KEYS[Number(type) as PublishableTrackType]] ?? null;
       if (b.element.srcObject === stream) continue;
       b.element.srcObject = stream;
       // Autoplay may be refused until the user interacts with the page: the app can call play() then.
