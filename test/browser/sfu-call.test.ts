@@ -129,6 +129,8 @@ async function joinNodes(ctx: Ctx, users: string[], cid: string): Promise<void> 
     users.map(async (u) => {
       const client = await nodePeer(ctx.server!.coordinator, u);
       const call = await client.joinCall(id, type);
+      // Nobody watches on Node: the SFU forwards it no video, and it decodes none (the pages are the viewers).
+      call.setPreferredIncomingVideoResolution({ width: 0, height: 0 });
       const camera = syntheticCamera(320, 180);
       ctx.nodes.push({ client, call, camera });
       await call.publishVideoStream(camera.stream);

@@ -27,6 +27,40 @@ declare global {
 }
 
 export const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Chromium features the browser tests turn off, in one `--disable-features` switch.
+ *
+ * - Chromium reads only the last `--disable-features` of its command line, and Playwright
+ *   passes its own before ours: this list repeats Playwright's (playwright-core 1.65), which ours
+ *   would otherwise replace. test/browser/demo-page.test.ts checks that it still covers them.
+ * - Ours: every page of a test is a window of its own, and Chromium 156 preloads the omnibox's
+ *   WebUI popups into each window (a renderer loading chrome://omnibox-popup.top-chrome). That
+ *   took 1.2 of the 1.8 CPU-seconds of opening and connecting a demo page here. Headless pages
+ *   never show an omnibox.
+ */
+export const DISABLED_FEATURES: readonly string[] = [
+  // Playwright's.
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+  'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+  // Ours.
+  'WebUIOmniboxPopup',
+  'WebUIOmniboxAimPopup',
+  'WebUIOmniboxFullPopup',
+];
 const BASE_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -36,6 +70,7 @@ const BASE_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  `--disable-features=${DISABLED_FEATURES.join(',')}`,
 ];
 /** Fake camera and microphone, granted without a prompt; media plays without a gesture. */
 const MEDIA_ARGS = mediaArgs();
