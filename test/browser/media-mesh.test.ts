@@ -26,7 +26,7 @@ import type { StreamVideoError } from '../../src/index';
 /**
  * New frames a page must render of another after its first ones, more audio packets arriving
  * meanwhile: a frozen video renders none (the freezes of issue 21 came after 1 to 6 frames);
- * the fake camera sends 15 a second.
+ * the fake camera sends 10 a second (FAKE_CAMERA_FPS).
  */
 const MORE_FRAMES = 10;
 const USERS = ['alice', 'bob', 'carol', 'dave'] as const;
@@ -65,7 +65,7 @@ function join(page: Page, callId: string): Promise<void> {
 function publish(page: Page, audioFirst = false): Promise<void> {
   return page.evaluate(async (audioFirst) => {
     const call = window.demo.client.readOnlyStateStore.activeCall$.get()!;
-    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 160, height: 120, frameRate: 15 }, audio: true });
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 160, height: 120 }, audio: true });
     if (audioFirst) await call.publishAudioStream(stream);
     await call.publishVideoStream(stream);
     if (!audioFirst) await call.publishAudioStream(stream);

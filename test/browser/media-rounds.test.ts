@@ -23,7 +23,7 @@ const PAIRS = 3;
 const ROUNDS = 10;
 /**
  * New frames a page must render of another in the 3 s: a frozen video renders none; the fake
- * camera sends 15 a second, but a busy machine (the suite runs files side by side) may render few.
+ * camera sends 10 a second (FAKE_CAMERA_FPS), but a busy machine (the suite runs files side by side) may render few.
  */
 const MIN_FRAMES = 2;
 const VARIANTS = ['video-first', 'audio-first', 'republish-and-swap'] as const;
@@ -45,7 +45,7 @@ function joinAndPublish(page: Page, callId: string, variant: Variant): Promise<v
       const call = await window.demo.client.joinCall(callId, 'development');
       // Clones of the page's own camera and microphone, opened once: each round publishes
       // right after joining, without waiting for the device to start.
-      window.__devices ??= await navigator.mediaDevices.getUserMedia({ video: { width: 160, height: 120, frameRate: 15 }, audio: true });
+      window.__devices ??= await navigator.mediaDevices.getUserMedia({ video: { width: 160, height: 120 }, audio: true });
       const stream = window.__devices.clone();
       if (variant === 'audio-first') {
         await call.publishAudioStream(stream);
