@@ -8,16 +8,17 @@
  *   scripts/test-job.ts): loading tsx, the SDK and the local coordinator costs each process
  *   about a CPU-second, more than most of those files' own tests. Measured on 2 cores, those
  *   93 files used 142 CPU-seconds one process each and 42 in one process, with the same 658
- *   tests passing. Run this way, the whole suite took 177-197 s on 2 cores (3 workers),
- *   against 217-231 s one process per file.
+ *   tests passing.
  * - Batches: {@link batchCount} of them, of about equal expected seconds.
  * - Counts come from uvu's totals of each file (`Total`, `Passed`, `Skipped`; failed = Total -
  *   Passed). A file that exits non-zero with no failure counted (it crashed while loading, or
  *   uvu saw it exit early) counts as one failure; so does a file that printed no totals.
- * - Workers: `TEST_WORKERS`, default one more than the cores: the media files wait on
- *   browsers, Janus and fixed-length recordings part of their time. At most as many media
- *   files as cores run at once ({@link isMedia}). Each file's output is printed whole when it
- *   ends, so files never interleave.
+ * - Workers: `TEST_WORKERS`, default two more than the cores: the batches and some media files
+ *   mostly wait (on timers, Janus, fixed-length recordings). With one more than the cores, the
+ *   cores sat 20-80% idle for a third of a run while every worker waited; with two more, they
+ *   stayed busy (about 1% idle). At most as many media files as cores run at once
+ *   ({@link isMedia}). Each file's output is printed whole when it ends, so files never
+ *   interleave.
  * - Order: the longest files first, from the durations of the last run
  *   (test-results/test-durations.json) or, from a clean clone, {@link EXPECTED_SECONDS}.
  * - The files of a run share a folder, `TEST_RUN_DIR`, removed at the end (the package
@@ -137,7 +138,7 @@ function readDurations(): Record<string, number> {
 
 async function main(): Promise<number> {
   const pattern = new RegExp(process.argv[2] ?? '\\.test\\.ts$');
-  const workers = Math.max(1, Number(process.env.TEST_WORKERS) || availableParallelism() + 1);
+  const workers = Math.max(1, Number(process.env.TEST_WORKERS) || availableParallelism() + 2);
   const boundSeconds = Number(process.env.TEST_TIMEOUT_SECONDS) || 600;
   const mediaJobs = Math.max(1, Number(process.env.TEST_MEDIA_JOBS) || availableParallelism());
   const measured = readDurations();
