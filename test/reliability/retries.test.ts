@@ -152,20 +152,22 @@ test('network: two requests reset, then the RPC goes through on the third attemp
 });
 
 test('timeout: an attempt slower than timeouts.rpcMs is aborted and retried; the cap applies', async ({ h, tally }) => {
-  const rpcMs = 60;
+  // The attempt that goes through must answer within rpcMs: 60 ms was too little once on a
+  // loaded machine (a third attempt). The slow ones wait 2 s on the server.
+  const rpcMs = 500;
   let removeLatency = false;
   // The SDK logs the retry before waiting its backoff: the next attempt finds no latency.
   const { client: alice, logs } = await connect(h, 'alice', { timeouts: { rpcMs } }, (message) => {
     if (removeLatency && message === 'retrying QueryCalls after timeout') h.c.rpcFaults.setLatency('QueryCalls', 0);
   });
-  // The first attempt waits 300 ms on the server: it times out, then the latency is removed.
-  h.c.rpcFaults.setLatency('QueryCalls', 300);
+  // The first attempt waits 2 s on the server: it times out, then the latency is removed.
+  h.c.rpcFaults.setLatency('QueryCalls', 2000);
   removeLatency = true;
   assert.is(await attemptsDuring(tally, 'QueryCalls', () => alice.queryCalls({}, [])), 2);
   removeLatency = false;
   assert.is(retriesOf(logs, 'QueryCalls', 'timeout'), 1);
 
-  h.c.rpcFaults.setLatency('QueryCalls', 300);
+  h.c.rpcFaults.setLatency('QueryCalls', 2000);
   const attempts = await attemptsDuring(tally, 'QueryCalls', () => expectError(alice.queryCalls({}, []), 'timeout'));
   assert.is(attempts, 3, 'three attempts, each aborted at its timeout');
   assert.is(retriesOf(logs, 'QueryCalls', 'timeout'), 3);
