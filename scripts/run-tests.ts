@@ -46,32 +46,34 @@ const RUN_STARTED = performance.now();
 const PLACE: JobPlace = { root: ROOT, runDir: RUN_DIR, running: new Set() };
 
 /**
- * Seconds a file takes in a run on this machine (2 cores, 3 workers, batches; relative figures
+ * Seconds a file takes in a run on this machine (2 cores, 4 workers, batches; relative figures
  * matter; a batched file's own seconds, without its process's start), for the order of a run
  * from a clean clone; measured durations replace them after the first run. Files not listed
  * count as {@link defaultSeconds}.
  */
 const EXPECTED_SECONDS: Record<string, number> = {
-  'package/consumer.test.ts': 98,
-  'browser/media-rounds.test.ts': 61,
-  'recording/sfu-recording.test.ts': 47,
-  'browser/devices.test.ts': 34,
-  'browser/demo-media.test.ts': 31,
-  'browser/sfu-call.test.ts': 31,
-  'sfu/sfu-media.test.ts': 26,
-  'browser/speaking.test.ts': 22,
-  'browser/media-mesh.test.ts': 22,
-  'package/publish.test.ts': 13,
-  'browser/react-example.test.ts': 13,
-  'browser/demo-page.test.ts': 12,
-  'fuzz/twirp.test.ts': 12,
+  'package/consumer.test.ts': 111,
+  'fuzz/twirp.test.ts': 70,
+  'browser/media-rounds.test.ts': 68,
+  'recording/sfu-recording.test.ts': 65,
+  'package/publish.test.ts': 36,
+  'browser/sfu-call.test.ts': 34,
+  'browser/demo-media.test.ts': 28,
+  'sfu/sfu-media.test.ts': 24,
+  'browser/speaking.test.ts': 21,
+  'browser/react-example.test.ts': 18,
+  'browser/media-mesh.test.ts': 18,
+  'browser/devices.test.ts': 17,
+  'reliability/chaos.test.ts': 9,
+  'fuzz/client-frames.test.ts': 9,
   'auth/token-manager.test.ts': 8,
-  'reliability/chaos.test.ts': 8,
-  'fuzz/client-frames.test.ts': 6,
+  'fuzz/sdk-validation.test.ts': 7.5,
+  'session/user-session.test.ts': 6,
+  'reliability/load.test.ts': 6,
+  'browser/demo-page.test.ts': 5.5,
   'media/media-session.test.ts': 5.5,
-  'fuzz/sdk-validation.test.ts': 5,
-  'reliability/load.test.ts': 5,
-  'recording/recording-failures.test.ts': 5,
+  'client/store.test.ts': 5,
+  'recording/recording-failures.test.ts': 4.5,
   'reliability/leaks.test.ts': 3.5,
   'fuzz/server-frames.test.ts': 3,
   'security/token-leak.test.ts': 3,
