@@ -16,9 +16,9 @@
  * - Workers: `TEST_WORKERS`, default two more than the cores: the batches and some media files
  *   mostly wait (on timers, Janus, fixed-length recordings). With one more than the cores, the
  *   cores sat 20-80% idle for a third of a run while every worker waited; with two more, they
- *   stayed busy (about 1% idle). At most as many media files as cores run at once
- *   ({@link isMedia}). Each file's output is printed whole when it ends, so files never
- *   interleave.
+ *   stayed busy (about 1% idle). At most as many media files as cores run at once, but for
+ *   those that mostly wait ({@link isMedia}). Each file's output is printed whole when it
+ *   ends, so files never interleave.
  * - Order: the longest files first, from the durations of the last run
  *   (test-results/test-durations.json) or, from a clean clone, {@link EXPECTED_SECONDS}.
  * - The files of a run share a folder, `TEST_RUN_DIR`, removed at the end (the package
@@ -92,6 +92,15 @@ function defaultSeconds(file: string): number {
 const RUNS_ALONE = /^browser\/|^package\/(consumer|publish)\.|^sfu\/sfu-media\.|^recording\/sfu-recording\./;
 
 /**
+ * Media files that mostly wait on real time (a 20 s recording and ffmpeg, speech played at its
+ * pace, Janus restarted), at half a core or less: alone here, sfu-recording used 14 CPU-seconds
+ * in 29 s, speaking 9 in 18 and sfu-media 5 in 19, where the other media files use 1.2 to 1.7
+ * cores. They do not count against `TEST_MEDIA_JOBS`: when speaking and sfu-media held both
+ * places, a run left the cores 20-65% idle for 20 s while the other media files waited.
+ */
+const WAITING_MEDIA = /^recording\/sfu-recording\.|^browser\/speaking\.|^sfu\/sfu-media\./;
+
+/**
  * Media files: each runs pages, peers or Janus in real time, and several at once on a busy
  * machine stretch each other's waits (three at the start of one run took 92-101 s instead of
  * 18-46, and one page update missed its bound). At most `TEST_MEDIA_JOBS` of them run at once
@@ -101,15 +110,6 @@ const RUNS_ALONE = /^browser\/|^package\/(consumer|publish)\.|^sfu\/sfu-media\.|
 function isMedia(job: Job): boolean {
   return job.alone && isMediaFile(job.files[0]) && !WAITING_MEDIA.test(job.files[0]);
 }
-
-/**
- * Media files that mostly wait on real time (a 20 s recording and ffmpeg, speech played at its
- * pace, Janus restarted), at half a core or less: alone here, sfu-recording used 14 CPU-seconds
- * in 29 s, speaking 9 in 18 and sfu-media 5 in 19, where the other media files use 1.2 to 1.7
- * cores. They do not count against `TEST_MEDIA_JOBS`: when speaking and sfu-media held both
- * places, a run left the cores 20-65% idle for 20 s while the other media files waited.
- */
-const WAITING_MEDIA = /^recording\/sfu-recording\.|^browser\/speaking\.|^sfu\/sfu-media\./;
 
 /** A file that runs alone ({@link RUNS_ALONE}) and runs media: browser, SFU and recording files. */
 function isMediaFile(file: string): boolean {
