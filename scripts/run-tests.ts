@@ -4,16 +4,14 @@
  *
  * - Processes: a file that starts an outside part (a browser, Janus, ffmpeg, npm; see
  *   {@link RUNS_ALONE}) runs in a process of its own, as `npx tsx <file>` runs it. The other
- *   files run in batches, several to a process (scripts/test-batch.ts; a job of either kind:
- *   scripts/test-job.ts): loading tsx, the SDK and the local coordinator costs each process
- *   about a CPU-second, more than most of those files' own tests. Measured on 2 cores, those
+ *   files run in hosts (scripts/test-host.ts: a process that runs the files sent to it one after
+ *   another; a job of either kind: scripts/test-job.ts), started as workers need them and kept for
+ *   the next file: loading tsx, the SDK and the local coordinator costs each process about a
+ *   CPU-second and a half, more than most of those files' own tests. Measured on 2 cores, those
  *   93 files used 142 CPU-seconds one process each and 42 in one process, with the same 658
- *   tests passing.
- * - Batches: {@link batchCount} of them, of about equal expected seconds.
- * - Counts come from uvu's totals of each file (`Total`, `Passed`, `Skipped`; failed = Total -
- *   Passed). A file that exits non-zero with no failure counted (it crashed while loading, or
- *   uvu saw it exit early) counts as one failure; so does a file that printed no totals.
- * - Workers: `TEST_WORKERS`, default two more than the cores: the batches and some media files
+ *   tests passing; a run used 68 CPU-seconds for them in 8 fixed batches, and 4 hosts that take
+ *   the next file when free also keep the workers even to the end.
+ * - Workers: `TEST_WORKERS`, default two more than the cores: the hosts' files and some media files
  *   mostly wait (on timers, Janus, fixed-length recordings). With one more than the cores, the
  *   cores sat 20-80% idle for a third of a run while every worker waited; with two more, they
  *   stayed busy (about 1% idle). At most as many media files as cores run at once, but for
@@ -34,7 +32,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { killGroup, report, runJob, type FileResult, type Job, type JobPlace } from './test-job';
+import { killGroup, report, runAlone, TestHost, type FileResult, type Job, type JobPlace } from './test-job';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TEST_DIR = join(ROOT, 'test');
@@ -46,8 +44,8 @@ const RUN_STARTED = performance.now();
 const PLACE: JobPlace = { root: ROOT, runDir: RUN_DIR, running: new Set() };
 
 /**
- * Seconds a file takes in a run on this machine (2 cores, 4 workers, batches; relative figures
- * matter; a batched file's own seconds, without its process's start), for the order of a run
+ * Seconds a file takes in a run on this machine (2 cores, 4 workers; relative figures matter; a
+ * hosted file's own seconds, without its host's start), for the order of a run
  * from a clean clone; measured durations replace them after the first run. Files not listed
  * count as {@link defaultSeconds}.
  */
@@ -85,7 +83,7 @@ function defaultSeconds(file: string): number {
 }
 
 /**
- * Files that run in a process of their own: each starts an outside part that a batch's
+ * Files that run in a process of their own: each starts an outside part that a host's
  * process should not share, a browser (playwright-core), Janus (and `@roamhq/wrtc`'s native
  * addon), ffmpeg, or npm and tsc.
  */
@@ -108,28 +106,12 @@ const WAITING_MEDIA = /^recording\/sfu-recording\.|^browser\/speaking\.|^sfu\/sf
  * other jobs meanwhile.
  */
 function isMedia(job: Job): boolean {
-  return job.alone && isMediaFile(job.files[0]) && !WAITING_MEDIA.test(job.files[0]);
+  return job.alone && isMediaFile(job.file) && !WAITING_MEDIA.test(job.file);
 }
 
 /** A file that runs alone ({@link RUNS_ALONE}) and runs media: browser, SFU and recording files. */
 function isMediaFile(file: string): boolean {
   return RUNS_ALONE.test(file) && /^(browser|sfu|recording)\//.test(file);
-}
-
-/** Batches for `files` run by `workers` workers: two each, so that the longest-first order can even out the workers. */
-function batchCount(files: number, workers: number): number {
-  return Math.min(files, 2 * workers);
-}
-
-/** Splits `files` into `count` batches of about equal expected seconds (each file to the batch with the fewest so far). */
-function batches(files: string[], count: number, expected: (f: string) => number): string[][] {
-  const bins = Array.from({ length: count }, () => ({ files: [] as string[], seconds: 0 }));
-  for (const file of [...files].sort((a, b) => expected(b) - expected(a))) {
-    const bin = bins.reduce((least, b) => (b.seconds < least.seconds ? b : least));
-    bin.files.push(file);
-    bin.seconds += expected(file);
-  }
-  return bins.filter((b) => b.files.length > 0).map((b) => b.files);
 }
 
 function testFiles(pattern: RegExp): string[] {
@@ -161,14 +143,9 @@ async function main(): Promise<number> {
     console.log('0 passed, 1 failed');
     return 1;
   }
-  const alone = files.filter((f) => RUNS_ALONE.test(f));
-  const batched = files.filter((f) => !RUNS_ALONE.test(f));
-  const sum = (fs: string[]) => fs.reduce((n, f) => n + expected(f), 0);
-  const queue: Job[] = [
-    ...alone.map((f) => ({ files: [f], alone: true, seconds: expected(f) })),
-    ...batches(batched, batchCount(batched.length, workers), expected).map((fs) => ({ files: fs, alone: false, seconds: sum(fs) })),
-  ].sort((a, b) => b.seconds - a.seconds);
-  console.log(`${files.length} test files, ${workers} workers: ${alone.length} alone, ${batched.length} in ${queue.length - alone.length} batches`);
+  const queue: Job[] = files.map((file) => ({ file, alone: RUNS_ALONE.test(file), seconds: expected(file) })).sort((a, b) => b.seconds - a.seconds);
+  const alone = queue.filter((j) => j.alone).length;
+  console.log(`${files.length} test files, ${workers} workers: ${alone} alone, ${files.length - alone} in hosts`);
 
   const results: FileResult[] = [];
   let timedOut = false;
@@ -199,6 +176,16 @@ async function main(): Promise<number> {
     const at = pending.findIndex((j) => !isMedia(j) || mediaRunning < mediaJobs);
     return at < 0 ? undefined : pending.splice(at, 1)[0];
   };
+  /** Hosts free for the next file; a worker starts one when none is. */
+  const hosts: TestHost[] = [];
+  let hostsStarted = 0;
+  const run = async (job: Job): Promise<FileResult> => {
+    if (job.alone) return runAlone(job.file, PLACE);
+    const host = hosts.pop() ?? (hostsStarted++, new TestHost(PLACE));
+    const r = await host.run(job.file);
+    if (host.alive) hosts.push(host);
+    return r;
+  };
   await Promise.all(
     Array.from({ length: Math.min(workers, queue.length) }, async () => {
       // Take the next job only while within the bound: the ones left are reported as never started.
@@ -212,7 +199,7 @@ async function main(): Promise<number> {
           continue;
         }
         if (isMedia(job)) mediaRunning++;
-        await runJob(job, PLACE, onResult);
+        onResult(await run(job));
         if (isMedia(job)) mediaRunning--;
         const ended = jobEnded;
         jobEnded = () => undefined;
@@ -220,9 +207,10 @@ async function main(): Promise<number> {
       }
     }),
   );
+  await Promise.all(hosts.splice(0).map((h) => h.close()));
   clearTimeout(bound);
   rmSync(RUN_DIR, { recursive: true, force: true });
-  for (const file of pending.flatMap((j) => j.files)) {
+  for (const { file } of pending) {
     const r: FileResult = { file, passed: 0, failed: 1, skipped: 0, seconds: 0, output: '', problem: `never started: the run hit its ${boundSeconds} s bound` };
     results.push(r);
     process.stdout.write(report(r, RUN_STARTED));
@@ -236,7 +224,9 @@ async function main(): Promise<number> {
   const count = (k: 'passed' | 'failed' | 'skipped') => results.reduce((n, r) => n + r[k], 0);
   const failedFiles = results.filter((r) => r.failed > 0).map((r) => `test/${r.file}`);
   const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
-  console.log(`\n${results.length} files in ${((performance.now() - RUN_STARTED) / 1000).toFixed(1)} s with ${workers} workers; slowest:`);
+  console.log(
+    `\n${results.length} files in ${((performance.now() - RUN_STARTED) / 1000).toFixed(1)} s with ${workers} workers and ${hostsStarted} hosts; slowest:`,
+  );
   for (const r of slowest) console.log(`  ${r.seconds.toFixed(1).padStart(6)} s  test/${r.file}`);
   if (failedFiles.length) console.log(`failed: ${failedFiles.join(' ')}`);
   const skipped = count('skipped');
