@@ -27,6 +27,7 @@ import {
   openAs,
   seesVideoOf,
   seeText,
+  UNPROCESSED_AUDIO,
   type CandidatePair,
 } from '../helpers/browser';
 import { suiteName, uniqueId } from '../helpers/common';
@@ -265,23 +266,26 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
   const id = uniqueId('cycles');
   // alice stays in the call and publishes; bob joins, publishes a fresh camera and microphone
   // and leaves, fifty times: on even cycles once connected, on odd ones at once (mid-negotiation).
-  await a.page.evaluate(async (callId) => {
-    const { client } = window.demo;
-    await client.getOrCreateCall(callId, 'development', { members: [{ userId: 'bob' }] });
-    const call = await client.joinCall(callId, 'development');
-    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
-    await call.publishVideoStream(stream);
-    await call.publishAudioStream(stream);
-  }, id);
+  await a.page.evaluate(
+    async ({ callId, audio }) => {
+      const { client } = window.demo;
+      await client.getOrCreateCall(callId, 'development', { members: [{ userId: 'bob' }] });
+      const call = await client.joinCall(callId, 'development');
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio });
+      await call.publishVideoStream(stream);
+      await call.publishAudioStream(stream);
+    },
+    { callId: id, audio: UNPROCESSED_AUDIO },
+  );
   const result = await b.page.evaluate(
-    async ({ callId, cycles, waitMs }) => {
+    async ({ callId, cycles, waitMs, audio }) => {
       const { client } = window.demo;
       const rtc = window.__rtc;
       let connected = 0;
       const pairs: (CandidatePair | null)[] = [];
       for (let i = 0; i < cycles; i++) {
         const call = await client.joinCall(callId, 'development');
-        const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
+        const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio });
         await call.publishVideoStream(stream);
         await call.publishAudioStream(stream);
         if (i % 2 === 0) {
@@ -306,7 +310,7 @@ test(`${CYCLES} join/leave cycles leave no open peer connection and no live trac
       }
       return { connected, pairs };
     },
-    { callId: id, cycles: CYCLES, waitMs: MEDIA_WAIT_MS },
+    { callId: id, cycles: CYCLES, waitMs: MEDIA_WAIT_MS, audio: UNPROCESSED_AUDIO },
   );
   assert.is(result.connected, CYCLES / 2);
   assertLocalPairs(result.pairs, 'bob, each connected cycle');

@@ -17,7 +17,7 @@ import { TrackType } from '../../src/index';
 import { REPLACE_BURST } from '../../src/media/media-timing';
 import { SIGNAL_LIMITS } from '../../src/testing/service/signal-checks';
 import { suite } from 'uvu';
-import { assertLocalMedia, closeBrowser, MEDIA_WAIT_MS, type ServerSession } from '../helpers/browser';
+import { assertLocalMedia, closeBrowser, MEDIA_WAIT_MS, UNPROCESSED_AUDIO, type ServerSession } from '../helpers/browser';
 import { mediaReport, openMediaPage, poll } from '../helpers/media-page';
 import type { DemoServer } from '../../examples/demo-page/demo-server';
 import type { Signal } from '../../gen/stream/video/coordinator/v1/models';
@@ -63,13 +63,16 @@ function join(page: Page, callId: string): Promise<void> {
 
 /** Publishes camera and microphone (`audioFirst`: the microphone first). */
 function publish(page: Page, audioFirst = false): Promise<void> {
-  return page.evaluate(async (audioFirst) => {
-    const call = window.demo.client.readOnlyStateStore.activeCall$.get()!;
-    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 160, height: 120 }, audio: true });
-    if (audioFirst) await call.publishAudioStream(stream);
-    await call.publishVideoStream(stream);
-    if (!audioFirst) await call.publishAudioStream(stream);
-  }, audioFirst);
+  return page.evaluate(
+    async ({ audioFirst, audio }) => {
+      const call = window.demo.client.readOnlyStateStore.activeCall$.get()!;
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 160, height: 120 }, audio });
+      if (audioFirst) await call.publishAudioStream(stream);
+      await call.publishVideoStream(stream);
+      if (!audioFirst) await call.publishAudioStream(stream);
+    },
+    { audioFirst, audio: UNPROCESSED_AUDIO },
+  );
 }
 
 function leave(page: Page): Promise<void> {

@@ -9,14 +9,15 @@
  *
  * To keep the suite's budget, the 30 rounds run as 3 pairs of pages side by side, 10 rounds
  * each, the pages reused (leave, then join the next round's call), each round publishing
- * clones of the page's camera and microphone (opened once). Before the fix (one shared
+ * clones of the page's camera and microphone (opened once, the microphone without Chromium's own
+ * audio processing: UNPROCESSED_AUDIO). Before the fix (one shared
  * negotiation with collisions), 18 of 30 such rounds left a page blank or frozen.
  */
 import type { Page } from 'playwright-core';
 import * as assert from 'uvu/assert';
 import { startDemoServer } from '../../examples/demo-page/demo-server';
 import { TrackType } from '../../src/index';
-import { assertLocalMedia, browserSuite, MEDIA_WAIT_MS, mediaCounts } from '../helpers/browser';
+import { assertLocalMedia, browserSuite, MEDIA_WAIT_MS, mediaCounts, UNPROCESSED_AUDIO } from '../helpers/browser';
 import { framesOf, mediaReport, openMediaPage, poll } from '../helpers/media-page';
 
 const PAIRS = 3;
@@ -41,11 +42,11 @@ const test = browserSuite('media rounds in a browser', () => startDemoServer({ p
 /** Joins `callId` and publishes camera and microphone at once, as `variant` says. */
 function joinAndPublish(page: Page, callId: string, variant: Variant): Promise<void> {
   return page.evaluate(
-    async ({ callId, variant, VIDEO }) => {
+    async ({ callId, variant, VIDEO, AUDIO }) => {
       const call = await window.demo.client.joinCall(callId, 'development');
       // Clones of the page's own camera and microphone, opened once: each round publishes
       // right after joining, without waiting for the device to start.
-      window.__devices ??= await navigator.mediaDevices.getUserMedia({ video: { width: 160, height: 120 }, audio: true });
+      window.__devices ??= await navigator.mediaDevices.getUserMedia({ video: { width: 160, height: 120 }, audio: AUDIO });
       const stream = window.__devices.clone();
       if (variant === 'audio-first') {
         await call.publishAudioStream(stream);
@@ -60,7 +61,7 @@ function joinAndPublish(page: Page, callId: string, variant: Variant): Promise<v
         await call.publishVideoStream(new MediaStream([window.__devices.getVideoTracks()[0].clone()]));
       }
     },
-    { callId, variant, VIDEO: TrackType.VIDEO },
+    { callId, variant, VIDEO: TrackType.VIDEO, AUDIO: UNPROCESSED_AUDIO },
   );
 }
 
