@@ -99,9 +99,10 @@ export interface SyntheticCamera {
 /**
  * A video track of `width` x `height` frames at `fps`: vertical bars scrolling sideways, a
  * picture that costs the encoder about the same every frame (a steady bitrate, unlike a still
- * picture or noise).
+ * picture or noise). 10 frames a second by default, as the pages' fake cameras
+ * (FAKE_CAMERA_FPS): the tests count frames, bytes and layers, never smoothness.
  */
-export function syntheticCamera(width = 320, height = 180, fps = 15): SyntheticCamera {
+export function syntheticCamera(width = 320, height = 180, fps = 10): SyntheticCamera {
   const source = new wrtc.nonstandard.RTCVideoSource();
   const track = source.createTrack();
   const data = new Uint8Array(width * height * 1.5);
