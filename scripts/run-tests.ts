@@ -9,8 +9,13 @@
  *   the next file: loading tsx, the SDK and the local coordinator costs each process about a
  *   CPU-second and a half, more than most of those files' own tests. Measured on 2 cores, those
  *   93 files used 142 CPU-seconds one process each and 42 in one process, with the same 658
- *   tests passing; a run used 68 CPU-seconds for them in 8 fixed batches, and 4 hosts that take
- *   the next file when free also keep the workers even to the end.
+ *   tests passing. In a run of only them, 4 hosts used 57-59 CPU-seconds where 8 fixed batches
+ *   used 66-67; and since each file is a job of its own, the last seconds of a run fill with
+ *   small files instead of waiting on the longest batch.
+ * - Counts come from uvu's totals of each file (`Total`, `Passed`, `Skipped`; failed = Total -
+ *   Passed). A file that exits non-zero with no failure counted (it crashed while loading, or
+ *   uvu saw it exit early) counts as one failure; so does a file that printed no totals, or
+ *   whose host exited before its end.
  * - Workers: `TEST_WORKERS`, default two more than the cores: the hosts' files and some media files
  *   mostly wait (on timers, Janus, fixed-length recordings). With one more than the cores, the
  *   cores sat 20-80% idle for a third of a run while every worker waited; with two more, they
@@ -187,7 +192,11 @@ async function main(): Promise<number> {
   let hostsStarted = 0;
   const run = async (job: Job): Promise<FileResult> => {
     if (job.alone) return runAlone(job.file, PLACE);
-    const host = hosts.pop() ?? (hostsStarted++, new TestHost(PLACE));
+    let host = hosts.pop();
+    if (!host) {
+      host = new TestHost(PLACE);
+      hostsStarted++;
+    }
     const r = await host.run(job.file);
     if (host.alive) hosts.push(host);
     return r;
