@@ -1,5 +1,5 @@
 /**
- * Fuzzing the local coordinator's Twirp endpoint with raw `fetch`: random bytes, random JSON
+ * Fuzzing the local coordinator's Twirp endpoint with raw HTTP requests: random bytes, random JSON
  * values, valid requests with mutated fields (binary edits for protobuf, replaced values for
  * JSON), huge strings, deep nesting, odd Struct values (NaN, values of no kind), odd cursors,
  * random methods, content types and credentials. Every answer must be a 200 whose body decodes

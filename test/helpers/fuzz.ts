@@ -9,6 +9,7 @@
  * number of runs scales with `FUZZ_SCALE` (default 1), e.g. `FUZZ_SCALE=10` for a longer soak.
  */
 import fc from 'fast-check';
+import { request } from 'node:http';
 import * as assert from 'uvu/assert';
 import type { MethodInfo } from '@protobuf-ts/runtime-rpc';
 import { CoordinatorService } from '../../gen/stream/video/coordinator/v1/coordinator_service';
@@ -283,7 +284,11 @@ export interface RawAnswer {
   body: Uint8Array;
 }
 
-/** POSTs `body` to `/twirp/<service>/<method>` (or `path`) with the given headers. */
+/**
+ * POSTs `body` to `/twirp/<service>/<method>` (or `path`) with the given headers, over
+ * `node:http` (kept-alive sockets): the fuzz sends thousands of requests, and `fetch` spent a
+ * fifth of fuzz/twirp's CPU on its web streams (8.8 -> 7.2 CPU-seconds alone).
+ */
 export async function twirpPost(
   c: LocalCoordinator,
   method: string,
@@ -291,8 +296,23 @@ export async function twirpPost(
   headers: Record<string, string>,
   path?: string,
 ): Promise<RawAnswer> {
-  const res = await fetch(`${c.baseUrl}${path ?? `/twirp/${SERVICE}/${method}`}`, { method: 'POST', headers, body: body as BodyInit });
-  return { status: res.status, contentType: res.headers.get('content-type'), body: new Uint8Array(await res.arrayBuffer()) };
+  const payload = typeof body === 'string' ? Buffer.from(body) : body;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${c.baseUrl}${path ?? `/twirp/${SERVICE}/${method}`}`,
+      { method: 'POST', headers: { ...headers, 'content-length': String(payload.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, body: new Uint8Array(Buffer.concat(chunks)) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /** The headers of an authenticated request. */
