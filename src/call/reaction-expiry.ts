@@ -52,12 +52,25 @@ export class ReactionExpiry {
   }
 
   private expire(sessionId: string, reaction: ParticipantReaction): void {
+    const now = Date.now();
+    const deadline = now + Math.min(this.ttlMs, Math.max(0, reaction.createdAt.getTime() + this.ttlMs - now));
+    this.arm(sessionId, reaction, deadline);
+  }
+
+  /**
+   * Clears the reaction at `deadline` by this device's clock. A timer counts from the event
+   * loop's last clock reading, which a busy loop leaves behind: one that fires before the
+   * deadline waits again for the rest (not when the clock was set back by more than the TTL).
+   */
+  private arm(sessionId: string, reaction: ParticipantReaction, deadline: number): void {
     clearTimeout(this.timers.get(sessionId));
-    const delay = Math.min(this.ttlMs, Math.max(0, reaction.createdAt.getTime() + this.ttlMs - Date.now()));
     const timer = setTimeout(() => {
-      if (this.timers.get(sessionId) === timer) this.timers.delete(sessionId);
+      if (this.timers.get(sessionId) !== timer) return;
+      const left = deadline - Date.now();
+      if (left > 0 && left <= this.ttlMs) return this.arm(sessionId, reaction, deadline);
+      this.timers.delete(sessionId);
       this.store.updateParticipants((t) => t.clearReaction(sessionId, reaction));
-    }, delay);
+    }, deadline - Date.now());
     this.timers.set(sessionId, timer);
   }
 

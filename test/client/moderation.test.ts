@@ -182,6 +182,31 @@ test('sendReaction: in every store before the listeners see call.reaction_new, c
   await waitFor(alice.readOnlyStateStore.participants$, (l) => l.get(calls.bob.sessionId)?.reaction === undefined, "bob's reaction cleared");
 });
 
+test("a reaction's timer that fires before the TTL by this device's clock waits for the rest", async (ctx) => {
+  // A timer counts from the event loop's last clock reading, which a busy loop leaves behind:
+  // this device's clock is made to lag 100 ms once the reaction is shown, as it does then.
+  const alice = await connect(ctx, 'alice');
+  const bob = await connect(ctx, 'bob', { reactionTtlMs: 200 });
+  const calls = await meeting({ alice, bob });
+  const heard = nextEvent(bob, 'call.reaction_new');
+  const sent = await calls.alice.sendReaction({ type: 'late' });
+  await heard;
+  const realNow = Date.now.bind(Date);
+  Date.now = () => realNow() - 100;
+  try {
+    const clearedAt = await new Promise<number>((resolve) => {
+      const stop = bob.readOnlyStateStore.participants$.subscribe((l) => {
+        if (l.get(calls.alice.sessionId)?.reaction !== undefined) return;
+        queueMicrotask(() => stop());
+        resolve(Date.now());
+      });
+    });
+    assert.ok(clearedAt >= sent.createdAt!.getTime() + 200, `cleared ${clearedAt - sent.createdAt!.getTime()} ms after it was sent, by this device's clock`);
+  } finally {
+    Date.now = realNow;
+  }
+});
+
 test('sendReaction and sendCustomEvent: bad arguments are refused before anything is sent', async (ctx) => {
   const alice = await connect(ctx, 'alice');
   const { alice: call } = await meeting({ alice });
