@@ -195,13 +195,8 @@ test("a reaction's timer that fires before the TTL by this device's clock waits 
   const realNow = Date.now.bind(Date);
   Date.now = () => realNow() - 300;
   try {
-    const clearedAt = await new Promise<number>((resolve) => {
-      const stop = bob.readOnlyStateStore.participants$.subscribe((l) => {
-        if (l.get(calls.alice.sessionId)?.reaction !== undefined) return;
-        queueMicrotask(() => stop());
-        resolve(Date.now());
-      });
-    });
+    await waitFor(bob.readOnlyStateStore.participants$, (l) => l.get(calls.alice.sessionId)?.reaction === undefined, 'the reaction cleared');
+    const clearedAt = Date.now();
     assert.ok(clearedAt >= sent.createdAt!.getTime() + 1000, `cleared ${clearedAt - sent.createdAt!.getTime()} ms after it was sent, by this device's clock`);
   } finally {
     Date.now = realNow;
